@@ -1,0 +1,72 @@
+"""The daemon's side of the shim zygote: start a container's shim, or an exec helper, and hear back."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from runtime.errors import HostError
+
+
+class StartFailed(Exception):
+    """The container's process could not be started; the message is the runtime's own reason."""
+
+
+@dataclass(frozen=True)
+class ShimStarted:
+    pid: int  # the container's PID 1, as the host sees it
+    starttime: int  # of that pid, against pid reuse
+    shim_pid: int
+
+
+class ShimLauncher:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._channel, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self._zygote = subprocess.Popen(
+            [sys.executable, "-I", "-m", "runtime.shim.zygote"], stdin=child_end, close_fds=True
+        )
+        child_end.close()
+
+    def _send(self, request: dict, fds: list[int]) -> None:
+        with self._lock:
+            if self._zygote.poll() is not None:
+                raise HostError(f"porthole: shim zygote exited with status {self._zygote.returncode}")
+            socket.send_fds(self._channel, [json.dumps(request).encode()], fds)
+
+    def start_container(self, spec_path: Path) -> ShimStarted:
+        status_r, status_w = os.pipe2(os.O_CLOEXEC)
+        try:
+            self._send({"op": "shim", "spec": str(spec_path)}, [status_w])
+        finally:
+            os.close(status_w)
+        with os.fdopen(status_r, "rb") as status:
+            line = status.readline()
+        if not line:
+            raise StartFailed(f"porthole: shim for {spec_path.parent.name} died before starting the container")
+        reply = json.loads(line)
+        if "error" in reply:
+            raise StartFailed(reply["error"])
+        return ShimStarted(reply["pid"], reply["starttime"], reply["shim_pid"])
+
+    def start_exec(self, request: dict) -> tuple[int, int, int]:
+        """Returns the read ends of the process's stdout, stderr and status pipes."""
+        pipes = [os.pipe2(os.O_CLOEXEC) for _ in range(3)]
+        try:
+            self._send({"op": "exec", **request}, [w for _, w in pipes])
+        except BaseException:
+            for r, _ in pipes:
+                os.close(r)
+            raise
+        finally:
+            for _, w in pipes:
+                os.close(w)
+        return pipes[0][0], pipes[1][0], pipes[2][0]
+
+    def close(self) -> None:
+        self._channel.close()
+        self._zygote.wait(timeout=10)

@@ -1,0 +1,52 @@
+"""The container's init, from its new namespaces to execve. Runs in a single-threaded process forked by the shim:
+nothing here may import lazily, because after pivot_root the host's Python library is out of reach."""
+
+import os
+import socket
+
+from runtime.shim.process import ExecError, drop_privileges, environment, execute, resolve_user
+from runtime.shim.rootfs import prepare_rootfs
+from runtime.shim.spec import ContainerSpec
+
+# Exit codes for a process that never reached execve, as the docker CLI reads them: 127 not found,
+# 126 not executable, 125 anything else the runtime refused.
+EXIT_NOT_FOUND = 127
+EXIT_CANNOT_INVOKE = 126
+EXIT_RUNTIME_ERROR = 125
+
+
+def exit_code_for(message: str) -> int:
+    if "executable file not found" in message or "no such file or directory" in message:
+        return EXIT_NOT_FOUND
+    if "permission denied" in message or "is a directory" in message:
+        return EXIT_CANNOT_INVOKE
+    return EXIT_RUNTIME_ERROR
+
+
+def report_and_exit(error_fd: int, message: str) -> None:
+    os.write(error_fd, message.encode(errors="replace"))
+    os._exit(exit_code_for(message))
+
+
+def run_container_init(spec: ContainerSpec, stdout_fd: int, stderr_fd: int, error_fd: int) -> None:
+    """Never returns: execs the container's command, or writes why not to `error_fd` and exits."""
+    try:
+        os.setsid()
+        os.dup2(stdout_fd, 1)
+        os.dup2(stderr_fd, 2)
+        prepare_rootfs(spec)
+        # /dev/null of the container, not the host's: no host file stays open across exec.
+        os.dup2(os.open("/dev/null", os.O_RDONLY), 0)
+        socket.sethostname(spec.hostname)
+        user = resolve_user(spec.process.user)
+        os.makedirs(spec.process.cwd, exist_ok=True)
+        drop_privileges(user, spec.capabilities)
+        os.chdir(spec.process.cwd)
+        execute(spec.process.args, environment(spec.process.env, user, spec.hostname), error_fd)
+    except ExecError as e:
+        report_and_exit(error_fd, str(e))
+    except OSError as e:
+        where = f" {e.filename}" if e.filename else ""
+        report_and_exit(error_fd, f"porthole: container init:{where}: {e.strerror}")
+    except BaseException as e:  # noqa: BLE001 - the init must report every failure, never a traceback
+        report_and_exit(error_fd, f"porthole: container init: {e!r}")

@@ -1,0 +1,120 @@
+"""The last steps of a container process before execve: user, capabilities, working dir, fds, exec.
+
+Runs after pivot_root, so user and group names are looked up in the container's own /etc/passwd and /etc/group.
+"""
+
+import os
+from dataclasses import dataclass
+
+from runtime.linux.constants import PR_CAPBSET_DROP, PR_SET_KEEPCAPS
+from runtime.linux.syscalls import capset, prctl
+
+DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+class ExecError(Exception):
+    """A container process could not be started; the message is what `docker run` prints."""
+
+
+@dataclass(frozen=True)
+class User:
+    uid: int
+    gid: int
+    groups: tuple[int, ...]
+    home: str
+
+
+def _read_db(path: str) -> list[list[str]]:
+    try:
+        with open(path) as f:
+            return [line.rstrip("\n").split(":") for line in f if line.strip() and not line.startswith("#")]
+    except FileNotFoundError:
+        return []
+
+
+def resolve_user(spec: str) -> User:
+    """Docker's `-u name|uid[:group|gid]`, looked up in the container's passwd and group files."""
+    name, _, group = (spec or "0").partition(":")
+    passwd = _read_db("/etc/passwd")
+    entry = next((e for e in passwd if len(e) >= 6 and (e[0] == name or e[2] == name)), None)
+    if entry is None:
+        if not name.isdigit():
+            raise ExecError(f"unable to find user {name}: no matching entries in passwd file")
+        uid, gid, home, user_name = int(name), 0, "/", None
+    else:
+        uid, gid, home, user_name = int(entry[2]), int(entry[3]), entry[5] or "/", entry[0]
+    groups_db = _read_db("/etc/group")
+    if group:
+        match = next((g for g in groups_db if len(g) >= 3 and (g[0] == group or g[2] == group)), None)
+        if match is None:
+            if not group.isdigit():
+                raise ExecError(f"unable to find group {group}: no matching entries in group file")
+            gid = int(group)
+        else:
+            gid = int(match[2])
+    supplementary = tuple(
+        int(g[2]) for g in groups_db if len(g) >= 4 and user_name and user_name in g[3].split(",")
+    )
+    return User(uid, gid, supplementary, home)
+
+
+def _cap_last_cap() -> int:
+    with open("/proc/sys/kernel/cap_last_cap") as f:
+        return int(f.read())
+
+
+def drop_privileges(user: User, capabilities: int) -> None:
+    """Bounding set to `capabilities`, then the uid switch; root keeps `capabilities` as CapEff after exec,
+    any other user gets none, as in Docker."""
+    last = _cap_last_cap()
+    for cap in range(last + 1):
+        if not capabilities & (1 << cap):
+            prctl(PR_CAPBSET_DROP, cap)
+    prctl(PR_SET_KEEPCAPS, 1)
+    os.setgroups(list(user.groups))
+    os.setgid(user.gid)
+    os.setuid(user.uid)
+    prctl(PR_SET_KEEPCAPS, 0)
+    capset(capabilities, capabilities, 0)
+
+
+def environment(env: list[str], user: User, hostname: str | None) -> list[str]:
+    """Docker adds PATH when absent, HOSTNAME, and HOME from passwd when the image and -e leave them unset."""
+    keys = {item.partition("=")[0] for item in env}
+    extra = []
+    if "PATH" not in keys:
+        extra.append(f"PATH={DEFAULT_PATH}")
+    if hostname is not None and "HOSTNAME" not in keys:
+        extra.append(f"HOSTNAME={hostname}")
+    if "HOME" not in keys:
+        extra.append(f"HOME={user.home}")
+    return extra + env
+
+
+def find_executable(name: str, env: dict[str, str]) -> str:
+    """PATH lookup with the error texts the docker CLI maps to exit codes 127 and 126."""
+    if "/" in name:
+        if not os.path.exists(name):
+            raise ExecError(f'exec: "{name}": stat {name}: no such file or directory')
+        return name
+    for directory in env.get("PATH", DEFAULT_PATH).split(":"):
+        candidate = os.path.join(directory or ".", name)
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    raise ExecError(f'exec: "{name}": executable file not found in $PATH')
+
+
+def execute(args: list[str], env: list[str], keep_fd: int) -> None:
+    """Close every inherited fd but stdio and `keep_fd` (close-on-exec), then exec; never returns."""
+    env_map = dict(item.partition("=")[::2] for item in env)
+    path = find_executable(args[0], env_map)
+    os.closerange(3, keep_fd)
+    os.closerange(keep_fd + 1, 65536)
+    try:
+        os.execve(path, args, env_map)
+    except PermissionError:
+        raise ExecError(f'exec: "{args[0]}": permission denied') from None
+    except IsADirectoryError:
+        raise ExecError(f'exec: "{args[0]}": is a directory') from None
+    except OSError as e:
+        raise ExecError(f'exec: "{args[0]}": {e.strerror.lower()}') from None

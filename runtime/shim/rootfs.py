@@ -1,0 +1,171 @@
+"""The container's filesystem, set up by its init inside its new mount namespace, in runc's order:
+private propagation, overlay root, kernel filesystems, /dev, user mounts, pivot_root, masked and read-only paths.
+Everything mounted here lives in the container's mount namespace and vanishes with it: nothing reaches the host.
+"""
+
+import os
+import stat
+
+from runtime.linux.constants import (
+    MNT_DETACH,
+    MS_BIND,
+    MS_NODEV,
+    MS_NOEXEC,
+    MS_NOSUID,
+    MS_PRIVATE,
+    MS_RDONLY,
+    MS_REC,
+    MS_REMOUNT,
+    MS_STRICTATIME,
+)
+from runtime.linux.syscalls import mount, pivot_root, umount2
+from runtime.shim.spec import ContainerSpec, Mount
+
+# moby oci/defaults.go
+MASKED_PATHS = (
+    "/proc/asound",
+    "/proc/acpi",
+    "/proc/interrupts",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/latency_stats",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/proc/sched_debug",
+    "/proc/scsi",
+    "/sys/firmware",
+    "/sys/devices/virtual/powercap",
+)
+READONLY_PATHS = ("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger")
+
+_DEVICES = (("null", 1, 3), ("zero", 1, 5), ("full", 1, 7), ("random", 1, 8), ("urandom", 1, 9), ("tty", 5, 0))
+_DEV_LINKS = (
+    ("fd", "/proc/self/fd"),
+    ("stdin", "/proc/self/fd/0"),
+    ("stdout", "/proc/self/fd/1"),
+    ("stderr", "/proc/self/fd/2"),
+    ("ptmx", "pts/ptmx"),
+    ("core", "/proc/kcore"),
+)
+
+
+def resolve_in_root(root: str, path: str) -> str:
+    """Host path of `path` inside `root`, following symlinks as the container would see them, so that a
+    symlink in the image (e.g. /data -> /etc) can never send a mount outside the root."""
+    parts = [p for p in path.split("/") if p not in ("", ".")]
+    resolved: list[str] = []
+    hops = 0
+    while parts:
+        part = parts.pop(0)
+        if part == "..":
+            if resolved:
+                resolved.pop()
+            continue
+        candidate = os.path.join(root, *resolved, part)
+        if os.path.islink(candidate):
+            hops += 1
+            if hops > 40:
+                raise OSError(40, "too many levels of symbolic links", path)
+            target = os.readlink(candidate)
+            if target.startswith("/"):
+                resolved = []
+            parts = [p for p in target.split("/") if p not in ("", ".")] + parts
+            continue
+        resolved.append(part)
+    return os.path.join(root, *resolved)
+
+
+def _mkdir_in_root(root: str, path: str) -> str:
+    target = resolve_in_root(root, path)
+    os.makedirs(target, exist_ok=True)
+    return target
+
+
+def _mount_point_for(root: str, m: Mount) -> str:
+    target = resolve_in_root(root, m.destination)
+    if os.path.isdir(m.source):
+        os.makedirs(target, exist_ok=True)
+    elif not os.path.exists(target):
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        os.close(os.open(target, os.O_CREAT | os.O_WRONLY | os.O_CLOEXEC, 0o644))
+    return target
+
+
+def _bind(source: str, target: str, readonly: bool) -> None:
+    mount(source, target, None, MS_BIND | MS_REC)
+    if readonly:
+        # A bind ignores flags on the first call; the read-only remount must keep the flags the kernel locked.
+        locked = _locked_flags(target)
+        mount(None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | locked)
+
+
+def _locked_flags(path: str) -> int:
+    st = os.statvfs(path)
+    flags = 0
+    for vfs, ms in ((os.ST_NOSUID, MS_NOSUID), (os.ST_NODEV, MS_NODEV), (os.ST_NOEXEC, MS_NOEXEC)):
+        if st.f_flag & vfs:
+            flags |= ms
+    return flags
+
+
+def _setup_dev(root: str) -> None:
+    dev = _mkdir_in_root(root, "/dev")
+    mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k")
+    old_umask = os.umask(0)
+    try:
+        for name, major, minor in _DEVICES:
+            os.mknod(os.path.join(dev, name), stat.S_IFCHR | 0o666, os.makedev(major, minor))
+        for sub, mode in (("pts", 0o755), ("shm", 0o1777), ("mqueue", 0o755)):
+            os.mkdir(os.path.join(dev, sub), mode)
+    finally:
+        os.umask(old_umask)
+    for name, target in _DEV_LINKS:
+        os.symlink(target, os.path.join(dev, name))
+    mount("devpts", f"{dev}/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5")
+    mount("shm", f"{dev}/shm", "tmpfs", MS_NOSUID | MS_NOEXEC | MS_NODEV, "mode=1777,size=65536k")
+    mount("mqueue", f"{dev}/mqueue", "mqueue", MS_NOSUID | MS_NOEXEC | MS_NODEV)
+
+
+def prepare_rootfs(spec: ContainerSpec) -> None:
+    """Mount everything under the merged dir and pivot into it. Runs in the container's init, before exec."""
+    mount(None, "/", None, MS_REC | MS_PRIVATE)
+    fs = spec.rootfs
+    root = fs.merged
+    options = f"lowerdir={':'.join(fs.lowerdirs)},upperdir={fs.upperdir},workdir={fs.workdir}"
+    mount("overlay", root, "overlay", 0, options)
+    mount("proc", _mkdir_in_root(root, "/proc"), "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV)
+    mount("sysfs", _mkdir_in_root(root, "/sys"), "sysfs", MS_RDONLY | MS_NOSUID | MS_NOEXEC | MS_NODEV)
+    _setup_dev(root)
+    for m in spec.mounts:
+        _bind(m.source, _mount_point_for(root, m), m.readonly)
+    _pivot(root)
+    _mask_and_protect()
+
+
+def _pivot(root: str) -> None:
+    # runc's pivot_root(".", ".") trick: no put_old directory is needed inside the image.
+    old_root = os.open("/", os.O_DIRECTORY | os.O_RDONLY | os.O_CLOEXEC)
+    new_root = os.open(root, os.O_DIRECTORY | os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        os.fchdir(new_root)
+        pivot_root(".", ".")
+        os.fchdir(old_root)
+        mount(None, ".", None, MS_REC | MS_PRIVATE)
+        umount2(".", MNT_DETACH)
+        os.chdir("/")
+    finally:
+        os.close(old_root)
+        os.close(new_root)
+
+
+def _mask_and_protect() -> None:
+    for path in MASKED_PATHS:
+        if not os.path.exists(path):
+            continue
+        if os.path.isdir(path):
+            mount("tmpfs", path, "tmpfs", MS_RDONLY)
+        else:
+            mount("/dev/null", path, None, MS_BIND)
+    for path in READONLY_PATHS:
+        if os.path.exists(path):
+            _bind(path, path, readonly=True)

@@ -1,0 +1,65 @@
+"""What the daemon tells a shim to run: the container spec, written as JSON beside the shim's state.
+
+The daemon builds it at start (image layers, mounts, namespaces, cgroup, process, logging) so the shim and the
+container's init need no engine state and no imports beyond the shim room and the log driver.
+"""
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class Mount:
+    source: str
+    destination: str
+    readonly: bool = False
+
+
+@dataclass
+class Rootfs:
+    lowerdirs: list[str]  # top layer first, as overlayfs wants them
+    upperdir: str
+    workdir: str
+    merged: str
+
+
+@dataclass
+class Process:
+    args: list[str]
+    env: list[str]
+    cwd: str = "/"
+    user: str = ""
+
+
+@dataclass
+class Logging:
+    driver: str
+    options: dict[str, str]
+    info: dict  # logdrivers.info.ContainerInfo fields
+
+
+@dataclass
+class ContainerSpec:
+    id: str
+    hostname: str
+    rootfs: Rootfs
+    process: Process
+    mounts: list[Mount] = field(default_factory=list)
+    netns: str | None = None  # a netns file to join; None shares the host's network
+    cgroup_procs: list[str] = field(default_factory=list)  # cgroup.procs files the container's init joins
+    cgroup_namespace: bool = False
+    logging: Logging = field(default_factory=lambda: Logging("none", {}, {}))
+    capabilities: int = 0xA80425FB
+
+    def write(self, path: Path) -> None:
+        path.write_text(json.dumps(asdict(self)))
+
+    @classmethod
+    def read(cls, path: Path) -> "ContainerSpec":
+        raw = json.loads(path.read_text())
+        raw["rootfs"] = Rootfs(**raw["rootfs"])
+        raw["process"] = Process(**raw["process"])
+        raw["mounts"] = [Mount(**m) for m in raw["mounts"]]
+        raw["logging"] = Logging(**raw["logging"])
+        return cls(**raw)

@@ -1,0 +1,82 @@
+"""The shim zygote: a single-threaded process, exec'd fresh by the daemon, that imports the shim's code once
+and forks a shim (or an exec helper) per request.
+
+Why: a shim must not be a fork of the threaded daemon (setns and unshare misbehave there), and a fresh Python per
+container would cost its start-up time and its own memory. Children of the zygote share its pages
+copy-on-write; gc.freeze() keeps the collector from touching (and so copying) the inherited objects.
+
+Protocol: the daemon holds the other end of a SOCK_SEQPACKET socket on our stdin. Each message is one JSON
+request with file descriptors attached (SCM_RIGHTS):
+  {"op": "shim", "spec": PATH}                 fds: [status]
+  {"op": "exec", ...exec request...}           fds: [stdout, stderr, status]
+Children are double-forked into their own session, so they outlive the zygote and the daemon. The zygote exits
+when the daemon's end closes.
+"""
+
+import gc
+import json
+import os
+import signal
+import socket
+import sys
+import traceback
+from pathlib import Path
+
+from runtime.shim.nsexec import run_exec
+from runtime.shim.shim import run_shim
+
+MAX_REQUEST = 1 << 20
+
+
+def _detach(log_path: str | None) -> None:
+    os.setsid()
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    null = os.open("/dev/null", os.O_RDWR)
+    os.dup2(null, 0)
+    os.dup2(null, 1)
+    log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600) if log_path else null
+    os.dup2(log, 2)
+    for fd in {null, log}:
+        os.close(fd)
+
+
+def _serve(request: dict, fds: list[int]) -> None:
+    if request["op"] == "shim":
+        spec = Path(request["spec"])
+        _detach(str(spec.parent / "shim.log"))
+        run_shim(spec, fds[0])
+    else:
+        _detach(None)
+        run_exec(request, *fds)
+
+
+def _spawn(request: dict, fds: list[int]) -> None:
+    child = os.fork()
+    if child == 0:
+        if os.fork() == 0:
+            code = 0
+            try:
+                _serve(request, fds)
+            except BaseException:  # noqa: BLE001 - a detached child has only its log to tell
+                traceback.print_exc()
+                code = 1
+            finally:
+                os._exit(code)
+        os._exit(0)
+    os.waitpid(child, 0)
+    for fd in fds:
+        os.close(fd)
+
+
+def main() -> None:
+    channel = socket.socket(fileno=0)
+    gc.freeze()
+    while True:
+        message, fds, _, _ = socket.recv_fds(channel, MAX_REQUEST, 8)
+        if not message:
+            return
+        _spawn(json.loads(message), fds)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
