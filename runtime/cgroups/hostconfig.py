@@ -15,6 +15,7 @@ from runtime.errors import InvalidParameter
 
 _INT64 = 1 << 63
 _JSON_TYPES = {
+    int: "a number",
     str: "a string",
     float: "a floating-point number",
     bool: "a boolean",
@@ -31,9 +32,11 @@ def _type_name(value: Any) -> str:
     return _JSON_TYPES.get(type(value), type(value).__name__)
 
 
-def get_int(hc: Mapping[str, Any], field: str) -> int:
-    """An integer field; null or absent reads as 0, Docker's "unset"."""
+def get_int(hc: Mapping[str, Any], field: str, *, name: str | None = None) -> int:
+    """An integer field; null or absent reads as 0, Docker's "unset". `name` is the field's full name
+    in messages when it sits inside a list."""
     value = hc.get(field)
+    field = name or field
     if value is None:
         return 0
     if isinstance(value, bool) or not isinstance(value, int):
@@ -43,8 +46,9 @@ def get_int(hc: Mapping[str, Any], field: str) -> int:
     return value
 
 
-def get_str(hc: Mapping[str, Any], field: str) -> str:
+def get_str(hc: Mapping[str, Any], field: str, *, name: str | None = None) -> str:
     value = hc.get(field)
+    field = name or field
     if value is None:
         return ""
     if not isinstance(value, str):
@@ -69,14 +73,15 @@ def get_device_rates(hc: Mapping[str, Any], field: str) -> list[tuple[int, int, 
     if not isinstance(items, list):
         raise invalid(field, items, f'expected an array of {{"Path", "Rate"}}, got {_type_name(items)}')
     rates = []
-    for item in items:
+    for i, item in enumerate(items):
+        entry = f"{field}[{i}]"
         if not isinstance(item, Mapping):
-            raise invalid(field, item, f'expected an object {{"Path", "Rate"}}, got {_type_name(item)}')
-        path = get_str(item, "Path")
-        rate = get_int(item, "Rate")
+            raise invalid(entry, item, f'expected an object {{"Path", "Rate"}}, got {_type_name(item)}')
+        path = get_str(item, "Path", name=f"{entry}.Path")
+        rate = get_int(item, "Rate", name=f"{entry}.Rate")
         if rate < 0:
-            raise invalid(field, item, "Rate must not be negative")
-        major, minor = block_device_numbers(field, path)
+            raise invalid(f"{entry}.Rate", rate, "must not be negative")
+        major, minor = block_device_numbers(entry, path)
         rates.append((major, minor, rate))
     return rates
 
@@ -84,7 +89,7 @@ def get_device_rates(hc: Mapping[str, Any], field: str) -> list[tuple[int, int, 
 def block_device_numbers(field: str, path: str) -> tuple[int, int]:
     """MAJ:MIN of the block device at path (symlinks such as /dev/disk/by-id/... followed)."""
     if not path:
-        raise invalid(field, path, "a device Path is required")
+        raise invalid(f"{field}.Path", path, "a device path is required")
     try:
         st = os.stat(path)
     except OSError as e:
