@@ -1,0 +1,33 @@
+"""What a container mounts: one entry of its mount list, and of the "Mounts" array that inspect shows."""
+
+from dataclasses import dataclass
+from typing import Any
+
+BIND = "bind"
+VOLUME = "volume"
+TMPFS = "tmpfs"
+
+
+@dataclass(frozen=True)
+class MountPoint:
+    type: str  # BIND | VOLUME | TMPFS
+    source: str  # host path: the bind source or the volume's _data directory ("" for tmpfs)
+    destination: str  # absolute and clean, inside the container
+    mode: str  # as Docker shows it: the -v mode text, "z" for a named local volume, "" otherwise
+    rw: bool
+    name: str = ""  # the volume's name for VOLUME
+    driver: str = ""  # "local" for VOLUME
+    propagation: str = ""  # "rprivate" (or the asked one) for BIND, "" otherwise as Docker shows it
+    tmpfs_options: str = ""  # mount data for TMPFS, e.g. "size=64m,mode=1777" ("ro" is in rw)
+
+    def to_api(self) -> dict[str, Any]:
+        """The entry of inspect's "Mounts", keyed and shaped as Docker's."""
+        entry: dict[str, Any] = {"Type": self.type}
+        if self.type == VOLUME:
+            entry["Name"] = self.name
+        entry["Source"] = self.source
+        entry["Destination"] = self.destination
+        if self.type == VOLUME:
+            entry["Driver"] = self.driver
+        entry.update(Mode=self.mode, RW=self.rw, Propagation=self.propagation)
+        return entry
