@@ -1,8 +1,9 @@
 """Volumes on disk: `<data-root>/volumes/<name>/_data` holds the data, `<name>/volume.json` the metadata.
 
 A volume appears and disappears by one rename, so a crash never leaves half a volume under its name: it is
-built in `.creating-<name>-<random>` and renamed into place, and removed by renaming it to
-`.removing-<name>-<random>` before the (possibly long) delete. Leftovers of both are swept at start.
+built in `.creating-<random>` and renamed into place, and removed by renaming it to `.removing-<random>`
+before the (possibly long) delete. Leftovers of both are swept at start. (The random part stands alone:
+a 255-character volume name must still fit.)
 """
 
 import os
@@ -46,7 +47,7 @@ def load(root: Path) -> Iterator[dict[str, Any]]:
 
 def create(root: Path, name: str, metadata: dict[str, Any]) -> Path:
     """Make the volume `name` with its metadata; return its data directory."""
-    staging = root / f".creating-{name}-{secrets.token_hex(4)}"
+    staging = root / f".creating-{secrets.token_hex(8)}"
     try:
         staging.mkdir(mode=0o701)
         (staging / DATA_DIR).mkdir()
@@ -63,7 +64,7 @@ def create(root: Path, name: str, metadata: dict[str, Any]) -> Path:
 
 def retire(root: Path, name: str) -> Path:
     """Take the volume `name` out of the namespace at once; return where its contents wait to be deleted."""
-    trash = root / f".removing-{name}-{secrets.token_hex(4)}"
+    trash = root / f".removing-{secrets.token_hex(8)}"
     try:
         os.rename(root / name, trash)
     except OSError as err:
@@ -71,12 +72,12 @@ def retire(root: Path, name: str) -> Path:
     return trash
 
 
-def delete(trash: Path) -> None:
+def delete(name: str, trash: Path) -> None:
     """Delete a retired volume's contents (symlinks inside are removed, never followed)."""
     try:
         shutil.rmtree(trash)
     except OSError as err:
-        raise HostError(f"volume: remove {trash.name}: {err.strerror}: {err.filename}") from err
+        raise HostError(f"volume: remove {name}: {err.strerror}: {err.filename}") from err
 
 
 def is_empty(directory: Path) -> bool:

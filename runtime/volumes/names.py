@@ -18,6 +18,7 @@ NAME_CHARS = "[a-zA-Z0-9][a-zA-Z0-9_.-]"
 _NAME_PATTERN = re.compile(rf"{NAME_CHARS}+\Z")
 # Options Docker's local driver knows; porthole mounts no devices into volumes and has no quota support.
 _LOCAL_OPTIONS = frozenset({"type", "o", "device", "size"})
+_NAME_MAX = 255  # a directory name (ext4, xfs, btrfs)
 
 
 def validate_volume_name(name: str) -> None:
@@ -31,6 +32,9 @@ def validate_volume_name(name: str) -> None:
             f'create {name}: "{name}" includes invalid characters for a local volume name, only '
             f'"{NAME_CHARS}" are allowed. If you intended to pass a host directory, use absolute path'
         )
+    if len(name) > _NAME_MAX:
+        # Docker would fail later, creating the directory (500); the name is the client's mistake.
+        raise InvalidParameter(f"create {name}: volume name is too long: {len(name)} characters, at most {_NAME_MAX}")
 
 
 def validate_driver(name: str, driver: str) -> None:

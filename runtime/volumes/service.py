@@ -52,9 +52,10 @@ class VolumeService:
     ) -> Volume:
         """Create a volume, or return the existing one of that name unchanged (as Docker does). No name makes
         an anonymous volume with 64 random hex digits as its name."""
-        return self.create_if_missing(name, driver=driver, driver_opts=driver_opts, labels=labels, anonymous=anonymous)[
-            0
-        ]
+        volume, _made = self.create_if_missing(
+            name, driver=driver, driver_opts=driver_opts, labels=labels, anonymous=anonymous
+        )
+        return volume
 
     def create_if_missing(
         self,
@@ -164,7 +165,7 @@ class VolumeService:
             trash = layout.retire(self._root, name)
             del self._volumes[name]
         self._emit("destroy", name)
-        layout.delete(trash)
+        layout.delete(name, trash)
         return True
 
     def _emit(self, action: str, name: str) -> None:
