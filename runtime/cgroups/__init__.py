@@ -10,10 +10,10 @@ v1 and a v2 implementation (limits, freeze, pids, OOM kills, cleanup).
     cg.destroy()
 """
 
+from runtime.cgroups.controller import Controller
 from runtime.cgroups.hostinfo import HostInfo
 from runtime.cgroups.manager import (
     CgroupManager,
-    Controller,
     Mode,
     detect_mode,
     open_manager,

@@ -46,13 +46,6 @@ class CgroupManager(Protocol):
         """Controller -> group dir (v1), or {"": group dir} (v2), for exporter.cgroupfs.read_cgroup."""
 
 
-class Controller(Protocol):
-    name: str
-
-    def set(self, directory: Path, res: Resources) -> list[str]:
-        """Write this controller's limits into the group dir; return warnings for missing files."""
-
-
 def detect_mode(cgroup_root: Path = CGROUP_ROOT) -> Mode:
     """v2 on a unified host; v1 on hybrid (the cgroup2 mount there holds no controllers) and legacy."""
     return "v2" if cgroup_layout(cgroup_root) == "unified" else "v1"

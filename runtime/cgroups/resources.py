@@ -127,7 +127,8 @@ def _cpu(hc: Mapping[str, Any], host: HostInfo) -> tuple[int | None, int | None,
         raise InvalidParameter("Conflicting options: Nano CPUs and CPU Period cannot both be set")
     if nano_cpus > 0 and quota > 0:
         raise InvalidParameter("Conflicting options: Nano CPUs and CPU Quota cannot both be set")
-    if nano_cpus < 0 or nano_cpus > host.ncpu * 1_000_000_000:
+    # below 0.01 CPU the quota would fall under the kernel's 1 ms minimum and fail only at start
+    if nano_cpus < 0 or 0 < nano_cpus < 10_000_000 or nano_cpus > host.ncpu * 1_000_000_000:
         raise InvalidParameter(
             f"Range of CPUs is from 0.01 to {host.ncpu}.00, as there are only {host.ncpu} CPUs available"
         )

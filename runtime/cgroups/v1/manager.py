@@ -7,6 +7,7 @@ from pathlib import Path
 
 from exporter.cgroupfs_paths import controllers_of_hierarchy, v1_hierarchies
 from runtime.cgroups.cgroupfile import has_file, read_file, read_keyed, wait_until, write_file
+from runtime.cgroups.controller import Controller
 from runtime.cgroups.pids import Pids
 from runtime.cgroups.resources import Resources
 from runtime.cgroups.teardown import kill_all, pids_under, remove_tree
@@ -16,7 +17,7 @@ from runtime.cgroups.v1.cpuset import CpusetV1, inherit_cpuset
 from runtime.cgroups.v1.memory import MemoryV1
 from runtime.errors import HostError
 
-CONTROLLERS = (CpusetV1(), MemoryV1(), CpuV1(), BlkioV1(), Pids())
+CONTROLLERS: tuple[Controller, ...] = (CpusetV1(), MemoryV1(), CpuV1(), BlkioV1(), Pids())
 # where to list the group's pids: any hierarchy works, these are the ones a container always has
 _PIDS_FROM = ("pids", "freezer", "memory", "cpu")
 
@@ -40,6 +41,10 @@ class V1Manager:
         }
 
     def create(self) -> None:
+        if not self._hierarchies:
+            raise HostError(
+                f"cgroups: cannot create {self._group}: no cgroup v1 hierarchy is mounted under {self._root}"
+            )
         created: list[Path] = []
         try:
             for name, mount in self._hierarchies.items():

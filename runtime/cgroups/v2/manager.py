@@ -14,6 +14,7 @@ from runtime.cgroups.cgroupfile import (
     wait_until,
     write_file,
 )
+from runtime.cgroups.controller import Controller
 from runtime.cgroups.pids import Pids
 from runtime.cgroups.resources import Resources
 from runtime.cgroups.teardown import kill_all, pids_under, remove_tree
@@ -25,7 +26,7 @@ from runtime.errors import HostError
 
 log = logging.getLogger(__name__)
 
-CONTROLLERS = (CpusetV2(), MemoryV2(), CpuV2(), IoV2(), Pids())
+CONTROLLERS: tuple[Controller, ...] = (CpusetV2(), MemoryV2(), CpuV2(), IoV2(), Pids())
 WANTED = ("cpuset", "cpu", "io", "memory", "pids")
 # the group the root's processes move to when the root must hand controllers down (moby's hack/dind)
 EVACUATION_GROUP = "init"

@@ -81,6 +81,7 @@ def test_from_host_config_accepts(hc, expected):
         ),
         ({"NanoCpus": 3 * 10**9}, "Range of CPUs is from 0.01 to 2.00, as there are only 2 CPUs available"),
         ({"NanoCpus": -1}, "Range of CPUs is from 0.01 to 2.00, as there are only 2 CPUs available"),
+        ({"NanoCpus": 9_999_999}, "Range of CPUs is from 0.01 to 2.00, as there are only 2 CPUs available"),
         (
             {"CpuPeriod": 999},
             "CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)",

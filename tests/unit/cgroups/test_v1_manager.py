@@ -172,3 +172,8 @@ def test_freeze_without_freezer_says_so(v1_host):
 
 def test_destroy_of_a_missing_group_is_a_no_op(v1_host):
     open_manager("never/made", cgroup_root=v1_host, mode="v1").destroy()
+
+
+def test_create_under_a_root_without_hierarchies_says_so(tmp_path):
+    with pytest.raises(HostError, match=f"no cgroup v1 hierarchy is mounted under {tmp_path}"):
+        open_manager("porthole/c1", cgroup_root=tmp_path, mode="v1").create()
