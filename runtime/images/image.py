@@ -1,0 +1,27 @@
+"""The image record the store hands out."""
+
+from dataclasses import dataclass, field
+
+from runtime.images.imageconfig import diff_ids
+
+
+@dataclass
+class Image:
+    id: str  # "sha256:<64hex>", the sha256 of the config bytes exactly as stored
+    config: dict  # the full image config (architecture, os, created, config{…}, rootfs, history)
+    repo_tags: list[str] = field(default_factory=list)  # familiar form, e.g. ["busybox:latest"]
+    size: int = 0  # bytes of all layers' regular file content
+
+    @property
+    def short_id(self) -> str:
+        """The 12 hex characters Docker prints."""
+        return self.id.removeprefix("sha256:")[:12]
+
+    @property
+    def diff_ids(self) -> list[str]:
+        return diff_ids(self.config)
+
+    @property
+    def container_config(self) -> dict:
+        """The image's run defaults (Env, Cmd, Entrypoint, WorkingDir, User, Volumes, ...)."""
+        return self.config.get("config") or {}

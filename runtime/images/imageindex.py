@@ -1,0 +1,78 @@
+"""`images/`: image configs stored by id (`images/sha256/<hex>`, the bytes exactly as received) and the
+tag index `images/repositories.json` (familiar `name:tag` → image id). Callers hold the store's lock."""
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from runtime.atomicfile import read_json, write_bytes_atomic, write_json_atomic
+from runtime.errors import HostError
+
+TAGS_FILE = "repositories.json"
+HOLDS_FILE = "holds.json"
+
+
+class ImageIndex:
+    def __init__(self, data_root: Path) -> None:
+        self._dir = data_root / "images"
+        self._configs_dir = self._dir / "sha256"
+        self._configs_dir.mkdir(parents=True, exist_ok=True)
+        self.configs: dict[str, dict] = {}
+        for path in self._configs_dir.iterdir():
+            if path.name.startswith("."):
+                path.unlink()  # an atomic write interrupted by a crash
+                continue
+            self.configs[f"sha256:{path.name}"] = self._parse(path, path.read_bytes())
+        tags_path = self._dir / TAGS_FILE
+        self.tags: dict[str, str] = read_json(tags_path)["tags"] if tags_path.exists() else {}
+        holds_path = self._dir / HOLDS_FILE
+        self.holds: dict[str, list[str]] = read_json(holds_path)["holds"] if holds_path.exists() else {}
+
+    @staticmethod
+    def _parse(path: Path, data: bytes) -> dict:
+        try:
+            config = json.loads(data)
+        except ValueError as error:
+            raise HostError(f"images: config {path}: not valid JSON: {error}") from None
+        if not isinstance(config, dict):
+            raise HostError(f"images: config {path}: not a JSON object")
+        return config
+
+    def add_config(self, data: bytes, config: dict) -> str:
+        image_id = f"sha256:{hashlib.sha256(data).hexdigest()}"
+        if image_id not in self.configs:
+            write_bytes_atomic(self._configs_dir / image_id.removeprefix("sha256:"), data, mode=0o644)
+            self.configs[image_id] = config
+        return image_id
+
+    def config_bytes(self, image_id: str) -> bytes:
+        return (self._configs_dir / image_id.removeprefix("sha256:")).read_bytes()
+
+    def remove_config(self, image_id: str) -> None:
+        os.unlink(self._configs_dir / image_id.removeprefix("sha256:"))
+        del self.configs[image_id]
+
+    def tags_of(self, image_id: str) -> list[str]:
+        return sorted(tag for tag, target in self.tags.items() if target == image_id)
+
+    def set_tags(self, updates: dict[str, str | None]) -> None:
+        """Point each tag at an id, or drop it (None), and persist the index once."""
+        for tag, image_id in updates.items():
+            if image_id is None:
+                self.tags.pop(tag, None)
+            else:
+                self.tags[tag] = image_id
+        write_json_atomic(self._dir / TAGS_FILE, {"tags": self.tags})
+
+    def set_hold(self, holder: str, diff_ids: list[str] | None) -> None:
+        if diff_ids is None:
+            self.holds.pop(holder, None)
+        else:
+            self.holds[holder] = diff_ids
+        write_json_atomic(self._dir / HOLDS_FILE, {"holds": self.holds})
+
+    def referenced_layers(self) -> set[str]:
+        """Layers some image or holder still needs."""
+        referenced = {d for config in self.configs.values() for d in (config.get("rootfs") or {}).get("diff_ids") or []}
+        return referenced.union(*self.holds.values())

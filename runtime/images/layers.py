@@ -1,0 +1,232 @@
+"""Extraction of one layer tar into overlayfs form, with our own safety checks.
+
+tarfile's `data` filter is not used: it refuses the device nodes and absolute symlinks real images hold.
+Instead every member goes through `memberpaths`. Whiteouts become what overlayfs reads
+(kernel Documentation/filesystems/overlayfs.rst): `.wh.<name>` a character device 0/0 named `<name>`,
+`.wh..wh..opq` the xattr `trusted.overlay.opaque="y"` on its directory. Owners stay numeric.
+"""
+
+import os
+import shutil
+import stat
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from runtime.errors import HostError, InvalidParameter
+from runtime.images.compression import CORRUPT_DATA_ERRORS, open_decompressed
+from runtime.images.memberpaths import (
+    check_symlink_target,
+    ensure_parent_dirs,
+    existing_entry,
+    hard_link_source,
+    normalise_member_name,
+    refuse,
+)
+from runtime.images.readers import CountingReader, HashingReader
+from runtime.images.tarsplit import TarSplitRecorder
+
+TREE_DIR = "diff"
+SHADOW_DIR = "shadow"
+WHITEOUT_PREFIX = ".wh."
+OPAQUE_MARKER = ".wh..wh..opq"
+OPAQUE_XATTR = "trusted.overlay.opaque"
+_PAX_XATTR_PREFIX = "SCHILY.xattr."
+_COPY_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractedLayer:
+    diff_id: str  # sha256 of the uncompressed tar
+    size: int  # bytes of regular file content
+
+
+def _restorable_xattr(name: str) -> bool:
+    # File capabilities (ping's cap_net_raw) and user xattrs matter to programs; trusted.* would let a
+    # layer forge overlayfs metadata (redirects, origins), and security.selinux belongs to the host policy.
+    return name == "security.capability" or name.startswith("user.")
+
+
+def _mtime_ns(member: tarfile.TarInfo) -> int:
+    return int(round(member.mtime * 1_000_000_000))
+
+
+class _LayerWriter:
+    def __init__(self, layer_dir: Path, what: str, recorder: TarSplitRecorder) -> None:
+        self.tree = layer_dir / TREE_DIR
+        self.tree.mkdir(mode=0o755)
+        self._layer_dir = layer_dir
+        self._what = what
+        self._recorder = recorder
+        self._directories: list[tuple[str, tarfile.TarInfo]] = []
+        self._shadowed = 0
+        self.size = 0
+
+    def write(self, tar: tarfile.TarFile, member: tarfile.TarInfo) -> None:
+        relative = normalise_member_name(self._what, member.name)
+        parent, _, base = relative.rpartition("/")
+        if base == OPAQUE_MARKER:
+            self._recorder.member(member.offset_data, member.size, None)
+            directory = ensure_parent_dirs(self.tree, self._what, member.name, parent)
+            os.setxattr(directory, OPAQUE_XATTR, b"y", follow_symlinks=False)
+            return
+        if base.startswith(WHITEOUT_PREFIX + WHITEOUT_PREFIX):
+            self._recorder.member(member.offset_data, member.size, None)  # aufs hard-link metadata: skipped
+            return
+        if base.startswith(WHITEOUT_PREFIX):
+            self._recorder.member(member.offset_data, member.size, None)
+            self._whiteout(member, parent, base[len(WHITEOUT_PREFIX) :])
+            return
+        if member.isreg():
+            self._regular(tar, member, relative, parent)
+            return
+        self._recorder.member(member.offset_data, 0, None)
+        if member.isdir():
+            self._directory(member, relative, parent)
+        elif member.issym():
+            self._symlink(member, relative, parent)
+        elif member.islnk():
+            self._hard_link(member, relative, parent)
+        elif member.ischr() or member.isblk() or member.isfifo():
+            self._device(member, relative, parent)
+        else:
+            raise refuse(self._what, member.name, f"unsupported member type {member.type!r}")
+
+    def finish(self) -> None:
+        """Directory metadata last: writing children changes a directory's mtime."""
+        for relative, member in reversed(self._directories):
+            info = existing_entry(self.tree, relative)
+            if info is not None and stat.S_ISDIR(info.st_mode):  # else a later member replaced it
+                self._set_metadata(self.tree / relative, member)
+
+    def _target(self, member: tarfile.TarInfo, relative: str, parent: str, *, directory: bool) -> Path:
+        if not relative:
+            if not directory:
+                raise refuse(self._what, member.name, "the layer root can only be a directory")
+            return self.tree
+        path = ensure_parent_dirs(self.tree, self._what, member.name, parent) / relative.rpartition("/")[2]
+        info = existing_entry(self.tree, relative)
+        if info is None or (directory and stat.S_ISDIR(info.st_mode)):
+            return path
+        if stat.S_ISDIR(info.st_mode):
+            self._set_aside_payloads_under(relative)
+            shutil.rmtree(path)
+        elif self._recorder.owns(relative):
+            self._set_aside(relative, path)
+        else:
+            os.unlink(path)
+        return path
+
+    def _set_aside(self, relative: str, path: Path) -> None:
+        # The tar's earlier bytes for this path are needed to rebuild the tar: keep them out of the tree.
+        shadow = self._layer_dir / SHADOW_DIR
+        shadow.mkdir(exist_ok=True)
+        self._shadowed += 1
+        os.rename(path, shadow / str(self._shadowed))
+        self._recorder.relocate(relative, f"../{SHADOW_DIR}/{self._shadowed}")
+
+    def _set_aside_payloads_under(self, relative: str) -> None:
+        for directory, _, files in os.walk(self.tree / relative):
+            for name in files:
+                path = Path(directory) / name
+                inner = path.relative_to(self.tree).as_posix()
+                if self._recorder.owns(inner):
+                    self._set_aside(inner, path)
+
+    def _whiteout(self, member: tarfile.TarInfo, parent: str, name: str) -> None:
+        if name in ("", ".", "..") or "/" in name:
+            raise refuse(self._what, member.name, f"whiteout of {name!r} names no file")
+        relative = f"{parent}/{name}" if parent else name
+        path = self._target(member, relative, parent, directory=False)
+        os.mknod(path, stat.S_IFCHR, os.makedev(0, 0))
+        os.chown(path, member.uid, member.gid, follow_symlinks=False)
+
+    def _regular(self, tar: tarfile.TarFile, member: tarfile.TarInfo, relative: str, parent: str) -> None:
+        if member.issparse():
+            raise refuse(self._what, member.name, "sparse files are not supported")
+        path = self._target(member, relative, parent, directory=False)
+        self._recorder.member(member.offset_data, member.size, relative)
+        source = tar.extractfile(member)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            shutil.copyfileobj(source, out, _COPY_CHUNK)
+            if out.tell() != member.size:
+                raise InvalidParameter(f"images: {self._what}: layer member {member.name!r}: truncated data")
+        self.size += member.size
+        self._set_metadata(path, member)
+
+    def _directory(self, member: tarfile.TarInfo, relative: str, parent: str) -> None:
+        path = self._target(member, relative, parent, directory=True)
+        if path != self.tree and not path.exists():
+            os.mkdir(path, 0o700)
+        self._directories.append((relative, member))
+
+    def _symlink(self, member: tarfile.TarInfo, relative: str, parent: str) -> None:
+        check_symlink_target(self._what, member.name, relative, member.linkname)
+        path = self._target(member, relative, parent, directory=False)
+        os.symlink(member.linkname, path)
+        self._set_metadata(path, member)
+
+    def _hard_link(self, member: tarfile.TarInfo, relative: str, parent: str) -> None:
+        source = hard_link_source(self.tree, self._what, member.name, member.linkname)
+        if source == self.tree / relative:
+            return
+        path = self._target(member, relative, parent, directory=False)
+        os.link(source, path, follow_symlinks=False)
+
+    def _device(self, member: tarfile.TarInfo, relative: str, parent: str) -> None:
+        path = self._target(member, relative, parent, directory=False)
+        kind = stat.S_IFIFO if member.isfifo() else stat.S_IFCHR if member.ischr() else stat.S_IFBLK
+        os.mknod(path, kind | 0o600, os.makedev(member.devmajor, member.devminor))
+        self._set_metadata(path, member)
+
+    def _set_metadata(self, path: Path, member: tarfile.TarInfo) -> None:
+        os.chown(path, member.uid, member.gid, follow_symlinks=False)
+        if not member.issym():
+            os.chmod(path, member.mode & 0o7777)  # after chown, which clears set-id bits
+            for key, value in member.pax_headers.items():
+                name = key[len(_PAX_XATTR_PREFIX) :]
+                if key.startswith(_PAX_XATTR_PREFIX) and _restorable_xattr(name):
+                    os.setxattr(path, name, value.encode("utf-8", "surrogateescape"), follow_symlinks=False)
+        mtime = _mtime_ns(member)
+        os.utime(path, ns=(mtime, mtime), follow_symlinks=False)
+
+
+def extract_layer(stream: BinaryIO, layer_dir: Path, what: str) -> ExtractedLayer:
+    """Extract the (possibly compressed) layer tar `stream` into `layer_dir`/diff, recording tar-split data.
+
+    `layer_dir` must be an empty private directory; on error the caller removes it.
+    `what` names the source in error messages ("import", "load: layer blobs/sha256/…").
+    """
+    recorder = TarSplitRecorder(layer_dir)
+    try:
+        return _extract(stream, layer_dir, what, recorder)
+    except BaseException:
+        recorder.abort()
+        raise
+
+
+def _extract(stream: BinaryIO, layer_dir: Path, what: str, recorder: TarSplitRecorder) -> ExtractedLayer:
+    raw = CountingReader(stream, None)
+    hashing = HashingReader(open_decompressed(raw), observe=recorder.observe)  # type: ignore[arg-type]
+    writer = _LayerWriter(layer_dir, what, recorder)
+    member_name = ""
+    try:
+        with tarfile.open(fileobj=hashing, mode="r|") as tar:  # type: ignore[call-overload]
+            for member in tar:
+                member_name = member.name
+                writer.write(tar, member)
+        member_name = ""
+        hashing.drain()
+    except (tarfile.TarError, *CORRUPT_DATA_ERRORS) as error:
+        if raw.total == 0:
+            raise InvalidParameter(f"images: {what}: archive is empty: expected a tar archive") from None
+        where = f" at member {member_name!r}" if member_name else ""
+        raise InvalidParameter(f"images: {what}: not a valid tar archive{where}: {error}") from None
+    except OSError as error:
+        where = f" member {member_name!r}" if member_name else ""
+        raise HostError(f"images: {what}:{where} cannot be written: {error.strerror or error}") from error
+    writer.finish()
+    recorder.finish()
+    return ExtractedLayer(hashing.digest, writer.size)

@@ -1,0 +1,72 @@
+"""Docker's JSON shapes for images: GET /images/json items, /images/{name}/json, /images/{name}/history."""
+
+from pathlib import Path
+
+from runtime.images.image import Image
+from runtime.images.imageconfig import ZERO_TIME, unix_seconds
+
+
+def summary_shape(image: Image) -> dict:
+    return {
+        "Id": image.id,
+        "ParentId": "",
+        "RepoTags": list(image.repo_tags),
+        "RepoDigests": [],
+        "Created": unix_seconds(image.config.get("created")),
+        "Size": image.size,
+        "SharedSize": -1,
+        "Labels": image.container_config.get("Labels") or {},
+        "Containers": -1,
+    }
+
+
+def inspect_shape(image: Image, trees_base_first: list[Path]) -> dict:
+    config = image.config
+    top_first = [str(tree) for tree in reversed(trees_base_first)]
+    graph_data = {"UpperDir": top_first[0], "LowerDir": ":".join(top_first[1:])} if top_first else {}
+    if graph_data and not graph_data["LowerDir"]:
+        del graph_data["LowerDir"]
+    return {
+        "Id": image.id,
+        "RepoTags": list(image.repo_tags),
+        "RepoDigests": [],
+        "Parent": "",
+        "Comment": config.get("comment", ""),
+        "Created": config.get("created") or ZERO_TIME,
+        "DockerVersion": config.get("docker_version", ""),
+        "Author": config.get("author", ""),
+        "Config": image.container_config,
+        "Architecture": config.get("architecture", ""),
+        **({"Variant": config["variant"]} if config.get("variant") else {}),
+        "Os": config.get("os", ""),
+        "Size": image.size,
+        "GraphDriver": {"Name": "overlay2", "Data": graph_data},
+        "RootFS": {"Type": "layers", "Layers": image.diff_ids},
+        "Metadata": {"LastTagTime": ZERO_TIME},
+    }
+
+
+def history_shape(image: Image, layer_sizes: dict[str, int]) -> list[dict]:
+    """Newest first; the top entry carries the image id and tags, older ones "<missing>" (as Docker)."""
+    entries = []
+    layers = iter(image.diff_ids)
+    for item in image.config.get("history") or []:
+        size = 0
+        if not item.get("empty_layer"):
+            diff_id = next(layers, None)
+            size = layer_sizes.get(diff_id, 0) if diff_id else 0
+        entries.append(
+            {
+                "Id": "<missing>",
+                "Created": unix_seconds(item.get("created")),
+                "CreatedBy": item.get("created_by", ""),
+                "Tags": None,
+                "Size": size,
+                "Comment": item.get("comment", ""),
+            }
+        )
+    entries.reverse()
+    if entries:
+        entries[0]["Id"] = image.id
+        entries[0]["Tags"] = list(image.repo_tags) or None
+    return entries
