@@ -1,0 +1,97 @@
+"""One container's attachment to one bridge network: checked from Docker's EndpointSettings, then brought up
+(address, veth pair, MAC) and down again."""
+
+import ipaddress
+import os
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from runtime.errors import HostError, InvalidParameter, NotImplementedYet
+from runtime.network.ipam import parse_requested_address
+from runtime.network.links import add_veth, delete_link, link_exists
+from runtime.network.records import ContainerRecord, EndpointRecord, NetworkRecord
+from runtime.network.registry import NetworkRegistry
+
+_MAC = re.compile(r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$")
+
+
+def endpoint_from_config(network: NetworkRecord, config: Mapping[str, Any] | None) -> EndpointRecord:
+    """Check EndpointSettings (Aliases, IPAMConfig, MacAddress) against the network, with Docker's texts."""
+    config = config or {}
+    aliases = tuple(str(a) for a in config.get("Aliases") or ())
+    if aliases and not network.has_dns:
+        raise InvalidParameter("network-scoped alias is supported only for containers in user defined networks")
+    ipam = config.get("IPAMConfig") or {}
+    if ipam.get("IPv6Address"):
+        raise NotImplementedYet("network: IPAMConfig.IPv6Address: IPv6 is not supported")
+    requested = ipam.get("IPv4Address") or None
+    if requested:
+        address = parse_requested_address(requested)
+        if not network.user_subnet:
+            raise InvalidParameter(
+                "user specified IP address is supported only when connecting to networks with user configured subnets"
+            )
+        if address not in network.network:
+            raise InvalidParameter(f"no configured subnet or ip-range contain the IP address {address}")
+    mac = (config.get("MacAddress") or "").lower() or None
+    if mac is not None and (not _MAC.match(mac) or int(mac[:2], 16) & 1):
+        raise InvalidParameter(f"network: MacAddress {mac!r}: not a unicast MAC address (xx:xx:xx:xx:xx:xx)")
+    return EndpointRecord(network.id, aliases, requested, mac)
+
+
+def mac_for(address: ipaddress.IPv4Address) -> str:
+    """02:42 + the address, as Docker did for years: unique on the network, stable across restarts."""
+    return "02:42:" + ":".join(f"{octet:02x}" for octet in address.packed)
+
+
+def _free_veth_name() -> str:
+    for _ in range(16):
+        name = "veth" + secrets.token_hex(4)[:7]  # 11 characters: inside IFNAMSIZ
+        if not link_exists(name):
+            return name
+    raise HostError("network: veth name: 16 random names in a row were taken")
+
+
+def _next_ifname(record: ContainerRecord) -> str:
+    used = {e.ifname for e in record.endpoints if e.ifname}
+    return next(f"eth{n}" for n in range(len(used) + 1) if f"eth{n}" not in used)
+
+
+def activate(
+    registry: NetworkRegistry, record: ContainerRecord, endpoint: EndpointRecord, netns: Path
+) -> EndpointRecord:
+    """Allocate the address and plug a veth pair into the namespace; on failure nothing is left."""
+    network = registry.get(endpoint.network_id)
+    pool = registry.pool(network)
+    requested = ipaddress.IPv4Address(endpoint.requested_ip) if endpoint.requested_ip else None
+    address = pool.allocate(record.container_id, requested)
+    try:
+        host_ifname, ifname = _free_veth_name(), _next_ifname(record)
+        mac = endpoint.requested_mac or mac_for(address)
+        interface = ipaddress.IPv4Interface(f"{address}/{network.network.prefixlen}")
+        add_veth(network.bridge_name, host_ifname, netns, ifname, mac, interface, network.mtu)
+    except BaseException:
+        pool.release(address)
+        raise
+    return replace(
+        endpoint,
+        endpoint_id=os.urandom(32).hex(),
+        ip=str(address),
+        mac=mac,
+        host_ifname=host_ifname,
+        ifname=ifname,
+    )
+
+
+def deactivate(registry: NetworkRegistry, endpoint: EndpointRecord) -> EndpointRecord:
+    """Unplug the veth (its peer goes with it) and give the address back; tolerant of half-made endpoints."""
+    if endpoint.host_ifname:
+        delete_link(endpoint.host_ifname)
+    network = registry.get(endpoint.network_id)
+    if network is not None and endpoint.ip:
+        registry.pool(network).release(ipaddress.IPv4Address(endpoint.ip))
+    return endpoint.cleared()

@@ -1,0 +1,140 @@
+"""Bridges, veth pairs, addresses and routes through netlink (pyroute2 IPRoute), plus the sysctls they need."""
+
+import errno
+import ipaddress
+import os
+from pathlib import Path
+
+from pyroute2 import IPRoute
+from pyroute2.netlink.exceptions import NetlinkError
+
+from runtime.errors import HostError
+from runtime.network.netns import netlink_in
+
+_SYSCTL_ROOT = Path("/proc/sys/net/ipv4")
+
+
+def write_sysctl(relative: str, value: str, root: Path = _SYSCTL_ROOT) -> None:
+    path = root / relative
+    try:
+        path.write_text(value)
+    except OSError as exc:
+        raise HostError(f"network: sysctl {path}: cannot write {value}: {exc.strerror}") from exc
+
+
+def enable_ip_forward() -> None:
+    """Containers reach beyond their bridge only through the host's routing, as with Docker."""
+    write_sysctl("ip_forward", "1")
+
+
+def _index(ipr: IPRoute, name: str) -> int | None:
+    found = ipr.link_lookup(ifname=name)
+    return found[0] if found else None
+
+
+def link_exists(name: str) -> bool:
+    with IPRoute() as ipr:
+        return _index(ipr, name) is not None
+
+
+def ensure_bridge(name: str, address: ipaddress.IPv4Interface, mtu: int) -> bool:
+    """The bridge up with the gateway address; True if we created it. route_localnet lets the OUTPUT DNAT
+    of a published port send 127.0.0.1-sourced packets out of the bridge (masqueraded on the way)."""
+    with IPRoute() as ipr:
+        index = _index(ipr, name)
+        created = index is None
+        try:
+            if created:
+                ipr.link("add", ifname=name, kind="bridge", mtu=mtu)
+                index = _index(ipr, name)
+            else:
+                kind = ipr.get_links(index)[0].get(("linkinfo", "kind"))
+                if kind != "bridge":
+                    raise HostError(f"network: bridge {name}: a {kind or 'non-bridge'} link already has the name")
+            present = {(a.get("address"), a["prefixlen"]) for a in ipr.get_addr(index=index, family=2)}
+            if (str(address.ip), address.network.prefixlen) not in present:
+                ipr.addr("add", index=index, address=str(address.ip), prefixlen=address.network.prefixlen)
+            ipr.link("set", index=index, state="up")
+        except NetlinkError as exc:
+            if created:
+                delete_link(name)
+            raise HostError(f"network: bridge {name}: {exc.args[-1]}") from exc
+    write_sysctl(f"conf/{name}/route_localnet", "1")
+    return created
+
+
+def delete_link(name: str) -> None:
+    """Delete a link by name (a veth's peer goes with it); a missing link is fine."""
+    with IPRoute() as ipr:
+        index = _index(ipr, name)
+        if index is None:
+            return
+        try:
+            ipr.link("del", index=index)
+        except NetlinkError as exc:
+            if exc.code != errno.ENODEV:
+                raise HostError(f"network: link {name}: cannot delete: {exc.args[-1]}") from exc
+
+
+def host_routes() -> list[ipaddress.IPv4Network]:
+    """Networks the host already routes (default route excluded): new subnets must avoid them."""
+    with IPRoute() as ipr:
+        routes = ipr.get_routes(family=2, table=254)
+    return [
+        ipaddress.IPv4Network(f"{r.get('dst')}/{r['dst_len']}", strict=False)
+        for r in routes
+        if r["dst_len"] > 0 and r.get("dst")
+    ]
+
+
+def add_veth(
+    bridge: str,
+    host_ifname: str,
+    netns: Path,
+    ifname: str,
+    mac: str,
+    address: ipaddress.IPv4Interface,
+    mtu: int,
+) -> None:
+    """A veth pair: host end on the bridge (hairpin on, for a container reaching itself through a published
+    port), peer born inside the namespace as ifname with its MAC and address, up."""
+    fd = None
+    try:
+        with IPRoute() as ipr:
+            bridge_index = _index(ipr, bridge)
+            if bridge_index is None:
+                raise HostError(f"network: bridge {bridge}: does not exist")
+            fd = os.open(netns, os.O_RDONLY | os.O_CLOEXEC)
+            ipr.link("add", ifname=host_ifname, kind="veth", mtu=mtu, peer={"ifname": ifname, "net_ns_fd": fd})
+            host_index = _index(ipr, host_ifname)
+            ipr.link("set", index=host_index, master=bridge_index, state="up")
+            ipr.brport("set", index=host_index, mode=1)
+        with netlink_in(netns) as ns:
+            index = _index(ns, ifname)
+            ns.link("set", index=index, address=mac, mtu=mtu)
+            ns.addr("add", index=index, address=str(address.ip), prefixlen=address.network.prefixlen)
+            ns.link("set", index=index, state="up")
+    except NetlinkError as exc:
+        delete_link(host_ifname)
+        raise HostError(f"network: veth {host_ifname} ({ifname} in {netns}): {exc.args[-1]}") from exc
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
+def bring_up_loopback(netns: Path) -> None:
+    with netlink_in(netns) as ns:
+        ns.link("set", index=_index(ns, "lo"), state="up")
+
+
+def set_default_route(netns: Path, gateway: ipaddress.IPv4Address | None) -> None:
+    """Point the namespace's default route at gateway, or remove it (None: internal networks only)."""
+    with netlink_in(netns) as ns:
+        try:
+            if gateway is None:
+                ns.route("del", dst="0.0.0.0/0")
+            else:
+                ns.route("replace", dst="0.0.0.0/0", gateway=str(gateway))
+        except NetlinkError as exc:
+            if not (gateway is None and exc.code == errno.ESRCH):
+                raise HostError(f"network: default route via {gateway} in {netns}: {exc.args[-1]}") from exc

@@ -1,0 +1,192 @@
+"""The persisted state of the network room: networks and each container's attachments.
+
+Records are frozen; a change is `dataclasses.replace` and a save. Fields marked "live" are set while the
+container runs (between create_sandbox and destroy_sandbox) and cleared after.
+"""
+
+import ipaddress
+import re
+import time
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+DEFAULT_BRIDGE = "bridge"
+HOST = "host"
+NONE = "none"
+PREDEFINED_NAMES = (DEFAULT_BRIDGE, HOST, NONE)
+
+# Network modes a container record can have; user-defined networks are "bridge" mode too.
+MODE_BRIDGE = "bridge"
+MODE_NONE = "none"
+MODE_HOST = "host"
+MODE_CONTAINER = "container"
+
+_FRACTION = re.compile(r"\.(\d+)")
+
+
+def now_rfc3339() -> str:
+    """The current time as Go's RFC3339Nano in UTC (what Docker's `Created` fields hold)."""
+    nanos = time.time_ns()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(nanos // 1_000_000_000)) + f".{nanos % 1_000_000_000:09d}Z"
+
+
+def rfc3339_epoch(text: str) -> float:
+    """Seconds since the epoch of an RFC 3339 time; Python 3.11 reads at most 6 fraction digits."""
+    text = _FRACTION.sub(lambda m: "." + m.group(1)[:6].ljust(6, "0"), text.replace("Z", "+00:00"), count=1)
+    return datetime.fromisoformat(text).timestamp()
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkRecord:
+    id: str
+    name: str
+    driver: str  # "bridge", "host" or "null"
+    created: str  # RFC3339Nano
+    subnet: str | None = None
+    gateway: str | None = None
+    ip_range: str | None = None
+    user_subnet: bool = False  # created with --subnet: static addresses allowed (as Docker)
+    internal: bool = False
+    attachable: bool = False
+    bridge_name: str | None = None
+    bridge_created: bool = False  # we made the link, so we delete it with the network
+    mtu: int = 1500
+    icc: bool = True
+    masquerade: bool = True
+    predefined: bool = False
+    options: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_bridge(self) -> bool:
+        return self.driver == "bridge"
+
+    @property
+    def is_default_bridge(self) -> bool:
+        return self.predefined and self.name == DEFAULT_BRIDGE
+
+    @property
+    def has_dns(self) -> bool:
+        """Docker runs its embedded DNS on user-defined networks only, never on the default bridge."""
+        return self.is_bridge and not self.predefined
+
+    @property
+    def network(self) -> ipaddress.IPv4Network:
+        return ipaddress.IPv4Network(self.subnet)
+
+    @property
+    def gateway_address(self) -> ipaddress.IPv4Address:
+        return ipaddress.IPv4Address(self.gateway)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "NetworkRecord":
+        return cls(**data)
+
+
+@dataclass(frozen=True, slots=True)
+class PortRequest:
+    """One HostConfig.PortBindings entry (or a -P port): host port 0..0 means "any free port"."""
+
+    proto: str
+    container_port: int
+    host_ip: str = "0.0.0.0"
+    host_port_low: int = 0
+    host_port_high: int = 0
+
+    @property
+    def key(self) -> str:
+        return f"{self.container_port}/{self.proto}"
+
+
+@dataclass(frozen=True, slots=True)
+class PortMapping:
+    """A published port as allocated: host_ip:host_port -> the container's port."""
+
+    proto: str
+    container_port: int
+    host_ip: str
+    host_port: int
+
+    @property
+    def key(self) -> str:
+        return f"{self.container_port}/{self.proto}"
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointRecord:
+    network_id: str
+    aliases: tuple[str, ...] = ()
+    requested_ip: str | None = None  # EndpointConfig.IPAMConfig.IPv4Address
+    requested_mac: str | None = None
+    # live
+    endpoint_id: str | None = None
+    ip: str | None = None
+    mac: str | None = None
+    host_ifname: str | None = None
+    ifname: str | None = None
+
+    def cleared(self) -> "EndpointRecord":
+        return replace(self, endpoint_id=None, ip=None, mac=None, host_ifname=None, ifname=None)
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerRecord:
+    container_id: str
+    name: str
+    hostname: str
+    container_dir: str
+    mode: str  # MODE_BRIDGE, MODE_NONE, MODE_HOST or MODE_CONTAINER
+    joined_to: str | None = None  # MODE_CONTAINER: the container whose netns this one shares
+    domainname: str = ""
+    endpoints: tuple[EndpointRecord, ...] = ()
+    port_requests: tuple[PortRequest, ...] = ()
+    exposed_ports: tuple[str, ...] = ()
+    dns: tuple[str, ...] = ()
+    dns_search: tuple[str, ...] = ()
+    dns_options: tuple[str, ...] = ()
+    extra_hosts: tuple[str, ...] = ()
+    # live
+    running: bool = False
+    sandbox_id: str | None = None
+    netns_path: str | None = None
+    ports: tuple[PortMapping, ...] = ()
+
+    def endpoint(self, network_id: str) -> EndpointRecord | None:
+        return next((e for e in self.endpoints if e.network_id == network_id), None)
+
+    def with_endpoint(self, endpoint: EndpointRecord) -> "ContainerRecord":
+        """Replace the endpoint on the same network, or append it (attach order is kept)."""
+        if self.endpoint(endpoint.network_id) is None:
+            return replace(self, endpoints=(*self.endpoints, endpoint))
+        endpoints = tuple(endpoint if e.network_id == endpoint.network_id else e for e in self.endpoints)
+        return replace(self, endpoints=endpoints)
+
+    def without_endpoint(self, network_id: str) -> "ContainerRecord":
+        return replace(self, endpoints=tuple(e for e in self.endpoints if e.network_id != network_id))
+
+    def stopped(self) -> "ContainerRecord":
+        return replace(
+            self,
+            running=False,
+            sandbox_id=None,
+            netns_path=None,
+            ports=(),
+            endpoints=tuple(e.cleared() for e in self.endpoints),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "ContainerRecord":
+        data = dict(data)
+        data["endpoints"] = tuple(EndpointRecord(**{**e, "aliases": tuple(e["aliases"])}) for e in data["endpoints"])
+        data["port_requests"] = tuple(PortRequest(**p) for p in data["port_requests"])
+        data["ports"] = tuple(PortMapping(**p) for p in data["ports"])
+        for key in ("exposed_ports", "dns", "dns_search", "dns_options", "extra_hosts"):
+            data[key] = tuple(data[key])
+        return cls(**data)

@@ -1,0 +1,307 @@
+"""Containers in the network room: their sandboxes (netns, endpoints, published ports, embedded DNS, files),
+connect and disconnect, and what survives a daemon restart. NetworkService holds the lock around every call.
+
+A container is recorded at create (register) and forgotten at rm (forget); its sandbox lives from start
+(create_sandbox) to stop (destroy_sandbox), as Docker's does: a stopped container holds no address, port or
+DNS name. Every step of a sandbox's making is recorded before it is taken, so a crash half-way leaves a
+record that restore() can undo.
+"""
+
+import ipaddress
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from runtime.errors import Conflict, EngineError, NotFound
+from runtime.network import hostfiles
+from runtime.network.config import NetworkConfig, Sandbox, SandboxSpec
+from runtime.network.container_specs import record_from_spec, refreshed
+from runtime.network.dns_answers import build_views
+from runtime.network.dns_server import EmbeddedDns
+from runtime.network.endpoints import activate, deactivate
+from runtime.network.firewall import HostFirewall, gateway_endpoint
+from runtime.network.links import bring_up_loopback, set_default_route
+from runtime.network.netns import create_netns, remove_netns
+from runtime.network.port_allocator import HostPortAllocator
+from runtime.network.records import HOST, MODE_BRIDGE, MODE_CONTAINER, MODE_HOST, MODE_NONE, NONE, ContainerRecord
+from runtime.network.registry import NetworkRegistry
+from runtime.network.shapes import dns_names, network_settings
+from runtime.network.store import NetworkStore
+
+log = logging.getLogger(__name__)
+
+
+class SandboxManager:
+    def __init__(
+        self,
+        config: NetworkConfig,
+        exec_root: Path,
+        store: NetworkStore,
+        registry: NetworkRegistry,
+        firewall: HostFirewall,
+        dns: EmbeddedDns,
+        ports: HostPortAllocator,
+    ) -> None:
+        self.config = config
+        self.netns_dir = exec_root / "netns"
+        self.store = store
+        self.registry = registry
+        self.firewall = firewall
+        self.dns = dns
+        self.ports = ports
+        self.containers: dict[str, ContainerRecord] = {}
+        self._dns_attached: set[str] = set()
+
+    @property
+    def host_gateway(self) -> str:
+        return str(self.config.bridge_address.ip)
+
+    def load(self) -> None:
+        self.containers = {r.container_id: r for r in self.store.load_containers()}
+
+    def save(self, record: ContainerRecord) -> ContainerRecord:
+        self.store.save_container(record)
+        self.containers[record.container_id] = record
+        return record
+
+    def known(self, container_id: str) -> ContainerRecord:
+        record = self.containers.get(container_id)
+        if record is None:
+            raise NotFound(f"network: container {container_id}: not registered with the network room")
+        return record
+
+    # -- lifecycle -----------------------------------------------------------------------------------
+
+    def register(self, spec: SandboxSpec) -> ContainerRecord:
+        existing = self.containers.get(spec.container_id)
+        if existing is not None:
+            return self.save(refreshed(existing, spec, self.host_gateway))
+        return self.save(record_from_spec(spec, self.registry, self.host_gateway))
+
+    def create_sandbox(self, spec: SandboxSpec) -> Sandbox:
+        record = self.register(spec)
+        if record.running:
+            raise Conflict(f"network: sandbox of container {record.container_id}: already exists")
+        if record.mode == MODE_CONTAINER:
+            return self._join(record)
+        record = self.save(replace(record, running=True, sandbox_id=os.urandom(32).hex()))
+        if record.mode == MODE_HOST:
+            self.write_files(record)
+            return self.sandbox_of(record)
+        netns = self.netns_dir / record.container_id
+        record = self.save(replace(record, netns_path=str(netns)))
+        try:
+            create_netns(netns)
+            bring_up_loopback(netns)
+            for endpoint in record.endpoints:
+                if self.registry.get(endpoint.network_id) is None:
+                    raise NotFound(f"network {endpoint.network_id} not found")
+                record = self.save(record.with_endpoint(activate(self.registry, record, endpoint, netns)))
+            self.route(record)
+            record = self.save(self._allocate_ports(record))
+            self.attach_dns(record)
+            self.sync()
+            self.write_files(record)
+        except BaseException:
+            self._stop(self.containers[record.container_id])
+            self.sync_after_failure()
+            raise
+        return self.sandbox_of(record)
+
+    def _join(self, record: ContainerRecord) -> Sandbox:
+        target = self.containers.get(record.joined_to or "")
+        if target is None or not target.running or target.mode == MODE_CONTAINER:
+            raise Conflict(f"cannot join network of a non running container: {record.joined_to}")
+        record = self.save(replace(record, running=True, sandbox_id=target.sandbox_id, netns_path=target.netns_path))
+        return self.sandbox_of(record)
+
+    def sandbox_of(self, record: ContainerRecord) -> Sandbox:
+        files = Path((self.containers[record.joined_to] if record.mode == MODE_CONTAINER else record).container_dir)
+        return Sandbox(
+            container_id=record.container_id,
+            netns_path=Path(record.netns_path) if record.netns_path else None,
+            hosts_path=files / "hosts",
+            resolv_conf_path=files / "resolv.conf",
+            hostname_path=files / "hostname",
+            settings=self.settings(record.container_id),
+        )
+
+    def _allocate_ports(self, record: ContainerRecord) -> ContainerRecord:
+        if not record.port_requests or gateway_endpoint(record, self.registry.by_id()) is None:
+            return record  # Docker publishes nothing for a container with no outbound network
+        try:
+            mappings = tuple(self.ports.allocate(record.container_id, r) for r in record.port_requests)
+        except BaseException:
+            self.ports.release_owner(record.container_id)
+            raise
+        return replace(record, ports=mappings)
+
+    def _stop(self, record: ContainerRecord) -> ContainerRecord:
+        """Undo a sandbox, whole or half-made: each step is tried, a failed one is logged and the rest go on."""
+        self.dns.detach(record.container_id)
+        self._dns_attached.discard(record.container_id)
+        self.ports.release_owner(record.container_id)
+        if record.mode != MODE_CONTAINER:
+            for endpoint in record.endpoints:
+                try:
+                    deactivate(self.registry, endpoint)
+                except (EngineError, OSError):
+                    log.exception("network: endpoint of %s on %s: cleanup failed", record.name, endpoint.network_id)
+            if record.netns_path:
+                try:
+                    remove_netns(Path(record.netns_path))
+                except (EngineError, OSError):
+                    log.exception("network: netns %s: cleanup failed", record.netns_path)
+        return self.save(record.stopped())
+
+    def destroy_sandbox(self, container_id: str) -> None:
+        record = self.containers.get(container_id)
+        if record is None or not record.running:
+            return
+        self._stop(record)
+        self.sync()
+
+    def forget(self, container_id: str) -> None:
+        self.destroy_sandbox(container_id)
+        self.store.delete_container(container_id)
+        self.containers.pop(container_id, None)
+
+    # -- pieces used on every change ---------------------------------------------------------------------
+
+    def route(self, record: ContainerRecord) -> None:
+        endpoint = gateway_endpoint(record, self.registry.by_id())
+        gateway = self.registry.get(endpoint.network_id).gateway_address if endpoint else None
+        set_default_route(Path(record.netns_path), gateway)
+
+    def attach_dns(self, record: ContainerRecord) -> None:
+        """Start the embedded DNS for a container once it has an endpoint on a user-defined network."""
+        if record.container_id in self._dns_attached or record.mode != MODE_BRIDGE:
+            return
+        networks = self.registry.by_id()
+        if not any(networks[e.network_id].has_dns for e in record.endpoints if e.network_id in networks):
+            return
+        netns = Path(record.netns_path)
+        udp_port, tcp_port = self.dns.attach(record.container_id, netns)
+        self._dns_attached.add(record.container_id)
+        self.firewall.install_dns_redirect(netns, udp_port, tcp_port)
+
+    def sync(self) -> None:
+        """Bring the host's rules and every container's DNS view in line with the records."""
+        networks = self.registry.by_id()
+        self.firewall.apply(networks.values(), self.containers.values())
+        memberships: dict[str, tuple[str, ...]] = {}
+        entries: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        for record in self.containers.values():
+            if not record.running:
+                continue
+            on = []
+            for endpoint in record.endpoints:
+                network = networks.get(endpoint.network_id)
+                if network is not None and network.has_dns and endpoint.ip:
+                    on.append(network.id)
+                    names = tuple(dns_names(record, network, endpoint))
+                    entries.setdefault(network.id, []).append((endpoint.ip, names))
+            if on:
+                memberships[record.container_id] = tuple(on)
+        self.dns.publish(build_views(memberships, entries))
+
+    def sync_after_failure(self) -> None:
+        """sync() while an error is on its way up: a second failure is logged, the first one is raised."""
+        try:
+            self.sync()
+        except (EngineError, OSError):
+            log.exception("network: rules and DNS could not be brought in line after a failure")
+
+    def write_files(self, record: ContainerRecord) -> None:
+        """hosts, resolv.conf and hostname in the container's directory (the joined share the target's)."""
+        if record.mode == MODE_CONTAINER:
+            return
+        directory = Path(record.container_dir)
+        extra = hostfiles.parse_extra_hosts(record.extra_hosts, self.host_gateway)
+        host_resolv = hostfiles.read_text_or_empty(self.config.host_resolv_conf)
+        if record.mode == MODE_HOST:
+            hosts = hostfiles.render_host_mode_hosts(hostfiles.read_text_or_empty(self.config.host_hosts), extra)
+            resolv = host_resolv
+        else:
+            addresses = [e.ip for e in record.endpoints if e.ip]
+            hosts = hostfiles.render_hosts(record.hostname, record.domainname, addresses, extra)
+            embedded = record.container_id in self._dns_attached
+            conf = hostfiles.container_resolv_conf(
+                hostfiles.parse_resolv_conf(host_resolv), embedded, record.dns, record.dns_search, record.dns_options
+            )
+            resolv = hostfiles.render_resolv_conf(conf)
+        hostfiles.write_in_place(directory / "hosts", hosts)
+        hostfiles.write_in_place(directory / "resolv.conf", resolv)
+        hostfiles.write_in_place(directory / "hostname", record.hostname + "\n")
+
+    # -- views ---------------------------------------------------------------------------------------
+
+    def settings(self, container_id: str) -> dict[str, Any]:
+        record = self.containers.get(container_id)
+        if record is not None and record.mode == MODE_CONTAINER and record.running:
+            record = self.containers.get(record.joined_to or "")  # joined: the same settings as the target
+        return network_settings(record, self.registry.by_id())
+
+    def in_use(self, network_id: str) -> bool:
+        return bool(self.containers_on(network_id))
+
+    def containers_on(self, network_id: str) -> dict[str, ContainerRecord]:
+        """Running containers with an endpoint on the network (or in its mode, for host and none)."""
+        network = self.registry.get(network_id)
+        found = {}
+        for record in self.containers.values():
+            if not record.running:
+                continue
+            endpoint = record.endpoint(network_id)
+            own_mode = network.predefined and network.name in (HOST, NONE) and record.mode == network.name
+            if (endpoint is not None and endpoint.ip) or own_mode:
+                found[record.container_id] = record
+        return found
+
+    # -- restart -------------------------------------------------------------------------------------
+
+    def restore(self, running: Mapping[str, Path]) -> None:
+        """After a daemon restart: keep what running containers hold, undo what dead ones held."""
+        for record in list(self.containers.values()):
+            if not record.running:
+                continue
+            if record.container_id not in running:
+                self._stop(record)
+            elif record.mode in (MODE_BRIDGE, MODE_NONE):
+                self._revive(record, Path(running[record.container_id]))
+        self._reconcile_pools()
+        live = {r.netns_path for r in self.containers.values() if r.running and r.netns_path}
+        for path in self.netns_dir.glob("*") if self.netns_dir.is_dir() else ():
+            if str(path) not in live:
+                remove_netns(path)
+        self.sync()
+
+    def _revive(self, record: ContainerRecord, given: Path) -> None:
+        if not (record.netns_path and Path(record.netns_path).exists()):
+            record = self.save(replace(record, netns_path=str(given)))
+        for mapping in record.ports:
+            if not self.ports.adopt(record.container_id, mapping):
+                log.warning(
+                    "network: published port %s:%d of %s: a host process holds it now",
+                    mapping.host_ip,
+                    mapping.host_port,
+                    record.name,
+                )
+        try:
+            self.attach_dns(record)
+        except EngineError:
+            log.exception("network: embedded DNS of %s: could not be restored", record.name)
+
+    def _reconcile_pools(self) -> None:
+        for network in self.registry.bridges():
+            held = {
+                ipaddress.IPv4Address(e.ip): r.container_id
+                for r in self.containers.values()
+                if r.running
+                for e in r.endpoints
+                if e.network_id == network.id and e.ip
+            }
+            self.registry.pool(network).keep_only(held)

@@ -1,0 +1,280 @@
+"""NetworkService: the network room's one entry point for the engine and the API (Docker-shaped dicts in and
+out, typed errors from runtime/errors.py). Every call holds one lock: the daemon's API threads may call at
+once, and the kernel objects, rules and state files must change in step."""
+
+import ipaddress
+import os
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from runtime.errors import Conflict, Forbidden, HostError
+from runtime.network.attachments import Attachments
+from runtime.network.config import NetworkConfig, Sandbox, SandboxSpec
+from runtime.network.create_options import OPT_BRIDGE_NAME, OPT_ICC, OPT_MASQUERADE, OPT_MTU, parse_create_body
+from runtime.network.dns_server import EmbeddedDns
+from runtime.network.filters import LIST_FILTERS, PRUNE_FILTERS, matches_list, matches_prune, normalize_filters
+from runtime.network.firewall import HostFirewall
+from runtime.network.ipam import pick_subnet
+from runtime.network.links import delete_link, enable_ip_forward, ensure_bridge, host_routes
+from runtime.network.netns import remove_netns
+from runtime.network.port_allocator import HostPortAllocator
+from runtime.network.records import DEFAULT_BRIDGE, HOST, NONE, NetworkRecord, now_rfc3339
+from runtime.network.registry import NetworkRegistry
+from runtime.network.sandboxes import SandboxManager
+from runtime.network.shapes import network_container_entry, network_object, ps_ports
+from runtime.network.store import NetworkStore
+
+OVERLAP = "invalid pool request: Pool overlaps with other one on this address space"
+
+
+def _new_id() -> str:
+    return os.urandom(32).hex()
+
+
+class NetworkService:
+    def __init__(self, data_root: Path, exec_root: Path, config: NetworkConfig | None = None) -> None:
+        self.config = config or NetworkConfig()
+        self.store = NetworkStore(data_root)
+        self.registry = NetworkRegistry(self.store)
+        self.firewall = HostFirewall(self.config.chain_prefix)
+        self.dns = EmbeddedDns(self.config.upstream_servers)
+        self.ports = HostPortAllocator()
+        self.sandboxes = SandboxManager(
+            self.config, exec_root, self.store, self.registry, self.firewall, self.dns, self.ports
+        )
+        self.attachments = Attachments(self.sandboxes)
+        self._lock = threading.RLock()
+
+    # -- daemon life ---------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Load state, make sure bridge/host/none and every bridge exist, rebuild the rules. Call restore() next."""
+        with self._lock:
+            self.registry.load()
+            self.sandboxes.load()
+            self._ensure_predefined()
+            for network in self.registry.bridges():
+                created = ensure_bridge(network.bridge_name, self._bridge_address(network), network.mtu)
+                if created and not network.bridge_created:
+                    self.registry.put(replace(network, bridge_created=True))
+            if self.config.enable_ip_forward:
+                enable_ip_forward()
+            self.sandboxes.sync()
+
+    def restore(self, running: Mapping[str, Path]) -> None:
+        """After start(): container id -> netns path of the containers still running; the rest are undone."""
+        with self._lock:
+            self.sandboxes.restore(running)
+
+    def close(self) -> None:
+        """Stop serving DNS and release port reservations; networks, rules and containers live on."""
+        with self._lock:
+            self.dns.close()
+            self.ports.close()
+
+    def teardown(self) -> None:
+        """Remove everything the room made (sandboxes, bridges, rules, netns files) and its state: for tests
+        and uninstall. The service is unusable afterwards."""
+        with self._lock:
+            for container_id in list(self.sandboxes.containers):
+                self.sandboxes.forget(container_id)
+            for network in self.registry.all():
+                if network.is_bridge and network.bridge_created:
+                    delete_link(network.bridge_name)
+                self.registry.remove(network.id)
+            self.firewall.remove()
+            netns_dir = self.sandboxes.netns_dir
+            for path in netns_dir.glob("*") if netns_dir.is_dir() else ():
+                remove_netns(path)
+            if netns_dir.is_dir():
+                netns_dir.rmdir()
+        self.close()
+
+    def _bridge_address(self, network: NetworkRecord) -> ipaddress.IPv4Interface:
+        return ipaddress.IPv4Interface(f"{network.gateway}/{network.network.prefixlen}")
+
+    def _ensure_predefined(self) -> None:
+        address = self.config.bridge_address
+        old = self.registry.by_name(DEFAULT_BRIDGE)
+        for other in self.registry.all():
+            if not other.predefined and other.subnet and other.network.overlaps(address.network):
+                raise HostError(f"network: bip {self.config.bip}: overlaps network {other.name} ({other.subnet})")
+        if old is not None and old.bridge_name != self.config.bridge_name and old.bridge_created:
+            delete_link(old.bridge_name)  # --bridge changed since the last run: the old one is ours to drop
+        options = {
+            "com.docker.network.bridge.default_bridge": "true",
+            OPT_ICC: "true",
+            OPT_MASQUERADE: "true",
+            "com.docker.network.bridge.host_binding_ipv4": "0.0.0.0",
+            OPT_BRIDGE_NAME: self.config.bridge_name,
+            OPT_MTU: str(self.config.mtu),
+        }
+        same_bridge = old is not None and old.bridge_name == self.config.bridge_name
+        self.registry.put(
+            NetworkRecord(
+                id=old.id if old else _new_id(),
+                name=DEFAULT_BRIDGE,
+                driver="bridge",
+                created=old.created if old else now_rfc3339(),
+                subnet=str(address.network),
+                gateway=str(address.ip),
+                bridge_name=self.config.bridge_name,
+                bridge_created=same_bridge and old.bridge_created,
+                mtu=self.config.mtu,
+                predefined=True,
+                options=options,
+            )
+        )
+        for name, driver in ((HOST, "host"), (NONE, "null")):
+            if self.registry.by_name(name) is None:
+                self.registry.put(NetworkRecord(_new_id(), name, driver, now_rfc3339(), predefined=True))
+
+    # -- networks ------------------------------------------------------------------------------------
+
+    def create_network(self, body: Mapping[str, Any]) -> dict[str, str]:
+        """POST /networks/create -> {"Id", "Warning"}."""
+        options = parse_create_body(body)
+        with self._lock:
+            if self.registry.by_name(options.name) is not None:
+                raise Conflict(f"network with name {options.name} already exists")
+            subnet = options.subnet
+            if subnet is not None and any(subnet.overlaps(s) for s in self.registry.subnets()):
+                raise Forbidden(OVERLAP)
+            if subnet is None:
+                taken = [*self.registry.subnets(), *host_routes()]
+                subnet = pick_subnet(self.config.pool_network, self.config.pool_prefixlen, taken)
+            network_id = _new_id()
+            bridge = options.bridge_name or f"br-{network_id[:12]}"
+            user = next((n for n in self.registry.bridges() if n.bridge_name == bridge), None)
+            if user is not None:
+                raise Conflict(f"network: bridge name {bridge}: already used by network {user.name}")
+            record = NetworkRecord(
+                id=network_id,
+                name=options.name,
+                driver="bridge",
+                created=now_rfc3339(),
+                subnet=str(subnet),
+                gateway=str(options.gateway or subnet.network_address + 1),
+                ip_range=str(options.ip_range) if options.ip_range else None,
+                user_subnet=options.subnet is not None,
+                internal=options.internal,
+                attachable=options.attachable,
+                bridge_name=bridge,
+                mtu=options.mtu or self.config.mtu,
+                icc=options.icc,
+                masquerade=options.masquerade,
+                options=options.options,
+                labels=options.labels,
+            )
+            created = ensure_bridge(bridge, self._bridge_address(record), record.mtu)
+            try:
+                self.registry.put(replace(record, bridge_created=created))
+                self.sandboxes.sync()
+            except BaseException:
+                self.registry.remove(network_id)
+                if created:
+                    delete_link(bridge)
+                self.sandboxes.sync_after_failure()
+                raise
+            return {"Id": network_id, "Warning": ""}
+
+    def inspect_network(self, ref: str) -> dict[str, Any]:
+        """GET /networks/{id}: by full id, name or unique id prefix."""
+        with self._lock:
+            network = self.registry.resolve(ref)
+            containers = {}
+            for container_id, record in self.sandboxes.containers_on(network.id).items():
+                endpoint = record.endpoint(network.id)
+                if endpoint is not None:
+                    containers[container_id] = network_container_entry(record, network, endpoint)
+                else:  # host or none: no address of its own
+                    containers[container_id] = {
+                        "Name": record.name,
+                        "EndpointID": record.sandbox_id,
+                        "MacAddress": "",
+                        "IPv4Address": "",
+                        "IPv6Address": "",
+                    }
+            return network_object(network, containers)
+
+    def list_networks(self, filters: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """GET /networks: filters name, id, driver, label, type (custom|builtin), scope, dangling."""
+        wanted = normalize_filters(filters, LIST_FILTERS)
+        with self._lock:
+            return [
+                network_object(n, {})
+                for n in self.registry.all()
+                if matches_list(n, self.sandboxes.in_use(n.id), wanted)
+            ]
+
+    def remove_network(self, ref: str) -> None:
+        with self._lock:
+            network = self.registry.resolve(ref)
+            if network.predefined:
+                raise Forbidden(f"{network.name} is a pre-defined network and cannot be removed")
+            if self.sandboxes.in_use(network.id):
+                raise Conflict(
+                    f"error while removing network: network {network.name} id {network.id} has active endpoints"
+                )
+            self.registry.remove(network.id)
+            self.sandboxes.sync()
+            if network.bridge_created:
+                delete_link(network.bridge_name)
+
+    def prune_networks(self, filters: Mapping[str, Any] | None = None) -> list[str]:
+        """POST /networks/prune: remove unused user-defined networks (filters until, label, label!) -> names."""
+        wanted = normalize_filters(filters, PRUNE_FILTERS)
+        removed = []
+        with self._lock:
+            now = time.time()
+            for network in self.registry.all():
+                if network.predefined or self.sandboxes.in_use(network.id):
+                    continue
+                if matches_prune(network, wanted, now):
+                    self.remove_network(network.id)
+                    removed.append(network.name)
+        return removed
+
+    # -- containers ----------------------------------------------------------------------------------
+
+    def register_container(self, spec: SandboxSpec) -> None:
+        """At container create: check and record its networks, ports and DNS options (400/404 on bad input)."""
+        with self._lock:
+            self.sandboxes.register(spec)
+
+    def create_sandbox(self, spec: SandboxSpec) -> Sandbox:
+        """At container start: netns, endpoints, ports, DNS and files; all undone if any step fails."""
+        with self._lock:
+            return self.sandboxes.create_sandbox(spec)
+
+    def destroy_sandbox(self, container_id: str) -> None:
+        """At container stop: release addresses, ports, DNS names, rules, veths and the netns. Idempotent."""
+        with self._lock:
+            self.sandboxes.destroy_sandbox(container_id)
+
+    def forget_container(self, container_id: str) -> None:
+        """At container rm: destroy the sandbox if any and drop the container's record."""
+        with self._lock:
+            self.sandboxes.forget(container_id)
+
+    def connect(self, network_ref: str, container_id: str, endpoint_config: Mapping[str, Any] | None) -> None:
+        with self._lock:
+            self.attachments.connect(network_ref, container_id, endpoint_config)
+
+    def disconnect(self, network_ref: str, container_id: str, force: bool = False) -> None:
+        with self._lock:
+            self.attachments.disconnect(network_ref, container_id, force)
+
+    def network_settings(self, container_id: str) -> dict[str, Any]:
+        """NetworkSettings for container inspect (empty shape for a container never registered)."""
+        with self._lock:
+            return self.sandboxes.settings(container_id)
+
+    def ports_summary(self, container_id: str) -> list[dict[str, Any]]:
+        """The Ports items of `docker ps`."""
+        with self._lock:
+            return ps_ports(self.sandboxes.containers.get(container_id))
