@@ -176,7 +176,8 @@ class EmbeddedDns:
             self.dropped += 1
             log.debug("embedded DNS: reply to %s lost: %s", client, exc)
 
-    def _ask_upstreams(self, query: bytes) -> bytes:
+    def ask_upstreams(self, query: bytes) -> bytes:
+        """The first upstream's reply to query, or SERVFAIL when every one fails or stays silent."""
         for address in self.upstreams:
             with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as upstream:
                 upstream.settimeout(_UPSTREAM_TIMEOUT)
@@ -192,7 +193,7 @@ class EmbeddedDns:
         return servfail(query)
 
     def _forward_udp(self, sock: socket.socket, client: tuple[str, int], query: bytes) -> None:
-        self._send(sock, self._ask_upstreams(query), client)
+        self._send(sock, self.ask_upstreams(query), client)
 
     def _accept_tcp(self, container_id: str, listener: socket.socket) -> None:
         try:
@@ -210,7 +211,7 @@ class EmbeddedDns:
                     query = conn.recv(struct.unpack("!H", header)[0], socket.MSG_WAITALL)
                     reply = self._resolve(container_id, query)
                     if reply is None:
-                        reply = self._ask_upstreams(query)
+                        reply = self.ask_upstreams(query)
                     if not reply:
                         return
                     conn.sendall(struct.pack("!H", len(reply)) + reply)
