@@ -1,0 +1,93 @@
+"""The driver interface, its optional capabilities and the read request.
+
+A driver needs only `log`, `close` and a `name`. What some drivers can do besides is a separate
+runtime-checkable protocol that callers test for: taking whole batches, reading logs back, counting drops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
+
+from logdrivers.errors import LogDriverError
+from logdrivers.message import LineBatch, Message
+
+if TYPE_CHECKING:
+    import threading
+
+
+class LogDriver(Protocol):
+    name: ClassVar[str]
+
+    def log(self, msg: Message) -> None:
+        """Store or ship one message; raise LogDriverError or OSError if it is lost."""
+
+    def close(self) -> None:
+        """Flush what is buffered and release files and connections."""
+
+
+@runtime_checkable
+class BatchLogDriver(Protocol):
+    def log_batch(self, batch: LineBatch) -> None:
+        """Store complete lines read together; the copier's fast path (one call per read)."""
+
+
+@runtime_checkable
+class DropCounting(Protocol):
+    def drops(self) -> DropCounts:
+        """Lines and bytes discarded so far instead of blocking the container."""
+
+
+@dataclass(frozen=True, slots=True)
+class DropCounts:
+    lines: int = 0
+    bytes: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ReadConfig:
+    """What `docker logs` asks for. Times are UTC nanoseconds since the epoch; 0 means unset."""
+
+    since_ns: int = 0  # inclusive; once an entry matches, later ones are not filtered (Docker)
+    until_ns: int = 0  # reading stops at the first entry after it
+    tail: int | None = None  # the last N stored entries (pieces of a cut line count apart); None = all
+    follow: bool = False
+    stdout: bool = True
+    stderr: bool = True
+    stop: threading.Event | None = None  # set from another thread (client gone) to end a follower
+
+
+@runtime_checkable
+class LogReader(Protocol):
+    def read_logs(self, cfg: ReadConfig, still_running: Callable[[], bool]) -> Iterator[Message]:
+        """Stored entries in order; with cfg.follow, new ones until still_running() is False and all is read."""
+
+
+class EntryWriter:
+    """Hands entries to a driver: a batch whole if the driver takes batches, else line by line, so that a
+    refused line loses only itself (Docker's per-message policy). Each loss goes to `on_failure(entries,
+    cause)`; the writer never raises for a driver's LogDriverError or OSError."""
+
+    def __init__(self, driver: LogDriver, on_failure: Callable[[int, Exception], None]) -> None:
+        self._driver = driver
+        self._takes_batches = isinstance(driver, BatchLogDriver)
+        self._on_failure = on_failure
+
+    def write(self, entry: LineBatch | Message) -> None:
+        if isinstance(entry, Message):
+            self._write_message(entry)
+        elif self._takes_batches:
+            try:
+                self._driver.log_batch(entry)  # type: ignore[attr-defined]
+            except (LogDriverError, OSError) as exc:
+                self._on_failure(entry.data.count(b"\n"), exc)
+        else:
+            for msg in entry.messages():
+                self._write_message(msg)
+
+    def _write_message(self, msg: Message) -> None:
+        try:
+            self._driver.log(msg)
+        except (LogDriverError, OSError) as exc:
+            self._on_failure(1, exc)

@@ -1,0 +1,117 @@
+"""The json-file log on disk: one O_APPEND file plus numbered rotations, managed as Docker's LogFile.
+
+Rotation happens before a write, at the first entry that would start at or past max-size, so a file
+exceeds max-size by at most one entry and holds exactly the entries Docker's would. Rotating shifts
+`.1`..`.N-1` (or `.gz`) up by one, renames the current file to `.1` and starts an empty one; with
+max-file=1 the current file is dropped instead. `.1` is then gzipped on a thread (zlib releases the GIL),
+and the next rotation waits for it, as Docker's rotateMu does.
+"""
+
+import logging
+import os
+import threading
+from pathlib import Path
+
+from logdrivers.errors import LogFileError
+from logdrivers.jsonfile.gzipfile import compress_file
+
+_log = logging.getLogger("logdrivers")
+
+
+class RotatingLogFile:
+    def __init__(self, path: Path, max_size: int | None, max_file: int, compress: bool, mode: int = 0o640):
+        self.path = path
+        self._max_size = max_size
+        self._max_file = max_file
+        self._compress = compress
+        self._mode = mode
+        self._fd = self._open(truncate=False)
+        # An existing file (daemon or shim restart) counts toward max-size, as in Docker.
+        self._size = os.fstat(self._fd).st_size
+        self._last_timestamp_ns: int | None = None
+        self._compressing: threading.Thread | None = None
+        self.rotation_failures = 0
+        self.compression_failures = 0
+
+    def write(self, data: bytes, timestamp_ns: int) -> None:
+        """Append whole entries (each ending in b"\\n") stamped `timestamp_ns`, rotating where Docker would."""
+        while data:
+            if self._max_size is not None:
+                room = self._max_size - self._size
+                if room <= 0:
+                    self._rotate()
+                    continue
+                # The first entry that starts at offset >= room belongs to the next file.
+                cut = data.find(b"\n", room - 1) + 1
+                if 0 < cut < len(data):
+                    self._append(data[:cut], timestamp_ns)
+                    data = data[cut:]
+                    continue
+            self._append(data, timestamp_ns)
+            return
+
+    def close(self) -> None:
+        os.close(self._fd)
+        if self._compressing is not None:
+            self._compressing.join()
+
+    def _open(self, truncate: bool) -> int:
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC | (os.O_TRUNC if truncate else 0)
+        try:
+            fd = os.open(self.path, flags, self._mode)
+            os.fchmod(fd, self._mode)  # the mode is the file's contract (0640), whatever the umask
+        except OSError as exc:
+            raise LogFileError(self.path, "open", exc) from exc
+        return fd
+
+    def _append(self, data: bytes, timestamp_ns: int) -> None:
+        view = memoryview(data)
+        try:
+            while view:
+                view = view[os.write(self._fd, view) :]
+        except OSError as exc:
+            raise LogFileError(self.path, "write", exc) from exc
+        finally:
+            self._size += len(data) - len(view)
+        self._last_timestamp_ns = timestamp_ns
+
+    def _rotate(self) -> None:
+        os.close(self._fd)
+        if self._compressing is not None:
+            self._compressing.join()
+            self._compressing = None
+        try:
+            self._shift_rotated_files()
+        except OSError as exc:
+            # As Docker: the current file is started afresh anyway, so logging goes on.
+            self.rotation_failures += 1
+            _log.error("logdrivers: rotate %s: %s: log data may have been lost", self.path, exc)
+        self._fd = self._open(truncate=True)
+        self._size = 0
+        if self._compress:
+            self._compressing = threading.Thread(
+                target=self._compress_first, args=(self._last_timestamp_ns,), name="logdrivers-gzip"
+            )
+            self._compressing.start()
+        self._last_timestamp_ns = None
+
+    def _shift_rotated_files(self) -> None:
+        if self._max_file < 2:
+            self.path.unlink(missing_ok=True)
+            return
+        ext = ".gz" if self._compress else ""
+        Path(f"{self.path}.{self._max_file - 1}{ext}").unlink(missing_ok=True)
+        for index in range(self._max_file - 1, 1, -1):
+            older = Path(f"{self.path}.{index - 1}{ext}")
+            if older.exists():
+                older.rename(f"{self.path}.{index}{ext}")
+        self.path.rename(f"{self.path}.1")
+
+    def _compress_first(self, last_timestamp_ns: int | None) -> None:
+        rotated = Path(f"{self.path}.1")
+        try:
+            compress_file(rotated, Path(f"{rotated}.gz"), last_timestamp_ns, self._mode)
+        except OSError as exc:
+            # The plain .1 stays readable; only the disk saving is lost.
+            self.compression_failures += 1
+            _log.error("logdrivers: compress %s: %s", rotated, exc)

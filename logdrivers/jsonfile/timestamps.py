@@ -1,0 +1,47 @@
+"""RFC3339Nano as Go writes and reads it, in UTC nanoseconds since the epoch."""
+
+import re
+import time
+from datetime import date
+
+_RFC3339 = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(?:Z|([+-])(\d\d):(\d\d))")
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+def format_time(timestamp_ns: int) -> str:
+    """Go's RFC3339Nano in UTC: trailing zeros of the fraction trimmed, no fraction on a whole second."""
+    seconds, nanos = divmod(timestamp_ns, 1_000_000_000)
+    base = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+    if not nanos:
+        return base + "Z"
+    return f"{base}.{nanos:09d}".rstrip("0") + "Z"
+
+
+class TimeParser:
+    """Parses RFC3339 timestamps; remembers the last whole second, which consecutive log entries share."""
+
+    def __init__(self) -> None:
+        self._second_text = ""
+        self._second_ns = 0
+
+    def parse(self, text: str) -> int:
+        """Nanoseconds since the epoch; raises ValueError on anything but RFC3339."""
+        if text[:19] == self._second_text and text.endswith("Z"):
+            fraction = text[20:-1] if len(text) > 20 else ""
+            if fraction.isdigit() and len(fraction) <= 9 and text[19] == ".":
+                return self._second_ns + int(fraction.ljust(9, "0"))
+            if len(text) == 20:
+                return self._second_ns
+        match = _RFC3339.fullmatch(text)
+        if match is None:
+            raise ValueError(f"not an RFC3339 time: {text!r}")
+        year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
+        days = date(year, month, day).toordinal() - _EPOCH_ORDINAL
+        seconds = ((days * 24 + hour) * 60 + minute) * 60 + second
+        if match[8]:
+            offset = (int(match[9]) * 60 + int(match[10])) * 60
+            seconds -= offset if match[8] == "+" else -offset
+        second_ns = seconds * 1_000_000_000
+        if text.endswith("Z"):
+            self._second_text, self._second_ns = text[:19], second_ns
+        return second_ns + int((match[7] or "").ljust(9, "0"))

@@ -1,0 +1,104 @@
+"""Drivers by name: explicit, built-ins listed in one place, third-party drivers through entry points.
+
+Nothing registers on import. The daemon builds `builtin_registry()` and calls `load_plugins()` once at
+start; the shim (forked from a zygote holding the same registry) creates the writer it is told to.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from logdrivers.common_options import SharedOptions, driver_options, parse_shared_options
+from logdrivers.driver import LogDriver, LogReader
+from logdrivers.errors import DriverExists, PluginLoadError, ReadLogsNotSupported, UnknownDriver
+from logdrivers.info import ContainerInfo
+from logdrivers.jsonfile.spec import JSON_FILE
+from logdrivers.nonblocking import NonBlockingDriver
+from logdrivers.none import NONE
+from logdrivers.spec import DriverSpec
+
+PLUGIN_GROUP = "porthole.logdrivers"
+BUILTIN_SPECS = (JSON_FILE, NONE)
+
+
+@dataclass(frozen=True, slots=True)
+class LogConfig:
+    """A validated configuration: the driver, the shared options and the driver's parsed options."""
+
+    driver: str
+    shared: SharedOptions
+    options: Any
+
+
+class Registry:
+    def __init__(self, specs: Iterable[DriverSpec] = ()) -> None:
+        self._specs: dict[str, DriverSpec] = {}
+        for spec in specs:
+            self.register(spec)
+
+    def register(self, spec: DriverSpec) -> None:
+        if spec.name in self._specs:
+            raise DriverExists(spec.name)
+        self._specs[spec.name] = spec
+
+    def get(self, name: str) -> DriverSpec:
+        try:
+            return self._specs[name]
+        except KeyError:
+            raise UnknownDriver(name) from None
+
+    def names(self) -> list[str]:
+        return sorted(self._specs)
+
+    def validate(self, name: str, opts: Mapping[str, str]) -> LogConfig:
+        """Docker's order: the driver must exist, then mode and max-buffer-size, then the driver's own keys."""
+        spec = self.get(name)
+        if not spec.takes_shared_options:
+            return LogConfig(name, SharedOptions(), spec.parse_options(opts))
+        shared = parse_shared_options(opts, name)
+        return LogConfig(name, shared, spec.parse_options(driver_options(opts)))
+
+    def create(self, name: str, opts: Mapping[str, str], info: ContainerInfo) -> LogDriver:
+        """The writer for a container; with mode=non-blocking, behind a byte-bounded queue that counts drops."""
+        config = self.validate(name, opts)
+        driver = self.get(name).create(info, config.options)
+        if config.shared.mode == "non-blocking":
+            return NonBlockingDriver(driver, config.shared.max_buffer_size)
+        return driver
+
+    def open_reader(self, name: str, opts: Mapping[str, str], info: ContainerInfo) -> LogReader:
+        """A reader of the container's stored log; ReadLogsNotSupported (501) if the driver keeps none."""
+        config = self.validate(name, opts)
+        spec = self.get(name)
+        if spec.open_reader is None:
+            raise ReadLogsNotSupported()
+        return spec.open_reader(info, config.options)
+
+    def load_plugins(self) -> list[PluginLoadError]:
+        """Register every DriverSpec published under the entry-point group porthole.logdrivers.
+
+        A broken plugin does not stop the others: what failed is returned, one error per entry point.
+        """
+        # Imported here: importlib.metadata costs ~30 ms of imports that a shim never needs.
+        from importlib.metadata import entry_points
+
+        errors: list[PluginLoadError] = []
+        for entry_point in entry_points(group=PLUGIN_GROUP):
+            try:
+                spec = entry_point.load()
+            except Exception as exc:  # any import-time failure of third-party code is that plugin's error
+                errors.append(PluginLoadError(entry_point.value, f"cannot load: {exc!r}"))
+                continue
+            if not isinstance(spec, DriverSpec):
+                errors.append(PluginLoadError(entry_point.value, f"is a {type(spec).__name__}, not a DriverSpec"))
+                continue
+            try:
+                self.register(spec)
+            except DriverExists as exc:
+                errors.append(PluginLoadError(entry_point.value, str(exc)))
+        return errors
+
+
+def builtin_registry() -> Registry:
+    """A registry holding the built-in drivers (json-file, none)."""
+    return Registry(BUILTIN_SPECS)
