@@ -1,0 +1,440 @@
+"""The network room against this host's kernel (root): real bridges, veths, namespaces, iptables and DNS.
+
+Each test has its own bridge name, chain prefix, /21 slice of 10.213.0.0/16, data and exec roots; the
+containers are plain network namespaces with busybox commands run in them through nsenter. Everything a
+test makes (processes, links, rules, netns files) is removed even when it fails.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import secrets
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from runtime.errors import Conflict, Forbidden, InvalidParameter, NotFound
+from runtime.network import NetworkConfig, NetworkService, Sandbox, SandboxSpec
+from runtime.network.firewall_rules import ChainNames
+from runtime.network.iptables import Iptables, remove_host_chains
+from runtime.network.links import delete_link, link_exists
+from runtime.network.netns import netlink_in, remove_netns, run_in_netns
+
+pytestmark = [pytest.mark.root, pytest.mark.skipif(os.geteuid() != 0, reason="needs root")]
+
+_SLICES = itertools.count()
+IP_FORWARD = Path("/proc/sys/net/ipv4/ip_forward")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def keep_ip_forward() -> Iterator[None]:
+    """The service turns forwarding on, as Docker does; the host gets its own setting back afterwards."""
+    before = IP_FORWARD.read_text()
+    try:
+        yield
+    finally:
+        IP_FORWARD.write_text(before)
+
+
+def iptables_save() -> str:
+    return subprocess.run(["iptables-save"], capture_output=True, text=True, check=True).stdout
+
+
+def in_netns(netns: Path | str, *argv: str, timeout: float = 15) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["nsenter", f"--net={netns}", *argv], capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def pings(sandbox: Sandbox, address: str) -> bool:
+    return in_netns(sandbox.netns_path, "busybox", "ping", "-c1", "-W1", address).returncode == 0
+
+
+def resolve(sandbox: Sandbox, name: str) -> subprocess.CompletedProcess:
+    return in_netns(sandbox.netns_path, "busybox", "nslookup", name, "127.0.0.11")
+
+
+def links_in(netns: Path) -> list[str]:
+    with netlink_in(netns) as ns:
+        return sorted(link.get("ifname") for link in ns.get_links())
+
+
+def wait_for(condition, what: str, deadline: float = 10.0) -> None:
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class Room:
+    """One NetworkService on the test's own names and addresses, and what the test started."""
+
+    def __init__(self, root: Path) -> None:
+        base = 8 * next(_SLICES)
+        assert base < 256, "more network tests than /21 slices of 10.213.0.0/16"
+        self.base = base
+        self.root = root
+        token = secrets.token_hex(3)
+        self.config = NetworkConfig(
+            bridge_name=f"ptt{token}0",
+            bip=f"10.213.{base}.1/24",
+            chain_prefix=f"PTT{token.upper()}",
+            address_pool=f"10.213.{base + 1}.0/24",
+            pool_prefixlen=28,
+        )
+        self.processes: list[subprocess.Popen] = []
+        self.link_names: set[str] = {self.config.bridge_name}
+        self.service = self.open_service()
+
+    def open_service(self) -> NetworkService:
+        service = NetworkService(self.root / "data", self.root / "exec", self.config)
+        service.start()
+        return service
+
+    def restart(self, running: dict[str, Path]) -> NetworkService:
+        self.remember_links()
+        self.service.close()
+        self.service = self.open_service()
+        self.service.restore(running)
+        return self.service
+
+    def subnet(self, index: int) -> str:
+        return f"10.213.{self.base + 4 + index}.0/24"
+
+    def spec(self, name: str, network_mode: str = "default", **fields) -> SandboxSpec:
+        directory = self.root / "containers" / name
+        directory.mkdir(parents=True, exist_ok=True)
+        return SandboxSpec(
+            container_id=secrets.token_hex(32),
+            name=name,
+            hostname=name + "-host",
+            container_dir=directory,
+            network_mode=network_mode,
+            **fields,
+        )
+
+    def network(self, name: str, subnet: str | None = None, **fields) -> str:
+        config = [{"Subnet": subnet}] if subnet else []
+        return self.service.create_network({"Name": name, "IPAM": {"Config": config}, **fields})["Id"]
+
+    def spawn(self, netns: Path, *argv: str) -> subprocess.Popen:
+        process = subprocess.Popen(["nsenter", f"--net={netns}", *argv], stdout=subprocess.DEVNULL)
+        self.processes.append(process)
+        return process
+
+    def httpd(self, sandbox: Sandbox, body: str) -> None:
+        www = self.root / f"www-{sandbox.container_id[:8]}"
+        www.mkdir()
+        (www / "index.html").write_text(body)
+        self.spawn(sandbox.netns_path, "busybox", "httpd", "-f", "-p", "80", "-h", str(www))
+
+        def listening() -> bool:
+            def probe() -> bool:
+                with socket.socket() as sock:
+                    return sock.connect_ex(("127.0.0.1", 80)) == 0
+
+            return run_in_netns(sandbox.netns_path, probe)
+
+        wait_for(listening, "busybox httpd to listen")
+
+    def remember_links(self) -> None:
+        for network in self.service.registry.bridges():
+            self.link_names.add(network.bridge_name)
+        for record in self.service.sandboxes.containers.values():
+            self.link_names.update(e.host_ifname for e in record.endpoints if e.host_ifname)
+
+    def close(self) -> None:
+        for process in self.processes:
+            process.kill()
+            process.wait(timeout=10)
+        self.remember_links()
+        try:
+            self.service.teardown()
+        finally:
+            # a sweep that holds even if teardown failed half-way: nothing of the test may stay on the host
+            for name in self.link_names:
+                delete_link(name)
+            remove_host_chains(Iptables(), ChainNames(self.config.chain_prefix))
+            netns_dir = self.root / "exec" / "netns"
+            for path in netns_dir.glob("*") if netns_dir.is_dir() else ():
+                remove_netns(path)
+
+
+@pytest.fixture
+def room(tmp_path: Path) -> Iterator[Room]:
+    room = Room(tmp_path)
+    try:
+        yield room
+    finally:
+        room.close()
+
+
+def address_on(sandbox: Sandbox, network: str) -> str:
+    return sandbox.settings["Networks"][network]["IPAddress"]
+
+
+def test_none_mode_has_only_loopback_and_leaves_nothing(room: Room) -> None:
+    sandbox = room.service.create_sandbox(room.spec("lonely", "none"))
+    assert links_in(sandbox.netns_path) == ["lo"]
+    assert in_netns(sandbox.netns_path, "busybox", "ping", "-c1", "-W1", "127.0.0.1").returncode == 0
+    assert sandbox.hosts_path.read_text().splitlines()[-1] == "ff02::2\tip6-allrouters"
+    assert sandbox.settings["Networks"]["none"]["IPAddress"] == ""
+    room.service.destroy_sandbox(sandbox.container_id)
+    assert not sandbox.netns_path.exists()
+
+
+def test_host_mode_uses_the_hosts_namespace_and_files(room: Room) -> None:
+    sandbox = room.service.create_sandbox(room.spec("hosty", "host", extra_hosts=["db:192.0.2.9"]))
+    assert sandbox.netns_path is None
+    assert sandbox.hosts_path.read_text().endswith("192.0.2.9\tdb\n")
+    assert sandbox.hosts_path.read_text().startswith(Path("/etc/hosts").read_text())
+    assert room.service.inspect_network("host")["Containers"][sandbox.container_id]["Name"] == "hosty"
+
+
+def test_two_containers_on_a_network_reach_each_other_by_address_and_name(room: Room) -> None:
+    room.network("front", room.subnet(0))
+    a = room.service.create_sandbox(room.spec("web", "front", endpoints_config={"front": {"Aliases": ["www"]}}))
+    b = room.service.create_sandbox(room.spec("client", "front"))
+    a_ip = address_on(a, "front")
+    assert a_ip.startswith(f"10.213.{room.base + 4}.")
+    assert links_in(a.netns_path) == ["eth0", "lo"]
+    assert pings(b, a_ip)
+    assert pings(b, room.service.inspect_network("front")["IPAM"]["Config"][0]["Gateway"])
+    for name in ("web", "www", a.container_id[:12], "WEB"):
+        answer = resolve(b, name)
+        assert answer.returncode == 0 and f"Address: {a_ip}" in answer.stdout, (name, answer.stdout)
+    assert "NXDOMAIN" in resolve(b, "not-a-container").stdout
+    assert "nameserver 127.0.0.11" in b.resolv_conf_path.read_text().splitlines()
+    assert f"{address_on(b, 'front')}\tclient-host" in b.hosts_path.read_text()
+
+
+def test_the_default_bridge_has_addresses_but_no_embedded_dns(room: Room) -> None:
+    a = room.service.create_sandbox(room.spec("one"))
+    b = room.service.create_sandbox(room.spec("two"))
+    assert a.settings["IPAddress"].startswith(f"10.213.{room.base}.")
+    assert a.settings["Gateway"] == f"10.213.{room.base}.1"
+    assert pings(b, a.settings["IPAddress"])
+    assert resolve(b, "one").returncode != 0
+    assert "127.0.0.11" not in b.resolv_conf_path.read_text()
+
+
+def test_other_networks_are_unreachable_until_connected(room: Room) -> None:
+    room.network("net1", room.subnet(0))
+    room.network("net2", room.subnet(1))
+    a = room.service.create_sandbox(room.spec("a", "net1"))
+    c = room.service.create_sandbox(room.spec("c", "net2"))
+    a_ip = address_on(a, "net1")
+    assert not pings(c, a_ip)
+    assert "NXDOMAIN" in resolve(c, "a").stdout
+
+    room.service.connect("net1", c.container_id, {"Aliases": ["late"]})
+    assert links_in(c.netns_path) == ["eth0", "eth1", "lo"]
+    assert pings(c, a_ip)
+    assert f"Address: {a_ip}" in resolve(c, "a").stdout
+    c_on_net1 = room.service.network_settings(c.container_id)["Networks"]["net1"]["IPAddress"]
+    assert f"Address: {c_on_net1}" in resolve(a, "late").stdout
+    assert f"{c_on_net1}\tc-host" in c.hosts_path.read_text()
+
+    room.service.disconnect("net1", c.container_id)
+    assert links_in(c.netns_path) == ["eth0", "lo"]
+    assert not pings(c, a_ip)
+    assert "NXDOMAIN" in resolve(a, "late").stdout
+    with pytest.raises(Conflict) as caught:
+        room.service.disconnect("net1", c.container_id)
+    assert caught.value.message == f"container {c.container_id} is not connected to network net1"
+
+
+def test_published_ports_answer_on_loopback_and_from_other_networks(room: Room) -> None:
+    room.network("pub", room.subnet(0))
+    room.network("other", room.subnet(1))
+    host_port = 30000 + room.base * 10 + secrets.randbelow(10)
+    web = room.service.create_sandbox(
+        room.spec(
+            "web",
+            "pub",
+            port_bindings={"80/tcp": [{"HostIp": "", "HostPort": str(host_port)}], "81/tcp": [{"HostPort": ""}]},
+            exposed_ports=["443/tcp"],
+        )
+    )
+    room.httpd(web, "hello from the container\n")
+    with urllib.request.urlopen(f"http://127.0.0.1:{host_port}/", timeout=5) as reply:
+        assert reply.read() == b"hello from the container\n"
+
+    client = room.service.create_sandbox(room.spec("client", "other"))
+    gateway = client.settings["Networks"]["other"]["Gateway"]
+    fetched = in_netns(client.netns_path, "curl", "-s", "-m", "5", f"http://{gateway}:{host_port}/")
+    assert fetched.stdout == "hello from the container\n"
+    hairpin = in_netns(web.netns_path, "curl", "-s", "-m", "5", f"http://{gateway}:{host_port}/")
+    assert hairpin.stdout == "hello from the container\n"
+
+    ports = room.service.network_settings(web.container_id)["Ports"]
+    assert ports["80/tcp"] == [{"HostIp": "0.0.0.0", "HostPort": str(host_port)}]
+    assert ports["443/tcp"] is None
+    free = int(ports["81/tcp"][0]["HostPort"])
+    assert free != host_port
+    assert {"IP": "0.0.0.0", "PrivatePort": 80, "PublicPort": host_port, "Type": "tcp"} in room.service.ports_summary(
+        web.container_id
+    )
+
+    with pytest.raises(Conflict) as caught:
+        room.service.create_sandbox(room.spec("thief", "pub", port_bindings={"80/tcp": [{"HostPort": str(host_port)}]}))
+    assert caught.value.message == f"Bind for 0.0.0.0:{host_port} failed: port is already allocated"
+    assert sorted(p.name for p in (room.root / "exec" / "netns").iterdir()) == sorted(
+        [web.container_id, client.container_id]
+    )
+
+    room.service.destroy_sandbox(web.container_id)
+    assert f"--dport {host_port}" not in iptables_save()
+    with socket.socket() as sock:
+        sock.bind(("0.0.0.0", host_port))  # the port is the host's again
+
+
+def test_publish_all_gives_every_exposed_port_a_host_port(room: Room) -> None:
+    sandbox = room.service.create_sandbox(room.spec("all", exposed_ports=["80/tcp", "53/udp"], publish_all=True))
+    ports = sandbox.settings["Ports"]
+    assert set(ports) == {"80/tcp", "53/udp"}
+    assert all(len(bindings) == 1 and int(bindings[0]["HostPort"]) > 0 for bindings in ports.values())
+    rules = iptables_save()
+    for key, bindings in ports.items():
+        port, proto = key.split("/")
+        assert f"-p {proto} -m {proto} --dport {bindings[0]['HostPort']} -j DNAT" in rules
+
+
+def test_static_addresses_follow_dockers_rules(room: Room) -> None:
+    room.network("fixed", room.subnet(0))
+    room.network("auto")
+    wanted = f"10.213.{room.base + 4}.50"
+    sandbox = room.service.create_sandbox(
+        room.spec("pinned", "fixed", endpoints_config={"fixed": {"IPAMConfig": {"IPv4Address": wanted}}})
+    )
+    assert address_on(sandbox, "fixed") == wanted
+    with pytest.raises(Conflict) as caught:
+        room.service.create_sandbox(
+            room.spec("copycat", "fixed", endpoints_config={"fixed": {"IPAMConfig": {"IPv4Address": wanted}}})
+        )
+    assert caught.value.message == "Address already in use"
+    with pytest.raises(InvalidParameter) as caught:
+        room.service.register_container(
+            room.spec("outside", "fixed", endpoints_config={"fixed": {"IPAMConfig": {"IPv4Address": "10.9.9.9"}}})
+        )
+    assert caught.value.message == "no configured subnet or ip-range contain the IP address 10.9.9.9"
+    with pytest.raises(InvalidParameter) as caught:
+        room.service.register_container(
+            room.spec("dynamic", "auto", endpoints_config={"auto": {"IPAMConfig": {"IPv4Address": wanted}}})
+        )
+    assert caught.value.message == (
+        "user specified IP address is supported only when connecting to networks with user configured subnets"
+    )
+    with pytest.raises(NotFound) as caught:
+        room.service.register_container(room.spec("lost", "no-such-net"))
+    assert caught.value.message == "network no-such-net not found"
+
+
+def test_network_create_inspect_list_remove_and_prune(room: Room) -> None:
+    network_id = room.network("front", room.subnet(0), Labels={"team": "web"})
+    with pytest.raises(Forbidden) as caught:
+        room.network("clash", f"10.213.{room.base + 4}.128/25")
+    assert caught.value.message == "invalid pool request: Pool overlaps with other one on this address space"
+    with pytest.raises(Conflict) as caught:
+        room.network("front", room.subnet(1))
+    assert caught.value.message == "network with name front already exists"
+
+    shape = room.service.inspect_network(network_id[:10])
+    assert (shape["Name"], shape["Id"], shape["Driver"]) == ("front", network_id, "bridge")
+    assert shape["IPAM"]["Config"] == [{"Subnet": room.subnet(0), "Gateway": f"10.213.{room.base + 4}.1"}]
+    assert link_exists(f"br-{network_id[:12]}")
+    names = [n["Name"] for n in room.service.list_networks({})]
+    assert names[:3] == ["bridge", "host", "none"] and "front" in names
+    assert [n["Name"] for n in room.service.list_networks({"label": ["team=web"]})] == ["front"]
+    assert [n["Name"] for n in room.service.list_networks({"type": {"custom": True}})] == ["front"]
+
+    sandbox = room.service.create_sandbox(room.spec("user", "front"))
+    assert list(room.service.inspect_network("front")["Containers"]) == [sandbox.container_id]
+    with pytest.raises(Conflict) as caught:
+        room.service.remove_network("front")
+    assert caught.value.message == f"error while removing network: network front id {network_id} has active endpoints"
+    with pytest.raises(Forbidden) as caught:
+        room.service.remove_network("bridge")
+    assert caught.value.message == "bridge is a pre-defined network and cannot be removed"
+    assert room.service.prune_networks({}) == []
+
+    room.service.destroy_sandbox(sandbox.container_id)
+    room.network("spare", room.subnet(1))
+    assert sorted(room.service.prune_networks({"label": ["team=web"]})) == ["front"]
+    assert not link_exists(f"br-{network_id[:12]}")
+    assert f"br-{network_id[:12]}" not in iptables_save()
+    room.service.remove_network("spare")
+    with pytest.raises(NotFound):
+        room.service.inspect_network("spare")
+
+
+def test_internal_networks_have_no_way_out(room: Room) -> None:
+    room.network("vault", room.subnet(0), Internal=True)
+    room.network("open", room.subnet(1))
+    inside = room.service.create_sandbox(room.spec("inside", "vault"))
+    outside = room.service.create_sandbox(room.spec("outside", "open"))
+    routes = in_netns(inside.netns_path, "busybox", "ip", "route").stdout
+    assert "default" not in routes
+    assert "default via" in in_netns(outside.netns_path, "busybox", "ip", "route").stdout
+    rules = iptables_save()
+    assert f"-s {room.subnet(1)} ! -o" in rules and "MASQUERADE" in rules
+    assert f"-s {room.subnet(0)} ! -o" not in rules
+    assert not pings(outside, address_on(inside, "vault"))
+
+
+def test_container_mode_shares_the_namespace_and_the_settings(room: Room) -> None:
+    room.network("shared", room.subnet(0))
+    target = room.service.create_sandbox(room.spec("target", "shared"))
+    joined = room.service.create_sandbox(room.spec("joined", f"container:{target.container_id}"))
+    assert joined.netns_path == target.netns_path
+    assert joined.hosts_path == target.hosts_path
+    assert joined.settings["Networks"]["shared"]["IPAddress"] == address_on(target, "shared")
+    with pytest.raises(InvalidParameter):
+        room.service.register_container(
+            room.spec("bad", f"container:{target.container_id}", port_bindings={"80/tcp": [{"HostPort": "1"}]})
+        )
+
+
+def test_a_restarted_service_keeps_networks_addresses_and_dns(room: Room) -> None:
+    room.network("keep", room.subnet(0))
+    a = room.service.create_sandbox(room.spec("a", "keep"))
+    b = room.service.create_sandbox(room.spec("b", "keep"))
+    gone = room.service.create_sandbox(room.spec("gone", "keep"))
+    kept = {a.container_id: a.netns_path, b.container_id: b.netns_path}
+
+    service = room.restart(kept)
+    assert service.network_settings(a.container_id)["Networks"]["keep"]["IPAddress"] == address_on(a, "keep")
+    assert f"Address: {address_on(a, 'keep')}" in resolve(b, "a").stdout
+    assert "NXDOMAIN" in resolve(b, "gone").stdout
+    assert not gone.netns_path.exists()
+    assert pings(b, address_on(a, "keep"))
+    fresh = service.create_sandbox(room.spec("fresh", "keep"))
+    taken = {address_on(a, "keep"), address_on(b, "keep")}
+    assert address_on(fresh, "keep") not in taken
+
+
+def test_everything_is_gone_after_destroy_and_teardown(room: Room) -> None:
+    room.network("tidy", room.subnet(0))
+    sandbox = room.service.create_sandbox(room.spec("tidy", "tidy", port_bindings={"80/tcp": [{"HostPort": ""}]}))
+    record = room.service.sandboxes.containers[sandbox.container_id]
+    veth = record.endpoints[0].host_ifname
+    assert link_exists(veth) and sandbox.netns_path.exists()
+    room.service.destroy_sandbox(sandbox.container_id)
+    assert not link_exists(veth) and not sandbox.netns_path.exists()
+    assert room.service.network_settings(sandbox.container_id)["Networks"]["tidy"]["IPAddress"] == ""
+    pool = room.service.registry.pool(room.service.registry.resolve("tidy"))
+    assert pool.allocations == {}
+
+    bridges = [n.bridge_name for n in room.service.registry.bridges()]
+    room.service.teardown()
+    assert not any(link_exists(name) for name in bridges)
+    assert room.config.chain_prefix not in iptables_save()
+    assert list((room.root / "exec").iterdir()) == []
