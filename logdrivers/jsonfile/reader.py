@@ -9,7 +9,6 @@ file is drained, or when `cfg.stop` is set.
 """
 
 import logging
-import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -17,7 +16,7 @@ from pathlib import Path
 from logdrivers.driver import ReadConfig
 from logdrivers.errors import LogFileError
 from logdrivers.jsonfile.decode import EntryDecoder
-from logdrivers.jsonfile.sources import GzipSource, PlainSource, Source, file_identity, open_rotated
+from logdrivers.jsonfile.sources import GzipSource, PlainSource, Source, open_rotated, open_successor
 from logdrivers.jsonfile.watch import DirectoryWatcher
 from logdrivers.message import Message
 
@@ -58,18 +57,20 @@ class JsonFileReader:
         self.skipped_lines = 0  # over all reads: lines that were no entry (crash debris), skipped
 
     def read_logs(self, cfg: ReadConfig, still_running: Callable[[], bool]) -> Iterator[Message]:
+        """A generator: files are opened at the first next() and closed when it ends or is closed."""
         # Watch before opening anything, so no change between the first read and the first wait is missed.
         watcher = DirectoryWatcher(self.path.parent) if cfg.follow else None
-        current = self._open_current()
+        current: PlainSource | None = None
         sources: list[Source] = []
         try:
+            current = self._open_current()
             sources = open_rotated(self.path, current.identity if current else None)
             current_end = current.size() if current else 0
             sources = self._position(sources, current, current_end, cfg)
         except BaseException:
             self._close(current, sources, watcher)
             raise
-        return self._entries(cfg, still_running, current, current_end, sources, watcher)
+        yield from self._entries(cfg, still_running, current, current_end, sources, watcher)
 
     def _open_current(self) -> PlainSource | None:
         try:
@@ -124,6 +125,7 @@ class JsonFileReader:
                 if wanted.past_until:
                     return
 
+        following: Source | None = current  # replaced as the log rotates; the one to close at the end
         try:
             for source in sources:
                 yield from matching(source.lines())
@@ -131,14 +133,14 @@ class JsonFileReader:
                 yield from matching(current.lines(None if cfg.follow else current_end))
             while cfg.follow and watcher is not None and not wanted.past_until:
                 running = still_running()  # asked before the drain: False then means all is written
-                if current is not None:
-                    yield from matching(current.lines())
-                successor = self._successor(current)
+                if following is not None:
+                    yield from matching(following.lines())
+                successor = open_successor(self.path, following.identity if following else None)
                 if successor is not None:
-                    if current is not None:
-                        yield from matching(current.lines())  # what was written before the rotation
-                        current.close()
-                    current = successor
+                    if following is not None:
+                        yield from matching(following.lines())  # what was written before the rotation
+                        following.close()
+                    following = successor
                     continue
                 if not running or (cfg.stop is not None and cfg.stop.is_set()):
                     return
@@ -146,22 +148,13 @@ class JsonFileReader:
                     return  # nothing read from now on can fall inside the window
                 watcher.wait(WAKE_INTERVAL_S)
         finally:
-            self._close(current, sources, watcher)
+            self._close(following, sources, watcher)
             self.skipped_lines += decoder.skipped
             if decoder.skipped:
                 _log.warning("logdrivers: read %s: skipped %d damaged lines", self.path, decoder.skipped)
 
-    def _successor(self, current: PlainSource | None) -> PlainSource | None:
-        try:
-            identity = file_identity(os.stat(self.path))
-        except FileNotFoundError:
-            return None
-        if current is not None and identity == current.identity:
-            return None
-        return self._open_current()
-
     @staticmethod
-    def _close(current: PlainSource | None, sources: list[Source], watcher: DirectoryWatcher | None) -> None:
+    def _close(current: Source | None, sources: list[Source], watcher: DirectoryWatcher | None) -> None:
         for source in sources:
             source.close()
         if current is not None:

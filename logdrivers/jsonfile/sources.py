@@ -103,6 +103,8 @@ class GzipSource:
             raise LogFileError(self.path, "inflate", exc) from exc
 
     def lines(self) -> Iterator[bytes]:
+        """Lines after the first `skip`; `skip` follows what was yielded, so a second call yields nothing
+        already seen (a rotated file is complete: it is inflated again only to skip)."""
         pending, skip = b"", self.skip
         for chunk in self._chunks():
             parts = (pending + chunk).split(b"\n")
@@ -110,7 +112,9 @@ class GzipSource:
             if skip >= len(parts):
                 skip -= len(parts)
                 continue
-            yield from parts[skip:]
+            for line in parts[skip:]:
+                self.skip += 1
+                yield line
             skip = 0
 
     def close(self) -> None:
@@ -155,3 +159,38 @@ def open_rotated(path: Path, current: tuple[int, int] | None) -> list[Source]:
         seen.add(source.identity)
         sources.append(source)
     return sources
+
+
+def _open_source(path: Path) -> Source | None:
+    try:
+        return GzipSource(path) if path.name.endswith(".gz") else PlainSource(path)
+    except LogFileError as exc:
+        if isinstance(exc.__cause__, FileNotFoundError):
+            return None  # moved by a rotation in progress: the caller looks again at its next wake-up
+        raise
+
+
+def open_successor(path: Path, current: tuple[int, int] | None) -> Source | None:
+    """The file written after the one identified by `current`, once the log has rotated past it.
+
+    Usually the new current file; but a follower that fell behind by more than one rotation finds its
+    file among the rotated ones and continues with the next newer one, so no file is skipped.
+    """
+    try:
+        newest = file_identity(os.stat(path))
+    except FileNotFoundError:
+        newest = None  # with max-file=1, between the unlink and the new file
+    if newest is not None and newest == current:
+        return None
+    if current is not None:
+        rotated = rotated_paths(path)
+        for index, candidate in enumerate(rotated):
+            try:
+                found = file_identity(os.stat(candidate)) == current
+            except FileNotFoundError:
+                continue
+            if found and index + 1 < len(rotated):
+                return _open_source(rotated[index + 1])
+            if found:
+                break
+    return None if newest is None else _open_source(path)

@@ -246,3 +246,23 @@ def test_follow_without_inotify_polls(log_path, follow, monkeypatch):
     follower = follow()
     log_path.write_bytes(entry(5))
     assert follower.next_line()[0] == b"line5"
+
+
+def test_a_follower_behind_by_several_rotations_skips_no_file(log_path):
+    log = RotatingLogFile(log_path, max_size=len(entry(0)), max_file=5, compress=False)
+    running, give_up = True, threading.Event()
+    messages = JsonFileReader(log_path).read_logs(ReadConfig(follow=True, stop=give_up), lambda: running)
+    deadline = threading.Timer(5, give_up.set)  # a reader that misses a file ends instead of hanging
+    deadline.start()
+    try:
+        log.write(entry(0), T0)
+        assert next(messages).line == b"line0"  # the reader now holds the first file open, and waits
+        for i in (1, 2, 3):  # three rotations before the reader looks again: 0 is in .3, 1 in .2, 2 in .1
+            log.write(entry(i), T0 + i * SECOND)
+        assert [next(messages).line for _ in range(3)] == [b"line1", b"line2", b"line3"]
+        running = False
+        assert list(messages) == []
+    finally:
+        deadline.cancel()
+        messages.close()
+        log.close()
