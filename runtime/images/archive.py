@@ -19,6 +19,7 @@ from runtime.images.readers import CountingReader
 
 _COPY_CHUNK = 1 << 20
 MAX_JSON_BYTES = 64 << 20  # a manifest or config larger than this is not an image document
+_MAX_LINK_HOPS = 40
 
 
 def spool_upload(stream: BinaryIO, spool: Path, progress: Callable[[int], None] | None) -> None:
@@ -53,13 +54,28 @@ class ImageArchive:
     def has(self, name: str) -> bool:
         return self._normalise(name) in self._members
 
+    def _regular_member(self, name: str) -> tarfile.TarInfo:
+        """The regular member `name` leads to; links are followed inside the archive, a bounded number of times."""
+        wanted = self._normalise(name)
+        for _ in range(_MAX_LINK_HOPS):
+            member = self._members.get(wanted)
+            if member is None:
+                raise InvalidParameter(f"images: load: archive member {name!r}: missing")
+            if member.issym():
+                wanted = self._normalise(posixpath.join(posixpath.dirname(member.name), member.linkname))
+            elif member.islnk():
+                wanted = self._normalise(member.linkname)
+            elif member.isreg():
+                return member
+            else:
+                raise InvalidParameter(f"images: load: archive member {name!r}: not a regular file")
+        raise InvalidParameter(f"images: load: archive member {name!r}: too many levels of links")
+
     def open(self, name: str) -> IO[bytes]:
-        member = self._members.get(self._normalise(name))
-        if member is None:
-            raise InvalidParameter(f"images: load: archive member {name!r}: missing")
+        member = self._regular_member(name)
         try:
             handle = self._tar.extractfile(member)
-        except (KeyError, tarfile.TarError) as error:
+        except tarfile.TarError as error:
             raise InvalidParameter(f"images: load: archive member {name!r}: unreadable: {error}") from None
         if handle is None:
             raise InvalidParameter(f"images: load: archive member {name!r}: not a regular file")

@@ -54,11 +54,12 @@ def _mtime_ns(member: tarfile.TarInfo) -> int:
 
 class _LayerWriter:
     def __init__(self, layer_dir: Path, what: str, recorder: TarSplitRecorder) -> None:
-        self.tree = layer_dir / TREE_DIR
-        self.tree.mkdir(mode=0o755)
+        (layer_dir / TREE_DIR).mkdir(mode=0o755)
+        self.tree = str(layer_dir / TREE_DIR)  # str paths: pathlib costs a lot per member on big layers
         self._layer_dir = layer_dir
         self._what = what
         self._recorder = recorder
+        self._known_dirs: set[str] = set()
         self._directories: list[tuple[str, tarfile.TarInfo]] = []
         self._shadowed = 0
         self.size = 0
@@ -68,7 +69,7 @@ class _LayerWriter:
         parent, _, base = relative.rpartition("/")
         if base == OPAQUE_MARKER:
             self._recorder.member(member.offset_data, member.size, None)
-            directory = ensure_parent_dirs(self.tree, self._what, member.name, parent)
+            directory = self._parents(member, parent)
             os.setxattr(directory, OPAQUE_XATTR, b"y", follow_symlinks=False)
             return
         if base.startswith(WHITEOUT_PREFIX + WHITEOUT_PREFIX):
@@ -98,27 +99,32 @@ class _LayerWriter:
         for relative, member in reversed(self._directories):
             info = existing_entry(self.tree, relative)
             if info is not None and stat.S_ISDIR(info.st_mode):  # else a later member replaced it
-                self._set_metadata(self.tree / relative, member)
+                self._set_metadata(os.path.join(self.tree, relative), member)
 
-    def _target(self, member: tarfile.TarInfo, relative: str, parent: str, *, directory: bool) -> Path:
+    def _parents(self, member: tarfile.TarInfo, parent: str) -> str:
+        return ensure_parent_dirs(self.tree, self._what, member.name, parent, self._known_dirs)
+
+    def _target(self, member: tarfile.TarInfo, relative: str, parent: str, *, directory: bool) -> str:
+        """The path to write `relative` at, with whatever was there removed unless both are directories."""
         if not relative:
             if not directory:
                 raise refuse(self._what, member.name, "the layer root can only be a directory")
             return self.tree
-        path = ensure_parent_dirs(self.tree, self._what, member.name, parent) / relative.rpartition("/")[2]
-        info = existing_entry(self.tree, relative)
+        path = os.path.join(self._parents(member, parent), relative.rpartition("/")[2])
+        info = existing_entry(self.tree, relative, self._known_dirs)
         if info is None or (directory and stat.S_ISDIR(info.st_mode)):
             return path
         if stat.S_ISDIR(info.st_mode):
             self._set_aside_payloads_under(relative)
             shutil.rmtree(path)
+            self._known_dirs = {d for d in self._known_dirs if d != relative and not d.startswith(relative + "/")}
         elif self._recorder.owns(relative):
             self._set_aside(relative, path)
         else:
             os.unlink(path)
         return path
 
-    def _set_aside(self, relative: str, path: Path) -> None:
+    def _set_aside(self, relative: str, path: str) -> None:
         # The tar's earlier bytes for this path are needed to rebuild the tar: keep them out of the tree.
         shadow = self._layer_dir / SHADOW_DIR
         shadow.mkdir(exist_ok=True)
@@ -127,10 +133,10 @@ class _LayerWriter:
         self._recorder.relocate(relative, f"../{SHADOW_DIR}/{self._shadowed}")
 
     def _set_aside_payloads_under(self, relative: str) -> None:
-        for directory, _, files in os.walk(self.tree / relative):
+        for directory, _, files in os.walk(os.path.join(self.tree, relative)):
             for name in files:
-                path = Path(directory) / name
-                inner = path.relative_to(self.tree).as_posix()
+                path = os.path.join(directory, name)
+                inner = os.path.relpath(path, self.tree)
                 if self._recorder.owns(inner):
                     self._set_aside(inner, path)
 
@@ -153,13 +159,16 @@ class _LayerWriter:
             shutil.copyfileobj(source, out, _COPY_CHUNK)
             if out.tell() != member.size:
                 raise InvalidParameter(f"images: {self._what}: layer member {member.name!r}: truncated data")
+            out.flush()
+            self._set_metadata(fd, member)  # through the descriptor: no second path lookup
         self.size += member.size
-        self._set_metadata(path, member)
 
     def _directory(self, member: tarfile.TarInfo, relative: str, parent: str) -> None:
         path = self._target(member, relative, parent, directory=True)
-        if path != self.tree and not path.exists():
-            os.mkdir(path, 0o700)
+        if relative and relative not in self._known_dirs:
+            if existing_entry(self.tree, relative, self._known_dirs) is None:
+                os.mkdir(path, 0o700)
+            self._known_dirs.add(relative)
         self._directories.append((relative, member))
 
     def _symlink(self, member: tarfile.TarInfo, relative: str, parent: str) -> None:
@@ -169,8 +178,8 @@ class _LayerWriter:
         self._set_metadata(path, member)
 
     def _hard_link(self, member: tarfile.TarInfo, relative: str, parent: str) -> None:
-        source = hard_link_source(self.tree, self._what, member.name, member.linkname)
-        if source == self.tree / relative:
+        source = hard_link_source(self.tree, self._what, member.name, member.linkname, self._known_dirs)
+        if source == os.path.join(self.tree, relative):
             return
         path = self._target(member, relative, parent, directory=False)
         os.link(source, path, follow_symlinks=False)
@@ -181,16 +190,19 @@ class _LayerWriter:
         os.mknod(path, kind | 0o600, os.makedev(member.devmajor, member.devminor))
         self._set_metadata(path, member)
 
-    def _set_metadata(self, path: Path, member: tarfile.TarInfo) -> None:
-        os.chown(path, member.uid, member.gid, follow_symlinks=False)
+    def _set_metadata(self, path: str | int, member: tarfile.TarInfo) -> None:
+        """Owner, mode, restorable xattrs and mtime, by path (never followed) or by open descriptor."""
+        follow = isinstance(path, int)  # descriptors refuse follow_symlinks=False; paths must not follow
+        os.chown(path, member.uid, member.gid, follow_symlinks=follow)
         if not member.issym():
-            os.chmod(path, member.mode & 0o7777)  # after chown, which clears set-id bits
+            # After chown, which clears set-id bits. Linux has no lchmod; `path` is never a symlink here.
+            os.chmod(path, member.mode & 0o7777)
             for key, value in member.pax_headers.items():
                 name = key[len(_PAX_XATTR_PREFIX) :]
                 if key.startswith(_PAX_XATTR_PREFIX) and _restorable_xattr(name):
-                    os.setxattr(path, name, value.encode("utf-8", "surrogateescape"), follow_symlinks=False)
+                    os.setxattr(path, name, value.encode("utf-8", "surrogateescape"), follow_symlinks=follow)
         mtime = _mtime_ns(member)
-        os.utime(path, ns=(mtime, mtime), follow_symlinks=False)
+        os.utime(path, ns=(mtime, mtime), follow_symlinks=follow)
 
 
 def extract_layer(stream: BinaryIO, layer_dir: Path, what: str) -> ExtractedLayer:

@@ -23,7 +23,7 @@ class TarSplitRecorder:
 
     def __init__(self, layer_dir: Path) -> None:
         self._layer_dir = layer_dir
-        self._raw = gzip.GzipFile(layer_dir / RAW_FILE, mode="wb", mtime=0)
+        self._raw = gzip.GzipFile(layer_dir / RAW_FILE, mode="wb", mtime=0, compresslevel=6)
         self._pending = bytearray()  # bytes of the stream from offset `_decided` on, not yet classified
         self._decided = 0
         self._drop_until = 0  # a payload being skipped ends here

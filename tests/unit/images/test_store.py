@@ -1,5 +1,6 @@
 """The image store: import, resolve, tag, load, save, rmi, holds, restart (root: layers are extracted)."""
 
+import gzip
 import io
 import json
 import os
@@ -14,6 +15,7 @@ from imagetars import (
     image_config,
     legacy_save_archive,
     oci_archive_nested,
+    symlink,
     tar_bytes,
 )
 
@@ -163,6 +165,32 @@ def test_load_legacy_docker_save(store):
     history = store.history("busybox")
     assert [h["CreatedBy"] for h in history] == ["layer 1", "layer 0"]
     assert history[0]["Id"] == image.id and history[1]["Id"] == "<missing>"
+
+
+def test_load_legacy_archive_with_symlinked_layer_and_gzip_everything(store):
+    # docker save writes a repeated layer as a symlink to the first copy; docker load accepts a gzipped archive.
+    config = image_config([LAYER_A, LAYER_A])
+    manifest = [{"Config": "c.json", "RepoTags": ["twice:1"], "Layers": ["l0/layer.tar", "l1/layer.tar"]}]
+    archive = tar_bytes(
+        [
+            file("l0/layer.tar", gzip.compress(LAYER_A)),
+            symlink("l1/layer.tar", "../l0/layer.tar"),
+            file("c.json", config),
+            file("manifest.json", json.dumps(manifest).encode()),
+        ]
+    )
+    assert store.load(io.BytesIO(gzip.compress(archive))) == ["Loaded image: twice:1"]
+    assert store.resolve("twice:1").diff_ids == [digest(LAYER_A)] * 2
+
+
+def test_load_refuses_link_loops(store, root):
+    manifest = [{"Config": "c.json", "RepoTags": None, "Layers": []}]
+    archive = tar_bytes(
+        [symlink("c.json", "d.json"), symlink("d.json", "c.json"), file("manifest.json", json.dumps(manifest).encode())]
+    )
+    with pytest.raises(InvalidParameter, match="archive member 'c.json': too many levels of links"):
+        store.load(io.BytesIO(archive))
+    assert leftovers(root) == []
 
 
 def test_load_oci_layout_with_gzip_layers_and_nested_index(store):
