@@ -6,7 +6,6 @@ work inside a namespace (netlink or DNS sockets) is done by a throwaway thread t
 socket keeps the namespace it was created in, so the thread may end and the socket serve on.
 """
 
-import ctypes
 import errno
 import os
 import socket
@@ -18,25 +17,12 @@ from typing import TypeVar
 from pyroute2 import IPRoute
 
 from runtime.errors import HostError
+from runtime.linux.constants import CLONE_NEWNET, MNT_DETACH, MS_BIND
+from runtime.linux.syscalls import mount, setns, umount2, unshare
 
-CLONE_NEWNET = 0x40000000
-MS_BIND = 4096
-MNT_DETACH = 2
 NETLINK_ROUTE = 0
 
-_libc = ctypes.CDLL("libc.so.6", use_errno=True)
-_libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
-_libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
-_libc.unshare.argtypes = [ctypes.c_int]
-_libc.setns.argtypes = [ctypes.c_int, ctypes.c_int]
-
 T = TypeVar("T")
-
-
-def _check(result: int, what: str, path: Path | None = None) -> None:
-    if result == -1:
-        err = ctypes.get_errno()
-        raise OSError(err, f"{what}: {os.strerror(err)}", str(path) if path else None)
 
 
 def _in_thread(work: Callable[[], T]) -> T:
@@ -64,9 +50,8 @@ def create_netns(path: Path) -> None:
     os.close(fd)
 
     def unshare_and_bind() -> None:
-        _check(_libc.unshare(CLONE_NEWNET), "unshare(CLONE_NEWNET)")
-        own = f"/proc/{os.getpid()}/task/{threading.get_native_id()}/ns/net".encode()
-        _check(_libc.mount(own, os.fsencode(path), b"none", MS_BIND, None), "bind-mount netns", path)
+        unshare(CLONE_NEWNET)
+        mount(f"/proc/{os.getpid()}/task/{threading.get_native_id()}/ns/net", str(path), None, MS_BIND)
 
     try:
         _in_thread(unshare_and_bind)
@@ -79,10 +64,11 @@ def remove_netns(path: Path) -> None:
     """Unmount and delete a namespace file; the namespace dies with its last user. Missing is fine."""
     if not path.exists():
         return
-    if _libc.umount2(os.fsencode(path), MNT_DETACH) == -1:
-        err = ctypes.get_errno()
-        if err != errno.EINVAL:  # EINVAL: not a mount point, a file left half-made by a crash
-            raise HostError(f"network: netns {path}: cannot unmount: {os.strerror(err)}")
+    try:
+        umount2(str(path), MNT_DETACH)
+    except OSError as exc:
+        if exc.errno != errno.EINVAL:  # EINVAL: not a mount point, a file left half-made by a crash
+            raise HostError(f"network: netns {path}: cannot unmount: {exc.strerror}") from exc
     path.unlink(missing_ok=True)
 
 
@@ -92,7 +78,7 @@ def run_in_netns(path: Path, work: Callable[[], T]) -> T:
     def enter_and_work() -> T:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
         try:
-            _check(_libc.setns(fd, CLONE_NEWNET), "setns(CLONE_NEWNET)", path)
+            setns(fd, CLONE_NEWNET)
         finally:
             os.close(fd)
         return work()

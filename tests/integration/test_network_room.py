@@ -17,6 +17,8 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import dns.message
+import dns.query
 import pytest
 
 from runtime.errors import Conflict, Forbidden, InvalidParameter, NotFound
@@ -212,6 +214,8 @@ def test_two_containers_on_a_network_reach_each_other_by_address_and_name(room: 
         answer = resolve(b, name)
         assert answer.returncode == 0 and f"Address: {a_ip}" in answer.stdout, (name, answer.stdout)
     assert "NXDOMAIN" in resolve(b, "not-a-container").stdout
+    over_tcp = run_in_netns(b.netns_path, lambda: dns.query.tcp(dns.message.make_query("www", "A"), "127.0.0.11", 5))
+    assert [item.address for item in over_tcp.answer[0]] == [a_ip]
     assert "nameserver 127.0.0.11" in b.resolv_conf_path.read_text().splitlines()
     assert f"{address_on(b, 'front')}\tclient-host" in b.hosts_path.read_text()
 
@@ -287,6 +291,8 @@ def test_published_ports_answer_on_loopback_and_from_other_networks(room: Room) 
     with pytest.raises(Conflict) as caught:
         room.service.create_sandbox(room.spec("thief", "pub", port_bindings={"80/tcp": [{"HostPort": str(host_port)}]}))
     assert caught.value.message == f"Bind for 0.0.0.0:{host_port} failed: port is already allocated"
+    pub = room.service.registry.resolve("pub")
+    assert [str(a) for a in room.service.registry.pool(pub).allocations] == [address_on(web, "pub")]
     assert sorted(p.name for p in (room.root / "exec" / "netns").iterdir()) == sorted(
         [web.container_id, client.container_id]
     )
@@ -438,3 +444,31 @@ def test_everything_is_gone_after_destroy_and_teardown(room: Room) -> None:
     assert not any(link_exists(name) for name in bridges)
     assert room.config.chain_prefix not in iptables_save()
     assert list((room.root / "exec").iterdir()) == []
+
+
+def test_connect_while_stopped_takes_effect_at_the_next_start(room: Room) -> None:
+    room.network("first", room.subnet(0))
+    room.network("second", room.subnet(1))
+    spec = room.spec("later", "first")
+    room.service.register_container(spec)
+    room.service.connect("second", spec.container_id, {"Aliases": ["l8r"]})
+    stopped = room.service.network_settings(spec.container_id)["Networks"]
+    assert set(stopped) == {"first", "second"} and stopped["second"]["IPAddress"] == ""
+    with pytest.raises(Forbidden) as caught:
+        room.service.connect("second", spec.container_id, {})
+    assert caught.value.message == "endpoint with name later already exists in network second"
+    with pytest.raises(Forbidden) as caught:
+        room.service.connect("host", spec.container_id, {})
+    assert caught.value.message == "container cannot be disconnected from host network or connected to host network"
+
+    sandbox = room.service.create_sandbox(spec)
+    assert links_in(sandbox.netns_path) == ["eth0", "eth1", "lo"]
+    assert address_on(sandbox, "second").startswith(f"10.213.{room.base + 5}.")
+    peer = room.service.create_sandbox(room.spec("peer", "second"))
+    assert f"Address: {address_on(sandbox, 'second')}" in resolve(peer, "l8r").stdout
+
+    room.service.destroy_sandbox(sandbox.container_id)
+    room.service.disconnect("first", spec.container_id)
+    again = room.service.create_sandbox(spec)
+    assert list(again.settings["Networks"]) == ["second"]
+    assert links_in(again.netns_path) == ["eth0", "lo"]
