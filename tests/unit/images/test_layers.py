@@ -10,10 +10,11 @@ import tarfile
 import threading
 
 import pytest
-from imagetars import chardev, digest, directory, file, hardlink, symlink, tar_bytes
 
 from runtime.errors import InvalidParameter
 from runtime.images.layerstore import LayerStore
+
+from .imagetars import chardev, digest, directory, file, hardlink, symlink, tar_bytes
 
 pytestmark = pytest.mark.root
 

@@ -5,9 +5,10 @@ import os
 import stat
 
 import pytest
-from imagetars import directory, file, hardlink, image_config, legacy_save_archive, symlink, tar_bytes
 
 from runtime.images.store import ImageStore
+
+from .imagetars import directory, file, hardlink, image_config, legacy_save_archive, symlink, tar_bytes
 
 pytestmark = pytest.mark.root
 

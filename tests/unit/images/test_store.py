@@ -8,7 +8,12 @@ import tarfile
 import threading
 
 import pytest
-from imagetars import (
+
+from runtime.errors import Conflict, InvalidParameter, NotFound
+from runtime.images.imageconfig import host_architecture
+from runtime.images.store import ImageStore, ImageUser
+
+from .imagetars import (
     digest,
     directory,
     file,
@@ -18,10 +23,6 @@ from imagetars import (
     symlink,
     tar_bytes,
 )
-
-from runtime.errors import Conflict, InvalidParameter, NotFound
-from runtime.images.imageconfig import host_architecture
-from runtime.images.store import ImageStore, ImageUser
 
 pytestmark = pytest.mark.root
 
