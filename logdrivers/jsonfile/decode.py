@@ -21,32 +21,27 @@ class EntryDecoder:
         """The entry on one line, or None (counted in `skipped`) if the line is not one."""
         # A crash can leave a run of NULs before the next entry (Docker #29511): the entry is still good.
         try:
-            entry = orjson.loads(raw.lstrip(b"\0"))
-            log, stream, when = entry.get("log", ""), entry.get("stream", ""), entry["time"]
+            entry = orjson.loads(raw.lstrip(b"\0") if raw[:1] == b"\0" else raw)
+            log, stream = entry.get("log", ""), entry.get("stream", "")
+            timestamp_ns = self._times.parse(entry["time"])
+            ends_line = log[-1:] == "\n"
+            line = (log[:-1] if ends_line else log).encode()
             if not isinstance(stream, str):
                 raise TypeError("stream is not a string")
-            timestamp_ns = self._times.parse(when)
-            line = log.encode()
         except (orjson.JSONDecodeError, AttributeError, KeyError, TypeError, ValueError):
             self.skipped += 1
             return None
         attrs = entry.get("attrs")
-        return Message(
-            line[:-1] if line.endswith(b"\n") else line,
-            stream,
-            timestamp_ns,
-            self._partial(stream, ends_line=line.endswith(b"\n")),
-            attrs if isinstance(attrs, dict) else None,
-        )
+        partial = self._partial(stream, ends_line) if self._open_chains or not ends_line else None
+        return Message(line, stream, timestamp_ns, partial, attrs if isinstance(attrs, dict) else None)
 
     def _partial(self, stream: str, ends_line: bool) -> PartialMeta | None:
         previous = self._open_chains.pop(stream, None)
         if ends_line:
             return None if previous is None else PartialMeta(previous.id, previous.ordinal + 1, last=True)
-        piece = (
-            PartialMeta(random_partial_id(), 1, False)
-            if previous is None
-            else (PartialMeta(previous.id, previous.ordinal + 1, False))
-        )
+        if previous is None:
+            piece = PartialMeta(random_partial_id(), 1, False)
+        else:
+            piece = PartialMeta(previous.id, previous.ordinal + 1, False)
         self._open_chains[stream] = piece
         return piece

@@ -25,7 +25,7 @@ class JsonFileDriver:
 
     def log_batch(self, batch: LineBatch) -> None:
         """One write() for the whole batch, so a follower sees it at once."""
-        self._file.write(self._encoder.encode_batch(batch), batch.timestamp_ns)
+        self._file.write_parts(self._encoder.encode_batch(batch), batch.timestamp_ns)
 
     def close(self) -> None:
         self._file.close()

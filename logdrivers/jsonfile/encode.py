@@ -95,12 +95,13 @@ class EntryEncoder:
             cached = self._after_log[source] = stream + self._attrs + b'"time":"'
         return cached
 
-    def encode_batch(self, batch: LineBatch) -> bytes:
-        """All lines of the batch as json-file lines, built by one replace over the escaped batch."""
+    def encode_batch(self, batch: LineBatch) -> list[bytes | memoryview]:
+        """All lines of the batch as json-file lines, in two pieces for one writev(): one replace over the
+        escaped batch frames every line, and no further copy joins the pieces."""
         tail = b'\\n",' + self._stream_and_attrs(batch.source) + format_time(batch.timestamp_ns).encode()
-        end = tail + b'"}\n'
-        body = escape_batch(batch.data)
-        return b'{"log":"' + body[:-1].replace(b"\n", end + b'{"log":"') + end
+        end_and_head = tail + b'"}\n{"log":"'
+        framed = escape_batch(batch.data).replace(b"\n", end_and_head)  # ...line end head line end head
+        return [b'{"log":"', memoryview(framed)[: -len(b'{"log":"')]]
 
     def encode_message(self, msg: Message) -> bytes:
         """One entry; `log` ends in \\n unless the message is a partial piece that is not the last."""

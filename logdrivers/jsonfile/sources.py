@@ -21,7 +21,7 @@ def file_identity(st: os.stat_result) -> tuple[int, int]:
 
 
 class PlainSource:
-    """A plain log file read from `start` on; an unterminated last line waits in `pending`."""
+    """A plain log file read from `start` on; an unterminated last line waits until its newline comes."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -147,12 +147,9 @@ def open_rotated(path: Path, current: tuple[int, int] | None) -> list[Source]:
     sources: list[Source] = []
     seen: set[tuple[int, int]] = set()
     for rotated in rotated_paths(path):
-        try:
-            source: Source = GzipSource(rotated) if rotated.name.endswith(".gz") else PlainSource(rotated)
-        except LogFileError as exc:
-            if isinstance(exc.__cause__, FileNotFoundError):
-                continue  # shifted or compressed away since the listing; its content is under another name
-            raise
+        source = _open_source(rotated)
+        if source is None:
+            continue  # shifted or compressed away since the listing; its content is under another name
         if source.identity == current or source.identity in seen:
             source.close()
             break

@@ -6,6 +6,7 @@ from datetime import date
 
 _RFC3339 = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(?:Z|([+-])(\d\d):(\d\d))")
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_FRACTION_SCALE = [10 ** (9 - digits) for digits in range(10)]  # ns per unit of a fraction this long
 
 
 def format_time(timestamp_ns: int) -> str:
@@ -26,12 +27,13 @@ class TimeParser:
 
     def parse(self, text: str) -> int:
         """Nanoseconds since the epoch; raises ValueError on anything but RFC3339."""
-        if text[:19] == self._second_text and text.endswith("Z"):
-            fraction = text[20:-1] if len(text) > 20 else ""
-            if fraction.isdigit() and len(fraction) <= 9 and text[19] == ".":
-                return self._second_ns + int(fraction.ljust(9, "0"))
-            if len(text) == 20:
+        if text[:19] == self._second_text:
+            rest = text[19:]
+            if rest == "Z":
                 return self._second_ns
+            digits = rest[1:-1]
+            if rest[0] == "." and rest[-1] == "Z" and 0 < len(digits) <= 9 and digits.isdigit():
+                return self._second_ns + int(digits) * _FRACTION_SCALE[len(digits)]
         match = _RFC3339.fullmatch(text)
         if match is None:
             raise ValueError(f"not an RFC3339 time: {text!r}")
@@ -44,4 +46,5 @@ class TimeParser:
         second_ns = seconds * 1_000_000_000
         if text.endswith("Z"):
             self._second_text, self._second_ns = text[:19], second_ns
-        return second_ns + int((match[7] or "").ljust(9, "0"))
+        fraction = match[7] or ""
+        return second_ns + (int(fraction) * _FRACTION_SCALE[len(fraction)] if fraction else 0)

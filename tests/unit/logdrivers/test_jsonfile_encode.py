@@ -116,7 +116,7 @@ def test_batch_encoding_equals_one_message_at_a_time(data):
     encoder = EntryEncoder({"tag": "x"})
     batch = LineBatch("stdout", T, data)
     expected = b"".join(encoder.encode_message(m) for m in batch.messages())
-    assert encoder.encode_batch(batch) == expected
+    assert b"".join(encoder.encode_batch(batch)) == expected
     for line, msg in zip(expected.splitlines(), batch.messages(), strict=True):
         decoded = json.loads(line)
         assert decoded["log"].encode("utf-8") == msg.line.decode("utf-8", "replace").encode() + b"\n"

@@ -118,7 +118,7 @@ def test_disk_full_names_the_file(tmp_path, monkeypatch):
     def full(fd, data):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(os, "write", full)
+    monkeypatch.setattr(os, "writev", full)
     try:
         with pytest.raises(LogFileError, match=f"logdrivers: write {tmp_path}/c-json.log: .*No space left"):
             log.write(entries("a"), T)
@@ -142,3 +142,27 @@ def test_driver_writes_attrs_with_tag_over_label(info):
     )
     assert [json.loads(line)["log"] for line in lines] == ["one\n", "two\n", "three\n"]
     assert json.loads(lines[2])["stream"] == "stderr"
+
+
+def test_short_writes_are_completed(tmp_path, monkeypatch):
+    # writev() of a regular file may write less than asked (a signal, a nearly full disk): the rest follows.
+    real_writev = os.writev
+    monkeypatch.setattr(os, "writev", lambda fd, parts: real_writev(fd, [bytes(parts[0])[:3]]))
+    log = RotatingLogFile(tmp_path / "c-json.log", max_size=None, max_file=1, compress=False)
+    try:
+        log.write_parts([b"ab", memoryview(b"cdefg\n")], T)
+    finally:
+        monkeypatch.undo()
+        log.close()
+    assert (tmp_path / "c-json.log").read_bytes() == b"abcdefg\n"
+
+
+def test_pieces_crossing_max_size_are_cut_at_an_entry(tmp_path):
+    log = RotatingLogFile(tmp_path / "c-json.log", max_size=20, max_file=2, compress=False)
+    try:
+        data = entries("a", "b", "c", "d")
+        log.write_parts([data[:5], memoryview(data)[5:]], T)
+    finally:
+        log.close()
+    assert (tmp_path / "c-json.log.1").read_bytes() == entries("a", "b", "c")
+    assert (tmp_path / "c-json.log").read_bytes() == entries("d")
