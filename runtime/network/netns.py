@@ -45,9 +45,11 @@ def _in_thread(work: Callable[[], T]) -> T:
 
 def create_netns(path: Path) -> None:
     """A new network namespace (only a down lo) kept alive by a bind mount at path."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o444)
-    os.close(fd)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.close(os.open(path, os.O_RDONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o444))
+    except OSError as exc:
+        raise HostError(f"network: netns {path}: cannot create the file: {exc.strerror}") from exc
 
     def unshare_and_bind() -> None:
         unshare(CLONE_NEWNET)

@@ -94,6 +94,7 @@ class SandboxManager:
         netns = self.netns_dir / record.container_id
         record = self.save(replace(record, netns_path=str(netns)))
         try:
+            remove_netns(netns)  # a file left by a crash before this container's record was written
             create_netns(netns)
             bring_up_loopback(netns)
             for endpoint in record.endpoints:
