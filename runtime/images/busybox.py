@@ -60,24 +60,24 @@ nobody:x:65534:
 
 # Directories of the rootfs and their modes; /etc/hosts, hostname and resolv.conf are bind-mounted by the
 # runtime, so they are not here.
-DIRECTORIES = {
-    "bin": 0o755,
-    "dev": 0o755,
-    "etc": 0o755,
-    "home": 0o755,
-    "proc": 0o555,
-    "root": 0o700,
-    "sbin": 0o755,
-    "sys": 0o555,
-    "tmp": 0o1777,
-    "usr": 0o755,
-    "usr/bin": 0o755,
-    "usr/sbin": 0o755,
-    "var": 0o755,
-    "var/spool": 0o755,
-    "var/spool/mail": 0o755,
-    "var/www": 0o755,
-}
+DIRECTORIES = (
+    ("bin", 0o755),
+    ("dev", 0o755),
+    ("etc", 0o755),
+    ("home", 0o755),
+    ("proc", 0o555),
+    ("root", 0o700),
+    ("sbin", 0o755),
+    ("sys", 0o555),
+    ("tmp", 0o1777),
+    ("usr", 0o755),
+    ("usr/bin", 0o755),
+    ("usr/sbin", 0o755),
+    ("var", 0o755),
+    ("var/spool", 0o755),
+    ("var/spool/mail", 0o755),
+    ("var/www", 0o755),
+)
 
 
 def find_busybox() -> Path:

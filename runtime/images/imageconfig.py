@@ -56,21 +56,23 @@ def canonical_json(document: object) -> bytes:
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-EMPTY_CONTAINER_CONFIG: dict = {
-    "User": "",
-    "Env": None,
-    "Cmd": None,
-    "Entrypoint": None,
-    "WorkingDir": "",
-    "Labels": None,
-    "Volumes": None,
-    "OnBuild": None,
-}
+def empty_container_config() -> dict:
+    """The run defaults of an image nobody configured: Docker's zero container.Config, fields that matter."""
+    return {
+        "User": "",
+        "Env": None,
+        "Cmd": None,
+        "Entrypoint": None,
+        "WorkingDir": "",
+        "Labels": None,
+        "Volumes": None,
+        "OnBuild": None,
+    }
 
 
 def import_container_config(changes: Sequence[str]) -> dict:
     """The run defaults of an imported image: none, unless `--change` lines set them."""
-    return apply_changes(EMPTY_CONTAINER_CONFIG, changes)
+    return apply_changes(empty_container_config(), changes)
 
 
 def import_config(diff_id: str, container_config: dict, message: str, created_ns: int) -> dict:

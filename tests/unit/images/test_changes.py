@@ -3,12 +3,12 @@ import pytest
 from runtime.errors import InvalidParameter
 from runtime.images.changes import apply_changes
 from runtime.images.healthcheck import parse_go_duration
-from runtime.images.imageconfig import EMPTY_CONTAINER_CONFIG
+from runtime.images.imageconfig import empty_container_config
 from runtime.images.shellwords import expand_word, split_words
 
 
 def applied(*changes: str, base: dict | None = None) -> dict:
-    return apply_changes(base if base is not None else EMPTY_CONTAINER_CONFIG, changes)
+    return apply_changes(base if base is not None else empty_container_config(), changes)
 
 
 @pytest.mark.parametrize(
@@ -69,7 +69,7 @@ def test_apply_changes(changes, field, expected):
 
 
 def test_entrypoint_clears_an_inherited_cmd_and_the_input_is_not_mutated():
-    base = {**EMPTY_CONTAINER_CONFIG, "Cmd": ["old"]}
+    base = {**empty_container_config(), "Cmd": ["old"]}
     assert applied('ENTRYPOINT ["b"]', base=base)["Cmd"] is None
     assert base["Cmd"] == ["old"]
 
