@@ -264,7 +264,10 @@ def test_published_ports_answer_on_loopback_and_from_other_networks(room: Room) 
         room.spec(
             "web",
             "pub",
-            port_bindings={"80/tcp": [{"HostIp": "", "HostPort": str(host_port)}], "81/tcp": [{"HostPort": ""}]},
+            port_bindings={
+                "80/tcp": [{"HostIp": "", "HostPort": str(host_port)}, {"HostIp": "127.0.0.1", "HostPort": ""}],
+                "81/tcp": [{"HostPort": ""}],
+            },
             exposed_ports=["443/tcp"],
         )
     )
@@ -280,7 +283,13 @@ def test_published_ports_answer_on_loopback_and_from_other_networks(room: Room) 
     assert hairpin.stdout == "hello from the container\n"
 
     ports = room.service.network_settings(web.container_id)["Ports"]
-    assert ports["80/tcp"] == [{"HostIp": "0.0.0.0", "HostPort": str(host_port)}]
+    assert ports["80/tcp"][0] == {"HostIp": "0.0.0.0", "HostPort": str(host_port)}
+    loopback_only = ports["80/tcp"][1]
+    assert loopback_only["HostIp"] == "127.0.0.1"
+    with urllib.request.urlopen(f"http://127.0.0.1:{loopback_only['HostPort']}/", timeout=5) as reply:
+        assert reply.read() == b"hello from the container\n"
+    refused = in_netns(client.netns_path, "curl", "-s", "-m", "2", f"http://{gateway}:{loopback_only['HostPort']}/")
+    assert refused.returncode != 0  # bound to the host's loopback only
     assert ports["443/tcp"] is None
     free = int(ports["81/tcp"][0]["HostPort"])
     assert free != host_port
