@@ -27,7 +27,7 @@ def spool_upload(stream: BinaryIO, spool: Path, progress: Callable[[int], None] 
     counting = CountingReader(stream, progress)
     try:
         with open(spool, "wb") as out:
-            shutil.copyfileobj(open_decompressed(counting), out, _COPY_CHUNK)  # type: ignore[misc]
+            shutil.copyfileobj(open_decompressed(counting), out, _COPY_CHUNK)  # type: ignore[arg-type]
     except CORRUPT_DATA_ERRORS as error:
         raise InvalidParameter(f"images: load: the archive's compression is corrupt: {error}") from None
     if counting.total == 0:

@@ -8,9 +8,9 @@ import gzip
 import lzma
 import zlib
 from collections.abc import Callable
-from typing import BinaryIO
 
 from runtime.errors import InvalidParameter
+from runtime.images.readers import Readable
 
 GZIP_MAGIC = b"\x1f\x8b"
 BZIP2_MAGIC = b"BZh"
@@ -40,7 +40,7 @@ CORRUPT_DATA_ERRORS: tuple[type[BaseException], ...] = (
 class PrefixedReader:
     """A reader that yields `prefix` and then the rest of `stream`."""
 
-    def __init__(self, prefix: bytes, stream: BinaryIO) -> None:
+    def __init__(self, prefix: bytes, stream: Readable) -> None:
         self._prefix = prefix
         self._stream = stream
 
@@ -54,7 +54,7 @@ class PrefixedReader:
         return self._stream.read(size)
 
 
-def _read_exactly_up_to(stream: BinaryIO, count: int) -> bytes:
+def _read_exactly_up_to(stream: Readable, count: int) -> bytes:
     chunks = b""
     while len(chunks) < count:
         chunk = stream.read(count - len(chunks))
@@ -64,7 +64,7 @@ def _read_exactly_up_to(stream: BinaryIO, count: int) -> bytes:
     return chunks
 
 
-def _open_zstd(stream: BinaryIO) -> BinaryIO:
+def _open_zstd(stream: Readable) -> Readable:
     try:
         import zstandard
     except ImportError:
@@ -74,7 +74,7 @@ def _open_zstd(stream: BinaryIO) -> BinaryIO:
     return zstandard.ZstdDecompressor().stream_reader(stream, read_across_frames=True, closefd=False)
 
 
-_OPENERS: tuple[tuple[bytes, str, Callable[[BinaryIO], BinaryIO]], ...] = (
+_OPENERS: tuple[tuple[bytes, str, Callable[[Readable], Readable]], ...] = (
     (GZIP_MAGIC, "gzip", lambda s: gzip.GzipFile(fileobj=s, mode="rb")),
     (BZIP2_MAGIC, "bzip2", lambda s: bz2.BZ2File(s, mode="rb")),
     (XZ_MAGIC, "xz", lambda s: lzma.LZMAFile(s, mode="rb")),
@@ -90,11 +90,11 @@ def sniff_compression(head: bytes) -> str | None:
     return None
 
 
-def open_decompressed(stream: BinaryIO) -> BinaryIO:
+def open_decompressed(stream: Readable) -> Readable:
     """A reader of the uncompressed bytes of `stream` (gzip, bzip2, xz, zstd or plain)."""
     head = _read_exactly_up_to(stream, _LONGEST_MAGIC)
     replayed = PrefixedReader(head, stream)
     for magic, _, opener in _OPENERS:
         if head.startswith(magic):
-            return opener(replayed)  # type: ignore[arg-type]
-    return replayed  # type: ignore[return-value]
+            return opener(replayed)
+    return replayed

@@ -12,7 +12,6 @@ import stat
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 from runtime.errors import HostError, InvalidParameter
 from runtime.images.compression import CORRUPT_DATA_ERRORS, open_decompressed
@@ -24,7 +23,7 @@ from runtime.images.memberpaths import (
     normalise_member_name,
     refuse,
 )
-from runtime.images.readers import CountingReader, HashingReader
+from runtime.images.readers import CountingReader, HashingReader, Readable
 from runtime.images.tarsplit import TarSplitRecorder
 
 TREE_DIR = "diff"
@@ -205,7 +204,7 @@ class _LayerWriter:
         os.utime(path, ns=(mtime, mtime), follow_symlinks=follow)
 
 
-def extract_layer(stream: BinaryIO, layer_dir: Path, what: str) -> ExtractedLayer:
+def extract_layer(stream: Readable, layer_dir: Path, what: str) -> ExtractedLayer:
     """Extract the (possibly compressed) layer tar `stream` into `layer_dir`/diff, recording tar-split data.
 
     `layer_dir` must be an empty private directory; on error the caller removes it.
@@ -219,9 +218,9 @@ def extract_layer(stream: BinaryIO, layer_dir: Path, what: str) -> ExtractedLaye
         raise
 
 
-def _extract(stream: BinaryIO, layer_dir: Path, what: str, recorder: TarSplitRecorder) -> ExtractedLayer:
+def _extract(stream: Readable, layer_dir: Path, what: str, recorder: TarSplitRecorder) -> ExtractedLayer:
     raw = CountingReader(stream, None)
-    hashing = HashingReader(open_decompressed(raw), observe=recorder.observe)  # type: ignore[arg-type]
+    hashing = HashingReader(open_decompressed(raw), observe=recorder.observe)
     writer = _LayerWriter(layer_dir, what, recorder)
     member_name = ""
     try:

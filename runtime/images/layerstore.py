@@ -15,10 +15,10 @@ import tempfile
 import threading
 from collections import Counter
 from pathlib import Path
-from typing import BinaryIO
 
 from runtime.errors import InvalidParameter
 from runtime.images.layers import TREE_DIR, ExtractedLayer, extract_layer
+from runtime.images.readers import Readable
 from runtime.images.tarsplit import ReassembledTar, reassembled_size
 
 LAYER_META = "layer.json"
@@ -58,13 +58,13 @@ class LayerStore:
     def tar_size(self, diff_id: str) -> int:
         return reassembled_size(self.directory(diff_id))
 
-    def open_tar(self, diff_id: str) -> BinaryIO:
-        return ReassembledTar(self.directory(diff_id), self.tree(diff_id))  # type: ignore[return-value]
+    def open_tar(self, diff_id: str) -> Readable:
+        return ReassembledTar(self.directory(diff_id), self.tree(diff_id))
 
     def all_diff_ids(self) -> list[str]:
         return [f"sha256:{entry.name}" for entry in self._root.iterdir()]
 
-    def add(self, stream: BinaryIO, what: str, expected_diff_id: str | None = None) -> ExtractedLayer:
+    def add(self, stream: Readable, what: str, expected_diff_id: str | None = None) -> ExtractedLayer:
         """Extract, verify and commit a layer; it stays pinned until `unpin`."""
         private = Path(tempfile.mkdtemp(prefix="layer-", dir=self._tmp))
         try:

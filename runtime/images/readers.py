@@ -2,13 +2,19 @@
 
 import hashlib
 from collections.abc import Callable
-from typing import BinaryIO
+from typing import Protocol
+
+
+class Readable(Protocol):
+    """Anything with a blocking `read`: uploads, decompressors, archive members, rebuilt tars."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
 class CountingReader:
     """Reports the running total of bytes read to `progress` as data arrives."""
 
-    def __init__(self, stream: BinaryIO, progress: Callable[[int], None] | None) -> None:
+    def __init__(self, stream: Readable, progress: Callable[[int], None] | None) -> None:
         self._stream = stream
         self._progress = progress
         self.total = 0
@@ -25,7 +31,7 @@ class CountingReader:
 class HashingReader:
     """Hashes (sha256) everything read through it; `drain()` reads to the end so the digest covers it all."""
 
-    def __init__(self, stream: BinaryIO, observe: Callable[[bytes], None] | None = None) -> None:
+    def __init__(self, stream: Readable, observe: Callable[[bytes], None] | None = None) -> None:
         self._stream = stream
         self._observe = observe
         self._hash = hashlib.sha256()

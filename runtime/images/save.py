@@ -15,7 +15,7 @@ from typing import BinaryIO, Protocol
 from runtime.errors import HostError
 from runtime.images.imageconfig import canonical_json, diff_ids
 from runtime.images.ocilayout import CONTAINERD_NAME, OCI_REF_NAME
-from runtime.images.readers import HashingReader
+from runtime.images.readers import HashingReader, Readable
 from runtime.images.reference import ImageReference
 
 INDEX_MEDIA_TYPE = "application/vnd.oci.image.index.v1+json"
@@ -38,7 +38,7 @@ class LayerSource(Protocol):
     def tar_size(self, diff_id: str) -> int:
         """Length of the layer's original tar."""
 
-    def open_tar(self, diff_id: str) -> BinaryIO:
+    def open_tar(self, diff_id: str) -> Readable:
         """A reader of the layer's original tar bytes."""
 
 

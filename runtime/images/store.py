@@ -89,7 +89,7 @@ class ImageStore:
         """`docker import`: one rootfs tar (plain or compressed) becomes a one-layer image."""
         target = parse_repo_and_tag(reference, None) if reference else None
         container_config = import_container_config(changes)  # bad changes fail before the upload is read
-        extracted = self._layers.add(CountingReader(stream, progress), "import")  # type: ignore[arg-type]
+        extracted = self._layers.add(CountingReader(stream, progress), "import")
         try:
             config = import_config(extracted.diff_id, container_config, message, time.time_ns())
             with self._lock:
@@ -204,7 +204,7 @@ class ImageStore:
         for layer in image.layers:
             if not self._layers.pin_existing(layer.diff_id):
                 with archive.open(layer.member) as blob:
-                    self._layers.add(blob, f"load: layer {layer.member}", layer.diff_id)  # type: ignore[arg-type]
+                    self._layers.add(blob, f"load: layer {layer.member}", layer.diff_id)
             pinned.append(layer.diff_id)
 
     def _commit_loaded(self, images: list[ImageToLoad]) -> list[str]:
