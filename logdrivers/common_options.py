@@ -30,7 +30,7 @@ def parse_shared_options(opts: Mapping[str, str], driver: str) -> SharedOptions:
     try:
         size = parse_binary_size(text)
     except ValueError as exc:
-        raise InvalidLogOpt("max-buffer-size", driver, str(exc)) from None
+        raise InvalidLogOpt("max-buffer-size", driver, f"'{text}' is not a size: {exc}") from None
     if size <= 0:
         raise InvalidLogOpt("max-buffer-size", driver, f"must be a positive size, not '{text}'")
     return SharedOptions(mode, size)

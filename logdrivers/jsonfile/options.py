@@ -31,7 +31,7 @@ def _max_size(text: str) -> int:
     try:
         size = parse_si_size(text)
     except ValueError as exc:
-        raise InvalidLogOpt("max-size", DRIVER, str(exc)) from None
+        raise InvalidLogOpt("max-size", DRIVER, f"'{text}' is not a size: {exc}") from None
     if size <= 0:
         raise InvalidLogOpt("max-size", DRIVER, f"must be a positive number, not '{text}'")
     return size

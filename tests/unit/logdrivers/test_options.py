@@ -57,7 +57,7 @@ def test_parse_options(opts, expected):
 BAD = {
     "bad size names key and value": (
         {"max-size": "12x"},
-        "logdrivers: log opt 'max-size' for json-file log driver: invalid suffix: 'x'",
+        "logdrivers: log opt 'max-size' for json-file log driver: '12x' is not a size: invalid suffix: 'x'",
     ),
     "zero size": ({"max-size": "0"}, "log opt 'max-size' for json-file log driver: must be a positive number, not '0'"),
     "max-file not a number": ({"max-file": "two"}, "log opt 'max-file' for json-file log driver: invalid number 'two'"),
@@ -116,7 +116,7 @@ def test_shared_options(opts, expected):
         ),
         (
             {"mode": "non-blocking", "max-buffer-size": "lots"},
-            "log opt 'max-buffer-size' for json-file log driver: invalid",
+            "log opt 'max-buffer-size' for json-file log driver: 'lots' is not a size: invalid size: 'lots'",
         ),
     ],
 )
