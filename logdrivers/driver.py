@@ -71,15 +71,15 @@ class EntryWriter:
 
     def __init__(self, driver: LogDriver, on_failure: Callable[[int, Exception], None]) -> None:
         self._driver = driver
-        self._takes_batches = isinstance(driver, BatchLogDriver)
+        self._log_batch = driver.log_batch if isinstance(driver, BatchLogDriver) else None
         self._on_failure = on_failure
 
     def write(self, entry: LineBatch | Message) -> None:
         if isinstance(entry, Message):
             self._write_message(entry)
-        elif self._takes_batches:
+        elif self._log_batch is not None:
             try:
-                self._driver.log_batch(entry)  # type: ignore[attr-defined]
+                self._log_batch(entry)
             except (LogDriverError, OSError) as exc:
                 self._on_failure(entry.data.count(b"\n"), exc)
         else:
