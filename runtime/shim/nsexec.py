@@ -8,11 +8,11 @@ its exit code.
 import json
 import os
 
+from runtime.linux.constants import CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS
+from runtime.linux.syscalls import setns
 from runtime.shim.init import report_and_exit
 from runtime.shim.process import ExecError, drop_privileges, environment, execute, resolve_user
 from runtime.shim.shim import join_cgroup
-from runtime.linux.constants import CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS
-from runtime.linux.syscalls import setns
 
 # Mount namespace last: after it, /proc/<pid> of the host is out of sight.
 _NAMESPACES = (("ipc", CLONE_NEWIPC), ("uts", CLONE_NEWUTS), ("net", CLONE_NEWNET), ("pid", CLONE_NEWPID),

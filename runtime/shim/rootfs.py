@@ -137,7 +137,11 @@ def prepare_rootfs(spec: ContainerSpec) -> None:
     mount("sysfs", _mkdir_in_root(root, "/sys"), "sysfs", MS_RDONLY | MS_NOSUID | MS_NOEXEC | MS_NODEV)
     _setup_dev(root)
     for m in spec.mounts:
-        _bind(m.source, _mount_point_for(root, m), m.readonly)
+        if m.type == "tmpfs":
+            target = _mkdir_in_root(root, m.destination)
+            mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | (MS_RDONLY if m.readonly else 0), m.data)
+        else:
+            _bind(m.source, _mount_point_for(root, m), m.readonly)
     _pivot(root)
     _mask_and_protect()
 

@@ -12,9 +12,10 @@ import os
 import time
 from pathlib import Path
 
+from logdrivers.registry import builtin_registry
+
 from logdrivers.copier import Copier
 from logdrivers.info import ContainerInfo
-from logdrivers.registry import builtin_registry
 from runtime.atomicfile import write_json_atomic
 from runtime.linux.constants import (
     CLONE_NEWCGROUP,
@@ -25,18 +26,12 @@ from runtime.linux.constants import (
     CLONE_NEWUTS,
     PR_SET_CHILD_SUBREAPER,
 )
+from runtime.linux.proc import process_starttime
 from runtime.linux.syscalls import prctl, setns, unshare
 from runtime.shim.init import EXIT_RUNTIME_ERROR, run_container_init
 from runtime.shim.spec import ContainerSpec
 
-EXIT_FILE = "exit.json"
-
-
-def process_starttime(pid: int) -> int:
-    """Field 22 of /proc/<pid>/stat: with the pid, it names one process for good (pids are reused)."""
-    with open(f"/proc/{pid}/stat", "rb") as f:
-        stat = f.read()
-    return int(stat[stat.rindex(b")") + 2 :].split()[19])
+EXIT_FILE = "exit.json"  # beside the spec; the daemon reads it when the shim is gone
 
 
 def join_cgroup(procs_files: list[str]) -> None:
@@ -121,6 +116,8 @@ def _report(status_fd: int, message: dict) -> None:
 
 
 def _copy_output(spec: ContainerSpec, stdout_r: int, stderr_r: int) -> None:
-    info = ContainerInfo(**spec.logging.info)
+    raw = spec.logging.info
+    info = ContainerInfo(**{**raw, "args": tuple(raw["args"]), "env": tuple(raw["env"]),
+                            "log_path": Path(raw["log_path"])})
     driver = builtin_registry().create(spec.logging.driver, spec.logging.options, info)
     Copier({"stdout": stdout_r, "stderr": stderr_r}, driver).run()

@@ -11,9 +11,11 @@ from pathlib import Path
 
 @dataclass
 class Mount:
-    source: str
+    source: str  # host path of a bind; unused for tmpfs
     destination: str
     readonly: bool = False
+    type: str = "bind"  # bind | tmpfs
+    data: str = ""  # tmpfs mount options
 
 
 @dataclass

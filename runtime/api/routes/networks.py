@@ -1,0 +1,55 @@
+"""/networks: create, list, inspect, remove, prune, connect, disconnect."""
+
+from runtime.api import params
+from runtime.api.http import Empty, Json, Request, Response
+from runtime.api.router import Router
+from runtime.api.validation import check_fields
+from runtime.engine.daemon import Engine
+from runtime.errors import InvalidParameter
+
+REF = r"(?P<ref>[^/]+)"
+CONNECT = {"Container": "string", "EndpointConfig": "object", "Force": "boolean"}
+
+
+def register(router: Router, engine: Engine) -> None:
+    networks, containers = engine.networks, engine.containers
+
+    def create(req: Request) -> Response:
+        return Json(networks.create_network(req.json_object(required=True)), 201)
+
+    def list_(req: Request) -> Response:
+        return Json(networks.list_networks(params.filters(req)))
+
+    def inspect(req: Request, ref: str) -> Response:
+        return Json(networks.inspect_network(ref))
+
+    def remove(req: Request, ref: str) -> Response:
+        networks.remove_network(ref)
+        return Empty()
+
+    def prune(req: Request) -> Response:
+        return Json({"NetworksDeleted": networks.prune_networks(params.filters(req))})
+
+    def _container_of(body: dict) -> str:
+        check_fields(body, CONNECT, "")
+        if not body.get("Container"):
+            raise InvalidParameter("Container: a container name or id is required")
+        return containers.get(body["Container"]).id
+
+    def connect(req: Request, ref: str) -> Response:
+        body = req.json_object(required=True)
+        networks.connect(ref, _container_of(body), body.get("EndpointConfig"))
+        return Empty(200)
+
+    def disconnect(req: Request, ref: str) -> Response:
+        body = req.json_object(required=True)
+        networks.disconnect(ref, _container_of(body), force=bool(body.get("Force")))
+        return Empty(200)
+
+    router.add("POST", "/networks/create", create)
+    router.add("GET", "/networks", list_)
+    router.add("POST", "/networks/prune", prune)
+    router.add("GET", f"/networks/{REF}", inspect)
+    router.add("DELETE", f"/networks/{REF}", remove)
+    router.add("POST", f"/networks/{REF}/connect", connect)
+    router.add("POST", f"/networks/{REF}/disconnect", disconnect)

@@ -1,0 +1,126 @@
+"""The streaming container calls: attach (hijacked), logs and stats."""
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from urllib.parse import quote_plus
+
+from logdrivers.driver import ReadConfig
+from logdrivers.message import Message
+from runtime.api import params
+from runtime.api.http import Hijack, Json, Request, Response, Stream, client_gone, frame
+from runtime.api.router import Router
+from runtime.engine import stats
+from runtime.engine.daemon import Engine
+from runtime.engine.model import LIVE
+from runtime.errors import InvalidParameter
+
+REF = r"(?P<ref>[^/]+)"
+STATS_INTERVAL = 1.0
+_STREAM_IDS = {"stdout": 1, "stderr": 2}
+
+
+def _payload(msg: Message, timestamps: bool, details: bool) -> bytes:
+    line = msg.line if msg.partial is not None and not msg.partial.last else msg.line + b"\n"
+    prefix = b""
+    if timestamps:
+        seconds, nanos = divmod(msg.timestamp_ns, 1_000_000_000)
+        prefix += time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)).encode() + b".%09dZ " % nanos
+    if details and msg.attrs:
+        prefix += ",".join(f"{quote_plus(k)}={quote_plus(v)}" for k, v in sorted(msg.attrs.items())).encode() + b" "
+    return prefix + line
+
+
+def _until_client_leaves(sock: socket.socket, stop: threading.Event) -> None:
+    """Sets `stop` when the client hangs up, so a follower blocked on an idle log ends with it."""
+    while not stop.is_set():
+        if client_gone(sock):
+            stop.set()
+            return
+        stop.wait(0.5)
+
+
+def register(router: Router, engine: Engine) -> None:
+    containers, lifecycle = engine.containers, engine.lifecycle
+
+    def logs(req: Request, ref: str) -> Response:
+        c = containers.get(ref)
+        want_out, want_err = params.flag(req, "stdout"), params.flag(req, "stderr")
+        if not (want_out or want_err):
+            raise InvalidParameter("Bad parameters: you must choose at least one stream")
+        tail_text = params.text(req, "tail", "all")
+        since, until = params.seconds(req, "since") or 0, params.seconds(req, "until") or 0
+        stop = threading.Event()
+        cfg = ReadConfig(
+            since_ns=int(since * 1e9), until_ns=int(until * 1e9),
+            tail=int(tail_text) if tail_text.isdigit() else None,
+            follow=params.flag(req, "follow") and c.state.status in LIVE,
+            stdout=want_out, stderr=want_err, stop=stop,
+        )
+        messages = containers.logs(c, cfg)
+        timestamps, details = params.flag(req, "timestamps"), params.flag(req, "details")
+        if cfg.follow:
+            threading.Thread(target=_until_client_leaves, args=(req.handler.connection, stop), daemon=True).start()
+
+        def frames() -> Iterator[bytes]:
+            try:
+                for msg in messages:
+                    yield frame(_STREAM_IDS.get(msg.source, 1), _payload(msg, timestamps, details))
+            finally:
+                stop.set()
+
+        return Stream(frames(), "application/vnd.docker.multiplexed-stream")
+
+    def attach(req: Request, ref: str) -> Response:
+        c = containers.get(ref)
+        if params.flag(req, "stdin"):
+            raise InvalidParameter("porthole: attach: stdin is not supported yet")
+        want_out, want_err = params.flag(req, "stdout"), params.flag(req, "stderr")
+        if not params.flag(req, "stream"):
+            return Hijack(lambda sock: None)
+        done = lifecycle.wait_condition(c, "next-exit" if c.state.status not in LIVE else "not-running")
+        stop = threading.Event()
+        cfg = ReadConfig(tail=0, follow=True, stdout=want_out, stderr=want_err, stop=stop)
+        messages = containers.logs(c, cfg, still_running=lambda: not done())
+
+        def pump(sock: socket.socket) -> None:
+            # No watch for the client's EOF here: the docker CLI half-closes a hijacked stream at once when
+            # it attaches no stdin. A client that left is noticed when a write to it fails.
+            try:
+                for msg in messages:
+                    sock.sendall(frame(_STREAM_IDS.get(msg.source, 1), _payload(msg, False, False)))
+            finally:
+                stop.set()
+
+        return Hijack(pump)
+
+    def stats_(req: Request, ref: str) -> Response:
+        c = containers.get(ref)
+        stream = params.flag(req, "stream", default=True)
+        one_shot = params.flag(req, "one-shot")
+        if not stream:
+            first = stats.sample(engine.config, c)
+            if not one_shot and c.state.status in LIVE:
+                time.sleep(STATS_INTERVAL)  # moby primes the CPU counters, so that CPU % is not 0
+                return Json(stats.with_previous(stats.sample(engine.config, c), first))
+            return Json(first)
+
+        def samples() -> Iterator[bytes]:
+            previous = None
+            while True:
+                current = stats.with_previous(stats.sample(engine.config, c), previous)
+                yield json.dumps(current).encode() + b"\n"
+                previous = current
+                deadline = time.monotonic() + STATS_INTERVAL
+                while time.monotonic() < deadline:
+                    if client_gone(req.handler.connection):
+                        return
+                    time.sleep(0.2)
+
+        return Stream(samples())
+
+    router.add("GET", f"/containers/{REF}/logs", logs)
+    router.add("POST", f"/containers/{REF}/attach", attach)
+    router.add("GET", f"/containers/{REF}/stats", stats_)

@@ -1,0 +1,127 @@
+"""/_ping, /version, /info and /events."""
+
+import json
+import os
+import platform
+import socket
+import time
+from collections.abc import Iterator
+
+from runtime.api import params
+from runtime.api.http import Json, Raw, Request, Response, Stream, client_gone
+from runtime.api.router import Router
+from runtime.api.server import API_VERSION, MIN_API_VERSION
+from runtime.engine.daemon import Engine
+from runtime.engine.events import Event
+from runtime.engine.model import PAUSED, RUNNING
+from runtime.errors import InvalidParameter
+
+VERSION = "0.1.0"
+EVENT_FILTERS = ("type", "event", "container", "image", "label", "network", "volume")
+
+
+def _arch() -> str:
+    return {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
+
+
+def register(router: Router, engine: Engine) -> None:
+    def ping(req: Request) -> Response:
+        return Raw(b"OK" if req.method == "GET" else b"", "text/plain; charset=utf-8")
+
+    def version(req: Request) -> Response:
+        body = {
+            "Platform": {"Name": "porthole"},
+            "Version": VERSION, "ApiVersion": API_VERSION, "MinAPIVersion": MIN_API_VERSION,
+            "GitCommit": "porthole", "GoVersion": f"python{platform.python_version()}",
+            "Os": "linux", "Arch": _arch(), "KernelVersion": platform.release(),
+            "BuildTime": "2026-11-28T00:00:00.000000000+00:00",
+        }
+        body["Components"] = [{"Name": "Engine", "Version": VERSION, "Details": {
+            k: str(body[k]) for k in ("ApiVersion", "MinAPIVersion", "GitCommit", "GoVersion", "Os", "Arch",
+                                      "KernelVersion", "BuildTime")}}]
+        return Json(body)
+
+    def info(req: Request) -> Response:
+        containers = list(engine.containers.store)
+        running = sum(c.state.status == RUNNING for c in containers)
+        paused = sum(c.state.status == PAUSED for c in containers)
+        config = engine.config
+        return Json({
+            "ID": engine.daemon_id, "Name": socket.gethostname(),
+            "Containers": len(containers), "ContainersRunning": running, "ContainersPaused": paused,
+            "ContainersStopped": len(containers) - running - paused, "Images": len(engine.images.list()),
+            "ServerVersion": VERSION, "Driver": "overlay2", "DriverStatus": [["Backing Filesystem", "extfs"]],
+            "LoggingDriver": config.log_driver, "CgroupDriver": "cgroupfs",
+            "CgroupVersion": "2" if engine.cgroup_mode == "v2" else "1",
+            "Plugins": {"Volume": ["local"], "Network": ["bridge", "host", "none"], "Authorization": None,
+                        "Log": engine.log_registry.names()},
+            "Swarm": {"LocalNodeState": "inactive", "NodeID": "", "ControlAvailable": False},
+            "Runtimes": {"porthole": {"path": "porthole-shim"}}, "DefaultRuntime": "porthole",
+            "SecurityOptions": [], "KernelVersion": platform.release(), "OperatingSystem": _os_name(),
+            "OSType": "linux", "Architecture": platform.machine(), "NCPU": os.cpu_count() or 1,
+            "MemTotal": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"),
+            "DockerRootDir": str(config.data_root), "Debug": False, "Labels": [], "ExperimentalBuild": False,
+            "LiveRestoreEnabled": True, "Warnings": [],
+        })
+
+    def events(req: Request) -> Response:
+        wanted = params.filters(req)
+        for key in wanted:
+            if key not in EVENT_FILTERS:
+                raise InvalidParameter(f"invalid filter '{key}'")
+        since, until = params.seconds(req, "since"), params.seconds(req, "until")
+        return Stream(_event_stream(engine, wanted, since, until, req))
+
+    router.add("GET", "/_ping", ping)
+    router.add("GET", "/version", version)
+    router.add("GET", "/info", info)
+    router.add("GET", "/events", events)
+
+
+def _os_name() -> str:
+    try:
+        with open("/etc/os-release") as f:
+            for line in f:
+                if line.startswith("PRETTY_NAME="):
+                    return line.split("=", 1)[1].strip().strip('"')
+    except FileNotFoundError:
+        return "Linux"
+    return "Linux"
+
+
+def _matches(event: Event, wanted: dict[str, list[str]]) -> bool:
+    attrs = event.attributes
+    checks = {
+        "type": lambda v: event.type == v,
+        "event": lambda v: event.action == v or event.action.split(":")[0] == v,
+        "container": lambda v: event.type == "container" and (event.actor_id.startswith(v) or attrs.get("name") == v),
+        "image": lambda v: attrs.get("image") == v or (event.type == "image" and event.actor_id == v),
+        "label": lambda v: attrs.get(v.partition("=")[0]) == v.partition("=")[2] if "=" in v else v in attrs,
+        "network": lambda v: event.type == "network" and (event.actor_id.startswith(v) or attrs.get("name") == v),
+        "volume": lambda v: event.type == "volume" and event.actor_id == v,
+    }
+    return all(not values or any(checks[key](v) for v in values) for key, values in wanted.items())
+
+
+def _event_stream(engine: Engine, wanted: dict[str, list[str]], since: float | None, until: float | None,
+                  req: Request) -> Iterator[bytes]:
+    past, subscription = engine.events.subscribe(int(since * 1e9) if since is not None else None)
+    until_ns = int(until * 1e9) if until else None
+    try:
+        for event in past:
+            if until_ns is not None and event.time_ns > until_ns:
+                return
+            if _matches(event, wanted):
+                yield json.dumps(event.to_json()).encode() + b"\n"
+        while until_ns is None or time.time_ns() < until_ns:
+            event = subscription.next(timeout=1.0)
+            if event is None:
+                if client_gone(req.handler.connection):
+                    return
+                continue
+            if until_ns is not None and event.time_ns > until_ns:
+                return
+            if _matches(event, wanted):
+                yield json.dumps(event.to_json()).encode() + b"\n"
+    finally:
+        subscription.close()

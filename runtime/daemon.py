@@ -1,0 +1,67 @@
+"""`porthole daemon`: the engine and its API server, until SIGTERM or SIGINT. Containers outlive it."""
+
+import argparse
+import logging
+import signal
+import threading
+from pathlib import Path
+
+from runtime.api.app import build_router
+from runtime.api.server import ApiServer
+from runtime.engine.config import DaemonConfig
+from runtime.engine.daemon import Engine
+
+log = logging.getLogger("porthole")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    defaults = DaemonConfig()
+    parser.add_argument("--data-root", type=Path, default=defaults.data_root, help="where state and images live")
+    parser.add_argument("--exec-root", type=Path, default=defaults.exec_root, help="runtime files (shims, specs)")
+    parser.add_argument("-H", "--host", dest="hosts", action="append",
+                        help="unix:///path.sock or tcp://host:port to serve the API on (repeatable)")
+    parser.add_argument("--cgroup-parent", default=defaults.cgroup_parent, help="parent cgroup of containers")
+    parser.add_argument("--log-driver", default=defaults.log_driver, help="default logging driver")
+    parser.add_argument("--log-opt", action="append", default=[], metavar="KEY=VALUE",
+                        help="default logging driver option (repeatable)")
+    parser.add_argument("--bridge", default=defaults.bridge, help="name of the default bridge")
+    parser.add_argument("--bip", default=defaults.bip, help="address/prefix of the default bridge")
+    parser.add_argument("--debug", action="store_true", help="log every request")
+
+
+def config_from_args(args: argparse.Namespace) -> DaemonConfig:
+    log_opts = {}
+    for item in args.log_opt:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise SystemExit(f"porthole daemon: --log-opt {item!r}: expected KEY=VALUE")
+        log_opts[key] = value
+    return DaemonConfig(
+        data_root=args.data_root.resolve(),
+        exec_root=args.exec_root.resolve(),
+        hosts=tuple(args.hosts or DaemonConfig().hosts),
+        cgroup_parent=args.cgroup_parent,
+        log_driver=args.log_driver,
+        log_opts=log_opts,
+        bridge=args.bridge,
+        bip=args.bip,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    config = config_from_args(args)
+    engine = Engine(config)
+    server = ApiServer(list(config.hosts), build_router(engine))
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
+    engine.restore()
+    server.start()
+    log.info("porthole daemon serving on %s (data root %s)", ", ".join(config.hosts), config.data_root)
+    stopping.wait()
+    log.info("porthole daemon stopping; containers keep running")
+    server.close()
+    engine.close()
+    return 0

@@ -1,0 +1,27 @@
+"""The daemon's options, as `porthole daemon` takes them."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class DaemonConfig:
+    data_root: Path = Path("/var/lib/porthole")
+    exec_root: Path = Path("/run/porthole")
+    hosts: tuple[str, ...] = ("unix:///run/porthole/porthole.sock",)
+    cgroup_parent: str = "porthole"
+    cgroup_root: Path = Path("/sys/fs/cgroup")
+    log_driver: str = "json-file"
+    log_opts: dict[str, str] = field(default_factory=dict)
+    bridge: str = "porthole0"
+    bip: str = "10.200.0.1/16"
+    iptables_prefix: str = "PORTHOLE"
+    dns_upstreams: tuple[str, ...] = ()
+    metrics_addr: str | None = None
+
+    @property
+    def containers_dir(self) -> Path:
+        return self.data_root / "containers"
+
+    def exec_dir(self, container_id: str) -> Path:
+        return self.exec_root / "containers" / container_id

@@ -1,0 +1,140 @@
+"""The container service the API calls: create, find, list, remove's file work, top and logs."""
+
+import re
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from logdrivers.driver import ReadConfig
+from logdrivers.errors import ReadLogsNotSupported
+from logdrivers.message import Message
+from logdrivers.registry import Registry
+from runtime.engine.config import DaemonConfig
+from runtime.engine.create import ContainerFactory
+from runtime.engine.events import EventBus
+from runtime.engine.launch import Layout, cgroup_for, log_info
+from runtime.engine.lifecycle import Lifecycle
+from runtime.engine.model import LIVE, PAUSED, RESTARTING, RUNNING, Container
+from runtime.engine.networking import ContainerNetworks
+from runtime.engine.store import ContainerStore
+from runtime.errors import Conflict, InvalidParameter, NotImplementedYet
+from runtime.volumes import MountPoint, VolumeService, remove_anonymous
+
+LIST_FILTERS = ("id", "name", "label", "status", "exited", "ancestor")
+STATUSES = ("created", "restarting", "running", "removing", "paused", "exited", "dead")
+
+
+class Containers:
+    def __init__(
+        self,
+        config: DaemonConfig,
+        store: ContainerStore,
+        factory: ContainerFactory,
+        volumes: VolumeService,
+        log_registry: Registry,
+        events: EventBus,
+        networks: ContainerNetworks,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.factory = factory
+        self.volumes = volumes
+        self.log_registry = log_registry
+        self.events = events
+        self.networks = networks
+        self.lifecycle: Lifecycle  # set by the daemon once built (they call each other)
+
+    def create(self, name: str | None, body: dict[str, Any]) -> Container:
+        container = self.factory.create(name, body)
+        self.events.publish("container", "create", container.id, image=container.image_ref, name=container.name)
+        return container
+
+    def get(self, ref: str) -> Container:
+        return self.store.get(ref)
+
+    def volume_users(self, volume_name: str) -> list[str]:
+        return [c.id for c in self.store if any(m.get("name") == volume_name for m in c.mounts)]
+
+    def image_user(self, image_id: str) -> str | None:
+        return next((c.id for c in self.store if c.image_id == image_id), None)
+
+    def remove_files(self, container: Container, volumes: bool) -> None:
+        """The part of `rm` after the process is gone: records, writable layer, logs, anonymous volumes."""
+        self.store.remove(container)
+        self.networks.forget(container)
+        self.factory.release_layers(container.id)
+        shutil.rmtree(Layout(self.config, container.id).exec_dir, ignore_errors=True)
+        if volumes:
+            mounts = [MountPoint(**m) for m in container.mounts]
+            remove_anonymous(self.volumes, mounts, self.volume_users, container.id)
+
+    def list(self, *, all_: bool, limit: int, filters: dict[str, list[str]]) -> list[Container]:
+        for key in filters:
+            if key not in LIST_FILTERS:
+                raise InvalidParameter(f"invalid filter '{key}'")
+        for status in filters.get("status", []):
+            if status not in STATUSES:
+                raise InvalidParameter(f"invalid filter 'status={status}'")
+        selected = [
+            c for c in sorted(self.store, key=lambda c: c.created, reverse=True)
+            if (all_ or "status" in filters or c.state.status in LIVE) and _matches(c, filters)
+        ]
+        return selected[:limit] if limit > 0 else selected
+
+    def top(self, container: Container, ps_args: str) -> dict[str, Any]:
+        """`docker top`: the host's ps, narrowed to the container's processes, as Docker does it."""
+        if container.state.status not in LIVE:
+            raise Conflict(f"Container {container.id} is not running")
+        pids = set(cgroup_for(self.config, container.id).pids())
+        result = subprocess.run(["ps", *(ps_args or "-ef").split()], capture_output=True, text=True)
+        if result.returncode != 0:
+            raise InvalidParameter(f"Error running ps: {result.stderr.strip()}")
+        lines = result.stdout.splitlines()
+        titles = lines[0].split()
+        if "PID" not in titles:
+            raise InvalidParameter(f'Couldn\'t find PID field in ps output for args "{ps_args}"')
+        pid_column = titles.index("PID")
+        processes = []
+        for line in lines[1:]:
+            fields = line.split(None, len(titles) - 1)
+            if len(fields) > pid_column and fields[pid_column].isdigit() and int(fields[pid_column]) in pids:
+                processes.append(fields)
+        return {"Titles": titles, "Processes": processes}
+
+    def logs(
+        self, container: Container, cfg: ReadConfig, still_running: Callable[[], bool] | None = None
+    ) -> Iterator[Message]:
+        """Stored messages; a follower ends when `still_running` (by default: the container lives) is False."""
+        log = container.host_config["LogConfig"]
+        layout = Layout(self.config, container.id)
+        try:
+            reader = self.log_registry.open_reader(log["Type"], log.get("Config") or {}, log_info(container, layout))
+        except ReadLogsNotSupported as e:
+            raise NotImplementedYet(str(e)) from None
+        if still_running is None:
+            still_running = lambda: container.state.status in (RUNNING, PAUSED, RESTARTING)  # noqa: E731
+        return reader.read_logs(cfg, still_running)
+
+
+def _label_matches(labels: dict[str, str], wanted: str) -> bool:
+    key, sep, value = wanted.partition("=")
+    return key in labels and (not sep or labels[key] == value)
+
+
+def _matches(c: Container, filters: dict[str, list[str]]) -> bool:
+    checks = {
+        "id": lambda v: c.id.startswith(v),
+        "name": lambda v: re.search(v, "/" + c.name) is not None,
+        "label": lambda v: _label_matches(c.config.get("Labels") or {}, v),
+        "status": lambda v: c.state.status == v,
+        "exited": lambda v: c.state.status == "exited" and str(c.state.exit_code) == v,
+        "ancestor": lambda v: v in (c.image_ref, c.image_id, c.image_id.removeprefix("sha256:")[:12]),
+    }
+    for key, values in filters.items():
+        if key == "label":
+            if not all(checks[key](v) for v in values):
+                return False
+        elif values and not any(checks[key](v) for v in values):
+            return False
+    return True

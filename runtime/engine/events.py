@@ -1,0 +1,80 @@
+"""The daemon's event stream (`docker events`): a bounded history for `since`, and live subscribers."""
+
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+HISTORY = 1024
+
+
+@dataclass(frozen=True)
+class Event:
+    type: str  # container | image | network | volume
+    action: str
+    actor_id: str
+    attributes: Mapping[str, str]
+    time_ns: int
+
+    def to_json(self) -> dict:
+        body = {
+            "Type": self.type,
+            "Action": self.action,
+            "Actor": {"ID": self.actor_id, "Attributes": dict(self.attributes)},
+            "scope": "local",
+            "time": self.time_ns // 1_000_000_000,
+            "timeNano": self.time_ns,
+        }
+        if self.type == "container":  # the fields of API < 1.22 that the CLI still reads
+            body.update(status=self.action, id=self.actor_id, **{"from": self.attributes.get("image", "")})
+        return body
+
+
+class Subscription:
+    def __init__(self, bus: "EventBus") -> None:
+        self._bus = bus
+        self.queue: queue.SimpleQueue[Event] = queue.SimpleQueue()
+
+    def next(self, timeout: float) -> Event | None:
+        try:
+            return self.queue.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def close(self) -> None:
+        self._bus._unsubscribe(self)
+
+
+class EventBus:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._history: deque[Event] = deque(maxlen=HISTORY)
+        self._subscribers: list[Subscription] = []
+
+    def publish(self, type_: str, action: str, actor_id: str, **attributes: str) -> Event:
+        event = Event(type_, action, actor_id, attributes, time.time_ns())
+        with self._lock:
+            self._history.append(event)
+            subscribers = list(self._subscribers)
+        for s in subscribers:
+            s.queue.put(event)
+        return event
+
+    def subscribe(self, since_ns: int | None) -> tuple[list[Event], Subscription]:
+        """Past events from `since_ns` on, and a subscription to what follows, with nothing lost between."""
+        sub = Subscription(self)
+        with self._lock:
+            past = [e for e in self._history if since_ns is not None and e.time_ns >= since_ns]
+            self._subscribers.append(sub)
+        return past, sub
+
+    def _unsubscribe(self, sub: Subscription) -> None:
+        with self._lock:
+            if sub in self._subscribers:
+                self._subscribers.remove(sub)
+
+    def history(self) -> Iterator[Event]:
+        with self._lock:
+            return iter(list(self._history))

@@ -1,0 +1,350 @@
+"""The container state machine: start, stop, kill, restart, pause, unpause, remove, wait, exits and restart
+policies. Each container's transitions are serialized by its own lock; waiting (for an exit, a stop timeout, a
+removal) happens outside it, on one condition variable that every state change notifies."""
+
+import signal
+import threading
+import time
+from collections.abc import Callable
+
+from runtime.atomicfile import read_json
+from runtime.engine import clock
+from runtime.engine.config import DaemonConfig
+from runtime.engine.events import EventBus
+from runtime.engine.launch import Layout, build_spec, cgroup_for, prepare_cgroup
+from runtime.engine.model import CREATED, DEAD, EXITED, PAUSED, RESTARTING, RUNNING, Container
+from runtime.engine.monitor import ExitMonitor
+from runtime.engine.networking import ContainerNetworks
+from runtime.engine.restart import RestartPolicy, next_delay
+from runtime.engine.shims import ShimLauncher, StartFailed
+from runtime.engine.signals import is_alive, parse_signal, send_signal
+from runtime.engine.store import ContainerStore
+from runtime.errors import Conflict, EngineError, HostError, InvalidParameter, NotModified
+from runtime.shim.init import exit_code_for
+
+DEFAULT_STOP_TIMEOUT = 10
+WAIT_CONDITIONS = ("not-running", "next-exit", "removed")
+
+
+class Lifecycle:
+    def __init__(
+        self,
+        config: DaemonConfig,
+        store: ContainerStore,
+        shims: ShimLauncher,
+        monitor: ExitMonitor,
+        events: EventBus,
+        sandboxes: ContainerNetworks,
+        remove_files: Callable[[Container, bool], None],
+    ) -> None:
+        self._config = config
+        self._store = store
+        self._shims = shims
+        self._monitor = monitor
+        self._events = events
+        self._sandboxes = sandboxes
+        self._remove_files = remove_files  # volumes and records, after the process is gone
+        self._locks: dict[str, threading.RLock] = {}
+        self._locks_guard = threading.Lock()
+        self._changed = threading.Condition()
+        self._exits: dict[str, int] = {}  # container id -> exits seen, for wait(condition=next-exit)
+        self._removed: set[str] = set()
+        self._timers: dict[str, threading.Timer] = {}
+        self._backoff: dict[str, float] = {}
+
+    # -- bookkeeping ------------------------------------------------------------------------------------
+    def lock(self, container: Container) -> threading.RLock:
+        with self._locks_guard:
+            return self._locks.setdefault(container.id, threading.RLock())
+
+    def _save(self, container: Container) -> None:
+        self._store.save_state(container)
+        with self._changed:
+            self._changed.notify_all()
+
+    def _event(self, container: Container, action: str, **extra: str) -> None:
+        attributes = {"image": container.image_ref, "name": container.name}
+        attributes.update(container.config.get("Labels") or {})
+        attributes.update(extra)
+        self._events.publish("container", action, container.id, **attributes)
+
+    def _wait_until(self, done: Callable[[], bool], timeout: float | None) -> bool:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._changed:
+            while not done():
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return False
+                self._changed.wait(remaining)
+        return True
+
+    # -- start --------------------------------------------------------------------------------------------
+    def start(self, container: Container) -> None:
+        with self.lock(container):
+            status = container.state.status
+            if status == PAUSED:
+                raise Conflict("cannot start a paused container, try unpause instead")
+            if status == RUNNING:
+                raise NotModified("Container already started")
+            self._cancel_restart(container)
+            container.state.manually_stopped = False
+            try:
+                self._launch(container)
+                return
+            except EngineError as e:
+                error = e
+        if container.host_config.get("AutoRemove"):  # as moby: a --rm container that failed to start goes
+            self.remove(container, force=True, volumes=True)
+        raise error
+
+    def _launch(self, container: Container) -> None:
+        """Start the process now; on failure everything prepared is undone and the reason is recorded."""
+        layout = Layout(self._config, container.id)
+        layout.exec_dir.mkdir(parents=True, exist_ok=True)
+        layout.exit_path.unlink(missing_ok=True)
+        cgroup, _ = prepare_cgroup(self._config, container)
+        try:
+            sandbox = self._sandboxes.create(container)
+            try:
+                spec = build_spec(self._config, container, cgroup, sandbox)
+                spec.write(layout.spec_path)
+                started = self._shims.start_container(layout.spec_path)
+            except BaseException:
+                self._sandboxes.destroy(container)
+                raise
+        except StartFailed as e:
+            cgroup.destroy()
+            self._record_failure(container, str(e))
+            raise (InvalidParameter if exit_code_for(str(e)) != 125 else HostError)(str(e)) from None
+        except BaseException:
+            cgroup.destroy()
+            raise
+        state = container.state
+        state.status, state.pid, state.pid_starttime, state.shim_pid = (
+            RUNNING, started.pid, started.starttime, started.shim_pid)
+        state.started_at, state.finished_at = clock.now(), clock.NEVER
+        state.exit_code, state.error, state.oom_killed = 0, "", False
+        self._save(container)
+        self._event(container, "start")
+        self._monitor.watch(started.shim_pid, lambda: self._on_shim_exit(container))
+
+    def _record_failure(self, container: Container, message: str) -> None:
+        state = container.state
+        state.status, state.pid, state.shim_pid = (CREATED if state.started_at == clock.NEVER else EXITED), 0, 0
+        state.exit_code, state.error = exit_code_for(message), message
+        self._exits[container.id] = self._exits.get(container.id, 0) + 1  # ends attach and next-exit waits
+        self._save(container)
+
+    # -- exit and restart policies ----------------------------------------------------------------------
+    def _on_shim_exit(self, container: Container) -> None:
+        layout = Layout(self._config, container.id)
+        with self.lock(container):
+            if container.state.status not in (RUNNING, PAUSED):
+                return
+            cgroup = cgroup_for(self._config, container.id)
+            try:
+                record = read_json(layout.exit_path)
+                exit_code, finished_ns = record["exit_code"], record["finished_at_ns"]
+                error = ""
+            except FileNotFoundError:
+                exit_code, finished_ns = 255, time.time_ns()
+                error = "porthole: the shim exited without recording the container's exit status"
+            state = container.state
+            state.oom_killed = cgroup.oom_kills() > 0
+            cgroup.destroy()
+            self._sandboxes.destroy(container)
+            ran_for = (finished_ns / 1e9) - clock.parse_rfc3339(state.started_at)
+            state.status, state.pid, state.shim_pid = EXITED, 0, 0
+            state.exit_code, state.error, state.finished_at = exit_code, error, clock.rfc3339_nano(finished_ns)
+            self._exits[container.id] = self._exits.get(container.id, 0) + 1
+            if state.oom_killed:
+                self._event(container, "oom")
+            self._event(container, "die", exitCode=str(exit_code))
+            policy = RestartPolicy.from_host_config(container.host_config)
+            if policy.should_restart(exit_code, state.restart_count, state.manually_stopped):
+                delay = next_delay(self._backoff.get(container.id, 0.0), ran_for)
+                self._backoff[container.id] = delay
+                state.status = RESTARTING
+                self._save(container)
+                self._schedule_restart(container, delay)
+                return
+            self._save(container)
+        if container.host_config.get("AutoRemove"):
+            self.remove(container, force=True, volumes=True)
+
+    def _schedule_restart(self, container: Container, delay: float) -> None:
+        timer = threading.Timer(delay, self._restart_now, args=(container,))
+        timer.daemon = True
+        self._timers[container.id] = timer
+        timer.start()
+
+    def _restart_now(self, container: Container) -> None:
+        with self.lock(container):
+            if self._timers.pop(container.id, None) is None or container.state.status != RESTARTING:
+                return
+            container.state.restart_count += 1
+            try:
+                self._launch(container)
+            except Exception as e:  # noqa: BLE001 - the failure is recorded in the state; try again later
+                container.state.status = EXITED
+                container.state.error = str(e)
+                self._save(container)
+                return
+            self._event(container, "restart")
+
+    def _cancel_restart(self, container: Container) -> None:
+        timer = self._timers.pop(container.id, None)
+        if timer is not None:
+            timer.cancel()
+        if container.state.status == RESTARTING:
+            container.state.status = EXITED
+            self._save(container)
+
+    # -- stop, kill, restart ------------------------------------------------------------------------------
+    def _signal(self, container: Container, signum: int) -> None:
+        state = container.state
+        send_signal(state.pid, state.pid_starttime, signum)
+        if state.status == PAUSED:  # a frozen task handles no signal until it is thawed
+            cgroup_for(self._config, container.id).freeze(False)
+            state.status = RUNNING
+            self._save(container)
+
+    def _exited(self, container: Container) -> Callable[[], bool]:
+        return lambda: container.state.status not in (RUNNING, PAUSED)
+
+    def stop(self, container: Container, timeout: int | None = None, signum: int | None = None) -> None:
+        with self.lock(container):
+            if container.state.status == RESTARTING:
+                container.state.manually_stopped = True
+                self._cancel_restart(container)
+                return
+            if not container.state.live:
+                raise NotModified("Container already stopped")
+            container.state.manually_stopped = True
+            self._save(container)
+            if timeout is None:
+                timeout = container.config.get("StopTimeout") or DEFAULT_STOP_TIMEOUT
+            stop_signal = signum or _stop_signal(container)
+            self._signal(container, stop_signal)
+            self._event(container, "kill", signal=str(stop_signal))
+        if timeout < 0 or not self._wait_until(self._exited(container), timeout):
+            with self.lock(container):
+                if container.state.live:
+                    self._signal(container, signal.SIGKILL)
+                    self._event(container, "kill", signal=str(int(signal.SIGKILL)))
+            self._wait_until(self._exited(container), None)
+        self._event(container, "stop")
+
+    def kill(self, container: Container, signum: int) -> None:
+        with self.lock(container):
+            if not container.state.live:
+                raise Conflict(f"Container {container.id} is not running")
+            container.state.manually_stopped = True
+            self._save(container)
+            self._signal(container, signum)
+            self._event(container, "kill", signal=str(signum))
+
+    def restart(self, container: Container, timeout: int | None = None) -> None:
+        if container.state.live:
+            self.stop(container, timeout)
+        with self.lock(container):
+            self._cancel_restart(container)
+            container.state.manually_stopped = False
+            self._launch(container)
+        self._event(container, "restart")
+
+    # -- pause ------------------------------------------------------------------------------------------
+    def pause(self, container: Container) -> None:
+        with self.lock(container):
+            if container.state.status == PAUSED:
+                raise Conflict(f"Container {container.id} is already paused")
+            if container.state.status != RUNNING:
+                raise Conflict(f"Container {container.id} is not running")
+            cgroup_for(self._config, container.id).freeze(True)
+            container.state.status = PAUSED
+            self._save(container)
+            self._event(container, "pause")
+
+    def unpause(self, container: Container) -> None:
+        with self.lock(container):
+            if container.state.status != PAUSED:
+                raise Conflict(f"Container {container.id} is not paused")
+            cgroup_for(self._config, container.id).freeze(False)
+            container.state.status = RUNNING
+            self._save(container)
+            self._event(container, "unpause")
+
+    # -- remove and wait --------------------------------------------------------------------------------
+    def remove(self, container: Container, *, force: bool, volumes: bool) -> None:
+        with self.lock(container):
+            if container.id in self._removed:
+                return
+            if container.state.live and not force:
+                raise Conflict(
+                    f"You cannot remove a running container {container.id}. Stop the container before "
+                    "attempting removal or force remove"
+                )
+            self._cancel_restart(container)
+            if container.state.live:
+                container.state.manually_stopped = True
+                self._signal(container, signal.SIGKILL)
+        self._wait_until(self._exited(container), None)
+        with self.lock(container):
+            if container.id in self._removed:
+                return
+            self._remove_files(container, volumes)
+            self._removed.add(container.id)
+            self._event(container, "destroy")
+        with self._changed:
+            self._changed.notify_all()
+
+    @staticmethod
+    def check_wait_condition(condition: str) -> None:
+        if condition not in WAIT_CONDITIONS:
+            raise InvalidParameter(f"invalid condition: {condition!r}")
+
+    def wait_condition(self, container: Container, condition: str) -> Callable[[], bool]:
+        """Docker's wait conditions: not-running, next-exit (counted from now), removed."""
+        self.check_wait_condition(condition)
+        if condition == "removed":
+            return lambda: container.id in self._removed
+        if condition == "next-exit":
+            seen = self._exits.get(container.id, 0)
+            return lambda: self._exits.get(container.id, 0) > seen or container.id in self._removed
+        return lambda: container.state.status not in (RUNNING, PAUSED, RESTARTING)
+
+    def wait(self, container: Container, condition: Callable[[], bool], timeout: float | None) -> int | None:
+        """The exit code once `condition` holds, or None if `timeout` passed first."""
+        if not self._wait_until(condition, timeout):
+            return None
+        return container.state.exit_code
+
+    # -- daemon start -----------------------------------------------------------------------------------
+    def restore(self, container: Container) -> None:
+        """Re-attach to a container's shim after a daemon restart, or record the exit that happened while
+        the daemon was away; then bring back what the restart policy says should run."""
+        state = container.state
+        if state.status in (RUNNING, PAUSED) and is_alive(state.pid, state.pid_starttime):
+            self._monitor.watch(state.shim_pid, lambda: self._on_shim_exit(container))
+            return
+        if state.status in (RUNNING, PAUSED):
+            self._on_shim_exit(container)  # records the exit code the shim wrote, applies the policy
+            return
+        if state.status in (RESTARTING, DEAD):
+            state.status = EXITED
+            self._save(container)
+        policy = RestartPolicy.from_host_config(container.host_config)
+        if state.status == EXITED and policy.starts_with_daemon(state.manually_stopped):
+            try:
+                self._launch(container)
+            except Exception as e:  # noqa: BLE001 - recorded in the state; the daemon keeps starting
+                state.error = str(e)
+                self._save(container)
+
+    def close(self) -> None:
+        for timer in list(self._timers.values()):
+            timer.cancel()
+
+
+def _stop_signal(container: Container) -> int:
+    return parse_signal(container.config.get("StopSignal"), default=signal.SIGTERM)

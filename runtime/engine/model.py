@@ -1,0 +1,64 @@
+"""A container as the engine keeps it: its creation-time configuration and its changing state."""
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from runtime.engine.clock import NEVER
+
+CREATED, RUNNING, PAUSED, RESTARTING, EXITED, DEAD, REMOVING = (
+    "created", "running", "paused", "restarting", "exited", "dead", "removing",
+)
+LIVE = (RUNNING, PAUSED)  # a process exists
+
+
+@dataclass
+class State:
+    status: str = CREATED
+    pid: int = 0
+    pid_starttime: int = 0
+    shim_pid: int = 0
+    exit_code: int = 0
+    error: str = ""
+    oom_killed: bool = False
+    started_at: str = NEVER
+    finished_at: str = NEVER
+    restart_count: int = 0
+    manually_stopped: bool = False
+
+    @property
+    def live(self) -> bool:
+        return self.status in LIVE
+
+
+@dataclass
+class Container:
+    id: str
+    name: str  # without Docker's leading slash
+    created: str
+    image_ref: str  # Config.Image as the client gave it
+    image_id: str
+    config: dict[str, Any]  # Docker's Config, merged with the image's
+    host_config: dict[str, Any]  # Docker's HostConfig as created, with defaults filled in
+    networking_config: dict[str, Any]
+    mounts: list[dict[str, Any]]  # runtime.volumes MountPoint fields
+    path: str
+    args: list[str]
+    layers: list[str]  # the image's layer dirs, base first, held for the container even if the image goes
+    state: State = field(default_factory=State)
+
+    @property
+    def short_id(self) -> str:
+        return self.id[:12]
+
+    @property
+    def argv(self) -> list[str]:
+        return [self.path, *self.args]
+
+    def config_record(self) -> dict[str, Any]:
+        record = asdict(self)
+        del record["state"]
+        return record
+
+    @classmethod
+    def from_records(cls, config: dict[str, Any], state: dict[str, Any]) -> "Container":
+        return cls(**config, state=State(**state))

@@ -1,0 +1,53 @@
+"""Restart policies (no, always, on-failure[:N], unless-stopped) and Docker's growing back-off."""
+
+from dataclasses import dataclass
+
+from runtime.errors import InvalidParameter
+
+POLICIES = ("no", "always", "on-failure", "unless-stopped")
+
+# moby restartmanager: 100 ms, doubled at each restart, at most a minute; a run of 10 s resets it.
+BACKOFF_START = 0.1
+BACKOFF_MAX = 60.0
+RESET_AFTER = 10.0
+
+
+@dataclass(frozen=True)
+class RestartPolicy:
+    name: str
+    max_retries: int
+
+    @classmethod
+    def from_host_config(cls, host_config: dict) -> "RestartPolicy":
+        raw = host_config.get("RestartPolicy") or {}
+        if not isinstance(raw, dict):
+            raise InvalidParameter("invalid restart policy: RestartPolicy must be an object")
+        name = raw.get("Name") or "no"
+        retries = raw.get("MaximumRetryCount") or 0
+        if name not in POLICIES:
+            raise InvalidParameter(f"invalid restart policy: unknown policy '{name}'; use one of "
+                                   "'no', 'always', 'on-failure', or 'unless-stopped'")
+        if not isinstance(retries, int) or retries < 0:
+            raise InvalidParameter("invalid restart policy: maximum retry count must be a positive integer")
+        if retries and name != "on-failure":
+            raise InvalidParameter(f"invalid restart policy: maximum retry count can only be used with "
+                                   f"'on-failure', not '{name}'")
+        if name != "no" and host_config.get("AutoRemove"):
+            raise InvalidParameter("can't create 'AutoRemove' container with restart policy")
+        return cls(name, retries)
+
+    def should_restart(self, exit_code: int, restart_count: int, manually_stopped: bool) -> bool:
+        if manually_stopped or self.name == "no":
+            return False
+        if self.name == "on-failure":
+            return exit_code != 0 and (self.max_retries == 0 or restart_count < self.max_retries)
+        return True
+
+    def starts_with_daemon(self, manually_stopped: bool) -> bool:
+        return self.name == "always" or (self.name == "unless-stopped" and not manually_stopped)
+
+
+def next_delay(previous: float, ran_for: float) -> float:
+    if ran_for >= RESET_AFTER or previous <= 0:
+        return BACKOFF_START
+    return min(previous * 2, BACKOFF_MAX)

@@ -1,0 +1,81 @@
+"""The containers the daemon knows, in memory and under `<data-root>/containers/<id>/`."""
+
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import asdict
+from pathlib import Path
+
+from runtime.atomicfile import read_json, write_json_atomic
+from runtime.engine.model import Container
+from runtime.errors import Conflict, InvalidParameter, NotFound
+
+CONFIG_FILE = "config.json"
+STATE_FILE = "state.json"
+
+
+class ContainerStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._by_id: dict[str, Container] = {}
+        for directory in sorted(root.iterdir()):
+            if (directory / CONFIG_FILE).exists() and (directory / STATE_FILE).exists():
+                c = Container.from_records(read_json(directory / CONFIG_FILE), read_json(directory / STATE_FILE))
+                self._by_id[c.id] = c
+
+    def directory(self, container_id: str) -> Path:
+        return self.root / container_id
+
+    def __iter__(self) -> Iterator[Container]:
+        with self._lock:
+            return iter(list(self._by_id.values()))
+
+    def name_owner(self, name: str) -> Container | None:
+        with self._lock:
+            return next((c for c in self._by_id.values() if c.name == name), None)
+
+    def add_conflict(self, name: str) -> None:
+        """Raise Docker's 409 if `name` is taken."""
+        owner = self.name_owner(name)
+        if owner is not None:
+            raise Conflict(
+                f'Conflict. The container name "/{name}" is already in use by container '
+                f'"{owner.id}". You have to remove (or rename) that container to be able to reuse that name.'
+            )
+
+    def add(self, container: Container) -> None:
+        """Claims the name and writes both records; the name check and the claim are one step."""
+        with self._lock:
+            self.add_conflict(container.name)
+            self._by_id[container.id] = container
+            self.directory(container.id).mkdir(parents=True, exist_ok=True)
+            write_json_atomic(self.directory(container.id) / CONFIG_FILE, container.config_record())
+            self.save_state(container)
+
+    def save_state(self, container: Container) -> None:
+        write_json_atomic(self.directory(container.id) / STATE_FILE, asdict(container.state))
+
+    def save_config(self, container: Container) -> None:
+        write_json_atomic(self.directory(container.id) / CONFIG_FILE, container.config_record())
+
+    def remove(self, container: Container) -> None:
+        with self._lock:
+            self._by_id.pop(container.id, None)
+        shutil.rmtree(self.directory(container.id), ignore_errors=False)
+
+    def get(self, ref: str) -> Container:
+        """By full id, name (with or without its slash), or unique id prefix, as Docker resolves them."""
+        with self._lock:
+            if ref in self._by_id:
+                return self._by_id[ref]
+            by_name = self.name_owner(ref.removeprefix("/")) if ref else None
+            if by_name is not None:
+                return by_name
+            matches = [c for c in self._by_id.values() if ref and c.id.startswith(ref)]
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise InvalidParameter(f"Multiple IDs found with provided prefix: {ref}")
+        raise NotFound(f"No such container: {ref}")
