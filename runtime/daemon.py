@@ -26,6 +26,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="default logging driver option (repeatable)")
     parser.add_argument("--bridge", default=defaults.bridge, help="name of the default bridge")
     parser.add_argument("--bip", default=defaults.bip, help="address/prefix of the default bridge")
+    parser.add_argument("--default-address-pool", default=defaults.address_pool,
+                        help="CIDR that /24 subnets of new networks are taken from")
+    parser.add_argument("--iptables-chain-prefix", default=defaults.iptables_prefix,
+                        help="prefix of the iptables chains this daemon owns (tests use their own)")
+    parser.add_argument("--dns-upstream", action="append", default=[], metavar="IP[:PORT]",
+                        help="resolver the embedded DNS forwards unknown names to (default: none)")
     parser.add_argument("--debug", action="store_true", help="log every request")
 
 
@@ -45,6 +51,9 @@ def config_from_args(args: argparse.Namespace) -> DaemonConfig:
         log_opts=log_opts,
         bridge=args.bridge,
         bip=args.bip,
+        address_pool=args.default_address_pool,
+        iptables_prefix=args.iptables_chain_prefix,
+        dns_upstreams=tuple(args.dns_upstream),
     )
 
 

@@ -16,6 +16,7 @@ class DaemonConfig:
     bridge: str = "porthole0"
     bip: str = "10.200.0.1/16"
     iptables_prefix: str = "PORTHOLE"
+    address_pool: str = "10.201.0.0/16"  # subnets (/24) of networks created without --subnet
     dns_upstreams: tuple[str, ...] = ()
     metrics_addr: str | None = None
 

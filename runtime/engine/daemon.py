@@ -42,7 +42,7 @@ class Engine:
             "volume", action, name, driver="local"))
         self.networks = NetworkService(config.data_root, config.exec_root, NetworkConfig(
             bridge_name=config.bridge, bip=config.bip, chain_prefix=config.iptables_prefix,
-            dns_upstreams=config.dns_upstreams))
+            dns_upstreams=config.dns_upstreams, address_pool=config.address_pool))
         store = ContainerStore(config.containers_dir)
         container_networks = ContainerNetworks(config, store, self.networks)
         factory = ContainerFactory(config, store, self.images, self.volumes, self.log_registry, container_networks)

@@ -1,0 +1,37 @@
+"""Fixtures for tests against a real daemon: one daemon per test module, every container, volume and network
+removed after each test, the whole daemon (bridge, chains, cgroups, data) wiped after the module."""
+
+import docker
+import pytest
+
+from tests.integration.daemon import TestDaemon, busybox_tar
+
+
+@pytest.fixture(scope="session")
+def busybox_rootfs(tmp_path_factory):
+    return busybox_tar(tmp_path_factory.mktemp("images") / "busybox.tar")
+
+
+@pytest.fixture(scope="module")
+def daemon(tmp_path_factory, busybox_rootfs):
+    d = TestDaemon(tmp_path_factory.mktemp("porthole"))
+    try:
+        d.start()
+        d.docker("import", str(busybox_rootfs), "busybox:latest", check=True)
+        yield d
+    finally:
+        d.stop()
+
+
+@pytest.fixture
+def ph(daemon):
+    """The module's daemon, clean after the test whatever happened in it."""
+    yield daemon
+    daemon.remove_everything()
+
+
+@pytest.fixture
+def client(ph) -> docker.DockerClient:
+    c = ph.client()
+    yield c
+    c.close()

@@ -1,0 +1,158 @@
+"""A porthole daemon of a test's own: its data root, exec root, socket, bridge, subnet, cgroup parent and
+iptables chains, so it never touches a real installation and can run beside one. Stopped and wiped after."""
+
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import docker
+
+from runtime.cgroups import remove_parent_if_empty
+from runtime.network import NetworkConfig, NetworkService
+
+REPO = Path(__file__).resolve().parents[2]
+START_TIMEOUT = 20.0
+
+
+def wait_for(condition, timeout: float = 10.0, interval: float = 0.05, what: str = "condition"):
+    """Poll `condition` until it returns something truthy; fail with `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+@dataclass
+class TestDaemon:
+    root: Path
+    tag: str = field(default_factory=lambda: secrets.token_hex(3))
+    process: subprocess.Popen | None = None
+
+    @property
+    def data_root(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def exec_root(self) -> Path:
+        return self.root / "exec"
+
+    @property
+    def socket(self) -> Path:
+        return self.root / "porthole.sock"
+
+    @property
+    def host(self) -> str:
+        return f"unix://{self.socket}"
+
+    @property
+    def bridge(self) -> str:
+        return f"pht{self.tag}"
+
+    @property
+    def chain_prefix(self) -> str:
+        return f"PHT{self.tag.upper()}"
+
+    @property
+    def cgroup_parent(self) -> str:
+        return f"porthole-test-{self.tag}"
+
+    @property
+    def octet(self) -> int:
+        return 100 + int(self.tag, 16) % 100
+
+    @property
+    def bip(self) -> str:
+        return f"10.{self.octet}.0.1/24"
+
+    @property
+    def address_pool(self) -> str:
+        return f"10.{self.octet}.128.0/17"
+
+    def start(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        log = open(self.root / "daemon.log", "ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "runtime.cli.main", "daemon", "--data-root", str(self.data_root),
+             "--exec-root", str(self.exec_root), "-H", self.host, "--bridge", self.bridge, "--bip", self.bip,
+             "--default-address-pool", self.address_pool, "--iptables-chain-prefix", self.chain_prefix,
+             "--cgroup-parent", self.cgroup_parent],
+            stdout=log, stderr=log, cwd=REPO, start_new_session=True,
+        )
+        wait_for(self._answers, START_TIMEOUT, what=f"the daemon on {self.socket}")
+
+    def _answers(self) -> bool:
+        if self.process is not None and self.process.poll() is not None:
+            raise AssertionError(f"daemon exited with {self.process.returncode}: {self.log_tail()}")
+        try:
+            return self.client().ping()
+        except docker.errors.DockerException:
+            return False
+
+    def log_tail(self) -> str:
+        path = self.root / "daemon.log"
+        return path.read_text(errors="replace")[-3000:] if path.exists() else ""
+
+    def client(self) -> docker.DockerClient:
+        return docker.DockerClient(base_url=self.host, timeout=60)
+
+    def docker(self, *args: str, input: bytes | None = None, timeout: float = 60,
+               check: bool = False) -> subprocess.CompletedProcess:
+        """The real docker CLI against this daemon."""
+        result = subprocess.run(["docker", "-H", self.host, *args], input=input, capture_output=True,
+                                timeout=timeout)
+        if check and result.returncode != 0:
+            raise AssertionError(f"docker {' '.join(args)} exited {result.returncode}: {result.stderr.decode()}")
+        return result
+
+    def kill(self, signum: int = signal.SIGKILL) -> None:
+        """Stop the daemon only (its containers and shims live on), as `kill -9` would."""
+        assert self.process is not None
+        self.process.send_signal(signum)
+        self.process.wait(timeout=30)
+        self.process = None
+
+    def remove_everything(self) -> None:
+        """Every container (forced), volume and user network of this daemon."""
+        client = self.client()
+        for container in client.containers.list(all=True, sparse=True):
+            try:
+                container.remove(force=True, v=True)
+            except docker.errors.NotFound:
+                pass
+        for network in client.networks.list():
+            if network.name not in ("bridge", "host", "none"):
+                network.remove()
+        for volume in client.volumes.list():
+            volume.remove(force=True)
+        client.close()
+
+    def stop(self) -> None:
+        if self.process is not None:
+            try:
+                self.remove_everything()
+            finally:
+                self.kill(signal.SIGTERM)
+        NetworkService(self.data_root, self.exec_root, NetworkConfig(
+            bridge_name=self.bridge, bip=self.bip, chain_prefix=self.chain_prefix,
+            address_pool=self.address_pool)).teardown()
+        remove_parent_if_empty(self.cgroup_parent)
+        subprocess.run(["rm", "-rf", "--one-file-system", str(self.root)], check=False)
+
+
+def busybox_tar(path: Path) -> Path:
+    from runtime.images.busybox import write_busybox_rootfs
+
+    if not path.exists():
+        with open(path, "wb") as out:
+            write_busybox_rootfs(out)
+    return path
+
+
