@@ -14,10 +14,11 @@ from runtime.cgroups.teardown import kill_all, pids_under, remove_tree
 from runtime.cgroups.v1.blkio import BlkioV1
 from runtime.cgroups.v1.cpu import CpuV1
 from runtime.cgroups.v1.cpuset import CpusetV1, inherit_cpuset
+from runtime.cgroups.v1.devices import DevicesV1
 from runtime.cgroups.v1.memory import MemoryV1
 from runtime.errors import HostError
 
-CONTROLLERS: tuple[Controller, ...] = (CpusetV1(), MemoryV1(), CpuV1(), BlkioV1(), Pids())
+CONTROLLERS: tuple[Controller, ...] = (CpusetV1(), MemoryV1(), CpuV1(), BlkioV1(), Pids(), DevicesV1())
 # where to list the group's pids: any hierarchy works, these are the ones a container always has
 _PIDS_FROM = ("pids", "freezer", "memory", "cpu")
 
