@@ -78,8 +78,11 @@ class NetworkService:
 
     def teardown(self) -> None:
         """Remove everything the room made (sandboxes, bridges, rules, netns files) and its state: for tests
-        and uninstall. The service is unusable afterwards."""
+        and uninstall. The service is unusable afterwards. The state is read from disk first, so a service
+        built only to clean up after a daemon that is gone (never start()ed) finds that daemon's bridges."""
         with self._lock:
+            self.registry.load()
+            self.sandboxes.load()
             for container_id in list(self.sandboxes.containers):
                 self.sandboxes.forget(container_id)
             for network in self.registry.all():
