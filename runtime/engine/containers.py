@@ -1,5 +1,6 @@
 """The container service the API calls: create, find, list, remove's file work, top and logs."""
 
+import os
 import re
 import shutil
 import subprocess
@@ -88,7 +89,10 @@ class Containers:
         if container.state.status not in LIVE:
             raise Conflict(f"Container {container.id} is not running")
         pids = set(cgroup_for(self.config, container.id).pids())
-        result = subprocess.run(["ps", *(ps_args or "-ef").split()], capture_output=True, text=True)
+        # ps cuts its lines at $COLUMNS when that is set (a daemon started from a terminal or a test runner
+        # inherits it); top reports whole command lines, as ps does with no width to fit.
+        env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+        result = subprocess.run(["ps", *(ps_args or "-ef").split()], capture_output=True, text=True, env=env)
         if result.returncode != 0:
             raise InvalidParameter(f"Error running ps: {result.stderr.strip()}")
         lines = result.stdout.splitlines()
