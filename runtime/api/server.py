@@ -78,6 +78,7 @@ class _Serving:
     observe: Callable[[str, str, int, float], None] | None
     daemon_threads = True
     block_on_close = False
+    request_queue_size = 512  # the docker CLI sends one request per container at once (rm -f $(ps -aq))
 
 
 class UnixServer(_Serving, socketserver.ThreadingUnixStreamServer):

@@ -71,3 +71,12 @@ def capset(effective: int, permitted: int, inheritable: int) -> None:
         _CapData(effective >> 32, permitted >> 32, inheritable >> 32),
     )
     _check(_libc.syscall(SYSCALL["capset"], ctypes.byref(header), data), "capset")
+
+
+def lean_fork() -> int:
+    """fork(2) without CPython's at-fork machinery (threading, logging and random hooks), which writes to
+    hundreds of KiB of inherited pages and so makes each child pay for them privately. Only for processes that
+    never started a thread: the hooks exist to repair state that other threads left behind."""
+    pid = _libc.fork()
+    _check(pid, "fork")
+    return pid

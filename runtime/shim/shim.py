@@ -10,12 +10,12 @@ as a process of its own it outlives the daemon: the daemon re-attaches from the 
 import json
 import os
 import time
+from dataclasses import asdict
 from pathlib import Path
-
-from logdrivers.registry import builtin_registry
 
 from logdrivers.copier import Copier
 from logdrivers.info import ContainerInfo
+from logdrivers.registry import builtin_registry
 from runtime.atomicfile import write_json_atomic
 from runtime.linux.constants import (
     CLONE_NEWCGROUP,
@@ -27,7 +27,7 @@ from runtime.linux.constants import (
     PR_SET_CHILD_SUBREAPER,
 )
 from runtime.linux.proc import process_starttime
-from runtime.linux.syscalls import prctl, setns, unshare
+from runtime.linux.syscalls import lean_fork, prctl, setns, unshare
 from runtime.shim.init import EXIT_RUNTIME_ERROR, run_container_init
 from runtime.shim.spec import ContainerSpec
 
@@ -83,10 +83,35 @@ def _wait_for(pid: int) -> int:
 
 
 def run_shim(spec_path: Path, status_fd: int) -> None:
-    spec = ContainerSpec.read(spec_path)
+    """The shim's long life is spent here, in a process that did little else: the launch (spec parsing, the
+    namespace stages) runs in a throwaway child, so the pages it touches are never copied into the shim that
+    stays for the container's lifetime (each page a forked process writes is memory paid per container)."""
     prctl(PR_SET_CHILD_SUBREAPER, 1)
     stdout_r, stdout_w = os.pipe2(os.O_CLOEXEC)
     stderr_r, stderr_w = os.pipe2(os.O_CLOEXEC)
+    result_r, result_w = os.pipe2(os.O_CLOEXEC)
+    launcher = lean_fork()
+    if launcher == 0:
+        os.close(result_r)
+        try:
+            _launch(spec_path, stdout_w, stderr_w, status_fd, result_w)
+        finally:
+            os._exit(0)
+    for fd in (stdout_w, stderr_w, status_fd, result_w):
+        os.close(fd)
+    os.waitpid(launcher, 0)
+    result = json.loads(_read_all(result_r) or b'{"error": "launcher died"}')
+    if "error" in result:
+        _drain(stdout_r, stderr_r)
+        return
+    copy_output(result["logging"], stdout_r, stderr_r)
+    exit_code = _wait_for(result["pid"])
+    write_json_atomic(spec_path.parent / EXIT_FILE, {"exit_code": exit_code, "finished_at_ns": time.time_ns()})
+
+
+def _launch(spec_path: Path, stdout_w: int, stderr_w: int, status_fd: int, result_fd: int) -> None:
+    """Starts the container and tells the daemon (status pipe) and the shim (result pipe) how it went."""
+    spec = ContainerSpec.read(spec_path)
     error_r, error_w = os.pipe2(os.O_CLOEXEC)
     sync_r, sync_w = os.pipe2(os.O_CLOEXEC)
     stage_a = os.fork()
@@ -99,25 +124,28 @@ def run_shim(spec_path: Path, status_fd: int) -> None:
     error = _read_all(error_r)  # EOF once B has exec'd (close-on-exec) or died
     if error or not pid_text:
         message = error.decode(errors="replace") or "porthole: container setup failed"
-        if pid_text:
-            _wait_for(int(pid_text))
         _report(status_fd, {"error": message})
+        _report(result_fd, {"error": message})
         return
     pid = int(pid_text)
-    _report(status_fd, {"pid": pid, "starttime": process_starttime(pid), "shim_pid": os.getpid()})
-    _copy_output(spec, stdout_r, stderr_r)
-    exit_code = _wait_for(pid)
-    write_json_atomic(spec_path.parent / EXIT_FILE, {"exit_code": exit_code, "finished_at_ns": time.time_ns()})
+    _report(status_fd, {"pid": pid, "starttime": process_starttime(pid), "shim_pid": os.getppid()})
+    _report(result_fd, {"pid": pid, "logging": asdict(spec.logging)})
 
 
-def _report(status_fd: int, message: dict) -> None:
-    os.write(status_fd, json.dumps(message).encode() + b"\n")
-    os.close(status_fd)
+def _drain(*fds: int) -> None:
+    """Read the pipes of a container that never started to EOF (its failed init may still hold them)."""
+    for fd in fds:
+        _read_all(fd)
 
 
-def _copy_output(spec: ContainerSpec, stdout_r: int, stderr_r: int) -> None:
-    raw = spec.logging.info
+def _report(fd: int, message: dict) -> None:
+    os.write(fd, json.dumps(message).encode() + b"\n")
+    os.close(fd)
+
+
+def copy_output(logging: dict, stdout_r: int, stderr_r: int) -> None:
+    raw = logging["info"]
     info = ContainerInfo(**{**raw, "args": tuple(raw["args"]), "env": tuple(raw["env"]),
                             "log_path": Path(raw["log_path"])})
-    driver = builtin_registry().create(spec.logging.driver, spec.logging.options, info)
+    driver = builtin_registry().create(logging["driver"], logging["options"], info)
     Copier({"stdout": stdout_r, "stderr": stderr_r}, driver).run()
