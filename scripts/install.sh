@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what porthole needs on a fresh Debian 12 machine, as root: the system packages it drives
+# (busybox-static for the base image, iproute2, iptables, util-linux's nsenter, procps' ps) and the tools the
+# tests use, then a virtualenv in .venv with porthole and its Python dependencies.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" != 0 ]; then
+    echo "install.sh: run me as root (porthole creates namespaces, cgroups and bridges)" >&2
+    exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+apt-get install -y --no-install-recommends \
+    busybox-static iproute2 iptables util-linux procps curl ca-certificates \
+    python3 python3-venv python3-dev gcc \
+    prometheus
+
+# The Debian package may start its own Prometheus; porthole's tests start theirs on their own ports.
+if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus 2>/dev/null; then
+    systemctl stop prometheus || true
+fi
+
+python3 -m venv .venv
+.venv/bin/pip install --quiet --upgrade pip
+.venv/bin/pip install --quiet -e '.[test]'
+echo "install.sh: porthole installed in $(pwd)/.venv"
