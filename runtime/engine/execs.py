@@ -64,10 +64,7 @@ class Execs:
         self._instances: dict[str, ExecInstance] = {}
 
     def create(self, container: Container, body: dict[str, Any]) -> ExecInstance:
-        if container.state.status == PAUSED:
-            raise Conflict(f"Container {container.id} is paused, unpause the container before exec")
-        if container.state.status != RUNNING:
-            raise Conflict(f"Container {container.id} is not running")
+        _refuse_unless_running(container)
         cmd = body.get("Cmd")
         if not cmd or not isinstance(cmd, list) or not all(isinstance(a, str) for a in cmd):
             raise InvalidParameter("No exec command specified")
@@ -93,11 +90,14 @@ class Execs:
             image=c.image_ref, name=c.name, execID=instance.id, **extra,
         )
 
+    def check_startable(self, instance: ExecInstance) -> None:
+        with self._lock:
+            _refuse_if_started(instance)
+
     def start(self, instance: ExecInstance) -> ExecStreams:
         """Start the process; its output pipes are the caller's to drain, then finish() records its exit."""
         with self._lock:
-            if instance.running or instance.exit_code is not None:
-                raise Conflict(f"Exec command {instance.id} has already run")
+            _refuse_if_started(instance)
             instance.running = True
         c, cfg = instance.container, instance.config
         request = {
@@ -132,6 +132,20 @@ class Execs:
         instance.done.set()
         self._event(instance, "exec_die", exitCode=str(instance.exit_code))
         return instance.exit_code
+
+
+def _refuse_unless_running(container: Container) -> None:
+    if container.state.status == PAUSED:
+        raise Conflict(f"Container {container.id} is paused, unpause the container before exec")
+    if container.state.status != RUNNING:
+        raise Conflict(f"Container {container.id} is not running")
+
+
+def _refuse_if_started(instance: ExecInstance) -> None:
+    """An exec runs once, and only in a container that runs (it may have stopped since the exec's create)."""
+    if instance.running or instance.exit_code is not None:
+        raise Conflict(f"Exec command {instance.id} has already run")
+    _refuse_unless_running(instance.container)
 
 
 def _exit_code_of(status) -> int:

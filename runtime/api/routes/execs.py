@@ -10,6 +10,7 @@ from runtime.api.http import Empty, Hijack, Json, Request, Response, frame
 from runtime.api.router import Router
 from runtime.engine.daemon import Engine
 from runtime.engine.execs import ExecInstance, ExecStreams
+from runtime.errors import EngineError
 
 REF = r"(?P<ref>[^/]+)"
 EXEC = r"(?P<exec_id>[^/]+)"
@@ -54,12 +55,22 @@ def register(router: Router, engine: Engine) -> None:
     def start(req: Request, exec_id: str) -> Response:
         instance = execs.get(exec_id)
         body = req.json_object()
-        streams = execs.start(instance)
+        execs.check_startable(instance)  # a 409 while the client can still read a status
         if body.get("Detach"):
+            streams = execs.start(instance)
             threading.Thread(target=_run_detached, args=(execs, instance, streams), daemon=True).start()
             return Empty(200)
 
         def run(sock: socket.socket) -> None:
+            # The process starts only once the 101 is out, as in moby: output sent right behind the headers
+            # can land in the client's header buffer, and docker-py reads the stream from the raw socket
+            # past it, so those bytes would be lost. A failure to start is told in the stream, and the
+            # exit code (126, 127) is in exec inspect, where the docker CLI reads it.
+            try:
+                streams = execs.start(instance)
+            except EngineError as e:
+                sock.sendall(frame(1, e.message.encode(errors="replace") + b"\r\n"))
+                return
             pump_output(streams, sock.sendall)
             execs.finish(instance, streams)  # recorded before the client sees the end of the stream
 
