@@ -2,6 +2,7 @@
 
 import os
 import signal
+import threading
 import time
 
 import docker
@@ -187,11 +188,18 @@ def test_wait_on_many_containers_prints_each_code(ph, client):
 
 
 def test_wait_condition_removed_returns_after_rm(ph, client):
-    container = client.containers.run("busybox", ["sleep", "60"], detach=True)
-    waiter = client.api  # docker-py's wait with a condition
-    container.remove(force=True)
-    with pytest.raises(docker.errors.NotFound):
-        waiter.wait(container.id, condition="removed")
+    container = client.containers.run("busybox", ["sh", "-c", "exit 4"], detach=True)
+    container.wait(timeout=10)
+    result: list[dict] = []
+    waiter = threading.Thread(target=lambda: result.append(container.wait(condition="removed", timeout=20)))
+    waiter.start()
+    try:
+        time.sleep(0.3)  # the waiter must be waiting before the removal, or the test proves nothing
+        assert result == []
+        container.remove()
+    finally:
+        waiter.join(timeout=20)
+    assert result == [{"StatusCode": 4, "Error": None}]
 
 
 def test_top_lists_the_containers_processes_only(ph, client):
