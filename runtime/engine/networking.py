@@ -1,10 +1,15 @@
 """The engine's side of the network room: what a container asks of the network, and its sandbox at start."""
 
+import socket
+
 from runtime.engine.config import DaemonConfig
 from runtime.engine.launch import Layout
 from runtime.engine.model import Container
 from runtime.engine.store import ContainerStore
+from runtime.errors import InvalidParameter, NotFound
 from runtime.network import NetworkService, Sandbox, SandboxSpec
+
+HOSTNAME_CONFLICT = "conflicting options: hostname and the network mode"
 
 
 def network_mode(container: Container, store: ContainerStore) -> str:
@@ -13,6 +18,19 @@ def network_mode(container: Container, store: ContainerStore) -> str:
     if mode.startswith("container:"):
         return "container:" + store.get(mode.partition(":")[2]).id
     return mode
+
+
+def check_mode_hostname(container: Container) -> None:
+    """At create, Docker's hostname rules of two network modes: a container in another's namespace may not
+    set its own hostname (it takes the other's at start); one on the host's network has the host's name
+    unless it was given one. The engine fills an unset Hostname with the short id before this runs."""
+    config = container.config
+    given = config.get("Hostname") not in (None, "", container.short_id)
+    mode = container.host_config.get("NetworkMode") or ""
+    if mode.startswith("container:") and given:
+        raise InvalidParameter(HOSTNAME_CONFLICT)
+    if mode == "host" and not given:
+        config["Hostname"] = socket.gethostname()
 
 
 def sandbox_spec(config: DaemonConfig, container: Container, store: ContainerStore) -> SandboxSpec:
@@ -44,10 +62,28 @@ class ContainerNetworks:
         self._networks = networks
 
     def register(self, container: Container) -> None:
-        self._networks.register_container(sandbox_spec(self._config, container, self._store))
+        """At create: check and record what can be checked now. Docker looks up the networks, and the
+        container of a `container:` mode, at start (a 404 from create would make the docker CLI try to pull
+        the image), so one that does not exist yet is left for create() to report."""
+        check_mode_hostname(container)
+        try:
+            spec = sandbox_spec(self._config, container, self._store)
+            self._networks.register_container(spec)
+        except NotFound:
+            return
 
     def create(self, container: Container) -> Sandbox:
-        return self._networks.create_sandbox(sandbox_spec(self._config, container, self._store))
+        """At start: the sandbox; a container in another's namespace takes that one's hostname, as in Docker."""
+        spec = sandbox_spec(self._config, container, self._store)
+        if spec.network_mode.startswith("container:"):
+            self._adopt_hostname(container, self._store.get(spec.network_mode.partition(":")[2]))
+        return self._networks.create_sandbox(spec)
+
+    def _adopt_hostname(self, container: Container, target: Container) -> None:
+        names = {key: target.config.get(key) or "" for key in ("Hostname", "Domainname")}
+        if any(container.config.get(key) != value for key, value in names.items()):
+            container.config.update(names)
+            self._store.save_config(container)
 
     def destroy(self, container: Container) -> None:
         self._networks.destroy_sandbox(container.id)
