@@ -6,7 +6,7 @@ runtime-checkable protocol that callers test for: taking whole batches, reading 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
 
@@ -91,3 +91,24 @@ class EntryWriter:
             self._driver.log(msg)
         except (LogDriverError, OSError) as exc:
             self._on_failure(1, exc)
+
+
+class DeliveryFailed(LogDriverError):
+    """A ship() that failed after delivering the first `delivered` messages (the rest are to be sent again)."""
+
+    def __init__(self, delivered: int, cause: BaseException) -> None:
+        self.delivered = delivered
+        self.cause = cause
+        super().__init__(f"logdrivers: delivery failed after {delivered} messages: {cause}")
+
+
+@runtime_checkable
+class ShippingDriver(Protocol):
+    """What a remote driver offers the shipper (logdrivers.shipping) besides `log`: batches and back-off."""
+
+    def ship(self, messages: Sequence[Message]) -> int:
+        """Deliver `messages` in order in one attempt; return how many were refused for good (never retried);
+        raise DeliveryFailed (or OSError/LogDriverError: nothing is known delivered) if the attempt failed."""
+
+    def retry_delay(self, failures: int) -> float:
+        """Seconds to wait after the `failures`-th failed attempt in a row."""

@@ -7,24 +7,33 @@ loss can be exported instead of discovered.
 """
 
 import threading
+import time
 from collections import deque
+from pathlib import Path
 
 from logdrivers.driver import DropCounts, EntryWriter, LogDriver
+from logdrivers.dropstats import read_drop_stats, write_drop_stats
+from logdrivers.errors import LogFileError
 from logdrivers.failures import FailureCounter
 from logdrivers.message import LineBatch, Message
 
+SAVE_INTERVAL_S = 1.0  # how often the drop counts reach the stats file while drops happen
+
 
 class NonBlockingDriver:
-    def __init__(self, inner: LogDriver, max_bytes: int) -> None:
+    def __init__(self, inner: LogDriver, max_bytes: int, stats_path: Path | None = None) -> None:
+        """With `stats_path`, drop counts start from what that file holds and are saved there (dropstats)."""
         self.name = inner.name
         self._inner = inner
         self._max_bytes = max_bytes
         self._queue: deque[tuple[LineBatch | Message, int]] = deque()
         self._queued_bytes = 0
         self._closing = False
-        self._dropped = DropCounts()
-        self._changed = threading.Condition()
         self.failures = FailureCounter(inner.name)
+        self._stats_path = stats_path
+        self._dropped = self._saved = self._load_drops()
+        self._next_save = 0.0
+        self._changed = threading.Condition()
         # As in Docker a refused entry is not retried; unlike Docker it is counted.
         self._writer = EntryWriter(inner, self.failures.count)
         self._worker = threading.Thread(target=self._feed, name=f"logdrivers-{inner.name}", daemon=True)
@@ -63,6 +72,7 @@ class NonBlockingDriver:
             self._closing = True
             self._changed.notify()
         self._worker.join()
+        self._save_drops()
         self._inner.close()
 
     def _enqueue(self, entry: LineBatch | Message, size: int) -> None:
@@ -77,9 +87,38 @@ class NonBlockingDriver:
         while True:
             with self._changed:
                 while not self._queue and not self._closing:
-                    self._changed.wait()
-                if not self._queue:
+                    # Drops happen without waking the worker; it looks at them once a second.
+                    self._changed.wait(SAVE_INTERVAL_S if self._stats_path is not None else None)
+                    if self._dropped != self._saved:
+                        break
+                if not self._queue and self._closing:
                     return
-                entry, size = self._queue.popleft()
-                self._queued_bytes -= size
-            self._writer.write(entry)
+                entry = None
+                if self._queue:
+                    entry, size = self._queue.popleft()
+                    self._queued_bytes -= size
+            if entry is not None:
+                self._writer.write(entry)
+            if self._dropped != self._saved and time.monotonic() >= self._next_save:
+                self._save_drops()
+
+    def _load_drops(self) -> DropCounts:
+        if self._stats_path is None:
+            return DropCounts()
+        try:
+            return read_drop_stats(self._stats_path)
+        except LogFileError as exc:
+            self.failures.count(0, exc)  # a damaged file restarts the count; the error is logged
+            return DropCounts()
+
+    def _save_drops(self) -> None:
+        dropped = self.drops()
+        if self._stats_path is None or dropped == self._saved:
+            return
+        self._next_save = time.monotonic() + SAVE_INTERVAL_S
+        try:
+            write_drop_stats(self._stats_path, dropped)
+        except LogFileError as exc:
+            self.failures.count(0, exc)
+            return
+        self._saved = dropped

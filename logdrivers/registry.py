@@ -8,17 +8,22 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from logdrivers.cache import check_cache_options, is_remote, local_spec, without_cache_keys
 from logdrivers.common_options import SharedOptions, driver_options, parse_shared_options
 from logdrivers.driver import LogDriver, LogReader
-from logdrivers.errors import DriverExists, PluginLoadError, ReadLogsNotSupported, UnknownDriver
+from logdrivers.dropstats import drop_stats_path
+from logdrivers.errors import DriverExists, InvalidLogOpt, PluginLoadError, ReadLogsNotSupported, UnknownDriver
+from logdrivers.fluentd.spec import FLUENTD
+from logdrivers.gelf.spec import GELF
 from logdrivers.info import ContainerInfo
 from logdrivers.jsonfile.spec import JSON_FILE
+from logdrivers.jsonfile.spec import open_reader as open_json_file_reader
 from logdrivers.nonblocking import NonBlockingDriver
 from logdrivers.none import NONE
 from logdrivers.spec import DriverSpec
 
 PLUGIN_GROUP = "porthole.logdrivers"
-BUILTIN_SPECS = (JSON_FILE, NONE)
+BUILTIN_SPECS = (JSON_FILE, NONE, FLUENTD, GELF)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,28 +56,59 @@ class Registry:
         return sorted(self._specs)
 
     def validate(self, name: str, opts: Mapping[str, str]) -> LogConfig:
-        """Docker's order: the driver must exist, then mode and max-buffer-size, then the driver's own keys."""
+        """Docker's order: the driver must exist, then mode and max-buffer-size, then (for a remote driver)
+        the cache-* options, then the driver's own keys."""
         spec = self.get(name)
         if not spec.takes_shared_options:
             return LogConfig(name, SharedOptions(), spec.parse_options(opts))
         shared = parse_shared_options(opts, name)
-        return LogConfig(name, shared, spec.parse_options(driver_options(opts)))
+        own = driver_options(opts)
+        if is_remote(name):
+            self._validate_cache(name, opts)
+            own = without_cache_keys(own)
+        return LogConfig(name, shared, spec.parse_options(own))
+
+    def _validate_cache(self, name: str, opts: Mapping[str, str]) -> None:
+        check_cache_options(opts, name)
+        writer, writer_opts = local_spec(name, opts)
+        try:
+            self.get(writer).parse_options(driver_options(writer_opts))
+        except InvalidLogOpt as exc:
+            raise InvalidLogOpt("cache-" + exc.key, name, exc.why) from None
 
     def create(self, name: str, opts: Mapping[str, str], info: ContainerInfo) -> LogDriver:
-        """The writer for a container; with mode=non-blocking, behind a byte-bounded queue that counts drops."""
+        """The writer for a container; with mode=non-blocking, behind a byte-bounded queue that counts drops
+        (saved beside the log, logdrivers.dropstats)."""
         config = self.validate(name, opts)
         driver = self.get(name).create(info, config.options)
         if config.shared.mode == "non-blocking":
-            return NonBlockingDriver(driver, config.shared.max_buffer_size)
+            return NonBlockingDriver(driver, config.shared.max_buffer_size, drop_stats_path(info.log_path))
         return driver
 
+    def create_remote(self, name: str, opts: Mapping[str, str], info: ContainerInfo) -> LogDriver:
+        """A remote driver as the daemon's shipper uses it: bare, since the mode governs the cache write."""
+        return self.get(name).create(info, self.validate(name, opts).options)
+
     def open_reader(self, name: str, opts: Mapping[str, str], info: ContainerInfo) -> LogReader:
-        """A reader of the container's stored log; ReadLogsNotSupported (501) if the driver keeps none."""
+        """A reader of the container's stored log: the driver's own, else for a remote driver its local
+        cache; ReadLogsNotSupported (501) if there is none (the none driver)."""
         config = self.validate(name, opts)
         spec = self.get(name)
-        if spec.open_reader is None:
-            raise ReadLogsNotSupported()
-        return spec.open_reader(info, config.options)
+        if spec.open_reader is not None:
+            return spec.open_reader(info, config.options)
+        if is_remote(name):
+            return open_json_file_reader(info, None)
+        raise ReadLogsNotSupported()
+
+    @staticmethod
+    def is_remote(name: str) -> bool:
+        """Whether the daemon ships this driver's lines from the local cache (logdrivers.cache)."""
+        return is_remote(name)
+
+    @staticmethod
+    def local_spec(name: str, opts: Mapping[str, str]) -> tuple[str, dict[str, str]]:
+        """The writer (name, options) the shim runs for a container logging to `name` (logdrivers.cache)."""
+        return local_spec(name, opts)
 
     def load_plugins(self) -> list[PluginLoadError]:
         """Register every DriverSpec published under the entry-point group porthole.logdrivers.
@@ -100,5 +136,5 @@ class Registry:
 
 
 def builtin_registry() -> Registry:
-    """A registry holding the built-in drivers (json-file, none)."""
+    """A registry holding the built-in drivers (json-file, none, fluentd, gelf)."""
     return Registry(BUILTIN_SPECS)

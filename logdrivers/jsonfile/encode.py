@@ -33,9 +33,10 @@ _BATCH_TABLE = {**_DOCKER_TABLE, ord("\n"): "\n"}
 _BYTE_ESCAPES = {c: text.encode() for c, text in _DOCKER_TABLE.items() if c < 0x80}
 # Go's encoding/json (attrs are json.Marshal'ed): also \b \f \t short (Go 1.22+), same HTML escaping.
 _GO_JSON_TABLE = _escape_table({8: "\\b", 12: "\\f", ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"})
+_GO_BYTE_ESCAPES = {c: text.encode() for c, text in _GO_JSON_TABLE.items() if c < 0x80}
 
 
-def _escape(data: bytes, plain: bytes, table: dict[int, str]) -> bytes:
+def _escape(data: bytes, plain: bytes, table: dict[int, str], byte_escapes: dict[int, bytes] = _BYTE_ESCAPES) -> bytes:
     unsafe = data.translate(None, plain)
     if not unsafe:
         return data
@@ -53,7 +54,7 @@ def _escape(data: bytes, plain: bytes, table: dict[int, str]) -> bytes:
         data = data.replace(b"\\", b"\\\\")
         present.discard(0x5C)
     for byte in present:
-        data = data.replace(bytes((byte,)), _BYTE_ESCAPES[byte])
+        data = data.replace(bytes((byte,)), byte_escapes[byte])
     if has_non_ascii and b"\xe2\x80" in data:
         data = data.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
     return data
@@ -67,6 +68,11 @@ def escape_batch(data: bytes) -> bytes:
 def escape_line(line: bytes) -> bytes:
     """Escape one string's bytes as Docker's ffjsonWriteJSONBytesAsString (without the quotes)."""
     return _escape(line, _PLAIN_IN_LINE, _DOCKER_TABLE)
+
+
+def go_json_bytes(line: bytes) -> bytes:
+    """The JSON string literal (quotes included) Go's json.Marshal writes for string(line)."""
+    return b'"' + _escape(line, _PLAIN_IN_LINE, _GO_JSON_TABLE, _GO_BYTE_ESCAPES) + b'"'
 
 
 def go_json_string(text: str) -> str:

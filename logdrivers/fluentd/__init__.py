@@ -1,0 +1,1 @@
+"""The fluentd driver: Docker's records over the Forward protocol (tcp, tls or unix socket)."""
