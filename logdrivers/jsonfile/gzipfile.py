@@ -11,6 +11,7 @@ import struct
 import zlib
 from pathlib import Path
 
+from logdrivers.jsonfile.numbering import read_first_line, write_first_line
 from logdrivers.jsonfile.timestamps import TimeParser, format_time
 
 _MAGIC = b"\x1f\x8b\x08"
@@ -44,6 +45,9 @@ def compress_file(source: Path, target: Path, last_time_ns: int | None, mode: in
             size += len(chunk)
             dst.write(deflate.compress(chunk))
         dst.write(deflate.flush() + struct.pack("<II", crc, size & 0xFFFFFFFF))
+        first_line = read_first_line(src.fileno())
+        if first_line is not None:
+            write_first_line(dst.fileno(), first_line)  # the compressed file keeps its place in the numbering
     os.rename(partial, target)
     source.unlink()
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from logdrivers.errors import LogFileError
 from logdrivers.jsonfile.gzipfile import compress_file
+from logdrivers.jsonfile.numbering import count_lines, create_numbered, read_first_line, write_first_line
 
 _log = logging.getLogger("logdrivers")
 
@@ -26,7 +27,7 @@ class RotatingLogFile:
         self._max_file = max_file
         self._compress = compress
         self._mode = mode
-        self._fd = self._open(truncate=False)
+        self._fd, self._first_line = self._open_current()
         # An existing file (daemon or shim restart) counts toward max-size, as in Docker.
         self._size = os.fstat(self._fd).st_size
         self._last_timestamp_ns: int | None = None
@@ -64,14 +65,29 @@ class RotatingLogFile:
         if self._compressing is not None:
             self._compressing.join()
 
-    def _open(self, truncate: bool) -> int:
-        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC | (os.O_TRUNC if truncate else 0)
+    def _open_current(self) -> tuple[int, int | None]:
+        """The existing log (restart) or a new one numbered 0 (numbering: line numbers across rotations)."""
         try:
-            fd = os.open(self.path, flags, self._mode)
-            os.fchmod(fd, self._mode)  # the mode is the file's contract (0640), whatever the umask
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return self._create(0), 0
         except OSError as exc:
             raise LogFileError(self.path, "open", exc) from exc
-        return fd
+        try:
+            os.fchmod(fd, self._mode)
+            first_line = read_first_line(fd)
+            if first_line is None and write_first_line(fd, 0):
+                first_line = 0  # a log from before numbering: counting starts here
+        except OSError as exc:
+            os.close(fd)
+            raise LogFileError(self.path, "open", exc) from exc
+        return fd, first_line
+
+    def _create(self, first_line: int | None) -> int:
+        try:
+            return create_numbered(self.path, first_line, self._mode)
+        except OSError as exc:
+            raise LogFileError(self.path, "open", exc) from exc
 
     def _append(self, parts: Sequence[bytes | memoryview], total: int, timestamp_ns: int) -> None:
         written = 0
@@ -85,6 +101,7 @@ class RotatingLogFile:
         self._last_timestamp_ns = timestamp_ns
 
     def _rotate(self) -> None:
+        next_first_line = self._next_first_line()
         os.close(self._fd)
         if self._compressing is not None:
             self._compressing.join()
@@ -95,7 +112,8 @@ class RotatingLogFile:
             # As Docker: the current file is started afresh anyway, so logging goes on.
             self.rotation_failures += 1
             _log.error("logdrivers: rotate %s: %s: log data may have been lost", self.path, exc)
-        self._fd = self._open(truncate=True)
+        self._fd = self._create(next_first_line)
+        self._first_line = next_first_line
         self._size = 0
         if self._compress:
             self._compressing = threading.Thread(
@@ -103,6 +121,15 @@ class RotatingLogFile:
             )
             self._compressing.start()
         self._last_timestamp_ns = None
+
+    def _next_first_line(self) -> int | None:
+        if self._first_line is None:
+            return None
+        try:
+            return self._first_line + count_lines(self._fd)  # at most max-size bytes, just written: cached
+        except OSError as exc:
+            _log.error("logdrivers: count lines of %s: %s: later files are unnumbered", self.path, exc)
+            return None
 
     def _shift_rotated_files(self) -> None:
         if self._max_file < 2:

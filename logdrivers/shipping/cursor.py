@@ -1,0 +1,226 @@
+"""Following a json-file log by position, for shipping: what comes after a persisted point, in order.
+
+A position names the file being read (device, inode), how far into it (uncompressed bytes) and, where files
+are numbered (jsonfile.numbering), the number of the next line. Resuming finds that line again even if its
+file has since been rotated, compressed or removed; moving from a file to its successor picks the file whose
+numbering continues it, so a follower that fell behind by several rotations reads every file still there,
+and the lines of files removed before it got to them are counted in `lost_lines` rather than skipped
+silently. The file being read stays open, so a rotation that removes it takes nothing from the cursor.
+"""
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from logdrivers.jsonfile.decode import EntryDecoder
+from logdrivers.jsonfile.watch import DirectoryWatcher
+from logdrivers.message import Message
+from logdrivers.shipping.files import LogFileInfo, OpenLogFile, list_log_files
+
+_log = logging.getLogger("logdrivers")
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    device: int
+    inode: int
+    offset: int  # bytes of the file consumed (uncompressed)
+    line: int | None  # number of the next line to read; None where files are unnumbered
+
+
+def unread_bytes(log_path: Path, position: Position | None) -> int:
+    """Bytes on disk not yet consumed: the rest of the position's file and every newer file (compressed
+    files count their compressed size)."""
+    files = list_log_files(log_path)
+    if position is None:
+        return sum(f.size for f in files)
+    total, newer = 0, False
+    for f in files:
+        if f.identity == (position.device, position.inode):
+            total += max(f.size - position.offset, 0)
+            newer = True
+        elif newer or (position.line is not None and f.first_line is not None and f.first_line >= position.line):
+            total += f.size
+            newer = True
+    return total
+
+
+class LogCursor:
+    def __init__(self, log_path: Path, start: Position | None) -> None:
+        self.log_path = log_path
+        self.lost_lines = 0  # lines rotated away before the cursor reached them
+        self._decoder = EntryDecoder()
+        self._file: OpenLogFile | None = None
+        self._pending = b""  # bytes read from the current file; those before _used are consumed
+        self._used = 0
+        self._start = start
+        self._pinned: list[OpenLogFile] = []  # files held open for a removal, oldest first
+        self._watcher = DirectoryWatcher(log_path.parent)
+
+    @property
+    def skipped_lines(self) -> int:
+        """Lines that were no json-file entry (crash debris), passed over."""
+        return self._decoder.skipped
+
+    @property
+    def position(self) -> Position | None:
+        """Where the next read starts (None until a file was opened)."""
+        if self._file is None:
+            return self._start
+        device, inode = self._file.identity
+        unconsumed = len(self._pending) - self._used
+        return Position(device, inode, self._file.offset - unconsumed, self._file.next_line)
+
+    def read(self, max_lines: int) -> list[Message]:
+        """Up to `max_lines` entries available now, in order; empty when the cursor is at the end."""
+        if self._file is None and not self._open_start():
+            return []
+        messages: list[Message] = []
+        decode = self._decoder.decode
+        while len(messages) < max_lines:
+            assert self._file is not None
+            newline = self._pending.find(b"\n", self._used)
+            if newline < 0:
+                if self._fill():
+                    continue
+                if messages or not self._advance():
+                    return messages
+                continue
+            raw = self._pending[self._used : newline]
+            self._used = newline + 1
+            self._file.lines += 1
+            msg = decode(raw)
+            if msg is not None:
+                messages.append(msg)
+        return messages
+
+    def wait(self, timeout_s: float) -> None:
+        """Until the log's directory changes, or at most `timeout_s`."""
+        self._watcher.wait(timeout_s)
+
+    def pin_remaining(self) -> None:
+        """Open every file not yet read, so removing the log's directory takes nothing from the cursor (the
+        writer must be done: the container has exited)."""
+        if self._file is None and not self._open_start():
+            return
+        assert self._file is not None
+        known = {self._file.identity, *(f.identity for f in self._pinned)}
+        last = self._pinned[-1] if self._pinned else self._file
+        for info in list_log_files(self.log_path):
+            if info.identity in known or not _newer(info, last):
+                continue
+            self._pinned.append(OpenLogFile(info))
+            last = self._pinned[-1]
+
+    def close(self) -> None:
+        for pinned in self._pinned:
+            pinned.close()
+        self._pinned.clear()
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        self._watcher.close()
+
+    # -- moving through files ------------------------------------------------------------------------
+    def _fill(self) -> bool:
+        assert self._file is not None
+        block = self._file.read_block()
+        if not block:
+            return False
+        self._file.offset += len(block)
+        self._pending = self._pending[self._used :] + block
+        self._used = 0
+        return True
+
+    def _advance(self) -> bool:
+        """At the end of the current file: move to its successor once the log has moved past it."""
+        assert self._file is not None
+        pinned = self._pinned[0] if self._pinned else None
+        successor = pinned.info if pinned is not None else self._successor(list_log_files(self.log_path))
+        if successor is None:
+            return False
+        if self._fill():
+            return True  # written before the rotation: read it first, then come back here
+        if self._used < len(self._pending):
+            _log.warning("logdrivers: %s: unterminated last line skipped", self._file.info.path)
+            self._decoder.skipped += 1
+        end = self._file.next_line
+        if pinned is not None:
+            self._file.close()
+            self._file, self._pending, self._used = self._pinned.pop(0), b"", 0
+        else:
+            self._switch(successor, 0, 0)
+        if end is not None and successor.first_line is not None:
+            self.lost_lines += successor.first_line - end
+        return True
+
+    def _successor(self, files: list[LogFileInfo]) -> LogFileInfo | None:
+        assert self._file is not None
+        mine, end = self._file.identity, self._file.next_line
+        if end is not None:
+            newer = [f for f in files if f.identity != mine and f.first_line is not None and f.first_line >= end]
+            return min(newer, key=lambda f: f.first_line or 0) if newer else None
+        # Unnumbered: the file after ours in rotation order, or the newest if ours is gone.
+        identities = [f.identity for f in files]
+        if mine in identities:
+            index = identities.index(mine)
+            return files[index + 1] if index + 1 < len(files) else None
+        return files[-1] if files else None
+
+    def _open_start(self) -> bool:
+        files = list_log_files(self.log_path)
+        if not files:
+            return False  # the shim has not created the log yet
+        start = self._start
+        if start is None:
+            self._switch(files[0], 0, 0)
+            return True
+        for f in files:
+            if f.identity == (start.device, start.inode) and not f.path.name.endswith(".gz") and _holds(f, start):
+                lines = 0 if start.line is None or f.first_line is None else start.line - f.first_line
+                self._switch(f, start.offset, lines)
+                return True
+        numbered = [f for f in files if f.first_line is not None]
+        if start.line is None or not numbered:
+            _log.warning("logdrivers: %s: the shipped position is gone; shipping from the oldest file", self.log_path)
+            self._switch(files[0], 0, 0)
+            return True
+        holders = [f for f in numbered if (f.first_line or 0) <= start.line]
+        if not holders:
+            oldest = min(numbered, key=lambda f: f.first_line or 0)
+            self.lost_lines += (oldest.first_line or 0) - start.line
+            self._switch(oldest, 0, 0)
+            return True
+        holder = max(holders, key=lambda f: f.first_line or 0)
+        self._switch(holder, 0, 0)
+        self._skip_lines(start.line - (holder.first_line or 0))
+        return True
+
+    def _switch(self, info: LogFileInfo, offset: int, lines: int) -> None:
+        if self._file is not None:
+            self._file.close()
+        self._file = OpenLogFile(info, offset, lines)
+        self._pending, self._used = b"", 0
+
+    def _skip_lines(self, count: int) -> None:
+        assert self._file is not None
+        while self._file.lines < count:
+            newline = self._pending.find(b"\n", self._used)
+            if newline >= 0:
+                self._used = newline + 1
+                self._file.lines += 1
+            elif not self._fill():
+                return
+
+
+def _newer(info: LogFileInfo, than: OpenLogFile) -> bool:
+    if info.first_line is not None and than.info.first_line is not None:
+        return info.first_line > than.info.first_line
+    return True  # unnumbered: listed oldest first, and files before ours are gone or known
+
+
+def _holds(info: LogFileInfo, start: Position) -> bool:
+    """Whether the file with the start's identity is still the same file (inode numbers are reused)."""
+    if start.line is None or info.first_line is None:
+        return True
+    return info.first_line <= start.line
