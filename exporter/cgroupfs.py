@@ -7,12 +7,20 @@ the runtime's cgroup manager (`CgroupPaths(mode, manager.paths())`).
 from __future__ import annotations
 
 from exporter.cgroupfs_files import FileReader
-from exporter.cgroupfs_paths import cgroup_layout, cgroup_paths_of_pid, v1_mount_dirs
+from exporter.cgroupfs_paths import cgroup_layout, cgroup_name, cgroup_paths_of_pid, root_cgroup_paths, v1_mount_dirs
 from exporter.cgroupfs_v1 import read_v1
-from exporter.cgroupfs_v2 import read_v2
+from exporter.cgroupfs_v2 import read_v2, read_v2_root
 from exporter.samples import CgroupPaths, CgroupStats, ReadError
 
-__all__ = ["cgroup_layout", "cgroup_paths_of_pid", "read_cgroup", "v1_mount_dirs"]
+__all__ = [
+    "cgroup_layout",
+    "cgroup_name",
+    "cgroup_paths_of_pid",
+    "read_cgroup",
+    "read_root_cgroup",
+    "root_cgroup_paths",
+    "v1_mount_dirs",
+]
 
 
 def read_cgroup(paths: CgroupPaths, *, include_spec: bool = True) -> tuple[CgroupStats, list[ReadError]]:
@@ -30,3 +38,17 @@ def read_cgroup(paths: CgroupPaths, *, include_spec: bool = True) -> tuple[Cgrou
     else:
         stats = read_v1(paths.dirs, reader, include_spec=include_spec)
     return stats, reader.errors
+
+
+def read_root_cgroup(paths: CgroupPaths) -> tuple[CgroupStats, list[ReadError]]:
+    """The root group (from root_cgroup_paths): the host's totals. The root lacks the files that hold a
+    group's own limits and counts (v1 pids.*, v2 memory.current and cpu.max ...); those parts stay None."""
+    reader = FileReader()
+    if paths.mode == "v2":
+        directory = paths.dirs.get("")
+        if directory is None:
+            return CgroupStats(), []
+        return read_v2_root(directory, reader), reader.errors
+    # the v1 pids controller has no pids.current or pids.max in its root
+    dirs = {controller: path for controller, path in paths.dirs.items() if controller != "pids"}
+    return read_v1(dirs, reader, include_spec=False), reader.errors

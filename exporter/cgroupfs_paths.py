@@ -97,3 +97,35 @@ def cgroup_paths_of_pid(
             if mount is not None:
                 dirs[controller] = mount / relative
     return CgroupPaths("v1", dirs)
+
+
+def root_cgroup_paths(cgroup_root: Path = CGROUP_ROOT, mounts: Mapping[str, Path] | None = None) -> CgroupPaths:
+    """The root group of every hierarchy: the host's totals (cAdvisor's id="/")."""
+    if cgroup_layout(cgroup_root) == "unified":
+        return CgroupPaths("v2", {"": cgroup_root})
+    return CgroupPaths("v1", dict(v1_mount_dirs(cgroup_root) if mounts is None else mounts))
+
+
+# The v1 controllers whose path names a group, in order of preference: a container sits at the same path in
+# every hierarchy, a process outside any container may not (systemd puts it elsewhere in name=systemd).
+_NAMING_CONTROLLERS = ("memory", "cpu", "cpuacct", "pids", "blkio")
+
+
+def cgroup_name(paths: CgroupPaths, cgroup_root: Path = CGROUP_ROOT, mounts: Mapping[str, Path] | None = None) -> str:
+    """A group's path below its hierarchy's root, which cAdvisor uses as the id label: "/" for the root,
+    "/docker/<id>" for a container. "" when the paths name none of the usual controllers."""
+    if paths.mode == "v2":
+        directory = paths.dirs.get("")
+        return "" if directory is None else _below(directory, cgroup_root)
+    if mounts is None:
+        mounts = v1_mount_dirs(cgroup_root)
+    for controller in _NAMING_CONTROLLERS:
+        directory, mount = paths.dirs.get(controller), mounts.get(controller)
+        if directory is not None and mount is not None:
+            return _below(directory, mount)
+    return ""
+
+
+def _below(directory: Path, root: Path) -> str:
+    relative = directory.relative_to(root).as_posix()
+    return "/" if relative == "." else "/" + relative

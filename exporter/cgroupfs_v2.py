@@ -37,6 +37,35 @@ def read_v2(directory: Path, reader: FileReader, *, include_spec: bool) -> Cgrou
     )
 
 
+def read_v2_root(directory: Path, reader: FileReader) -> CgroupStats:
+    """The root group: host totals. It has no memory.current, memory.max, pids.* or cpu.max (its limits are
+    the machine's), so usage is computed from memory.stat as cAdvisor does: anon + file."""
+    d = str(directory)
+    stat = reader.keyed(f"{d}/memory.stat", optional=True)  # root memory.stat: kernel >= 5.x
+    memory = None
+    if stat is not None:
+        anon, file, inactive_file = stat.get("anon"), stat.get("file"), stat.get("inactive_file")
+        usage = None if anon is None or file is None else anon + file
+        memory = MemoryStats(
+            usage=usage,
+            cache=file,
+            rss=anon,
+            mapped_file=stat.get("file_mapped"),
+            active_file=stat.get("active_file"),
+            inactive_file=inactive_file,
+            working_set=None if usage is None else max(usage - (inactive_file or 0), 0),
+            pgfault=stat.get("pgfault"),
+            pgmajfault=stat.get("pgmajfault"),
+            stat=stat,
+        )
+    return CgroupStats(
+        cpu=_cpu(d, reader),
+        memory=memory,
+        blkio=_io(d, reader, optional=True),  # root io.stat: kernel >= 5.x
+        pressure=_pressure(d, reader),
+    )
+
+
 def _us_to_ns(value: int | None) -> int | None:
     return None if value is None else value * 1000
 
@@ -93,9 +122,9 @@ def _pids(d: str, reader: FileReader) -> PidsStats:
     return PidsStats(current=reader.integer(f"{d}/pids.current"), limit=reader.limit(f"{d}/pids.max"))
 
 
-def _io(d: str, reader: FileReader) -> tuple[BlkioDevice, ...]:
+def _io(d: str, reader: FileReader, *, optional: bool = False) -> tuple[BlkioDevice, ...]:
     path = f"{d}/io.stat"
-    text = reader.text(path)
+    text = reader.text(path, optional=optional)
     if text is None:
         return ()
     devices = []

@@ -90,9 +90,7 @@ def _load(reader: FileReader, path: str) -> tuple[float, float, float] | None:
     return one, five, fifteen
 
 
-def read_net_dev(
-    pid: int, proc_root: Path = PROC_ROOT
-) -> tuple[dict[str, InterfaceCounters], list[ReadError]]:
+def read_net_dev(pid: int, proc_root: Path = PROC_ROOT) -> tuple[dict[str, InterfaceCounters], list[ReadError]]:
     """Every interface of the process's network namespace, from /proc/<pid>/net/dev.
 
     Nothing is filtered: cAdvisor's rule of skipping lo, veth*, docker* and nerdctl* is the exporter's.

@@ -1,0 +1,135 @@
+"""How each container metric's values come out of a ContainerSample: small functions the table in
+exporter/container_metrics.py is built from. Each returns (extra label values, value) pairs, none when the
+kernel or the container does not have the number."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from exporter.samples import CpuStats, MemoryStats, SpecStats
+from exporter.snapshot import ContainerSample
+
+NS = 1e9
+
+Series = Iterable[tuple[tuple[str, ...], float]]
+NONE: tuple = ()
+
+
+def one(value: float | None) -> Series:
+    return NONE if value is None else (((), value),)
+
+
+def cpu(get: Callable[[CpuStats], int | None], scale: float = 1.0) -> Callable[[ContainerSample], Series]:
+    def values(s: ContainerSample) -> Series:
+        c = s.stats.cpu
+        v = None if c is None else get(c)
+        return NONE if v is None else (((), v if scale == 1.0 else v / scale),)
+
+    return values
+
+
+def throttling(get: Callable[[CpuStats], int | None], scale: float = 1.0) -> Callable[[ContainerSample], Series]:
+    """cfs_* series exist only for a container with a CPU quota (cAdvisor)."""
+    plain = cpu(get, scale)
+
+    def values(s: ContainerSample) -> Series:
+        spec = s.target.spec
+        return NONE if spec is None or spec.cpu_quota is None else plain(s)
+
+    return values
+
+
+def memory(get: Callable[[MemoryStats], int | None]) -> Callable[[ContainerSample], Series]:
+    def values(s: ContainerSample) -> Series:
+        m = s.stats.memory
+        return NONE if m is None else one(get(m))
+
+    return values
+
+
+def spec(get: Callable[[SpecStats], int | None]) -> Callable[[ContainerSample], Series]:
+    def values(s: ContainerSample) -> Series:
+        sp = s.target.spec
+        return NONE if sp is None else one(get(sp))
+
+    return values
+
+
+def usage_per_cpu(s: ContainerSample) -> Series:
+    """cpu="cpu00".."cpuNN" where the kernel accounts per CPU (v1), else cpu="total" (v2, cAdvisor #3064).
+    As cAdvisor, CPUs the container never ran on are left out."""
+    c = s.stats.cpu
+    if c is None:
+        return NONE
+    if c.per_cpu_ns:
+        return [((f"cpu{i:02d}",), v / NS) for i, v in enumerate(c.per_cpu_ns) if v > 0]
+    return NONE if c.usage_ns is None else ((("total",), c.usage_ns / NS),)
+
+
+def memory_failures(s: ContainerSample) -> Series:
+    m = s.stats.memory
+    if m is None:
+        return NONE
+    out = []
+    for kind, value in (("pgfault", m.pgfault), ("pgmajfault", m.pgmajfault)):
+        if value is not None:  # cAdvisor gives both scopes the same value
+            out.append(((kind, "container"), value))
+            out.append(((kind, "hierarchy"), value))
+    return out
+
+
+def pressure(resource: str, full: bool) -> Callable[[ContainerSample], Series]:
+    def values(s: ContainerSample) -> Series:
+        p = s.stats.pressure.get(resource)
+        if p is None:
+            return NONE
+        v = p.full_ns if full else p.some_ns
+        return NONE if v is None else (((), v / NS),)
+
+    return values
+
+
+def network(field: str) -> Callable[[ContainerSample], Series]:
+    def values(s: ContainerSample) -> Series:
+        return [((name,), getattr(counters, field)) for name, counters in s.interfaces]
+
+    return values
+
+
+def disk_io(field: str) -> Callable[[ContainerSample], Series]:
+    def values(s: ContainerSample) -> Series:
+        return [((device,), getattr(d, field)) for device, d in s.devices]
+
+    return values
+
+
+def blkio_usage(s: ContainerSample) -> Series:
+    out = []
+    for device, d in s.devices:
+        major, minor = str(d.major), str(d.minor)
+        for operation, value in (("Read", d.read_bytes), ("Write", d.write_bytes), ("Discard", d.discard_bytes)):
+            out.append(((device, major, minor, operation), value))
+    return out
+
+
+def filesystem(field: str) -> Callable[[ContainerSample], Series]:
+    def values(s: ContainerSample) -> Series:
+        fs = s.filesystem
+        return NONE if fs is None else (((fs.device,), getattr(fs, field)),)
+
+    return values
+
+
+def threads(s: ContainerSample) -> Series:
+    p = s.stats.pids
+    return NONE if p is None else one(p.current)
+
+
+def threads_max(s: ContainerSample) -> Series:
+    p = s.stats.pids
+    # pids.max "max" is exported as 0, as cAdvisor does for every unlimited limit
+    return NONE if p is None or p.current is None else (((), p.limit or 0),)
+
+
+def sample(get: Callable[[ContainerSample], float | None]) -> Callable[[ContainerSample], Series]:
+    return lambda s: one(get(s))
