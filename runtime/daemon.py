@@ -6,10 +6,12 @@ import signal
 import threading
 from pathlib import Path
 
+from exporter.errors import InvalidOption
 from runtime.api.app import build_router
 from runtime.api.server import ApiServer
 from runtime.engine.config import DaemonConfig
 from runtime.engine.daemon import Engine
+from runtime.metrics import EngineMetrics
 
 log = logging.getLogger("porthole")
 
@@ -32,6 +34,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="prefix of the iptables chains this daemon owns (tests use their own)")
     parser.add_argument("--dns-upstream", action="append", default=[], metavar="IP[:PORT]",
                         help="resolver the embedded DNS forwards unknown names to (default: none)")
+    parser.add_argument("--metrics-addr", default=defaults.metrics_addr, metavar="HOST:PORT",
+                        help="serve the engine's metrics at http://HOST:PORT/metrics (default: off)")
+    parser.add_argument("--exporter", action="store_true",
+                        help="serve the containers' cAdvisor metrics on --metrics-addr as well")
     parser.add_argument("--debug", action="store_true", help="log every request")
 
 
@@ -54,6 +60,7 @@ def config_from_args(args: argparse.Namespace) -> DaemonConfig:
         address_pool=args.default_address_pool,
         iptables_prefix=args.iptables_chain_prefix,
         dns_upstreams=tuple(args.dns_upstream),
+        metrics_addr=args.metrics_addr,
     )
 
 
@@ -61,16 +68,33 @@ def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     config = config_from_args(args)
+    if args.exporter and not config.metrics_addr:
+        raise SystemExit("porthole daemon: --exporter: needs --metrics-addr HOST:PORT to serve on")
     engine = Engine(config)
-    server = ApiServer(list(config.hosts), build_router(engine))
+    router = build_router(engine)
+    metrics = None
+    if config.metrics_addr:
+        try:
+            metrics = EngineMetrics(engine.events, lambda: [c.state.status for c in engine.containers.store],
+                                    router, config.metrics_addr,
+                                    exporter_host=config.hosts[0] if args.exporter else None)
+        except InvalidOption as e:
+            engine.close()
+            raise SystemExit(str(e)) from None
+    server = ApiServer(list(config.hosts), router, observe=metrics.observe if metrics else None)
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())
     engine.restore()
     server.start()
+    if metrics is not None:
+        metrics.start()
+        log.info("porthole daemon metrics at http://%s/metrics", config.metrics_addr)
     log.info("porthole daemon serving on %s (data root %s)", ", ".join(config.hosts), config.data_root)
     stopping.wait()
     log.info("porthole daemon stopping; containers keep running")
+    if metrics is not None:
+        metrics.close()
     server.close()
     engine.close()
     return 0

@@ -25,6 +25,10 @@ class Router:
         """`path` may hold named groups, e.g. r"/containers/(?P<ref>[^/]+)/json"."""
         self._routes.append(Route(method, re.compile(f"^{path}$"), handler))
 
+    @property
+    def routes(self) -> tuple[Route, ...]:
+        return tuple(self._routes)
+
     def match(self, method: str, path: str) -> tuple[Handler, dict[str, str]] | None:
         for route in self._routes:
             if route.method != method and not (method == "HEAD" and route.method == "GET"):
