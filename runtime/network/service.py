@@ -3,15 +3,16 @@ out, typed errors from runtime/errors.py). Every call holds one lock: the daemon
 once, and the kernel objects, rules and state files must change in step."""
 
 import ipaddress
+import logging
 import os
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from runtime.errors import Conflict, Forbidden, HostError
+from runtime.errors import Conflict, EngineError, Forbidden, HostError
 from runtime.network.attachments import Attachments
 from runtime.network.config import NetworkConfig, Sandbox, SandboxSpec
 from runtime.network.create_options import OPT_BRIDGE_NAME, OPT_ICC, OPT_MASQUERADE, OPT_MTU, parse_create_body
@@ -28,6 +29,7 @@ from runtime.network.sandboxes import SandboxManager
 from runtime.network.shapes import network_container_entry, network_object, ps_ports
 from runtime.network.store import NetworkStore
 
+log = logging.getLogger(__name__)
 OVERLAP = "invalid pool request: Pool overlaps with other one on this address space"
 
 
@@ -79,23 +81,36 @@ class NetworkService:
     def teardown(self) -> None:
         """Remove everything the room made (sandboxes, bridges, rules, netns files) and its state: for tests
         and uninstall. The service is unusable afterwards. The state is read from disk first, so a service
-        built only to clean up after a daemon that is gone (never start()ed) finds that daemon's bridges."""
+        built only to clean up after a daemon that is gone (never start()ed) finds that daemon's bridges.
+        Every step is tried even if an earlier one failed (a half-done cleanup would leak the rest); the
+        first failure is raised at the end."""
+        failures: list[Exception] = []
+
+        def attempt(step: Callable[..., object], *args: object) -> None:
+            try:
+                step(*args)
+            except (EngineError, OSError) as exc:
+                log.exception("network: teardown step %s%s failed", getattr(step, "__name__", step), args)
+                failures.append(exc)
+
         with self._lock:
             self.registry.load()
             self.sandboxes.load()
             for container_id in list(self.sandboxes.containers):
-                self.sandboxes.forget(container_id)
+                attempt(self.sandboxes.forget, container_id)
             for network in self.registry.all():
                 if network.is_bridge and network.bridge_created:
-                    delete_link(network.bridge_name)
-                self.registry.remove(network.id)
-            self.firewall.remove()
+                    attempt(delete_link, network.bridge_name)
+                attempt(self.registry.remove, network.id)
+            attempt(self.firewall.remove)
             netns_dir = self.sandboxes.netns_dir
             for path in netns_dir.glob("*") if netns_dir.is_dir() else ():
-                remove_netns(path)
+                attempt(remove_netns, path)
             if netns_dir.is_dir():
-                netns_dir.rmdir()
+                attempt(netns_dir.rmdir)
         self.close()
+        if failures:
+            raise failures[0]
 
     def _bridge_address(self, network: NetworkRecord) -> ipaddress.IPv4Interface:
         return ipaddress.IPv4Interface(f"{network.gateway}/{network.network.prefixlen}")
