@@ -87,9 +87,10 @@ def activate(
     )
 
 
-def deactivate(registry: NetworkRegistry, endpoint: EndpointRecord) -> EndpointRecord:
-    """Unplug the veth (its peer goes with it) and give the address back; tolerant of half-made endpoints."""
-    if endpoint.host_ifname:
+def deactivate(registry: NetworkRegistry, endpoint: EndpointRecord, unplug: bool = True) -> EndpointRecord:
+    """Give the address back and, if unplug, delete the veth (its peer goes with it); unplug=False leaves
+    the pair to die with its namespace. Tolerant of half-made endpoints."""
+    if unplug and endpoint.host_ifname:
         delete_link(endpoint.host_ifname)
     network = registry.get(endpoint.network_id)
     if network is not None and endpoint.ip:

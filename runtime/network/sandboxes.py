@@ -141,22 +141,38 @@ class SandboxManager:
         return replace(record, ports=mappings)
 
     def _stop(self, record: ContainerRecord) -> ContainerRecord:
-        """Undo a sandbox, whole or half-made: each step is tried, a failed one is logged and the rest go on."""
+        """Undo a sandbox, whole or half-made: each step is tried, a failed one is logged and the rest go on.
+
+        The veths go with the namespace: once its file is unmounted and nothing is left in it, the kernel
+        deletes them on its own. Deleting a veth waits for RCU grace periods (about 25 ms), which would
+        otherwise be added to every container's exit. They are deleted here only when something keeps the
+        namespace alive: a running container that shares it, or an unmount that failed."""
         self.dns.detach(record.container_id)
         self._dns_attached.discard(record.container_id)
         self.ports.release_owner(record.container_id)
         if record.mode != MODE_CONTAINER:
+            unplug = not self._release_netns(record) or self._shared(record.container_id)
             for endpoint in record.endpoints:
                 try:
-                    deactivate(self.registry, endpoint)
+                    deactivate(self.registry, endpoint, unplug=unplug)
                 except (EngineError, OSError):
                     log.exception("network: endpoint of %s on %s: cleanup failed", record.name, endpoint.network_id)
-            if record.netns_path:
-                try:
-                    remove_netns(Path(record.netns_path))
-                except (EngineError, OSError):
-                    log.exception("network: netns %s: cleanup failed", record.netns_path)
         return self.save(record.stopped())
+
+    def _release_netns(self, record: ContainerRecord) -> bool:
+        """Unmount and delete the namespace file; False if it could not be."""
+        if not record.netns_path:
+            return True
+        try:
+            remove_netns(Path(record.netns_path))
+        except (EngineError, OSError):
+            log.exception("network: netns %s: cleanup failed", record.netns_path)
+            return False
+        return True
+
+    def _shared(self, container_id: str) -> bool:
+        """Whether a running container joined this one's namespace (`--network container:`)."""
+        return any(r.running and r.joined_to == container_id for r in self.containers.values())
 
     def destroy_sandbox(self, container_id: str) -> None:
         record = self.containers.get(container_id)

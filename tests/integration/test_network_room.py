@@ -436,6 +436,20 @@ def test_a_restarted_service_keeps_networks_addresses_and_dns(room: Room) -> Non
     assert address_on(fresh, "keep") not in taken
 
 
+def test_a_shared_namespace_keeps_it_alive_so_the_veth_is_deleted_at_once(room: Room) -> None:
+    room.network("hold", room.subnet(0))
+    owner = room.service.create_sandbox(room.spec("owner", "hold"))
+    room.service.create_sandbox(room.spec("joined", f"container:{owner.container_id}"))
+    holder = room.spawn(owner.netns_path, "busybox", "sleep", "30")  # the joined container's process
+    namespace = f"net:[{owner.netns_path.stat().st_ino}]"
+    wait_for(lambda: os.readlink(f"/proc/{holder.pid}/ns/net") == namespace, "the holder inside the namespace")
+    veth = room.service.sandboxes.containers[owner.container_id].endpoints[0].host_ifname
+
+    room.service.destroy_sandbox(owner.container_id)
+    assert not link_exists(veth)  # deleted at once: it must not stay in the shared namespace with its address
+    assert links_in(Path(f"/proc/{holder.pid}/ns/net")) == ["lo"]
+
+
 def test_everything_is_gone_after_destroy_and_teardown(room: Room) -> None:
     room.network("tidy", room.subnet(0))
     sandbox = room.service.create_sandbox(room.spec("tidy", "tidy", port_bindings={"80/tcp": [{"HostPort": ""}]}))
@@ -443,7 +457,8 @@ def test_everything_is_gone_after_destroy_and_teardown(room: Room) -> None:
     veth = record.endpoints[0].host_ifname
     assert link_exists(veth) and sandbox.netns_path.exists()
     room.service.destroy_sandbox(sandbox.container_id)
-    assert not link_exists(veth) and not sandbox.netns_path.exists()
+    assert not sandbox.netns_path.exists()
+    wait_for(lambda: not link_exists(veth), "the veth to die with its namespace")
     assert room.service.network_settings(sandbox.container_id)["Networks"]["tidy"]["IPAddress"] == ""
     pool = room.service.registry.pool(room.service.registry.resolve("tidy"))
     assert pool.allocations == {}

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration.daemon import wait_for
+
 pytestmark = pytest.mark.root
 
 SLEEPER = ("busybox", "sleep", "300")
@@ -102,7 +104,7 @@ def test_rm_takes_away_the_veth_address_dns_name_and_rules(ph, client):
     assert Path(netns).exists()
 
     ph.docker("rm", "-f", "leaving", check=True)
-    assert not Path(f"/sys/class/net/{veth}").exists()
+    wait_for(lambda: not Path(f"/sys/class/net/{veth}").exists(), 5, what="the veth to go with its namespace")
     assert not any(address in rule for rule in our_rules(ph))
     assert ph.docker("exec", "watcher", "nslookup", "leaving").returncode != 0
     assert not Path(netns).exists()
