@@ -68,7 +68,9 @@ def _check_unsupported(config: dict[str, Any]) -> None:
 def normalize_host_config(host_config: dict[str, Any], log_registry: Registry, config: DaemonConfig) -> dict:
     """Validates every HostConfig field the engine acts on and fills in Docker's defaults."""
     hc = dict(host_config)
-    Resources.from_host_config(hc)
+    resources = Resources.from_host_config(hc)
+    if resources.memory is not None and not hc.get("MemorySwap"):
+        hc["MemorySwap"] = resources.memory_swap  # moby's adaptContainerSettings: twice the memory, in inspect too
     RestartPolicy.from_host_config(hc)
     hc["RestartPolicy"] = hc.get("RestartPolicy") or {"Name": "no", "MaximumRetryCount": 0}
     hc["RestartPolicy"].setdefault("Name", "no")
