@@ -13,3 +13,18 @@ def shutdown_and_close(sock: socket.socket) -> None:
             raise
     finally:
         sock.close()
+
+
+def peer_closed(sock: socket.socket) -> bool:
+    """Whether a connection the collector never writes to has been closed or reset by it.
+
+    Without acknowledgements a send into a connection the peer already closed still succeeds once (the kernel
+    takes the bytes; the peer answers with a reset): the batch would be counted as shipped and lost. Looking
+    first turns a collector restart into a failed attempt that is retried.
+    """
+    try:
+        return sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+    except BlockingIOError:
+        return False  # nothing to read: the connection is open
+    except OSError:
+        return True  # reset

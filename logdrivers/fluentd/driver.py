@@ -17,7 +17,7 @@ from typing import ClassVar
 
 import msgpack
 
-from logdrivers.connections import shutdown_and_close
+from logdrivers.connections import peer_closed, shutdown_and_close
 from logdrivers.driver import DeliveryFailed
 from logdrivers.errors import LogDriverError
 from logdrivers.fluentd.forward import RecordEncoder
@@ -103,6 +103,8 @@ class FluentdDriver:
         interval = self.options.reconnect_interval_s
         if self._sock is not None and interval and time.monotonic() - self._connected_at >= interval:
             self.close()  # re-dial now and then so DNS-balanced collectors share the load (Docker's option)
+        if self._sock is not None and peer_closed(self._sock):
+            self.close()
         if self._sock is None:
             self._sock = self._dial()
             self._connected_at = time.monotonic()

@@ -4,7 +4,7 @@ import os
 import socket
 import zlib
 
-from logdrivers.connections import shutdown_and_close
+from logdrivers.connections import peer_closed, shutdown_and_close
 from logdrivers.errors import LogDriverError
 
 CHUNK_SIZE = 1420  # go-gelf's ChunkSize: a datagram that fits a WAN path MTU
@@ -81,6 +81,8 @@ class TcpTransport:
         self._sock: socket.socket | None = None
 
     def send_frames(self, messages: list[bytes]) -> None:
+        if self._sock is not None and peer_closed(self._sock):
+            self.close()
         if self._sock is None:
             self._sock = socket.create_connection(self._address, timeout=self._timeout)
             self._sock.settimeout(None)

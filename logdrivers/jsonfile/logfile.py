@@ -126,7 +126,7 @@ class RotatingLogFile:
         if self._first_line is None:
             return None
         try:
-            return self._first_line + count_lines(self._fd)  # at most max-size bytes, just written: cached
+            return self._first_line + count_lines(self.path)  # at most max-size bytes, just written: cached
         except OSError as exc:
             _log.error("logdrivers: count lines of %s: %s: later files are unnumbered", self.path, exc)
             return None

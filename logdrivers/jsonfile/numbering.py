@@ -41,12 +41,16 @@ def write_first_line(target: Path | int, first_line: int) -> bool:
     return True
 
 
-def count_lines(fd: int) -> int:
+def count_lines(path: Path) -> int:
     """Newlines in the whole file (an unterminated fragment left by a crash is no line)."""
     total, offset = 0, 0
-    while block := os.pread(fd, _BLOCK, offset):
-        total += block.count(b"\n")
-        offset += len(block)
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        while block := os.pread(fd, _BLOCK, offset):
+            total += block.count(b"\n")
+            offset += len(block)
+    finally:
+        os.close(fd)
     return total
 
 

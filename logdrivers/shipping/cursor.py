@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from logdrivers.errors import LogFileError
 from logdrivers.jsonfile.decode import EntryDecoder
 from logdrivers.jsonfile.watch import DirectoryWatcher
 from logdrivers.message import Message
@@ -83,7 +84,7 @@ class LogCursor:
             if newline < 0:
                 if self._fill():
                     continue
-                if messages or not self._advance():
+                if not self._advance():
                     return messages
                 continue
             raw = self._pending[self._used : newline]
@@ -109,8 +110,10 @@ class LogCursor:
         for info in list_log_files(self.log_path):
             if info.identity in known or not _newer(info, last):
                 continue
-            self._pinned.append(OpenLogFile(info))
-            last = self._pinned[-1]
+            opened = _open(info, 0, 0)
+            if opened is not None:
+                self._pinned.append(opened)
+                last = opened
 
     def close(self) -> None:
         for pinned in self._pinned:
@@ -141,15 +144,14 @@ class LogCursor:
             return False
         if self._fill():
             return True  # written before the rotation: read it first, then come back here
+        opened = self._pinned.pop(0) if pinned is not None else _open(successor, 0, 0)
+        if opened is None:
+            return False  # removed by a rotation since the listing: the next read looks again
         if self._used < len(self._pending):
             _log.warning("logdrivers: %s: unterminated last line skipped", self._file.info.path)
             self._decoder.skipped += 1
         end = self._file.next_line
-        if pinned is not None:
-            self._file.close()
-            self._file, self._pending, self._used = self._pinned.pop(0), b"", 0
-        else:
-            self._switch(successor, 0, 0)
+        self._replace(opened)
         if end is not None and successor.first_line is not None:
             self.lost_lines += successor.first_line - end
         return True
@@ -168,39 +170,44 @@ class LogCursor:
         return files[-1] if files else None
 
     def _open_start(self) -> bool:
+        """Open the file holding the start position; False if there is none yet (or it just vanished)."""
         files = list_log_files(self.log_path)
         if not files:
             return False  # the shim has not created the log yet
         start = self._start
         if start is None:
-            self._switch(files[0], 0, 0)
-            return True
+            # A new shipper owes the log from its first line: what rotation removed before it began is lost.
+            return self._begin(files[0], 0, 0, lost=files[0].first_line or 0)
         for f in files:
             if f.identity == (start.device, start.inode) and not f.path.name.endswith(".gz") and _holds(f, start):
                 lines = 0 if start.line is None or f.first_line is None else start.line - f.first_line
-                self._switch(f, start.offset, lines)
-                return True
+                return self._begin(f, start.offset, lines)
         numbered = [f for f in files if f.first_line is not None]
         if start.line is None or not numbered:
             _log.warning("logdrivers: %s: the shipped position is gone; shipping from the oldest file", self.log_path)
-            self._switch(files[0], 0, 0)
-            return True
+            return self._begin(files[0], 0, 0)
         holders = [f for f in numbered if (f.first_line or 0) <= start.line]
         if not holders:
             oldest = min(numbered, key=lambda f: f.first_line or 0)
-            self.lost_lines += (oldest.first_line or 0) - start.line
-            self._switch(oldest, 0, 0)
-            return True
+            return self._begin(oldest, 0, 0, lost=(oldest.first_line or 0) - start.line)
         holder = max(holders, key=lambda f: f.first_line or 0)
-        self._switch(holder, 0, 0)
+        if not self._begin(holder, 0, 0):
+            return False
         self._skip_lines(start.line - (holder.first_line or 0))
         return True
 
-    def _switch(self, info: LogFileInfo, offset: int, lines: int) -> None:
+    def _begin(self, info: LogFileInfo, offset: int, lines: int, lost: int = 0) -> bool:
+        opened = _open(info, offset, lines)
+        if opened is None:
+            return False
+        self._replace(opened)
+        self.lost_lines += lost
+        return True
+
+    def _replace(self, opened: OpenLogFile) -> None:
         if self._file is not None:
             self._file.close()
-        self._file = OpenLogFile(info, offset, lines)
-        self._pending, self._used = b"", 0
+        self._file, self._pending, self._used = opened, b"", 0
 
     def _skip_lines(self, count: int) -> None:
         assert self._file is not None
@@ -211,6 +218,16 @@ class LogCursor:
                 self._file.lines += 1
             elif not self._fill():
                 return
+
+
+def _open(info: LogFileInfo, offset: int, lines: int) -> OpenLogFile | None:
+    """The file, or None if a rotation removed or replaced it since it was listed."""
+    try:
+        return OpenLogFile(info, offset, lines)
+    except LogFileError as exc:
+        if isinstance(exc.__cause__, FileNotFoundError):
+            return None
+        raise
 
 
 def _newer(info: LogFileInfo, than: OpenLogFile) -> bool:
