@@ -96,8 +96,9 @@ def add_veth(
     address: ipaddress.IPv4Interface,
     mtu: int,
 ) -> None:
-    """A veth pair: host end on the bridge (hairpin on, for a container reaching itself through a published
-    port), peer born inside the namespace as ifname with its MAC and address, up."""
+    """A veth pair made in one request (host end up on the bridge, peer born inside the namespace as ifname
+    with its MAC and MTU), then hairpin on the host end (for a container reaching itself through a published
+    port) and the address on the peer, up."""
     fd = None
     try:
         with IPRoute() as ipr:
@@ -105,13 +106,11 @@ def add_veth(
             if bridge_index is None:
                 raise HostError(f"network: bridge {bridge}: does not exist")
             fd = os.open(netns, os.O_RDONLY | os.O_CLOEXEC)
-            ipr.link("add", ifname=host_ifname, kind="veth", mtu=mtu, peer={"ifname": ifname, "net_ns_fd": fd})
-            host_index = _index(ipr, host_ifname)
-            ipr.link("set", index=host_index, master=bridge_index, state="up")
-            ipr.brport("set", index=host_index, mode=1)
+            peer = {"ifname": ifname, "net_ns_fd": fd, "address": mac, "mtu": mtu}
+            ipr.link("add", ifname=host_ifname, kind="veth", mtu=mtu, master=bridge_index, state="up", peer=peer)
+            ipr.brport("set", index=_index(ipr, host_ifname), mode=1)
         with netlink_in(netns) as ns:
             index = _index(ns, ifname)
-            ns.link("set", index=index, address=mac, mtu=mtu)
             ns.addr("add", index=index, address=str(address.ip), prefixlen=address.network.prefixlen)
             ns.link("set", index=index, state="up")
     except NetlinkError as exc:

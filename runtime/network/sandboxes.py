@@ -1,16 +1,15 @@
-"""Containers in the network room: their sandboxes (netns, endpoints, published ports, embedded DNS, files),
-connect and disconnect, and what survives a daemon restart. NetworkService holds the lock around every call.
+"""Containers in the network room: their sandboxes (netns, endpoints, published ports, embedded DNS, files)
+and the pieces that connect, disconnect and a daemon restart (revival.py) share. NetworkService holds the lock
+around every call.
 
 A container is recorded at create (register) and forgotten at rm (forget); its sandbox lives from start
 (create_sandbox) to stop (destroy_sandbox), as Docker's does: a stopped container holds no address, port or
-DNS name. Every step of a sandbox's making is recorded before it is taken, so a crash half-way leaves a
-record that restore() can undo.
+DNS name. A sandbox's record names its namespace before anything is made, so a crash half-way leaves a
+record that restore_sandboxes() can undo.
 """
 
-import ipaddress
 import logging
 import os
-from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ from runtime.network.firewall import HostFirewall, gateway_endpoint
 from runtime.network.links import bring_up_loopback, set_default_route
 from runtime.network.netns import create_netns, remove_netns
 from runtime.network.port_allocator import HostPortAllocator
-from runtime.network.records import HOST, MODE_BRIDGE, MODE_CONTAINER, MODE_HOST, MODE_NONE, NONE, ContainerRecord
+from runtime.network.records import HOST, MODE_BRIDGE, MODE_CONTAINER, MODE_HOST, NONE, ContainerRecord
 from runtime.network.registry import NetworkRegistry
 from runtime.network.shapes import dns_names, network_settings
 from runtime.network.store import NetworkStore
@@ -76,23 +75,35 @@ class SandboxManager:
     # -- lifecycle -----------------------------------------------------------------------------------
 
     def register(self, spec: SandboxSpec) -> ContainerRecord:
+        return self.save(self._record_for(spec))
+
+    def _record_for(self, spec: SandboxSpec) -> ContainerRecord:
         existing = self.containers.get(spec.container_id)
         if existing is not None:
-            return self.save(refreshed(existing, spec, self.host_gateway))
-        return self.save(record_from_spec(spec, self.registry, self.host_gateway))
+            return refreshed(existing, spec, self.host_gateway)
+        return record_from_spec(spec, self.registry, self.host_gateway)
+
+    def _remember(self, record: ContainerRecord) -> ContainerRecord:
+        """Keep a step's record in memory only (for the undo of a failure); the last step writes it."""
+        self.containers[record.container_id] = record
+        return record
 
     def create_sandbox(self, spec: SandboxSpec) -> Sandbox:
-        record = self.register(spec)
+        """One record is written before anything is made, naming the namespace to come: after a crash half-way,
+        restore() removes that namespace (its veths die with it) and the pools keep only the addresses of
+        running containers. The steps in between are written once, at the end (each write is an fsync)."""
+        record = self._record_for(spec)
         if record.running:
             raise Conflict(f"network: sandbox of container {record.container_id}: already exists")
         if record.mode == MODE_CONTAINER:
             return self._join(record)
-        record = self.save(replace(record, running=True, sandbox_id=os.urandom(32).hex()))
-        if record.mode == MODE_HOST:
+        netns = None if record.mode == MODE_HOST else self.netns_dir / record.container_id
+        record = self.save(
+            replace(record, running=True, sandbox_id=os.urandom(32).hex(), netns_path=str(netns) if netns else None)
+        )
+        if netns is None:
             self.write_files(record)
             return self.sandbox_of(record)
-        netns = self.netns_dir / record.container_id
-        record = self.save(replace(record, netns_path=str(netns)))
         try:
             remove_netns(netns)  # a file left by a crash before this container's record was written
             create_netns(netns)
@@ -100,14 +111,15 @@ class SandboxManager:
             for endpoint in record.endpoints:
                 if self.registry.get(endpoint.network_id) is None:
                     raise NotFound(f"network {endpoint.network_id} not found")
-                record = self.save(record.with_endpoint(activate(self.registry, record, endpoint, netns)))
+                record = self._remember(record.with_endpoint(activate(self.registry, record, endpoint, netns)))
             self.route(record)
-            record = self.save(self._allocate_ports(record))
+            record = self._remember(self._allocate_ports(record))
             self.attach_dns(record)
             self.sync()
             self.write_files(record)
+            self.save(record)
         except BaseException:
-            self._stop(self.containers[record.container_id])
+            self.undo(self.containers[record.container_id])
             self.sync_after_failure()
             raise
         return self.sandbox_of(record)
@@ -140,7 +152,7 @@ class SandboxManager:
             raise
         return replace(record, ports=mappings)
 
-    def _stop(self, record: ContainerRecord) -> ContainerRecord:
+    def undo(self, record: ContainerRecord) -> ContainerRecord:
         """Undo a sandbox, whole or half-made: each step is tried, a failed one is logged and the rest go on.
 
         The veths go with the namespace: once its file is unmounted and nothing is left in it, the kernel
@@ -178,7 +190,7 @@ class SandboxManager:
         record = self.containers.get(container_id)
         if record is None or not record.running:
             return
-        self._stop(record)
+        self.undo(record)
         self.sync()
 
     def forget(self, container_id: str) -> None:
@@ -277,48 +289,3 @@ class SandboxManager:
             if (endpoint is not None and endpoint.ip) or own_mode:
                 found[record.container_id] = record
         return found
-
-    # -- restart -------------------------------------------------------------------------------------
-
-    def restore(self, running: Mapping[str, Path]) -> None:
-        """After a daemon restart: keep what running containers hold, undo what dead ones held."""
-        for record in list(self.containers.values()):
-            if not record.running:
-                continue
-            if record.container_id not in running:
-                self._stop(record)
-            elif record.mode in (MODE_BRIDGE, MODE_NONE):
-                self._revive(record, Path(running[record.container_id]))
-        self._reconcile_pools()
-        live = {r.netns_path for r in self.containers.values() if r.running and r.netns_path}
-        for path in self.netns_dir.glob("*") if self.netns_dir.is_dir() else ():
-            if str(path) not in live:
-                remove_netns(path)
-        self.sync()
-
-    def _revive(self, record: ContainerRecord, given: Path) -> None:
-        if not (record.netns_path and Path(record.netns_path).exists()):
-            record = self.save(replace(record, netns_path=str(given)))
-        for mapping in record.ports:
-            if not self.ports.adopt(record.container_id, mapping):
-                log.warning(
-                    "network: published port %s:%d of %s: a host process holds it now",
-                    mapping.host_ip,
-                    mapping.host_port,
-                    record.name,
-                )
-        try:
-            self.attach_dns(record)
-        except EngineError:
-            log.exception("network: embedded DNS of %s: could not be restored", record.name)
-
-    def _reconcile_pools(self) -> None:
-        for network in self.registry.bridges():
-            held = {
-                ipaddress.IPv4Address(e.ip): r.container_id
-                for r in self.containers.values()
-                if r.running
-                for e in r.endpoints
-                if e.network_id == network.id and e.ip
-            }
-            self.registry.pool(network).keep_only(held)

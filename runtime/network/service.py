@@ -25,6 +25,7 @@ from runtime.network.netns import remove_netns
 from runtime.network.port_allocator import HostPortAllocator
 from runtime.network.records import DEFAULT_BRIDGE, HOST, NONE, NetworkRecord, now_rfc3339
 from runtime.network.registry import NetworkRegistry
+from runtime.network.revival import restore_sandboxes
 from runtime.network.sandboxes import SandboxManager
 from runtime.network.shapes import network_container_entry, network_object, ps_ports
 from runtime.network.store import NetworkStore
@@ -70,7 +71,7 @@ class NetworkService:
     def restore(self, running: Mapping[str, Path]) -> None:
         """After start(): container id -> netns path of the containers still running; the rest are undone."""
         with self._lock:
-            self.sandboxes.restore(running)
+            restore_sandboxes(self.sandboxes, running)
 
     def close(self) -> None:
         """Stop serving DNS and release port reservations; networks, rules and containers live on."""

@@ -1,0 +1,61 @@
+"""After a daemon restart: what running containers hold is kept (addresses, published ports, embedded DNS),
+what dead ones held is undone, and the address pools keep only the addresses still held."""
+
+import ipaddress
+import logging
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+
+from runtime.errors import EngineError
+from runtime.network.netns import remove_netns
+from runtime.network.records import MODE_BRIDGE, MODE_NONE, ContainerRecord
+from runtime.network.sandboxes import SandboxManager
+
+log = logging.getLogger(__name__)
+
+
+def restore_sandboxes(sandboxes: SandboxManager, running: Mapping[str, Path]) -> None:
+    """running: container id -> netns path of the containers still alive."""
+    for record in list(sandboxes.containers.values()):
+        if not record.running:
+            continue
+        if record.container_id not in running:
+            sandboxes.undo(record)
+        elif record.mode in (MODE_BRIDGE, MODE_NONE):
+            _revive(sandboxes, record, Path(running[record.container_id]))
+    _reconcile_pools(sandboxes)
+    live = {r.netns_path for r in sandboxes.containers.values() if r.running and r.netns_path}
+    for path in sandboxes.netns_dir.glob("*") if sandboxes.netns_dir.is_dir() else ():
+        if str(path) not in live:
+            remove_netns(path)
+    sandboxes.sync()
+
+
+def _revive(sandboxes: SandboxManager, record: ContainerRecord, given: Path) -> None:
+    if not (record.netns_path and Path(record.netns_path).exists()):
+        record = sandboxes.save(replace(record, netns_path=str(given)))
+    for mapping in record.ports:
+        if not sandboxes.ports.adopt(record.container_id, mapping):
+            log.warning(
+                "network: published port %s:%d of %s: a host process holds it now",
+                mapping.host_ip,
+                mapping.host_port,
+                record.name,
+            )
+    try:
+        sandboxes.attach_dns(record)
+    except EngineError:
+        log.exception("network: embedded DNS of %s: could not be restored", record.name)
+
+
+def _reconcile_pools(sandboxes: SandboxManager) -> None:
+    for network in sandboxes.registry.bridges():
+        held = {
+            ipaddress.IPv4Address(e.ip): r.container_id
+            for r in sandboxes.containers.values()
+            if r.running
+            for e in r.endpoints
+            if e.network_id == network.id and e.ip
+        }
+        sandboxes.registry.pool(network).keep_only(held)
