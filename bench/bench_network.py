@@ -1,38 +1,44 @@
-"""Network set-up cost and container-to-container TCP throughput (issue 3). Needs root.
+"""Network set-up cost and container-to-container TCP throughput, through the daemon (issue 3). Needs root.
 
-1. Set-up: NetworkService.create_sandbox + destroy_sandbox, for a container on a user-defined network
-   (netns, veth, address, rules, embedded DNS, files), on the default bridge, and with --network none.
-2. Throughput: a Python sender and receiver in two sandboxes on one porthole bridge, against the floor:
-   the same transfer between two plain namespaces on a plain bridge made here with no rules of ours.
-   The porthole path must add no userland hop, so the ratio should be close to 1.
+1. Set-up: `docker run --rm --network {none,bridge,<user network>} busybox true` against a porthole daemon
+   of the bench's own (own roots, socket, bridge, subnet, chains), interleaved, median of --runs each. The
+   bridge-minus-none gap is what a network costs a run: netns, veth, address, rules, files (and the
+   embedded DNS on a user network).
+2. Throughput: two containers on one user network, and the floor: two plain namespaces on a plain bridge
+   with no rules of ours. The same Python sender and receiver run in both pairs (entered through nsenter
+   at the containers' SandboxKey), so only the path differs. It must add no userland hop: ratio near 1.
 
-With --docker-image IMAGE and a reachable Docker daemon, `docker run --rm --network {none,bridge} IMAGE true`
-is timed beside it (Docker's whole run, not only its network set-up; compare the bridge-minus-none gap).
+With --docker-image IMAGE and a reachable Docker daemon, Docker's `docker run --rm` is timed the same way
+beside it; otherwise the anchor of /work/shared/reference/measured-anchors.md is printed.
 
     .venv/bin/python bench/bench_network.py [--runs 20] [--megabytes 1024] [--docker-image busybox:local]
 """
 
 import argparse
 import ipaddress
+import json
 import os
-import secrets
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from runtime.network import NetworkConfig, NetworkService, SandboxSpec  # noqa: E402
 from runtime.network.links import add_veth, bring_up_loopback, delete_link, ensure_bridge  # noqa: E402
 from runtime.network.netns import create_netns, remove_netns  # noqa: E402
+from tests.integration.daemon import TestDaemon, busybox_tar  # noqa: E402  (the tests' own-daemon launcher)
+
+DOCKER_ANCHOR_RUN_MS = 321  # `docker run --rm busybox true`, default bridge (measured-anchors.md)
+FLOOR_SUBNET = ipaddress.IPv4Network("10.213.251.0/24")
+MODES = ("none", "bridge", "benchnet")
+IP_FORWARD = Path("/proc/sys/net/ipv4/ip_forward")
 
 RECEIVER = """
-import socket, sys
+import socket
 server = socket.socket()
 server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 server.bind(("0.0.0.0", 5001))
@@ -88,15 +94,6 @@ def transfer(receiver_ns: Path, sender_ns: Path, target: str, megabytes: int) ->
         receiver.wait()
 
 
-def median_ms(runs: int, work: Callable[[], None]) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        work()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
-
-
 class PlainPair:
     """The floor: two namespaces on a bridge, no iptables rules of ours, no DNS, no state files.
     close() is safe on a half-made pair (every step tolerates what is missing)."""
@@ -125,17 +122,48 @@ class PlainPair:
         delete_link(self.bridge)
 
 
-def docker_run_ms(image: str, network: str, runs: int) -> float | None:
-    if shutil.which("docker") is None:
+def timed_run_ms(docker: list[str], image: str, network: str) -> float:
+    start = time.perf_counter()
+    subprocess.run([*docker, "run", "--rm", "--network", network, image, "true"], check=True, capture_output=True)
+    return (time.perf_counter() - start) * 1000
+
+
+def run_medians(docker: list[str], image: str, networks: tuple[str, ...], runs: int) -> dict[str, float]:
+    """Median ms of `run --rm` per network, the networks interleaved so drift hits all alike."""
+    times: dict[str, list[float]] = {network: [] for network in networks}
+    for network in networks:
+        timed_run_ms(docker, image, network)  # warm-up: first-use costs (page cache, lazy imports)
+    for _ in range(runs):
+        for network in networks:
+            times[network].append(timed_run_ms(docker, image, network))
+    return {network: statistics.median(values) for network, values in times.items()}
+
+
+def docker_medians(image: str | None, runs: int) -> dict[str, float] | None:
+    if image is None:
         return None
     probe = subprocess.run(["docker", "image", "inspect", image], capture_output=True)
     if probe.returncode != 0:
         return None
-    return median_ms(
-        runs,
-        lambda: subprocess.run(
-            ["docker", "run", "--rm", "--network", network, image, "true"], check=True, capture_output=True
-        ),
+    return run_medians(["docker"], image, ("none", "bridge"), runs)
+
+
+def print_setup(ours: dict[str, float], docker: dict[str, float] | None, runs: int) -> None:
+    print(f"docker run --rm busybox true, median of {runs} (ms):")
+    labels = {"none": "--network none", "bridge": "default bridge", "benchnet": "user network"}
+    for mode in MODES:
+        extra = "" if mode == "none" else f"   (network set-up {ours[mode] - ours['none']:+.1f} ms)"
+        print(f"  porthole {labels[mode]:16s} {ours[mode]:7.1f} ms{extra}")
+    if docker is None:
+        print(
+            f"  docker: no daemon or no such image here; anchor: bridge {DOCKER_ANCHOR_RUN_MS} ms on this machine kind"
+        )
+        print(f"  porthole bridge / docker anchor: {ours['bridge'] / DOCKER_ANCHOR_RUN_MS:.2f}")
+        return
+    print(
+        f"  docker   none {docker['none']:.1f} ms, bridge {docker['bridge']:.1f} ms "
+        f"(network set-up {docker['bridge'] - docker['none']:+.1f} ms); porthole/docker bridge "
+        f"{ours['bridge'] / docker['bridge']:.2f}"
     )
 
 
@@ -150,69 +178,37 @@ def main() -> None:
         sys.exit("bench_network: needs root (namespaces, bridges, iptables)")
 
     root = Path(tempfile.mkdtemp(prefix="porthole-bench-net-"))
-    config = NetworkConfig(
-        bridge_name="ptbench0",
-        bip="10.213.248.1/24",
-        chain_prefix="PTBENCH",
-        address_pool="10.213.249.0/24",
-        pool_prefixlen=28,
-    )
-    forward_before = Path("/proc/sys/net/ipv4/ip_forward").read_text()
-    service = NetworkService(root / "data", root / "exec", config)
+    daemon = TestDaemon(root / "daemon")
+    forward_before = IP_FORWARD.read_text()
     floor = None
     try:
-        service.start()
-        service.restore({})
-        service.create_network({"Name": "benchnet", "IPAM": {"Config": [{"Subnet": "10.213.250.0/24"}]}})
+        daemon.start()
+        daemon.docker("import", str(busybox_tar(root / "busybox.tar")), "busybox:latest", check=True)
+        daemon.docker("network", "create", "benchnet", check=True)
+        ours = run_medians(["docker", "-H", daemon.host], "busybox", MODES, args.runs)
+        print_setup(ours, docker_medians(args.docker_image, min(args.runs, 10)), args.runs)
 
-        def cycle(mode: str) -> Callable[[], None]:
-            def once() -> None:
-                directory = root / "containers" / secrets.token_hex(4)
-                directory.mkdir(parents=True)
-                spec = SandboxSpec(secrets.token_hex(32), "c" + directory.name, "h", directory, mode)
-                service.create_sandbox(spec)
-                service.forget_container(spec.container_id)
-
-            return once
-
-        print(f"set-up + tear-down, median of {args.runs} (ms):")
-        setup = {mode: median_ms(args.runs, cycle(mode)) for mode in ("none", "bridge", "benchnet")}
-        for mode, label in (("none", "--network none"), ("bridge", "default bridge"), ("benchnet", "user network")):
-            print(f"  {label:16s} {setup[mode]:7.1f} ms   ({setup[mode] / setup['none']:.2f}x none)")
-        if args.docker_image:
-            docker = {n: docker_run_ms(args.docker_image, n, min(args.runs, 10)) for n in ("none", "bridge")}
-            if None in docker.values():
-                print("  docker: no daemon or no such image, skipped")
-            else:
-                print(
-                    f"  docker run --rm: none {docker['none']:.0f} ms, bridge {docker['bridge']:.0f} ms "
-                    f"(bridge adds {docker['bridge'] - docker['none']:.0f} ms; porthole adds "
-                    f"{setup['bridge'] - setup['none']:.1f} ms)"
-                )
-
-        specs = []
+        pair = []
         for name in ("rx", "tx"):
-            directory = root / "containers" / name
-            directory.mkdir(parents=True)
-            specs.append(SandboxSpec(secrets.token_hex(32), name, name, directory, "benchnet"))
-        rx, tx = (service.create_sandbox(spec) for spec in specs)
-        floor = PlainPair(root, ipaddress.IPv4Network("10.213.251.0/24"))
-        ours, plain = [], []
+            daemon.docker("run", "-d", "--name", name, "--network", "benchnet", "busybox", "sleep", "3600", check=True)
+            settings = json.loads(daemon.docker("inspect", name, check=True).stdout)[0]["NetworkSettings"]
+            pair.append((Path(settings["SandboxKey"]), settings["Networks"]["benchnet"]["IPAddress"]))
+        (rx_ns, rx_ip), (tx_ns, _) = pair
+        floor = PlainPair(root, FLOOR_SUBNET)
+        ours_gbps, plain_gbps = [], []
         for _ in range(args.transfers):  # interleaved, so drift on a noisy machine hits both alike
-            ours.append(
-                transfer(rx.netns_path, tx.netns_path, rx.settings["Networks"]["benchnet"]["IPAddress"], args.megabytes)
-            )
-            plain.append(transfer(floor.netns[0], floor.netns[1], floor.addresses[0], args.megabytes))
-        ours_gbps, plain_gbps = statistics.median(ours), statistics.median(plain)
-        print(f"TCP throughput, {args.megabytes} MiB, median of {args.transfers}:")
-        print(f"  porthole bridge   {ours_gbps:6.2f} Gbit/s")
-        print(f"  plain bridge      {plain_gbps:6.2f} Gbit/s   (floor)")
-        print(f"  ratio             {ours_gbps / plain_gbps:6.2f}")
+            ours_gbps.append(transfer(rx_ns, tx_ns, rx_ip, args.megabytes))
+            plain_gbps.append(transfer(floor.netns[0], floor.netns[1], floor.addresses[0], args.megabytes))
+        ours_median, plain_median = statistics.median(ours_gbps), statistics.median(plain_gbps)
+        print(f"TCP throughput container to container, {args.megabytes} MiB, median of {args.transfers}:")
+        print(f"  porthole user network  {ours_median:6.2f} Gbit/s")
+        print(f"  plain netns on bridge  {plain_median:6.2f} Gbit/s   (floor)")
+        print(f"  ratio                  {ours_median / plain_median:6.2f}")
     finally:
         if floor is not None:
             floor.close()
-        service.teardown()
-        Path("/proc/sys/net/ipv4/ip_forward").write_text(forward_before)
+        daemon.stop()
+        IP_FORWARD.write_text(forward_before)  # the daemon turns forwarding on, as Docker does
         shutil.rmtree(root)
 
 
