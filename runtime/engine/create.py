@@ -15,6 +15,7 @@ from runtime.engine.names import generate_name, validate_name
 from runtime.engine.networking import ContainerNetworks
 from runtime.engine.restart import RestartPolicy
 from runtime.engine.store import ContainerStore
+from runtime.engine.unsupported import refuse_unsupported
 from runtime.errors import InvalidParameter
 from runtime.images.store import ImageStore
 from runtime.volumes import plan_mounts, realize
@@ -115,6 +116,7 @@ class ContainerFactory:
             raise InvalidParameter("Config.Image: an image is required")
         image = self._images.resolve(image_ref)
         _check_unsupported(body)
+        refuse_unsupported(body)
         host_config = normalize_host_config(body.get("HostConfig") or {}, self._log_registry, self._config)
         networking = body.get("NetworkingConfig") or {}
         config = {k: v for k, v in body.items() if k not in ("HostConfig", "NetworkingConfig")}

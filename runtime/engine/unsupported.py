@@ -1,0 +1,59 @@
+"""Create-request fields that Docker honours and porthole does not yet: refused with a 501 naming the field and
+the flag, never accepted and ignored (a --read-only or --cap-drop that silently does nothing is worse than an
+error). A field counts as given when its value is not one of the values clients send for "unset"."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from runtime.errors import NotImplementedYet
+
+UNSET: tuple[Any, ...] = (None, False, 0, "", [], {})
+
+
+@dataclass(frozen=True)
+class UnsupportedField:
+    section: str  # "HostConfig", or "" for the top-level Config
+    name: str
+    flag: str  # how docker's CLI spells it, for the message
+    unset: tuple[Any, ...] = UNSET
+
+
+UNSUPPORTED = (
+    UnsupportedField("", "Domainname", "--domainname"),
+    UnsupportedField("", "Healthcheck", "--health-cmd"),
+    UnsupportedField("HostConfig", "Privileged", "--privileged"),
+    UnsupportedField("HostConfig", "CapAdd", "--cap-add"),
+    UnsupportedField("HostConfig", "CapDrop", "--cap-drop"),
+    UnsupportedField("HostConfig", "ReadonlyRootfs", "--read-only"),
+    UnsupportedField("HostConfig", "SecurityOpt", "--security-opt"),
+    UnsupportedField("HostConfig", "Init", "--init"),
+    UnsupportedField("HostConfig", "Devices", "--device"),
+    UnsupportedField("HostConfig", "DeviceCgroupRules", "--device-cgroup-rule"),
+    UnsupportedField("HostConfig", "DeviceRequests", "--gpus"),
+    UnsupportedField("HostConfig", "PidMode", "--pid"),
+    UnsupportedField("HostConfig", "IpcMode", "--ipc", (None, "", "private", "shareable")),
+    UnsupportedField("HostConfig", "UTSMode", "--uts"),
+    UnsupportedField("HostConfig", "UsernsMode", "--userns"),
+    UnsupportedField("HostConfig", "GroupAdd", "--group-add"),
+    UnsupportedField("HostConfig", "Sysctls", "--sysctl"),
+    UnsupportedField("HostConfig", "Ulimits", "--ulimit"),
+    UnsupportedField("HostConfig", "Tmpfs", "--tmpfs (use --mount type=tmpfs)"),
+    UnsupportedField("HostConfig", "ShmSize", "--shm-size", (None, 0, 64 << 20)),  # Docker's default 64 MiB
+    UnsupportedField("HostConfig", "OomScoreAdj", "--oom-score-adj"),
+    UnsupportedField("HostConfig", "MemorySwappiness", "--memory-swappiness", (None, -1)),
+    UnsupportedField("HostConfig", "CgroupParent", "--cgroup-parent"),
+    UnsupportedField("HostConfig", "BlkioWeightDevice", "--blkio-weight-device"),
+    UnsupportedField("HostConfig", "CpuRealtimePeriod", "--cpu-rt-period"),
+    UnsupportedField("HostConfig", "CpuRealtimeRuntime", "--cpu-rt-runtime"),
+)
+
+
+def refuse_unsupported(body: Mapping[str, Any]) -> None:
+    """Raise NotImplementedYet for the first field of UNSUPPORTED the create body sets."""
+    host_config = body.get("HostConfig") or {}
+    for field in UNSUPPORTED:
+        section = host_config if field.section else body
+        if section.get(field.name) not in field.unset:
+            where = f"{field.section}." if field.section else ""
+            raise NotImplementedYet(f"porthole: {where}{field.name}: {field.flag} is not supported yet")
