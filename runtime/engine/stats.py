@@ -88,7 +88,10 @@ def sample(config: DaemonConfig, container: Container) -> dict[str, Any]:
     paths = CgroupPaths(detect_mode(config.cgroup_root), cgroup_for(config, container.id).paths())
     stats, _ = read_cgroup(paths, include_spec=False)
     host, _ = read_host()
-    networks, _ = read_net_dev(container.state.pid)
+    # A container on the host's network has no interfaces of its own: Docker reports none for it, rather than
+    # the host's counters as the container's.
+    on_host = container.host_config.get("NetworkMode") == "host"
+    networks = {} if on_host else read_net_dev(container.state.pid)[0]
     body.update(
         read=clock.rfc3339_nano(time.time_ns()),
         pids_stats=_pids(stats),

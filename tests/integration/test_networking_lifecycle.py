@@ -50,7 +50,7 @@ def test_network_none_has_only_loopback(ph, client):
     assert client.containers.get("isolated").stats(stream=False).get("networks", {}) == {}
 
 
-def test_network_host_sees_the_hosts_interfaces_and_name(ph):
+def test_network_host_sees_the_hosts_interfaces_and_name(ph, client):
     shown = (
         ph.docker("run", "--rm", "--network", "host", "busybox", "sh", "-c", "ls /sys/class/net; hostname", check=True)
         .stdout.decode()
@@ -58,6 +58,10 @@ def test_network_host_sees_the_hosts_interfaces_and_name(ph):
     )
     assert ph.bridge in shown  # the daemon's bridge, which only the host's namespace has
     assert shown[-1] == socket.gethostname()
+    run_detached(ph, "--name", "on-host", "--network", "host", *SLEEPER)
+    assert list(settings(client, "on-host")["Networks"]) == ["host"]
+    # no interfaces of its own: Docker reports no counters rather than the host's
+    assert client.containers.get("on-host").stats(stream=False).get("networks", {}) == {}
 
 
 def test_internal_network_has_no_default_route_and_no_nat(ph, client):
