@@ -101,6 +101,7 @@ def base_jumps(chains: ChainNames) -> tuple[Jump, ...]:
 
 def _nat_rules(chains: ChainNames, bridges: Iterable[BridgePolicy], ports: Iterable[PublishedPort]) -> list[str]:
     rules = []
+    hairpins = {}  # one per container port, however many host ports lead to it (a dict keeps the order)
     for port in ports:
         destination = [] if port.host_ip == "0.0.0.0" else [f"-d {port.host_ip}/32"]
         rules.append(
@@ -109,10 +110,12 @@ def _nat_rules(chains: ChainNames, bridges: Iterable[BridgePolicy], ports: Itera
                 + [f"-j DNAT --to-destination {port.container_ip}:{port.container_port}"]
             )
         )
-        rules.append(
+        hairpin = (
             f"-A {chains.postrouting} -s {port.container_ip}/32 -d {port.container_ip}/32 -p {port.proto} "
             f"-m {port.proto} --dport {port.container_port} -j MASQUERADE"
         )
+        hairpins[hairpin] = None
+    rules += hairpins
     for b in bridges:
         if b.masquerade and not b.internal:
             rules.append(f"-A {chains.postrouting} -s {b.subnet} ! -o {b.bridge} -j MASQUERADE")

@@ -73,6 +73,19 @@ def test_published_ports_become_dnat_and_hairpin_rules():
     assert "-A PTX-POSTROUTING -s 10.1.0.2/32 -d 10.1.0.2/32 -p tcp -m tcp --dport 80 -j MASQUERADE" in rules
 
 
+def test_one_hairpin_rule_per_container_port_however_many_host_ports_lead_to_it():
+    ports = [
+        PublishedPort("tcp", "0.0.0.0", 8080, "10.1.0.2", 80),
+        PublishedPort("tcp", "127.0.0.1", 8081, "10.1.0.2", 80),
+        PublishedPort("tcp", "0.0.0.0", 8082, "10.1.0.2", 80),
+    ]
+    rules = lines(render_host_rules(CHAINS, [], ports))
+    assert len([r for r in rules if "DNAT --to-destination 10.1.0.2:80" in r]) == 3
+    assert [r for r in rules if "-s 10.1.0.2/32 -d 10.1.0.2/32" in r] == [
+        "-A PTX-POSTROUTING -s 10.1.0.2/32 -d 10.1.0.2/32 -p tcp -m tcp --dport 80 -j MASQUERADE"
+    ]
+
+
 def test_base_jumps_enter_our_chains_from_the_builtin_ones():
     assert [(j.table, j.chain, " ".join(j.args), j.insert) for j in base_jumps(CHAINS)] == [
         ("nat", "PREROUTING", "-m addrtype --dst-type LOCAL -j PTX-DNAT", False),
