@@ -99,10 +99,11 @@ class Shipper:
     def container_removed(self, timeout_s: float = 5.0) -> None:
         """Call before the container's files are deleted: the shipper opens every file it has yet to read,
         so it can go on shipping them for `removal_drain_s`; then it stops saving its position."""
+        with self._lock:
+            self._removed_at = time.monotonic()  # from here on nothing is written into the directory
         self._pin.set()
         if self._thread.is_alive():
             self._pinned.wait(timeout_s)
-        self._removed_at = time.monotonic()
 
     def stats(self) -> ShipperStats:
         with self._lock:
@@ -249,13 +250,13 @@ class Shipper:
 
     def _save(self, force_sync: bool = False) -> None:
         """Record the state if it changed; fsync at most once per interval (and when stopping)."""
-        if self._removed_at is not None:
-            return  # the directory is gone or going
         now = time.monotonic()
         sync = (force_sync or now >= self._next_fsync) and (self._dirty or self._unsynced)
         if not self._dirty and not sync:
             return
         with self._lock:
+            if self._removed_at is not None:
+                return  # the directory is gone or going
             try:
                 save_state(self._state_path, self._state, sync)
             except LogDriverError as exc:

@@ -12,6 +12,7 @@ from runtime.engine.create import ContainerFactory
 from runtime.engine.events import EventBus
 from runtime.engine.execs import Execs
 from runtime.engine.lifecycle import Lifecycle
+from runtime.engine.logshipping import ShippingManager
 from runtime.engine.model import RUNNING, Container
 from runtime.engine.monitor import ExitMonitor
 from runtime.engine.networking import ContainerNetworks
@@ -48,12 +49,13 @@ class Engine:
         factory = ContainerFactory(config, store, self.images, self.volumes, self.log_registry, container_networks)
         self.containers = Containers(config, store, factory, self.volumes, self.log_registry, self.events,
                                      container_networks)
+        self.shipping = ShippingManager(self.log_registry, config, store, self.events)
         self.shims = ShimLauncher()
         self.monitor = ExitMonitor()
         self.lifecycle = Lifecycle(
             config, store, self.shims, self.monitor, self.events,
             container_networks,
-            remove_files=self.containers.remove_files,
+            remove_files=self.shipping.keeping_logs(self.containers.remove_files),
         )
         self.containers.lifecycle = self.lifecycle
         self.execs = Execs(config, self.shims, self.events)
@@ -89,9 +91,11 @@ class Engine:
                 self.lifecycle.restore(container)
             except Exception:  # noqa: BLE001 - one broken container must not keep the daemon down
                 log.exception("restoring container %s", container.id)
+        self.shipping.start()
 
     def close(self) -> None:
         """Stop serving; the containers and their shims live on."""
+        self.shipping.close()
         self.lifecycle.close()
         self.monitor.close()
         self.shims.close()

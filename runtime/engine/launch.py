@@ -5,6 +5,7 @@ import socket
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from logdrivers.cache import local_spec
 from logdrivers.info import ContainerInfo
 from runtime.cgroups import CgroupManager, Resources, detect_mode, open_manager
 from runtime.engine.config import DaemonConfig
@@ -108,7 +109,8 @@ def build_spec(
         cgroup_procs=[str(p) for p in cgroup.procs_files()],
         cgroup_namespace=cgroup_namespace_wanted(config),
         logging=Logging(
-            log_config["Type"], dict(log_config.get("Config") or {}), _json_info(log_info(container, layout))
+            *local_spec(log_config["Type"], dict(log_config.get("Config") or {})),
+            _json_info(log_info(container, layout)),
         ),
     )
 
