@@ -176,3 +176,17 @@ def test_connect_a_stopped_container_takes_effect_at_start(ph, client):
     assert set(networks) == {"first", "second"} and all(n["IPAddress"] for n in networks.values())
     interfaces = ph.docker("exec", "later", "ls", "/sys/class/net", check=True).stdout.split()
     assert sorted(interfaces) == [b"eth0", b"eth1", b"lo"]
+
+
+def test_an_alias_on_the_default_bridge_is_refused_with_400(ph, client):
+    api = client.api  # the docker CLI refuses this itself: the daemon's answer is seen through docker-py
+    with pytest.raises(docker.errors.APIError) as error:
+        api.create_container(
+            "busybox",
+            ["true"],
+            host_config=api.create_host_config(network_mode="bridge"),
+            networking_config=api.create_networking_config({"bridge": api.create_endpoint_config(aliases=["nick"])}),
+        )
+    assert error.value.status_code == 400
+    assert "network-scoped alias is supported only for containers in user defined networks" in str(error.value)
+    assert ph.docker("ps", "-aq").stdout == b""

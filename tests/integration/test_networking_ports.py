@@ -196,3 +196,12 @@ def test_udp_ports_are_published(ph):
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
         udp.sendto(b"to-the-container", ("127.0.0.1", port))
     wait_for(lambda: udp_no_ports(ph, "udp-target") > before, 10, what="the datagram in the container's counters")
+
+
+def test_a_container_on_a_user_network_publishes_too(ph, client):
+    ph.docker("network", "create", "published-net", check=True)
+    port = free_port()
+    run_httpd(ph, "user-web", "--network", "published-net", "-p", f"127.0.0.1:{port}:80")
+    wait_for(lambda: serves(port), 10, what="httpd on a user network through 127.0.0.1")
+    address = client.containers.get("user-web").attrs["NetworkSettings"]["Networks"]["published-net"]["IPAddress"]
+    assert curl(80, host=address).strip() == PAGE  # and directly on its own address, from the host
