@@ -190,3 +190,21 @@ def test_an_alias_on_the_default_bridge_is_refused_with_400(ph, client):
     assert error.value.status_code == 400
     assert "network-scoped alias is supported only for containers in user defined networks" in str(error.value)
     assert ph.docker("ps", "-aq").stdout == b""
+
+
+def test_connect_with_a_static_address_and_an_alias(ph, client):
+    ph.docker("network", "create", "--subnet", subnet(ph, 225), "addressed", check=True)
+    ph.docker("run", "-d", "--name", "peer", "--network", "addressed", *SLEEPER, check=True)
+    ph.docker("run", "-d", "--name", "joiner", *SLEEPER, check=True)
+    wanted = f"10.{ph.octet}.225.42"
+    ph.docker("network", "connect", "--ip", wanted, "--alias", "db", "addressed", "joiner", check=True)
+    entry = client.containers.get("joiner").attrs["NetworkSettings"]["Networks"]["addressed"]
+    assert entry["IPAddress"] == wanted and entry["IPAMConfig"] == {"IPv4Address": wanted}
+    assert ph.docker("exec", "peer", "ping", "-c1", "-W2", "db").returncode == 0
+    taken = ph.docker("run", "--rm", "--network", "addressed", "--ip", wanted, "busybox", "true")
+    assert taken.returncode != 0 and b"Address already in use" in taken.stderr
+    client.networks.get("addressed").connect(
+        client.containers.run("busybox", ["sleep", "300"], detach=True), ipv4_address=f"10.{ph.octet}.225.43"
+    )
+    held = {c["IPv4Address"] for c in client.networks.get("addressed").attrs["Containers"].values()}
+    assert {f"{wanted}/24", f"10.{ph.octet}.225.43/24"} <= held

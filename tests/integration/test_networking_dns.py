@@ -96,6 +96,39 @@ def test_a_container_on_another_network_is_cut_off_until_network_connect(ph, cli
     assert "blue" not in client.containers.get("red1").attrs["NetworkSettings"]["Networks"]
 
 
+def test_each_container_has_its_own_hosts_hostname_and_resolv_conf(ph, client):
+    ph.docker("network", "create", "files", check=True)
+    run_detached(
+        ph,
+        "--name",
+        "named",
+        "--network",
+        "files",
+        "--hostname",
+        "box",
+        "--add-host",
+        "extra.test:10.9.8.7",
+        *SLEEPER,
+    )
+    run_detached(ph, "--name", "plain", "--dns", "10.9.8.53", "--dns-search", "corp.test", *SLEEPER)
+
+    def etc(container: str, name: str) -> list[str]:
+        return ph.docker("exec", container, "cat", f"/etc/{name}", check=True).stdout.decode().splitlines()
+
+    named_ip = address(client, "named", "files")
+    assert etc("named", "hostname") == ["box"]
+    assert f"{named_ip}\tbox" in etc("named", "hosts")
+    assert "10.9.8.7\textra.test" in etc("named", "hosts")
+    assert "nameserver 127.0.0.11" in etc("named", "resolv.conf")  # the embedded DNS on a user network
+    plain = client.containers.get("plain")
+    assert etc("plain", "hostname") == [plain.attrs["Config"]["Hostname"]]
+    assert f"{address(client, 'plain', 'bridge')}\t{plain.attrs['Config']['Hostname']}" in etc("plain", "hosts")
+    assert "nameserver 10.9.8.53" in etc("plain", "resolv.conf") and "search corp.test" in etc("plain", "resolv.conf")
+    assert not any("127.0.0.11" in line for line in etc("plain", "resolv.conf"))
+    paths = {client.containers.get(c).attrs["HostsPath"] for c in ("named", "plain")}
+    assert len(paths) == 2 and all(paths)
+
+
 def test_the_default_bridge_has_no_embedded_dns_as_in_docker(ph, client):
     run_detached(ph, "--name", "plain1", *SLEEPER)
     run_detached(ph, "--name", "plain2", *SLEEPER)

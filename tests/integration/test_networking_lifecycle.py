@@ -78,7 +78,10 @@ def test_internal_network_has_no_default_route_and_no_nat(ph, client):
 
 
 def test_each_network_has_a_masquerade_rule_and_containers_reach_their_gateway(ph, client):
-    ph.docker("network", "create", "outbound", check=True)
+    ph.docker("network", "create", "--driver", "bridge", "outbound", check=True)
+    default = client.networks.get("bridge").attrs  # made from the daemon's --bridge and --bip
+    assert default["IPAM"]["Config"] == [{"Subnet": f"10.{ph.octet}.0.0/24", "Gateway": f"10.{ph.octet}.0.1"}]
+    assert default["Options"]["com.docker.network.bridge.name"] == ph.bridge
     run_detached(ph, "--name", "on-bridge", *SLEEPER)
     run_detached(ph, "--name", "on-outbound", "--network", "outbound", *SLEEPER)
     rules = our_rules(ph)
@@ -87,6 +90,8 @@ def test_each_network_has_a_masquerade_rule_and_containers_reach_their_gateway(p
         subnet, gateway = attrs["IPAM"]["Config"][0]["Subnet"], attrs["IPAM"]["Config"][0]["Gateway"]
         bridge = ph.bridge if network == "bridge" else f"br-{attrs['Id'][:12]}"
         assert f"-A {ph.chain_prefix}-POSTROUTING -s {subnet} ! -o {bridge} -j MASQUERADE" in rules
+        bridge_addresses = subprocess.run(["ip", "-o", "-4", "addr", "show", "dev", bridge], capture_output=True)
+        assert f"inet {gateway}/{subnet.split('/')[1]}".encode() in bridge_addresses.stdout  # the bridge's address
         assert f"default via {gateway}" in in_container(ph, container, "ip route")
         assert settings(client, container)["Networks"][network]["Gateway"] == gateway
         assert ph.docker("exec", container, "ping", "-c1", "-W2", gateway).returncode == 0
