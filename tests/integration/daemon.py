@@ -1,6 +1,7 @@
 """A porthole daemon of a test's own: its data root, exec root, socket, bridge, subnet, cgroup parent and
 iptables chains, so it never touches a real installation and can run beside one. Stopped and wiped after."""
 
+import os
 import secrets
 import signal
 import subprocess
@@ -35,6 +36,7 @@ class TestDaemon:
     root: Path
     tag: str = field(default_factory=lambda: secrets.token_hex(3))
     process: subprocess.Popen | None = None
+    env: dict[str, str] = field(default_factory=dict)  # added to the daemon's environment (e.g. PYTHONPATH)
 
     @property
     def data_root(self) -> Path:
@@ -84,7 +86,7 @@ class TestDaemon:
              "--exec-root", str(self.exec_root), "-H", self.host, "--bridge", self.bridge, "--bip", self.bip,
              "--default-address-pool", self.address_pool, "--iptables-chain-prefix", self.chain_prefix,
              "--cgroup-parent", self.cgroup_parent],
-            stdout=log, stderr=log, cwd=REPO, start_new_session=True,
+            stdout=log, stderr=log, cwd=REPO, start_new_session=True, env={**os.environ, **self.env},
         )
         wait_for(self._answers, START_TIMEOUT, what=f"the daemon on {self.socket}")
 
