@@ -1,0 +1,32 @@
+"""`python -m web.main`: the refusals happen before anything is served."""
+
+import pytest
+
+from web.main import main
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--listen", "0.0.0.0:8080"], "web: refusing to listen on 0.0.0.0:8080: it is not a loopback address"),
+        (["--enable-controls"], "web: refusing --enable-controls without --token"),
+        (["--listen", "nonsense"], "web: invalid --listen 'nonsense': expected HOST:PORT"),
+        (["--token", "short"], "web: invalid --token: it must be at least 16 characters long"),
+    ],
+)
+def test_refused_configurations_exit_2_with_the_reason(argv, message, capsys, monkeypatch):
+    monkeypatch.delenv("PORTHOLE_WEB_TOKEN", raising=False)
+    assert main(["-H", "unix:///nonexistent.sock", *argv]) == 2
+    assert capsys.readouterr().err.startswith(message)
+
+
+def test_an_unreadable_token_file_is_told(tmp_path, capsys):
+    missing = tmp_path / "token"
+    assert main(["-H", "unix:///nonexistent.sock", "--token-file", str(missing)]) == 2
+    assert capsys.readouterr().err.strip() == f"web: cannot read --token-file {missing}: No such file or directory"
+
+
+def test_the_token_may_come_from_the_environment(monkeypatch, capsys):
+    monkeypatch.setenv("PORTHOLE_WEB_TOKEN", "short")
+    assert main(["-H", "unix:///nonexistent.sock", "--listen", "0.0.0.0:8080"]) == 2
+    assert "at least 16 characters" in capsys.readouterr().err

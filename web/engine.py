@@ -1,0 +1,65 @@
+"""The slice of the Engine API the dashboard uses: docker-py's low-level `docker.APIClient` fits it, and
+so does a fake in unit tests. The dashboard never talks to the engine any other way."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Protocol
+
+import docker
+import requests
+
+# What a failed call to the engine raises: the daemon refused (APIError), or could not be reached.
+ENGINE_ERRORS = (docker.errors.DockerException, requests.RequestException)
+
+
+class EngineApi(Protocol):
+    def containers(self, all: bool = False) -> list[dict[str, Any]]:
+        """`GET /containers/json`: the summaries (Id, Names, Image, State, Status ...)."""
+        ...
+
+    def inspect_container(self, container: str) -> dict[str, Any]:
+        """`GET /containers/{id}/json`; raises docker.errors.NotFound when it is gone."""
+        ...
+
+    def top(self, container: str) -> dict[str, Any]:
+        """`GET /containers/{id}/top`: {"Titles": [...], "Processes": [[...], ...]}."""
+        ...
+
+    def logs(self, container: str, **options: Any) -> Iterator[bytes]:
+        """`GET /containers/{id}/logs`; with stream=True one frame's payload per item, closable."""
+        ...
+
+    def events(self, **options: Any) -> Iterator[dict[str, Any]]:
+        """`GET /events`; with decode=True one dict per event, closable."""
+        ...
+
+    def info(self) -> dict[str, Any]:
+        """`GET /info`: the engine's name, version, containers, images ..."""
+        ...
+
+
+class EngineControls(Protocol):
+    """The calls behind the dashboard's controls, offered only with --enable-controls."""
+
+    def stop(self, container: str, timeout: int | None = None) -> None:
+        """`POST /containers/{id}/stop`."""
+        ...
+
+    def restart(self, container: str, timeout: int | None = None) -> None:
+        """`POST /containers/{id}/restart`."""
+        ...
+
+    def pause(self, container: str) -> None:
+        """`POST /containers/{id}/pause`."""
+        ...
+
+    def unpause(self, container: str) -> None:
+        """`POST /containers/{id}/unpause`."""
+        ...
+
+
+def connect(base_url: str, timeout: float = 30) -> docker.APIClient:
+    """A client for unix://, tcp:// or http(s):// engine URLs; no request is made yet."""
+    # no version="auto": it would ask the engine at once, and the dashboard must start while it is down
+    return docker.APIClient(base_url=base_url, timeout=timeout)

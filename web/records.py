@@ -1,0 +1,110 @@
+"""What the dashboard knows of a container between inspections, and of the events it went through.
+
+Both are parsed once from the Engine API's JSON (inspect and events), the same for porthole and Docker.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+# States in which the container has a process whose cgroup can be read.
+LIVE_STATES = frozenset({"running", "paused"})
+
+_RFC3339 = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)$")
+
+
+def parse_timestamp(text: str | None) -> float | None:
+    """Unix seconds from the Engine API's RFC 3339 times with nanoseconds (Python's parser takes at most
+    microseconds). None for an empty time or Go's zero time "0001-01-01T00:00:00Z" (never happened)."""
+    if not text or text.startswith("0001-"):
+        return None
+    m = _RFC3339.match(text)
+    if m is None:
+        return None
+    whole, fraction, zone = m.groups()
+    seconds = datetime.fromisoformat(whole + ("+00:00" if zone == "Z" else zone)).timestamp()
+    return seconds + (float("0" + fraction) if fraction else 0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerRecord:
+    id: str
+    name: str  # without Docker's leading "/"
+    image: str  # Config.Image as given ("busybox:latest")
+    state: str  # created, running, paused, restarting, removing, exited, dead
+    pid: int  # 0 unless running or paused
+    created: float | None  # unix seconds
+    started_at: float | None
+    finished_at: float | None
+    restart_count: int
+    exit_code: int
+    oom_killed: bool
+    restart_policy: str  # "no", "always", "on-failure:3", "unless-stopped"
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def short_id(self) -> str:
+        return self.id[:12]
+
+    @property
+    def live(self) -> bool:
+        return self.state in LIVE_STATES and self.pid > 0
+
+
+def record_from_inspect(info: Mapping[str, Any]) -> ContainerRecord:
+    """A record from `GET /containers/{id}/json`."""
+    state = info.get("State") or {}
+    config = info.get("Config") or {}
+    policy = (info.get("HostConfig") or {}).get("RestartPolicy") or {}
+    policy_name = policy.get("Name") or "no"
+    if policy_name == "on-failure" and policy.get("MaximumRetryCount"):
+        policy_name = f"on-failure:{policy['MaximumRetryCount']}"
+    return ContainerRecord(
+        id=info["Id"],
+        name=(info.get("Name") or "").lstrip("/"),
+        image=config.get("Image") or info.get("Image") or "",
+        state=state.get("Status") or "unknown",
+        pid=state.get("Pid") or 0,
+        created=parse_timestamp(info.get("Created")),
+        started_at=parse_timestamp(state.get("StartedAt")),
+        finished_at=parse_timestamp(state.get("FinishedAt")),
+        restart_count=info.get("RestartCount") or 0,
+        exit_code=state.get("ExitCode") or 0,
+        oom_killed=bool(state.get("OOMKilled")),
+        restart_policy=policy_name,
+        labels=dict(config.get("Labels") or {}),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerEvent:
+    time: float  # unix seconds
+    action: str  # start, die, oom, restart, kill, stop, pause, ...
+    detail: str  # "exit code 1", "signal 15", or ""
+
+    @property
+    def time_ns(self) -> int:
+        return round(self.time * 1e9)
+
+
+# The attributes worth a word beside the action; the rest repeat labels and the image.
+_DETAILS = (("exitCode", "exit code"), ("signal", "signal"), ("execID", "exec"))
+
+
+def event_from_json(event: Mapping[str, Any]) -> tuple[str, ContainerEvent] | None:
+    """(container id, event) from one `GET /events` object; None for events of other object types."""
+    if event.get("Type", "container") != "container":
+        return None
+    actor = event.get("Actor") or {}
+    container_id = actor.get("ID") or event.get("id")
+    if not container_id:
+        return None
+    attributes = actor.get("Attributes") or {}
+    detail = ", ".join(f"{word} {attributes[key]}" for key, word in _DETAILS if key in attributes)
+    time_ns = event.get("timeNano") or int(event.get("time", 0)) * 1_000_000_000
+    action = event.get("Action") or event.get("status") or ""
+    return container_id, ContainerEvent(time=time_ns / 1e9, action=action, detail=detail)
