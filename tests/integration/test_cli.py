@@ -298,6 +298,64 @@ def test_run_detached_applies_the_flags(ph, client, tmp_path):
     )
 
 
+def test_run_applies_cpu_block_io_and_entrypoint_flags(ph, client):
+    device = next((d for d in ("/dev/vda", "/dev/sda", "/dev/nvme0n1") if os.path.exists(d)), None)
+    if device is None:
+        pytest.skip("no block device to throttle")
+    detached(
+        ph,
+        "cliblkio",
+        "-c",
+        "sleep 60",
+        flags=(
+            "--entrypoint",
+            "/bin/sh",
+            "--cpuset-cpus",
+            "0",
+            "--blkio-weight",
+            "300",
+            "--memory-reservation",
+            "32m",
+            "--device-read-bps",
+            f"{device}:1mb",
+            "--device-write-iops",
+            f"{device}:100",
+            "--oom-kill-disable",
+            "-m",
+            "64m",
+        ),
+    )
+    attrs = client.containers.get("cliblkio").attrs
+    host = attrs["HostConfig"]
+    assert (attrs["Config"]["Entrypoint"], attrs["Config"]["Cmd"]) == (["/bin/sh"], ["-c", "sleep 60"])
+    assert (host["CpusetCpus"], host["BlkioWeight"], host["MemoryReservation"]) == ("0", 300, 32 * MIB)
+    assert host["BlkioDeviceReadBps"] == [{"Path": device, "Rate": MIB}]
+    assert host["BlkioDeviceWriteIOps"] == [{"Path": device, "Rate": 100}]
+    assert host["OomKillDisable"] is True
+
+
+def test_run_mounts_binds_and_volumes_from(ph, tmp_path):
+    (tmp_path / "note").write_text("from the host\n")
+    assert (
+        ok(
+            ph,
+            "run",
+            "--rm",
+            "--mount",
+            f"type=bind,source={tmp_path},target=/host,readonly",
+            "busybox",
+            "cat",
+            "/host/note",
+        )
+        == "from the host\n"
+    )
+    refused = porthole(ph, "run", "--rm", "-v", f"{tmp_path}:/host:ro", "busybox", "touch", "/host/x")
+    assert refused.returncode == 1 and "Read-only file system" in refused.stderr
+    ok(ph, "create", "--name", "clidata", "-v", "/shared", "busybox", "true")
+    ok(ph, "run", "--rm", "--volumes-from", "clidata", "busybox", "sh", "-c", "echo kept > /shared/file")
+    assert ok(ph, "run", "--rm", "--volumes-from", "clidata:ro", "busybox", "cat", "/shared/file") == "kept\n"
+
+
 def test_exec_status_streams_and_detach(ph):
     detached(ph, "cliexec")
     result = porthole(ph, "exec", "-u", "0", "cliexec", "sh", "-c", "echo out; echo err >&2; exit 5")
