@@ -11,6 +11,8 @@ from runtime.errors import InvalidParameter
 
 def create_body(args: argparse.Namespace) -> dict[str, Any]:
     """Everything but the name, which goes in the query. Raises InvalidParameter for flags that conflict."""
+    if args.interactive or args.tty:
+        raise InvalidParameter("-i and -t: interactive containers are not supported (no stdin, no terminal)")
     if args.rm and args.restart and args.restart["Name"] != "no":
         raise InvalidParameter("conflicting options: --restart and --rm")
     binds, anonymous_volumes = split_volumes(args.volume)

@@ -206,6 +206,11 @@ def test_bad_flags_exit_125_naming_the_flag(capsys, argv, message):
     assert err.endswith("See 'porthole run --help'.\n")
 
 
+def test_interactive_runs_are_refused_plainly():
+    with pytest.raises(InvalidParameter, match="interactive containers are not supported"):
+        body_of("-it", "busybox", "sh")
+
+
 def test_conflicting_flags_exit_125_before_any_request(capsys):
     assert main(["-H", "unix:///nonexistent.sock", "run", "--rm", "--restart", "always", "busybox"]) == 125
     assert capsys.readouterr().err == "porthole run: conflicting options: --restart and --rm\n"
