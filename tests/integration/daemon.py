@@ -17,6 +17,7 @@ from runtime.network import NetworkConfig, NetworkService
 
 REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 20.0
+IP_FORWARD = Path("/proc/sys/net/ipv4/ip_forward")
 
 
 def wait_for(condition, timeout: float = 10.0, interval: float = 0.05, what: str = "condition"):
@@ -36,6 +37,7 @@ class TestDaemon:
     root: Path
     tag: str = field(default_factory=lambda: secrets.token_hex(3))
     process: subprocess.Popen | None = None
+    ip_forward: str | None = None  # as found before the first start, put back at stop
     env: dict[str, str] = field(default_factory=dict)  # added to the daemon's environment (e.g. PYTHONPATH)
 
     @property
@@ -79,6 +81,8 @@ class TestDaemon:
         return f"10.{self.octet}.128.0/17"
 
     def start(self) -> None:
+        if self.ip_forward is None:
+            self.ip_forward = IP_FORWARD.read_text()
         self.root.mkdir(parents=True, exist_ok=True)
         log = open(self.root / "daemon.log", "ab")
         self.process = subprocess.Popen(
@@ -137,16 +141,25 @@ class TestDaemon:
         client.close()
 
     def stop(self) -> None:
-        if self.process is not None:
+        """Everything this daemon made goes, even when a step fails: containers first (their shims and
+        cgroups), then the daemon, the network room's bridges, rules and namespaces, the cgroup parent, the
+        files, and ip_forward as it was before the daemon turned it on."""
+        try:
+            if self.process is not None:
+                try:
+                    self.remove_everything()
+                finally:
+                    self.kill(signal.SIGTERM)
+        finally:
             try:
-                self.remove_everything()
+                NetworkService(self.data_root, self.exec_root, NetworkConfig(
+                    bridge_name=self.bridge, bip=self.bip, chain_prefix=self.chain_prefix,
+                    address_pool=self.address_pool)).teardown()
             finally:
-                self.kill(signal.SIGTERM)
-        NetworkService(self.data_root, self.exec_root, NetworkConfig(
-            bridge_name=self.bridge, bip=self.bip, chain_prefix=self.chain_prefix,
-            address_pool=self.address_pool)).teardown()
-        remove_parent_if_empty(self.cgroup_parent)
-        subprocess.run(["rm", "-rf", "--one-file-system", str(self.root)], check=False)
+                remove_parent_if_empty(self.cgroup_parent)
+                subprocess.run(["rm", "-rf", "--one-file-system", str(self.root)], check=False)
+                if self.ip_forward is not None:
+                    IP_FORWARD.write_text(self.ip_forward)
 
 
 def busybox_tar(path: Path) -> Path:
