@@ -29,6 +29,10 @@ _EVENT_TIME = b"\xd7\x00"  # fixext8, type 0
 _SECONDS = struct.Struct(">II")
 
 
+# str headers of short lines, looked up rather than built: fixstr up to 31 bytes, str8 up to 255.
+_SHORT_STR = [bytes((0xA0 | n,)) for n in range(32)] + [b"\xd9" + bytes((n,)) for n in range(32, 256)]
+
+
 def str_header(length: int) -> bytes:
     if length < 32:
         return bytes((0xA0 | length,))
@@ -68,12 +72,15 @@ class RecordEncoder:
         self._constant = b"".join(self._packer.pack(k) + self._packer.pack(v) for k, v in constant.items())
         self._header = map_header(len(constant) + 2)
         self._sources: dict[str, bytes] = {}
+        self._time_ns, self._time = -1, b""  # the last time encoded: lines read together share it
 
     def time(self, timestamp_ns: int) -> bytes:
+        if timestamp_ns == self._time_ns:
+            return self._time
         seconds, nanos = divmod(timestamp_ns, 1_000_000_000)
-        if self._sub_second:
-            return _EVENT_TIME + _SECONDS.pack(seconds, nanos)
-        return self._packer.pack(seconds)
+        encoded = _EVENT_TIME + _SECONDS.pack(seconds, nanos) if self._sub_second else self._packer.pack(seconds)
+        self._time_ns, self._time = timestamp_ns, encoded
+        return encoded
 
     def record(self, msg: Message) -> bytes:
         if self._fast and msg.partial is None:
@@ -81,7 +88,9 @@ class RecordEncoder:
             if source is None:
                 source = self._sources[msg.source] = b"\xa6source" + self._packer.pack(msg.source)
             line = msg.line
-            return b"".join((self._header, self._constant, source, _LOG_KEY, str_header(len(line)), line))
+            size = len(line)
+            header = _SHORT_STR[size] if size < 256 else str_header(size)
+            return b"".join((self._header, self._constant, source, _LOG_KEY, header, line))
         data: dict[str, str | bytes] = {**self._base, "source": msg.source, "log": msg.line}
         data.update((k, v) for k, v in self._base.items() if k in ("source", "log") and v)
         if msg.partial is not None:

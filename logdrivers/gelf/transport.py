@@ -11,6 +11,7 @@ CHUNK_SIZE = 1420  # go-gelf's ChunkSize: a datagram that fits a WAN path MTU
 CHUNK_HEADER = 12  # magic 1e 0f, 8-byte message id, sequence, count
 CHUNK_DATA = CHUNK_SIZE - CHUNK_HEADER
 MAX_CHUNKS = 128  # GELF's limit: a receiver drops a message of more chunks
+SMALL_MESSAGE = 4096  # below this, zlib's smallest hash table (memLevel 1) costs no compression worth having
 _MAGIC = b"\x1e\x0f"
 _WBITS = {"gzip": 31, "zlib": 15}  # zlib's wbits: 16+15 writes a gzip header and trailer
 
@@ -22,14 +23,14 @@ class MessageTooLarge(LogDriverError):
         super().__init__(f"logdrivers: gelf message of {size} compressed bytes: msg too large (more than 128 chunks)")
 
 
-def chunk(payload: bytes, message_id: bytes) -> list[bytes]:
-    """The datagrams of one compressed message: itself if it fits, else numbered chunks."""
+def chunk(payload: bytes) -> list[bytes]:
+    """The datagrams of one compressed message: itself if it fits, else chunks under a random message id."""
     if len(payload) <= CHUNK_SIZE:
         return [payload]
     count = -(-len(payload) // CHUNK_DATA)
     if count > MAX_CHUNKS:
         raise MessageTooLarge(len(payload))
-    head = _MAGIC + message_id
+    head = _MAGIC + os.urandom(8)
     return [head + bytes((seq, count)) + payload[seq * CHUNK_DATA : (seq + 1) * CHUNK_DATA] for seq in range(count)]
 
 
@@ -41,13 +42,24 @@ class UdpTransport:
         self._sock: socket.socket | None = None
 
     def compress(self, data: bytes) -> bytes:
+        """One self-contained gzip or zlib stream per message, as go-gelf writes it.
+
+        The deflate state is sized to the message: most of the cost of compressing a short message is setting
+        up zlib's default 32 KiB window and 128 KiB hash, so a gzip stream gets the smallest window that holds
+        the message and a short message the smallest hash (the output stays valid for any inflater). zlib keeps
+        the 32 KiB window: its header encodes the window, and receivers recognise zlib by that 0x78 byte.
+        """
         if self._wbits is None:
             return data
-        return zlib.compress(data, self._level, wbits=self._wbits)
+        wbits = self._wbits
+        if wbits > 15:
+            wbits = 16 + max(9, min(15, (len(data) - 1).bit_length()))
+        deflate = zlib.compressobj(self._level, zlib.DEFLATED, wbits, 1 if len(data) < SMALL_MESSAGE else 8)
+        return deflate.compress(data) + deflate.flush()
 
     def send(self, message: bytes) -> None:
         """Compress and send one message; MessageTooLarge if it cannot be sent at all."""
-        datagrams = chunk(self.compress(message), os.urandom(8))
+        datagrams = chunk(self.compress(message))
         if self._sock is None:
             # connect() resolves the name once per connection, as Docker's writer does at start; a failed
             # send drops the socket, so a moved collector is found again at the next attempt.

@@ -5,6 +5,8 @@ A json-file entry keeps no partial metadata: a piece of a cut line is an entry w
 `Message.printed()` gives back exactly the stored bytes.
 """
 
+from typing import Any
+
 import orjson
 
 from logdrivers.jsonfile.timestamps import TimeParser
@@ -16,24 +18,60 @@ class EntryDecoder:
         self._times = TimeParser()
         self._open_chains: dict[str, PartialMeta] = {}  # stream -> last piece seen
         self.skipped = 0  # lines that were not a json-file entry (half-written, NUL-filled, foreign)
+        self._last_time: object = None
+        self._last_time_ns = 0
 
     def decode(self, raw: bytes) -> Message | None:
         """The entry on one line, or None (counted in `skipped`) if the line is not one."""
         # A crash can leave a run of NULs before the next entry (Docker #29511): the entry is still good.
         try:
             entry = orjson.loads(raw.lstrip(b"\0") if raw[:1] == b"\0" else raw)
+        except orjson.JSONDecodeError:
+            self.skipped += 1
+            return None
+        return self._message(entry)
+
+    def decode_many(self, raws: list[bytes]) -> list[Message]:
+        """The entries of many lines in order, damaged ones skipped and counted: one parse for the lot when
+        every line is an entry (the shipper's hot path), line by line otherwise."""
+        try:
+            entries = orjson.loads(b"[" + b",".join(raws) + b"]")
+        except orjson.JSONDecodeError:
+            entries = None
+        if entries is None or len(entries) != len(raws):  # a line like "1,2" would count twice
+            decoded = [self.decode(raw) for raw in raws]
+            return [msg for msg in decoded if msg is not None]
+        messages: list[Message] = []
+        append, message = messages.append, self._message
+        for entry in entries:
+            # The common entry (a whole line, no attrs, no open chain) inline; anything else the careful way.
+            if type(entry) is dict and len(entry) == 3 and not self._open_chains:
+                log, stream, text = entry.get("log"), entry.get("stream"), entry.get("time")
+                if type(log) is str and log[-1:] == "\n" and type(stream) is str and text == self._last_time:
+                    append(Message(log[:-1].encode(), stream, self._last_time_ns))
+                    continue
+            msg = message(entry)
+            if msg is not None:
+                append(msg)
+        return messages
+
+    def _message(self, entry: Any) -> Message | None:
+        try:
             log, stream = entry.get("log", ""), entry.get("stream", "")
-            timestamp_ns = self._times.parse(entry["time"])
+            text = entry["time"]
+            if text != self._last_time:  # the lines of one read share their time
+                self._last_time_ns = self._times.parse(text)
+                self._last_time = text
             ends_line = log[-1:] == "\n"
             line = (log[:-1] if ends_line else log).encode()
             if not isinstance(stream, str):
                 raise TypeError("stream is not a string")
-        except (orjson.JSONDecodeError, AttributeError, KeyError, TypeError, ValueError):
+        except (AttributeError, KeyError, TypeError, ValueError):
             self.skipped += 1
             return None
         attrs = entry.get("attrs")
         partial = self._partial(stream, ends_line) if self._open_chains or not ends_line else None
-        return Message(line, stream, timestamp_ns, partial, attrs if isinstance(attrs, dict) else None)
+        return Message(line, stream, self._last_time_ns, partial, attrs if isinstance(attrs, dict) else None)
 
     def _partial(self, stream: str, ends_line: bool) -> PartialMeta | None:
         previous = self._open_chains.pop(stream, None)

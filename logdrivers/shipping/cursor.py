@@ -52,8 +52,9 @@ class LogCursor:
         self.lost_lines = 0  # lines rotated away before the cursor reached them
         self._decoder = EntryDecoder()
         self._file: OpenLogFile | None = None
-        self._pending = b""  # bytes read from the current file; those before _used are consumed
-        self._used = 0
+        self._lines: list[bytes] = []  # complete lines read from the current file; those before _next are consumed
+        self._next = 0
+        self._rest = b""  # read after the last newline: a line still being written
         self._start = start
         self._pinned: list[OpenLogFile] = []  # files held open for a removal, oldest first
         self._watcher = DirectoryWatcher(log_path.parent)
@@ -69,7 +70,7 @@ class LogCursor:
         if self._file is None:
             return self._start
         device, inode = self._file.identity
-        unconsumed = len(self._pending) - self._used
+        unconsumed = len(self._rest) + sum(len(line) + 1 for line in self._lines[self._next :])
         return Position(device, inode, self._file.offset - unconsumed, self._file.next_line)
 
     def read(self, max_lines: int) -> list[Message]:
@@ -77,23 +78,21 @@ class LogCursor:
         if self._file is None and not self._open_start():
             return []
         messages: list[Message] = []
-        decode = self._decoder.decode
         while len(messages) < max_lines:
             assert self._file is not None
-            newline = self._pending.find(b"\n", self._used)
-            if newline < 0:
-                if self._fill():
-                    continue
-                if not self._advance():
-                    return messages
-                continue
-            raw = self._pending[self._used : newline]
-            self._used = newline + 1
-            self._file.lines += 1
-            msg = decode(raw)
-            if msg is not None:
-                messages.append(msg)
+            raws = self._take(max_lines - len(messages))
+            if raws:
+                messages += self._decoder.decode_many(raws)
+            elif not self._fill() and not self._advance():
+                break
         return messages
+
+    def _take(self, count: int) -> list[bytes]:
+        assert self._file is not None
+        raws = self._lines[self._next : self._next + count]
+        self._next += len(raws)
+        self._file.lines += len(raws)
+        return raws
 
     def wait(self, timeout_s: float) -> None:
         """Until the log's directory changes, or at most `timeout_s`."""
@@ -131,8 +130,10 @@ class LogCursor:
         if not block:
             return False
         self._file.offset += len(block)
-        self._pending = self._pending[self._used :] + block
-        self._used = 0
+        lines = (self._rest + block).split(b"\n")
+        self._rest = lines.pop()
+        self._lines = self._lines[self._next :] + lines if self._next < len(self._lines) else lines
+        self._next = 0
         return True
 
     def _advance(self) -> bool:
@@ -147,7 +148,7 @@ class LogCursor:
         opened = self._pinned.pop(0) if pinned is not None else _open(successor, 0, 0)
         if opened is None:
             return False  # removed by a rotation since the listing: the next read looks again
-        if self._used < len(self._pending):
+        if self._rest:
             _log.warning("logdrivers: %s: unterminated last line skipped", self._file.info.path)
             self._decoder.skipped += 1
         end = self._file.next_line
@@ -207,16 +208,12 @@ class LogCursor:
     def _replace(self, opened: OpenLogFile) -> None:
         if self._file is not None:
             self._file.close()
-        self._file, self._pending, self._used = opened, b"", 0
+        self._file, self._lines, self._next, self._rest = opened, [], 0, b""
 
     def _skip_lines(self, count: int) -> None:
         assert self._file is not None
         while self._file.lines < count:
-            newline = self._pending.find(b"\n", self._used)
-            if newline >= 0:
-                self._used = newline + 1
-                self._file.lines += 1
-            elif not self._fill():
+            if not self._take(count - self._file.lines) and not self._fill():
                 return
 
 

@@ -1,0 +1,192 @@
+"""Remote log drivers' throughput (issue 4): fluentd and gelf over UDP, with the sink a process on loopback.
+
+Two figures per driver:
+  driver    messages already in memory, handed to the driver in the shipper's batches (the driver's own cost);
+  shipping  the whole daemon-side path: a Shipper follows a json-file log of N lines written beforehand (as the
+            shim writes it), decodes it and delivers it; timed until the sink has every line.
+CPU is this process's (the sink runs in a child process and is not counted). Docker's anchors on this kind of
+machine (reference/measured-anchors.md): fluentd 83k lines/s, gelf UDP 12.6k lines/s; the issue asks 5x each.
+
+    .venv/bin/python bench/bench_logdrivers.py [--lines 300000]
+"""
+
+import argparse
+import multiprocessing
+import resource
+import socket
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from logdrivers.fluentd.driver import FluentdDriver  # noqa: E402
+from logdrivers.fluentd.options import parse_options as fluentd_options  # noqa: E402
+from logdrivers.gelf.driver import GelfDriver  # noqa: E402
+from logdrivers.gelf.options import parse_options as gelf_options  # noqa: E402
+from logdrivers.info import ContainerInfo  # noqa: E402
+from logdrivers.jsonfile.driver import JsonFileDriver  # noqa: E402
+from logdrivers.jsonfile.options import parse_options as json_options  # noqa: E402
+from logdrivers.message import LineBatch, Message  # noqa: E402
+from logdrivers.shipping.shipper import Shipper, ShipperConfig  # noqa: E402
+from logdrivers.shipping.state import state_path  # noqa: E402
+
+ANCHORS = {"fluentd": 83_000, "gelf-udp": 12_600}
+TARGET_FACTOR = 5
+LINE = b"2026-11-28T04:31:07.123Z INFO  request handled method=GET path=/api/v1/items status=200 took=3ms"
+
+
+@dataclass(frozen=True)
+class Result:
+    seconds: float
+    cpu_seconds: float
+    lines: int
+    received: int
+
+    def show(self, name: str, anchor: int) -> str:
+        rate = self.lines / self.seconds
+        verdict = "meets" if rate >= anchor * TARGET_FACTOR else "BELOW"
+        return (
+            f"{name:26s} {rate:10,.0f} lines/s  {self.cpu_seconds / self.lines * 1e6:5.2f} us CPU/line  "
+            f"{rate / anchor:5.1f}x Docker ({verdict} the {TARGET_FACTOR}x target)  received {self.received:,}"
+        )
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def forward_sink(port_out, counted) -> None:
+    """Accept one Forward connection; count the entries of every PackedForward message."""
+    import msgpack
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    port_out.send(listener.getsockname()[1])
+    conn, _ = listener.accept()
+    unpacker = msgpack.Unpacker(raw=True)
+    while data := conn.recv(1 << 20):
+        unpacker.feed(data)
+        for message in unpacker:
+            with counted.get_lock():
+                counted.value += message[2][b"size"] if isinstance(message[1], bytes) else 1
+
+
+def udp_sink(port_out, counted) -> None:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 32 << 20)
+    sock.bind(("127.0.0.1", 0))
+    port_out.send(sock.getsockname()[1])
+    while sock.recv(65536):
+        with counted.get_lock():
+            counted.value += 1  # every message fits one datagram here
+
+
+def start_sink(target):
+    parent, child = multiprocessing.Pipe()
+    counted = multiprocessing.Value("q", 0)
+    process = multiprocessing.Process(target=target, args=(child, counted), daemon=True)
+    process.start()
+    return process, parent.recv(), counted
+
+
+def info_for(directory: Path) -> ContainerInfo:
+    cid = "b" * 64
+    return ContainerInfo(
+        cid,
+        "/bench",
+        "sha256:" + "c" * 64,
+        "busybox",
+        "sh",
+        ("-c", "app"),
+        "2026-11-28T04:00:00Z",
+        directory / f"{cid}-json.log",
+        hostname="bench",
+    )
+
+
+def wait_count(counted, lines: int, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while counted.value < lines and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+
+def bench_driver(make_driver, lines: int, counted, settle: float) -> Result:
+    driver = make_driver()
+    now = time.time_ns()
+    messages = [Message(LINE, "stdout", now + i) for i in range(lines)]
+    cpu0, t0 = _cpu(), time.perf_counter()
+    for start in range(0, lines, 2048):
+        driver.ship(messages[start : start + 2048])
+    wait_count(counted, lines, settle)
+    seconds, cpu = time.perf_counter() - t0, _cpu() - cpu0
+    driver.close()
+    return Result(seconds, cpu, lines, counted.value)
+
+
+def bench_shipping(make_driver, driver_name: str, lines: int, counted, directory: Path, settle: float) -> Result:
+    info = info_for(directory)
+    writer = JsonFileDriver(info, json_options({}))
+    per_batch = 1000
+    for start in range(0, lines, per_batch):
+        writer.log_batch(LineBatch("stdout", time.time_ns(), (LINE + b"\n") * min(per_batch, lines - start)))
+    writer.close()
+    done = threading.Event()
+    shipper = Shipper(
+        container_id=info.id,
+        container_name=info.name,
+        driver_name=driver_name,
+        driver=make_driver(),
+        log_path=info.log_path,
+        state_path=state_path(info.log_path),
+        still_running=done.is_set,
+        config=ShipperConfig(),
+    )
+    cpu0, t0 = _cpu(), time.perf_counter()
+    shipper.start()
+    shipper.wait_finished(settle + 120)
+    wait_count(counted, lines, settle)
+    seconds, cpu = time.perf_counter() - t0, _cpu() - cpu0
+    shipper.stop()
+    return Result(seconds, cpu, lines, counted.value)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=300_000)
+    args = parser.parse_args()
+    print(f"{args.lines:,} lines of {len(LINE)} bytes; sinks on 127.0.0.1 in a child process")
+    with tempfile.TemporaryDirectory() as tmp:
+        for case in ("driver", "shipping"):
+            process, port, counted = start_sink(forward_sink)
+            options = fluentd_options({"fluentd-address": f"127.0.0.1:{port}"})
+            make = lambda o=options: FluentdDriver(info_for(Path(tmp)), o)  # noqa: E731
+            directory = Path(tmp) / f"fluentd-{case}"
+            directory.mkdir()
+            result = (
+                bench_driver(make, args.lines, counted, 30)
+                if case == "driver"
+                else bench_shipping(make, "fluentd", args.lines, counted, directory, 30)
+            )
+            print(result.show(f"fluentd {case}", ANCHORS["fluentd"]))
+            process.terminate()
+        for case in ("driver", "shipping"):
+            process, port, counted = start_sink(udp_sink)
+            options = gelf_options({"gelf-address": f"udp://127.0.0.1:{port}"})
+            make = lambda o=options: GelfDriver(info_for(Path(tmp)), o)  # noqa: E731
+            directory = Path(tmp) / f"gelf-{case}"
+            directory.mkdir()
+            result = (
+                bench_driver(make, args.lines, counted, 3)
+                if case == "driver"
+                else bench_shipping(make, "gelf", args.lines, counted, directory, 3)
+            )
+            print(result.show(f"gelf udp (gzip) {case}", ANCHORS["gelf-udp"]))
+            process.terminate()
+
+
+if __name__ == "__main__":
+    main()
