@@ -334,7 +334,10 @@ class Lifecycle:
             state.status = EXITED
             self._save(container)
         policy = RestartPolicy.from_host_config(container.host_config)
-        if state.status == EXITED and policy.starts_with_daemon(state.manually_stopped):
+        # a restart that was pending when the daemon went (RESTARTING) is decided here again
+        if state.status == EXITED and policy.starts_with_daemon(state.exit_code, state.restart_count,
+                                                                state.manually_stopped):
+            state.manually_stopped = False  # started again: the policy holds from here on, as after `start`
             try:
                 self._launch(container)
             except Exception as e:  # noqa: BLE001 - recorded in the state; the daemon keeps starting

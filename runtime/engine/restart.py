@@ -43,7 +43,11 @@ class RestartPolicy:
             return exit_code != 0 and (self.max_retries == 0 or restart_count < self.max_retries)
         return True
 
-    def starts_with_daemon(self, manually_stopped: bool) -> bool:
+    def starts_with_daemon(self, exit_code: int, restart_count: int, manually_stopped: bool) -> bool:
+        """moby's restore asks a fresh restart manager: a stop by hand holds only until the daemon restarts,
+        except for unless-stopped; on-failure restarts a failure still under its retry limit."""
+        if self.name == "on-failure":
+            return self.should_restart(exit_code, restart_count, manually_stopped=False)
         return self.name == "always" or (self.name == "unless-stopped" and not manually_stopped)
 
 
