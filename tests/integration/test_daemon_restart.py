@@ -171,3 +171,47 @@ def test_a_stopped_container_stays_stopped_and_removable_after_a_crash(ph, clien
     state = _state(ph.client(), cid)
     assert (state["Status"], state["ExitCode"]) == ("exited", 2)
     assert ph.docker("rm", cid).returncode == 0
+
+
+def test_a_restart_pending_when_the_daemon_died_happens_after_it_is_back(ph, client, crash, tmp_path):
+    cid = _run(
+        ph,
+        "--restart",
+        "on-failure:10",
+        "-v",
+        f"{tmp_path}:/signal",
+        "busybox",
+        "sh",
+        "-c",
+        "if [ -e /signal/stay ]; then sleep 60; fi; exit 3",
+    )
+    # after three restarts the back-off is 0.8 s: long enough to crash the daemon inside it
+    wait_for(
+        lambda: (s := _state(client, cid))["Status"] == "restarting" and s["RestartCount"] >= 3,
+        15,
+        what="a pending restart",
+    )
+    crash(while_down=lambda: (tmp_path / "stay").touch())
+    wait_for(lambda: _state(ph.client(), cid)["Status"] == "running", 10, what="the pending restart")
+
+
+def test_a_stopped_on_failure_container_is_started_by_the_next_daemon(ph, client, crash):
+    """Docker: a stop by hand suspends the policy until the daemon restarts (unless-stopped excepted)."""
+    cid = _run(ph, "--restart", "on-failure", "busybox", "sleep", "60")
+    ph.docker("stop", "-t", "0", cid, check=True)  # exit 137: a failure in on-failure's eyes
+    crash()
+    wait_for(lambda: _state(ph.client(), cid)["Status"] == "running", 10, what="the container to start")
+
+
+def test_an_always_container_started_by_the_daemon_keeps_its_policy(ph, client, crash):
+    cid = _run(ph, "--restart", "always", "busybox", "sleep", "60")
+    ph.docker("stop", "-t", "0", cid, check=True)
+    crash()
+    client = ph.client()
+    pid = wait_for(lambda: _state(client, cid)["Pid"], 10, what="the container to start")
+    os.kill(pid, signal.SIGKILL)
+    wait_for(
+        lambda: _state(client, cid)["Status"] == "running" and _state(client, cid)["Pid"] != pid,
+        10,
+        what="a restart by the policy",
+    )
