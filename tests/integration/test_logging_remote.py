@@ -1,6 +1,7 @@
 """Remote log drivers end to end: the real docker CLI runs containers logging to fluentd and gelf collectors
 on 127.0.0.1 (spec-written decoders), through collector outages and a daemon killed with SIGKILL."""
 
+import json
 import os
 import signal
 import time
@@ -184,3 +185,15 @@ def test_a_1mib_line_without_newline_and_binary_output(ph, fluentd):
     logs = ph.docker("logs", cid, check=True)
     assert logs.stdout == b"a" * 1048576  # no newline added
     assert logs.stderr == b"\0\xef\xbf\xbd\xef\xbf\xbdbin\n"  # json-file keeps U+FFFD, as Docker's does
+
+
+def test_non_blocking_drops_are_counted_in_the_containers_drop_file(ph):
+    total = 200_000
+    cid = run(
+        ph, "-d", "--log-opt", "mode=non-blocking", "--log-opt", "max-buffer-size=4k", "busybox", "seq", "1", str(total)
+    )
+    ph.docker("wait", cid, check=True)
+    kept = ph.docker("logs", cid, check=True).stdout.count(b"\n")
+    drops_file = ph.data_root / "containers" / cid / "log-drops.json"
+    dropped = json.loads(drops_file.read_text())["lines"] if drops_file.exists() else 0
+    assert kept + dropped == total, (kept, dropped)  # every line is either in the log or counted as dropped
