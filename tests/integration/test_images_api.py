@@ -77,6 +77,10 @@ def test_import_from_stdin_with_changes(ph, client, busybox_rootfs, cleanup_imag
     assert config["User"] == "nobody"
     assert _out(ph.docker("run", "--rm", "changed:v1")) == b"hi from /srv\n"
     assert _out(ph.docker("run", "--rm", "changed:v1", "id", "-u")) == b"65534\n"
+    container = client.api.inspect_container(client.containers.create("changed:v1").id)["Config"]
+    assert container["ExposedPorts"] == {"8080/tcp": {}}
+    assert container["Labels"] == {"stage": "test"}
+    assert (container["User"], container["WorkingDir"]) == ("nobody", "/srv")
     history = client.api.history("changed:v1")
     assert history[0]["Comment"] == "made by a test"
 

@@ -249,3 +249,28 @@ def test_sleeping_container_keeps_no_mount_after_removal(ph, client, sleeper):
     wait_for(lambda: not os.path.exists(merged), 5, what="the rootfs dir to go")
     with open("/proc/self/mountinfo") as f:
         assert sleeper.id not in f.read()  # not even its network namespace file
+
+
+def test_root_is_an_overlay_of_the_image_layers_with_a_per_container_upper(ph, client):
+    container = client.containers.run("busybox", ["sh", "-c", "echo mine > /written; sleep 60"], detach=True)
+    data = client.api.inspect_container(container.id)["GraphDriver"]["Data"]
+    layers = client.api.inspect_image("busybox")["RootFS"]["Layers"]
+    assert len(data["LowerDir"].split(":")) == len(layers)
+    assert all(os.path.isdir(d) for d in data["LowerDir"].split(":"))
+    assert data["UpperDir"].startswith(str(ph.data_root / "containers" / container.id))
+    wait_for(lambda: os.path.exists(os.path.join(data["UpperDir"], "written")), 5, what="the write in the upper")
+    assert open(os.path.join(data["UpperDir"], "written")).read() == "mine\n"
+    assert not any(os.path.exists(os.path.join(d, "written")) for d in data["LowerDir"].split(":"))
+    pid = client.api.inspect_container(container.id)["State"]["Pid"]
+    with open(f"/proc/{pid}/mountinfo") as f:
+        root = next(line.split() for line in f if line.split()[4] == "/")
+    assert root[root.index("-") + 1] == "overlay"
+
+
+def test_pivot_root_leaves_no_host_mount_in_sight(ph, client, tmp_path):
+    out = _sh(ph, "cat /proc/self/mountinfo", "-v", f"{tmp_path}:/bound")
+    targets = [line.split()[4] for line in out.splitlines()]
+    assert "/bound" in targets
+    for target in targets:  # only the container's own mounts: none of the host's paths
+        assert not target.startswith(("/work", "/tmp/pytest", "/home", "/boot", "/run/")), target
+    assert str(tmp_path) not in targets
