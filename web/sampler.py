@@ -138,8 +138,9 @@ class Sampler:
             self._thread.join(timeout=5)
 
     def _run(self) -> None:
-        next_tick = time.monotonic()
-        while not self._stop.is_set():
+        # the first tick one interval after start: start() callers sample once themselves (web.monitor)
+        next_tick = time.monotonic() + self.interval
+        while not self._stop.wait(max(next_tick - time.monotonic(), 0)):
             try:
                 self.sample_once()
             except Exception:  # noqa: BLE001 - a bug in one tick must not end the history for good
@@ -148,4 +149,3 @@ class Sampler:
             now = time.monotonic()
             if next_tick < now:  # fell behind (a slow tick): skip the missed ticks instead of bursting
                 next_tick = now + self.interval - (now - next_tick) % self.interval
-            self._stop.wait(next_tick - now)

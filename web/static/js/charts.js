@@ -150,7 +150,10 @@
       const cutoff = t.length ? t[t.length - 1] - windowSeconds : 0;
       while (first < t.length && t[first] < cutoff) first++;
       const data = [t.slice(first)].concat(series.map((d) => d.value(samples).slice(first)));
-      this.plot.setData(data);
+      this.plot.setData(data, false);
+      // the x axis always spans the chosen window, so a young container's few points sit at its right
+      const end = t.length ? t[t.length - 1] : Date.now() / 1000;
+      this.plot.setScale("x", { min: end - windowSeconds, max: end });
       this.el.dataset.points = String(data[0].length);
       this.el.dataset.lastT = data[0].length ? String(data[0][data[0].length - 1]) : "";
     }

@@ -9,7 +9,8 @@
     let v = Number(value);
     for (const unit of UNITS) {
       if (Math.abs(v) < 1024 || unit === UNITS[UNITS.length - 1]) {
-        return unit === "B" ? v.toFixed(0) + " B" : v.toFixed(1) + " " + unit;
+        if (unit !== "B") return v.toFixed(1) + " " + unit;
+        return (Number.isInteger(v) || Math.abs(v) >= 10 ? v.toFixed(0) : v.toFixed(1)) + " B";
       }
       v /= 1024;
     }
