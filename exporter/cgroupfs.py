@@ -29,26 +29,32 @@ def read_cgroup(paths: CgroupPaths, *, include_spec: bool = True) -> tuple[Cgrou
 
     include_spec=False skips the limit files (container_spec_*), which change only on `docker update`.
     """
-    reader = FileReader()
-    if paths.mode == "v2":
-        directory = paths.dirs.get("")
-        if directory is None:
-            return CgroupStats(), []
-        stats = read_v2(directory, reader, include_spec=include_spec)
-    else:
-        stats = read_v1(paths.dirs, reader, include_spec=include_spec)
+    reader = FileReader(reuse_dirs=True)
+    try:
+        if paths.mode == "v2":
+            directory = paths.dirs.get("")
+            if directory is None:
+                return CgroupStats(), []
+            stats = read_v2(directory, reader, include_spec=include_spec)
+        else:
+            stats = read_v1(paths.dirs, reader, include_spec=include_spec)
+    finally:
+        reader.close()
     return stats, reader.errors
 
 
 def read_root_cgroup(paths: CgroupPaths) -> tuple[CgroupStats, list[ReadError]]:
     """The root group (from root_cgroup_paths): the host's totals. The root lacks the files that hold a
     group's own limits and counts (v1 pids.*, v2 memory.current and cpu.max ...); those parts stay None."""
-    reader = FileReader()
-    if paths.mode == "v2":
-        directory = paths.dirs.get("")
-        if directory is None:
-            return CgroupStats(), []
-        return read_v2_root(directory, reader), reader.errors
-    # the v1 pids controller has no pids.current or pids.max in its root
-    dirs = {controller: path for controller, path in paths.dirs.items() if controller != "pids"}
-    return read_v1(dirs, reader, include_spec=False), reader.errors
+    reader = FileReader(reuse_dirs=True)
+    try:
+        if paths.mode == "v2":
+            directory = paths.dirs.get("")
+            if directory is None:
+                return CgroupStats(), []
+            return read_v2_root(directory, reader), reader.errors
+        # the v1 pids controller has no pids.current or pids.max in its root
+        dirs = {controller: path for controller, path in paths.dirs.items() if controller != "pids"}
+        return read_v1(dirs, reader, include_spec=False), reader.errors
+    finally:
+        reader.close()

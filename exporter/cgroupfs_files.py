@@ -24,19 +24,40 @@ UNLIMITED_ABOVE = 1 << 62
 
 
 class FileReader:
-    """Reads files and accumulates the errors of one sample."""
+    """Reads files and accumulates the errors of one sample.
 
-    __slots__ = ("errors",)
+    With `reuse_dirs`, each file is opened relative to its directory, which is opened once per sample
+    (openat): the kernel then resolves one name instead of the whole /sys/fs/cgroup/<ctrl>/<parent>/<id>
+    path, which is about a third of the cost of reading a group. Such a reader must be closed.
+    """
 
-    def __init__(self) -> None:
+    __slots__ = ("errors", "_dirs")
+
+    def __init__(self, *, reuse_dirs: bool = False) -> None:
         self.errors: list[ReadError] = []
+        self._dirs: dict[str, int] | None = {} if reuse_dirs else None
+
+    def close(self) -> None:
+        if self._dirs:
+            for fd in self._dirs.values():
+                os.close(fd)
+            self._dirs.clear()
 
     def fail(self, path: str, cause: str) -> None:
         self.errors.append(ReadError(Path(path), cause))
 
+    def _open(self, path: str) -> int:
+        if self._dirs is None:
+            return os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        directory, _, name = path.rpartition("/")
+        dir_fd = self._dirs.get(directory)
+        if dir_fd is None:
+            dir_fd = self._dirs[directory] = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        return os.open(name, os.O_RDONLY | os.O_CLOEXEC, dir_fd=dir_fd)
+
     def text(self, path: str, *, optional: bool = False) -> str | None:
         try:
-            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            fd = self._open(path)
         except OSError as e:
             if not (optional and e.errno in _ABSENT):
                 self.fail(path, e.strerror or str(e))

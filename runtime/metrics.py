@@ -121,14 +121,14 @@ class EngineMetrics:
 
         self._route_of = route_of
         renderers = [lambda: generate_latest(self.registry)]
+        self._server = MetricsServer(addr, renderers, option="--metrics-addr", component="porthole daemon")
         self._exporter: ContainerExporter | None = None
         self._exporter_client: docker.DockerClient | None = None
         if exporter_host is not None:
             # A fixed API version: "auto" would ask the daemon, whose API is not serving yet.
             self._exporter_client = docker.DockerClient(base_url=exporter_host, version=API_VERSION, timeout=30)
             self._exporter = engine_exporter(self._exporter_client)
-            renderers.append(self._exporter.render)
-        self._server = MetricsServer(addr, renderers, option="--metrics-addr", component="porthole daemon")
+            renderers.append(self._exporter.render)  # the server serves this very list
         _, self._subscription = events.subscribe(None)  # from now: what restore() starts is counted too
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._count_events, name="metrics-events", daemon=True)

@@ -79,9 +79,7 @@ V2_FILES = {
     "memory.pressure": (
         "some avg10=0.00 avg60=0.00 avg300=0.00 total=30\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=20\n"
     ),
-    "io.pressure": (
-        "some avg10=1.50 avg60=0.00 avg300=0.00 total=9\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=4\n"
-    ),
+    "io.pressure": ("some avg10=1.50 avg60=0.00 avg300=0.00 total=9\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=4\n"),
 }
 
 PROC_STAT = (
@@ -134,3 +132,21 @@ def proc_root(tmp_path: Path) -> Path:
     write_tree(root, {"stat": PROC_STAT, "meminfo": PROC_MEMINFO, "loadavg": PROC_LOADAVG})
     write_tree(root / "42" / "net", {"dev": NET_DEV})
     return root
+
+
+DEVICE_UEVENT = "MAJOR=254\nMINOR=0\nDEVNAME=vda\nDEVTYPE=disk\n"
+
+
+@pytest.fixture
+def v1_host(v1_root: Path, proc_root: Path, tmp_path: Path) -> dict[str, Path]:
+    """A whole fake hybrid host: the v1 tree with files in each hierarchy's root too (the host's totals,
+    pids has none there, as on a real host), /proc with pid 1 and pid 42 (in GROUP) and /sys/dev/block."""
+    for name in ("cpu", "cpuacct", "memory", "blkio"):
+        write_tree(v1_root / name, V1_FILES[name])
+    write_tree(proc_root / "1" / "net", {"dev": NET_DEV})
+    controllers = ("cpu", "cpuacct", "memory", "pids", "blkio")
+    lines = "".join(f"{i}:{c}:/{GROUP}\n" for i, c in enumerate(controllers, 1)) + "0::/\n"
+    (proc_root / "42" / "cgroup").write_text(lines)
+    sys_root = tmp_path / "sys"
+    write_tree(sys_root / "dev" / "block" / "254:0", {"uevent": DEVICE_UEVENT})
+    return {"cgroup": v1_root, "proc": proc_root, "sys": sys_root}
