@@ -9,11 +9,13 @@ silently. The file being read stays open, so a rotation that removes it takes no
 """
 
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from logdrivers.errors import LogFileError
 from logdrivers.jsonfile.decode import EntryDecoder
+from logdrivers.jsonfile.sources import file_identity
 from logdrivers.jsonfile.watch import DirectoryWatcher
 from logdrivers.message import Message
 from logdrivers.shipping.files import LogFileInfo, OpenLogFile, list_log_files
@@ -140,6 +142,8 @@ class LogCursor:
         """At the end of the current file: move to its successor once the log has moved past it."""
         assert self._file is not None
         pinned = self._pinned[0] if self._pinned else None
+        if pinned is None and self._is_current(self._file):
+            return False  # still the file being written: nothing follows it yet
         successor = pinned.info if pinned is not None else self._successor(list_log_files(self.log_path))
         if successor is None:
             return False
@@ -156,6 +160,13 @@ class LogCursor:
         if end is not None and successor.first_line is not None:
             self.lost_lines += successor.first_line - end
         return True
+
+    def _is_current(self, opened: OpenLogFile) -> bool:
+        """One stat instead of a listing for the common case, a cursor at the end of the live file."""
+        try:
+            return file_identity(os.stat(self.log_path)) == opened.identity
+        except FileNotFoundError:
+            return False  # between a rotation's rename and the new file (or removed)
 
     def _successor(self, files: list[LogFileInfo]) -> LogFileInfo | None:
         assert self._file is not None

@@ -62,7 +62,7 @@ class Shipper:
         self._log_path, self._state_path = log_path, state_path
         self._still_running = still_running
         self._config = config
-        self._state = load_state(state_path) or ShippingState(driver_name)
+        self._state = self._load_state(state_path, driver_name)
         if self._state.position is not None:
             self._state.counters.resumes += 1
         self._stop = threading.Event()
@@ -77,6 +77,17 @@ class Shipper:
         self._next_report = 0.0
         self._lock = threading.Lock()  # counters and position, read by stats() from other threads
         self._thread = threading.Thread(target=self._run, name=f"ship-{container_id[:12]}", daemon=True)
+
+    @staticmethod
+    def _load_state(path: Path, driver_name: str) -> ShippingState:
+        try:
+            return load_state(path) or ShippingState(driver_name)
+        except LogDriverError as exc:
+            # Damaged: shipping restarts from the oldest line kept, so lines may be sent twice, none lost.
+            _log.error("%s: shipping restarts from the start of the local log", exc)
+            state = ShippingState(driver_name)
+            state.counters.errors += 1
+            return state
 
     # -- control, from the daemon's threads ----------------------------------------------------------------
     def start(self) -> None:

@@ -74,26 +74,32 @@ class ShippingManager:
             return
         with self._lock:
             current = self._shippers.get(container.id)
+        if current is not None and not current.finished:
+            return
+        info = log_info(container, Layout(self._config, container.id))
+        try:
+            # Outside the lock: a plugin's constructor may take its time, and /metrics must not wait for it.
+            driver = self._registry.create_remote(name, config.get("Config") or {}, info)
+        except LogDriverError as exc:
+            self._failures[container.id] = exc
+            log.error("log shipping for %s: %s", container.short_id, exc)
+            return
+        shipper = Shipper(
+            container_id=container.id,
+            container_name=container.name,
+            driver_name=name,
+            driver=driver,
+            log_path=info.log_path,
+            state_path=state_path(info.log_path),
+            still_running=lambda: container.state.status in (RUNNING, PAUSED, RESTARTING),
+            config=self._shipper_config,
+        )
+        with self._lock:
+            current = self._shippers.get(container.id)
             if current is not None and not current.finished:
-                return
-            info = log_info(container, Layout(self._config, container.id))
-            try:
-                driver = self._registry.create_remote(name, config.get("Config") or {}, info)
-            except LogDriverError as exc:
-                self._failures[container.id] = exc
-                log.error("log shipping for %s: %s", container.short_id, exc)
+                driver.close()  # another thread started one meanwhile
                 return
             self._failures.pop(container.id, None)
-            shipper = Shipper(
-                container_id=container.id,
-                container_name=container.name,
-                driver_name=name,
-                driver=driver,
-                log_path=info.log_path,
-                state_path=state_path(info.log_path),
-                still_running=lambda: container.state.status in (RUNNING, PAUSED, RESTARTING),
-                config=self._shipper_config,
-            )
             self._shippers[container.id] = shipper
         shipper.start()
 
@@ -149,10 +155,13 @@ class ShippingManager:
                 event = subscription.next(EVENT_WAIT_S)
                 if event is None or event.type != "container":
                     continue
-                if event.action == "start":
-                    self._on_start(event.actor_id)
-                elif event.action == "destroy":
-                    self._forget_when_done(event.actor_id)
+                try:
+                    if event.action == "start":
+                        self._on_start(event.actor_id)
+                    elif event.action == "destroy":
+                        self._forget_when_done(event.actor_id)
+                except Exception:  # noqa: BLE001 - one container's shipping must not end everyone's
+                    log.exception("log shipping: handling %s of %s", event.action, event.actor_id[:12])
         finally:
             subscription.close()
 

@@ -246,3 +246,16 @@ def test_a_driver_without_ship_is_fed_line_by_line_and_retried(info):
         shipper.stop()
     assert flaky.lines == writer.expected()
     assert shipper.stats().counters.errors == 50 // 6
+
+
+def test_a_damaged_state_file_restarts_from_the_oldest_line_and_counts_an_error(info, server):
+    writer, running = Writer(info), threading.Event()
+    writer.write(20)
+    state_path(info.log_path).write_text("{not json")
+    shipper = make_shipper(info, server, running)
+    try:
+        assert shipper.wait_finished(10)
+    finally:
+        shipper.stop()
+    assert server.logs() == writer.expected()
+    assert shipper.stats().counters.errors == 1
