@@ -19,7 +19,7 @@ from runtime.engine.restart import RestartPolicy, next_delay
 from runtime.engine.shims import ShimLauncher, StartFailed
 from runtime.engine.signals import is_alive, parse_signal, send_signal
 from runtime.engine.store import ContainerStore
-from runtime.errors import Conflict, EngineError, HostError, InvalidParameter, NotModified
+from runtime.errors import Conflict, EngineError, HostError, InvalidParameter, NotFound, NotModified
 from runtime.shim.init import exit_code_for
 
 DEFAULT_STOP_TIMEOUT = 10
@@ -49,6 +49,7 @@ class Lifecycle:
         self._changed = threading.Condition()
         self._exits: dict[str, int] = {}  # container id -> exits seen, for wait(condition=next-exit)
         self._removed: set[str] = set()
+        self._restarting_by_hand: set[str] = set()  # their exit in a `restart` is not the end of a --rm
         self._timers: dict[str, threading.Timer] = {}
         self._backoff: dict[str, float] = {}
 
@@ -99,6 +100,8 @@ class Lifecycle:
 
     def _launch(self, container: Container) -> None:
         """Start the process now; on failure everything prepared is undone and the reason is recorded."""
+        if container.id in self._removed:  # a start that raced a removal must not leave an orphan running
+            raise NotFound(f"No such container: {container.id}")
         layout = Layout(self._config, container.id)
         layout.exec_dir.mkdir(parents=True, exist_ok=True)
         layout.exit_path.unlink(missing_ok=True)
@@ -169,7 +172,10 @@ class Lifecycle:
                 self._schedule_restart(container, delay)
                 return
             self._save(container)
-        if container.host_config.get("AutoRemove"):
+            # decided under the lock: a `restart` marks the container before its stop and unmarks it after
+            # its start, so the mark cannot be gone while this exit is being handled
+            auto_remove = container.host_config.get("AutoRemove") and container.id not in self._restarting_by_hand
+        if auto_remove:
             self.remove(container, force=True, volumes=True)
 
     def _schedule_restart(self, container: Container, delay: float) -> None:
@@ -227,7 +233,8 @@ class Lifecycle:
             stop_signal = signum or _stop_signal(container)
             self._signal(container, stop_signal)
             self._event(container, "kill", signal=str(stop_signal))
-        if timeout < 0 or not self._wait_until(self._exited(container), timeout):
+        # a negative timeout waits as long as the process takes, as in moby
+        if not self._wait_until(self._exited(container), None if timeout < 0 else timeout):
             with self.lock(container):
                 if container.state.live:
                     self._signal(container, signal.SIGKILL)
@@ -245,12 +252,16 @@ class Lifecycle:
             self._event(container, "kill", signal=str(signum))
 
     def restart(self, container: Container, timeout: int | None = None) -> None:
-        if container.state.live:
-            self.stop(container, timeout)
-        with self.lock(container):
-            self._cancel_restart(container)
-            container.state.manually_stopped = False
-            self._launch(container)
+        self._restarting_by_hand.add(container.id)
+        try:
+            if container.state.live:
+                self.stop(container, timeout)
+            with self.lock(container):
+                self._cancel_restart(container)
+                container.state.manually_stopped = False
+                self._launch(container)
+        finally:
+            self._restarting_by_hand.discard(container.id)
         self._event(container, "restart")
 
     # -- pause ------------------------------------------------------------------------------------------
