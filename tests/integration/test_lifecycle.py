@@ -241,3 +241,24 @@ def test_signal_of_a_dead_pid_never_reaches_a_reused_pid(ph, client):
     assert _state(client, cid)["ExitCode"] == 137
     result = ph.docker("kill", cid)
     assert result.returncode != 0
+
+
+def test_stop_with_a_negative_timeout_waits_for_the_process(ph, client):
+    cid = _run(ph, "busybox", "sh", "-c", "trap 'sleep 1; exit 5' TERM; echo ready; while true; do sleep 0.05; done")
+    _ready(client, cid)
+    started = time.monotonic()
+    assert ph.docker("stop", "-t", "-1", cid).returncode == 0
+    assert time.monotonic() - started >= 0.9
+    assert _state(client, cid)["ExitCode"] == 5  # its own exit, not a SIGKILL
+
+
+def test_restart_of_an_auto_remove_container_keeps_it(ph, client):
+    cid = _run(ph, "--rm", "busybox", "sh", "-c", "echo ready; trap 'exit 0' TERM; while true; do sleep 0.05; done")
+    _ready(client, cid)
+    first_pid = _state(client, cid)["Pid"]
+    assert ph.docker("restart", "-t", "5", cid).returncode == 0
+    state = _state(client, cid)
+    assert state["Status"] == "running" and state["Pid"] != first_pid
+    ph.docker("stop", cid, check=True)  # a stop still ends a --rm container
+    wait_for(lambda: ph.docker("ps", "-aq").stdout == b"", 10, what="the --rm container to go")
+    assert not os.path.exists(f"/sys/fs/cgroup/memory/{ph.cgroup_parent}/{cid}")
