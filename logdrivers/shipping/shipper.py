@@ -66,6 +66,7 @@ class Shipper:
         if self._state.position is not None:
             self._state.counters.resumes += 1
         self._stop = threading.Event()
+        self._poke = threading.Event()  # ends a back-off wait early: stop, or a removal that needs the thread
         self._finished = threading.Event()
         self._pin = threading.Event()
         self._pinned = threading.Event()
@@ -96,6 +97,7 @@ class Shipper:
     def stop(self, timeout_s: float = 10.0) -> None:
         """Stop now (daemon shutdown): the position is saved and shipping resumes at the next start."""
         self._stop.set()
+        self._poke.set()
         self._close_driver()  # wakes a send blocked on a dead collector
         self._thread.join(timeout_s)
 
@@ -113,6 +115,7 @@ class Shipper:
         with self._lock:
             self._removed_at = time.monotonic()  # from here on nothing is written into the directory
         self._pin.set()
+        self._poke.set()
         if self._thread.is_alive():
             self._pinned.wait(timeout_s)
 
@@ -189,7 +192,12 @@ class Shipper:
             self._report(failures, cause)
             if self._gave_up_after_removal(remaining, cursor):
                 return False
-            if self._stop.wait(self._retry_delay(failures)):
+            delay = self._retry_delay(failures)
+            if self._removed_at is not None:  # no wait past the removal's drain time
+                delay = min(delay, max(self._removed_at + self._config.removal_drain_s - time.monotonic(), 0.0))
+            self._poke.wait(delay)
+            self._poke.clear()
+            if self._stop.is_set():
                 return False
             self._serve_pin(cursor)
 

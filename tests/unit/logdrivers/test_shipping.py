@@ -259,3 +259,37 @@ def test_a_damaged_state_file_restarts_from_the_oldest_line_and_counts_an_error(
         shipper.stop()
     assert server.logs() == writer.expected()
     assert shipper.stats().counters.errors == 1
+
+
+def test_removal_does_not_wait_for_a_long_back_off(info):
+    server = ForwardServer()
+    server.stop()
+    writer, running = Writer(info, **{"max-size": "1k", "max-file": "5"}), threading.Event()
+    for _ in range(5):
+        writer.write(10)
+    writer.driver.close()
+    driver = FluentdDriver(
+        info, parse_options({"fluentd-address": f"127.0.0.1:{server.port}", "fluentd-retry-wait": "60s"})
+    )
+    shipper = Shipper(
+        container_id=info.id,
+        container_name=info.name,
+        driver_name="fluentd",
+        driver=driver,
+        log_path=info.log_path,
+        state_path=state_path(info.log_path),
+        still_running=running.is_set,
+        config=FAST,
+    )
+    shipper.start()
+    try:
+        wait_for(lambda: shipper.stats().retrying, 5, 0.01, "a failed attempt")
+        started = time.monotonic()
+        shipper.container_removed()
+        assert time.monotonic() - started < 2  # the pin is served at once, not after the 60 s back-off
+        for path in info.log_path.parent.iterdir():
+            path.unlink()
+        assert shipper.wait_finished(5)  # gave up after removal_drain_s, not after the back-off
+    finally:
+        shipper.stop()
+    assert shipper.stats().counters.removed_unsent_lines == 50
