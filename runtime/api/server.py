@@ -36,6 +36,13 @@ class EngineHandler(BaseHTTPRequestHandler):
     def address_string(self) -> str:
         return "unix" if isinstance(self.client_address, (str, bytes)) else super().address_string()
 
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except ConnectionResetError:
+            # a client that resets its idle keep-alive connection (the docker CLI does) ends it, no more
+            self.close_connection = True
+
     def _dispatch(self) -> None:
         started = time.monotonic()
         raw_path, _, query = self.path.partition("?")
