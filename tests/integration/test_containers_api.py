@@ -2,6 +2,7 @@
 streaming calls, and concurrent requests."""
 
 import json
+import select
 import socket
 import threading
 import time
@@ -9,6 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import docker
 import pytest
+
+from tests.integration.daemon import wait_for
 
 pytestmark = pytest.mark.root
 
@@ -140,3 +143,13 @@ def test_unknown_query_flags_use_mobys_boolean_rules(ph, client):
                 data += chunk
         body = json.loads(data.partition(b"\r\n\r\n")[2])
         assert (len(body) == 1) is listed, value
+
+
+def test_a_client_resetting_its_connection_leaves_no_traceback_in_the_daemons_log(ph, client):
+    for _ in range(3):
+        sock = _raw(ph, b"GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n")
+        # closing a unix socket with the answer unread resets the connection: the daemon's next read fails
+        wait_for(lambda s=sock: select.select([s], [], [], 0)[0], 5, what="the answer")
+        sock.close()
+    assert client.ping()
+    assert "ConnectionResetError" not in (ph.root / "daemon.log").read_text(errors="replace")
