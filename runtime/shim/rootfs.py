@@ -3,6 +3,7 @@ private propagation, overlay root, kernel filesystems, /dev, user mounts, pivot_
 Everything mounted here lives in the container's mount namespace and vanishes with it: nothing reaches the host.
 """
 
+import errno
 import os
 import stat
 
@@ -141,6 +142,8 @@ def prepare_rootfs(spec: ContainerSpec) -> None:
             target = _mkdir_in_root(root, m.destination)
             mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | (MS_RDONLY if m.readonly else 0), m.data)
         else:
+            if not os.path.exists(m.source):  # checked at create; it may have gone since
+                raise FileNotFoundError(errno.ENOENT, f"bind source path does not exist: {m.source}", m.destination)
             _bind(m.source, _mount_point_for(root, m), m.readonly)
     _pivot(root)
     _mask_and_protect()
