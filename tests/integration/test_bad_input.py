@@ -367,3 +367,34 @@ def test_the_daemon_survives_a_client_that_hangs_up_mid_body(ph, client):
     sock.close()
     assert client.ping()
     assert client.containers.list(all=True) == []
+
+
+def _no_kernel_objects_of(ph, cid: str) -> None:
+    for controller in CGROUP_CONTROLLERS:
+        assert not os.path.exists(f"/sys/fs/cgroup/{controller}/{ph.cgroup_parent}/{cid}")
+    with open("/proc/self/mountinfo") as f:
+        assert cid not in f.read()
+
+
+def test_a_start_that_fails_leaves_the_container_created_with_the_reason(ph, client):
+    container = client.containers.create("busybox", ["no-such-binary"])
+    result = ph.docker("start", container.id)
+    assert result.returncode != 0
+    assert b'exec: "no-such-binary": executable file not found in $PATH' in result.stderr
+    state = client.api.inspect_container(container.id)["State"]
+    assert (state["Status"], state["ExitCode"], state["Pid"]) == ("created", 127, 0)
+    assert "executable file not found" in state["Error"]
+    _no_kernel_objects_of(ph, container.id)
+    assert ph.docker("rm", container.id).returncode == 0
+
+
+def test_a_bind_source_gone_between_create_and_start_is_named(ph, client, tmp_path):
+    source = tmp_path / "gone"
+    source.mkdir()
+    container = client.containers.create("busybox", ["ls", "/x"], volumes=[f"{source}:/x"])
+    source.rmdir()
+    result = ph.docker("start", container.id)
+    assert result.returncode != 0
+    assert f"bind source path does not exist: {source}".encode() in result.stderr
+    _no_kernel_objects_of(ph, container.id)
+    assert client.api.inspect_container(container.id)["State"]["Status"] == "created"
