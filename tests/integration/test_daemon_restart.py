@@ -4,6 +4,7 @@ the restart policies always and unless-stopped bring containers back."""
 
 import os
 import signal
+import subprocess
 
 import pytest
 
@@ -215,3 +216,26 @@ def test_an_always_container_started_by_the_daemon_keeps_its_policy(ph, client, 
         10,
         what="a restart by the policy",
     )
+
+
+def test_logs_follow_on_an_adopted_container_ends_with_it(ph, client, crash, tmp_path):
+    cid = _run(
+        ph,
+        "-v",
+        f"{tmp_path}:/signal",
+        "busybox",
+        "sh",
+        "-c",
+        "echo before; while [ ! -e /signal/go ]; do sleep 0.05; done; echo after",
+    )
+    crash()
+    follower = subprocess.Popen(["docker", "-H", ph.host, "logs", "-f", cid], stdout=subprocess.PIPE)
+    try:
+        assert follower.stdout.readline() == b"before\n"
+        (tmp_path / "go").touch()
+        assert follower.stdout.readline() == b"after\n"
+        assert follower.wait(timeout=10) == 0
+    finally:
+        if follower.poll() is None:
+            follower.kill()
+        follower.communicate()
