@@ -309,6 +309,9 @@ class Lifecycle:
         with self._changed:
             self._changed.notify_all()
 
+    def is_removed(self, container: Container) -> bool:
+        return container.id in self._removed
+
     @staticmethod
     def check_wait_condition(condition: str) -> None:
         if condition not in WAIT_CONDITIONS:

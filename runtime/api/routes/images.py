@@ -16,7 +16,8 @@ NAME = r"(?P<name>.+)"
 
 
 def _json_lines(*messages: dict) -> Response:
-    return Raw(b"".join(json.dumps(m).encode() + b"\n" for m in messages), "application/json")
+    """A JSON message stream, chunked as Docker sends it: docker-py decodes it one chunk at a time."""
+    return Stream(iter([json.dumps(m).encode() + b"\n" for m in messages]))
 
 
 def _pipe_out(write) -> Iterator[bytes]:
@@ -70,16 +71,19 @@ def register(router: Router, engine: Engine) -> None:
 
     def list_(req: Request) -> Response:
         wanted = params.filters(req)
-        selected = images.list()
+        rows = [images.summary(i) for i in images.list()]
         if "reference" in wanted:
-            refs = wanted["reference"]
-            selected = [i for i in selected if any(_ref_matches(t, r) for t in i.repo_tags for r in refs)]
+            # as moby: only the tags that match stay in RepoTags, and images left with none are not listed
+            patterns = wanted["reference"]
+            for row in rows:
+                row["RepoTags"] = [t for t in row["RepoTags"] or [] if any(_ref_matches(t, p) for p in patterns)]
+            rows = [row for row in rows if row["RepoTags"]]
         if "dangling" in wanted:
             dangling = wanted["dangling"][0].lower() in ("true", "1")
-            selected = [i for i in selected if (not i.repo_tags) == dangling]
+            rows = [row for row in rows if (not row["RepoTags"]) == dangling]
         if "label" in wanted:
-            selected = [i for i in selected if all(_has_label(i.config, lbl) for lbl in wanted["label"])]
-        return Json([images.summary(i) for i in selected])
+            rows = [row for row in rows if all(_has_label(row.get("Labels") or {}, lbl) for lbl in wanted["label"])]
+        return Json(rows)
 
     def inspect(req: Request, name: str) -> Response:
         return Json(images.inspect(images.resolve(name)))
@@ -116,7 +120,6 @@ def _ref_matches(tag: str, pattern: str) -> bool:
     return fnmatch(tag, pattern) or fnmatch(tag, f"{pattern}:*")
 
 
-def _has_label(config: dict, wanted: str) -> bool:
-    labels = (config.get("config") or {}).get("Labels") or {}
+def _has_label(labels: dict, wanted: str) -> bool:
     key, sep, value = wanted.partition("=")
     return key in labels and (not sep or labels[key] == value)

@@ -109,7 +109,7 @@ def register(router: Router, engine: Engine) -> None:
 
         def samples() -> Iterator[bytes]:
             previous = None
-            while True:
+            while not lifecycle.is_removed(c):  # a removed container's stream ends, as in Docker
                 current = stats.with_previous(stats.sample(engine.config, c), previous)
                 yield json.dumps(current).encode() + b"\n"
                 previous = current
