@@ -11,7 +11,6 @@ CHUNK_SIZE = 1420  # go-gelf's ChunkSize: a datagram that fits a WAN path MTU
 CHUNK_HEADER = 12  # magic 1e 0f, 8-byte message id, sequence, count
 CHUNK_DATA = CHUNK_SIZE - CHUNK_HEADER
 MAX_CHUNKS = 128  # GELF's limit: a receiver drops a message of more chunks
-SMALL_MESSAGE = 4096  # below this, zlib's smallest hash table (memLevel 1) costs no compression worth having
 _MAGIC = b"\x1e\x0f"
 _WBITS = {"gzip": 31, "zlib": 15}  # zlib's wbits: 16+15 writes a gzip header and trailer
 
@@ -44,17 +43,17 @@ class UdpTransport:
     def compress(self, data: bytes) -> bytes:
         """One self-contained gzip or zlib stream per message, as go-gelf writes it.
 
-        The deflate state is sized to the message: most of the cost of compressing a short message is setting
-        up zlib's default 32 KiB window and 128 KiB hash, so a gzip stream gets the smallest window that holds
-        the message and a short message the smallest hash (the output stays valid for any inflater). zlib keeps
-        the 32 KiB window: its header encodes the window, and receivers recognise zlib by that 0x78 byte.
+        The window is sized to the message: for a short message, setting up zlib's default 32 KiB window costs
+        more than compressing it (measured here: 7 us instead of 19 us for a 480-byte message), and a window
+        that holds the whole message loses no match. gzip only: a zlib header encodes the window, and receivers
+        recognise zlib by the 0x78 byte of a 32 KiB window. (A smaller hash, memLevel 1, is slower: collisions.)
         """
         if self._wbits is None:
             return data
         wbits = self._wbits
         if wbits > 15:
             wbits = 16 + max(9, min(15, (len(data) - 1).bit_length()))
-        deflate = zlib.compressobj(self._level, zlib.DEFLATED, wbits, 1 if len(data) < SMALL_MESSAGE else 8)
+        deflate = zlib.compressobj(self._level, zlib.DEFLATED, wbits)
         return deflate.compress(data) + deflate.flush()
 
     def send(self, message: bytes) -> None:
