@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 from exporter.errors import InvalidOption
+from logdrivers.metrics import LogDriverCollector
 from runtime.api.app import build_router
 from runtime.api.server import ApiServer
 from runtime.engine.config import DaemonConfig
@@ -77,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             metrics = EngineMetrics(engine.events, lambda: [c.state.status for c in engine.containers.store],
                                     router, config.metrics_addr,
+                                    collectors=[LogDriverCollector(engine.shipping.log_stats)],
                                     exporter_host=config.hosts[0] if args.exporter else None)
         except InvalidOption as e:
             engine.close()

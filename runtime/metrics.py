@@ -3,8 +3,7 @@ Engine API requests by route and status with their latency, container lifecycle 
 event bus, containers by state, and the daemon process's CPU and memory. With `--exporter` the same
 target also serves the containers' cAdvisor metrics (exporter/), discovered over this daemon's own API.
 
-Other rooms add their counters with `metrics.registry.register(collector)` (the logging counters,
-porthole_log_*, are expected there).
+Other rooms' counters come in as `collectors` (the daemon passes the logging pipeline's, porthole_log_*).
 """
 
 import functools
@@ -65,7 +64,8 @@ class _ContainerStates(Collector):
 
 class EngineMetrics:
     """Binds `addr` at construction (raising exporter.errors.InvalidOption if it cannot), counts events from
-    then on, and serves once started. `exporter_host` (the daemon's own API) adds the containers' metrics."""
+    then on, and serves once started. `collectors` join the registry; `exporter_host` (the daemon's own API)
+    adds the containers' metrics."""
 
     def __init__(
         self,
@@ -74,11 +74,14 @@ class EngineMetrics:
         router: Router,
         addr: str,
         *,
+        collectors: Iterable[Collector] = (),
         exporter_host: str | None = None,
     ) -> None:
         self.registry = CollectorRegistry()
         ProcessCollector(registry=self.registry)
         self.registry.register(_ContainerStates(container_states))
+        for collector in collectors:  # other rooms' counters: the logging pipeline's
+            self.registry.register(collector)
         self._requests = Counter(
             "porthole_api_requests",
             "Engine API requests, by method, route and status",

@@ -1,10 +1,10 @@
 """dashboards/ proven against a real Prometheus: it scrapes the exporter and the daemon while real containers
 run (one busy under a CPU quota, one near its memory limit, one OOM-killing, one in a restart loop, one
-writing to disk), and then every expression of every dashboard panel and every rule evaluates without
-error and returns series, and every alert goes pending or fires. promtool accepts the config and rules.
-
-The logging counters (porthole_log_*) come from the logging room; until the daemon exports them, the
-expressions that read only them must evaluate without error but may return nothing.
+writing to disk, one logging to an unreachable fluentd), and then every expression of every dashboard panel
+and every rule evaluates without error and returns series, and every alert goes pending or fires, but
+ContainerLogLinesDropped: no test can make the logging pipeline lose a line on demand, so that alert's
+expression is checked with its threshold lowered to ">= 0" (the counters it sums are there) and its rule must
+evaluate with health ok. promtool accepts the config and the rules.
 """
 
 import json
@@ -23,9 +23,10 @@ pytestmark = pytest.mark.root
 
 DASHBOARDS = REPO / "dashboards"
 BOARDS = sorted((DASHBOARDS / "grafana").glob("*.json"))
-PENDING_METRICS = re.compile(r"porthole_log_\w+")  # not exported yet (logging room)
 # Grafana's variables, as a user who picks "All" sees them
 VARIABLES = {"instance": ".*", "name": ".+", "__rate_interval": "5s", "__range": "1m", "__interval": "1s"}
+# alert -> its threshold and the one that holds without a lost line (see the module's docstring)
+UNPROVOKED = {"ContainerLogLinesDropped": (") > 0", ") >= 0")}
 ALERTS_EXPECTED = {
     "ContainerOOMKilled",
     "ContainerExitedOnOOM",
@@ -107,6 +108,9 @@ def query(port: int, expr: str) -> list:
 SPIN = "while :; do :; done"
 FILL_SHM = "dd if=/dev/zero of=/dev/shm/fill bs=1M count=30 && sleep 1000"  # 30 of 32 MiB: above 90%
 CRASH = "sleep 0.2; exit 1"
+# the shipper cannot deliver: shipping errors, lag and a retrying shipper for the logging panels
+LOG_TO_NOWHERE = ("--log-driver", "fluentd", "--log-opt", "fluentd-address=127.0.0.1:1")
+LOG_TO_NOWHERE += ("--log-opt", "fluentd-async=true")
 SYNC_WRITES = "while :; do dd if=/dev/zero of=/synced bs=1M count=1 conv=fsync 2>/dev/null; sleep 0.5; done"
 
 
@@ -120,6 +124,7 @@ def scenario(daemon, prometheus):
         run("--name", "looping", "--restart", "always", "busybox", "sh", "-c", CRASH)
         run("--name", "writer", "-l", "com.example.team=storage", "busybox", "sh", "-c", SYNC_WRITES)
         run("--name", "survivor", "-m", "16m", "busybox", "sleep", "1000")
+        run("--name", "chatty", *LOG_TO_NOWHERE, "busybox", "sh", "-c", "while :; do date; sleep 0.2; done")
         assert daemon.docker("inspect", "no-such-container").returncode == 1  # a 404 for the API panels
         # increase() needs a sample from before the OOM kill: wait until Prometheus has one
         for expr in ('container_oom_events_total{name="survivor"}', "porthole_container_oom_kills_total"):
@@ -144,11 +149,6 @@ def panel_expressions(board: dict) -> list[tuple[str, str]]:
     return found
 
 
-def reads_only_pending_metrics(expr: str) -> bool:
-    metrics = set(re.findall(r"\b(?:container|machine|porthole|process)_\w+", expr))
-    return bool(metrics) and all(PENDING_METRICS.fullmatch(m) for m in metrics)
-
-
 def test_promtool_accepts_the_config_and_the_rules():
     for command in (
         ["check", "config", str(DASHBOARDS / "prometheus.yml")],
@@ -161,14 +161,14 @@ def test_promtool_accepts_the_config_and_the_rules():
 
 def test_every_dashboard_and_rule_expression_returns_series(prometheus, scenario):
     rules = [rule for group in api(prometheus, "rules")["groups"] for rule in group["rules"]]
-    expressions = [(f"rule {r['name']}", r["query"]) for r in rules]
+    expressions = [(f"rule {r['name']}", r["query"].replace(*UNPROVOKED.get(r["name"], ("", "")))) for r in rules]
+    assert all(r["query"].endswith(UNPROVOKED[r["name"]][0]) for r in rules if r["name"] in UNPROVOKED)
     for board in (json.loads(p.read_text()) for p in BOARDS):
         expressions += panel_expressions(board)
     assert len(expressions) > 50
-    waiting = [(where, expr) for where, expr in expressions if not reads_only_pending_metrics(expr)]
 
     def empty() -> list[tuple[str, str]]:
-        return [(where, expr) for where, expr in waiting if not query(prometheus, expr)]
+        return [(where, expr) for where, expr in expressions if not query(prometheus, expr)]
 
     deadline = time.monotonic() + 60
     left = empty()
@@ -176,8 +176,6 @@ def test_every_dashboard_and_rule_expression_returns_series(prometheus, scenario
         time.sleep(1)
         left = empty()
     assert left == []
-    for _, expr in expressions:  # the logging counters' too: they must at least evaluate
-        query(prometheus, expr)
 
 
 def test_every_alert_goes_pending_or_fires(prometheus, scenario):
