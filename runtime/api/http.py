@@ -2,10 +2,12 @@
 chunk, headers sent at once, as the docker CLI needs for wait, events, logs and stats) and hijacked (101,
 then the raw socket, for attach and exec)."""
 
+import fcntl
 import io
 import json
 import select
 import socket
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
@@ -15,6 +17,8 @@ from urllib.parse import parse_qs
 from runtime.errors import InvalidParameter
 
 MAX_JSON_BODY = 32 << 20
+SIOCOUTQ = 0x5411  # bytes sent that the peer has not read yet (asm-generic/ioctls.h TIOCOUTQ)
+HEADERS_READ_TIMEOUT = 1.0  # a client that never reads its 101 response delays its stream this long
 
 
 class ChunkedReader(io.RawIOBase):
@@ -207,7 +211,24 @@ class Hijack(Response):
         )
         handler.wfile.flush()
         handler.close_connection = True
+        wait_until_read(handler.connection, HEADERS_READ_TIMEOUT)
         self.run(handler.connection)
+
+
+def wait_until_read(sock: socket.socket, timeout: float) -> None:
+    """Return once the peer has read all that was sent (or after `timeout`). docker-py reads a hijacked stream
+    from the raw socket, past the buffer its HTTP parser filled, so bytes that reach it together with the 101
+    response are lost (docker/docker-py#2042, #3332; Docker has the race too). A unix socket tells how much
+    the peer has not read yet; other sockets do not, and are not waited for."""
+    if sock.family != socket.AF_UNIX:
+        return
+    deadline = time.monotonic() + timeout
+    unread = bytearray(4)
+    while time.monotonic() < deadline:
+        fcntl.ioctl(sock.fileno(), SIOCOUTQ, unread)
+        if not any(unread):
+            return
+        time.sleep(0.001)
 
 
 def frame(stream: int, payload: bytes) -> bytes:
