@@ -1,6 +1,7 @@
 """`docker exec` and docker-py's exec_run: output, exit codes, environment, user, working dir, namespaces."""
 
 import os
+import socket
 import time
 
 import docker
@@ -159,3 +160,26 @@ def test_exec_start_after_the_container_stopped_is_a_conflict(client, box):
         client.api.exec_start(exec_id)
     assert refused.value.status_code == 409
     assert "is not running" in refused.value.explanation
+
+
+def test_exec_output_never_arrives_with_the_101_response(ph, client, box):
+    """docker-py reads the stream past its header buffer: output sent with the headers would be lost to it.
+    A client slow to read its response still gets the headers alone, then the output."""
+    exec_id = client.api.exec_create(box.id, ["echo", "after the headers"])["Id"]
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(10)
+    sock.connect(str(ph.socket))
+    with sock:
+        body = b'{"Detach": false, "Tty": false}'
+        sock.sendall(
+            b"POST /v1.47/exec/" + exec_id.encode() + b"/start HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: application/json\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n"
+            b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+        )
+        time.sleep(0.3)  # a slow client: had the process started at once, its output would be here by now
+        first = sock.recv(65536)
+        assert first.startswith(b"HTTP/1.1 101") and first.endswith(b"\r\n\r\n")
+        rest = b""
+        while chunk := sock.recv(65536):
+            rest += chunk
+    assert rest == b"\x01\x00\x00\x00\x00\x00\x00\x12after the headers\n"
