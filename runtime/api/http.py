@@ -206,7 +206,8 @@ class Hijack(Response):
 
     def send(self, handler: BaseHTTPRequestHandler) -> None:
         handler.wfile.write(
-            b"HTTP/1.1 101 UPGRADED\r\nContent-Type: " + self.content_type.encode()
+            b"HTTP/1.1 101 UPGRADED\r\nContent-Type: "
+            + self.content_type.encode()
             + b"\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n"
         )
         handler.wfile.flush()

@@ -44,7 +44,7 @@ def split_version(path: str) -> tuple[str, str]:
     m = VERSION_PREFIX.match(path)
     if not m:
         return path, ""
-    return path[m.end():], m.group("version")
+    return path[m.end() :], m.group("version")
 
 
 __all__ = ["Handler", "Request", "Route", "Router", "split_version"]

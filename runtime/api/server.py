@@ -51,8 +51,13 @@ class EngineHandler(BaseHTTPRequestHandler):
         status = 500
         try:
             if version and _version_tuple(version) < _version_tuple(MIN_API_VERSION):
-                response = Json({"message": f"client version {version} is too old. Minimum supported API version "
-                                 f"is {MIN_API_VERSION}, please upgrade your client to a newer version"}, 400)
+                response = Json(
+                    {
+                        "message": f"client version {version} is too old. Minimum supported API version "
+                        f"is {MIN_API_VERSION}, please upgrade your client to a newer version"
+                    },
+                    400,
+                )
             else:
                 match = self.server.router.match(self.command, path)  # type: ignore[attr-defined]
                 if match is None:
@@ -97,11 +102,17 @@ class TcpServer(_Serving, socketserver.ThreadingTCPServer):
 
 
 class ApiServer:
-    def __init__(self, hosts: list[str], router: Router,
-                 observe: Callable[[str, str, int, float], None] | None = None) -> None:
+    def __init__(
+        self, hosts: list[str], router: Router, observe: Callable[[str, str, int, float], None] | None = None
+    ) -> None:
         self._servers: list[socketserver.BaseServer] = []
-        headers = [("Api-Version", API_VERSION), ("Ostype", "linux"), ("Docker-Experimental", "false"),
-                   ("Cache-Control", "no-cache, no-store, must-revalidate"), ("Pragma", "no-cache")]
+        headers = [
+            ("Api-Version", API_VERSION),
+            ("Ostype", "linux"),
+            ("Docker-Experimental", "false"),
+            ("Cache-Control", "no-cache, no-store, must-revalidate"),
+            ("Pragma", "no-cache"),
+        ]
         for host in hosts:
             server = self._bind(host)
             server.router = router
@@ -138,5 +149,3 @@ class ApiServer:
             server.server_close()
             if isinstance(server, UnixServer):
                 Path(server.server_address).unlink(missing_ok=True)
-
-

@@ -78,7 +78,8 @@ class Containers:
             if status not in STATUSES:
                 raise InvalidParameter(f"invalid filter 'status={status}'")
         selected = [
-            c for c in sorted(self.store, key=lambda c: c.created, reverse=True)
+            c
+            for c in sorted(self.store, key=lambda c: c.created, reverse=True)
             # as moby: a status filter or a limit (`ps -n`) implies --all
             if (all_ or limit > 0 or "status" in filters or c.state.status in LIVE) and _matches(c, filters)
         ]

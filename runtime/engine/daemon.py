@@ -39,21 +39,35 @@ class Engine:
         for error in self.log_registry.load_plugins():
             log.warning("%s", error)
         self.images = ImageStore(config.data_root)
-        self.volumes = VolumeService(config.data_root, events=lambda action, name: self.events.publish(
-            "volume", action, name, driver="local"))
-        self.networks = NetworkService(config.data_root, config.exec_root, NetworkConfig(
-            bridge_name=config.bridge, bip=config.bip, chain_prefix=config.iptables_prefix,
-            dns_upstreams=config.dns_upstreams, address_pool=config.address_pool))
+        self.volumes = VolumeService(
+            config.data_root, events=lambda action, name: self.events.publish("volume", action, name, driver="local")
+        )
+        self.networks = NetworkService(
+            config.data_root,
+            config.exec_root,
+            NetworkConfig(
+                bridge_name=config.bridge,
+                bip=config.bip,
+                chain_prefix=config.iptables_prefix,
+                dns_upstreams=config.dns_upstreams,
+                address_pool=config.address_pool,
+            ),
+        )
         store = ContainerStore(config.containers_dir)
         container_networks = ContainerNetworks(config, store, self.networks)
         factory = ContainerFactory(config, store, self.images, self.volumes, self.log_registry, container_networks)
-        self.containers = Containers(config, store, factory, self.volumes, self.log_registry, self.events,
-                                     container_networks)
+        self.containers = Containers(
+            config, store, factory, self.volumes, self.log_registry, self.events, container_networks
+        )
         self.shipping = ShippingManager(self.log_registry, config, store, self.events)
         self.shims = ShimLauncher()
         self.monitor = ExitMonitor()
         self.lifecycle = Lifecycle(
-            config, store, self.shims, self.monitor, self.events,
+            config,
+            store,
+            self.shims,
+            self.monitor,
+            self.events,
             container_networks,
             remove_files=self.shipping.keeping_logs(self.containers.remove_files),
         )
@@ -81,11 +95,13 @@ class Engine:
     def restore(self) -> None:
         """Re-attach to the containers that lived on while the daemon was away (DESIGN.md, process model)."""
         self.networks.start()
-        self.networks.restore({
-            c.id: self.config.exec_root / "netns" / c.id
-            for c in self.containers.store
-            if c.state.live and is_alive(c.state.pid, c.state.pid_starttime)
-        })
+        self.networks.restore(
+            {
+                c.id: self.config.exec_root / "netns" / c.id
+                for c in self.containers.store
+                if c.state.live and is_alive(c.state.pid, c.state.pid_starttime)
+            }
+        )
         for container in self.containers.store:
             try:
                 self.lifecycle.restore(container)

@@ -86,8 +86,13 @@ class Execs:
     def _event(self, instance: ExecInstance, action: str, **extra: str) -> None:
         c = instance.container
         self._events.publish(
-            "container", f"{action}: {' '.join(instance.config['Cmd'])}", c.id,
-            image=c.image_ref, name=c.name, execID=instance.id, **extra,
+            "container",
+            f"{action}: {' '.join(instance.config['Cmd'])}",
+            c.id,
+            image=c.image_ref,
+            name=c.name,
+            execID=instance.id,
+            **extra,
         )
 
     def check_startable(self, instance: ExecInstance) -> None:

@@ -16,6 +16,7 @@ from runtime.shim.spec import ContainerSpec, Logging, Mount, Process, Rootfs
 SPEC_FILE = "spec.json"
 EXIT_FILE = "exit.json"
 
+
 @dataclass
 class Layout:
     """Where a container's files live: records and the writable layer under the data root, the spec and the
@@ -70,13 +71,21 @@ def prepare_cgroup(config: DaemonConfig, container: Container) -> tuple[CgroupMa
 
 def _mounts(container: Container, sandbox: Sandbox) -> list[Mount]:
     mounts = [
-        Mount(m["source"], m["destination"], readonly=not m["rw"], type=m["type"] if m["type"] == "tmpfs" else "bind",
-              data=m.get("tmpfs_options", ""))
+        Mount(
+            m["source"],
+            m["destination"],
+            readonly=not m["rw"],
+            type=m["type"] if m["type"] == "tmpfs" else "bind",
+            data=m.get("tmpfs_options", ""),
+        )
         for m in container.mounts
     ]
     taken = {m.destination for m in mounts}
-    etc_files = {"/etc/hostname": sandbox.hostname_path, "/etc/hosts": sandbox.hosts_path,
-                 "/etc/resolv.conf": sandbox.resolv_conf_path}
+    etc_files = {
+        "/etc/hostname": sandbox.hostname_path,
+        "/etc/hosts": sandbox.hosts_path,
+        "/etc/resolv.conf": sandbox.resolv_conf_path,
+    }
     for destination, source in etc_files.items():
         if destination not in taken:
             mounts.append(Mount(str(source), destination))
@@ -102,8 +111,9 @@ def build_spec(
         id=container.id,
         hostname=cfg.get("Hostname") or container.short_id,
         rootfs=Rootfs(layers, str(fs / "upper"), str(fs / "work"), str(merged)),
-        process=Process(container.argv, list(cfg.get("Env") or []), cfg.get("WorkingDir") or "/",
-                        cfg.get("User") or ""),
+        process=Process(
+            container.argv, list(cfg.get("Env") or []), cfg.get("WorkingDir") or "/", cfg.get("User") or ""
+        ),
         mounts=_mounts(container, sandbox),
         netns=str(sandbox.netns_path) if sandbox.netns_path else None,
         cgroup_procs=[str(p) for p in cgroup.procs_files()],

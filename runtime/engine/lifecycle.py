@@ -124,7 +124,11 @@ class Lifecycle:
             raise
         state = container.state
         state.status, state.pid, state.pid_starttime, state.shim_pid = (
-            RUNNING, started.pid, started.starttime, started.shim_pid)
+            RUNNING,
+            started.pid,
+            started.starttime,
+            started.shim_pid,
+        )
         state.started_at, state.finished_at = clock.now(), clock.NEVER
         state.exit_code, state.error, state.oom_killed = 0, "", False
         self._save(container)
@@ -349,8 +353,9 @@ class Lifecycle:
             self._save(container)
         policy = RestartPolicy.from_host_config(container.host_config)
         # a restart that was pending when the daemon went (RESTARTING) is decided here again
-        if state.status == EXITED and policy.starts_with_daemon(state.exit_code, state.restart_count,
-                                                                state.manually_stopped):
+        if state.status == EXITED and policy.starts_with_daemon(
+            state.exit_code, state.restart_count, state.manually_stopped
+        ):
             state.manually_stopped = False  # started again: the policy holds from here on, as after `start`
             try:
                 self._launch(container)

@@ -6,7 +6,13 @@ from typing import Any
 from runtime.engine.clock import NEVER
 
 CREATED, RUNNING, PAUSED, RESTARTING, EXITED, DEAD, REMOVING = (
-    "created", "running", "paused", "restarting", "exited", "dead", "removing",
+    "created",
+    "running",
+    "paused",
+    "restarting",
+    "exited",
+    "dead",
+    "removing",
 )
 LIVE = (RUNNING, PAUSED)  # a process exists
 

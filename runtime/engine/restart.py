@@ -25,13 +25,16 @@ class RestartPolicy:
         name = raw.get("Name") or "no"
         retries = raw.get("MaximumRetryCount") or 0
         if name not in POLICIES:
-            raise InvalidParameter(f"invalid restart policy: unknown policy '{name}'; use one of "
-                                   "'no', 'always', 'on-failure', or 'unless-stopped'")
+            raise InvalidParameter(
+                f"invalid restart policy: unknown policy '{name}'; use one of "
+                "'no', 'always', 'on-failure', or 'unless-stopped'"
+            )
         if not isinstance(retries, int) or retries < 0:
             raise InvalidParameter("invalid restart policy: maximum retry count must be a positive integer")
         if retries and name != "on-failure":
-            raise InvalidParameter(f"invalid restart policy: maximum retry count can only be used with "
-                                   f"'on-failure', not '{name}'")
+            raise InvalidParameter(
+                f"invalid restart policy: maximum retry count can only be used with 'on-failure', not '{name}'"
+            )
         if name != "no" and host_config.get("AutoRemove"):
             raise InvalidParameter("can't create 'AutoRemove' container with restart policy")
         return cls(name, retries)

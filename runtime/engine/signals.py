@@ -8,7 +8,7 @@ from runtime.linux.proc import process_starttime
 
 
 def parse_signal(value: str | int | None, default: int = signal.SIGKILL) -> int:
-    """"KILL", "SIGKILL", "9" and 9 all name SIGKILL; "" and None give `default`."""
+    """ "KILL", "SIGKILL", "9" and 9 all name SIGKILL; "" and None give `default`."""
     if value in (None, ""):
         return default
     text = str(value).upper()

@@ -77,12 +77,19 @@ def _blkio(stats: CgroupStats) -> dict[str, Any]:
 
 def sample(config: DaemonConfig, container: Container) -> dict[str, Any]:
     """One stats object without precpu_stats; a stopped container gets Docker's zeroed shape."""
-    body: dict[str, Any] = {"name": "/" + container.name, "id": container.id, "read": clock.NEVER,
-                            "preread": clock.NEVER, "pids_stats": {}, "blkio_stats": {}, "num_procs": 0,
-                            "storage_stats": {}, "cpu_stats": {"cpu_usage": {"total_usage": 0},
-                                                               "throttling_data": {}},
-                            "precpu_stats": {"cpu_usage": {"total_usage": 0}, "throttling_data": {}},
-                            "memory_stats": {}}
+    body: dict[str, Any] = {
+        "name": "/" + container.name,
+        "id": container.id,
+        "read": clock.NEVER,
+        "preread": clock.NEVER,
+        "pids_stats": {},
+        "blkio_stats": {},
+        "num_procs": 0,
+        "storage_stats": {},
+        "cpu_stats": {"cpu_usage": {"total_usage": 0}, "throttling_data": {}},
+        "precpu_stats": {"cpu_usage": {"total_usage": 0}, "throttling_data": {}},
+        "memory_stats": {},
+    }
     if container.state.status not in LIVE:
         return body
     paths = CgroupPaths(detect_mode(config.cgroup_root), cgroup_for(config, container.id).paths())
@@ -100,9 +107,14 @@ def sample(config: DaemonConfig, container: Container) -> dict[str, Any]:
         blkio_stats=_blkio(stats),
         networks={
             name: {
-                "rx_bytes": n.rx_bytes, "rx_packets": n.rx_packets, "rx_errors": n.rx_errors,
-                "rx_dropped": n.rx_dropped, "tx_bytes": n.tx_bytes, "tx_packets": n.tx_packets,
-                "tx_errors": n.tx_errors, "tx_dropped": n.tx_dropped,
+                "rx_bytes": n.rx_bytes,
+                "rx_packets": n.rx_packets,
+                "rx_errors": n.rx_errors,
+                "rx_dropped": n.rx_dropped,
+                "tx_bytes": n.tx_bytes,
+                "tx_packets": n.tx_packets,
+                "tx_errors": n.tx_errors,
+                "tx_dropped": n.tx_dropped,
             }
             for name, n in networks.items()
             if name != "lo"

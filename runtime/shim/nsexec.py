@@ -15,8 +15,13 @@ from runtime.shim.process import ExecError, drop_privileges, environment, execut
 from runtime.shim.shim import join_cgroup
 
 # Mount namespace last: after it, /proc/<pid> of the host is out of sight.
-_NAMESPACES = (("ipc", CLONE_NEWIPC), ("uts", CLONE_NEWUTS), ("net", CLONE_NEWNET), ("pid", CLONE_NEWPID),
-               ("mnt", CLONE_NEWNS))
+_NAMESPACES = (
+    ("ipc", CLONE_NEWIPC),
+    ("uts", CLONE_NEWUTS),
+    ("net", CLONE_NEWNET),
+    ("pid", CLONE_NEWPID),
+    ("mnt", CLONE_NEWNS),
+)
 
 
 def _status(fd: int, message: dict) -> None:
@@ -68,5 +73,3 @@ def run_exec(request: dict, stdout_w: int, stderr_w: int, status_fd: int) -> Non
     code = os.waitstatus_to_exitcode(status)
     _status(status_fd, {"exit_code": code if code >= 0 else 128 - code})
     os.close(status_fd)
-
-

@@ -52,9 +52,7 @@ def resolve_user(spec: str) -> User:
             gid = int(group)
         else:
             gid = int(match[2])
-    supplementary = tuple(
-        int(g[2]) for g in groups_db if len(g) >= 4 and user_name and user_name in g[3].split(",")
-    )
+    supplementary = tuple(int(g[2]) for g in groups_db if len(g) >= 4 and user_name and user_name in g[3].split(","))
     return User(uid, gid, supplementary, home)
 
 

@@ -26,8 +26,9 @@ def register(router: Router, engine: Engine) -> None:
         selected = containers.list(
             all_=params.flag(req, "all"), limit=params.integer(req, "limit", -1) or -1, filters=params.filters(req)
         )
-        return Json([shapes.summary(c, engine.ports_summary(c), engine.network_settings(c)["Networks"])
-                     for c in selected])
+        return Json(
+            [shapes.summary(c, engine.ports_summary(c), engine.network_settings(c)["Networks"]) for c in selected]
+        )
 
     def inspect(req: Request, ref: str) -> Response:
         c = containers.get(ref)

@@ -46,14 +46,17 @@ def register(router: Router, engine: Engine) -> None:
     def create(req: Request) -> Response:
         if params.text(req, "fromImage"):
             image = params.text(req, "fromImage")
-            raise NotFound(f"pull access denied for {image}: porthole reaches no image registry; "
-                           "use `porthole import` or `porthole load` to add images")
+            raise NotFound(
+                f"pull access denied for {image}: porthole reaches no image registry; "
+                "use `porthole import` or `porthole load` to add images"
+            )
         if params.text(req, "fromSrc") != "-":
             raise InvalidParameter("images/create: fromSrc: only '-' (the request body) is supported")
         repo, tag = params.text(req, "repo"), params.text(req, "tag")
         reference = f"{repo}:{tag}" if repo and tag else repo or None
-        image = images.import_rootfs(req.body(), reference, changes=req.query.get("changes", []),
-                                     message=params.text(req, "message"))
+        image = images.import_rootfs(
+            req.body(), reference, changes=req.query.get("changes", []), message=params.text(req, "message")
+        )
         events.publish("image", "import", image.id, name=reference or "")
         return _json_lines({"status": image.id})
 

@@ -54,10 +54,13 @@ def register(router: Router, engine: Engine) -> None:
         since, until = params.seconds(req, "since") or 0, params.seconds(req, "until") or 0
         stop = threading.Event()
         cfg = ReadConfig(
-            since_ns=int(since * 1e9), until_ns=int(until * 1e9),
+            since_ns=int(since * 1e9),
+            until_ns=int(until * 1e9),
             tail=int(tail_text) if tail_text.isdigit() else None,
             follow=params.flag(req, "follow") and c.state.status in LIVE,
-            stdout=want_out, stderr=want_err, stop=stop,
+            stdout=want_out,
+            stderr=want_err,
+            stop=stop,
         )
         messages = containers.logs(c, cfg)
         timestamps, details = params.flag(req, "timestamps"), params.flag(req, "details")

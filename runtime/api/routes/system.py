@@ -31,14 +31,35 @@ def register(router: Router, engine: Engine) -> None:
     def version(req: Request) -> Response:
         body = {
             "Platform": {"Name": "porthole"},
-            "Version": VERSION, "ApiVersion": API_VERSION, "MinAPIVersion": MIN_API_VERSION,
-            "GitCommit": "porthole", "GoVersion": f"python{platform.python_version()}",
-            "Os": "linux", "Arch": _arch(), "KernelVersion": platform.release(),
+            "Version": VERSION,
+            "ApiVersion": API_VERSION,
+            "MinAPIVersion": MIN_API_VERSION,
+            "GitCommit": "porthole",
+            "GoVersion": f"python{platform.python_version()}",
+            "Os": "linux",
+            "Arch": _arch(),
+            "KernelVersion": platform.release(),
             "BuildTime": "2026-11-28T00:00:00.000000000+00:00",
         }
-        body["Components"] = [{"Name": "Engine", "Version": VERSION, "Details": {
-            k: str(body[k]) for k in ("ApiVersion", "MinAPIVersion", "GitCommit", "GoVersion", "Os", "Arch",
-                                      "KernelVersion", "BuildTime")}}]
+        body["Components"] = [
+            {
+                "Name": "Engine",
+                "Version": VERSION,
+                "Details": {
+                    k: str(body[k])
+                    for k in (
+                        "ApiVersion",
+                        "MinAPIVersion",
+                        "GitCommit",
+                        "GoVersion",
+                        "Os",
+                        "Arch",
+                        "KernelVersion",
+                        "BuildTime",
+                    )
+                },
+            }
+        ]
         return Json(body)
 
     def info(req: Request) -> Response:
@@ -46,23 +67,45 @@ def register(router: Router, engine: Engine) -> None:
         running = sum(c.state.status == RUNNING for c in containers)
         paused = sum(c.state.status == PAUSED for c in containers)
         config = engine.config
-        return Json({
-            "ID": engine.daemon_id, "Name": socket.gethostname(),
-            "Containers": len(containers), "ContainersRunning": running, "ContainersPaused": paused,
-            "ContainersStopped": len(containers) - running - paused, "Images": len(engine.images.list()),
-            "ServerVersion": VERSION, "Driver": "overlay2", "DriverStatus": [["Backing Filesystem", "extfs"]],
-            "LoggingDriver": config.log_driver, "CgroupDriver": "cgroupfs",
-            "CgroupVersion": "2" if engine.cgroup_mode == "v2" else "1",
-            "Plugins": {"Volume": ["local"], "Network": ["bridge", "host", "none"], "Authorization": None,
-                        "Log": engine.log_registry.names()},
-            "Swarm": {"LocalNodeState": "inactive", "NodeID": "", "ControlAvailable": False},
-            "Runtimes": {"porthole": {"path": "porthole-shim"}}, "DefaultRuntime": "porthole",
-            "SecurityOptions": [], "KernelVersion": platform.release(), "OperatingSystem": _os_name(),
-            "OSType": "linux", "Architecture": platform.machine(), "NCPU": os.cpu_count() or 1,
-            "MemTotal": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"),
-            "DockerRootDir": str(config.data_root), "Debug": False, "Labels": [], "ExperimentalBuild": False,
-            "LiveRestoreEnabled": True, "Warnings": [],
-        })
+        return Json(
+            {
+                "ID": engine.daemon_id,
+                "Name": socket.gethostname(),
+                "Containers": len(containers),
+                "ContainersRunning": running,
+                "ContainersPaused": paused,
+                "ContainersStopped": len(containers) - running - paused,
+                "Images": len(engine.images.list()),
+                "ServerVersion": VERSION,
+                "Driver": "overlay2",
+                "DriverStatus": [["Backing Filesystem", "extfs"]],
+                "LoggingDriver": config.log_driver,
+                "CgroupDriver": "cgroupfs",
+                "CgroupVersion": "2" if engine.cgroup_mode == "v2" else "1",
+                "Plugins": {
+                    "Volume": ["local"],
+                    "Network": ["bridge", "host", "none"],
+                    "Authorization": None,
+                    "Log": engine.log_registry.names(),
+                },
+                "Swarm": {"LocalNodeState": "inactive", "NodeID": "", "ControlAvailable": False},
+                "Runtimes": {"porthole": {"path": "porthole-shim"}},
+                "DefaultRuntime": "porthole",
+                "SecurityOptions": [],
+                "KernelVersion": platform.release(),
+                "OperatingSystem": _os_name(),
+                "OSType": "linux",
+                "Architecture": platform.machine(),
+                "NCPU": os.cpu_count() or 1,
+                "MemTotal": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"),
+                "DockerRootDir": str(config.data_root),
+                "Debug": False,
+                "Labels": [],
+                "ExperimentalBuild": False,
+                "LiveRestoreEnabled": True,
+                "Warnings": [],
+            }
+        )
 
     def events(req: Request) -> Response:
         wanted = params.filters(req)
@@ -103,8 +146,9 @@ def _matches(event: Event, wanted: dict[str, list[str]]) -> bool:
     return all(not values or any(checks[key](v) for v in values) for key, values in wanted.items())
 
 
-def _event_stream(engine: Engine, wanted: dict[str, list[str]], since: float | None, until: float | None,
-                  req: Request) -> Iterator[bytes]:
+def _event_stream(
+    engine: Engine, wanted: dict[str, list[str]], since: float | None, until: float | None, req: Request
+) -> Iterator[bytes]:
     past, subscription = engine.events.subscribe(int(since * 1e9) if since is not None else None)
     until_ns = int(until * 1e9) if until else None
     try:

@@ -16,8 +16,12 @@ def register(router: Router, engine: Engine) -> None:
     def create(req: Request) -> Response:
         body = req.json_object()
         check_fields(body, CREATE, "")
-        volume = volumes.create(body.get("Name") or None, driver=body.get("Driver") or "local",
-                                driver_opts=body.get("DriverOpts"), labels=body.get("Labels"))
+        volume = volumes.create(
+            body.get("Name") or None,
+            driver=body.get("Driver") or "local",
+            driver_opts=body.get("DriverOpts"),
+            labels=body.get("Labels"),
+        )
         return Json(volumes.inspect(volume), 201)
 
     def list_(req: Request) -> Response:
