@@ -21,7 +21,6 @@ from exporter.container_values import (
     memory_failures,
     network,
     pressure,
-    sample,
     spec,
     threads,
     threads_max,
@@ -218,12 +217,12 @@ CONTAINER_METRICS: tuple[MetricSpec, ...] = (
     _g(
         "container_start_time_seconds",
         "Start time of the container since unix epoch in seconds.",
-        sample(lambda s: s.target.started_at),
+        lambda s: s.target.started_at,
     ),
     _g(
         "container_creation_time_seconds",
         "Creation time of the container since unix epoch in seconds.",
-        sample(lambda s: s.target.created_at),
+        lambda s: s.target.created_at,
     ),
-    _g("container_last_seen", "Last time a container was seen by the exporter", sample(lambda s: s.seen_at)),
+    _g("container_last_seen", "Last time a container was seen by the exporter", lambda s: s.seen_at),
 )

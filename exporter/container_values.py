@@ -1,6 +1,6 @@
 """How each container metric's values come out of a ContainerSample: small functions the table in
-exporter/container_metrics.py is built from. Each returns (extra label values, value) pairs, none when the
-kernel or the container does not have the number."""
+exporter/container_metrics.py is built from. A metric without extra labels gives one number or None (the
+kernel or the container does not have it); one with extra labels gives (extra label values, value) pairs."""
 
 from __future__ import annotations
 
@@ -12,47 +12,44 @@ from exporter.snapshot import ContainerSample
 NS = 1e9
 
 Series = Iterable[tuple[tuple[str, ...], float]]
+Value = Callable[[ContainerSample], float | None]
 NONE: tuple = ()
 
 
-def one(value: float | None) -> Series:
-    return NONE if value is None else (((), value),)
-
-
-def cpu(get: Callable[[CpuStats], int | None], scale: float = 1.0) -> Callable[[ContainerSample], Series]:
-    def values(s: ContainerSample) -> Series:
+def cpu(get: Callable[[CpuStats], int | None], scale: float = 1.0) -> Value:
+    def value(s: ContainerSample) -> float | None:
         c = s.stats.cpu
         v = None if c is None else get(c)
-        return NONE if v is None else (((), v if scale == 1.0 else v / scale),)
+        return v if v is None or scale == 1.0 else v / scale
 
-    return values
+    return value
 
 
-def throttling(get: Callable[[CpuStats], int | None], scale: float = 1.0) -> Callable[[ContainerSample], Series]:
+def throttling(get: Callable[[CpuStats], int | None], scale: float = 1.0) -> Value:
     """cfs_* series exist only for a container with a CPU quota (cAdvisor)."""
     plain = cpu(get, scale)
 
-    def values(s: ContainerSample) -> Series:
+    def value(s: ContainerSample) -> float | None:
         spec = s.target.spec
-        return NONE if spec is None or spec.cpu_quota is None else plain(s)
+        return None if spec is None or spec.cpu_quota is None else plain(s)
 
-    return values
+    return value
 
 
-def memory(get: Callable[[MemoryStats], int | None]) -> Callable[[ContainerSample], Series]:
-    def values(s: ContainerSample) -> Series:
+def memory(get: Callable[[MemoryStats], int | None]) -> Value:
+    def value(s: ContainerSample) -> float | None:
         m = s.stats.memory
-        return NONE if m is None else one(get(m))
+        return None if m is None else get(m)
 
-    return values
+    return value
 
 
-def spec(get: Callable[[SpecStats], int | None]) -> Callable[[ContainerSample], Series]:
-    def values(s: ContainerSample) -> Series:
+def spec(get: Callable[[SpecStats], int | None]) -> Value:
+    def value(s: ContainerSample) -> float | None:
         sp = s.target.spec
-        return NONE if sp is None else one(get(sp))
+        return None if sp is None else get(sp)
 
-    return values
+    return value
 
 
 def usage_per_cpu(s: ContainerSample) -> Series:
@@ -78,15 +75,15 @@ def memory_failures(s: ContainerSample) -> Series:
     return out
 
 
-def pressure(resource: str, full: bool) -> Callable[[ContainerSample], Series]:
-    def values(s: ContainerSample) -> Series:
+def pressure(resource: str, full: bool) -> Value:
+    def value(s: ContainerSample) -> float | None:
         p = s.stats.pressure.get(resource)
         if p is None:
-            return NONE
+            return None
         v = p.full_ns if full else p.some_ns
-        return NONE if v is None else (((), v / NS),)
+        return None if v is None else v / NS
 
-    return values
+    return value
 
 
 def network(field: str) -> Callable[[ContainerSample], Series]:
@@ -120,16 +117,12 @@ def filesystem(field: str) -> Callable[[ContainerSample], Series]:
     return values
 
 
-def threads(s: ContainerSample) -> Series:
+def threads(s: ContainerSample) -> float | None:
     p = s.stats.pids
-    return NONE if p is None else one(p.current)
+    return None if p is None else p.current
 
 
-def threads_max(s: ContainerSample) -> Series:
+def threads_max(s: ContainerSample) -> float | None:
     p = s.stats.pids
     # pids.max "max" is exported as 0, as cAdvisor does for every unlimited limit
-    return NONE if p is None or p.current is None else (((), p.limit or 0),)
-
-
-def sample(get: Callable[[ContainerSample], float | None]) -> Callable[[ContainerSample], Series]:
-    return lambda s: one(get(s))
+    return None if p is None or p.current is None else p.limit or 0

@@ -12,15 +12,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from exporter.targets import Target
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 MetricType = Literal["counter", "gauge", "untyped"]
-# (extra label values, value) pairs of one container; the values of `extra_labels`, in order
-Values = Callable[..., Iterable[tuple[tuple[str, ...], float]]]
+# A sample's value (None: no series), or with extra labels its (extra label values, value) pairs
+Values = Callable[[Any], "float | None | Iterable[tuple[tuple[str, ...], float]]"]
 
 _NOT_A_LABEL_CHAR = re.compile(r"[^a-zA-Z0-9_]")
 
@@ -28,7 +28,9 @@ _NOT_A_LABEL_CHAR = re.compile(r"[^a-zA-Z0-9_]")
 @dataclass(frozen=True, slots=True)
 class MetricSpec:
     """One metric of the table: its name (with the _total of a counter), help, type, the labels it adds to
-    the container's, and how to get its values from a sample."""
+    the container's, and how to get its values from a sample: without extra labels `values(sample)` is one
+    number or None (most metrics, so the common case costs one call per container); with extra labels it is
+    an iterable of (extra label values, value) pairs."""
 
     name: str
     help: str
@@ -87,16 +89,19 @@ class Renderer:
     def __init__(self) -> None:
         self._fragments: dict[tuple[tuple[str, ...], tuple[str, ...]], str] = {}
 
-    def family(self, spec: MetricSpec, rows: Iterable[tuple[str, object]], out: list[str]) -> None:
+    def family(self, spec: MetricSpec, rows: Iterable[tuple[str, Any]], out: list[str]) -> None:
         out.append(spec.header)
-        name = spec.name
-        values = spec.values
+        name, values, append = spec.name, spec.values, out.append
+        if not spec.extra_labels:
+            for labels, sample in rows:
+                value = values(sample)
+                if value is not None:
+                    append(f"{name}{{{labels}}} {value}\n")
+            return
+        names = spec.extra_labels
         for labels, sample in rows:
             for extra, value in values(sample):
-                if extra:
-                    out.append(f"{name}{{{labels}{self._fragment(spec.extra_labels, extra)}}} {value}\n")
-                else:
-                    out.append(f"{name}{{{labels}}} {value}\n")
+                append(f"{name}{{{labels}{self._fragment(names, extra)}}} {value}\n")
 
     def _fragment(self, names: tuple[str, ...], values: tuple[str, ...]) -> str:
         key = (names, values)

@@ -48,11 +48,11 @@ def test_every_series_carries_the_union_of_label_names():
 
 def test_rendered_families_parse_back():
     specs = [
-        MetricSpec("demo_seconds_total", "A counter.\nTwo lines.", "counter", lambda s: [((), s * 1.5)]),
+        MetricSpec("demo_seconds_total", "A counter.\nTwo lines.", "counter", lambda s: s * 1.5),
         MetricSpec(
             "demo_bytes", "A gauge with labels.", "gauge", lambda s: [((f"eth{s}", 'q"uote'), s)], ("interface", "odd")
         ),
-        MetricSpec("demo_nothing", "No series.", "gauge", lambda s: ()),
+        MetricSpec("demo_nothing", "No series.", "gauge", lambda s: None),
     ]
     rows = [('id="/a",name="a"', 1), ('id="/b",name="b"', 2)]
     out: list[str] = []
