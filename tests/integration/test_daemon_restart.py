@@ -8,6 +8,9 @@ import subprocess
 
 import pytest
 
+from runtime.cgroups import open_manager
+from runtime.linux.constants import MNT_DETACH
+from runtime.linux.syscalls import umount2
 from tests.integration.daemon import wait_for
 
 pytestmark = pytest.mark.root
@@ -18,7 +21,8 @@ COUNTER = "i=0; while true; do i=$((i+1)); echo $i; sleep 0.02; done"
 @pytest.fixture
 def crash(ph):
     """Kills the daemon with SIGKILL and starts it again; the daemon is serving again after the test whatever
-    happened in it."""
+    happened in it. Should it fail to come back, the containers it left are killed and their cgroups and
+    network namespace files removed here, since no daemon is left to do it."""
 
     def kill_and_restart(while_down=None) -> None:
         ph.kill(signal.SIGKILL)
@@ -31,8 +35,25 @@ def crash(ph):
     try:
         yield kill_and_restart
     finally:
-        if ph.process is None:
-            ph.start()
+        try:
+            if ph.process is None:
+                ph.start()
+        except BaseException:
+            _salvage(ph)
+            raise
+
+
+def _salvage(ph) -> None:
+    parent = ph.cgroup_parent
+    for group in _listing(f"/sys/fs/cgroup/pids/{parent}"):
+        if os.path.isdir(f"/sys/fs/cgroup/pids/{parent}/{group}"):
+            open_manager(f"{parent}/{group}").destroy()
+    for netns in _listing(ph.exec_root / "netns"):
+        umount2(str(ph.exec_root / "netns" / netns), MNT_DETACH)
+
+
+def _listing(path) -> list[str]:
+    return os.listdir(path) if os.path.isdir(path) else []
 
 
 def _state(client, cid: str) -> dict:
