@@ -19,6 +19,7 @@ import requests
 
 from exporter.cgroupfs import cgroup_name, cgroup_paths_of_pid, read_cgroup, v1_mount_dirs
 from exporter.cgroupfs_paths import CGROUP_ROOT, PROC_ROOT
+from exporter.samples import CgroupPaths
 from exporter.targets import Target, parse_timestamp
 
 log = logging.getLogger("porthole.exporter")
@@ -119,7 +120,7 @@ class EngineDiscovery:
         except OSError:
             return False
 
-    def _paths_of(self, pid: int):
+    def _paths_of(self, pid: int) -> CgroupPaths:
         return cgroup_paths_of_pid(pid, proc_root=self._proc_root, cgroup_root=self._cgroup_root, mounts=self._mounts)
 
     def _inspect(self, container_id: str) -> Target | None:

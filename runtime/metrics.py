@@ -7,10 +7,9 @@ Other rooms' counters come in as `collectors` (the daemon passes the logging pip
 """
 
 import functools
-import logging
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 import docker
 from prometheus_client import CollectorRegistry, Counter, Histogram, ProcessCollector, generate_latest
@@ -23,8 +22,6 @@ from runtime.api.router import Router
 from runtime.api.server import API_VERSION
 from runtime.engine.events import EventBus
 from runtime.engine.model import CREATED, DEAD, EXITED, PAUSED, REMOVING, RESTARTING, RUNNING
-
-log = logging.getLogger("porthole.metrics")
 
 STATES = (CREATED, RUNNING, PAUSED, RESTARTING, EXITED, DEAD, REMOVING)
 # Requests that match no route are counted under one label, so probing clients cannot grow the registry.
@@ -170,7 +167,7 @@ class EngineMetrics:
             if event is not None:
                 self._count(event.type, event.action, event.attributes)
 
-    def _count(self, type_: str, action: str, attributes) -> None:
+    def _count(self, type_: str, action: str, attributes: Mapping[str, str]) -> None:
         if type_ != "container":
             return
         if action == "start":
