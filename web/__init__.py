@@ -49,7 +49,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(DEFAULTS)
     # a fresh key per process: sessions end with it, and no default key can leak from a repository
     app.config["SECRET_KEY"] = secrets.token_bytes(32)
-    app.config.from_prefixed_env("PORTHOLE_WEB")
+    # configuration comes only from the mapping (web.main builds it from flags): no environment variable
+    # can turn controls on or set the session key behind the operator's back
     if config:
         app.config.update(config)
     if app.config["CONTROLS"] and not app.config["TOKEN"]:

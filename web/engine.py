@@ -3,11 +3,15 @@ so does a fake in unit tests. The dashboard never talks to the engine any other 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any, Protocol
 
 import docker
 import requests
+from docker.constants import DEFAULT_DOCKER_API_VERSION as DEFAULT_VERSION
+
+log = logging.getLogger("porthole.web")
 
 # What a failed call to the engine raises: the daemon refused (APIError), or could not be reached.
 ENGINE_ERRORS = (docker.errors.DockerException, requests.RequestException)
@@ -60,6 +64,13 @@ class EngineControls(Protocol):
 
 
 def connect(base_url: str, timeout: float = 30) -> docker.APIClient:
-    """A client for unix://, tcp:// or http(s):// engine URLs; no request is made yet."""
-    # no version="auto": it would ask the engine at once, and the dashboard must start while it is down
-    return docker.APIClient(base_url=base_url, timeout=timeout)
+    """A client for unix://, tcp:// or http(s):// engine URLs, speaking the API version the engine offers.
+
+    An engine that does not answer yet gets docker-py's default version instead of an error: the dashboard
+    starts anyway, shows the engine as unreachable, and recovers when it comes up.
+    """
+    try:
+        return docker.APIClient(base_url=base_url, timeout=timeout, version="auto")
+    except docker.errors.DockerException as e:
+        log.warning("web: the engine at %s does not answer (%s); speaking API %s to it", base_url, e, DEFAULT_VERSION)
+        return docker.APIClient(base_url=base_url, timeout=timeout, version=DEFAULT_VERSION)

@@ -13,14 +13,16 @@ import logging
 import os
 import signal
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from waitress.server import create_server
 
 from web import create_app
 from web.errors import WebError
-from web.monitor import EXTENSION
-from web.settings import ListenAddress, serving_options
+from web.monitor import EXTENSION, Monitor
+from web.settings import ListenAddress, ServingOptions, serving_options
 
 DEFAULT_HOST = "unix:///run/porthole/porthole.sock"
 DEFAULT_LISTEN = "127.0.0.1:8080"
@@ -80,6 +82,43 @@ def _token(args: argparse.Namespace) -> str | None:
     return args.token or os.environ.get(TOKEN_ENV) or None
 
 
+@dataclass
+class Dashboard:
+    """The app, its monitor and its waitress server, bound but not yet serving."""
+
+    server: Any
+    monitor: Monitor
+    address: ListenAddress  # the port the server got (a requested port 0 picks a free one)
+
+    def close(self) -> None:
+        self.server.close()
+        self.monitor.close()
+
+
+def build_dashboard(
+    engine_url: str, options: ServingOptions, *, history_minutes: float = 16, threads: int = 16
+) -> Dashboard:
+    """The dashboard for `engine_url`, its monitor started and its socket bound; `server.run()` serves.
+    For `porthole web` and for embedding (`porthole daemon --web`). :raise OSError: the address is taken."""
+    app = create_app(
+        {
+            "ENGINE_URL": engine_url,
+            "TOKEN": options.token,
+            "CONTROLS": options.controls,
+            "HISTORY_SECONDS": history_minutes * 60,
+        }
+    )
+    monitor: Monitor = app.extensions[EXTENSION]
+    try:
+        server = create_server(
+            app, host=options.listen.host, port=options.listen.port, threads=threads, ident="porthole"
+        )
+    except OSError:
+        monitor.close()
+        raise
+    return Dashboard(server, monitor, ListenAddress(options.listen.host, int(server.effective_port)))
+
+
 class _Stop(Exception):
     """Raised by the signal handler to leave waitress's loop."""
 
@@ -95,38 +134,23 @@ def run(args: argparse.Namespace) -> int:
     host = getattr(args, "host", None) or os.environ.get("DOCKER_HOST") or DEFAULT_HOST
     try:
         options = serving_options(args.listen, _token(args), args.enable_controls)
+        dashboard = build_dashboard(host, options, history_minutes=args.history_minutes, threads=args.threads)
     except WebError as e:
         print(e, file=sys.stderr)
         return 2
-    app = create_app(
-        {
-            "ENGINE_URL": host,
-            "TOKEN": options.token,
-            "CONTROLS": options.controls,
-            "HISTORY_SECONDS": args.history_minutes * 60,
-        }
-    )
-    monitor = app.extensions[EXTENSION]
-    try:
-        server = create_server(
-            app, host=options.listen.host, port=options.listen.port, threads=args.threads, ident="porthole"
-        )
     except OSError as e:
-        print(f"web: cannot listen on {options.listen}: {e.strerror}", file=sys.stderr)
-        monitor.close()
+        print(f"web: cannot listen on {args.listen}: {e.strerror}", file=sys.stderr)
         return 2
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, _stop)
-    address = ListenAddress(options.listen.host, int(server.effective_port))  # type: ignore[union-attr]
     # the first line on stdout says where it listens (a --listen port 0 picks a free one)
-    print(f"web: serving http://{address}/ for the containers of {host}", flush=True)
+    print(f"web: serving http://{dashboard.address}/ for the containers of {host}", flush=True)
     try:
-        server.run()
+        dashboard.server.run()
     except _Stop:
         log.info("web: stopping")
     finally:
-        server.close()
-        monitor.close()
+        dashboard.close()
     return 0
 
 

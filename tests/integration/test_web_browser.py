@@ -93,7 +93,7 @@ def test_overview_lists_every_container_with_its_state(page, web, containers, da
     wait_for(lambda: int(chart(page, "host-cpu").get_attribute("data-points")) >= 2, 15, what="host CPU points")
     assert "Containers\n4" in page.find_element(By.CSS_SELECTOR, "dl.cards").text
     settle_for_docs(page)
-    screenshot(page, "overview")
+    screenshot(page, "overview", docs=True)
 
 
 def test_a_filter_narrows_the_list(page, web, containers):
@@ -130,7 +130,7 @@ def test_a_container_page_charts_get_new_points(page, web, containers):
     limits = page.find_element(By.CSS_SELECTOR, "dl.limits").text
     assert "CPUs\n0.5" in limits
     settle_for_docs(page)
-    screenshot(page, "container")
+    screenshot(page, "container", docs=True, max_height=1600)
 
 
 def test_the_environment_is_masked_until_asked(page, web, containers):
@@ -172,7 +172,7 @@ def test_the_log_viewer_shows_a_line_printed_after_the_page_opened(page, web, co
     later = f"tick {printed + 2}"
     wait_for(lambda: later in page.find_element(By.ID, "log").text, 15, what=f"{later!r} in the viewer")
     assert page.find_elements(By.CSS_SELECTOR, "#log .line.stderr"), "stderr lines are shown beside stdout"
-    screenshot(page, "logs")
+    screenshot(page, "logs", docs=True)
 
     page.find_element(By.ID, "search").send_keys(later)
     visible = [line.text for line in page.find_elements(By.CSS_SELECTOR, "#log .line") if line.is_displayed()]
@@ -185,3 +185,16 @@ def test_the_log_viewer_shows_a_line_printed_after_the_page_opened(page, web, co
     page.find_element(By.ID, "timestamps").click()
     stamp = page.find_element(By.CSS_SELECTOR, "#log .line .stamp")
     assert not stamp.is_displayed()
+
+
+def test_the_log_viewer_follows_a_container_across_restarts(page, web, containers):
+    page.get(f"{web.url}/containers/{RESTARTER}/logs")
+
+    def started_lines() -> int:
+        return page.execute_script(
+            "return [...document.querySelectorAll('#log .line .text')].filter(e => e.textContent === 'started').length"
+        )
+
+    seen = wait_for(started_lines, 15, what="the restarter's first 'started' lines")
+    # each life prints "started": a new one shows that the viewer went on after the follow ended
+    wait_for(lambda: started_lines() > seen, 40, what="a 'started' line from a later life")

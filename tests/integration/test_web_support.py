@@ -120,9 +120,9 @@ def settle_for_docs(driver, points: int = 50) -> None:
     wait_for(lambda: int(driver.execute_script(f"return {first_chart}") or 0) >= points, 120, what="a minute of points")
 
 
-def screenshot(driver, name: str, max_height: int = 2400) -> Path:
-    """The whole page (up to max_height pixels) into artifacts/web/ always, and into docs/screenshots/
-    (the README's) with PORTHOLE_UPDATE_SCREENSHOTS=1."""
+def screenshot(driver, name: str, *, docs: bool = False, max_height: int = 2400) -> Path:
+    """The whole page (up to max_height pixels) into artifacts/web/; with docs=True, also into
+    docs/screenshots/ (the README's, one per page) when PORTHOLE_UPDATE_SCREENSHOTS=1."""
     width, height = driver.execute_script(
         "return [document.documentElement.scrollWidth, document.documentElement.scrollHeight]"
     )
@@ -131,7 +131,7 @@ def screenshot(driver, name: str, max_height: int = 2400) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     path.write_bytes(base64.b64decode(shot["data"]))
-    if UPDATE_SCREENSHOTS:
+    if docs and UPDATE_SCREENSHOTS:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         (SCREENSHOTS / f"{name}.png").write_bytes(path.read_bytes())
     return path

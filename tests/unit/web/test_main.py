@@ -30,3 +30,14 @@ def test_the_token_may_come_from_the_environment(monkeypatch, capsys):
     monkeypatch.setenv("PORTHOLE_WEB_TOKEN", "short")
     assert main(["-H", "unix:///nonexistent.sock", "--listen", "0.0.0.0:8080"]) == 2
     assert "at least 16 characters" in capsys.readouterr().err
+
+
+def test_a_taken_port_is_told(capsys):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["-H", "unix:///nonexistent.sock", "--listen", f"127.0.0.1:{port}"]) == 2
+    assert capsys.readouterr().err.strip() == f"web: cannot listen on 127.0.0.1:{port}: Address already in use"

@@ -155,6 +155,7 @@
       const end = t.length ? t[t.length - 1] : Date.now() / 1000;
       this.plot.setScale("x", { min: end - windowSeconds, max: end });
       this.el.dataset.points = String(data[0].length);
+      this.el.dataset.empty = String(!data.slice(1).some((values) => values.some((v) => v != null)));
       this.el.dataset.lastT = data[0].length ? String(data[0][data[0].length - 1]) : "";
     }
 
