@@ -42,17 +42,22 @@ class EntryDecoder:
             decoded = [self.decode(raw) for raw in raws]
             return [msg for msg in decoded if msg is not None]
         messages: list[Message] = []
-        append, message = messages.append, self._message
+        append = messages.append
+        last_time, last_ns = self._last_time, self._last_time_ns
         for entry in entries:
-            # The common entry (a whole line, no attrs, no open chain) inline; anything else the careful way.
-            if type(entry) is dict and len(entry) == 3 and not self._open_chains:
-                log, stream, text = entry.get("log"), entry.get("stream"), entry.get("time")
-                if type(log) is str and log[-1:] == "\n" and type(stream) is str and text == self._last_time:
-                    append(Message(log[:-1].encode(), stream, self._last_time_ns))
-                    continue
-            msg = message(entry)
+            # The common entry (a whole line of a known time, no attrs, no open chain) inline; the rest carefully.
+            try:
+                log, stream, text = entry["log"], entry["stream"], entry["time"]
+                common = text == last_time and log[-1:] == "\n" and len(entry) == 3 and type(stream) is str
+            except (KeyError, TypeError):
+                common = False
+            if common and not self._open_chains:
+                append(Message(log[:-1].encode(), stream, last_ns))
+                continue
+            msg = self._message(entry)
             if msg is not None:
                 append(msg)
+            last_time, last_ns = self._last_time, self._last_time_ns
         return messages
 
     def _message(self, entry: Any) -> Message | None:

@@ -1,12 +1,17 @@
 """A shipper's persisted state: where shipping stands in the local log, and its counters.
 
-Written after every delivered batch (temporary file, rename), so a daemon killed at any moment resends at most
-the batch it was delivering; fsync'ed at most once per interval, so the disk cost stays flat at high rates (a
-power loss can roll the position back by one interval: more duplicates, never a lost line).
+Written after every delivered batch, so a daemon killed at any moment resends at most the batch it was
+delivering. Unlike porthole's other state files it is overwritten in place (one pwrite of a fixed-size record
+carrying its CRC) rather than through a temporary file and a rename: a rename on ext4 starts writeback of the
+new file (auto_da_alloc) and cost about 1 ms here, a quarter of the shipping time at 2000-line batches; a
+pwrite of one page cannot be left half done by a killed process. fsync runs at most once per interval. After
+a power loss the record may be an interval old (more duplicates) or torn, which the CRC detects: shipping then
+restarts from the oldest line kept (duplicates, never a lost line).
 """
 
 import json
 import os
+import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -14,6 +19,7 @@ from logdrivers.errors import LogFileError
 from logdrivers.shipping.cursor import Position
 
 STATE_FILE = "log-shipping.json"
+RECORD_SIZE = 1024  # fixed, padded with spaces: a shorter record never leaves the end of a longer one
 
 
 @dataclass(slots=True)
@@ -39,9 +45,12 @@ def state_path(log_path: Path) -> Path:
 
 
 def load_state(path: Path) -> ShippingState | None:
-    """None if there is no state yet; LogFileError if the file is damaged."""
+    """None if there is no state yet; LogFileError if the record is damaged."""
     try:
-        raw = json.loads(path.read_bytes())
+        body, _, crc = path.read_bytes().rstrip(b" ").rpartition(b"\n")
+        if not body or int(crc, 16) != zlib.crc32(body):
+            raise ValueError("checksum mismatch: a torn or foreign record")
+        raw = json.loads(body)
         position = Position(**raw["position"]) if raw.get("position") else None
         return ShippingState(raw["driver"], position, ShippingCounters(**raw["counters"]))
     except FileNotFoundError:
@@ -51,18 +60,23 @@ def load_state(path: Path) -> ShippingState | None:
 
 
 def save_state(path: Path, state: ShippingState, sync: bool) -> None:
-    body = {
-        "driver": state.driver,
-        "position": asdict(state.position) if state.position is not None else None,
-        "counters": asdict(state.counters),
-    }
-    temporary = path.with_name(path.name + ".tmp")
+    body = json.dumps(
+        {
+            "driver": state.driver,
+            "position": asdict(state.position) if state.position is not None else None,
+            "counters": asdict(state.counters),
+        }
+    ).encode()
+    record = body + b"\n" + b"%08x" % zlib.crc32(body)
+    if len(record) > RECORD_SIZE:
+        raise LogFileError(path, "write shipping state", ValueError(f"record of {len(record)} bytes"))
     try:
-        with open(temporary, "w") as f:
-            f.write(json.dumps(body))
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o640)
+        try:
+            os.pwrite(fd, record.ljust(RECORD_SIZE), 0)
             if sync:
-                f.flush()
-                os.fsync(f.fileno())
-        os.replace(temporary, path)
+                os.fsync(fd)
+        finally:
+            os.close(fd)
     except OSError as exc:
         raise LogFileError(path, "write shipping state", exc) from exc

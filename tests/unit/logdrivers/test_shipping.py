@@ -36,6 +36,11 @@ class Writer:
         return [b"line %d" % i for i in range(start, self.count)]
 
 
+def arrived(server, count):
+    """A finished shipper has handed its lines to the kernel; the collector may still be reading them."""
+    wait_for(lambda: len(server.events) >= count, 5, 0.01, f"{count} lines at the collector")
+
+
 @pytest.fixture
 def server():
     s = ForwardServer()
@@ -163,6 +168,7 @@ def test_lines_rotated_away_during_an_outage_are_counted(info, server):
         server.start()
         running.clear()
         assert shipper.wait_finished(10)
+        arrived(server, shipper.stats().counters.shipped_lines)
     finally:
         shipper.stop()
     counters = shipper.stats().counters
@@ -177,16 +183,18 @@ def test_removal_keeps_the_unread_files_and_drains_them(info, server):
     server.stop()
     shipper = make_shipper(info, server, running)
     try:
+        writer.write(1)
+        wait_for(lambda: shipper.stats().retrying, 5, 0.01, "a failed attempt")  # it holds the first file
         for _ in range(6):
             writer.write(10)
         writer.driver.close()
         running.clear()
-        wait_for(lambda: shipper.stats().retrying, 5, 0.01, "a failed attempt")
         shipper.container_removed()
         for path in info.log_path.parent.iterdir():
             path.unlink()  # docker rm
         server.start()
         assert shipper.wait_finished(10)
+        arrived(server, 61)
     finally:
         shipper.stop()
     assert server.logs() == writer.expected()
@@ -255,6 +263,7 @@ def test_a_damaged_state_file_restarts_from_the_oldest_line_and_counts_an_error(
     shipper = make_shipper(info, server, running)
     try:
         assert shipper.wait_finished(10)
+        arrived(server, 20)
     finally:
         shipper.stop()
     assert server.logs() == writer.expected()
