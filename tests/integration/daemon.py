@@ -37,6 +37,7 @@ class TestDaemon:
     root: Path
     tag: str = field(default_factory=lambda: secrets.token_hex(3))
     process: subprocess.Popen | None = None
+    extra_args: tuple[str, ...] = ()  # more `porthole daemon` flags, e.g. --metrics-addr
     ip_forward: str | None = None  # as found before the first start, put back at stop
     env: dict[str, str] = field(default_factory=dict)  # added to the daemon's environment (e.g. PYTHONPATH)
 
@@ -89,7 +90,7 @@ class TestDaemon:
             [sys.executable, "-m", "runtime.cli.main", "daemon", "--data-root", str(self.data_root),
              "--exec-root", str(self.exec_root), "-H", self.host, "--bridge", self.bridge, "--bip", self.bip,
              "--default-address-pool", self.address_pool, "--iptables-chain-prefix", self.chain_prefix,
-             "--cgroup-parent", self.cgroup_parent],
+             "--cgroup-parent", self.cgroup_parent, *self.extra_args],
             stdout=log, stderr=log, cwd=REPO, start_new_session=True, env={**os.environ, **self.env},
         )
         wait_for(self._answers, START_TIMEOUT, what=f"the daemon on {self.socket}")

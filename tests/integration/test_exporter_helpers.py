@@ -24,48 +24,14 @@ def free_port() -> int:
 
 
 class MetricsDaemon(TestDaemon):
-    """A test daemon started with --metrics-addr on a free loopback port and --exporter.
-
-    The daemon's command line is TestDaemon.start's plus the two flags (TestDaemon takes no extra flags)."""
+    """A test daemon started with --metrics-addr on a free loopback port and --exporter."""
 
     metrics_port: int = 0
 
     def start(self) -> None:
         self.metrics_port = free_port()
-        self.root.mkdir(parents=True, exist_ok=True)
-        log = open(self.root / "daemon.log", "ab")
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "runtime.cli.main",
-                "daemon",
-                "--data-root",
-                str(self.data_root),
-                "--exec-root",
-                str(self.exec_root),
-                "-H",
-                self.host,
-                "--bridge",
-                self.bridge,
-                "--bip",
-                self.bip,
-                "--default-address-pool",
-                self.address_pool,
-                "--iptables-chain-prefix",
-                self.chain_prefix,
-                "--cgroup-parent",
-                self.cgroup_parent,
-                "--metrics-addr",
-                f"127.0.0.1:{self.metrics_port}",
-                "--exporter",
-            ],
-            stdout=log,
-            stderr=log,
-            cwd=REPO,
-            start_new_session=True,
-        )
-        wait_for(self._answers, START_TIMEOUT, what=f"the daemon on {self.socket}")
+        self.extra_args = ("--metrics-addr", f"127.0.0.1:{self.metrics_port}", "--exporter")
+        super().start()
         wait_for(lambda: get(self.metrics_port) is not None, START_TIMEOUT, what="the daemon's /metrics")
 
 
