@@ -33,9 +33,10 @@ class Verb(NamedTuple):
     names: tuple[str, ...]
     summary: str
     arguments: str  # adds the verb's flags to its parser: f(parser)
-    run: str  # does the work: f(args, session) -> exit status
+    run: str  # does the work: f(args, session) -> exit status, or f(args) for a service
     daemon_error_status: int = FAILURE_STATUS
     add_help: bool = True  # False where -h is a flag of the verb (run -h HOSTNAME); --help is then added by it
+    service: bool = False  # a long-running program of its own (daemon, exporter, web): run(args), no session
 
 
 def resolve(target: str) -> Callable[..., Any]:

@@ -13,7 +13,7 @@ import sys
 
 from runtime.cli.command import FAILURE_STATUS, USAGE_STATUS, CliParser, Verb, resolve
 from runtime.cli.session import Session, resolve_host
-from runtime.cli.verbs import DAEMON, MANAGEMENT_GROUPS, VERBS
+from runtime.cli.verbs import MANAGEMENT_GROUPS, VERBS
 from runtime.errors import EngineError, InvalidParameter
 
 _HOST_FLAGS = ("-H", "--host")
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser(argv).parse_args(argv)
     verb: Verb = args.verb_record
-    if verb is DAEMON:
+    if verb.service:
         return resolve(verb.run)(args)
     session = Session(resolve_host(args.host))
     try:

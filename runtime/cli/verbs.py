@@ -156,7 +156,8 @@ VERBS = (
     _verb(("version",), "Show the client's and the daemon's versions", "system", "add_no_arguments", "version"),
     _verb(("info",), "Show system-wide information", "system", "add_no_arguments", "info"),
     _verb(("events",), "Show the daemon's events as they happen", "system", "add_events_arguments", "events"),
-    # the engine itself: its `run` takes no session
-    _verb(("daemon",), "Run the engine (as root)", "runtime.daemon", "add_arguments", "run", add_help=True),
+    # services: programs of their own, run(args) with args.host the global -H
+    _verb(("daemon",), "Run the engine (as root)", "runtime.daemon", "add_arguments", "run", service=True),
+    _verb(("exporter",), "Serve the containers' cAdvisor-named metrics for Prometheus", "exporter.main",
+          "add_arguments", "run", service=True),
 )
-DAEMON = VERBS[-1]
