@@ -110,6 +110,7 @@ class Execs:
             "cgroup_procs": [str(p) for p in cgroup_for(self._config, c.id).procs_files()],
             "args": cfg["Cmd"],
             "env": list(c.config.get("Env") or []) + list(cfg.get("Env") or []),
+            "hostname": c.config.get("Hostname") or c.short_id,  # HOSTNAME in the env, as in the container's
             "cwd": cfg.get("WorkingDir") or c.config.get("WorkingDir") or "/",
             "user": cfg.get("User") or c.config.get("User") or "",
             "capabilities": 0xA80425FB,  # Docker's default set; --privileged is not supported

@@ -44,7 +44,7 @@ def _child(request: dict, stdout_w: int, stderr_w: int, error_w: int) -> None:
         user = resolve_user(request["user"])
         drop_privileges(user, request["capabilities"])
         os.chdir(request["cwd"] or "/")
-        execute(request["args"], environment(request["env"], user, None), error_w)
+        execute(request["args"], environment(request["env"], user, request["hostname"]), error_w)
     except ExecError as e:
         report_and_exit(error_w, str(e))
     except OSError as e:
