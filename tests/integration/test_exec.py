@@ -64,8 +64,8 @@ def test_exec_run_streams_output_as_it_comes(box):
 
 
 def test_exec_inherits_the_containers_env_workdir_and_hostname(ph, box):
-    result = ph.docker("exec", "box", "sh", "-c", 'echo "$FROM_RUN $(pwd) $(hostname)"')
-    assert result.stdout == b"yes /srv boxhost\n"
+    result = ph.docker("exec", "box", "sh", "-c", 'echo "$FROM_RUN $(pwd) $(hostname) $HOSTNAME $HOME"')
+    assert result.stdout == b"yes /srv boxhost boxhost /root\n"
 
 
 def test_exec_env_workdir_and_user_flags(ph, box):
