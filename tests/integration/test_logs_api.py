@@ -144,3 +144,17 @@ def test_logs_survive_a_restart_and_accumulate(client):
     container.start()
     container.wait(timeout=10)
     assert container.logs() == b"again\nagain\n"
+
+
+def test_attached_run_with_the_none_log_driver_runs_and_exits_with_its_code(ph):
+    result = ph.docker("run", "--rm", "--log-driver", "none", "busybox", "sh", "-c", "echo unseen; exit 3")
+    assert result.returncode == 3
+    assert ph.docker("ps", "-aq").stdout == b""
+
+
+def test_logs_of_a_container_with_the_none_driver_are_refused(ph, client):
+    container = client.containers.run("busybox", ["true"], detach=True, log_config={"Type": "none"})
+    container.wait(timeout=10)
+    result = ph.docker("logs", container.id)
+    assert result.returncode != 0
+    assert b"configured logging driver does not support reading" in result.stderr
