@@ -16,7 +16,7 @@ from prometheus_client.registry import Collector
 
 from logdrivers.driver import DropCounts
 from logdrivers.errors import LogDriverError
-from logdrivers.shipping.shipper import ShipperStats
+from logdrivers.shipping.state import ShipperStats
 
 LABELS = ("container_id", "container_name", "driver")
 

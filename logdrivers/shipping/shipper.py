@@ -18,7 +18,7 @@ from logdrivers.driver import DeliveryFailed, LogDriver, ShippingDriver
 from logdrivers.errors import LogDriverError
 from logdrivers.message import Message
 from logdrivers.shipping.cursor import LogCursor, unread_bytes
-from logdrivers.shipping.state import ShippingCounters, ShippingState, load_state, save_state
+from logdrivers.shipping.state import ShipperStats, ShippingState, load_state, save_state
 
 _log = logging.getLogger("logdrivers")
 DEFAULT_RETRY_DELAY_S = 1.0  # for drivers without retry_delay()
@@ -31,17 +31,6 @@ class ShipperConfig:
     fsync_interval_s: float = 1.0
     idle_wait_s: float = 0.1  # how long a caught-up shipper waits for the log to change
     removal_drain_s: float = 30.0  # after the container is removed, how long delivery is still tried
-
-
-@dataclass(frozen=True, slots=True)
-class ShipperStats:
-    container_id: str
-    container_name: str
-    driver: str
-    counters: ShippingCounters
-    lag_seconds: float  # age of the oldest line not yet shipped; 0 when caught up
-    lag_bytes: int  # bytes of the local log not yet shipped
-    retrying: bool  # the last delivery attempt failed
 
 
 class Shipper:
@@ -155,6 +144,7 @@ class Shipper:
             self._take_losses(cursor)
             if not batch:
                 self._oldest_unshipped_ns = 0
+                self._consumed(cursor)
                 self._save()
                 if not running:
                     return
@@ -170,6 +160,15 @@ class Shipper:
                 self._oldest_unshipped_ns = batch[-1].timestamp_ns
                 self._dirty = True
             self._save()
+
+    def _consumed(self, cursor: LogCursor) -> None:
+        """At the end of the log, record what was read without shipping (damaged lines, a move past a rotation
+        loss), so a restart neither reads it again nor counts the loss twice."""
+        position = cursor.position
+        if position is not None and position != self._state.position:
+            with self._lock:
+                self._state.position = position
+                self._dirty = True
 
     def _deliver(self, batch: Sequence[Message], cursor: LogCursor) -> bool:
         """Until the whole batch is delivered (True) or the shipper must stop (False)."""

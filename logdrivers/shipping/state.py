@@ -40,6 +40,17 @@ class ShippingState:
     counters: ShippingCounters = field(default_factory=ShippingCounters)
 
 
+@dataclass(frozen=True, slots=True)
+class ShipperStats:
+    container_id: str
+    container_name: str
+    driver: str
+    counters: ShippingCounters
+    lag_seconds: float  # age of the oldest line not yet shipped; 0 when caught up
+    lag_bytes: int  # bytes of the local log not yet shipped
+    retrying: bool  # the last delivery attempt failed
+
+
 def state_path(log_path: Path) -> Path:
     return log_path.with_name(STATE_FILE)
 

@@ -10,8 +10,7 @@ from logdrivers.errors import LogFileError
 from logdrivers.message import LineBatch
 from logdrivers.metrics import ContainerLogStats, LogDriverCollector, LogStatsSnapshot
 from logdrivers.nonblocking import NonBlockingDriver
-from logdrivers.shipping.shipper import ShipperStats
-from logdrivers.shipping.state import ShippingCounters
+from logdrivers.shipping.state import ShipperStats, ShippingCounters
 
 LABELS = {"container_id": "c1", "container_name": "web", "driver": "fluentd"}
 
