@@ -302,3 +302,18 @@ def test_removal_does_not_wait_for_a_long_back_off(info):
     finally:
         shipper.stop()
     assert shipper.stats().counters.removed_unsent_lines == 50
+
+
+def test_damaged_lines_and_a_torn_last_line_are_skipped_and_counted(info):
+    writer = Writer(info, **{"max-size": "1k", "max-file": "5"})
+    writer.write(3)
+    with open(info.log_path, "ab") as f:
+        f.write(b"\0\0not json\n")
+        f.write(b'{"log":"torn')  # a crash mid-write: no newline; the next entry is glued to it, as in Docker
+    writer.write(20)
+    writer.driver.close()
+    cursor = LogCursor(info.log_path, None)
+    got = [m.line for m in cursor.read(1000)]
+    cursor.close()
+    assert got == [line for line in writer.expected() if line != b"line 3"]
+    assert cursor.skipped_lines == 2
