@@ -110,7 +110,7 @@ def _json_float(value: float) -> float | None:
 class HistoryStore:
     """Every container's ring, by container id, shared by the sampler (writer) and the views (readers)."""
 
-    def __init__(self, capacity: int, max_columns: int = 64) -> None:
+    def __init__(self, capacity: int, max_columns: int = 256) -> None:
         if capacity < 2:
             raise InvalidOption(f"web: invalid history capacity {capacity}: a rate needs at least 2 samples")
         self.capacity = capacity

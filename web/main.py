@@ -13,7 +13,7 @@ import logging
 import os
 import signal
 import sys
-from dataclasses import dataclass
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -82,17 +82,40 @@ def _token(args: argparse.Namespace) -> str | None:
     return args.token or os.environ.get(TOKEN_ENV) or None
 
 
-@dataclass
 class Dashboard:
-    """The app, its monitor and its waitress server, bound but not yet serving."""
+    """The app, its monitor and its waitress server, bound: serve() serves until close(), from any thread."""
 
-    server: Any
-    monitor: Monitor
-    address: ListenAddress  # the port the server got (a requested port 0 picks a free one)
+    def __init__(self, server: Any, monitor: Monitor, address: ListenAddress, sockets: dict) -> None:
+        self.server = server
+        self.monitor = monitor
+        self.address = address  # the port the server got (a requested port 0 picks a free one)
+        self._sockets = sockets  # waitress's socket map: the listener, its trigger and every connection
+        self._serving = threading.Event()
+        self._closed = threading.Event()
+
+    def serve(self) -> None:
+        self._serving.set()
+        try:
+            self.server.run()
+        finally:
+            self._serving.clear()
 
     def close(self) -> None:
-        self.server.close()
+        """Closing every socket of the map, open log streams included, ends serve(); closing the listener
+        alone would leave it serving the open connections. While it serves, the closing runs in its own
+        thread (through waitress's trigger), so no connection accepted meanwhile escapes it."""
+        if self._serving.is_set():
+            self.server.trigger.pull_trigger(self._close_sockets)
+            self._closed.wait(5)
+        else:
+            self._close_sockets()
+        self.server.task_dispatcher.shutdown(timeout=1)
         self.monitor.close()
+
+    def _close_sockets(self) -> None:
+        for dispatcher in list(self._sockets.values()):
+            dispatcher.close()
+        self._closed.set()
 
 
 def build_dashboard(
@@ -109,14 +132,15 @@ def build_dashboard(
         }
     )
     monitor: Monitor = app.extensions[EXTENSION]
+    sockets: dict = {}
     try:
         server = create_server(
-            app, host=options.listen.host, port=options.listen.port, threads=threads, ident="porthole"
+            app, map=sockets, host=options.listen.host, port=options.listen.port, threads=threads, ident="porthole"
         )
     except OSError:
         monitor.close()
         raise
-    return Dashboard(server, monitor, ListenAddress(options.listen.host, int(server.effective_port)))
+    return Dashboard(server, monitor, ListenAddress(options.listen.host, int(server.effective_port)), sockets)
 
 
 class _Stop(Exception):
@@ -146,7 +170,7 @@ def run(args: argparse.Namespace) -> int:
     # the first line on stdout says where it listens (a --listen port 0 picks a free one)
     print(f"web: serving http://{dashboard.address}/ for the containers of {host}", flush=True)
     try:
-        dashboard.server.run()
+        dashboard.serve()
     except _Stop:
         log.info("web: stopping")
     finally:

@@ -41,3 +41,26 @@ def test_a_taken_port_is_told(capsys):
         port = taken.getsockname()[1]
         assert main(["-H", "unix:///nonexistent.sock", "--listen", f"127.0.0.1:{port}"]) == 2
     assert capsys.readouterr().err.strip() == f"web: cannot listen on 127.0.0.1:{port}: Address already in use"
+
+
+def test_an_embedded_dashboard_serves_and_stops_from_another_thread():
+    import socket
+    import threading
+    import urllib.request
+
+    from web.main import build_dashboard
+    from web.settings import serving_options
+
+    dashboard = build_dashboard("unix:///nonexistent.sock", serving_options("127.0.0.1:0", None, False))
+    serving = threading.Thread(target=dashboard.serve, daemon=True)
+    serving.start()
+    url = f"http://{dashboard.address}"
+    with urllib.request.urlopen(f"{url}/api/v1/host", timeout=10) as response:
+        assert response.status == 200
+    idle = socket.create_connection((dashboard.address.host, dashboard.address.port))  # an open connection
+    try:
+        dashboard.close()
+        serving.join(10)
+        assert not serving.is_alive()
+    finally:
+        idle.close()
