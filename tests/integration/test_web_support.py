@@ -85,6 +85,10 @@ def chromium(profile: Path):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
+    missing = [path for path in (CHROMIUM, CHROMEDRIVER) if not Path(path).exists()]
+    if missing:
+        raise AssertionError(f"web tests: {', '.join(missing)} missing: apt-get install chromium chromium-driver")
+
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in (

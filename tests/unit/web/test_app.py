@@ -204,3 +204,12 @@ def test_topology_link_appears_only_when_its_blueprint_is_registered(monitor):
 def test_old_container_ids_are_kept_apart(http):
     assert body(http.get(f"/api/v1/containers/{OLD_ID}"))["state"] == "exited"
     assert body(http.get(f"/api/v1/containers/{DB_ID}"))["name"] == "db"
+
+
+def test_overview_says_when_the_engine_is_down_and_keeps_the_last_list(http, monitor, engine):
+    engine.down = True
+    monitor.inventory.refresh()
+    page = http.get("/").get_data(as_text=True)
+    assert "web: cannot reach the engine at unix:///fake.sock" in page
+    assert "web: cannot list the containers of the engine: connection refused" in page
+    assert page.count('<tr data-id="') == 3
