@@ -60,7 +60,7 @@ def _state(c: Container) -> dict[str, Any]:
     s = c.state
     return {
         "Status": s.status,
-        "Running": s.status in (RUNNING, PAUSED),
+        "Running": s.status in (RUNNING, PAUSED, RESTARTING),  # moby counts a restarting container as running
         "Paused": s.status == PAUSED,
         "Restarting": s.status == RESTARTING,
         "OOMKilled": s.oom_killed,

@@ -80,8 +80,9 @@ class Containers:
         selected = [
             c
             for c in sorted(self.store, key=lambda c: c.created, reverse=True)
-            # as moby: a status filter or a limit (`ps -n`) implies --all
-            if (all_ or limit > 0 or "status" in filters or c.state.status in LIVE) and _matches(c, filters)
+            # as moby: a status filter or a limit (`ps -n`) implies --all; restarting counts as running
+            if (all_ or limit > 0 or "status" in filters or c.state.status in (*LIVE, RESTARTING))
+            and _matches(c, filters)
         ]
         return selected[:limit] if limit > 0 else selected
 

@@ -294,6 +294,11 @@ class Lifecycle:
         with self.lock(container):
             if container.id in self._removed:
                 return
+            if container.state.status == RESTARTING and not force:
+                raise Conflict(
+                    f"You cannot remove a restarting container {container.id}. Stop the container before "
+                    "attempting removal or force remove"
+                )
             if container.state.live and not force:
                 raise Conflict(
                     f"You cannot remove a running container {container.id}. Stop the container before "
