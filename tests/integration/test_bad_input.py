@@ -57,6 +57,7 @@ def _snapshot(ph, client) -> dict:
         "images": sorted(i.id for i in client.images.list(all=True)),
         "data": _listing(ph.data_root / "containers"),
         "exec": _listing(ph.exec_root / "containers"),
+        "netns": _listing(ph.exec_root / "netns"),
         "volume dirs": _listing(ph.data_root / "volumes"),
         "layers": _listing(ph.data_root / "layers" / "sha256"),
         "cgroups": {c: _listing(f"/sys/fs/cgroup/{c}/{ph.cgroup_parent}") for c in CGROUP_CONTROLLERS},
