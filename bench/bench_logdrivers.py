@@ -4,8 +4,10 @@ Two figures per driver:
   driver    messages already in memory, handed to the driver in the shipper's batches (the driver's own cost);
   shipping  the whole daemon-side path: a Shipper follows a json-file log of N lines written beforehand (as the
             shim writes it), decodes it and delivers it; timed until the sink has every line.
-CPU is this process's (the sink runs in a child process and is not counted). Docker's anchors on this kind of
-machine (reference/measured-anchors.md): fluentd 83k lines/s, gelf UDP 12.6k lines/s; the issue asks 5x each.
+CPU is this process's (the sink runs in a child process and is not counted); 1e6 / (CPU us per line) is what
+one core sustains. Docker's anchors on this kind of machine (reference/measured-anchors.md): fluentd 83k
+lines/s, gelf UDP 12.6k lines/s (gzip, Docker's default); the issue asks 5x each. gelf without compression is
+shown too: gzip (one stream per message, as GELF requires) is most of gelf's cost.
 
     .venv/bin/python bench/bench_logdrivers.py [--lines 300000]
 """
@@ -173,18 +175,18 @@ def main() -> None:
             )
             print(result.show(f"fluentd {case}", ANCHORS["fluentd"]))
             process.terminate()
-        for case in ("driver", "shipping"):
+        for compression, case in (("gzip", "driver"), ("gzip", "shipping"), ("none", "driver")):
             process, port, counted = start_sink(udp_sink)
-            options = gelf_options({"gelf-address": f"udp://127.0.0.1:{port}"})
+            options = gelf_options({"gelf-address": f"udp://127.0.0.1:{port}", "gelf-compression-type": compression})
             make = lambda o=options: GelfDriver(info_for(Path(tmp)), o)  # noqa: E731
-            directory = Path(tmp) / f"gelf-{case}"
+            directory = Path(tmp) / f"gelf-{compression}-{case}"
             directory.mkdir()
             result = (
                 bench_driver(make, args.lines, counted, 3)
                 if case == "driver"
                 else bench_shipping(make, "gelf", args.lines, counted, directory, 3)
             )
-            print(result.show(f"gelf udp (gzip) {case}", ANCHORS["gelf-udp"]))
+            print(result.show(f"gelf udp ({compression}) {case}", ANCHORS["gelf-udp"]))
             process.terminate()
 
 

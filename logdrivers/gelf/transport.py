@@ -2,17 +2,16 @@
 
 import os
 import socket
-import zlib
 
 from logdrivers.connections import peer_closed, shutdown_and_close
 from logdrivers.errors import LogDriverError
+from logdrivers.gelf.compress import MessageCompressor
 
 CHUNK_SIZE = 1420  # go-gelf's ChunkSize: a datagram that fits a WAN path MTU
 CHUNK_HEADER = 12  # magic 1e 0f, 8-byte message id, sequence, count
 CHUNK_DATA = CHUNK_SIZE - CHUNK_HEADER
 MAX_CHUNKS = 128  # GELF's limit: a receiver drops a message of more chunks
 _MAGIC = b"\x1e\x0f"
-_WBITS = {"gzip": 31, "zlib": 15}  # zlib's wbits: 16+15 writes a gzip header and trailer
 
 
 class MessageTooLarge(LogDriverError):
@@ -36,25 +35,11 @@ def chunk(payload: bytes) -> list[bytes]:
 class UdpTransport:
     def __init__(self, host: str, port: int, compression: str, level: int) -> None:
         self._address = (host, port)
-        self._wbits = _WBITS.get(compression)
-        self._level = level
+        self._compressor = MessageCompressor(compression, level) if compression != "none" else None
         self._sock: socket.socket | None = None
 
     def compress(self, data: bytes) -> bytes:
-        """One self-contained gzip or zlib stream per message, as go-gelf writes it.
-
-        The window is sized to the message: for a short message, setting up zlib's default 32 KiB window costs
-        more than compressing it (measured here: 7 us instead of 19 us for a 480-byte message), and a window
-        that holds the whole message loses no match. gzip only: a zlib header encodes the window, and receivers
-        recognise zlib by the 0x78 byte of a 32 KiB window. (A smaller hash, memLevel 1, is slower: collisions.)
-        """
-        if self._wbits is None:
-            return data
-        wbits = self._wbits
-        if wbits > 15:
-            wbits = 16 + max(9, min(15, (len(data) - 1).bit_length()))
-        deflate = zlib.compressobj(self._level, zlib.DEFLATED, wbits)
-        return deflate.compress(data) + deflate.flush()
+        return data if self._compressor is None else self._compressor.compress(data)
 
     def send(self, message: bytes) -> None:
         """Compress and send one message; MessageTooLarge if it cannot be sent at all."""
