@@ -33,6 +33,8 @@ def local_spec(name: str, opts: Mapping[str, str]) -> tuple[str, dict[str, str]]
     writer = dict(CACHE_DEFAULTS)
     writer.update({key.removeprefix("cache-"): value for key, value in opts.items() if key in CACHE_KEYS})
     writer.pop("disabled", None)
+    if "cache-compress" not in opts and writer["max-file"].strip() in ("0", "1"):
+        writer["compress"] = "false"  # the default compress=true needs a second file to compress into
     writer.update({key: value for key, value in opts.items() if key in SHARED_KEYS})
     return CACHE_WRITER, writer
 

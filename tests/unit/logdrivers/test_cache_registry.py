@@ -61,6 +61,13 @@ def test_cache_options_are_validated_at_create_under_their_own_names(opts, key, 
     assert caught.value.key == key and caught.value.driver == "fluentd" and text in str(caught.value)
 
 
+def test_one_cache_file_turns_the_default_compression_off():
+    assert local_spec("fluentd", {"cache-max-file": "1"})[1]["compress"] == "false"
+    builtin_registry().validate("fluentd", {"cache-max-file": "1"})
+    with pytest.raises(InvalidLogOpt, match="cache-compress"):
+        builtin_registry().validate("fluentd", {"cache-max-file": "1", "cache-compress": "true"})
+
+
 def test_the_cache_writer_takes_every_cache_option_the_registry_accepts():
     writer, opts = local_spec("fluentd", {**FLUENTD, "cache-max-file": "2", "cache-max-size": "10k"})
     builtin_registry().validate(writer, opts)
