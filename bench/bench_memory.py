@@ -59,8 +59,9 @@ print(sorted(pss)[len(pss) // 2])
 def forked_python_floor(n: int) -> int:
     """Median PSS of n sleeping children forked from a bare `python -I -S`: what one more Python process costs
     at least, whatever it does."""
-    out = subprocess.run([sys.executable, "-I", "-S", "-c", _FLOOR.format(n=n)], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", _FLOOR.format(n=n)], capture_output=True, text=True, check=True
+    )
     return int(out.stdout)
 
 
@@ -81,8 +82,10 @@ def main() -> None:
             for state_file in (daemon.data_root / "containers").glob("*/state.json"):
                 state = json.loads(state_file.read_text())
                 shims.append(memory_kib(state["shim_pid"]))
-            zygote = [int(p) for p in Path(f"/proc/{daemon.process.pid}/task/{daemon.process.pid}/children")
-                      .read_text().split()]
+            zygote = [
+                int(p)
+                for p in Path(f"/proc/{daemon.process.pid}/task/{daemon.process.pid}/children").read_text().split()
+            ]
             daemon_mem = memory_kib(daemon.process.pid)
             zygote_mem = memory_kib(zygote[0]) if zygote else {"Pss": 0, "Rss": 0}
         finally:
@@ -92,15 +95,21 @@ def main() -> None:
     per_container = pss + zygote_mem["Pss"] / len(shims)
     floor = forked_python_floor(len(shims))
     print(f"{len(shims)} idle containers (busybox sleep)")
-    print(f"  shim PSS median      {pss:7.0f} KiB   RSS {rss:.0f} KiB   private dirty "
-          f"{statistics.median(s['Private_Dirty'] for s in shims):.0f} KiB")
+    print(
+        f"  shim PSS median      {pss:7.0f} KiB   RSS {rss:.0f} KiB   private dirty "
+        f"{statistics.median(s['Private_Dirty'] for s in shims):.0f} KiB"
+    )
     share = zygote_mem["Pss"] / len(shims)
     print(f"  zygote PSS (shared)  {zygote_mem['Pss']:7.0f} KiB, {share:.0f} KiB per container")
-    print(f"  per container        {per_container:7.0f} KiB   {per_container / DOCKER_SHIM_PSS_KIB:.2f}x Docker's "
-          f"shim ({DOCKER_SHIM_PSS_KIB} KiB PSS, anchor)   {per_container / floor:.1f}x the floor")
+    print(
+        f"  per container        {per_container:7.0f} KiB   {per_container / DOCKER_SHIM_PSS_KIB:.2f}x Docker's "
+        f"shim ({DOCKER_SHIM_PSS_KIB} KiB PSS, anchor)   {per_container / floor:.1f}x the floor"
+    )
     print(f"  floor: a sleeping child of a bare Python, PSS {floor} KiB")
-    print(f"  daemon               RSS {daemon_mem['Rss'] / 1024:.1f} MiB, PSS {daemon_mem['Pss'] / 1024:.1f} MiB "
-          f"(Docker: dockerd 138 MB + containerd 50 MB RSS, anchor)")
+    print(
+        f"  daemon               RSS {daemon_mem['Rss'] / 1024:.1f} MiB, PSS {daemon_mem['Pss'] / 1024:.1f} MiB "
+        f"(Docker: dockerd 138 MB + containerd 50 MB RSS, anchor)"
+    )
     print(f"  goal: <= {GOAL_KIB} KiB per container: {'met' if per_container <= GOAL_KIB else 'NOT met'}")
 
 

@@ -74,7 +74,8 @@ def main() -> None:
             results = {
                 "docker CLI -> porthole": median_ms(["docker", "-H", daemon.host, *run], args.runs),
                 "porthole CLI -> porthole": median_ms(
-                    [str(REPO / ".venv/bin/porthole"), "-H", daemon.host, *run], args.runs),
+                    [str(REPO / ".venv/bin/porthole"), "-H", daemon.host, *run], args.runs
+                ),
             }
         finally:
             daemon.stop()
@@ -82,9 +83,11 @@ def main() -> None:
             bundle = runc_bundle(root, image)
             results["runc run (floor)"] = median_ms(
                 ["runc", "--root", str(root / "runc-state"), "run", "-b", str(bundle), f"bench-{os.getpid()}"],
-                args.runs)
-        docker_live = DOCKER_SOCKET.is_socket() and subprocess.run(
-            ["docker", "version"], capture_output=True).returncode == 0
+                args.runs,
+            )
+        docker_live = (
+            DOCKER_SOCKET.is_socket() and subprocess.run(["docker", "version"], capture_output=True).returncode == 0
+        )
         if docker_live:
             results["docker CLI -> Docker"] = median_ms(["docker", *run], args.runs)
     docker_ms = results.get("docker CLI -> Docker", DOCKER_ANCHOR_MS)
