@@ -15,11 +15,11 @@ from typing import Any
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from web import api, auth, container_page, controls, logs, monitor, overview
+from web import api, auth, container_page, controls, logs, monitor, overview, topology
 from web.errors import InvalidOption, UnsafeExposure
 from web.formatting import register_filters
 
-BLUEPRINTS = (overview.bp, container_page.bp, logs.bp, api.bp, auth.bp)
+BLUEPRINTS = (overview.bp, container_page.bp, logs.bp, api.bp, auth.bp, topology.bp)
 
 DEFAULTS: dict[str, Any] = {
     "ENGINE_URL": "unix:///run/porthole/porthole.sock",

@@ -1,0 +1,259 @@
+"""The probe: every few seconds, one report of its host (web.topology.report).
+
+Because the runtime is ours, nothing is guessed: a container's processes are those in its pid namespace,
+its sockets those of its network namespace (read once, through any of its processes), and each socket's
+process is found through the socket inodes in /proc/<pid>/fd. The host's own processes are those in the
+probe's network namespace; processes in other namespaces that no container of this engine owns (another
+runtime's, another host's on the same kernel) are left out.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from exporter.cgroupfs import cgroup_layout, read_root_cgroup, root_cgroup_paths, v1_mount_dirs
+from exporter.cgroupfs_paths import CGROUP_ROOT, PROC_ROOT
+from exporter.procfs import read_host
+from exporter.samples import ReadError
+from web.engine import EngineApi
+from web.records import LIVE_STATES
+from web.topology.containers import ContainerWatcher, WatchedContainer
+from web.topology.metrics import ContainerMeter, percent
+from web.topology.proc_net import LISTEN, read_local_addresses, read_tcp
+from web.topology.proc_processes import ProcessStat, list_pids, namespace_inode, read_cmdline, read_stat, socket_inodes
+from web.topology.report import ContainerFacts, Endpoint, HostFacts, Listener, ProcessFacts, Report
+
+log = logging.getLogger("porthole.web.topology")
+
+_TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
+_KTHREADD = 2  # the kernel threads' parent: they hold no sockets and belong to no container
+_WILDCARDS = ("0.0.0.0", "::")
+_LOG_EVERY_SECONDS = 60.0
+
+
+class Probe:
+    def __init__(
+        self,
+        api: EngineApi | None,
+        *,
+        host_id: str | None = None,
+        host_pid: int | None = None,
+        proc_root: Path = PROC_ROOT,
+        cgroup_root: Path = CGROUP_ROOT,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        """api: the engine whose containers to report (None: the host's processes only). host_pid: a process
+        in the host's namespaces (default: the probe itself)."""
+        self.host_id = host_id or socket.gethostname()
+        self.probe_id = f"{self.host_id};{secrets.token_hex(4)}"
+        self._watcher = ContainerWatcher(api) if api is not None else None
+        self._host_pid = host_pid or os.getpid()
+        self._proc_root = proc_root
+        self._clock = clock
+        mounts = None if cgroup_layout(cgroup_root) == "unified" else v1_mount_dirs(cgroup_root)
+        self._meter = ContainerMeter(proc_root, cgroup_root, mounts)
+        self._root_paths = root_cgroup_paths(cgroup_root, mounts)
+        self._cpu_ticks: dict[tuple[int, int], int] = {}  # (pid, start) -> utime + stime at the last report
+        self._cmdlines: dict[tuple[int, int], str] = {}
+        self._host_cpu_ns: int | None = None
+        self._last_time: float | None = None
+        self.read_errors = 0
+        self.last_error: str | None = None
+        self._logged_at = -_LOG_EVERY_SECONDS
+
+    @property
+    def engine_error(self) -> str | None:
+        return self._watcher.error if self._watcher is not None else None
+
+    def report(self) -> Report:
+        now = self._clock()
+        elapsed = None if self._last_time is None else now - self._last_time
+        self._last_time = now
+        errors: list[ReadError] = []
+        watched = self._watcher.containers() if self._watcher is not None else []
+        host_netns = namespace_inode(self._host_pid, "net", self._proc_root) or 0
+        host_pidns = namespace_inode(self._host_pid, "pid", self._proc_root) or 0
+        by_pidns, by_pid, netns_of = self._locate(watched, host_pidns)
+        processes = self._processes(host_netns, by_pidns, by_pid, elapsed, errors)
+        endpoints, listeners = self._sockets(processes, errors)
+        containers = tuple(self._container(c, netns_of.get(c.id), elapsed, errors) for c in watched)
+        self._meter.forget(set(netns_of))
+        host = self._host(host_netns, elapsed, errors)
+        self._count(errors)
+        return Report(self.probe_id, now, host, containers, tuple(processes), endpoints, listeners)
+
+    def _locate(
+        self, watched: Iterable[WatchedContainer], host_pidns: int
+    ) -> tuple[dict[int, str], dict[int, str], dict[str, int]]:
+        """Container ids by pid namespace (and by init pid for one sharing the host's), and their netns."""
+        by_pidns: dict[int, str] = {}
+        by_pid: dict[int, str] = {}
+        netns_of: dict[str, int] = {}
+        for c in watched:
+            pid = c.inspected.pid
+            if c.state not in LIVE_STATES or pid <= 0:
+                continue
+            pidns = namespace_inode(pid, "pid", self._proc_root)
+            netns = namespace_inode(pid, "net", self._proc_root)
+            if pidns is None or netns is None:
+                self._watcher.stale(c.id)  # type: ignore[union-attr]  # exited since it was inspected
+                continue
+            netns_of[c.id] = netns
+            if pidns == host_pidns:
+                by_pid[pid] = c.id
+            else:
+                by_pidns[pidns] = c.id
+        return by_pidns, by_pid, netns_of
+
+    def _processes(
+        self,
+        host_netns: int,
+        by_pidns: dict[int, str],
+        by_pid: dict[int, str],
+        elapsed: float | None,
+        errors: list[ReadError],
+    ) -> list[ProcessFacts]:
+        found = []
+        ticks: dict[tuple[int, int], int] = {}
+        cmdlines: dict[tuple[int, int], str] = {}
+        for pid in list_pids(self._proc_root):
+            pidns = namespace_inode(pid, "pid", self._proc_root)
+            netns = namespace_inode(pid, "net", self._proc_root)
+            if pidns is None or netns is None:
+                continue  # gone
+            container = by_pidns.get(pidns) or by_pid.get(pid)
+            if container is None and netns != host_netns:
+                continue  # not ours to show
+            stat = read_stat(pid, self._proc_root, errors)
+            if stat is None or pid == _KTHREADD or stat.ppid == _KTHREADD:
+                continue
+            key = (pid, stat.start_ticks)
+            cmdline = self._cmdlines.get(key)
+            if cmdline is None:
+                cmdline = read_cmdline(pid, self._proc_root, errors)
+                if cmdline is None:
+                    continue
+            cmdlines[key] = cmdline
+            ticks[key] = stat.cpu_ticks
+            found.append(self._process(stat, cmdline, netns, container, elapsed))
+        self._cpu_ticks, self._cmdlines = ticks, cmdlines
+        return found
+
+    def _process(
+        self, stat: ProcessStat, cmdline: str, netns: int, container: str | None, elapsed: float | None
+    ) -> ProcessFacts:
+        before = self._cpu_ticks.get((stat.pid, stat.start_ticks))
+        used = None if before is None or not elapsed else (stat.cpu_ticks - before) / _TICKS_PER_SECOND
+        return ProcessFacts(
+            pid=stat.pid,
+            ppid=stat.ppid,
+            name=stat.name,
+            cmdline=cmdline or f"[{stat.name}]",
+            threads=stat.threads,
+            rss_bytes=stat.rss_bytes,
+            netns=netns,
+            container=container,
+            cpu_percent=percent(used, elapsed),
+        )
+
+    def _sockets(
+        self, processes: list[ProcessFacts], errors: list[ReadError]
+    ) -> tuple[tuple[Endpoint, ...], tuple[Listener, ...]]:
+        """Each network namespace's table read once, through the first of its processes that is still there;
+        socket inodes mapped to the lowest pid holding them (a forking server's parent holds the listener)."""
+        members: dict[int, list[int]] = {}
+        for process in processes:
+            members.setdefault(process.netns, []).append(process.pid)
+        endpoints: list[Endpoint] = []
+        listeners: list[Listener] = []
+        for netns, pids in members.items():
+            pids.sort()
+            table = None
+            for pid in pids:
+                table, read_errors = read_tcp(pid, self._proc_root)
+                if table or not read_errors:
+                    errors.extend(read_errors)
+                    break
+            if not table:
+                continue
+            wanted = {s.inode for s in table if s.inode}
+            owner: dict[int, int] = {}
+            for pid in pids:
+                if len(owner) == len(wanted):
+                    break
+                for inode in socket_inodes(pid, self._proc_root):
+                    if inode in wanted:
+                        owner.setdefault(inode, pid)
+            listening = {(s.local_ip, s.local_port) for s in table if s.state == LISTEN}
+            for s in table:
+                pid = owner.get(s.inode) if s.inode else None
+                if s.state == LISTEN:
+                    listeners.append(Listener(netns, s.local_ip, s.local_port, pid))
+                    continue
+                server = (s.local_ip, s.local_port) in listening or any(
+                    (w, s.local_port) in listening for w in _WILDCARDS
+                )
+                endpoints.append(Endpoint(netns, pid, s.local_ip, s.local_port, s.remote_ip, s.remote_port, server))
+        return tuple(endpoints), tuple(listeners)
+
+    def _container(
+        self, c: WatchedContainer, netns: int | None, elapsed: float | None, errors: list[ReadError]
+    ) -> ContainerFacts:
+        live = netns is not None
+        cpu, memory = self._meter.read(c.id, c.inspected.pid, elapsed, errors) if live else (None, None)
+        return ContainerFacts(
+            id=c.id,
+            name=c.name,
+            image=c.image,
+            state=c.state,
+            pid=c.inspected.pid if live else 0,
+            netns=netns,
+            command=c.inspected.command,
+            created=c.inspected.created,
+            started_at=c.inspected.started_at,
+            restart_count=c.inspected.restart_count,
+            networks=c.networks,
+            ports=c.ports,
+            labels=c.labels,
+            cpu_percent=cpu,
+            memory_bytes=memory,
+            memory_limit=c.inspected.memory_limit,
+        )
+
+    def _host(self, netns: int, elapsed: float | None, errors: list[ReadError]) -> HostFacts:
+        local, address_errors = read_local_addresses(self._host_pid, self._proc_root)
+        machine, host_errors = read_host(self._proc_root)
+        stats, cgroup_errors = read_root_cgroup(self._root_paths)
+        errors.extend(address_errors + host_errors + cgroup_errors)
+        usage = stats.cpu.usage_ns if stats.cpu is not None else None
+        used = None if usage is None or self._host_cpu_ns is None else (usage - self._host_cpu_ns) / 1e9
+        self._host_cpu_ns = usage
+        return HostFacts(
+            id=self.host_id,
+            hostname=socket.gethostname(),
+            netns=netns,
+            addresses=local.addresses,
+            networks=local.networks,
+            kernel=os.uname().release,
+            cpus=machine.online_cpus,
+            memory_total=machine.mem_total,
+            load=machine.load,
+            cpu_percent=percent(used, elapsed),
+            memory_bytes=stats.memory.usage if stats.memory is not None else None,
+        )
+
+    def _count(self, errors: list[ReadError]) -> None:
+        if not errors:
+            return
+        self.read_errors += len(errors)
+        self.last_error = errors[-1].message
+        now = time.monotonic()
+        if now - self._logged_at >= _LOG_EVERY_SECONDS:
+            self._logged_at = now
+            log.warning("%s (%d unreadable files since start)", self.last_error, self.read_errors)
