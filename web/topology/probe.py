@@ -25,8 +25,9 @@ from web.engine import EngineApi
 from web.records import LIVE_STATES
 from web.topology.containers import ContainerWatcher, WatchedContainer
 from web.topology.metrics import ContainerMeter, percent
-from web.topology.proc_net import LISTEN, read_local_addresses, read_tcp
-from web.topology.proc_processes import ProcessStat, list_pids, namespace_inode, read_cmdline, read_stat, socket_inodes
+from web.topology.netns_sockets import namespace_sockets
+from web.topology.proc_net import LISTEN, read_local_addresses
+from web.topology.proc_processes import ProcessStat, list_pids, namespace_inode, read_cmdline, read_stat
 from web.topology.report import ContainerFacts, Endpoint, HostFacts, Listener, ProcessFacts, Report
 
 log = logging.getLogger("porthole.web.topology")
@@ -49,12 +50,14 @@ class Probe:
         clock: Callable[[], float] = time.time,
     ) -> None:
         """api: the engine whose containers to report (None: the host's processes only). host_pid: a process
-        in the host's namespaces (default: the probe itself)."""
+        in the host's namespaces (default: the probe itself). Sockets are asked through their fds only
+        when proc_root is the real /proc (a fake one's pids are not its processes)."""
         self.host_id = host_id or socket.gethostname()
         self.probe_id = f"{self.host_id};{secrets.token_hex(4)}"
         self._watcher = ContainerWatcher(api) if api is not None else None
         self._host_pid = host_pid or os.getpid()
         self._proc_root = proc_root
+        self._take_fds = proc_root == PROC_ROOT
         self._clock = clock
         mounts = None if cgroup_layout(cgroup_root) == "unified" else v1_mount_dirs(cgroup_root)
         self._meter = ContainerMeter(proc_root, cgroup_root, mounts)
@@ -65,6 +68,7 @@ class Probe:
         self._last_time: float | None = None
         self.read_errors = 0
         self.last_error: str | None = None
+        self.tables_read = 0  # namespaces whose TCP tables the last report read (the costly way)
         self._logged_at = -_LOG_EVERY_SECONDS
 
     @property
@@ -165,34 +169,18 @@ class Probe:
     def _sockets(
         self, processes: list[ProcessFacts], errors: list[ReadError]
     ) -> tuple[tuple[Endpoint, ...], tuple[Listener, ...]]:
-        """Each network namespace's table read once, through the first of its processes that is still there;
-        socket inodes mapped to the lowest pid holding them (a forking server's parent holds the listener)."""
         members: dict[int, list[int]] = {}
         for process in processes:
             members.setdefault(process.netns, []).append(process.pid)
         endpoints: list[Endpoint] = []
         listeners: list[Listener] = []
+        tables = 0
         for netns, pids in members.items():
-            pids.sort()
-            table = None
-            for pid in pids:
-                table, read_errors = read_tcp(pid, self._proc_root)
-                if table or not read_errors:
-                    errors.extend(read_errors)
-                    break
-            if not table:
-                continue
-            wanted = {s.inode for s in table if s.inode}
-            owner: dict[int, int] = {}
-            for pid in pids:
-                if len(owner) == len(wanted):
-                    break
-                for inode in socket_inodes(pid, self._proc_root):
-                    if inode in wanted:
-                        owner.setdefault(inode, pid)
-            listening = {(s.local_ip, s.local_port) for s in table if s.state == LISTEN}
-            for s in table:
-                pid = owner.get(s.inode) if s.inode else None
+            found = namespace_sockets(sorted(pids), self._proc_root, errors, take_fds=self._take_fds)
+            tables += found.read_table
+            listening = {(s.local_ip, s.local_port) for s in found.sockets if s.state == LISTEN}
+            for s in found.sockets:
+                pid = found.owners.get(s.inode) if s.inode else None
                 if s.state == LISTEN:
                     listeners.append(Listener(netns, s.local_ip, s.local_port, pid))
                     continue
@@ -200,6 +188,7 @@ class Probe:
                     (w, s.local_port) in listening for w in _WILDCARDS
                 )
                 endpoints.append(Endpoint(netns, pid, s.local_ip, s.local_port, s.remote_ip, s.remote_port, server))
+        self.tables_read = tables
         return tuple(endpoints), tuple(listeners)
 
     def _container(

@@ -40,8 +40,12 @@ def _ipv4(hex_text: str) -> str:
 
 def _ipv6(hex_text: str) -> str:
     raw = b"".join(int(hex_text[i : i + 8], 16).to_bytes(4, "little") for i in range(0, 32, 8))
-    address = ipaddress.IPv6Address(raw)
-    mapped = address.ipv4_mapped  # a v4 peer of a v6 socket: name it as the v4 side does
+    return plain_ip(ipaddress.IPv6Address(raw))
+
+
+def plain_ip(address: ipaddress.IPv6Address) -> str:
+    """A v4 peer of a v6 socket (::ffff:a.b.c.d) named as the v4 side names it."""
+    mapped = address.ipv4_mapped
     return str(mapped) if mapped is not None else str(address)
 
 
@@ -120,6 +124,16 @@ def parse_if_inet6(text: str) -> LocalAddresses:
         addresses.append(str(address))
         networks.append(str(ipaddress.IPv6Network(f"{address}/{int(fields[2], 16)}", strict=False)))
     return LocalAddresses(tuple(addresses), tuple(networks))
+
+
+def parse_sockstat(text: str) -> dict[str, dict[str, int]]:
+    """/proc/net/sockstat{,6}: `TCP: inuse 3 orphan 0 tw 2 ...` -> {"TCP": {"inuse": 3, "tw": 2, ...}}."""
+    found = {}
+    for line in text.splitlines():
+        name, _, rest = line.partition(":")
+        fields = rest.split()
+        found[name] = {k: int(v) for k, v in zip(fields[::2], fields[1::2], strict=False) if v.isdigit()}
+    return found
 
 
 def read_local_addresses(pid: int, proc_root: Path) -> tuple[LocalAddresses, list[ReadError]]:

@@ -101,19 +101,20 @@ def namespace_inode(pid: int, kind: str, proc_root: Path) -> int | None:
         return None
 
 
-def socket_inodes(pid: int, proc_root: Path) -> list[int]:
-    """The inodes of the sockets <pid> holds open (its fds that read `socket:[N]`); [] when it is gone."""
+def socket_fds(pid: int, proc_root: Path) -> list[tuple[int, int]]:
+    """(fd, socket inode) of each socket <pid> holds open (its fds that read `socket:[N]`); [] when it is
+    gone or may not be inspected."""
     fd_dir = f"{proc_root}/{pid}/fd"
     try:
         names = os.listdir(fd_dir)
-    except _GONE:
+    except (*_GONE, PermissionError):
         return []
-    inodes = []
+    found = []
     for name in names:
         try:
             target = os.readlink(f"{fd_dir}/{name}")
         except _GONE:
             continue  # closed since the listing
         if target.startswith(_SOCKET_PREFIX):
-            inodes.append(int(target[len(_SOCKET_PREFIX) : -1]))
-    return inodes
+            found.append((int(name), int(target[len(_SOCKET_PREFIX) : -1])))
+    return found

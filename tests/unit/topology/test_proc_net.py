@@ -2,7 +2,14 @@
 
 import pytest
 
-from web.topology.proc_net import TcpSocket, parse_fib_trie, parse_if_inet6, parse_tcp_table, read_tcp
+from web.topology.proc_net import (
+    TcpSocket,
+    parse_fib_trie,
+    parse_if_inet6,
+    parse_sockstat,
+    parse_tcp_table,
+    read_tcp,
+)
 
 HEADER = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
 TAIL = " 00000000:00000000 00:00000000 00000000     0        0 {inode} 1 0000000000000000 100 0 0 10 0"
@@ -104,3 +111,10 @@ def test_if_inet6_keeps_global_addresses_only():
     found = parse_if_inet6(text)
     assert found.addresses == ("fd00::2",)
     assert found.networks == ("fd00::/64",)
+
+
+def test_sockstat_counters():
+    text = "sockets: used 23\nTCP: inuse 3 orphan 0 tw 2 alloc 5 mem 1\nTCP6: inuse 1\n"
+    found = parse_sockstat(text)
+    assert found["TCP"] == {"inuse": 3, "orphan": 0, "tw": 2, "alloc": 5, "mem": 1}
+    assert found["TCP6"] == {"inuse": 1}

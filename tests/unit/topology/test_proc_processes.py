@@ -2,7 +2,7 @@
 
 import pytest
 
-from web.topology.proc_processes import PAGE_SIZE, parse_stat, socket_inodes
+from web.topology.proc_processes import PAGE_SIZE, parse_stat, socket_fds
 
 REST = "S 1 42 42 0 -1 4194560 100 0 0 0 {utime} {stime} 0 0 20 0 {threads} 0 {start} 4000000 {rss} 0"
 
@@ -29,12 +29,12 @@ def test_a_line_that_is_not_a_stat_line(text):
         parse_stat(text)
 
 
-def test_socket_inodes_are_the_fds_that_name_sockets(tmp_path):
+def test_socket_fds_are_the_fds_that_name_sockets(tmp_path):
     fd = tmp_path / "9" / "fd"
     fd.mkdir(parents=True)
     (fd / "0").symlink_to("/dev/null")
     (fd / "3").symlink_to("socket:[4242]")
     (fd / "4").symlink_to("pipe:[77]")
     (fd / "5").symlink_to("socket:[4343]")
-    assert sorted(socket_inodes(9, tmp_path)) == [4242, 4343]
-    assert socket_inodes(10, tmp_path) == []  # gone
+    assert sorted(socket_fds(9, tmp_path)) == [(3, 4242), (5, 4343)]
+    assert socket_fds(10, tmp_path) == []  # gone

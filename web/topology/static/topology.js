@@ -177,13 +177,21 @@
     if (firstDraw || state.drawnKey !== state.topology) cy.fit(undefined, 30);
     state.drawnKey = state.topology;
     highlight();
-    cy.one("render", () => {
-      graphBox.dataset.drawMs = (performance.now() - started).toFixed(1);
-    });
+    drawStarted = started;
     graphBox.dataset.nodes = cy.nodes().length;
     graphBox.dataset.edges = cy.edges().length;
     graphBox.dataset.drawn = String(Date.now());
   }
+
+  // For the benchmark and the tests: how long the last draw took to reach the screen, and when (since
+  // navigation) it did.
+  let drawStarted = null;
+  cy.on("render", () => {
+    if (drawStarted === null) return;
+    graphBox.dataset.drawMs = (performance.now() - drawStarted).toFixed(1);
+    graphBox.dataset.drawnAt = performance.now().toFixed(1);
+    drawStarted = null;
+  });
 
   function highlight() {
     cy.elements().unselect();
