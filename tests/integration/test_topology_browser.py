@@ -9,7 +9,7 @@ from selenium.webdriver.common.by import By
 
 from tests.integration.daemon import wait_for
 from tests.integration.test_topology_support import CLIENT, IDLE, PUBLISHED_CLIENT, SERVER, start_talking
-from tests.integration.test_web_support import chromium, console_errors, screenshot, start_web
+from tests.integration.test_web_support import UPDATE_SCREENSHOTS, chromium, console_errors, screenshot, start_web
 
 pytestmark = pytest.mark.root
 
@@ -103,7 +103,14 @@ def test_clicking_a_node_opens_its_details_with_its_connections(page, web):
     assert "httpd" in page.find_element(By.ID, "details-children").text
     assert page.find_elements(By.CSS_SELECTOR, "#details-metrics svg.sparkline")
     assert "node=" in page.current_url  # the open details can be linked
-    screenshot(page, "topology", docs=True)
+    if UPDATE_SCREENSHOTS:  # the README's: sparklines with a minute of points
+        points = "return document.querySelector('#details-metrics polyline')?.points.numberOfItems || 0"
+        wait_for(lambda: page.execute_script(points) >= 20, 150, what="a minute of samples")
+        page.set_window_size(1280, 1280)  # tall enough for the details down to the processes
+    try:
+        screenshot(page, "topology", docs=True)
+    finally:
+        page.set_window_size(1280, 900)
 
 
 def test_search_narrows_the_graph(page, web):

@@ -31,5 +31,5 @@ def test_every_static_file_the_page_names_exists():
     named = set()
     for template in (PACKAGE / "templates").rglob("*.html"):
         named |= set(re.findall(r"url_for\('topology.static', filename='([^']+)'\)", template.read_text()))
-    assert len(named) == 5
+    assert len(named) == 6
     assert [name for name in sorted(named) if not (STATIC / name).is_file()] == []

@@ -24,7 +24,6 @@
     descriptors: [],
     nodes: {},
     selected: query.get("node") || null,
-    sort: { key: "label", descending: false },
     generation: null,
     drawnKey: null,
   };
@@ -59,6 +58,7 @@
   });
   window.PortholeMap = { cy: cy, state: state };
 
+  const table = new P.NodeTable(document.getElementById("node-table"), (nodeId) => select(state.topology, nodeId));
   const details = new P.DetailsPanel(
     document.getElementById("details"),
     { controls: root.dataset.controlsUrl, logs: root.dataset.logsUrl, container: root.dataset.containerUrl, csrf: root.dataset.csrf },
@@ -204,50 +204,8 @@
     }
   }
 
-  const SORTS = {
-    label: (n) => n.label.toLowerCase(),
-    cpu: (n) => metric(n, "cpu") ?? -1,
-    memory: (n) => metric(n, "memory") ?? -1,
-    out: (n) => n.adjacency.length,
-    in: (n) => inbound(n.id),
-  };
-
-  function metric(node, id) {
-    const m = node.metrics.find((x) => x.id === id);
-    return m ? m.value : null;
-  }
-
-  let inboundCounts = new Map();
-  function inbound(id) {
-    return inboundCounts.get(id) || 0;
-  }
-
   function drawTable() {
-    inboundCounts = new Map();
-    for (const n of Object.values(state.nodes)) for (const t of n.adjacency) inboundCounts.set(t, inbound(t) + 1);
-    const key = SORTS[state.sort.key];
-    const rows = Object.values(state.nodes).sort((a, b) => {
-      const x = key(a);
-      const y = key(b);
-      const order = x < y ? -1 : x > y ? 1 : a.label.localeCompare(b.label);
-      return state.sort.descending ? -order : order;
-    });
-    const body = document.createDocumentFragment();
-    for (const n of rows) {
-      const tr = document.createElement("tr");
-      tr.dataset.node = n.id;
-      if (n.id === state.selected) tr.className = "selected";
-      const cells = [n.label, n.labelMinor, P.format.percent(metric(n, "cpu")), P.format.size(metric(n, "memory")), String(n.adjacency.length), String(inbound(n.id))];
-      cells.forEach((text, i) => {
-        const td = document.createElement("td");
-        td.textContent = text;
-        if (i >= 2) td.className = "num";
-        tr.appendChild(td);
-      });
-      tr.addEventListener("click", () => select(state.topology, n.id));
-      body.appendChild(tr);
-    }
-    document.querySelector("#node-table tbody").replaceChildren(body);
+    table.draw(Object.values(state.nodes), state.selected);
   }
 
   // -- details -------------------------------------------------------------------------------------
@@ -312,14 +270,6 @@
       state.view = button.dataset.view;
       showView();
       remember();
-    });
-  }
-  for (const header of document.querySelectorAll("#node-table th a[data-sort]")) {
-    header.addEventListener("click", (event) => {
-      event.preventDefault();
-      const key = header.dataset.sort;
-      state.sort = { key: key, descending: state.sort.key === key ? !state.sort.descending : key !== "label" };
-      drawTable();
     });
   }
   document.getElementById("relayout").addEventListener("click", () => {
