@@ -43,7 +43,8 @@ class AddressBook:
         networks: set[str] = set()
         for report in reports:
             self._add(report, networks)
-        self._networks = [ipaddress.ip_network(n, strict=False) for n in sorted(networks)]
+        # each container gives its address with its prefix: one network object per network, not per address
+        self._networks = list({ipaddress.ip_network(n, strict=False) for n in networks})
 
     def _add(self, report: Report, networks: set[str]) -> None:
         host = report.host.id

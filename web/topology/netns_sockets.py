@@ -3,7 +3,8 @@
 /proc/<pid>/net/sockstat (a few microseconds: per-namespace counters) says first whether the namespace
 has TCP sockets at all, and whether any is in TIME_WAIT. A namespace without any costs nothing more; one
 with TIME_WAIT sockets, or whose processes' fds cannot be taken, has its tables read (web.topology.proc_net);
-the others have their sockets asked through the fds that hold them (web.topology.held_sockets).
+the others have their sockets asked through the fds that hold them (web.topology.held_sockets). A socket
+held only by a process of another namespace (made there through setns) is seen only the table's way.
 """
 
 from __future__ import annotations
