@@ -12,12 +12,13 @@ from pathlib import Path
 
 import docker
 
-from runtime.cgroups import remove_parent_if_empty
+from runtime.cgroups import open_manager, remove_parent_if_empty
 from runtime.network import NetworkConfig, NetworkService
 
 REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 20.0
 IP_FORWARD = Path("/proc/sys/net/ipv4/ip_forward")
+CGROUP_ROOT = Path("/sys/fs/cgroup")
 
 
 def wait_for(condition, timeout: float = 10.0, interval: float = 0.05, what: str = "condition"):
@@ -157,10 +158,20 @@ class TestDaemon:
                     bridge_name=self.bridge, bip=self.bip, chain_prefix=self.chain_prefix,
                     address_pool=self.address_pool)).teardown()
             finally:
-                remove_parent_if_empty(self.cgroup_parent)
+                self.destroy_leftover_cgroups()
                 subprocess.run(["rm", "-rf", "--one-file-system", str(self.root)], check=False)
                 if self.ip_forward is not None:
                     IP_FORWARD.write_text(self.ip_forward)
+
+
+    def destroy_leftover_cgroups(self) -> None:
+        """Containers a dead daemon could not remove: kill what is left in each group, then drop the parent."""
+        for hierarchy in CGROUP_ROOT.iterdir():
+            parent = hierarchy / self.cgroup_parent
+            for group in parent.iterdir() if parent.is_dir() else ():
+                if group.is_dir():
+                    open_manager(f"{self.cgroup_parent}/{group.name}").destroy()
+        remove_parent_if_empty(self.cgroup_parent)
 
 
 def busybox_tar(path: Path) -> Path:
