@@ -1,6 +1,6 @@
-"""The container state machine: start, stop, kill, restart, pause, unpause, remove, wait, exits and restart
+"""The container state machine: start, stop, kill, restart, pause, unpause, remove, exits and restart
 policies. Each container's transitions are serialized by its own lock; waiting (for an exit, a stop timeout, a
-removal) happens outside it, on one condition variable that every state change notifies."""
+removal) happens outside it, on the StateWatch that every state change notifies."""
 
 import signal
 import threading
@@ -15,15 +15,15 @@ from runtime.engine.launch import Layout, build_spec, cgroup_for, prepare_cgroup
 from runtime.engine.model import CREATED, DEAD, EXITED, PAUSED, RESTARTING, RUNNING, Container
 from runtime.engine.monitor import ExitMonitor
 from runtime.engine.networking import ContainerNetworks
-from runtime.engine.restart import RestartPolicy, next_delay
+from runtime.engine.restart import RestartPolicy, RestartTimers
 from runtime.engine.shims import ShimLauncher, StartFailed
 from runtime.engine.signals import is_alive, parse_signal, send_signal
+from runtime.engine.statewatch import StateWatch
 from runtime.engine.store import ContainerStore
 from runtime.errors import Conflict, EngineError, HostError, InvalidParameter, NotFound, NotModified
 from runtime.shim.init import exit_code_for
 
 DEFAULT_STOP_TIMEOUT = 10
-WAIT_CONDITIONS = ("not-running", "next-exit", "removed")
 
 
 class Lifecycle:
@@ -46,12 +46,9 @@ class Lifecycle:
         self._remove_files = remove_files  # volumes and records, after the process is gone
         self._locks: dict[str, threading.RLock] = {}
         self._locks_guard = threading.Lock()
-        self._changed = threading.Condition()
-        self._exits: dict[str, int] = {}  # container id -> exits seen, for wait(condition=next-exit)
-        self._removed: set[str] = set()
+        self.watch = StateWatch()
         self._restarting_by_hand: set[str] = set()  # their exit in a `restart` is not the end of a --rm
-        self._timers: dict[str, threading.Timer] = {}
-        self._backoff: dict[str, float] = {}
+        self._timers = RestartTimers()
 
     # -- bookkeeping ------------------------------------------------------------------------------------
     def lock(self, container: Container) -> threading.RLock:
@@ -60,24 +57,13 @@ class Lifecycle:
 
     def _save(self, container: Container) -> None:
         self._store.save_state(container)
-        with self._changed:
-            self._changed.notify_all()
+        self.watch.notify()
 
     def _event(self, container: Container, action: str, **extra: str) -> None:
         attributes = {"image": container.image_ref, "name": container.name}
         attributes.update(container.config.get("Labels") or {})
         attributes.update(extra)
         self._events.publish("container", action, container.id, **attributes)
-
-    def _wait_until(self, done: Callable[[], bool], timeout: float | None) -> bool:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        with self._changed:
-            while not done():
-                remaining = None if deadline is None else deadline - time.monotonic()
-                if remaining is not None and remaining <= 0:
-                    return False
-                self._changed.wait(remaining)
-        return True
 
     # -- start --------------------------------------------------------------------------------------------
     def start(self, container: Container) -> None:
@@ -100,7 +86,7 @@ class Lifecycle:
 
     def _launch(self, container: Container) -> None:
         """Start the process now; on failure everything prepared is undone and the reason is recorded."""
-        if container.id in self._removed:  # a start that raced a removal must not leave an orphan running
+        if self.watch.is_removed(container):  # a start that raced a removal must not leave an orphan running
             raise NotFound(f"No such container: {container.id}")
         layout = Layout(self._config, container.id)
         layout.exec_dir.mkdir(parents=True, exist_ok=True)
@@ -139,7 +125,7 @@ class Lifecycle:
         state = container.state
         state.status, state.pid, state.shim_pid = (CREATED if state.started_at == clock.NEVER else EXITED), 0, 0
         state.exit_code, state.error = exit_code_for(message), message
-        self._exits[container.id] = self._exits.get(container.id, 0) + 1  # ends attach and next-exit waits
+        self.watch.record_exit(container)  # ends attach and next-exit waits
         self._save(container)
 
     # -- exit and restart policies ----------------------------------------------------------------------
@@ -163,17 +149,15 @@ class Lifecycle:
             ran_for = (finished_ns / 1e9) - clock.parse_rfc3339(state.started_at)
             state.status, state.pid, state.shim_pid = EXITED, 0, 0
             state.exit_code, state.error, state.finished_at = exit_code, error, clock.rfc3339_nano(finished_ns)
-            self._exits[container.id] = self._exits.get(container.id, 0) + 1
+            self.watch.record_exit(container)
             if state.oom_killed:
                 self._event(container, "oom")
             self._event(container, "die", exitCode=str(exit_code))
             policy = RestartPolicy.from_host_config(container.host_config)
             if policy.should_restart(exit_code, state.restart_count, state.manually_stopped):
-                delay = next_delay(self._backoff.get(container.id, 0.0), ran_for)
-                self._backoff[container.id] = delay
                 state.status = RESTARTING
                 self._save(container)
-                self._schedule_restart(container, delay)
+                self._timers.schedule(container.id, ran_for, lambda: self._restart_now(container))
                 return
             self._save(container)
             # decided under the lock: a `restart` marks the container before its stop and unmarks it after
@@ -182,15 +166,9 @@ class Lifecycle:
         if auto_remove:
             self.remove(container, force=True, volumes=True)
 
-    def _schedule_restart(self, container: Container, delay: float) -> None:
-        timer = threading.Timer(delay, self._restart_now, args=(container,))
-        timer.daemon = True
-        self._timers[container.id] = timer
-        timer.start()
-
     def _restart_now(self, container: Container) -> None:
         with self.lock(container):
-            if self._timers.pop(container.id, None) is None or container.state.status != RESTARTING:
+            if not self._timers.claim(container.id) or container.state.status != RESTARTING:
                 return
             container.state.restart_count += 1
             try:
@@ -203,9 +181,7 @@ class Lifecycle:
             self._event(container, "restart")
 
     def _cancel_restart(self, container: Container) -> None:
-        timer = self._timers.pop(container.id, None)
-        if timer is not None:
-            timer.cancel()
+        self._timers.cancel(container.id)
         if container.state.status == RESTARTING:
             container.state.status = EXITED
             self._save(container)
@@ -238,12 +214,12 @@ class Lifecycle:
             self._signal(container, stop_signal)
             self._event(container, "kill", signal=str(stop_signal))
         # a negative timeout waits as long as the process takes, as in moby
-        if not self._wait_until(self._exited(container), None if timeout < 0 else timeout):
+        if not self.watch.wait_until(self._exited(container), None if timeout < 0 else timeout):
             with self.lock(container):
                 if container.state.live:
                     self._signal(container, signal.SIGKILL)
                     self._event(container, "kill", signal=str(int(signal.SIGKILL)))
-            self._wait_until(self._exited(container), None)
+            self.watch.wait_until(self._exited(container), None)
         self._event(container, "stop")
 
     def kill(self, container: Container, signum: int) -> None:
@@ -292,7 +268,7 @@ class Lifecycle:
     # -- remove and wait --------------------------------------------------------------------------------
     def remove(self, container: Container, *, force: bool, volumes: bool) -> None:
         with self.lock(container):
-            if container.id in self._removed:
+            if self.watch.is_removed(container):
                 return
             if container.state.status == RESTARTING and not force:
                 raise Conflict(
@@ -308,39 +284,13 @@ class Lifecycle:
             if container.state.live:
                 container.state.manually_stopped = True
                 self._signal(container, signal.SIGKILL)
-        self._wait_until(self._exited(container), None)
+        self.watch.wait_until(self._exited(container), None)
         with self.lock(container):
-            if container.id in self._removed:
+            if self.watch.is_removed(container):
                 return
             self._remove_files(container, volumes)
-            self._removed.add(container.id)
+            self.watch.record_removal(container)
             self._event(container, "destroy")
-        with self._changed:
-            self._changed.notify_all()
-
-    def is_removed(self, container: Container) -> bool:
-        return container.id in self._removed
-
-    @staticmethod
-    def check_wait_condition(condition: str) -> None:
-        if condition not in WAIT_CONDITIONS:
-            raise InvalidParameter(f"invalid condition: {condition!r}")
-
-    def wait_condition(self, container: Container, condition: str) -> Callable[[], bool]:
-        """Docker's wait conditions: not-running, next-exit (counted from now), removed."""
-        self.check_wait_condition(condition)
-        if condition == "removed":
-            return lambda: container.id in self._removed
-        if condition == "next-exit":
-            seen = self._exits.get(container.id, 0)
-            return lambda: self._exits.get(container.id, 0) > seen or container.id in self._removed
-        return lambda: container.state.status not in (RUNNING, PAUSED, RESTARTING)
-
-    def wait(self, container: Container, condition: Callable[[], bool], timeout: float | None) -> int | None:
-        """The exit code once `condition` holds, or None if `timeout` passed first."""
-        if not self._wait_until(condition, timeout):
-            return None
-        return container.state.exit_code
 
     # -- daemon start -----------------------------------------------------------------------------------
     def restore(self, container: Container) -> None:
@@ -369,8 +319,7 @@ class Lifecycle:
                 self._save(container)
 
     def close(self) -> None:
-        for timer in list(self._timers.values()):
-            timer.cancel()
+        self._timers.close()
 
 
 def _stop_signal(container: Container) -> int:

@@ -1,5 +1,7 @@
 """Restart policies (no, always, on-failure[:N], unless-stopped) and Docker's growing back-off."""
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from runtime.errors import InvalidParameter
@@ -58,3 +60,32 @@ def next_delay(previous: float, ran_for: float) -> float:
     if ran_for >= RESET_AFTER or previous <= 0:
         return BACKOFF_START
     return min(previous * 2, BACKOFF_MAX)
+
+
+class RestartTimers:
+    """Containers waiting out their back-off before a policy restart: one timer each, and the last delay."""
+
+    def __init__(self) -> None:
+        self._timers: dict[str, threading.Timer] = {}
+        self._backoff: dict[str, float] = {}
+
+    def schedule(self, container_id: str, ran_for: float, restart: Callable[[], None]) -> None:
+        delay = next_delay(self._backoff.get(container_id, 0.0), ran_for)
+        self._backoff[container_id] = delay
+        timer = threading.Timer(delay, restart)
+        timer.daemon = True
+        self._timers[container_id] = timer
+        timer.start()
+
+    def claim(self, container_id: str) -> bool:
+        """A fired timer takes its turn; False if the restart was cancelled meanwhile."""
+        return self._timers.pop(container_id, None) is not None
+
+    def cancel(self, container_id: str) -> None:
+        timer = self._timers.pop(container_id, None)
+        if timer is not None:
+            timer.cancel()
+
+    def close(self) -> None:
+        for container_id in list(self._timers):
+            self.cancel(container_id)

@@ -66,11 +66,11 @@ def register(router: Router, engine: Engine) -> None:
 
     def wait(req: Request, ref: str) -> Response:
         c = containers.get(ref)
-        condition = lifecycle.wait_condition(c, params.text(req, "condition") or "not-running")
+        condition = lifecycle.watch.condition(c, params.text(req, "condition") or "not-running")
 
         def result() -> Iterator[bytes]:
             while True:
-                code = lifecycle.wait(c, condition, timeout=WAIT_POLL)
+                code = lifecycle.watch.wait(c, condition, timeout=WAIT_POLL)
                 if code is not None:
                     yield json.dumps({"StatusCode": code, "Error": None}).encode() + b"\n"
                     return

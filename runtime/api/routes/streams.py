@@ -83,7 +83,7 @@ def register(router: Router, engine: Engine) -> None:
         want_out, want_err = params.flag(req, "stdout"), params.flag(req, "stderr")
         if not params.flag(req, "stream"):
             return Hijack(lambda sock: None)
-        done = lifecycle.wait_condition(c, "next-exit" if c.state.status not in LIVE else "not-running")
+        done = lifecycle.watch.condition(c, "next-exit" if c.state.status not in LIVE else "not-running")
         stop = threading.Event()
         cfg = ReadConfig(tail=0, follow=True, stdout=want_out, stderr=want_err, stop=stop)
         try:
@@ -91,7 +91,7 @@ def register(router: Router, engine: Engine) -> None:
         except NotImplementedYet:
             # Output reaches attach through the log; a driver that keeps none (`none`) leaves nothing to
             # stream, but the client must still attach, or `docker run` never starts the container.
-            return Hijack(lambda sock: lifecycle.wait(c, done, timeout=None))
+            return Hijack(lambda sock: lifecycle.watch.wait(c, done, timeout=None))
 
         def pump(sock: socket.socket) -> None:
             # No watch for the client's EOF here: the docker CLI half-closes a hijacked stream at once when
@@ -117,7 +117,7 @@ def register(router: Router, engine: Engine) -> None:
 
         def samples() -> Iterator[bytes]:
             previous = None
-            while not lifecycle.is_removed(c):  # a removed container's stream ends, as in Docker
+            while not lifecycle.watch.is_removed(c):  # a removed container's stream ends, as in Docker
                 current = stats.with_previous(stats.sample(engine.config, c), previous)
                 yield json.dumps(current).encode() + b"\n"
                 previous = current
