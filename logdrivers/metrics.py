@@ -6,6 +6,8 @@ Lines lost anywhere are one family, `porthole_log_dropped_lines_total`, told apa
   rotated      the local log rotated them away before they were shipped
   refused      the collector can never take them (a GELF message over 128 chunks)
   removed      the container was removed and delivery gave up (after ShipperConfig.removal_drain_s)
+Drivers that count their own records (elasticsearch: documents) add porthole_log_documents_total, told apart
+by `outcome` (shipped, duplicate, retried, rejected; see logdrivers.shipping.positioned.DocumentCounts).
 """
 
 from collections.abc import Callable, Iterable, Iterator
@@ -19,6 +21,7 @@ from logdrivers.errors import LogDriverError
 from logdrivers.shipping.state import ShipperStats
 
 LABELS = ("container_id", "container_name", "driver")
+DOCUMENT_OUTCOMES = ("shipped", "duplicate", "retried", "rejected")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +75,10 @@ class LogDriverCollector(Collector):
                 ("porthole_log_shipping_retrying", float(shipping.retrying)),
             ):
                 families[name].add_metric(base, value)
+            if shipping.documents is not None:
+                for outcome in DOCUMENT_OUTCOMES:
+                    value = getattr(shipping.documents, outcome)
+                    families["porthole_log_documents"].add_metric([*base, outcome], value)
         families["porthole_log_stats_read_errors"].add_metric([], len(snapshot.errors))
         yield from families.values()
 
@@ -108,6 +115,13 @@ class LogDriverCollector(Collector):
         )
         yield GaugeMetricFamily(
             "porthole_log_shipping_retrying", "1 while the last delivery attempt failed", labels=LABELS
+        )
+        yield CounterMetricFamily(
+            "porthole_log_documents",
+            "Records of drivers that count their own (elasticsearch documents), by outcome: shipped (new), "
+            "duplicate (already there: a replay), retried (sent again after 429, 5xx or a failed request), "
+            "rejected (malformed: kept in the dead-letter file); since the daemon started",
+            labels=[*LABELS, "outcome"],
         )
         yield GaugeMetricFamily(
             "porthole_log_stats_read_errors",

@@ -12,6 +12,7 @@ from logdrivers.cache import check_cache_options, is_remote, local_spec, without
 from logdrivers.common_options import SharedOptions, driver_options, parse_shared_options
 from logdrivers.driver import LogDriver, LogReader
 from logdrivers.dropstats import drop_stats_path
+from logdrivers.elasticsearch.spec import ELASTICSEARCH
 from logdrivers.errors import DriverExists, InvalidLogOpt, PluginLoadError, ReadLogsNotSupported, UnknownDriver
 from logdrivers.fluentd.spec import FLUENTD
 from logdrivers.gelf.spec import GELF
@@ -23,7 +24,7 @@ from logdrivers.none import NONE
 from logdrivers.spec import DriverSpec
 
 PLUGIN_GROUP = "porthole.logdrivers"
-BUILTIN_SPECS = (JSON_FILE, NONE, FLUENTD, GELF)
+BUILTIN_SPECS = (JSON_FILE, NONE, FLUENTD, GELF, ELASTICSEARCH)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,5 +137,5 @@ class Registry:
 
 
 def builtin_registry() -> Registry:
-    """A registry holding the built-in drivers (json-file, none, fluentd, gelf)."""
+    """A registry holding the built-in drivers (json-file, none, fluentd, gelf, elasticsearch)."""
     return Registry(BUILTIN_SPECS)

@@ -11,6 +11,7 @@ silently. The file being read stays open, so a rotation that removes it takes no
 import logging
 import os
 from dataclasses import dataclass
+from itertools import accumulate, repeat
 from pathlib import Path
 
 from logdrivers.errors import LogFileError
@@ -29,6 +30,11 @@ class Position:
     inode: int
     offset: int  # bytes of the file consumed (uncompressed)
     line: int | None  # number of the next line to read; None where files are unnumbered
+
+
+# Where one entry starts: (device, inode, offset, line), the fields of the Position just before it; a tuple
+# because the shipper of a positioned driver makes one per entry (logdrivers.shipping.positioned).
+EntryPosition = tuple[int, int, int, int | None]
 
 
 def unread_bytes(log_path: Path, position: Position | None) -> int:
@@ -75,16 +81,21 @@ class LogCursor:
         unconsumed = len(self._rest) + sum(len(line) + 1 for line in self._lines[self._next :])
         return Position(device, inode, self._file.offset - unconsumed, self._file.next_line)
 
-    def read(self, max_lines: int) -> list[Message]:
-        """Up to `max_lines` entries available now, in order; empty when the cursor is at the end."""
+    def read(self, max_lines: int, positions: list[EntryPosition] | None = None) -> list[Message]:
+        """Up to `max_lines` entries available now, in order; empty when the cursor is at the end. Given a
+        list, `positions` gets the place of each entry returned (Position(*place) resumes right before it)."""
         if self._file is None and not self._open_start():
             return []
         messages: list[Message] = []
         while len(messages) < max_lines:
             assert self._file is not None
+            start = self.position if positions is not None else None
             raws = self._take(max_lines - len(messages))
             if raws:
-                messages += self._decoder.decode_many(raws)
+                decoded = self._decoder.decode_many(raws)
+                if start is not None and positions is not None:
+                    positions += _places(start, raws, len(decoded))
+                messages += decoded
             elif not self._fill() and not self._advance():
                 break
         return messages
@@ -226,6 +237,17 @@ class LogCursor:
         while self._file.lines < count:
             if not self._take(count - self._file.lines) and not self._fill():
                 return
+
+
+def _places(start: Position, raws: list[bytes], decoded: int) -> list[EntryPosition]:
+    """The place of each raw line taken from `start` on, keeping those that decoded into an entry."""
+    offsets = accumulate((len(raw) + 1 for raw in raws), initial=start.offset)
+    lines = range(start.line, start.line + len(raws)) if start.line is not None else repeat(None)
+    places = list(zip(repeat(start.device), repeat(start.inode), offsets, lines))[: len(raws)]
+    if decoded == len(raws):
+        return places
+    # Damaged lines were skipped (rare): whether a line is an entry does not depend on the lines around it.
+    return [place for place, raw in zip(places, raws, strict=True) if EntryDecoder().decode(raw) is not None]
 
 
 def _open(info: LogFileInfo, offset: int, lines: int) -> OpenLogFile | None:

@@ -18,6 +18,7 @@ from logdrivers.driver import DeliveryFailed, LogDriver, ShippingDriver
 from logdrivers.errors import LogDriverError
 from logdrivers.message import Message
 from logdrivers.shipping.cursor import LogCursor, unread_bytes
+from logdrivers.shipping.positioned import DocumentCounting, EntryBatch, EntryFeed, PositionedShippingDriver, Shipped
 from logdrivers.shipping.state import ShipperStats, ShippingState, load_state, save_state
 
 _log = logging.getLogger("logdrivers")
@@ -117,8 +118,16 @@ class Shipper:
         except LogDriverError:
             lag_bytes = 0  # the directory is being removed: nothing left to measure
         lag_seconds = max(time.time_ns() - oldest, 0) / 1e9 if oldest else 0.0
+        documents = self._driver.document_counts() if isinstance(self._driver, DocumentCounting) else None
         return ShipperStats(
-            self.container_id, self.container_name, self.driver_name, counters, lag_seconds, lag_bytes, self._retrying
+            self.container_id,
+            self.container_name,
+            self.driver_name,
+            counters,
+            lag_seconds,
+            lag_bytes,
+            self._retrying,
+            documents,
         )
 
     # -- the thread --------------------------------------------------------------------------------------
@@ -137,10 +146,12 @@ class Shipper:
             self._finished.set()
 
     def _follow(self, cursor: LogCursor) -> None:
+        feed = EntryFeed(cursor, positioned=isinstance(self._driver, PositionedShippingDriver))
         while not self._stop.is_set():
             self._serve_pin(cursor)
             running = self._still_running() and self._removed_at is None
-            batch = cursor.read(self._config.batch_lines)
+            held = feed.held
+            batch = feed.read(self._config.batch_lines)
             self._take_losses(cursor)
             if not batch:
                 self._oldest_unshipped_ns = 0
@@ -150,14 +161,20 @@ class Shipper:
                     return
                 cursor.wait(self._config.idle_wait_s)
                 continue
-            if not self._deliver(batch, cursor):
+            taken = self._deliver(batch, cursor, final=not running)
+            if taken is None:
                 return
+            feed.hold(batch.after(taken))
+            if taken == 0:  # a positioned driver waits for more (a cut line's end, a fuller batch)
+                if len(batch) == held:
+                    cursor.wait(self._config.idle_wait_s)
+                continue
             with self._lock:
                 counters = self._state.counters
-                counters.shipped_lines += len(batch)
-                counters.shipped_bytes += sum(len(msg.line) for msg in batch)
-                self._state.position = cursor.position
-                self._oldest_unshipped_ns = batch[-1].timestamp_ns
+                counters.shipped_lines += taken
+                counters.shipped_bytes += sum(len(msg.line) for msg in batch.messages[:taken])
+                self._state.position = feed.position
+                self._oldest_unshipped_ns = batch.messages[taken if feed.held else -1].timestamp_ns
                 self._dirty = True
             self._save()
 
@@ -170,48 +187,53 @@ class Shipper:
                 self._state.position = position
                 self._dirty = True
 
-    def _deliver(self, batch: Sequence[Message], cursor: LogCursor) -> bool:
-        """Until the whole batch is delivered (True) or the shipper must stop (False)."""
-        remaining, failures = batch, 0
-        self._oldest_unshipped_ns = batch[0].timestamp_ns
+    def _deliver(self, batch: EntryBatch, cursor: LogCursor, final: bool) -> int | None:
+        """Until an attempt succeeds: how many entries were taken (all but what a positioned driver left for
+        later); None if the shipper must stop."""
+        remaining, failures, done = batch, 0, 0
+        self._oldest_unshipped_ns = batch.messages[0].timestamp_ns
         while True:
             try:
-                refused = self._attempt(remaining)
+                shipped = self._attempt(remaining, final)
                 with self._lock:
-                    self._state.counters.refused_lines += refused
+                    self._state.counters.refused_lines += shipped.refused
                 self._retrying = False
-                return True
+                return done + shipped.taken
             except DeliveryFailed as exc:
-                remaining, cause = remaining[exc.delivered :], exc.cause
+                remaining, cause = remaining.after(exc.delivered), exc.cause
+                done += exc.delivered
             except Exception as exc:  # noqa: BLE001 - third-party drivers fail in any way; each is retried
                 cause = exc
             failures += 1
             self._retrying = True
             self._count_error()
             self._report(failures, cause)
-            if self._gave_up_after_removal(remaining, cursor):
-                return False
+            if self._gave_up_after_removal(remaining.messages, cursor):
+                return None
             delay = self._retry_delay(failures)
             if self._removed_at is not None:  # no wait past the removal's drain time
                 delay = min(delay, max(self._removed_at + self._config.removal_drain_s - time.monotonic(), 0.0))
             self._poke.wait(delay)
             self._poke.clear()
             if self._stop.is_set():
-                return False
+                return None
             self._serve_pin(cursor)
 
-    def _attempt(self, messages: Sequence[Message]) -> int:
+    def _attempt(self, batch: EntryBatch, final: bool) -> Shipped:
+        if batch.positions is not None:
+            assert isinstance(self._driver, PositionedShippingDriver)
+            return self._driver.ship_entries(batch.messages, batch.positions, final)
         if isinstance(self._driver, ShippingDriver):
-            return self._driver.ship(messages)
-        for index, msg in enumerate(messages):
+            return Shipped(len(batch), self._driver.ship(batch.messages))
+        for index, msg in enumerate(batch.messages):
             try:
                 self._driver.log(msg)
             except Exception as exc:  # noqa: BLE001 - third-party drivers fail in any way
                 raise DeliveryFailed(index, exc) from exc
-        return 0
+        return Shipped(len(batch))
 
     def _retry_delay(self, failures: int) -> float:
-        if isinstance(self._driver, ShippingDriver):
+        if isinstance(self._driver, (ShippingDriver, PositionedShippingDriver)):
             return self._driver.retry_delay(failures)
         return DEFAULT_RETRY_DELAY_S
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from logdrivers.errors import LogFileError
 from logdrivers.shipping.cursor import Position
+from logdrivers.shipping.positioned import DocumentCounts
 
 STATE_FILE = "log-shipping.json"
 RECORD_SIZE = 1024  # fixed, padded with spaces: a shorter record never leaves the end of a longer one
@@ -49,6 +50,7 @@ class ShipperStats:
     lag_seconds: float  # age of the oldest line not yet shipped; 0 when caught up
     lag_bytes: int  # bytes of the local log not yet shipped
     retrying: bool  # the last delivery attempt failed
+    documents: DocumentCounts | None = None  # the driver's own records, if it counts them (elasticsearch)
 
 
 def state_path(log_path: Path) -> Path:
