@@ -52,7 +52,7 @@ def error_reason(error: object) -> str:
     if isinstance(error, dict):
         kind, reason = error.get("type", ""), error.get("reason", "")
         return f"{kind}: {reason}" if kind and reason else str(kind or reason or error)
-    return str(error)
+    return str(error) if error else ""
 
 
 def translate(exc: ApiError | TransportError, options: ElasticsearchOptions, what: str) -> ElasticsearchError:
@@ -66,13 +66,14 @@ def translate(exc: ApiError | TransportError, options: ElasticsearchOptions, wha
         where = f"{node.scheme}://{node.host}:{node.port}"
         status = exc.meta.status
         body = exc.body if isinstance(exc.body, dict) else {}
-        reason = error_reason(body.get("error", exc.message))
+        reason = error_reason(body.get("error"))  # none for HEAD requests
+        detail = f": {reason}" if reason else ""
         if status == 401:
             check = "check elasticsearch-username and elasticsearch-password, or elasticsearch-api-key"
-            return ElasticsearchError(where, f"{what}: authentication failed (401): {check}: {reason}", status)
+            return ElasticsearchError(where, f"{what}: authentication failed (401): {check}{detail}", status)
         if status == 403:
-            return ElasticsearchError(where, f"{what}: not allowed (403): {reason}", status)
-        return ElasticsearchError(where, f"{what}: failed ({status}): {reason}", status)
+            return ElasticsearchError(where, f"{what}: not allowed (403){detail}", status)
+        return ElasticsearchError(where, f"{what}: failed ({status}){detail}", status)
     if isinstance(exc, ConnectionTimeout):
         return ElasticsearchError(where, f"{what}: no answer within {options.timeout_s:g}s")
     if isinstance(exc, SSLError):
@@ -82,6 +83,6 @@ def translate(exc: ApiError | TransportError, options: ElasticsearchOptions, wha
 
 def _short(exc: TransportError) -> str:
     """urllib3's nested message reduced to its OS error ("[Errno 111] Connection refused") when it has one."""
-    text = str(exc)
+    text = " ".join(str(part) for part in (exc.message, *exc.errors, exc.__cause__) if part)
     match = _ERRNO_TEXT.search(text)
-    return match.group(0).strip() if match else text
+    return match.group(0).strip() if match else str(exc.message or exc)

@@ -90,8 +90,8 @@ class ElasticsearchServer:
 
 class FaultProxy:
     """An HTTP proxy to `upstream` that can answer in its place: 401 without the right Basic credentials,
-    whole-request failures, and per-document statuses inside bulk answers. It counts the bulk documents it
-    forwarded."""
+    whole-request failures, and per-document statuses inside bulk answers. It keeps the bulk bodies it was
+    sent and counts the documents it forwarded."""
 
     def __init__(self, upstream_port: int) -> None:
         self.upstream_port = upstream_port
@@ -99,6 +99,7 @@ class FaultProxy:
         self.fail_requests: list[int] = []  # statuses for the next whole requests, in order
         self.fail_items: list[int] = []  # statuses for the next bulk documents, in order
         self.bulk_documents = 0
+        self.bulk_bodies: list[bytes] = []
         self.lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -125,6 +126,9 @@ class FaultProxy:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 with proxy.lock:
                     status = proxy.fail_requests.pop(0) if proxy.fail_requests else None
+                if self.path.split("?")[0].endswith("/_bulk"):
+                    with proxy.lock:
+                        proxy.bulk_bodies.append(body)
                 if proxy.credentials is not None and not self._authorized():
                     return self._error(401, "security_exception", "unable to authenticate user for REST request")
                 if status is not None:
