@@ -73,25 +73,31 @@ def test_the_list_shows_every_container_with_dockers_state(web, containers):
 
 
 def test_the_apis_numbers_are_the_exporter_readers_numbers(web, containers):
-    """A paused container's counters stand still: the latest sample taken after the pause and the readers
-    read now must agree exactly, column by column."""
+    """A paused container's counters stand still (but for packets the host sends it): a sample the API
+    took between two identical reads by the exporter's readers must hold exactly their values."""
     busy = containers[BUSY]
     busy.pause()
     try:
-        paused_at = time.time()
-        wait_for(
-            lambda: (get(web, f"/api/v1/containers/{BUSY}")["latest"] or {}).get("t", 0) > paused_at + 0.5,
-            15,
-            what="a sample taken after the pause",
-        )
-        latest = get(web, f"/api/v1/containers/{BUSY}")["latest"]["columns"]
         pid = busy.attrs["State"]["Pid"]
-        stats, errors = read_cgroup(cgroup_paths_of_pid(pid), include_spec=False)
-        interfaces, _ = read_net_dev(pid)
-        expected = cgroup_columns(stats) | network_columns(interfaces) | {"pid": pid}
-        assert errors == []
-        assert latest == expected
-        assert latest["cpu.usage_ns"] > 0 and latest["memory.usage"] > 0 and "net.eth0.rx_bytes" in latest
+
+        def read_now() -> dict:
+            stats, errors = read_cgroup(cgroup_paths_of_pid(pid), include_spec=False)
+            assert errors == []
+            interfaces, _ = read_net_dev(pid)
+            return cgroup_columns(stats) | network_columns(interfaces) | {"pid": pid}
+
+        def latest_after(moment: float) -> dict | None:
+            latest = get(web, f"/api/v1/containers/{BUSY}")["latest"]
+            return latest["columns"] if latest and latest["t"] > moment else None
+
+        def bracketed() -> tuple[dict, dict] | None:
+            before, moment = read_now(), time.time()
+            sampled = wait_for(lambda: latest_after(moment), 10, what="a sample after the read")
+            return (sampled, before) if read_now() == before else None  # nothing moved meanwhile
+
+        sampled, expected = wait_for(bracketed, 30, what="a sample between two identical reads")
+        assert sampled == expected
+        assert sampled["cpu.usage_ns"] > 0 and sampled["memory.usage"] > 0 and "net.eth0.rx_bytes" in sampled
         assert get(web, f"/api/v1/containers/{BUSY}")["state"] == "paused"
     finally:
         busy.unpause()
