@@ -112,11 +112,17 @@ def test_a_filter_narrows_the_list(page, web, containers):
 
 def test_sorting_by_cpu_puts_the_busy_container_first(page, web, containers):
     page.get(web.url + "/")
+    wait_for(lambda: set(containers) <= set(list_rows(page)), 15, what="every container in the list")
+    page.find_element(By.CSS_SELECTOR, 'th a[data-sort="name"]').click()  # by name, reversed: busy last
+    wait_for(lambda: list(list_rows(page))[-1:] == [BUSY], 10, what="the busy container last by name")
     header = page.find_element(By.CSS_SELECTOR, 'th a[data-sort="cpu"]')
     header.click()  # ascending
     header.click()  # descending
-    wait_for(lambda: next(iter(list_rows(page)), None) == BUSY, 15, what="the busy container first by CPU")
-    assert "sort=-cpu" in page.current_url
+
+    def busy_first_by_cpu() -> bool:
+        return "sort=-cpu" in page.current_url and next(iter(list_rows(page)), None) == BUSY
+
+    wait_for(busy_first_by_cpu, 15, what="the busy container first by CPU")
 
 
 def test_a_container_page_charts_get_new_points(page, web, containers):
