@@ -127,7 +127,7 @@ class ElasticsearchDriver:
         if len(items) != len(documents):
             why = f"bulk answer has {len(items)} items for {len(documents)} documents"
             raise ElasticsearchError(", ".join(self.options.urls), why)
-        left, first_error = 0, None
+        left, first = 0, ""
         for doc, item in zip(documents, items, strict=True):
             outcome = next(iter(item.values()))
             status = outcome.get("status", 0)
@@ -138,16 +138,11 @@ class ElasticsearchDriver:
                 self._reject(doc, outcome.get("error"))
             else:
                 left += 1
-                if first_error is None:
-                    why = f"{left} documents not taken now ({status} {error_reason(outcome.get('error'))})"
-                    first_error = ElasticsearchError(", ".join(self.options.urls), why, status)
-        if first_error is not None:
-            first_error = ElasticsearchError(
-                first_error.where,
-                f"{left} of {len(documents)} documents not taken now: {first_error.why}",
-                first_error.status,
-            )
-        return left, first_error
+                first = first or f"{status} {error_reason(outcome.get('error'))}"
+        if not left:
+            return 0, None
+        why = f"{left} of {len(documents)} documents not taken now (the first: {first})"
+        return left, ElasticsearchError(", ".join(self.options.urls), why)
 
     def _reject(self, doc: Document, error: object) -> None:
         self.dead_letters.write(self.options.index, doc.id, 400, error, doc.source)
