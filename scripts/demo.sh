@@ -1,37 +1,64 @@
 #!/usr/bin/env bash
-# The main job: install porthole, start its daemon, make a busybox base image from Debian's busybox-static,
-# run a demo web server in a container, and say how to reach it.
+# The main job: install porthole, start its daemon (with its engine metrics), make a busybox base image from
+# Debian's busybox-static, run a demo workload (a web server and a chatty logger), start the exporter, the
+# dashboard with its topology map, and a Prometheus scraping both with porthole's rules, and say how to
+# reach each. Run it again and it starts only what is not running yet.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
 
 SOCK=/run/porthole/porthole.sock
 PORTHOLE=".venv/bin/porthole -H unix://$SOCK"
-LOG=/var/log/porthole.log
+LOGS=/var/log/porthole
+PROMETHEUS_DATA=/var/lib/porthole-demo/prometheus
+mkdir -p "$LOGS" "$PROMETHEUS_DATA"
 
-if ! $PORTHOLE version >/dev/null 2>&1; then
-    nohup .venv/bin/porthole daemon >>"$LOG" 2>&1 &
+# start NAME CHECK COMMAND...: runs COMMAND in the background (log in $LOGS/NAME.log) unless CHECK succeeds,
+# then waits up to 10 s for CHECK.
+start() {
+    local name=$1 check=$2
+    shift 2
+    if ! eval "$check" >/dev/null 2>&1; then
+        nohup "$@" >>"$LOGS/$name.log" 2>&1 &
+    fi
     for _ in $(seq 100); do
-        $PORTHOLE version >/dev/null 2>&1 && break
+        eval "$check" >/dev/null 2>&1 && return 0
         sleep 0.1
     done
-fi
-$PORTHOLE version >/dev/null || { echo "demo: the daemon did not come up; see $LOG" >&2; exit 1; }
+    echo "demo: $name did not come up; see $LOGS/$name.log" >&2
+    exit 1
+}
+
+start daemon "$PORTHOLE version" .venv/bin/porthole daemon --metrics-addr 127.0.0.1:9323
 
 if ! $PORTHOLE image inspect busybox:latest >/dev/null 2>&1; then
     $PORTHOLE busybox-rootfs | $PORTHOLE import - busybox:latest
 fi
 
-$PORTHOLE rm -f porthole-demo >/dev/null 2>&1 || true
-$PORTHOLE run -d --name porthole-demo -p 127.0.0.1:8080:80 busybox \
-    sh -c 'mkdir -p /www && echo "<h1>Hello from a porthole container</h1>" > /www/index.html && exec httpd -f -p 80 -h /www'
+# a network of their own, so that the ticker finds the web server by name (and the map draws the edge)
+$PORTHOLE network inspect porthole-demo >/dev/null 2>&1 || $PORTHOLE network create porthole-demo >/dev/null
+$PORTHOLE rm -f porthole-demo porthole-ticker >/dev/null 2>&1 || true
+$PORTHOLE run -d --name porthole-demo --network porthole-demo --restart unless-stopped -p 127.0.0.1:8000:80 \
+    -l demo=web busybox \
+    sh -c 'mkdir -p /www && echo "<h1>Hello from a porthole container</h1>" > /www/index.html && exec httpd -f -v -p 80 -h /www'
+$PORTHOLE run -d --name porthole-ticker --network porthole-demo --restart unless-stopped -l demo=client busybox \
+    sh -c 'while true; do wget -q -O /dev/null http://porthole-demo/ && echo "fetched the page at $(date +%T)"; sleep 2; done'
+
+start exporter "curl -sf -o /dev/null http://127.0.0.1:9338/metrics" .venv/bin/porthole -H "unix://$SOCK" exporter
+start web "curl -sf -o /dev/null http://127.0.0.1:8080/" .venv/bin/porthole -H "unix://$SOCK" web
+start prometheus "curl -sf http://127.0.0.1:9090/-/ready" prometheus --config.file=dashboards/prometheus.yml \
+    --storage.tsdb.path="$PROMETHEUS_DATA" --web.listen-address=127.0.0.1:9090
 
 cat <<INFO
 
 porthole is running.
-  daemon log:      $LOG
-  engine API:      unix://$SOCK   (docker -H unix://$SOCK ps   works too)
-  demo container:  curl http://127.0.0.1:8080/
-  its logs:        $PORTHOLE logs porthole-demo
-  stop it:         $PORTHOLE rm -f porthole-demo
+  engine API:       unix://$SOCK   (docker -H unix://$SOCK ps   works too)
+  demo web server:  curl http://127.0.0.1:8000/
+  its logs:         $PORTHOLE logs -f porthole-demo
+  dashboard:        http://127.0.0.1:8080/   (topology map: http://127.0.0.1:8080/topology)
+  cAdvisor metrics: curl http://127.0.0.1:9338/metrics
+  engine metrics:   curl http://127.0.0.1:9323/metrics
+  Prometheus:       http://127.0.0.1:9090/   (Grafana dashboards to import: dashboards/grafana/*.json)
+  service logs:     $LOGS/
+  stop the demo:    $PORTHOLE rm -f porthole-demo porthole-ticker
 INFO

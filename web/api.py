@@ -1,4 +1,4 @@
-"""The JSON API behind the pages, for scripts too (documented in web/README-section.md).
+"""The JSON API behind the pages, for scripts too (documented in the README, "The dashboard").
 
     GET /api/v1/host                              machine, engine and sampler
     GET /api/v1/host/samples?since=|window=        the host's history as columns

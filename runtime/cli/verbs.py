@@ -160,4 +160,6 @@ VERBS = (
     _verb(("daemon",), "Run the engine (as root)", "runtime.daemon", "add_arguments", "run", service=True),
     _verb(("exporter",), "Serve the containers' cAdvisor-named metrics for Prometheus", "exporter.main",
           "add_arguments", "run", service=True),
+    _verb(("web",), "Serve the dashboard and the topology map for the containers of -H", "web.main",
+          "add_arguments", "run", service=True),
 )

@@ -1,5 +1,5 @@
 """Helpers for the dashboard's tests against a real daemon (this module holds no tests): the dashboard as
-`python -m web.main` on a free loopback port, a headless Chromium driven by selenium, and the four
+`porthole web` on a free loopback port, a headless Chromium driven by selenium, and the four
 containers the pages are proven on (busy, idle, restarting, logging)."""
 
 from __future__ import annotations
@@ -50,9 +50,9 @@ class WebServer:
 
 
 def start_web(engine_host: str, log: Path, *args: str, env: dict[str, str] | None = None) -> WebServer:
-    """`python -m web.main -H <engine> --listen 127.0.0.1:0 <args>`, once it says where it listens."""
+    """`porthole -H <engine> web --listen 127.0.0.1:0 <args>`, once it says where it listens."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "web.main", "-H", engine_host, "--listen", "127.0.0.1:0", *args],
+        [sys.executable, "-m", "runtime.cli.main", "-H", engine_host, "web", "--listen", "127.0.0.1:0", *args],
         stdout=subprocess.PIPE,
         stderr=open(log, "ab"),
         cwd=REPO,

@@ -1,4 +1,4 @@
-"""The topology blueprint: the map's page and its JSON API, shaped like Scope's (web/topology/README-section.md).
+"""The topology blueprint: the map's page and its JSON API, shaped like Scope's (README: "The topology map").
 
     GET  /topology                             the map (graph and table views)
     GET  /api/topology                         the topologies: name, url, options, stats
