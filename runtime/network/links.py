@@ -12,6 +12,7 @@ from runtime.errors import HostError
 from runtime.network.netns import netlink_in
 
 _SYSCTL_ROOT = Path("/proc/sys/net/ipv4")
+_IPV6_CONF = Path("/proc/sys/net/ipv6/conf")
 
 
 def write_sysctl(relative: str, value: str, root: Path = _SYSCTL_ROOT) -> None:
@@ -25,6 +26,15 @@ def write_sysctl(relative: str, value: str, root: Path = _SYSCTL_ROOT) -> None:
 def enable_ip_forward() -> None:
     """Containers reach beyond their bridge only through the host's routing, as with Docker."""
     write_sysctl("ip_forward", "1")
+
+
+def _without_ipv6(name: str) -> None:
+    """Before a link goes up. porthole's networks are IPv4 only; left on, IPv6 would give every bridge port a
+    link-local address a second or two after its container started (after duplicate address detection), and
+    whatever watches the host's addresses would take each for a network change (Chromium drops its requests
+    in flight with ERR_NETWORK_CHANGED)."""
+    if _IPV6_CONF.is_dir():  # a kernel without IPv6 has nothing to turn off
+        write_sysctl(f"{name}/disable_ipv6", "1", root=_IPV6_CONF)
 
 
 def _index(ipr: IPRoute, name: str) -> int | None:
@@ -47,6 +57,7 @@ def ensure_bridge(name: str, address: ipaddress.IPv4Interface, mtu: int) -> bool
             if created:
                 ipr.link("add", ifname=name, kind="bridge", mtu=mtu)
                 index = _index(ipr, name)
+                _without_ipv6(name)
             else:
                 kind = ipr.get_links(index)[0].get(("linkinfo", "kind"))
                 if kind != "bridge":
@@ -59,6 +70,10 @@ def ensure_bridge(name: str, address: ipaddress.IPv4Interface, mtu: int) -> bool
             if created:
                 delete_link(name)
             raise HostError(f"network: bridge {name}: {exc.args[-1]}") from exc
+        except HostError:
+            if created:
+                delete_link(name)
+            raise
     write_sysctl(f"conf/{name}/route_localnet", "1")
     return created
 
@@ -107,8 +122,11 @@ def add_veth(
                 raise HostError(f"network: bridge {bridge}: does not exist")
             fd = os.open(netns, os.O_RDONLY | os.O_CLOEXEC)
             peer = {"ifname": ifname, "net_ns_fd": fd, "address": mac, "mtu": mtu}
-            ipr.link("add", ifname=host_ifname, kind="veth", mtu=mtu, master=bridge_index, state="up", peer=peer)
-            ipr.brport("set", index=_index(ipr, host_ifname), mode=1)
+            ipr.link("add", ifname=host_ifname, kind="veth", mtu=mtu, master=bridge_index, peer=peer)
+            host_index = _index(ipr, host_ifname)
+            _without_ipv6(host_ifname)
+            ipr.link("set", index=host_index, state="up")
+            ipr.brport("set", index=host_index, mode=1)
         with netlink_in(netns) as ns:
             index = _index(ns, ifname)
             ns.addr("add", index=index, address=str(address.ip), prefixlen=address.network.prefixlen)
@@ -116,6 +134,9 @@ def add_veth(
     except NetlinkError as exc:
         delete_link(host_ifname)
         raise HostError(f"network: veth {host_ifname} ({ifname} in {netns}): {exc.args[-1]}") from exc
+    except HostError:
+        delete_link(host_ifname)
+        raise
     finally:
         if fd is not None:
             os.close(fd)

@@ -230,6 +230,19 @@ def test_the_default_bridge_has_addresses_but_no_embedded_dns(room: Room) -> Non
     assert "127.0.0.11" not in b.resolv_conf_path.read_text()
 
 
+def test_bridge_and_host_ends_have_no_ipv6_addresses_to_announce(room: Room) -> None:
+    """IPv4 only: no link-local address appears on the host after a container starts (see links._without_ipv6)."""
+    room.service.create_sandbox(room.spec("one"))
+    bridge = room.config.bridge_name
+    ports = subprocess.run(["ip", "-o", "link", "show", "master", bridge], capture_output=True, text=True, check=True)
+    host_ends = [line.split(": ")[1].split("@")[0] for line in ports.stdout.splitlines()]
+    assert len(host_ends) == 1 and host_ends[0].startswith("veth")
+    for name in (bridge, host_ends[0]):
+        assert Path(f"/proc/sys/net/ipv6/conf/{name}/disable_ipv6").read_text() == "1\n"
+        shown = subprocess.run(["ip", "-6", "-o", "addr", "show", "dev", name], capture_output=True, text=True)
+        assert shown.stdout == "", (name, shown.stdout)
+
+
 def test_other_networks_are_unreachable_until_connected(room: Room) -> None:
     room.network("net1", room.subnet(0))
     room.network("net2", room.subnet(1))

@@ -64,8 +64,7 @@ def web(daemon, second_host, tmp_path_factory):
         tmp_path_factory.mktemp("web") / "web.log",
         "--listen",
         f"{second_host['local']}:0",
-        "--token",
-        TOKEN,
+        f"--token={TOKEN}",  # one word: a urlsafe token may start with "-"
     )
     try:
         yield server
@@ -87,8 +86,7 @@ def remote_probe(second_host, web, tmp_path_factory):
             "web.topology.probe_main",
             "--app",
             web.url,
-            "--token",
-            TOKEN,
+            f"--token={TOKEN}",
             "--no-engine",
             "--host-id",
             REMOTE,
