@@ -6,7 +6,7 @@ from typing import Any
 from runtime.engine import clock
 from runtime.engine.config import DaemonConfig
 from runtime.engine.launch import Layout
-from runtime.engine.model import CREATED, DEAD, PAUSED, RESTARTING, RUNNING, Container
+from runtime.engine.model import CREATED, DEAD, PAUSED, REMOVING, RESTARTING, RUNNING, Container
 from runtime.volumes import MountPoint
 
 
@@ -51,6 +51,8 @@ def status_text(c: Container) -> str:
         return "Created"
     if state.status == DEAD:
         return "Dead"
+    if state.status == REMOVING:
+        return "Removal In Progress"
     if state.finished_at == clock.NEVER:
         return ""
     return f"Exited ({state.exit_code}) {human_duration(now - clock.parse_rfc3339(state.finished_at))} ago"

@@ -12,7 +12,7 @@ from runtime.engine import clock
 from runtime.engine.config import DaemonConfig
 from runtime.engine.events import EventBus
 from runtime.engine.launch import Layout, build_spec, cgroup_for, prepare_cgroup
-from runtime.engine.model import CREATED, DEAD, EXITED, PAUSED, RESTARTING, RUNNING, Container
+from runtime.engine.model import CREATED, DEAD, EXITED, PAUSED, REMOVING, RESTARTING, RUNNING, Container
 from runtime.engine.monitor import ExitMonitor
 from runtime.engine.networking import ContainerNetworks
 from runtime.engine.restart import RestartPolicy, RestartTimers
@@ -73,6 +73,8 @@ class Lifecycle:
                 raise Conflict("cannot start a paused container, try unpause instead")
             if status == RUNNING:
                 raise NotModified("Container already started")
+            if status in (REMOVING, DEAD):
+                raise Conflict("container is marked for removal and cannot be started")
             self._cancel_restart(container)
             container.state.manually_stopped = False
             try:
@@ -288,9 +290,23 @@ class Lifecycle:
         with self.lock(container):
             if self.watch.is_removed(container):
                 return
-            self._remove_files(container, volumes)
+            container.state.status = REMOVING
+            self._save(container)
+            try:
+                self._remove_files(container, volumes)
+            except OSError as e:
+                raise self._removal_failed(container, e) from e
             self.watch.record_removal(container)
             self._event(container, "destroy")
+
+    def _removal_failed(self, container: Container, error: OSError) -> HostError:
+        """As moby's SetRemovalError: the container stays, dead, until an `rm` succeeds. Its records are
+        written again, since the failed deletion may have taken them and a restarted daemon must still see it."""
+        container.state.status = DEAD
+        container.state.error = f"unable to remove filesystem for {container.id}: {error}"
+        self._store.save_config(container)
+        self._save(container)
+        return HostError(container.state.error)
 
     # -- daemon start -----------------------------------------------------------------------------------
     def restore(self, container: Container) -> None:
@@ -303,7 +319,10 @@ class Lifecycle:
         if state.status in (RUNNING, PAUSED):
             self._on_shim_exit(container)  # records the exit code the shim wrote, applies the policy
             return
-        if state.status in (RESTARTING, DEAD):
+        if state.status == REMOVING:  # the daemon went in the middle of an `rm`: what is left waits for another
+            state.status = DEAD
+            self._save(container)
+        if state.status == RESTARTING:
             state.status = EXITED
             self._save(container)
         policy = RestartPolicy.from_host_config(container.host_config)

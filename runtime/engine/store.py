@@ -61,9 +61,9 @@ class ContainerStore:
         write_json_atomic(self.directory(container.id) / CONFIG_FILE, container.config_record())
 
     def remove(self, container: Container) -> None:
+        shutil.rmtree(self.directory(container.id))  # first: a container whose files stay is still listed
         with self._lock:
             self._by_id.pop(container.id, None)
-        shutil.rmtree(self.directory(container.id), ignore_errors=False)
 
     def get(self, ref: str) -> Container:
         """By full id, name (with or without its slash), or unique id prefix, as Docker resolves them."""

@@ -2,6 +2,7 @@
 
 import os
 import signal
+import subprocess
 import threading
 import time
 
@@ -154,6 +155,30 @@ def test_rm_removes_the_containers_files_and_cgroup(ph, client):
     assert not (ph.data_root / "containers" / cid).exists()
     assert not (ph.exec_root / "containers" / cid).exists()
     assert not os.path.exists(cgroup)
+
+
+def test_an_rm_that_cannot_delete_the_files_leaves_a_dead_container_until_an_rm_succeeds(ph, client):
+    cid = _run(ph, "busybox", "true")
+    client.containers.get(cid).wait(timeout=10)
+    busy = ph.data_root / "containers" / cid / "held-by-a-mount"
+    busy.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "tmpfs", str(busy)], check=True)  # rmdir of a mount point: EBUSY
+    try:
+        result = ph.docker("rm", cid)
+        assert result.returncode == 1
+        assert f"unable to remove filesystem for {cid}: [Errno 16] Device or resource busy".encode() in result.stderr
+        state = _state(client, cid)
+        assert (state["Status"], state["Dead"]) == ("dead", True)
+        assert state["Error"].startswith(f"unable to remove filesystem for {cid}")
+        assert ph.docker("ps", "-aq", "--no-trunc", "--filter", "status=dead").stdout.decode().split() == [cid]
+        started = ph.docker("start", cid)
+        assert b"container is marked for removal and cannot be started" in started.stderr
+    finally:
+        subprocess.run(["umount", str(busy)], check=True)
+    ph.docker("rm", cid, check=True)
+    with pytest.raises(docker.errors.NotFound):
+        client.containers.get(cid)
+    assert not (ph.data_root / "containers" / cid).exists()
 
 
 def test_rm_v_removes_anonymous_volumes_but_keeps_named_ones(ph, client):
