@@ -1,6 +1,7 @@
 """dashboards/ proven against a real Prometheus: it scrapes the exporter and the daemon while real containers
 run (one busy under a CPU quota, one near its memory limit, one OOM-killing, one in a restart loop, one
-writing to disk, one logging to an unreachable fluentd), and then every expression of every dashboard panel
+writing to disk, one logging to an unreachable fluentd, one shipping to Elasticsearch (noida-db: see
+tests/unit/logdrivers/test_elasticsearch_server.py)), and then every expression of every dashboard panel
 and every rule evaluates without error and returns series, and every alert goes pending or fires, but
 ContainerLogLinesDropped: no test can make the logging pipeline lose a line on demand, so that alert's
 expression is checked with its threshold lowered to ">= 0" (the counters it sums are there) and its rule must
@@ -18,6 +19,7 @@ import pytest
 
 from tests.integration.daemon import REPO, wait_for
 from tests.integration.test_exporter_helpers import exporter_process, free_port, get, metrics_daemon
+from tests.unit.logdrivers.test_elasticsearch_server import ElasticsearchServer
 
 pytestmark = pytest.mark.root
 
@@ -115,7 +117,17 @@ SYNC_WRITES = "while :; do dd if=/dev/zero of=/synced bs=1M count=1 conv=fsync 2
 
 
 @pytest.fixture(scope="module")
-def scenario(daemon, prometheus):
+def es_server(tmp_path_factory):
+    server = ElasticsearchServer(tmp_path_factory.mktemp("noida") / "data")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def scenario(daemon, prometheus, es_server):
     """Containers that give every panel and alert something to show."""
     run = lambda *args: daemon.docker("run", "-d", *args, check=True)  # noqa: E731
     try:
@@ -125,6 +137,8 @@ def scenario(daemon, prometheus):
         run("--name", "writer", "-l", "com.example.team=storage", "busybox", "sh", "-c", SYNC_WRITES)
         run("--name", "survivor", "-m", "16m", "busybox", "sleep", "1000")
         run("--name", "chatty", *LOG_TO_NOWHERE, "busybox", "sh", "-c", "while :; do date; sleep 0.2; done")
+        to_es = ("--log-driver", "elasticsearch", "--log-opt", f"elasticsearch-url={es_server.url}")
+        run("--name", "searchable", *to_es, "busybox", "sh", "-c", "while :; do date; sleep 0.2; done")
         assert daemon.docker("inspect", "no-such-container").returncode == 1  # a 404 for the API panels
         # increase() needs a sample from before the OOM kill: wait until Prometheus has one
         for expr in ('container_oom_events_total{name="survivor"}', "porthole_container_oom_kills_total"):
