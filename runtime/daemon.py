@@ -12,6 +12,7 @@ from runtime.api.app import build_router
 from runtime.api.server import ApiServer
 from runtime.engine.config import DaemonConfig
 from runtime.engine.daemon import Engine
+from runtime.errors import EngineError
 from runtime.metrics import EngineMetrics
 
 log = logging.getLogger("porthole")
@@ -29,8 +30,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="default logging driver option (repeatable)")
     parser.add_argument("--bridge", default=defaults.bridge, help="name of the default bridge")
     parser.add_argument("--bip", default=defaults.bip, help="address/prefix of the default bridge")
-    parser.add_argument("--default-address-pool", default=defaults.address_pool,
-                        help="CIDR that /24 subnets of new networks are taken from")
+    parser.add_argument("--default-address-pool", type=parse_address_pool,
+                        default=(defaults.address_pool, defaults.address_pool_size), metavar="CIDR|base=CIDR,size=N",
+                        help=f"where networks created without --subnet take theirs (default {defaults.address_pool}, "
+                             f"/{defaults.address_pool_size} each)")
     parser.add_argument("--iptables-chain-prefix", default=defaults.iptables_prefix,
                         help="prefix of the iptables chains this daemon owns (tests use their own)")
     parser.add_argument("--dns-upstream", action="append", default=[], metavar="IP[:PORT]",
@@ -40,6 +43,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--exporter", action="store_true",
                         help="serve the containers' cAdvisor metrics on --metrics-addr as well")
     parser.add_argument("--debug", action="store_true", help="log every request")
+
+
+def parse_address_pool(text: str) -> tuple[str, int]:
+    """A CIDR whose networks are /24s, or dockerd's form: base=CIDR,size=N. The CIDR is checked at start."""
+    if "=" not in text:
+        return text, DaemonConfig.address_pool_size
+    fields = dict(item.partition("=")[::2] for item in text.split(","))
+    unknown = sorted(set(fields) - {"base", "size"})
+    if unknown or "base" not in fields:
+        why = f"unknown field {unknown[0]!r}" if unknown else "no base"
+        raise argparse.ArgumentTypeError(f"{text!r}: {why} (expected a CIDR or base=CIDR,size=N)")
+    size = fields.get("size", str(DaemonConfig.address_pool_size))
+    if not size.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r}: size {size!r} is not a prefix length")
+    return fields["base"], int(size)
 
 
 def config_from_args(args: argparse.Namespace) -> DaemonConfig:
@@ -58,7 +76,8 @@ def config_from_args(args: argparse.Namespace) -> DaemonConfig:
         log_opts=log_opts,
         bridge=args.bridge,
         bip=args.bip,
-        address_pool=args.default_address_pool,
+        address_pool=args.default_address_pool[0],
+        address_pool_size=args.default_address_pool[1],
         iptables_prefix=args.iptables_chain_prefix,
         dns_upstreams=tuple(args.dns_upstream),
         metrics_addr=args.metrics_addr,
@@ -71,7 +90,10 @@ def run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     if args.exporter and not config.metrics_addr:
         raise SystemExit("porthole daemon: --exporter: needs --metrics-addr HOST:PORT to serve on")
-    engine = Engine(config)
+    try:
+        engine = Engine(config)
+    except EngineError as e:  # a bad flag value (--bip, --default-address-pool, ...) or a host that refuses
+        raise SystemExit(f"porthole daemon: {e.message}") from None
     router = build_router(engine)
     metrics = None
     if config.metrics_addr:

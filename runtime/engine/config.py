@@ -16,7 +16,8 @@ class DaemonConfig:
     bridge: str = "porthole0"
     bip: str = "10.200.0.1/16"
     iptables_prefix: str = "PORTHOLE"
-    address_pool: str = "10.201.0.0/16"  # subnets (/24) of networks created without --subnet
+    address_pool: str = "10.201.0.0/16"  # where networks created without --subnet take theirs
+    address_pool_size: int = 24  # the prefix length of those networks
     dns_upstreams: tuple[str, ...] = ()
     metrics_addr: str | None = None
 

@@ -51,6 +51,7 @@ class Engine:
                 chain_prefix=config.iptables_prefix,
                 dns_upstreams=config.dns_upstreams,
                 address_pool=config.address_pool,
+                pool_prefixlen=config.address_pool_size,
             ),
         )
         store = ContainerStore(config.containers_dir)
