@@ -161,6 +161,8 @@ class _Server:
                 data = listener.recv(65536)
             except OSError:
                 return
+            if self._listener is None:  # stop()'s shutdown woke the recv with an empty read
+                return
             self.datagram(data)
 
     def stop(self) -> None:
