@@ -2,9 +2,11 @@
 
 import argparse
 import logging
+import os
 import signal
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from exporter.errors import InvalidOption
 from logdrivers.metrics import LogDriverCollector
@@ -14,6 +16,10 @@ from runtime.engine.config import DaemonConfig
 from runtime.engine.daemon import Engine
 from runtime.errors import EngineError
 from runtime.metrics import EngineMetrics
+
+if TYPE_CHECKING:  # the web app is imported only when --web asks for it
+    from web.main import Dashboard
+    from web.settings import ServingOptions
 
 log = logging.getLogger("porthole")
 
@@ -42,6 +48,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="serve the engine's metrics at http://HOST:PORT/metrics (default: off)")
     parser.add_argument("--exporter", action="store_true",
                         help="serve the containers' cAdvisor metrics on --metrics-addr as well")
+    parser.add_argument("--web", metavar="HOST:PORT",
+                        help="serve the dashboard and the topology map on HOST:PORT as well, read-only (anything "
+                             "but loopback needs a token in $PORTHOLE_WEB_TOKEN); `porthole web` has every option")
     parser.add_argument("--debug", action="store_true", help="log every request")
 
 
@@ -90,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     if args.exporter and not config.metrics_addr:
         raise SystemExit("porthole daemon: --exporter: needs --metrics-addr HOST:PORT to serve on")
+    web_options = _web_options(args.web) if args.web else None  # checked before anything is made
     try:
         engine = Engine(config)
     except EngineError as e:  # a bad flag value (--bip, --default-address-pool, ...) or a host that refuses
@@ -105,6 +115,13 @@ def run(args: argparse.Namespace) -> int:
         except InvalidOption as e:
             engine.close()
             raise SystemExit(str(e)) from None
+    dashboard = None
+    if web_options is not None:
+        try:
+            dashboard = _dashboard(web_options, config.hosts[0])
+        except SystemExit:
+            engine.close()
+            raise
     server = ApiServer(list(config.hosts), router, observe=metrics.observe if metrics else None)
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -114,11 +131,39 @@ def run(args: argparse.Namespace) -> int:
     if metrics is not None:
         metrics.start()
         log.info("porthole daemon metrics at http://%s/metrics", config.metrics_addr)
+    if dashboard is not None:
+        threading.Thread(target=dashboard.serve, name="web", daemon=True).start()
+        log.info("porthole daemon dashboard at http://%s/", dashboard.address)
     log.info("porthole daemon serving on %s (data root %s)", ", ".join(config.hosts), config.data_root)
     stopping.wait()
     log.info("porthole daemon stopping; containers keep running")
     if metrics is not None:
         metrics.close()
+    if dashboard is not None:
+        dashboard.close()
     server.close()
     engine.close()
     return 0
+
+
+def _web_options(listen: str) -> "ServingOptions":
+    """--web's address and token, checked as `porthole web` checks them. The web app is imported here, at the
+    composition root and only when asked for: the runtime itself never depends on it (DESIGN.md)."""
+    from web.errors import WebError
+    from web.main import TOKEN_ENV
+    from web.settings import serving_options
+
+    try:
+        return serving_options(listen, os.environ.get(TOKEN_ENV) or None, False)
+    except WebError as e:
+        raise SystemExit(f"porthole daemon: --web: {e}") from None
+
+
+def _dashboard(options: "ServingOptions", engine_url: str) -> "Dashboard":
+    """The web app for `engine_url`, bound to its address, not yet serving."""
+    from web.main import build_dashboard
+
+    try:
+        return build_dashboard(engine_url, options)
+    except OSError as e:
+        raise SystemExit(f"porthole daemon: --web: cannot listen on {options.listen}: {e.strerror}") from None

@@ -35,6 +35,7 @@ def wait_for(condition, timeout: float = 10.0, interval: float = 0.05, what: str
 
 @dataclass
 class TestDaemon:
+    __test__ = False  # a helper, not a test class, whatever module imports it
     root: Path
     tag: str = field(default_factory=lambda: secrets.token_hex(3))
     process: subprocess.Popen | None = None

@@ -1,0 +1,64 @@
+"""`porthole daemon --web HOST:PORT`: the dashboard served by the daemon itself, read-only, and refused on a
+public address without a token, with a one-line reason."""
+
+import json
+import subprocess
+import sys
+import urllib.request
+
+import pytest
+
+from tests.integration.daemon import REPO, START_TIMEOUT, TestDaemon, wait_for
+from tests.integration.test_exporter_helpers import free_port
+
+pytestmark = pytest.mark.root
+
+
+def fetch(url: str) -> tuple[int, bytes] | None:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as answer:
+            return answer.status, answer.read()
+    except OSError:
+        return None
+
+
+@pytest.fixture(scope="module")
+def daemon(tmp_path_factory, busybox_rootfs):
+    d = TestDaemon(tmp_path_factory.mktemp("porthole"))
+    d.web_port = free_port()
+    d.extra_args = ("--web", f"127.0.0.1:{d.web_port}")
+    try:
+        d.start()
+        d.docker("import", str(busybox_rootfs), "busybox:latest", check=True)
+        yield d
+    finally:
+        d.stop()
+
+
+def test_the_daemon_serves_the_dashboard_of_its_own_containers(ph):
+    ph.docker("run", "-d", "--name", "shown", "busybox", "sleep", "60", check=True)
+    url = f"http://127.0.0.1:{ph.web_port}"
+
+    def listed() -> list[str]:
+        answer = fetch(f"{url}/api/v1/containers")
+        return [c["name"] for c in json.loads(answer[1])["containers"]] if answer else []
+
+    assert wait_for(lambda: "shown" in listed(), START_TIMEOUT, what="the container in the dashboard's list")
+    status, page = fetch(f"{url}/containers/shown")
+    assert status == 200 and b"shown" in page
+    assert b'class="controls"' not in page  # read-only: controls need `porthole web --enable-controls`
+
+
+def test_a_public_address_without_a_token_is_refused_with_the_reason(tmp_path):
+    d = TestDaemon(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "runtime.cli.main", "daemon", "--data-root", str(d.data_root),
+         "--exec-root", str(d.exec_root), "-H", d.host, "--bridge", d.bridge, "--bip", d.bip,
+         "--iptables-chain-prefix", d.chain_prefix, "--cgroup-parent", d.cgroup_parent, "--web", "0.0.0.0:0"],
+        capture_output=True, text=True, cwd=REPO, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        "porthole daemon: --web: web: refusing to listen on 0.0.0.0:0: it is not a loopback address"
+    )
+    assert not d.socket.exists() and not d.data_root.exists()  # refused before anything was made
