@@ -4,6 +4,7 @@ Runs after pivot_root, so user and group names are looked up in the container's 
 """
 
 import os
+import signal
 from dataclasses import dataclass
 
 from runtime.linux.constants import PR_CAPBSET_DROP, PR_SET_KEEPCAPS
@@ -102,12 +103,28 @@ def find_executable(name: str, env: dict[str, str]) -> str:
     raise ExecError(f'exec: "{name}": executable file not found in $PATH')
 
 
+def default_signals() -> None:
+    """Every signal's default action and none blocked, as a new process expects. Ignored signals and the mask
+    survive execve: without this a container would inherit Python's ignored SIGPIPE and SIGXFSZ, and whatever
+    the daemon's parent ignored (a daemon started under nohup ignores SIGHUP, and `trap ... HUP` in a shell
+    cannot catch a signal that was ignored when it started)."""
+    for signum in signal.valid_signals():
+        if signum not in (signal.SIGKILL, signal.SIGSTOP):
+            try:
+                signal.signal(signum, signal.SIG_DFL)
+            except (OSError, ValueError):  # the C library's own real-time signals
+                pass
+    signal.pthread_sigmask(signal.SIG_SETMASK, ())
+
+
 def execute(args: list[str], env: list[str], keep_fd: int) -> None:
-    """Close every inherited fd but stdio and `keep_fd` (close-on-exec), then exec; never returns."""
+    """Close every inherited fd but stdio and `keep_fd` (close-on-exec), reset the signals, then exec; never
+    returns."""
     env_map = dict(item.partition("=")[::2] for item in env)
     path = find_executable(args[0], env_map)
     os.closerange(3, keep_fd)
     os.closerange(keep_fd + 1, 65536)
+    default_signals()
     try:
         os.execve(path, args, env_map)
     except PermissionError:

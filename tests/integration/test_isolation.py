@@ -196,6 +196,16 @@ def test_exec_processes_have_only_stdio_open(ph, sleeper):
     assert sorted(os.listdir(f"/proc/{pid}/fd")) == ["0", "1", "2"]
 
 
+def test_container_and_exec_processes_start_with_no_signal_ignored_or_blocked(ph, sleeper):
+    """The daemon is a Python process (SIGPIPE and SIGXFSZ ignored), maybe started under nohup (SIGHUP too):
+    none of that may reach a container, whose `yes | head` must die of SIGPIPE as on any host."""
+    masks = ("grep", "-E", "^Sig(Ign|Blk):", "/proc/self/status")  # no shell between: ash ignores SIGQUIT
+    expected = b"SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n"
+    assert ph.docker("run", "--rm", "busybox", *masks, check=True).stdout == expected
+    assert ph.docker("exec", sleeper.id, *masks, check=True).stdout == expected
+    assert _sh(ph, "yes | head -n 1; echo done") == "y\ndone\n"
+
+
 def test_no_container_mount_appears_on_the_host(ph, client, sleeper, tmp_path):
     bound = client.containers.run("busybox", ["sleep", "60"], detach=True, volumes=[f"{tmp_path}:/data", "/anon"])
     with open("/proc/self/mountinfo") as f:
