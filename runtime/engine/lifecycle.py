@@ -159,7 +159,7 @@ class Lifecycle:
             if policy.should_restart(exit_code, state.restart_count, state.manually_stopped):
                 state.status = RESTARTING
                 self._save(container)
-                self._timers.schedule(container.id, ran_for, lambda: self._restart_now(container))
+                self._timers.schedule(container.id, ran_for, lambda turn: self._restart_now(container, turn))
                 return
             self._save(container)
             # decided under the lock: a `restart` marks the container before its stop and unmarks it after
@@ -168,9 +168,9 @@ class Lifecycle:
         if auto_remove:
             self.remove(container, force=True, volumes=True)
 
-    def _restart_now(self, container: Container) -> None:
+    def _restart_now(self, container: Container, turn: object) -> None:
         with self.lock(container):
-            if not self._timers.claim(container.id) or container.state.status != RESTARTING:
+            if not self._timers.claim(container.id, turn) or container.state.status != RESTARTING:
                 return
             container.state.restart_count += 1
             try:
@@ -236,12 +236,19 @@ class Lifecycle:
     def restart(self, container: Container, timeout: int | None = None) -> None:
         self._restarting_by_hand.add(container.id)
         try:
-            if container.state.live:
-                self.stop(container, timeout)
             with self.lock(container):
-                self._cancel_restart(container)
+                self._cancel_restart(container)  # this restart supersedes a policy restart still waiting
+                live = container.state.live
+            if live:
+                try:
+                    self.stop(container, timeout)
+                except NotModified:  # it exited on its own meanwhile
+                    pass
+            with self.lock(container):
+                self._cancel_restart(container)  # one its exit may have scheduled before the stop
                 container.state.manually_stopped = False
-                self._launch(container)
+                if not container.state.live:  # else a policy restart won the lock: it runs anew already
+                    self._launch(container)
         finally:
             self._restarting_by_hand.discard(container.id)
         self._event(container, "restart")

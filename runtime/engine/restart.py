@@ -66,25 +66,32 @@ class RestartTimers:
     """Containers waiting out their back-off before a policy restart: one timer each, and the last delay."""
 
     def __init__(self) -> None:
-        self._timers: dict[str, threading.Timer] = {}
+        self._timers: dict[str, tuple[threading.Timer, object]] = {}  # container id -> its timer and turn
         self._backoff: dict[str, float] = {}
 
-    def schedule(self, container_id: str, ran_for: float, restart: Callable[[], None]) -> None:
+    def schedule(self, container_id: str, ran_for: float, restart: Callable[[object], None]) -> None:
+        """`restart(turn)` runs after the back-off; it must claim(container_id, turn) before acting."""
         delay = next_delay(self._backoff.get(container_id, 0.0), ran_for)
         self._backoff[container_id] = delay
-        timer = threading.Timer(delay, restart)
+        turn = object()
+        timer = threading.Timer(delay, restart, args=(turn,))
         timer.daemon = True
-        self._timers[container_id] = timer
+        self._timers[container_id] = (timer, turn)
         timer.start()
 
-    def claim(self, container_id: str) -> bool:
-        """A fired timer takes its turn; False if the restart was cancelled meanwhile."""
-        return self._timers.pop(container_id, None) is not None
+    def claim(self, container_id: str, turn: object) -> bool:
+        """A fired timer takes its turn; False if it was cancelled meanwhile, or replaced by a later one (a
+        timer that fired while its restart waited for the container's lock must not take the next one's)."""
+        entry = self._timers.get(container_id)
+        if entry is None or entry[1] is not turn:
+            return False
+        del self._timers[container_id]
+        return True
 
     def cancel(self, container_id: str) -> None:
-        timer = self._timers.pop(container_id, None)
-        if timer is not None:
-            timer.cancel()
+        entry = self._timers.pop(container_id, None)
+        if entry is not None:
+            entry[0].cancel()
 
     def close(self) -> None:
         for container_id in list(self._timers):

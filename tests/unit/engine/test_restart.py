@@ -1,8 +1,10 @@
 """Restart policies: parsing, the decision after an exit, the decision at daemon start, and the back-off."""
 
+import time
+
 import pytest
 
-from runtime.engine.restart import BACKOFF_MAX, RestartPolicy, next_delay
+from runtime.engine.restart import BACKOFF_MAX, RestartPolicy, RestartTimers, next_delay
 from runtime.errors import InvalidParameter
 
 
@@ -87,3 +89,40 @@ def test_back_off_doubles_from_100_ms_up_to_a_minute():
 def test_back_off_resets_after_a_run_of_ten_seconds():
     assert next_delay(25.6, ran_for=10.0) == 0.1
     assert next_delay(25.6, ran_for=9.9) == 51.2
+
+
+def test_a_timer_whose_restart_waited_cannot_take_the_next_ones_turn():
+    timers = RestartTimers()
+    fired: list[object] = []
+    try:
+        timers.schedule("c1", 0.0, fired.append)
+        wait_until(lambda: len(fired) == 1)
+        timers.schedule("c1", 0.0, lambda turn: None)  # the container exited again before the first claimed
+        assert not timers.claim("c1", fired[0])
+    finally:
+        timers.close()
+
+
+def test_a_cancelled_timer_cannot_claim():
+    timers = RestartTimers()
+    fired: list[object] = []
+    timers.schedule("c1", 0.0, fired.append)
+    wait_until(lambda: len(fired) == 1)
+    timers.cancel("c1")
+    assert not timers.claim("c1", fired[0])
+
+
+def test_the_current_timer_claims_once():
+    timers = RestartTimers()
+    fired: list[object] = []
+    timers.schedule("c1", 0.0, fired.append)
+    wait_until(lambda: len(fired) == 1)
+    assert timers.claim("c1", fired[0])
+    assert not timers.claim("c1", fired[0])
+
+
+def wait_until(condition, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
