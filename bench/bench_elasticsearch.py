@@ -106,16 +106,12 @@ def timed(server: ElasticsearchServer, work, documents: int, stored_before: int 
 
 
 def with_server(root: Path, name: str, run) -> Result:
-    server = ElasticsearchServer(root / name / "data")
-    server.start()
-    try:
+    with ElasticsearchServer(root / name / "data") as server:
         # Warm-up in another index: connections, the template, the server's first allocations.
         driver = ElasticsearchDriver(container(root / "warm.log"), options(server.url, "logs-warm-default"))
         driver.ship_entries([Message(b"warm", "stdout", time.time_ns())], [(0, 0, 0, 0)], final=True)
         driver.close()
         return run(server)
-    finally:
-        server.stop()
 
 
 def options(url: str, index: str = INDEX, batch: int = 1000):

@@ -4,7 +4,7 @@ removed after each test, the whole daemon (bridge, chains, cgroups, data) wiped 
 import docker
 import pytest
 
-from tests.integration.daemon import TestDaemon, busybox_tar
+from tests.integration.daemon import TestDaemon, busybox_tar, running
 
 
 @pytest.fixture(scope="session")
@@ -14,13 +14,8 @@ def busybox_rootfs(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def daemon(tmp_path_factory, busybox_rootfs):
-    d = TestDaemon(tmp_path_factory.mktemp("porthole"))
-    try:
-        d.start()
-        d.docker("import", str(busybox_rootfs), "busybox:latest", check=True)
+    with running(TestDaemon(tmp_path_factory.mktemp("porthole")), busybox_rootfs) as d:
         yield d
-    finally:
-        d.stop()
 
 
 @pytest.fixture

@@ -1,12 +1,14 @@
 """A porthole daemon of a test's own: its data root, exec root, socket, bridge, subnet, cgroup parent and
 iptables chains, so it never touches a real installation and can run beside one. Stopped and wiped after."""
 
+import contextlib
 import os
 import secrets
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -173,6 +175,17 @@ class TestDaemon:
                 if group.is_dir():
                     open_manager(f"{self.cgroup_parent}/{group.name}").destroy()
         remove_parent_if_empty(self.cgroup_parent)
+
+
+@contextlib.contextmanager
+def running(daemon: TestDaemon, busybox_rootfs: Path) -> Iterator[TestDaemon]:
+    """`daemon` started with busybox:latest imported; stopped, with everything it made, on the way out."""
+    try:
+        daemon.start()
+        daemon.docker("import", str(busybox_rootfs), "busybox:latest", check=True)
+        yield daemon
+    finally:
+        daemon.stop()
 
 
 def busybox_tar(path: Path) -> Path:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.integration.daemon import REPO, START_TIMEOUT, TestDaemon, wait_for
+from tests.integration.daemon import REPO, START_TIMEOUT, TestDaemon, running, wait_for
 
 Samples = list[tuple[str, dict[str, str], float]]
 
@@ -37,13 +37,8 @@ class MetricsDaemon(TestDaemon):
 
 @contextlib.contextmanager
 def metrics_daemon(root: Path, busybox_rootfs: Path) -> Iterator[MetricsDaemon]:
-    d = MetricsDaemon(root)
-    try:
-        d.start()
-        d.docker("import", str(busybox_rootfs), "busybox:latest", check=True)
+    with running(MetricsDaemon(root), busybox_rootfs) as d:
         yield d
-    finally:
-        d.stop()
 
 
 @contextlib.contextmanager

@@ -118,12 +118,8 @@ SYNC_WRITES = "while :; do dd if=/dev/zero of=/synced bs=1M count=1 conv=fsync 2
 
 @pytest.fixture(scope="module")
 def es_server(tmp_path_factory):
-    server = ElasticsearchServer(tmp_path_factory.mktemp("noida") / "data")
-    server.start()
-    try:
+    with ElasticsearchServer(tmp_path_factory.mktemp("noida") / "data") as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -34,12 +34,8 @@ DEAD_LETTER = "elasticsearch-dead-letter.ndjson"
 
 @pytest.fixture(scope="module")
 def es_server(tmp_path_factory):
-    server = ElasticsearchServer(tmp_path_factory.mktemp("noida") / "data")
-    server.start()
-    try:
+    with ElasticsearchServer(tmp_path_factory.mktemp("noida") / "data") as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -55,12 +51,8 @@ def daemon(tmp_path_factory, busybox_rootfs, es_server):
         "--log-opt", "elasticsearch-retry-max-backoff=1s",
         "--log-opt", "elasticsearch-flush-interval=200ms",
     )  # fmt: skip
-    try:
-        d.start()
-        d.docker("import", str(busybox_rootfs), "busybox:latest", check=True)
+    with test_daemon.running(d, busybox_rootfs):
         yield d
-    finally:
-        d.stop()
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ porthole.logdrivers entry point in a daemon whose PYTHONPATH holds it, and used 
 
 import pytest
 
-from tests.integration.daemon import TestDaemon, wait_for
+from tests.integration.daemon import TestDaemon, running, wait_for
 
 pytestmark = pytest.mark.root
 
@@ -64,13 +64,9 @@ def plugin_site(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def plugin_daemon(tmp_path_factory, busybox_rootfs, plugin_site):
-    d = TestDaemon(tmp_path_factory.mktemp("porthole-plugin"), env={"PYTHONPATH": str(plugin_site)})
-    try:
-        d.start()
-        d.docker("import", str(busybox_rootfs), "busybox:latest", check=True)
+    daemon = TestDaemon(tmp_path_factory.mktemp("porthole-plugin"), env={"PYTHONPATH": str(plugin_site)})
+    with running(daemon, busybox_rootfs) as d:
         yield d
-    finally:
-        d.stop()
 
 
 def test_a_pip_installed_driver_is_used_with_log_driver(plugin_daemon, tmp_path):

@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from tests.integration.daemon import REPO, START_TIMEOUT, TestDaemon, wait_for
+from tests.integration.daemon import REPO, START_TIMEOUT, TestDaemon, running, wait_for
 from tests.integration.test_exporter_helpers import free_port
 
 pytestmark = pytest.mark.root
@@ -27,12 +27,8 @@ def daemon(tmp_path_factory, busybox_rootfs):
     d = TestDaemon(tmp_path_factory.mktemp("porthole"))
     d.web_port = free_port()
     d.extra_args = ("--web", f"127.0.0.1:{d.web_port}")
-    try:
-        d.start()
-        d.docker("import", str(busybox_rootfs), "busybox:latest", check=True)
+    with running(d, busybox_rootfs):
         yield d
-    finally:
-        d.stop()
 
 
 def test_the_daemon_serves_the_dashboard_of_its_own_containers(ph):

@@ -27,12 +27,8 @@ FAST = ShipperConfig(batch_lines=500, idle_wait_s=0.02, removal_drain_s=1.0)
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    s = ElasticsearchServer(tmp_path_factory.mktemp("noida") / "data")
-    s.start()
-    try:
+    with ElasticsearchServer(tmp_path_factory.mktemp("noida") / "data") as s:
         yield s
-    finally:
-        s.stop()
 
 
 @pytest.fixture

@@ -87,6 +87,13 @@ class ElasticsearchServer:
     def client(self) -> Elasticsearch:
         return Elasticsearch(self.url, request_timeout=30)
 
+    def __enter__(self) -> "ElasticsearchServer":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
 
 class FaultProxy:
     """An HTTP proxy to `upstream` that can answer in its place: 401 without the right Basic credentials,
@@ -202,12 +209,8 @@ class FaultProxy:
 
 @pytest.fixture(scope="module")
 def elasticsearch_server(tmp_path_factory):
-    server = ElasticsearchServer(tmp_path_factory.mktemp("noida") / "data")
-    server.start()
-    try:
+    with ElasticsearchServer(tmp_path_factory.mktemp("noida") / "data") as server:
         yield server
-    finally:
-        server.stop()
 
 
 def test_it_answers_the_official_8x_client_as_elasticsearch(elasticsearch_server):
