@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what porthole needs on a fresh Debian 12 machine, as root: the system packages it drives
 # (busybox-static for the base image, iproute2, iptables, util-linux's nsenter, procps' ps) and the tools the
-# tests use (Prometheus, headless Chromium and its driver), then a virtualenv in .venv with porthole and its
-# Python dependencies.
+# tests and benchmarks use (Prometheus, headless Chromium and its driver, runc), then a virtualenv in .venv
+# with porthole and its Python dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,7 +16,7 @@ apt-get update
 apt-get install -y --no-install-recommends \
     busybox-static iproute2 iptables util-linux procps curl ca-certificates \
     python3 python3-venv python3-dev gcc \
-    prometheus chromium chromium-driver
+    prometheus chromium chromium-driver runc
 
 # The Debian package may start its own Prometheus; porthole's tests start theirs on their own ports.
 if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus 2>/dev/null; then
