@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The main job: install porthole, start its daemon (with its engine metrics), make a busybox base image from
-# Debian's busybox-static, run a demo workload (a web server and a chatty logger), start the exporter, the
-# dashboard with its topology map, and a Prometheus scraping both with porthole's rules, and say how to
-# reach each. Run it again and it starts only what is not running yet.
+# Debian's busybox-static, run a demo workload (a web server and a client fetching from it), start the
+# exporter, the dashboard with its topology map, and a Prometheus scraping both with porthole's rules, and say
+# how to reach each. Run it again and it starts only what is not running yet.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
