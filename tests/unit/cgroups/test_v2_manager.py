@@ -177,6 +177,7 @@ def test_freeze_waits_for_the_kernel_to_report_frozen(v2_host):
     try:
         manager(v2_host).freeze(True)
         assert answering.is_set()
+        assert events.read_text() == "populated 1\nfrozen 1\n"
     finally:
         stop.set()
         thread.join()
