@@ -85,17 +85,20 @@ class TestDaemon:
     def address_pool(self) -> str:
         return f"10.{self.octet}.128.0/17"
 
+    def command(self) -> list[str]:
+        """`porthole daemon` with this daemon's own roots, socket, bridge, subnets, chains and cgroup parent."""
+        return [sys.executable, "-m", "runtime.cli.main", "daemon", "--data-root", str(self.data_root),
+                "--exec-root", str(self.exec_root), "-H", self.host, "--bridge", self.bridge, "--bip", self.bip,
+                "--default-address-pool", self.address_pool, "--iptables-chain-prefix", self.chain_prefix,
+                "--cgroup-parent", self.cgroup_parent, *self.extra_args]
+
     def start(self) -> None:
         if self.ip_forward is None:
             self.ip_forward = IP_FORWARD.read_text()
         self.root.mkdir(parents=True, exist_ok=True)
         log = open(self.root / "daemon.log", "ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "runtime.cli.main", "daemon", "--data-root", str(self.data_root),
-             "--exec-root", str(self.exec_root), "-H", self.host, "--bridge", self.bridge, "--bip", self.bip,
-             "--default-address-pool", self.address_pool, "--iptables-chain-prefix", self.chain_prefix,
-             "--cgroup-parent", self.cgroup_parent, *self.extra_args],
-            stdout=log, stderr=log, cwd=REPO, start_new_session=True, env={**os.environ, **self.env},
+            self.command(), stdout=log, stderr=log, cwd=REPO, start_new_session=True, env={**os.environ, **self.env}
         )
         wait_for(self._answers, START_TIMEOUT, what=f"the daemon on {self.socket}")
 

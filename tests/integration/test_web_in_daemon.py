@@ -3,7 +3,6 @@ public address without a token, with a one-line reason."""
 
 import json
 import subprocess
-import sys
 import urllib.request
 
 import pytest
@@ -46,13 +45,8 @@ def test_the_daemon_serves_the_dashboard_of_its_own_containers(ph):
 
 
 def test_a_public_address_without_a_token_is_refused_with_the_reason(tmp_path):
-    d = TestDaemon(tmp_path)
-    result = subprocess.run(
-        [sys.executable, "-m", "runtime.cli.main", "daemon", "--data-root", str(d.data_root),
-         "--exec-root", str(d.exec_root), "-H", d.host, "--bridge", d.bridge, "--bip", d.bip,
-         "--iptables-chain-prefix", d.chain_prefix, "--cgroup-parent", d.cgroup_parent, "--web", "0.0.0.0:0"],
-        capture_output=True, text=True, cwd=REPO, timeout=60,
-    )  # fmt: skip
+    d = TestDaemon(tmp_path, extra_args=("--web", "0.0.0.0:0"))
+    result = subprocess.run(d.command(), capture_output=True, text=True, cwd=REPO, timeout=60)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1].startswith(
         "porthole daemon: --web: web: refusing to listen on 0.0.0.0:0: it is not a loopback address"
