@@ -27,3 +27,12 @@ def test_headers_are_the_magic_receivers_look_for():
     for level in (-1, 0, 1, 6, 9):
         header = MessageCompressor("zlib", level).compress(b"x")[:2]
         assert header[0] == 0x78 and int.from_bytes(header, "big") % 31 == 0
+
+
+@pytest.mark.parametrize("kind", ["gzip", "zlib"])
+@pytest.mark.parametrize("level", [-1, 1, 2, 9])
+def test_every_level_but_0_shrinks_a_repetitive_message(kind, level):
+    message = b'{"short_message":"GET /api/v1/items 200","_container_id":"' + b"ab" * 32 + b'"}'
+    message *= 8
+    assert len(MessageCompressor(kind, level).compress(message)) < len(message) / 2
+    assert len(MessageCompressor(kind, 0).compress(message)) > len(message)  # stored, as Go's NoCompression
