@@ -4,6 +4,8 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import msgspec
+
 MAX_LINE = 16 * 1024
 """Docker's copier buffer: a line this long or longer is cut into partial messages of exactly this size."""
 
@@ -22,9 +24,12 @@ class PartialMeta:
     last: bool  # True on the piece that ended at a newline
 
 
-@dataclass(slots=True)
-class Message:
-    """One log entry. `line` never holds the terminating newline."""
+class Message(msgspec.Struct, gc=False):
+    """One log entry. `line` never holds the terminating newline.
+
+    A msgspec Struct rather than a dataclass: the shipper makes one per line it reads back, and a Struct is
+    made in a third of a dataclass's time (its __init__ is C). No cycles go through a message: gc=False keeps
+    the collector from tracking millions of them."""
 
     line: bytes
     source: str  # "stdout" or "stderr"
