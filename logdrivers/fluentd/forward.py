@@ -34,10 +34,8 @@ _SHORT_STR = [bytes((0xA0 | n,)) for n in range(32)] + [b"\xd9" + bytes((n,)) fo
 
 
 def str_header(length: int) -> bytes:
-    if length < 32:
-        return bytes((0xA0 | length,))
     if length < 0x100:
-        return b"\xd9" + bytes((length,))
+        return _SHORT_STR[length]
     if length < 0x10000:
         return b"\xda" + struct.pack(">H", length)
     return b"\xdb" + struct.pack(">I", length)
@@ -69,8 +67,9 @@ class RecordEncoder:
         constant = {k: v for k, v in self._base.items() if k not in ("source", "log")}
         # Attributes named source or log replace the message's own (Docker's map assignment order).
         self._fast = self._base["source"] == "" and self._base["log"] == ""
-        self._constant = b"".join(self._packer.pack(k) + self._packer.pack(v) for k, v in constant.items())
-        self._header = map_header(len(constant) + 2)
+        self._head = map_header(len(constant) + 2) + b"".join(
+            self._packer.pack(k) + self._packer.pack(v) for k, v in constant.items()
+        )
         self._sources: dict[str, bytes] = {}
         self._time_ns, self._time = -1, b""  # the last time encoded: lines read together share it
 
@@ -84,13 +83,7 @@ class RecordEncoder:
 
     def record(self, msg: Message) -> bytes:
         if self._fast and msg.partial is None:
-            source = self._sources.get(msg.source)
-            if source is None:
-                source = self._sources[msg.source] = b"\xa6source" + self._packer.pack(msg.source)
-            line = msg.line
-            size = len(line)
-            header = _SHORT_STR[size] if size < 256 else str_header(size)
-            return b"".join((self._header, self._constant, source, _LOG_KEY, header, line))
+            return b"".join((self._head, self._source(msg.source), _LOG_KEY, str_header(len(msg.line)), msg.line))
         data: dict[str, str | bytes] = {**self._base, "source": msg.source, "log": msg.line}
         data.update((k, v) for k, v in self._base.items() if k in ("source", "log") and v)
         if msg.partial is not None:
@@ -110,8 +103,30 @@ class RecordEncoder:
 
     def packed_forward(self, messages: Sequence[Message], chunk: str | None) -> bytes:
         """[tag, bin(entries), {"size": n[, "chunk": id]}]."""
-        entries = b"".join([self.entry(msg) for msg in messages])
+        entries = b"".join(self._entry_parts(messages))
         option: dict[str, object] = {"size": len(messages)}
         if chunk is not None:
             option["chunk"] = chunk
         return b"".join((b"\x93", self._packed_tag, bin_header(len(entries)), entries, self._packer.pack(option)))
+
+    def _entry_parts(self, messages: Sequence[Message]) -> list[bytes]:
+        """The pieces of every entry in one list, joined once by the caller: entry() and record() inlined for
+        whole lines (the shipper's hot path, where their calls and joins were a third of the driver's time)."""
+        if not self._fast:
+            return [self.entry(msg) for msg in messages]
+        parts: list[bytes] = []
+        extend, time, head, source = parts.extend, self.time, self._head, self._source
+        for msg in messages:
+            if msg.partial is not None:
+                parts.append(self.entry(msg))
+                continue
+            line = msg.line
+            extend((_ENTRY, time(msg.timestamp_ns), head, source(msg.source), _LOG_KEY, str_header(len(line)), line))
+        return parts
+
+    def _source(self, name: str) -> bytes:
+        """The packed "source" key and value, made once per stream name."""
+        packed = self._sources.get(name)
+        if packed is None:
+            packed = self._sources[name] = b"\xa6source" + self._packer.pack(name)
+        return packed
