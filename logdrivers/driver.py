@@ -27,7 +27,6 @@ class LogDriver(Protocol):
         """Flush what is buffered and release files and connections."""
 
 
-@runtime_checkable
 class BatchLogDriver(Protocol):
     def log_batch(self, batch: LineBatch) -> None:
         """Store complete lines read together; the copier's fast path (one call per read)."""
@@ -71,7 +70,9 @@ class EntryWriter:
 
     def __init__(self, driver: LogDriver, on_failure: Callable[[int, Exception], None]) -> None:
         self._driver = driver
-        self._log_batch = driver.log_batch if isinstance(driver, BatchLogDriver) else None
+        # A BatchLogDriver's method, found by name: isinstance() against a runtime Protocol runs typing's
+        # machinery, and in a shim every page that touches is a page copied for the container's lifetime.
+        self._log_batch = getattr(driver, "log_batch", None)
         self._on_failure = on_failure
 
     def write(self, entry: LineBatch | Message) -> None:

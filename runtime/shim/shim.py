@@ -7,11 +7,12 @@ status in `exit.json` beside the spec. As a subreaper it stays B's parent when A
 as a process of its own it outlives the daemon: the daemon re-attaches from the state files.
 """
 
-import json
 import os
 import time
 from dataclasses import asdict
 from pathlib import Path
+
+import orjson
 
 from logdrivers.copier import Copier
 from logdrivers.info import ContainerInfo
@@ -32,6 +33,8 @@ from runtime.shim.init import EXIT_RUNTIME_ERROR, run_container_init
 from runtime.shim.spec import ContainerSpec
 
 EXIT_FILE = "exit.json"  # beside the spec; the daemon reads it when the shim is gone
+# Built once, in the zygote: a shim that built its own would touch, and so copy, every driver's spec.
+LOG_DRIVERS = builtin_registry()
 
 
 def join_cgroup(procs_files: list[str]) -> None:
@@ -82,10 +85,12 @@ def _wait_for(pid: int) -> int:
             return code if code >= 0 else 128 - code
 
 
-def run_shim(spec_path: Path, status_fd: int) -> None:
+def run_shim(spec_path: str, status_fd: int) -> None:
     """The shim's long life is spent here, in a process that did little else: the launch (spec parsing, the
     namespace stages) runs in a throwaway child, so the pages it touches are never copied into the shim that
-    stays for the container's lifetime (each page a forked process writes is memory paid per container)."""
+    stays for the container's lifetime (each page a forked process writes is memory paid per container). For
+    the same reason the shim itself keeps to plain strings and C-level calls (orjson, not json; no pathlib
+    until the container has exited) wherever the choice is free."""
     prctl(PR_SET_CHILD_SUBREAPER, 1)
     stdout_r, stdout_w = os.pipe2(os.O_CLOEXEC)
     stderr_r, stderr_w = os.pipe2(os.O_CLOEXEC)
@@ -100,18 +105,18 @@ def run_shim(spec_path: Path, status_fd: int) -> None:
     for fd in (stdout_w, stderr_w, status_fd, result_w):
         os.close(fd)
     os.waitpid(launcher, 0)
-    result = json.loads(_read_all(result_r) or b'{"error": "launcher died"}')
+    result = orjson.loads(_read_all(result_r) or b'{"error": "launcher died"}')
     if "error" in result:
         _drain(stdout_r, stderr_r)
         return
     copy_output(result["logging"], stdout_r, stderr_r)
     exit_code = _wait_for(result["pid"])
-    write_json_atomic(spec_path.parent / EXIT_FILE, {"exit_code": exit_code, "finished_at_ns": time.time_ns()})
+    write_json_atomic(Path(spec_path).parent / EXIT_FILE, {"exit_code": exit_code, "finished_at_ns": time.time_ns()})
 
 
-def _launch(spec_path: Path, stdout_w: int, stderr_w: int, status_fd: int, result_fd: int) -> None:
+def _launch(spec_path: str, stdout_w: int, stderr_w: int, status_fd: int, result_fd: int) -> None:
     """Starts the container and tells the daemon (status pipe) and the shim (result pipe) how it went."""
-    spec = ContainerSpec.read(spec_path)
+    spec = ContainerSpec.read(Path(spec_path))
     error_r, error_w = os.pipe2(os.O_CLOEXEC)
     sync_r, sync_w = os.pipe2(os.O_CLOEXEC)
     stage_a = os.fork()
@@ -139,7 +144,7 @@ def _drain(*fds: int) -> None:
 
 
 def _report(fd: int, message: dict) -> None:
-    os.write(fd, json.dumps(message).encode() + b"\n")
+    os.write(fd, orjson.dumps(message) + b"\n")
     os.close(fd)
 
 
@@ -147,5 +152,5 @@ def copy_output(logging: dict, stdout_r: int, stderr_r: int) -> None:
     raw = logging["info"]
     info = ContainerInfo(**{**raw, "args": tuple(raw["args"]), "env": tuple(raw["env"]),
                             "log_path": Path(raw["log_path"])})
-    driver = builtin_registry().create(logging["driver"], logging["options"], info)
+    driver = LOG_DRIVERS.create(logging["driver"], logging["options"], info)
     Copier({"stdout": stdout_r, "stderr": stderr_r}, driver).run()

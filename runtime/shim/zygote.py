@@ -21,7 +21,6 @@ import socket
 import sys
 import tempfile
 import traceback
-from pathlib import Path
 
 from runtime.linux.syscalls import lean_fork
 from runtime.shim.nsexec import run_exec
@@ -32,7 +31,6 @@ MAX_REQUEST = 1 << 20
 
 def _detach(log_path: str | None) -> None:
     os.setsid()
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     null = os.open("/dev/null", os.O_RDWR)
     os.dup2(null, 0)
     os.dup2(null, 1)
@@ -44,8 +42,8 @@ def _detach(log_path: str | None) -> None:
 
 def _serve(request: dict, fds: list[int]) -> None:
     if request["op"] == "shim":
-        spec = Path(request["spec"])
-        _detach(str(spec.parent / "shim.log"))
+        spec = request["spec"]
+        _detach(os.path.join(os.path.dirname(spec), "shim.log"))
         run_shim(spec, fds[0])
     else:
         _detach(None)
@@ -89,6 +87,9 @@ def _warm_up() -> None:
 
 
 def main() -> None:
+    # Shims and exec helpers want SIGPIPE's default action. Set here once rather than in each child: the signal
+    # module's enum conversions would run there, and every page a child touches is a page it copies.
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     channel = socket.socket(fileno=0)
     _warm_up()
     gc.collect()
