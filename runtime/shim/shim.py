@@ -89,8 +89,8 @@ def run_shim(spec_path: str, status_fd: int) -> None:
     """The shim's long life is spent here, in a process that did little else: the launch (spec parsing, the
     namespace stages) runs in a throwaway child, so the pages it touches are never copied into the shim that
     stays for the container's lifetime (each page a forked process writes is memory paid per container). For
-    the same reason the shim itself keeps to plain strings and C-level calls (orjson, not json; no pathlib
-    until the container has exited) wherever the choice is free."""
+    the same reason the shim's own code keeps to plain strings and C-level calls (orjson, not json; str paths,
+    not pathlib) wherever the choice is free."""
     prctl(PR_SET_CHILD_SUBREAPER, 1)
     stdout_r, stdout_w = os.pipe2(os.O_CLOEXEC)
     stderr_r, stderr_w = os.pipe2(os.O_CLOEXEC)
