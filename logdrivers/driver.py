@@ -55,6 +55,9 @@ class ReadConfig:
     stdout: bool = True
     stderr: bool = True
     stop: threading.Event | None = None  # set from another thread (client gone) to end a follower
+    # Set by the reader once its starting point is fixed: a follower must not miss output it provokes itself
+    # (an attach that feeds the container's stdin waits for it).
+    started: threading.Event | None = None
 
 
 @runtime_checkable

@@ -70,6 +70,8 @@ class JsonFileReader:
         except BaseException:
             self._close(current, sources, watcher)
             raise
+        if cfg.started is not None:
+            cfg.started.set()
         yield from self._entries(cfg, still_running, current, current_end, sources, watcher)
 
     def _open_current(self) -> PlainSource | None:

@@ -15,6 +15,7 @@ from runtime.shim.spec import ContainerSpec, Logging, Mount, Process, Rootfs
 
 SPEC_FILE = "spec.json"
 EXIT_FILE = "exit.json"
+STDIN_FIFO = "stdin"
 
 
 @dataclass
@@ -44,6 +45,11 @@ class Layout:
     @property
     def exit_path(self) -> Path:
         return self.exec_dir / EXIT_FILE
+
+    @property
+    def stdin_path(self) -> Path:
+        """The FIFO an attach writes the client's stdin into, for a container made with -i (OpenStdin)."""
+        return self.exec_dir / STDIN_FIFO
 
     def etc_file(self, name: str) -> Path:
         return self.directory / name
@@ -122,6 +128,8 @@ def build_spec(
             *local_spec(log_config["Type"], dict(log_config.get("Config") or {})),
             _json_info(log_info(container, layout)),
         ),
+        stdin=str(layout.stdin_path) if cfg.get("OpenStdin") else None,
+        stdin_once=bool(cfg.get("StdinOnce")),
     )
 
 

@@ -28,15 +28,16 @@ def report_and_exit(error_fd: int, message: str) -> None:
     os._exit(exit_code_for(message))
 
 
-def run_container_init(spec: ContainerSpec, stdout_fd: int, stderr_fd: int, error_fd: int) -> None:
-    """Never returns: execs the container's command, or writes why not to `error_fd` and exits."""
+def run_container_init(spec: ContainerSpec, stdin_fd: int, stdout_fd: int, stderr_fd: int, error_fd: int) -> None:
+    """Never returns: execs the container's command, or writes why not to `error_fd` and exits. `stdin_fd` is
+    the container's stdin with -i; without, it reads the container's /dev/null."""
     try:
         os.setsid()
         os.dup2(stdout_fd, 1)
         os.dup2(stderr_fd, 2)
         prepare_rootfs(spec)
         # /dev/null of the container, not the host's: no host file stays open across exec.
-        os.dup2(os.open("/dev/null", os.O_RDONLY), 0)
+        os.dup2(stdin_fd if spec.stdin else os.open("/dev/null", os.O_RDONLY), 0)
         socket.sethostname(spec.hostname)
         user = resolve_user(spec.process.user)
         os.makedirs(spec.process.cwd, exist_ok=True)

@@ -31,6 +31,7 @@ from runtime.linux.proc import process_starttime
 from runtime.linux.syscalls import lean_fork, prctl, setns, unshare
 from runtime.shim.init import EXIT_RUNTIME_ERROR, run_container_init
 from runtime.shim.spec import ContainerSpec
+from runtime.shim.stdin import make_fifo, start_forwarding
 
 EXIT_FILE = "exit.json"  # beside the spec; the daemon reads it when the shim is gone
 # Built once, in the zygote: a shim that built its own would touch, and so copy, every driver's spec.
@@ -44,7 +45,7 @@ def join_cgroup(procs_files: list[str]) -> None:
             f.write(pid)
 
 
-def _stage_a(spec: ContainerSpec, stdout_w: int, stderr_w: int, error_w: int, sync_w: int) -> None:
+def _stage_a(spec: ContainerSpec, stdio: tuple[int, int, int], error_w: int, sync_w: int) -> None:
     """Joins the cgroup and netns, unshares the rest, forks the container's PID 1 and tells the shim its pid."""
     try:
         join_cgroup(spec.cgroup_procs)
@@ -60,7 +61,7 @@ def _stage_a(spec: ContainerSpec, stdout_w: int, stderr_w: int, error_w: int, sy
         unshare(flags)
         pid = os.fork()
         if pid == 0:
-            run_container_init(spec, stdout_w, stderr_w, error_w)
+            run_container_init(spec, *stdio, error_w)
         os.write(sync_w, str(pid).encode())
         os._exit(0)
     except BaseException as e:  # noqa: BLE001 - stage A reports every failure on the error pipe
@@ -92,6 +93,7 @@ def run_shim(spec_path: str, status_fd: int) -> None:
     the same reason the shim's own code keeps to plain strings and C-level calls (orjson, not json; str paths,
     not pathlib) wherever the choice is free."""
     prctl(PR_SET_CHILD_SUBREAPER, 1)
+    stdin_r, stdin_w = os.pipe2(os.O_CLOEXEC)
     stdout_r, stdout_w = os.pipe2(os.O_CLOEXEC)
     stderr_r, stderr_w = os.pipe2(os.O_CLOEXEC)
     result_r, result_w = os.pipe2(os.O_CLOEXEC)
@@ -99,30 +101,38 @@ def run_shim(spec_path: str, status_fd: int) -> None:
     if launcher == 0:
         os.close(result_r)
         try:
-            _launch(spec_path, stdout_w, stderr_w, status_fd, result_w)
+            _launch(spec_path, (stdin_r, stdout_w, stderr_w), status_fd, result_w)
         finally:
             os._exit(0)
-    for fd in (stdout_w, stderr_w, status_fd, result_w):
+    for fd in (stdin_r, stdout_w, stderr_w, status_fd, result_w):
         os.close(fd)
     os.waitpid(launcher, 0)
     result = orjson.loads(_read_all(result_r) or b'{"error": "launcher died"}')
     if "error" in result:
+        os.close(stdin_w)
         _drain(stdout_r, stderr_r)
         return
+    if result["stdin"]:
+        start_forwarding(result["stdin"], stdin_w, result["stdin_once"])
+    else:
+        os.close(stdin_w)
     copy_output(result["logging"], stdout_r, stderr_r)
     exit_code = _wait_for(result["pid"])
     write_json_atomic(Path(spec_path).parent / EXIT_FILE, {"exit_code": exit_code, "finished_at_ns": time.time_ns()})
 
 
-def _launch(spec_path: str, stdout_w: int, stderr_w: int, status_fd: int, result_fd: int) -> None:
-    """Starts the container and tells the daemon (status pipe) and the shim (result pipe) how it went."""
+def _launch(spec_path: str, stdio: tuple[int, int, int], status_fd: int, result_fd: int) -> None:
+    """Starts the container and tells the daemon (status pipe) and the shim (result pipe) how it went. `stdio`
+    holds the container's ends of its stdin, stdout and stderr pipes."""
     spec = ContainerSpec.read(Path(spec_path))
+    if spec.stdin:
+        make_fifo(spec.stdin)  # before the daemon hears "started" and lets an attach open it
     error_r, error_w = os.pipe2(os.O_CLOEXEC)
     sync_r, sync_w = os.pipe2(os.O_CLOEXEC)
     stage_a = os.fork()
     if stage_a == 0:
-        _stage_a(spec, stdout_w, stderr_w, error_w, sync_w)
-    for fd in (stdout_w, stderr_w, error_w, sync_w):
+        _stage_a(spec, stdio, error_w, sync_w)
+    for fd in (*stdio, error_w, sync_w):
         os.close(fd)
     os.waitpid(stage_a, 0)
     pid_text = _read_all(sync_r)
@@ -134,7 +144,8 @@ def _launch(spec_path: str, stdout_w: int, stderr_w: int, status_fd: int, result
         return
     pid = int(pid_text)
     _report(status_fd, {"pid": pid, "starttime": process_starttime(pid), "shim_pid": os.getppid()})
-    _report(result_fd, {"pid": pid, "logging": asdict(spec.logging)})
+    stdin = {"stdin": spec.stdin, "stdin_once": spec.stdin_once}
+    _report(result_fd, {"pid": pid, "logging": asdict(spec.logging), **stdin})
 
 
 def _drain(*fds: int) -> None:

@@ -53,6 +53,8 @@ class ContainerSpec:
     cgroup_namespace: bool = False
     logging: Logging = field(default_factory=lambda: Logging("none", {}, {}))
     capabilities: int = 0xA80425FB
+    stdin: str | None = None  # with -i (OpenStdin): the FIFO the daemon writes attached stdin into
+    stdin_once: bool = False  # StdinOnce: the first attached writer's end closes the container's stdin
 
     def write(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self)))

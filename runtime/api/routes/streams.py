@@ -14,12 +14,27 @@ from runtime.api.http import Hijack, Json, Request, Response, Stream, client_gon
 from runtime.api.router import Router
 from runtime.engine import stats
 from runtime.engine.daemon import Engine
+from runtime.engine.launch import Layout
 from runtime.engine.model import LIVE
+from runtime.engine.stdin import start_feeding
 from runtime.errors import InvalidParameter, NotImplementedYet
 
 REF = r"(?P<ref>[^/]+)"
 STATS_INTERVAL = 1.0
+INPUT_DRAIN_S = 5.0
 _STREAM_IDS = {"stdout": 1, "stderr": 2}
+
+
+def _end_output(sock: socket.socket, feeder: threading.Thread | None) -> None:
+    """With stdin attached, the output's end is a half-close; the socket is closed once the client has closed
+    its side too (the feeder drains it), or after INPUT_DRAIN_S, so that no unread input resets the connection."""
+    if feeder is None:
+        return
+    try:
+        sock.shutdown(socket.SHUT_WR)
+    except OSError:
+        return  # the client is gone already
+    feeder.join(INPUT_DRAIN_S)
 
 
 def _payload(msg: Message, timestamps: bool, details: bool) -> bytes:
@@ -78,29 +93,41 @@ def register(router: Router, engine: Engine) -> None:
 
     def attach(req: Request, ref: str) -> Response:
         c = containers.get(ref)
-        if params.flag(req, "stdin"):
-            raise InvalidParameter("porthole: attach: stdin is not supported yet")
         want_out, want_err = params.flag(req, "stdout"), params.flag(req, "stderr")
         if not params.flag(req, "stream"):
             return Hijack(lambda sock: None)
         done = lifecycle.watch.condition(c, "next-exit" if c.state.status not in LIVE else "not-running")
-        stop = threading.Event()
-        cfg = ReadConfig(tail=0, follow=True, stdout=want_out, stderr=want_err, stop=stop)
+        fifo = Layout(engine.config, c.id).stdin_path
+        feeds = params.flag(req, "stdin") and bool(c.config.get("OpenStdin"))  # Docker ignores it otherwise
+        stop, reading = threading.Event(), threading.Event()
+
+        def feed(sock: socket.socket) -> threading.Thread | None:
+            return start_feeding(sock, fifo, done, reading) if feeds else None
+
+        cfg = ReadConfig(tail=0, follow=True, stdout=want_out, stderr=want_err, stop=stop, started=reading)
         try:
             messages = containers.logs(c, cfg, still_running=lambda: not done())
         except NotImplementedYet:
             # Output reaches attach through the log; a driver that keeps none (`none`) leaves nothing to
             # stream, but the client must still attach, or `docker run` never starts the container.
-            return Hijack(lambda sock: lifecycle.watch.wait(c, done, timeout=None))
+            def until_exit(sock: socket.socket) -> None:
+                reading.set()  # no output to read
+                feeder = feed(sock)
+                lifecycle.watch.wait(c, done, timeout=None)
+                _end_output(sock, feeder)
+
+            return Hijack(until_exit)
 
         def pump(sock: socket.socket) -> None:
             # No watch for the client's EOF here: the docker CLI half-closes a hijacked stream at once when
-            # it attaches no stdin. A client that left is noticed when a write to it fails.
+            # it attaches no stdin (and when its stdin ends). A client that left is noticed when a write fails.
+            feeder = feed(sock)
             try:
                 for msg in messages:
                     sock.sendall(frame(_STREAM_IDS.get(msg.source, 1), _payload(msg, False, False)))
             finally:
                 stop.set()
+                _end_output(sock, feeder)
 
         return Hijack(pump)
 

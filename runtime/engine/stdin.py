@@ -1,0 +1,71 @@
+"""Attached stdin, the daemon's side: what a client sends on a hijacked attach goes into the FIFO that the
+container's shim reads (runtime.shim.stdin). As in Docker, stdin is taken only for a container created with
+OpenStdin (-i); for any other it is ignored."""
+
+import errno
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+OPEN_RETRY_S = 0.02  # an attach comes before the start: the FIFO opens once the container's shim reads it
+READER_WAIT_S = 5.0  # the most a feed waits for the attach's output reader to find its starting point
+
+
+def start_feeding(
+    client: socket.socket, fifo: Path, exited: Callable[[], bool], reading: threading.Event
+) -> threading.Thread:
+    """feed_stdin on a thread of its own; join it to wait for the client's side to end."""
+    args = (client, fifo, exited, reading)
+    feeder = threading.Thread(target=feed_stdin, args=args, name="stdin", daemon=True)
+    feeder.start()
+    return feeder
+
+
+def feed_stdin(client: socket.socket, fifo: Path, exited: Callable[[], bool], reading: threading.Event) -> None:
+    """Copies the client's bytes into the FIFO until the client half-closes, or the container stops reading its
+    stdin; closing the FIFO is the client's EOF reaching the shim (and, with StdinOnce, the container). What the
+    client sends after that is read and dropped until it closes: a socket closed with input unread resets the
+    connection, and the client would lose the end of the output (`yes | docker run -i busybox head -1`).
+    Nothing is fed before `reading` is set: the output the input provokes must come after the attach's start."""
+    reading.wait(READER_WAIT_S)
+    fd = _open_once_read(fifo, exited)
+    try:
+        if fd is not None:
+            _copy(client, fd)
+    finally:
+        if fd is not None:
+            os.close(fd)
+    try:
+        while client.recv(65536):
+            continue
+    except OSError:
+        return  # the client reset the connection: nothing left to drain
+
+
+def _copy(client: socket.socket, fd: int) -> None:
+    try:
+        while data := client.recv(65536):
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+    except BrokenPipeError:
+        return  # the container closed its stdin or exited
+    except OSError:
+        return  # the client left
+
+
+def _open_once_read(fifo: Path, exited: Callable[[], bool]) -> int | None:
+    while not exited():
+        try:
+            fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        except OSError as exc:
+            if exc.errno not in (errno.ENOENT, errno.ENXIO):  # not started yet; its shim not reading yet
+                raise
+            time.sleep(OPEN_RETRY_S)
+            continue
+        os.set_blocking(fd, True)  # a container that reads slowly slows the client down, as a pipe does
+        return fd
+    return None

@@ -1,0 +1,136 @@
+"""Attached stdin's two halves with a real FIFO, pipes and a socket pair: the daemon's feed (client socket ->
+FIFO) and the shim's forwarding (FIFO -> the container's stdin pipe)."""
+
+import os
+import select
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from runtime.engine.stdin import start_feeding
+from runtime.shim.stdin import make_fifo, start_forwarding
+
+DEADLINE_S = 10
+REPO = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture
+def fifo(tmp_path):
+    path = tmp_path / "stdin"
+    make_fifo(str(path))
+    make_fifo(str(path))  # a restarted container's shim finds it there
+    return path
+
+
+def wait_readable(fd: int) -> None:
+    """Until the FIFO has data or its writer left: a FIFO that no writer has opened yet reads as EOF at once."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    assert poller.poll(DEADLINE_S * 1000), "nothing arrived"
+
+
+def read_to_eof(fd: int) -> bytes:
+    wait_readable(fd)
+    chunks = []
+    while chunk := os.read(fd, 65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def started() -> threading.Event:
+    event = threading.Event()
+    event.set()
+    return event
+
+
+def test_with_stdin_once_the_first_writers_end_is_the_containers_eof(fifo):
+    container_r, pipe_w = os.pipe()
+    start_forwarding(str(fifo), pipe_w, once=True)
+    with open(fifo, "wb") as writer:
+        writer.write(b"hello\n")
+    assert read_to_eof(container_r) == b"hello\n"
+    os.close(container_r)
+
+
+def test_without_stdin_once_each_attach_adds_to_the_same_stdin(fifo):
+    container_r, pipe_w = os.pipe()
+    start_forwarding(str(fifo), pipe_w, once=False)
+    for data in (b"first\n", b"second\n"):
+        with open(fifo, "wb") as writer:
+            writer.write(data)
+        assert os.read(container_r, 100) == data  # still open: the next attach may write
+    os.close(container_r)
+
+
+SIGPIPE_CHILD = """
+import os, signal, sys, time
+signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # as in a shim
+from runtime.shim.stdin import start_forwarding
+fifo = sys.argv[1]
+container_r, pipe_w = os.pipe()
+os.close(container_r)  # the container closed its stdin
+start_forwarding(fifo, pipe_w, once=False)
+with open(fifo, "wb") as writer:
+    writer.write(b"nobody reads this")
+deadline = time.monotonic() + 10
+while time.monotonic() < deadline:  # the forwarder stops reading the FIFO once the pipe is broken
+    try:
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+    except OSError:
+        sys.exit(0)
+    time.sleep(0.01)
+sys.exit(2)
+"""
+
+
+def test_a_container_that_closed_its_stdin_does_not_kill_the_shim_with_sigpipe(fifo):
+    child = subprocess.run([sys.executable, "-c", SIGPIPE_CHILD, str(fifo)], cwd=REPO, timeout=30)
+    assert child.returncode == 0  # -13 if SIGPIPE had killed it, 2 if the forwarder went on reading
+
+
+def test_the_feed_copies_the_client_then_closes_the_fifo_at_its_half_close(fifo):
+    daemon_side, client = socket.socketpair()
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # the shim's side, open before the feed looks
+    os.set_blocking(reader, True)
+    feeder = start_feeding(daemon_side, fifo, exited=lambda: False, reading=started())
+    client.sendall(b"abc" * 50_000)
+    client.shutdown(socket.SHUT_WR)
+    assert read_to_eof(reader) == b"abc" * 50_000
+    feeder.join(DEADLINE_S)
+    assert not feeder.is_alive()
+    for s in (daemon_side, client):
+        s.close()
+    os.close(reader)
+
+
+def test_what_the_client_sends_after_the_container_stopped_reading_is_drained(fifo):
+    daemon_side, client = socket.socketpair()
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    feeder = start_feeding(daemon_side, fifo, exited=lambda: False, reading=started())
+    client.sendall(b"first\n")
+    wait_readable(reader)
+    assert os.read(reader, 100) == b"first\n"
+    os.close(reader)  # the container exits
+    sender = threading.Thread(target=lambda: client.sendall(b"y\n" * 1_000_000))
+    sender.start()  # megabytes: they fit no buffer, so they arrive only if the feed keeps reading
+    sender.join(DEADLINE_S)
+    assert not sender.is_alive()
+    client.shutdown(socket.SHUT_WR)
+    feeder.join(DEADLINE_S)
+    assert not feeder.is_alive()
+    for s in (daemon_side, client):
+        s.close()
+
+
+def test_no_fifo_is_opened_for_a_container_that_exited_before_reading(tmp_path):
+    daemon_side, client = socket.socketpair()
+    client.shutdown(socket.SHUT_WR)
+    feeder = start_feeding(daemon_side, tmp_path / "never-made", exited=lambda: True, reading=started())
+    feeder.join(DEADLINE_S)
+    assert not feeder.is_alive()
+    for s in (daemon_side, client):
+        s.close()
