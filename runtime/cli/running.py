@@ -4,8 +4,10 @@ exit status as ours (docker's order: create, attach, wait, start; 125 daemon err
 from __future__ import annotations
 
 import argparse
+import os
 import queue
 import signal
+import socket
 import sys
 import threading
 from typing import TYPE_CHECKING
@@ -47,7 +49,7 @@ def create(args: argparse.Namespace, session: Session) -> int:
 def run(args: argparse.Namespace, session: Session) -> int:
     container_id = create_container(args, session)
     if not args.detach:
-        return run_attached(session, container_id, auto_remove=args.rm)
+        return run_attached(session, container_id, auto_remove=args.rm, interactive=args.interactive)
     status = _start(session, container_id)
     if status == 0:
         print(container_id)
@@ -67,11 +69,12 @@ def _start(session: Session, container_id: str) -> int:
     return 0
 
 
-def run_attached(session: Session, container_id: str, auto_remove: bool) -> int:
+def run_attached(session: Session, container_id: str, auto_remove: bool, interactive: bool = False) -> int:
     api = session.api
     from docker.utils.socket import frames_iter
 
-    output = api.attach_socket(container_id, params={"stdout": 1, "stderr": 1, "stream": 1})
+    params = {"stdin": int(interactive), "stdout": 1, "stderr": 1, "stream": 1}
+    output = api.attach_socket(container_id, params=params)
     # The wait goes out before the start, so that an exit right after the start is not missed; requests returns
     # once the daemon has sent the headers and leaves the body (the status) for later.
     waiting = session.request(
@@ -85,6 +88,8 @@ def run_attached(session: Session, container_id: str, auto_remove: bool) -> int:
         status = _start(session, container_id)
         if status:
             return status
+        if interactive:
+            threading.Thread(target=_send_stdin, args=(getattr(output, "_sock", output),), daemon=True).start()
         with SignalProxy(session, container_id):
             for stream_id, data in frames_iter(output, tty=False):
                 write_output(stream_id, data)
@@ -97,6 +102,17 @@ def run_attached(session: Session, container_id: str, auto_remove: bool) -> int:
         print(f"Error waiting for the container: {error}", file=sys.stderr)
         return USAGE_STATUS
     return int(result["StatusCode"])
+
+
+def _send_stdin(sock: socket.socket) -> None:
+    """Our stdin to the container's, then a half-close: docker's way of telling the daemon the input ended.
+    Read with os.read: a daemon thread blocked in the buffered reader aborts the interpreter at exit."""
+    try:
+        while data := os.read(sys.stdin.fileno(), 65536):
+            sock.sendall(data)
+        sock.shutdown(socket.SHUT_WR)
+    except OSError:
+        return  # the container exited and the daemon closed the stream: its output and status still come
 
 
 class SignalProxy:

@@ -11,8 +11,8 @@ from runtime.errors import InvalidParameter
 
 def create_body(args: argparse.Namespace) -> dict[str, Any]:
     """Everything but the name, which goes in the query. Raises InvalidParameter for flags that conflict."""
-    if args.interactive or args.tty:
-        raise InvalidParameter("-i and -t: interactive containers are not supported (no stdin, no terminal)")
+    if args.tty:
+        raise InvalidParameter("-t: pseudo-terminals are not supported (no terminal is allocated)")
     if args.rm and args.restart and args.restart["Name"] != "no":
         raise InvalidParameter("conflicting options: --restart and --rm")
     binds, anonymous_volumes = split_volumes(args.volume)
@@ -26,12 +26,13 @@ def create_body(args: argparse.Namespace) -> dict[str, Any]:
     body: dict[str, Any] = {
         "Hostname": args.hostname,
         "User": args.user,
-        "AttachStdin": False,
+        "AttachStdin": attached and args.interactive,
         "AttachStdout": attached,
         "AttachStderr": attached,
         "Tty": False,
-        "OpenStdin": False,
-        "StdinOnce": False,
+        "OpenStdin": args.interactive,
+        # docker sets it for `run -i` without -d: the end of the client's stdin is the end of the container's
+        "StdinOnce": args.interactive and getattr(args, "detach", None) is False,
         "Env": [entry for entries in args.env_file for entry in entries] + args.env,
         "Cmd": args.command or None,
         "Image": args.image,

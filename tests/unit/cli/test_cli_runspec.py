@@ -206,9 +206,23 @@ def test_bad_flags_exit_125_naming_the_flag(capsys, argv, message):
     assert err.endswith("See 'porthole run --help'.\n")
 
 
-def test_interactive_runs_are_refused_plainly():
-    with pytest.raises(InvalidParameter, match="interactive containers are not supported"):
+def test_a_terminal_is_refused_plainly():
+    with pytest.raises(InvalidParameter, match="-t: pseudo-terminals are not supported"):
         body_of("-it", "busybox", "sh")
+
+
+@pytest.mark.parametrize(
+    ("argv", "verb", "expected"),
+    [
+        (("-i",), "run", (True, True, True)),  # attached: our stdin goes in, its end closes the container's
+        (("-d", "-i"), "run", (False, True, False)),  # kept open for a later attach
+        (("-i",), "create", (True, True, False)),
+        ((), "run", (False, False, False)),
+    ],
+)
+def test_stdin_fields_as_the_docker_cli_sets_them(argv, verb, expected):
+    body = body_of(*argv, "busybox", "cat", verb=verb)
+    assert (body["AttachStdin"], body["OpenStdin"], body["StdinOnce"]) == expected
 
 
 def test_conflicting_flags_exit_125_before_any_request(capsys):
