@@ -69,7 +69,7 @@ def _start(session: Session, container_id: str) -> int:
     return 0
 
 
-def run_attached(session: Session, container_id: str, auto_remove: bool, interactive: bool = False) -> int:
+def run_attached(session: Session, container_id: str, auto_remove: bool, interactive: bool) -> int:
     api = session.api
     from docker.utils.socket import frames_iter
 
