@@ -32,11 +32,10 @@ def feed_stdin(client: socket.socket, fifo: Path, exited: Callable[[], bool], re
     Nothing is fed before `reading` is set: the output the input provokes must come after the attach's start."""
     reading.wait(READER_WAIT_S)
     fd = _open_once_read(fifo, exited)
-    try:
-        if fd is not None:
+    if fd is not None:
+        try:
             _copy(client, fd)
-    finally:
-        if fd is not None:
+        finally:
             os.close(fd)
     try:
         while client.recv(65536):
@@ -51,10 +50,8 @@ def _copy(client: socket.socket, fd: int) -> None:
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view) :]
-    except BrokenPipeError:
-        return  # the container closed its stdin or exited
     except OSError:
-        return  # the client left
+        return  # the container closed its stdin or exited (EPIPE), or the client left
 
 
 def _open_once_read(fifo: Path, exited: Callable[[], bool]) -> int | None:

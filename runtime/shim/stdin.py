@@ -2,7 +2,6 @@
 thread of the shim copies it into the container's stdin pipe. The shim holds the pipe, not the daemon, so the
 container's stdin stays open across a daemon restart, as its stdout and stderr do."""
 
-import errno
 import os
 import signal
 import threading
@@ -23,30 +22,27 @@ def start_forwarding(fifo: str, pipe_w: int, once: bool) -> None:
 
 
 def _forward(fifo: str, pipe_w: int, once: bool) -> None:
-    """Each writer of the FIFO in turn, until the container's stdin closes: with `once` (StdinOnce, which an
-    attached `docker run -i` sets) at the first writer's end, else when the container stops reading."""
+    """What the FIFO's writers send, until the container's stdin closes: with `once` (StdinOnce, which an attached
+    `docker run -i` sets) at the first writer's end, else when the container stops reading. Without `once` the
+    FIFO is opened for writing too, so no writer's end reads as EOF and it is never without a reader: input
+    sent by one attach while the previous one ends can neither be lost nor refused."""
     # A write to a pipe whose reader is gone raises EPIPE here instead of killing the shim with SIGPIPE.
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGPIPE})
+    fd = os.open(fifo, (os.O_RDONLY if once else os.O_RDWR) | os.O_CLOEXEC)  # read-only waits for a writer
     try:
-        while _copy_one_writer(fifo, pipe_w) and not once:
+        while (chunk := os.read(fd, 65536)) and _write_all(pipe_w, chunk):
             continue
     finally:
+        os.close(fd)
         os.close(pipe_w)
 
 
-def _copy_one_writer(fifo: str, pipe_w: int) -> bool:
-    """Copies from the next writer to its end; False once the container no longer reads its stdin."""
-    fd = os.open(fifo, os.O_RDONLY | os.O_CLOEXEC)  # waits for a writer
+def _write_all(pipe_w: int, data: bytes) -> bool:
+    """False if the pipe has no reader any more."""
+    view = memoryview(data)
     try:
-        while chunk := os.read(fd, 65536):
-            view = memoryview(chunk)
-            while view:
-                try:
-                    view = view[os.write(pipe_w, view) :]
-                except OSError as exc:
-                    if exc.errno == errno.EPIPE:
-                        return False
-                    raise
-    finally:
-        os.close(fd)
+        while view:
+            view = view[os.write(pipe_w, view) :]
+    except BrokenPipeError:
+        return False
     return True
