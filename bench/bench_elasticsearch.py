@@ -34,7 +34,7 @@ from logdrivers.elasticsearch.driver import ElasticsearchDriver  # noqa: E402
 from logdrivers.elasticsearch.options import parse_options  # noqa: E402
 from logdrivers.elasticsearch.template import template_body, template_name  # noqa: E402
 from logdrivers.info import ContainerInfo  # noqa: E402
-from logdrivers.jsonfile.driver import JsonFileDriver  # noqa: E402
+from logdrivers.jsonfile.driver import create_json_file  # noqa: E402
 from logdrivers.jsonfile.options import parse_options as json_options  # noqa: E402
 from logdrivers.message import LineBatch, Message  # noqa: E402
 from logdrivers.shipping.shipper import Shipper, ShipperConfig  # noqa: E402
@@ -160,7 +160,7 @@ def shipping_run(server: ElasticsearchServer, root: Path, count: int, batch: int
     log_dir = root / "shipping-log"
     log_dir.mkdir(parents=True)
     info = container(log_dir / ("b" * 64 + "-json.log"))
-    writer = JsonFileDriver(info, json_options({}))
+    writer = create_json_file(info, json_options({}))
     for start in range(0, count, 100):  # the shim's reads: 100 lines at a time
         data = b"".join(LINE % i + b"\n" for i in range(start, min(start + 100, count)))
         writer.log_batch(LineBatch("stdout", time.time_ns(), data))

@@ -27,6 +27,7 @@ from logdrivers.copier import Copier  # noqa: E402
 from logdrivers.info import ContainerInfo  # noqa: E402
 from logdrivers.jsonfile.timestamps import format_time  # noqa: E402
 from logdrivers.registry import builtin_registry  # noqa: E402
+from logdrivers.shimwriter import open_writer, writer_plan  # noqa: E402
 
 DOCKER_ANCHOR_LINES_PER_S = 490_000
 DOCKER_ANCHOR_CPU_US_PER_LINE = 2.1
@@ -90,7 +91,7 @@ def porthole_pipeline(read_fd: int, log_path: Path) -> None:
         created="2026-01-01T00:00:00Z",
         log_path=log_path,
     )
-    driver = builtin_registry().create("json-file", {}, info)
+    driver = open_writer(writer_plan(builtin_registry(), "json-file", {}, info))
     Copier({"stdout": read_fd}, driver).run()
 
 

@@ -32,7 +32,7 @@ from logdrivers.fluentd.options import parse_options as fluentd_options  # noqa:
 from logdrivers.gelf.driver import GelfDriver  # noqa: E402
 from logdrivers.gelf.options import parse_options as gelf_options  # noqa: E402
 from logdrivers.info import ContainerInfo  # noqa: E402
-from logdrivers.jsonfile.driver import JsonFileDriver  # noqa: E402
+from logdrivers.jsonfile.driver import create_json_file  # noqa: E402
 from logdrivers.jsonfile.options import parse_options as json_options  # noqa: E402
 from logdrivers.message import LineBatch, Message  # noqa: E402
 from logdrivers.shipping.shipper import Shipper, ShipperConfig  # noqa: E402
@@ -147,7 +147,7 @@ def bench_driver(make_driver, lines: int, counted, settle: float) -> Result:
 
 def bench_shipping(make_driver, driver_name: str, lines: int, counted, directory: Path, settle: float) -> Result:
     info = info_for(directory)
-    writer = JsonFileDriver(info, json_options({}))
+    writer = create_json_file(info, json_options({}))
     per_batch = 1000
     for start in range(0, lines, per_batch):
         writer.log_batch(LineBatch("stdout", time.time_ns(), (LINE + b"\n") * min(per_batch, lines - start)))

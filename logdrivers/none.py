@@ -11,9 +11,6 @@ from logdrivers.spec import DriverSpec
 class NoneDriver:
     name: ClassVar[str] = "none"
 
-    def __init__(self, info: ContainerInfo, options: None) -> None:
-        del info, options  # nothing to keep
-
     def log(self, msg: Message) -> None:
         """Discard."""
 
@@ -29,4 +26,9 @@ def parse_options(opts: Mapping[str, str]) -> None:
     del opts
 
 
-NONE = DriverSpec("none", parse_options, NoneDriver, open_reader=None, takes_shared_options=False)
+def _create(info: ContainerInfo, options: None) -> NoneDriver:
+    del info, options  # nothing to keep
+    return NoneDriver()
+
+
+NONE = DriverSpec("none", parse_options, _create, open_reader=None, takes_shared_options=False)

@@ -1,7 +1,8 @@
 """Drivers by name: explicit, built-ins listed in one place, third-party drivers through entry points.
 
 Nothing registers on import. The daemon builds `builtin_registry()` and calls `load_plugins()` once at
-start; the shim (forked from a zygote holding the same registry) creates the writer it is told to.
+start. The shim never loads it: it opens the writer the daemon planned from the registry's validation
+(logdrivers.shimwriter).
 """
 
 from collections.abc import Iterable, Mapping
@@ -11,7 +12,6 @@ from typing import Any
 from logdrivers.cache import check_cache_options, is_remote, local_spec, without_cache_keys
 from logdrivers.common_options import SharedOptions, driver_options, parse_shared_options
 from logdrivers.driver import LogDriver, LogReader
-from logdrivers.dropstats import drop_stats_path
 from logdrivers.elasticsearch.spec import ELASTICSEARCH
 from logdrivers.errors import DriverExists, InvalidLogOpt, PluginLoadError, ReadLogsNotSupported, UnknownDriver
 from logdrivers.fluentd.spec import FLUENTD
@@ -19,7 +19,6 @@ from logdrivers.gelf.spec import GELF
 from logdrivers.info import ContainerInfo
 from logdrivers.jsonfile.spec import JSON_FILE
 from logdrivers.jsonfile.spec import open_reader as open_json_file_reader
-from logdrivers.nonblocking import NonBlockingDriver
 from logdrivers.none import NONE
 from logdrivers.spec import DriverSpec
 
@@ -76,15 +75,6 @@ class Registry:
             self.get(writer).parse_options(driver_options(writer_opts))
         except InvalidLogOpt as exc:
             raise InvalidLogOpt("cache-" + exc.key, name, exc.why) from None
-
-    def create(self, name: str, opts: Mapping[str, str], info: ContainerInfo) -> LogDriver:
-        """The writer for a container; with mode=non-blocking, behind a byte-bounded queue that counts drops
-        (saved beside the log, logdrivers.dropstats)."""
-        config = self.validate(name, opts)
-        driver = self.get(name).create(info, config.options)
-        if config.shared.mode == "non-blocking":
-            return NonBlockingDriver(driver, config.shared.max_buffer_size, drop_stats_path(info.log_path))
-        return driver
 
     def create_remote(self, name: str, opts: Mapping[str, str], info: ContainerInfo) -> LogDriver:
         """A remote driver as the daemon's shipper uses it: bare, since the mode governs the cache write."""

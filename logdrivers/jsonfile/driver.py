@@ -1,6 +1,7 @@
 """The json-file driver: Docker-compatible lines in <container>/<id>-json.log, written by the shim."""
 
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from logdrivers.attrs import extra_attributes
 from logdrivers.info import ContainerInfo
@@ -13,12 +14,14 @@ from logdrivers.message import LineBatch, Message
 class JsonFileDriver:
     name: ClassVar[str] = "json-file"
 
-    def __init__(self, info: ContainerInfo, options: JsonFileOptions) -> None:
-        attrs = extra_attributes(options.attrs, info)
-        if options.tag is not None and (tag := options.tag.render(info)):
-            attrs["tag"] = tag  # after labels and env: the tag wins, as in Docker
+    def __init__(
+        self, log_path: str, attrs: Mapping[str, str], max_size: int | None = None, max_file: int = 1,
+        compress: bool = False,
+    ) -> None:
+        """Plain values, not a ContainerInfo and options: the shim gets them ready (driver_args, via
+        logdrivers.shimwriter)."""
         self._encoder = EntryEncoder(attrs)
-        self._file = RotatingLogFile(info.log_path, options.max_size, options.max_file, options.compress)
+        self._file = RotatingLogFile(log_path, max_size, max_file, compress)
 
     def log(self, msg: Message) -> None:
         self._file.write(self._encoder.encode_message(msg), msg.timestamp_ns)
@@ -29,3 +32,21 @@ class JsonFileDriver:
 
     def close(self) -> None:
         self._file.close()
+
+
+def driver_args(info: ContainerInfo, options: JsonFileOptions) -> dict[str, Any]:
+    """JsonFileDriver's arguments for a container, as JSON values: the attrs and the tag rendered."""
+    attrs = extra_attributes(options.attrs, info)
+    if options.tag is not None and (tag := options.tag.render(info)):
+        attrs["tag"] = tag  # after labels and env: the tag wins, as in Docker
+    return {
+        "log_path": str(info.log_path),
+        "attrs": attrs,
+        "max_size": options.max_size,
+        "max_file": options.max_file,
+        "compress": options.compress,
+    }
+
+
+def create_json_file(info: ContainerInfo, options: JsonFileOptions) -> JsonFileDriver:
+    return JsonFileDriver(**driver_args(info, options))

@@ -31,10 +31,10 @@ def gzip_header(last_time_ns: int | None) -> bytes:
     return _MAGIC + struct.pack("<BIBBH", _FEXTRA, 0, 0, _OS_UNKNOWN, len(extra)) + extra
 
 
-def compress_file(source: Path, target: Path, last_time_ns: int | None, mode: int = 0o640) -> None:
+def compress_file(source: str, target: str, last_time_ns: int | None, mode: int = 0o640) -> None:
     """Gzip `source` into `target` (whole, via a temporary name, so readers never see half of it), then
     remove `source`."""
-    partial = target.with_name(target.name + ".tmp")
+    partial = target + ".tmp"
     deflate = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -zlib.MAX_WBITS)
     crc = size = 0
     with open(source, "rb") as src, open(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode), "wb") as dst:
@@ -49,7 +49,7 @@ def compress_file(source: Path, target: Path, last_time_ns: int | None, mode: in
         if first_line is not None:
             write_first_line(dst.fileno(), first_line)  # the compressed file keeps its place in the numbering
     os.rename(partial, target)
-    source.unlink()
+    os.unlink(source)
 
 
 def read_last_time(path: Path) -> int | None:

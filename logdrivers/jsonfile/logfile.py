@@ -11,7 +11,6 @@ import logging
 import os
 import threading
 from collections.abc import Sequence
-from pathlib import Path
 
 from logdrivers.errors import LogFileError
 from logdrivers.jsonfile.gzipfile import compress_file
@@ -21,8 +20,10 @@ _log = logging.getLogger("logdrivers")
 
 
 class RotatingLogFile:
-    def __init__(self, path: Path, max_size: int | None, max_file: int, compress: bool, mode: int = 0o640):
-        self.path = path
+    def __init__(
+        self, path: str | os.PathLike[str], max_size: int | None, max_file: int, compress: bool, mode: int = 0o640
+    ):
+        self.path = os.fspath(path)
         self._max_size = max_size
         self._max_file = max_file
         self._compress = compress
@@ -67,10 +68,10 @@ class RotatingLogFile:
 
     def _open_current(self) -> tuple[int, int | None]:
         """The existing log (restart) or a new one numbered 0 (numbering: line numbers across rotations)."""
+        if not os.access(self.path, os.F_OK):  # rather than catching FileNotFoundError: cheaper in a shim
+            return self._create(0), 0
         try:
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
-        except FileNotFoundError:
-            return self._create(0), 0
         except OSError as exc:
             raise LogFileError(self.path, "open", exc) from exc
         try:
@@ -133,24 +134,31 @@ class RotatingLogFile:
 
     def _shift_rotated_files(self) -> None:
         if self._max_file < 2:
-            self.path.unlink(missing_ok=True)
+            _remove(self.path)
             return
         ext = ".gz" if self._compress else ""
-        Path(f"{self.path}.{self._max_file - 1}{ext}").unlink(missing_ok=True)
+        _remove(f"{self.path}.{self._max_file - 1}{ext}")
         for index in range(self._max_file - 1, 1, -1):
-            older = Path(f"{self.path}.{index - 1}{ext}")
-            if older.exists():
-                older.rename(f"{self.path}.{index}{ext}")
-        self.path.rename(f"{self.path}.1")
+            older = f"{self.path}.{index - 1}{ext}"
+            if os.path.exists(older):
+                os.rename(older, f"{self.path}.{index}{ext}")
+        os.rename(self.path, f"{self.path}.1")
 
     def _compress_first(self, last_timestamp_ns: int | None) -> None:
-        rotated = Path(f"{self.path}.1")
+        rotated = f"{self.path}.1"
         try:
-            compress_file(rotated, Path(f"{rotated}.gz"), last_timestamp_ns, self._mode)
+            compress_file(rotated, f"{rotated}.gz", last_timestamp_ns, self._mode)
         except OSError as exc:
             # The plain .1 stays readable; only the disk saving is lost.
             self.compression_failures += 1
             _log.error("logdrivers: compress %s: %s", rotated, exc)
+
+
+def _remove(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        return
 
 
 def _after(parts: Sequence[bytes | memoryview], offset: int) -> Sequence[bytes | memoryview]:

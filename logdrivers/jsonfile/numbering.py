@@ -11,14 +11,13 @@ following file identities, without exact loss counts.
 
 import errno
 import os
-from pathlib import Path
 
 FIRST_LINE_XATTR = "user.porthole.first_line"
 _UNSUPPORTED = (errno.ENODATA, errno.ENOTSUP, errno.EOPNOTSUPP)
 _BLOCK = 1 << 20
 
 
-def read_first_line(target: Path | int) -> int | None:
+def read_first_line(target: str | os.PathLike[str] | int) -> int | None:
     """The recorded number of the file's first line, or None if the file carries none."""
     try:
         return int(os.getxattr(target, FIRST_LINE_XATTR))
@@ -30,7 +29,7 @@ def read_first_line(target: Path | int) -> int | None:
         return None  # not written by us: treated as unnumbered
 
 
-def write_first_line(target: Path | int, first_line: int) -> bool:
+def write_first_line(target: str | os.PathLike[str] | int, first_line: int) -> bool:
     """Record the number; False if the filesystem cannot hold it."""
     try:
         os.setxattr(target, FIRST_LINE_XATTR, str(first_line).encode())
@@ -41,7 +40,7 @@ def write_first_line(target: Path | int, first_line: int) -> bool:
     return True
 
 
-def count_lines(path: Path) -> int:
+def count_lines(path: str) -> int:
     """Newlines in the whole file (an unterminated fragment left by a crash is no line)."""
     total, offset = 0, 0
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
@@ -54,10 +53,10 @@ def count_lines(path: Path) -> int:
     return total
 
 
-def create_numbered(path: Path, first_line: int | None, mode: int) -> int:
+def create_numbered(path: str, first_line: int | None, mode: int) -> int:
     """Create an empty log file that already carries its number when it appears under `path` (made under a
     temporary name, numbered, then renamed), and return it open for appending."""
-    temporary = path.with_name(path.name + ".new")
+    temporary = path + ".new"
     flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
     fd = os.open(temporary, flags, mode)
     try:

@@ -2,7 +2,7 @@
 
 from logdrivers.driver import LogReader
 from logdrivers.info import ContainerInfo
-from logdrivers.jsonfile.driver import JsonFileDriver
+from logdrivers.jsonfile.driver import create_json_file
 from logdrivers.jsonfile.options import JsonFileOptions, parse_options
 from logdrivers.spec import DriverSpec
 
@@ -15,4 +15,4 @@ def open_reader(info: ContainerInfo, options: JsonFileOptions) -> LogReader:
     return JsonFileReader(info.log_path)
 
 
-JSON_FILE = DriverSpec("json-file", parse_options, JsonFileDriver, open_reader)
+JSON_FILE = DriverSpec("json-file", parse_options, create_json_file, open_reader)

@@ -70,6 +70,7 @@ class Engine:
             self.monitor,
             self.events,
             container_networks,
+            self.log_registry,
             remove_files=self.shipping.keeping_logs(self.containers.remove_files),
         )
         self.containers.lifecycle = self.lifecycle

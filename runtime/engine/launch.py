@@ -2,16 +2,19 @@
 layout, its /etc files, and the spec the shim runs; and the teardown of all of it after the container exits."""
 
 import socket
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
-from logdrivers.cache import local_spec
+from logdrivers.errors import LogDriverError
 from logdrivers.info import ContainerInfo
+from logdrivers.registry import Registry
+from logdrivers.shimwriter import writer_plan
 from runtime.cgroups import CgroupManager, Resources, detect_mode, open_manager
 from runtime.engine.config import DaemonConfig
 from runtime.engine.model import Container
+from runtime.errors import InvalidParameter
 from runtime.network import Sandbox
-from runtime.shim.spec import ContainerSpec, Logging, Mount, Process, Rootfs
+from runtime.shim.spec import ContainerSpec, Mount, Process, Rootfs
 
 SPEC_FILE = "spec.json"
 EXIT_FILE = "exit.json"
@@ -103,6 +106,7 @@ def build_spec(
     container: Container,
     cgroup: CgroupManager,
     sandbox: Sandbox,
+    log_registry: Registry,
 ) -> ContainerSpec:
     layout = Layout(config, container.id)
     layers = list(reversed(container.layers))
@@ -112,7 +116,6 @@ def build_spec(
     merged = layout.exec_dir / "rootfs"
     merged.mkdir(parents=True, exist_ok=True)
     cfg = container.config
-    log_config = container.host_config["LogConfig"]
     return ContainerSpec(
         id=container.id,
         hostname=cfg.get("Hostname") or container.short_id,
@@ -124,10 +127,7 @@ def build_spec(
         netns=str(sandbox.netns_path) if sandbox.netns_path else None,
         cgroup_procs=[str(p) for p in cgroup.procs_files()],
         cgroup_namespace=cgroup_namespace_wanted(config),
-        logging=Logging(
-            *local_spec(log_config["Type"], dict(log_config.get("Config") or {})),
-            _json_info(log_info(container, layout)),
-        ),
+        logging=_log_writer_plan(log_registry, container, layout),
         stdin=str(layout.stdin_path) if cfg.get("OpenStdin") else None,
         stdin_once=bool(cfg.get("StdinOnce")),
     )
@@ -150,5 +150,10 @@ def log_info(container: Container, layout: Layout) -> ContainerInfo:
     )
 
 
-def _json_info(info: ContainerInfo) -> dict:
-    return {**asdict(info), "log_path": str(info.log_path), "labels": dict(info.labels)}
+def _log_writer_plan(log_registry: Registry, container: Container, layout: Layout) -> dict:
+    log_config = container.host_config["LogConfig"]
+    options = log_config.get("Config") or {}
+    try:
+        return writer_plan(log_registry, log_config["Type"], options, log_info(container, layout))
+    except LogDriverError as e:  # valid at create, but the daemon's drivers or defaults may have changed since
+        raise InvalidParameter(str(e)) from None

@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from logdrivers.registry import Registry
 from runtime.atomicfile import read_json
 from runtime.engine import clock
 from runtime.engine.config import DaemonConfig
@@ -35,9 +36,11 @@ class Lifecycle:
         monitor: ExitMonitor,
         events: EventBus,
         sandboxes: ContainerNetworks,
+        log_registry: Registry,
         remove_files: Callable[[Container, bool], None],
     ) -> None:
         self._config = config
+        self._log_registry = log_registry
         self._store = store
         self._shims = shims
         self._monitor = monitor
@@ -97,7 +100,7 @@ class Lifecycle:
         try:
             sandbox = self._sandboxes.create(container)
             try:
-                spec = build_spec(self._config, container, cgroup, sandbox)
+                spec = build_spec(self._config, container, cgroup, sandbox, self._log_registry)
                 spec.write(layout.spec_path)
                 started = self._shims.start_container(layout.spec_path)
             except BaseException:

@@ -9,14 +9,12 @@ as a process of its own it outlives the daemon: the daemon re-attaches from the 
 
 import os
 import time
-from dataclasses import asdict
 from pathlib import Path
 
 import orjson
 
 from logdrivers.copier import Copier
-from logdrivers.info import ContainerInfo
-from logdrivers.registry import builtin_registry
+from logdrivers.shimwriter import open_writer
 from runtime.atomicfile import write_json_atomic
 from runtime.linux.constants import (
     CLONE_NEWCGROUP,
@@ -34,8 +32,6 @@ from runtime.shim.spec import ContainerSpec
 from runtime.shim.stdin import make_fifo, start_forwarding
 
 EXIT_FILE = "exit.json"  # beside the spec; the daemon reads it when the shim is gone
-# Built once, in the zygote: a shim that built its own would touch, and so copy, every driver's spec.
-LOG_DRIVERS = builtin_registry()
 
 
 def join_cgroup(procs_files: list[str]) -> None:
@@ -91,7 +87,8 @@ def run_shim(spec_path: str, status_fd: int) -> None:
     namespace stages) runs in a throwaway child, so the pages it touches are never copied into the shim that
     stays for the container's lifetime (each page a forked process writes is memory paid per container). For
     the same reason the shim's own code keeps to plain strings and C-level calls (orjson, not json; str paths,
-    not pathlib) wherever the choice is free."""
+    not pathlib) wherever the choice is free, and its log writer comes ready from the daemon
+    (logdrivers.shimwriter)."""
     prctl(PR_SET_CHILD_SUBREAPER, 1)
     stdin_r, stdin_w = os.pipe2(os.O_CLOEXEC)
     stdout_r, stdout_w = os.pipe2(os.O_CLOEXEC)
@@ -145,7 +142,7 @@ def _launch(spec_path: str, stdio: tuple[int, int, int], status_fd: int, result_
     pid = int(pid_text)
     _report(status_fd, {"pid": pid, "starttime": process_starttime(pid), "shim_pid": os.getppid()})
     stdin = {"stdin": spec.stdin, "stdin_once": spec.stdin_once}
-    _report(result_fd, {"pid": pid, "logging": asdict(spec.logging), **stdin})
+    _report(result_fd, {"pid": pid, "logging": spec.logging, **stdin})
 
 
 def _drain(*fds: int) -> None:
@@ -159,9 +156,5 @@ def _report(fd: int, message: dict) -> None:
     os.close(fd)
 
 
-def copy_output(logging: dict, stdout_r: int, stderr_r: int) -> None:
-    raw = logging["info"]
-    info = ContainerInfo(**{**raw, "args": tuple(raw["args"]), "env": tuple(raw["env"]),
-                            "log_path": Path(raw["log_path"])})
-    driver = LOG_DRIVERS.create(logging["driver"], logging["options"], info)
-    Copier({"stdout": stdout_r, "stderr": stderr_r}, driver).run()
+def copy_output(writer_plan: dict, stdout_r: int, stderr_r: int) -> None:
+    Copier({"stdout": stdout_r, "stderr": stderr_r}, open_writer(writer_plan)).run()

@@ -35,13 +35,6 @@ class Process:
 
 
 @dataclass
-class Logging:
-    driver: str
-    options: dict[str, str]
-    info: dict  # logdrivers.info.ContainerInfo fields
-
-
-@dataclass
 class ContainerSpec:
     id: str
     hostname: str
@@ -51,7 +44,7 @@ class ContainerSpec:
     netns: str | None = None  # a netns file to join; None shares the host's network
     cgroup_procs: list[str] = field(default_factory=list)  # cgroup.procs files the container's init joins
     cgroup_namespace: bool = False
-    logging: Logging = field(default_factory=lambda: Logging("none", {}, {}))
+    logging: dict = field(default_factory=lambda: {"driver": "none"})  # the log writer's plan (logdrivers.shimwriter)
     capabilities: int = 0xA80425FB
     stdin: str | None = None  # with -i (OpenStdin): the FIFO the daemon writes attached stdin into
     stdin_once: bool = False  # StdinOnce: the first attached writer's end closes the container's stdin
@@ -65,5 +58,4 @@ class ContainerSpec:
         raw["rootfs"] = Rootfs(**raw["rootfs"])
         raw["process"] = Process(**raw["process"])
         raw["mounts"] = [Mount(**m) for m in raw["mounts"]]
-        raw["logging"] = Logging(**raw["logging"])
         return cls(**raw)

@@ -72,16 +72,14 @@ def _warm_up() -> None:
     """Run the shim's steady-state path once here: the caches the first run fills (re, json, logging, codecs)
     are then shared by every shim instead of being built, and paid for, in each."""
     with tempfile.TemporaryDirectory(prefix="porthole-zygote-") as scratch:
-        info = {"id": "0" * 64, "name": "/warm-up", "image_id": "sha256:" + "0" * 64, "image_name": "warm-up",
-                "entrypoint": "true", "args": [], "created": "", "log_path": f"{scratch}/warm-up-json.log",
-                "env": [], "labels": {}, "hostname": ""}
+        writer_plan = {"driver": "json-file", "json_file": {"log_path": f"{scratch}/warm-up-json.log", "attrs": {}}}
         out_r, out_w = os.pipe2(os.O_CLOEXEC)
         err_r, err_w = os.pipe2(os.O_CLOEXEC)
         os.write(out_w, b"warm\nup\n")
         os.write(err_w, b"partial line")
         os.close(out_w)
         os.close(err_w)
-        copy_output({"driver": "json-file", "options": {}, "info": info}, out_r, err_r)
+        copy_output(writer_plan, out_r, err_r)
         os.close(out_r)
         os.close(err_r)
 

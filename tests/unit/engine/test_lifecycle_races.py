@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from logdrivers.registry import builtin_registry
 from runtime.engine import lifecycle as lifecycle_module
 from runtime.engine.config import DaemonConfig
 from runtime.engine.events import EventBus
@@ -86,7 +87,8 @@ def world(tmp_path, monkeypatch):
     config = DaemonConfig(data_root=tmp_path / "data", exec_root=tmp_path / "exec")
     store = ContainerStore(config.containers_dir)
     sandboxes = FakeSandboxes()
-    lifecycle = Lifecycle(config, store, FakeShims(), monitor, EventBus(), sandboxes, lambda c, v: None)
+    shims, registry = FakeShims(), builtin_registry()
+    lifecycle = Lifecycle(config, store, shims, monitor, EventBus(), sandboxes, registry, lambda c, v: None)
     container = Container(
         id="c" * 64, name="looping", created="2026-12-06T00:00:00Z", image_ref="busybox", image_id="sha256:" + "0" * 64,
         config={}, host_config={"RestartPolicy": {"Name": "always"}}, networking_config={}, mounts=[],

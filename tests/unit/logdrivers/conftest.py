@@ -1,8 +1,12 @@
+import json
 from pathlib import Path
 
 import pytest
 
+from logdrivers.driver import LogDriver
 from logdrivers.info import ContainerInfo
+from logdrivers.registry import builtin_registry
+from logdrivers.shimwriter import open_writer, writer_plan
 
 CONTAINER_ID = "5790672ab6a0" + "1" * 52
 IMAGE_ID = "sha256:" + "9e0a2c3f1b2d" + "2" * 52
@@ -29,3 +33,10 @@ def make_info(log_path: Path, **changes) -> ContainerInfo:
 @pytest.fixture
 def info(tmp_path: Path) -> ContainerInfo:
     return make_info(tmp_path / f"{CONTAINER_ID}-json.log")
+
+
+def shim_writer(name: str, opts: dict[str, str], info: ContainerInfo) -> LogDriver:
+    """The writer a shim opens for a container logging to `name`: planned by the daemon's registry, through
+    JSON as the spec file carries it."""
+    plan = writer_plan(builtin_registry(), name, opts, info)
+    return open_writer(json.loads(json.dumps(plan)))

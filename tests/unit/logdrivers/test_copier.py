@@ -11,7 +11,7 @@ import pytest
 from logdrivers.copier import Copier
 from logdrivers.errors import LogDriverError
 from logdrivers.message import MAX_LINE, LineBatch, Message
-from logdrivers.registry import builtin_registry
+from tests.unit.logdrivers.conftest import shim_writer
 
 
 class MessageDriver:
@@ -93,14 +93,14 @@ def test_batch_driver_gets_batches_and_long_lines_as_pieces(run_program):
 
 
 def test_nul_and_invalid_utf8_reach_the_log_file(run_program, info):
-    driver = builtin_registry().create("json-file", {}, info)
+    driver = shim_writer("json-file", {}, info)
     run_program(WRITE + r"o.write(b'\x00\xff ok\n'); o.flush(); e.write(b'\xe2\x82\n')", driver)
     logged = {json.loads(line)["stream"]: json.loads(line)["log"] for line in info.log_path.read_bytes().splitlines()}
     assert logged == {"stdout": "\x00\ufffd ok\n", "stderr": "\ufffd\ufffd\n"}
 
 
 def test_seq_through_the_copier_into_json_file(info):
-    driver = builtin_registry().create("json-file", {}, info)
+    driver = shim_writer("json-file", {}, info)
     read_fd, write_fd = os.pipe()
     seq = subprocess.Popen(["seq", "1", "100000"], stdout=write_fd)
     os.close(write_fd)

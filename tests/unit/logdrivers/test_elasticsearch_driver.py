@@ -13,7 +13,7 @@ from logdrivers.elasticsearch.client import ElasticsearchError
 from logdrivers.elasticsearch.deadletter import DEAD_LETTER_FILE
 from logdrivers.elasticsearch.driver import ElasticsearchDriver
 from logdrivers.elasticsearch.options import parse_options
-from logdrivers.jsonfile.driver import JsonFileDriver
+from logdrivers.jsonfile.driver import create_json_file
 from logdrivers.jsonfile.options import parse_options as json_options
 from logdrivers.message import LineBatch, Message, PartialMeta
 from logdrivers.metrics import ContainerLogStats, LogDriverCollector, LogStatsSnapshot
@@ -55,7 +55,7 @@ class Writer:
     """The shim's side: the container's json-file log."""
 
     def __init__(self, info):
-        self.driver = JsonFileDriver(info, json_options({}))
+        self.driver = create_json_file(info, json_options({}))
 
     def lines(self, start, count, source="stdout"):
         data = b"".join(b"line %d\n" % i for i in range(start, start + count))

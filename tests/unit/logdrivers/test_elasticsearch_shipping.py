@@ -5,7 +5,7 @@ driver leaves for later is neither lost nor sent twice across a restart."""
 import threading
 import time
 
-from logdrivers.jsonfile.driver import JsonFileDriver
+from logdrivers.jsonfile.driver import create_json_file
 from logdrivers.jsonfile.options import parse_options as json_options
 from logdrivers.message import LineBatch
 from logdrivers.shipping.cursor import LogCursor, Position
@@ -18,7 +18,7 @@ FAST = ShipperConfig(batch_lines=7, idle_wait_s=0.02)
 
 
 def write(info, count, start=0, **opts):
-    driver = JsonFileDriver(info, json_options(opts))
+    driver = create_json_file(info, json_options(opts))
     for i in range(start, start + count):
         driver.log_batch(LineBatch("stdout", time.time_ns(), b"line %d\n" % i))
     driver.close()

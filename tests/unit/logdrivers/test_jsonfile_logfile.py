@@ -8,7 +8,7 @@ import struct
 import pytest
 
 from logdrivers.errors import LogFileError
-from logdrivers.jsonfile.driver import JsonFileDriver
+from logdrivers.jsonfile.driver import create_json_file
 from logdrivers.jsonfile.gzipfile import read_last_time
 from logdrivers.jsonfile.logfile import RotatingLogFile
 from logdrivers.jsonfile.options import parse_options
@@ -129,7 +129,7 @@ def test_disk_full_names_the_file(tmp_path, monkeypatch):
 
 def test_driver_writes_attrs_with_tag_over_label(info):
     options = parse_options({"labels": "tag,tier", "tag": "{{.Name}}"})
-    driver = JsonFileDriver(info, options)
+    driver = create_json_file(info, options)
     try:
         driver.log_batch(LineBatch("stdout", T, b"one\ntwo\n"))
         driver.log(Message(b"three", "stderr", T))

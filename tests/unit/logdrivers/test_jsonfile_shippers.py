@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from logdrivers.copier import Copier
 from logdrivers.info import ContainerInfo
-from logdrivers.registry import builtin_registry
+from tests.unit.logdrivers.conftest import shim_writer
 
 LONG = "x" * 40_000  # three pieces: 16 KiB, 16 KiB and the rest
 STDOUT_LINES = ["first\n", LONG + "\n", 'say "hi"\tand \\ bye\n', "caf\u00e9 \ufffd raw\n"]
@@ -25,7 +25,7 @@ _FLUENT_BIT_TIME = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.(\d{1,9})")  #
 
 
 def write_log(info: ContainerInfo) -> list[bytes]:
-    driver = builtin_registry().create("json-file", {}, info)
+    driver = shim_writer("json-file", {}, info)
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     try:

@@ -7,7 +7,7 @@ import pytest
 
 from logdrivers.fluentd.driver import FluentdDriver
 from logdrivers.fluentd.options import parse_options
-from logdrivers.jsonfile.driver import JsonFileDriver
+from logdrivers.jsonfile.driver import create_json_file
 from logdrivers.jsonfile.numbering import read_first_line
 from logdrivers.jsonfile.options import parse_options as json_options
 from logdrivers.message import LineBatch, Message
@@ -24,7 +24,7 @@ class Writer:
     """The shim's side: the json-file cache, written line by line."""
 
     def __init__(self, info, **opts):
-        self.driver = JsonFileDriver(info, json_options(opts))
+        self.driver = create_json_file(info, json_options(opts))
         self.count = 0
 
     def write(self, n, source="stdout"):
