@@ -127,7 +127,7 @@ def build_spec(
         netns=str(sandbox.netns_path) if sandbox.netns_path else None,
         cgroup_procs=[str(p) for p in cgroup.procs_files()],
         cgroup_namespace=cgroup_namespace_wanted(config),
-        logging=_log_writer_plan(log_registry, container, layout),
+        log_writer=_log_writer_plan(log_registry, container, layout),
         stdin=str(layout.stdin_path) if cfg.get("OpenStdin") else None,
         stdin_once=bool(cfg.get("StdinOnce")),
     )

@@ -15,23 +15,26 @@ READER_WAIT_S = 5.0  # the most a feed waits for the attach's output reader to f
 
 
 def start_feeding(
-    client: socket.socket, fifo: Path, exited: Callable[[], bool], reading: threading.Event
+    client: socket.socket, fifo: Path, exited: Callable[[], bool], running: Callable[[], bool], reading: threading.Event
 ) -> threading.Thread:
     """feed_stdin on a thread of its own; join it to wait for the client's side to end."""
-    args = (client, fifo, exited, reading)
+    args = (client, fifo, exited, running, reading)
     feeder = threading.Thread(target=feed_stdin, args=args, name="stdin", daemon=True)
     feeder.start()
     return feeder
 
 
-def feed_stdin(client: socket.socket, fifo: Path, exited: Callable[[], bool], reading: threading.Event) -> None:
+def feed_stdin(
+    client: socket.socket, fifo: Path, exited: Callable[[], bool], running: Callable[[], bool], reading: threading.Event
+) -> None:
     """Copies the client's bytes into the FIFO until the client half-closes, or the container stops reading its
     stdin; closing the FIFO is the client's EOF reaching the shim (and, with StdinOnce, the container). What the
     client sends after that is read and dropped until it closes: a socket closed with input unread resets the
     connection, and the client would lose the end of the output (`yes | docker run -i busybox head -1`).
-    Nothing is fed before `reading` is set: the output the input provokes must come after the attach's start."""
+    Nothing is fed before `reading` is set: the output the input provokes must come after the attach's start.
+    `running` tells whether the container's shim is up (then its FIFO exists unless its stdin closed for good)."""
     reading.wait(READER_WAIT_S)
-    fd = _open_once_read(fifo, exited)
+    fd = _open_once_read(fifo, exited, running)
     if fd is not None:
         try:
             _copy(client, fd)
@@ -54,11 +57,14 @@ def _copy(client: socket.socket, fd: int) -> None:
         return  # the container closed its stdin or exited (EPIPE), or the client left
 
 
-def _open_once_read(fifo: Path, exited: Callable[[], bool]) -> int | None:
+def _open_once_read(fifo: Path, exited: Callable[[], bool], running: Callable[[], bool]) -> int | None:
     while not exited():
+        was_running = running()  # asked before the open: a FIFO is made before its container counts as running
         try:
             fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
         except OSError as exc:
+            if exc.errno == errno.ENOENT and was_running:
+                return None  # its shim removed it: the container's stdin is closed for good (StdinOnce)
             if exc.errno not in (errno.ENOENT, errno.ENXIO):  # not started yet; its shim not reading yet
                 raise
             time.sleep(OPEN_RETRY_S)

@@ -113,7 +113,7 @@ def run_shim(spec_path: str, status_fd: int) -> None:
         start_forwarding(result["stdin"], stdin_w, result["stdin_once"])
     else:
         os.close(stdin_w)
-    copy_output(result["logging"], stdout_r, stderr_r)
+    copy_output(result["log_writer"], stdout_r, stderr_r)
     exit_code = _wait_for(result["pid"])
     write_json_atomic(Path(spec_path).parent / EXIT_FILE, {"exit_code": exit_code, "finished_at_ns": time.time_ns()})
 
@@ -142,7 +142,7 @@ def _launch(spec_path: str, stdio: tuple[int, int, int], status_fd: int, result_
     pid = int(pid_text)
     _report(status_fd, {"pid": pid, "starttime": process_starttime(pid), "shim_pid": os.getppid()})
     stdin = {"stdin": spec.stdin, "stdin_once": spec.stdin_once}
-    _report(result_fd, {"pid": pid, "logging": spec.logging, **stdin})
+    _report(result_fd, {"pid": pid, "log_writer": spec.log_writer, **stdin})
 
 
 def _drain(*fds: int) -> None:

@@ -44,7 +44,7 @@ class ContainerSpec:
     netns: str | None = None  # a netns file to join; None shares the host's network
     cgroup_procs: list[str] = field(default_factory=list)  # cgroup.procs files the container's init joins
     cgroup_namespace: bool = False
-    logging: dict = field(default_factory=lambda: {"driver": "none"})  # the log writer's plan (logdrivers.shimwriter)
+    log_writer: dict = field(default_factory=lambda: {"driver": "none"})  # its plan (logdrivers.shimwriter)
     capabilities: int = 0xA80425FB
     stdin: str | None = None  # with -i (OpenStdin): the FIFO the daemon writes attached stdin into
     stdin_once: bool = False  # StdinOnce: the first attached writer's end closes the container's stdin

@@ -33,6 +33,8 @@ def _forward(fifo: str, pipe_w: int, once: bool) -> None:
         while (chunk := os.read(fd, 65536)) and _write_all(pipe_w, chunk):
             continue
     finally:
+        # Gone, so that a later attach sees at once that this stdin is closed for good (runtime.engine.stdin).
+        os.unlink(fifo)
         os.close(fd)
         os.close(pipe_w)
 

@@ -102,7 +102,7 @@ def register(router: Router, engine: Engine) -> None:
         stop, reading = threading.Event(), threading.Event()
 
         def feed(sock: socket.socket) -> threading.Thread | None:
-            return start_feeding(sock, fifo, done, reading) if feeds else None
+            return start_feeding(sock, fifo, done, lambda: c.state.status in LIVE, reading) if feeds else None
 
         cfg = ReadConfig(tail=0, follow=True, stdout=want_out, stderr=want_err, stop=stop, started=reading)
         try:

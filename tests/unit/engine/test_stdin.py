@@ -53,6 +53,7 @@ def test_with_stdin_once_the_first_writers_end_is_the_containers_eof(fifo):
     with open(fifo, "wb") as writer:
         writer.write(b"hello\n")
     assert read_to_eof(container_r) == b"hello\n"
+    assert not fifo.exists()  # a later attach sees that this stdin is closed for good
     os.close(container_r)
 
 
@@ -96,7 +97,7 @@ def test_the_feed_copies_the_client_then_closes_the_fifo_at_its_half_close(fifo)
     daemon_side, client = socket.socketpair()
     reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # the shim's side, open before the feed looks
     os.set_blocking(reader, True)
-    feeder = start_feeding(daemon_side, fifo, exited=lambda: False, reading=started())
+    feeder = start_feeding(daemon_side, fifo, exited=lambda: False, running=lambda: True, reading=started())
     client.sendall(b"abc" * 50_000)
     client.shutdown(socket.SHUT_WR)
     assert read_to_eof(reader) == b"abc" * 50_000
@@ -110,7 +111,7 @@ def test_the_feed_copies_the_client_then_closes_the_fifo_at_its_half_close(fifo)
 def test_what_the_client_sends_after_the_container_stopped_reading_is_drained(fifo):
     daemon_side, client = socket.socketpair()
     reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
-    feeder = start_feeding(daemon_side, fifo, exited=lambda: False, reading=started())
+    feeder = start_feeding(daemon_side, fifo, exited=lambda: False, running=lambda: True, reading=started())
     client.sendall(b"first\n")
     wait_readable(reader)
     assert os.read(reader, 100) == b"first\n"
@@ -129,8 +130,45 @@ def test_what_the_client_sends_after_the_container_stopped_reading_is_drained(fi
 def test_no_fifo_is_opened_for_a_container_that_exited_before_reading(tmp_path):
     daemon_side, client = socket.socketpair()
     client.shutdown(socket.SHUT_WR)
-    feeder = start_feeding(daemon_side, tmp_path / "never-made", exited=lambda: True, reading=started())
+    never_made = tmp_path / "never-made"
+    feeder = start_feeding(daemon_side, never_made, exited=lambda: True, running=lambda: False, reading=started())
     feeder.join(DEADLINE_S)
     assert not feeder.is_alive()
     for s in (daemon_side, client):
         s.close()
+
+
+def test_a_feed_to_a_running_container_whose_stdin_is_closed_for_good_only_drains(tmp_path):
+    daemon_side, client = socket.socketpair()
+    removed = tmp_path / "removed"
+    feeder = start_feeding(daemon_side, removed, exited=lambda: False, running=lambda: True, reading=started())
+    client.sendall(b"nobody reads this\n")
+    client.shutdown(socket.SHUT_WR)
+    feeder.join(DEADLINE_S)  # without the running container's answer it would retry the open until the exit
+    assert not feeder.is_alive()
+    for s in (daemon_side, client):
+        s.close()
+
+
+def test_a_feed_before_the_start_waits_for_the_fifo(tmp_path):
+    daemon_side, client = socket.socketpair()
+    path = tmp_path / "stdin"
+    asked = threading.Event()
+
+    def running() -> bool:
+        asked.set()
+        return path.exists()
+
+    feeder = start_feeding(daemon_side, path, exited=lambda: False, running=running, reading=started())
+    assert asked.wait(DEADLINE_S)  # the feed has looked once and found no FIFO
+    make_fifo(str(path))  # the container starts: its launcher makes the FIFO, then it counts as running
+    reader = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    client.sendall(b"late\n")
+    client.shutdown(socket.SHUT_WR)
+    os.set_blocking(reader, True)
+    assert read_to_eof(reader) == b"late\n"
+    feeder.join(DEADLINE_S)
+    assert not feeder.is_alive()
+    for s in (daemon_side, client):
+        s.close()
+    os.close(reader)
