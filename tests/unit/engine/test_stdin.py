@@ -41,6 +41,13 @@ def read_to_eof(fd: int) -> bytes:
     return b"".join(chunks)
 
 
+def assert_feed_ended(feeder: threading.Thread, *sockets: socket.socket) -> None:
+    feeder.join(DEADLINE_S)
+    assert not feeder.is_alive()
+    for sock in sockets:
+        sock.close()
+
+
 def started() -> threading.Event:
     event = threading.Event()
     event.set()
@@ -101,10 +108,7 @@ def test_the_feed_copies_the_client_then_closes_the_fifo_at_its_half_close(fifo)
     client.sendall(b"abc" * 50_000)
     client.shutdown(socket.SHUT_WR)
     assert read_to_eof(reader) == b"abc" * 50_000
-    feeder.join(DEADLINE_S)
-    assert not feeder.is_alive()
-    for s in (daemon_side, client):
-        s.close()
+    assert_feed_ended(feeder, daemon_side, client)
     os.close(reader)
 
 
@@ -121,10 +125,7 @@ def test_what_the_client_sends_after_the_container_stopped_reading_is_drained(fi
     sender.join(DEADLINE_S)
     assert not sender.is_alive()
     client.shutdown(socket.SHUT_WR)
-    feeder.join(DEADLINE_S)
-    assert not feeder.is_alive()
-    for s in (daemon_side, client):
-        s.close()
+    assert_feed_ended(feeder, daemon_side, client)
 
 
 def test_no_fifo_is_opened_for_a_container_that_exited_before_reading(tmp_path):
@@ -132,10 +133,7 @@ def test_no_fifo_is_opened_for_a_container_that_exited_before_reading(tmp_path):
     client.shutdown(socket.SHUT_WR)
     never_made = tmp_path / "never-made"
     feeder = start_feeding(daemon_side, never_made, exited=lambda: True, running=lambda: False, reading=started())
-    feeder.join(DEADLINE_S)
-    assert not feeder.is_alive()
-    for s in (daemon_side, client):
-        s.close()
+    assert_feed_ended(feeder, daemon_side, client)
 
 
 def test_a_feed_to_a_running_container_whose_stdin_is_closed_for_good_only_drains(tmp_path):
@@ -144,10 +142,8 @@ def test_a_feed_to_a_running_container_whose_stdin_is_closed_for_good_only_drain
     feeder = start_feeding(daemon_side, removed, exited=lambda: False, running=lambda: True, reading=started())
     client.sendall(b"nobody reads this\n")
     client.shutdown(socket.SHUT_WR)
-    feeder.join(DEADLINE_S)  # without the running container's answer it would retry the open until the exit
-    assert not feeder.is_alive()
-    for s in (daemon_side, client):
-        s.close()
+    # Without asking whether the container runs, the feed would retry its open until the container exits.
+    assert_feed_ended(feeder, daemon_side, client)
 
 
 def test_a_feed_before_the_start_waits_for_the_fifo(tmp_path):
@@ -167,8 +163,5 @@ def test_a_feed_before_the_start_waits_for_the_fifo(tmp_path):
     client.shutdown(socket.SHUT_WR)
     os.set_blocking(reader, True)
     assert read_to_eof(reader) == b"late\n"
-    feeder.join(DEADLINE_S)
-    assert not feeder.is_alive()
-    for s in (daemon_side, client):
-        s.close()
+    assert_feed_ended(feeder, daemon_side, client)
     os.close(reader)
