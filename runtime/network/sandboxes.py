@@ -112,7 +112,8 @@ class SandboxManager:
                 if self.registry.get(endpoint.network_id) is None:
                     raise NotFound(f"network {endpoint.network_id} not found")
                 record = self._remember(record.with_endpoint(activate(self.registry, record, endpoint, netns)))
-            self.route(record)
+            if record.endpoints:  # without, there is nothing to route: a new namespace has no default route
+                self.route(record)
             record = self._remember(self._allocate_ports(record))
             self.attach_dns(record)
             self.sync()

@@ -44,6 +44,8 @@ def settings(client, container: str) -> dict:
 def test_network_none_has_only_loopback(ph, client):
     links = ph.docker("run", "--rm", "--network", "none", "busybox", "ls", "/sys/class/net", check=True)
     assert links.stdout.split() == [b"lo"]
+    ping = ph.docker("run", "--rm", "--network", "none", "busybox", "ping", "-c1", "-W1", "127.0.0.1")
+    assert ping.returncode == 0, ping.stderr  # lo is up
     run_detached(ph, "--name", "isolated", "--network", "none", *SLEEPER)
     networks = settings(client, "isolated")["Networks"]
     assert list(networks) == ["none"] and networks["none"]["IPAddress"] == ""
