@@ -98,11 +98,12 @@ class Lifecycle:
         layout.exit_path.unlink(missing_ok=True)
         cgroup, _ = prepare_cgroup(self._config, container)
         try:
-            sandbox = self._sandboxes.create(container)
+            spec = build_spec(self._config, container, cgroup, self._sandboxes.plan(container), self._log_registry)
+            spec.write(layout.spec_path)
             try:
-                spec = build_spec(self._config, container, cgroup, sandbox, self._log_registry)
-                spec.write(layout.spec_path)
-                started = self._shims.start_container(layout.spec_path)
+                # The network is made while the shim starts: joining a v1 cgroup sleeps for an RCU grace
+                # period (~15 ms here), and the container's init does it first, then waits for the network.
+                started = self._shims.start_container(layout.spec_path, lambda: self._sandboxes.create(container))
             except BaseException:
                 self._sandboxes.destroy(container)
                 raise

@@ -72,12 +72,17 @@ class ContainerNetworks:
         except NotFound:
             return
 
-    def create(self, container: Container) -> Sandbox:
-        """At start: the sandbox; a container in another's namespace takes that one's hostname, as in Docker."""
+    def plan(self, container: Container) -> Sandbox:
+        """At start, before create: where the sandbox will be. A container in another's namespace takes that
+        one's hostname, as in Docker."""
         spec = sandbox_spec(self._config, container, self._store)
         if spec.network_mode.startswith("container:"):
             self._adopt_hostname(container, self._store.get(spec.network_mode.partition(":")[2]))
-        return self._networks.create_sandbox(spec)
+        return self._networks.planned_sandbox(spec)
+
+    def create(self, container: Container) -> None:
+        """Make the sandbox that plan() described."""
+        self._networks.create_sandbox(sandbox_spec(self._config, container, self._store))
 
     def _adopt_hostname(self, container: Container, target: Container) -> None:
         names = {key: target.config.get(key) or "" for key in ("Hostname", "Domainname")}

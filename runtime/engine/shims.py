@@ -6,10 +6,21 @@ import socket
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from runtime.errors import HostError
+from runtime.shim.spec import NETWORK_READY
+
+
+def _open_gate(gate_w: int) -> None:
+    try:
+        os.write(gate_w, NETWORK_READY)
+    except BrokenPipeError:
+        return  # the init gave up before it reached the gate: its shim's status says why
+    finally:
+        os.close(gate_w)
 
 
 class StartFailed(Exception):
@@ -38,13 +49,29 @@ class ShimLauncher:
                 raise HostError(f"porthole: shim zygote exited with status {self._zygote.returncode}")
             socket.send_fds(self._channel, [json.dumps(request).encode()], fds)
 
-    def start_container(self, spec_path: Path) -> ShimStarted:
+    def start_container(self, spec_path: Path, make_network: Callable[[], None]) -> ShimStarted:
+        """Starts the container's shim and, meanwhile, calls make_network(): the container's init joins its
+        cgroup, then waits at the network gate until make_network() has returned. If it raises, the gate
+        closes unopened, the init gives up, and the error is raised here once the shim has reported."""
         status_r, status_w = os.pipe2(os.O_CLOEXEC)
+        gate_r, gate_w = os.pipe2(os.O_CLOEXEC)
         try:
-            self._send({"op": "shim", "spec": str(spec_path)}, [status_w])
+            self._send({"op": "shim", "spec": str(spec_path)}, [status_w, gate_r])
+        except BaseException:
+            for fd in (status_r, gate_w):
+                os.close(fd)
+            raise
         finally:
-            os.close(status_w)
+            for fd in (status_w, gate_r):
+                os.close(fd)
         with os.fdopen(status_r, "rb") as status:
+            try:
+                make_network()
+            except BaseException:
+                os.close(gate_w)
+                status.readline()  # the init has given up and left the cgroup: it may be removed
+                raise
+            _open_gate(gate_w)
             line = status.readline()
         if not line:
             raise StartFailed(f"porthole: shim for {spec_path.parent.name} died before starting the container")

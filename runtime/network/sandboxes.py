@@ -97,7 +97,7 @@ class SandboxManager:
             raise Conflict(f"network: sandbox of container {record.container_id}: already exists")
         if record.mode == MODE_CONTAINER:
             return self._join(record)
-        netns = None if record.mode == MODE_HOST else self.netns_dir / record.container_id
+        netns = self._own_netns(record)
         record = self.save(
             replace(record, running=True, sandbox_id=os.urandom(32).hex(), netns_path=str(netns) if netns else None)
         )
@@ -125,12 +125,28 @@ class SandboxManager:
             raise
         return self.sandbox_of(record)
 
+    def planned(self, spec: SandboxSpec) -> Sandbox:
+        """Where create_sandbox(spec) will put the namespace and the files, known before anything is made (the
+        engine names them in the container's spec while the sandbox is being made)."""
+        record = self._record_for(spec)
+        if record.mode == MODE_CONTAINER:
+            return self.sandbox_of(replace(record, netns_path=self._join_target(record).netns_path))
+        netns = self._own_netns(record)
+        return self.sandbox_of(replace(record, netns_path=str(netns) if netns else None))
+
+    def _own_netns(self, record: ContainerRecord) -> Path | None:
+        return None if record.mode == MODE_HOST else self.netns_dir / record.container_id
+
     def _join(self, record: ContainerRecord) -> Sandbox:
+        target = self._join_target(record)
+        record = self.save(replace(record, running=True, sandbox_id=target.sandbox_id, netns_path=target.netns_path))
+        return self.sandbox_of(record)
+
+    def _join_target(self, record: ContainerRecord) -> ContainerRecord:
         target = self.containers.get(record.joined_to or "")
         if target is None or not target.running or target.mode == MODE_CONTAINER:
             raise Conflict(f"cannot join network of a non running container: {record.joined_to}")
-        record = self.save(replace(record, running=True, sandbox_id=target.sandbox_id, netns_path=target.netns_path))
-        return self.sandbox_of(record)
+        return target
 
     def sandbox_of(self, record: ContainerRecord) -> Sandbox:
         files = Path((self.containers[record.joined_to] if record.mode == MODE_CONTAINER else record).container_dir)

@@ -265,6 +265,11 @@ class NetworkService:
         with self._lock:
             self.sandboxes.register(spec)
 
+    def planned_sandbox(self, spec: SandboxSpec) -> Sandbox:
+        """Where create_sandbox(spec) will put the namespace and files; nothing is made."""
+        with self._lock:
+            return self.sandboxes.planned(spec)
+
     def create_sandbox(self, spec: SandboxSpec) -> Sandbox:
         """At container start: netns, endpoints, ports, DNS and files; all undone if any step fails."""
         with self._lock:

@@ -28,7 +28,7 @@ from runtime.linux.constants import (
 from runtime.linux.proc import process_starttime
 from runtime.linux.syscalls import lean_fork, prctl, setns, unshare
 from runtime.shim.init import EXIT_RUNTIME_ERROR, run_container_init
-from runtime.shim.spec import ContainerSpec
+from runtime.shim.spec import NETWORK_READY, ContainerSpec
 from runtime.shim.stdin import make_fifo, start_forwarding
 
 EXIT_FILE = "exit.json"  # beside the spec; the daemon reads it when the shim is gone
@@ -41,10 +41,13 @@ def join_cgroup(procs_files: list[str]) -> None:
             f.write(pid)
 
 
-def _stage_a(spec: ContainerSpec, stdio: tuple[int, int, int], error_w: int, sync_w: int) -> None:
-    """Joins the cgroup and netns, unshares the rest, forks the container's PID 1 and tells the shim its pid."""
+def _stage_a(spec: ContainerSpec, stdio: tuple[int, int, int], network_gate: int, error_w: int, sync_w: int) -> None:
+    """Joins the cgroup, waits for the network, joins the netns, unshares the rest, forks the container's
+    PID 1 and tells the shim its pid."""
     try:
-        join_cgroup(spec.cgroup_procs)
+        join_cgroup(spec.cgroup_procs)  # while the daemon makes the network (the join sleeps: RCU)
+        if os.read(network_gate, len(NETWORK_READY)) != NETWORK_READY:
+            raise RuntimeError("the daemon did not set up the container's network")
         flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID
         if spec.cgroup_namespace:
             flags |= CLONE_NEWCGROUP
@@ -82,7 +85,7 @@ def _wait_for(pid: int) -> int:
             return code if code >= 0 else 128 - code
 
 
-def run_shim(spec_path: str, status_fd: int) -> None:
+def run_shim(spec_path: str, status_fd: int, network_gate: int) -> None:
     """The shim's long life is spent here, in a process that did little else: the launch (spec parsing, the
     namespace stages) runs in a throwaway child, so the pages it touches are never copied into the shim that
     stays for the container's lifetime (each page a forked process writes is memory paid per container). For
@@ -98,10 +101,10 @@ def run_shim(spec_path: str, status_fd: int) -> None:
     if launcher == 0:
         os.close(result_r)
         try:
-            _launch(spec_path, (stdin_r, stdout_w, stderr_w), status_fd, result_w)
+            _launch(spec_path, (stdin_r, stdout_w, stderr_w), network_gate, status_fd, result_w)
         finally:
             os._exit(0)
-    for fd in (stdin_r, stdout_w, stderr_w, status_fd, result_w):
+    for fd in (stdin_r, stdout_w, stderr_w, network_gate, status_fd, result_w):
         os.close(fd)
     os.waitpid(launcher, 0)
     result = orjson.loads(_read_all(result_r) or b'{"error": "launcher died"}')
@@ -118,9 +121,10 @@ def run_shim(spec_path: str, status_fd: int) -> None:
     write_json_atomic(Path(spec_path).parent / EXIT_FILE, {"exit_code": exit_code, "finished_at_ns": time.time_ns()})
 
 
-def _launch(spec_path: str, stdio: tuple[int, int, int], status_fd: int, result_fd: int) -> None:
+def _launch(spec_path: str, stdio: tuple[int, int, int], network_gate: int, status_fd: int, result_fd: int) -> None:
     """Starts the container and tells the daemon (status pipe) and the shim (result pipe) how it went. `stdio`
-    holds the container's ends of its stdin, stdout and stderr pipes."""
+    holds the container's ends of its stdin, stdout and stderr pipes; the network gate opens (NETWORK_READY)
+    once the daemon has made the container's network."""
     spec = ContainerSpec.read(Path(spec_path))
     if spec.stdin:
         make_fifo(spec.stdin)  # before the daemon hears "started" and lets an attach open it
@@ -128,8 +132,8 @@ def _launch(spec_path: str, stdio: tuple[int, int, int], status_fd: int, result_
     sync_r, sync_w = os.pipe2(os.O_CLOEXEC)
     stage_a = os.fork()
     if stage_a == 0:
-        _stage_a(spec, stdio, error_w, sync_w)
-    for fd in (*stdio, error_w, sync_w):
+        _stage_a(spec, stdio, network_gate, error_w, sync_w)
+    for fd in (*stdio, network_gate, error_w, sync_w):
         os.close(fd)
     os.waitpid(stage_a, 0)
     pid_text = _read_all(sync_r)

@@ -8,6 +8,9 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+# Written by the daemon to the shim's network gate once the container's network is made (runtime.engine.shims).
+NETWORK_READY = b"go"
+
 
 @dataclass
 class Mount:

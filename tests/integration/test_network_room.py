@@ -418,6 +418,23 @@ def test_internal_networks_have_no_way_out(room: Room) -> None:
     assert not pings(outside, address_on(inside, "vault"))
 
 
+def paths(sandbox: Sandbox) -> tuple:
+    return sandbox.netns_path, sandbox.hosts_path, sandbox.resolv_conf_path, sandbox.hostname_path
+
+
+def test_a_planned_sandbox_names_what_create_makes_and_makes_nothing(room: Room) -> None:
+    room.network("planned", room.subnet(0))
+    specs = [room.spec("p-none", "none"), room.spec("p-host", "host"), room.spec("p-bridge", "planned")]
+    plans = [room.service.planned_sandbox(spec) for spec in specs]
+    assert plans[1].netns_path is None
+    assert not any(plan.netns_path and plan.netns_path.exists() for plan in plans)
+    assert not any(plan.hosts_path.exists() for plan in plans)
+    made = [room.service.create_sandbox(spec) for spec in specs]
+    assert [paths(plan) for plan in plans] == [paths(sandbox) for sandbox in made]
+    joining = room.spec("p-joined", f"container:{made[2].container_id}")
+    assert paths(room.service.planned_sandbox(joining)) == paths(room.service.create_sandbox(joining))
+
+
 def test_container_mode_shares_the_namespace_and_the_settings(room: Room) -> None:
     room.network("shared", room.subnet(0))
     target = room.service.create_sandbox(room.spec("target", "shared"))

@@ -5,6 +5,7 @@ address on their bridge; ps, inspect and `docker port` show the bindings; a host
 import socket
 import subprocess
 import urllib.request
+from pathlib import Path
 
 import docker
 import pytest
@@ -159,6 +160,9 @@ def test_two_containers_cannot_take_one_host_port(ph, client):
         client.containers.get("second").start()
     assert refused.value.status_code == 409
     assert client.containers.get("second").status == "created"
+    # its init, which joined its cgroup while the network was being made, gave up and left: the cgroup is gone
+    second_id = client.containers.get("second").id
+    assert not [c for c in Path("/sys/fs/cgroup").glob(f"*/{ph.cgroup_parent}/{second_id}")]
     # a loopback-only binding of the same port also overlaps 0.0.0.0
     third = ph.docker("run", "-d", "--name", "third", "-p", f"127.0.0.1:{port}:80", "busybox", "sleep", "300")
     assert third.returncode != 0

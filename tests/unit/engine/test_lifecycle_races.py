@@ -37,12 +37,14 @@ class FakeSandboxes:
     running: set[str] = field(default_factory=set)
     creates: int = 0
 
-    def create(self, container: Container) -> object:
+    def plan(self, container: Container) -> object:
+        return object()
+
+    def create(self, container: Container) -> None:
         if container.id in self.running:
             raise Conflict(f"network: sandbox of container {container.id}: already exists")
         self.running.add(container.id)
         self.creates += 1
-        return object()
 
     def destroy(self, container: Container) -> None:
         self.running.discard(container.id)
@@ -52,7 +54,8 @@ class FakeShims:
     def __init__(self) -> None:
         self.next_pid = 1000
 
-    def start_container(self, spec_path) -> ShimStarted:
+    def start_container(self, spec_path, make_network) -> ShimStarted:
+        make_network()
         self.next_pid += 2
         return ShimStarted(self.next_pid, 1, self.next_pid + 1)
 
