@@ -11,7 +11,8 @@ import os
 import select
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+
+import msgspec
 
 from logdrivers.driver import EntryWriter, LogDriver
 from logdrivers.errors import LogDriverError
@@ -24,8 +25,7 @@ READ_SIZE = 64 * 1024
 _log = logging.getLogger("logdrivers")
 
 
-@dataclass(slots=True)
-class CopierStats:
+class CopierStats(msgspec.Struct, gc=False):  # a Struct, as in logdrivers.message
     lines: int = 0  # complete lines and partial pieces handed to the driver
     bytes: int = 0  # bytes read from the pipes
     partial_chains: int = 0  # lines cut at 16 KiB or left unterminated (Docker's size_greater_than_buffer)

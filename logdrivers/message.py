@@ -1,8 +1,12 @@
-"""What flows from the copier to the drivers: single messages and batches of complete lines."""
+"""What flows from the copier to the drivers: single messages and batches of complete lines.
+
+All are msgspec Structs, made by C code. A dataclass's generated __init__ is Python: slower where millions are
+made (the shipper reads back a message per line), and in a shim, every first call after the fork copies pages
+(bench_memory.py --first-line: ~50 KiB per container for LineBatch and the splitter's state as dataclasses).
+"""
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import msgspec
 
@@ -15,8 +19,7 @@ def random_partial_id() -> str:
     return os.urandom(32).hex()
 
 
-@dataclass(frozen=True, slots=True)
-class PartialMeta:
+class PartialMeta(msgspec.Struct, frozen=True, gc=False):
     """Marks one piece of a line cut at MAX_LINE (or left unterminated at EOF)."""
 
     id: str
@@ -27,9 +30,8 @@ class PartialMeta:
 class Message(msgspec.Struct, gc=False):
     """One log entry. `line` never holds the terminating newline.
 
-    A msgspec Struct rather than a dataclass: the shipper makes one per line it reads back, and a Struct is
-    made in a third of a dataclass's time (its __init__ is C). No cycles go through a message: gc=False keeps
-    the collector from tracking millions of them."""
+    Mutable (a driver may set attrs). No cycles go through a message: gc=False keeps the collector from
+    tracking millions of them, as for the other Structs here."""
 
     line: bytes
     source: str  # "stdout" or "stderr"
@@ -47,8 +49,7 @@ class Message(msgspec.Struct, gc=False):
         return self.line + b"\n" if self.ends_line else self.line
 
 
-@dataclass(frozen=True, slots=True)
-class LineBatch:
+class LineBatch(msgspec.Struct, frozen=True, gc=False):
     """Complete lines read together, sharing the read time: the copier's fast path.
 
     `data` holds one or more lines, each ending in b"\\n", none of them MAX_LINE bytes or longer; drivers

@@ -8,24 +8,23 @@ few C-level scans per 64 KiB rather than a Python object per line.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+
+import msgspec
 
 from logdrivers.message import MAX_LINE, LineBatch, Message, PartialMeta
 
 Entry = LineBatch | Message
 
 
-@dataclass(frozen=True, slots=True)
-class OpenChain:
-    """A line already cut into pieces whose newline has not arrived yet."""
+class OpenChain(msgspec.Struct, frozen=True, gc=False):
+    """A line already cut into pieces whose newline has not arrived yet. (Structs, as in logdrivers.message.)"""
 
     id: str
     ordinal: int  # of the last piece emitted
     timestamp_ns: int  # of the first piece
 
 
-@dataclass(frozen=True, slots=True)
-class SplitState:
+class SplitState(msgspec.Struct, frozen=True, gc=False):
     rest: bytes = b""  # unterminated data, always shorter than MAX_LINE
     chain: OpenChain | None = None
 
