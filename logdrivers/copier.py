@@ -53,7 +53,7 @@ class Copier:
         self._clock = clock
         self._new_id = new_partial_id
         self.stats = CopierStats()
-        self._failures = FailureCounter(driver.name)
+        self._failures: FailureCounter | None = None  # made at the first failure, which most shims never see
         self._deadline: float | None = None
         self._wake_w: int | None = None  # set while run() runs
 
@@ -148,4 +148,6 @@ class Copier:
 
     def _count_failure(self, entries: int, exc: Exception) -> None:
         self.stats.failed_writes += entries
+        if self._failures is None:
+            self._failures = FailureCounter(self._driver.name)
         self._failures.count(entries, exc)

@@ -13,7 +13,10 @@ _libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctype
 _libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
 _libc.unshare.argtypes = [ctypes.c_int]
 _libc.setns.argtypes = [ctypes.c_int, ctypes.c_int]
-_libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+# prctl has no argtypes: every call passes small ints, which ctypes hands over as C ints (libffi widens them to
+# the register), and the argtypes' converters would cost every shim ~50 KiB of copied pages (bench_memory.py).
+# Looked up here, at import, like the others: a first lookup runs ctypes' Python code, in a shim after its fork.
+_prctl = _libc.prctl
 
 
 def _check(result: int, what: str, path: str | None = None) -> None:
@@ -47,7 +50,7 @@ def pivot_root(new_root: str, put_old: str) -> None:
 
 
 def prctl(option: int, arg2: int = 0, arg3: int = 0, arg4: int = 0, arg5: int = 0) -> int:
-    result = _libc.prctl(option, arg2, arg3, arg4, arg5)
+    result = _prctl(option, arg2, arg3, arg4, arg5)
     _check(result, f"prctl {option}")
     return result
 
