@@ -30,8 +30,8 @@ class PartialMeta(msgspec.Struct, frozen=True, gc=False):
 class Message(msgspec.Struct, gc=False):
     """One log entry. `line` never holds the terminating newline.
 
-    Mutable (a driver may set attrs). No cycles go through a message: gc=False keeps the collector from
-    tracking millions of them, as for the other Structs here."""
+    No cycles go through a message (nor any Struct here): gc=False keeps the collector from tracking the
+    millions the shipper makes."""
 
     line: bytes
     source: str  # "stdout" or "stderr"

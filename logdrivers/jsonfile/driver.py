@@ -15,7 +15,11 @@ class JsonFileDriver:
     name: ClassVar[str] = "json-file"
 
     def __init__(
-        self, log_path: str, attrs: Mapping[str, str], max_size: int | None = None, max_file: int = 1,
+        self,
+        log_path: str,
+        attrs: Mapping[str, str],
+        max_size: int | None = None,
+        max_file: int = 1,
         compress: bool = False,
     ) -> None:
         """Plain values, not a ContainerInfo and options: the shim gets them ready (driver_args, via

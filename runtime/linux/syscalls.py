@@ -14,7 +14,7 @@ _libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
 _libc.unshare.argtypes = [ctypes.c_int]
 _libc.setns.argtypes = [ctypes.c_int, ctypes.c_int]
 # prctl has no argtypes: every call passes small ints, which ctypes hands over as C ints (libffi widens them to
-# the register), and the argtypes' converters would cost every shim ~50 KiB of copied pages (bench_memory.py).
+# the register), and the argtypes' converters cost a forked shim up to ~50 KiB of copied pages.
 # Looked up here, at import, like the others: a first lookup runs ctypes' Python code, in a shim after its fork.
 _prctl = _libc.prctl
 
