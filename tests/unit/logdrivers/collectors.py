@@ -149,11 +149,11 @@ class _Server:
         while True:
             try:
                 data = conn.recv(1 << 20)
+                if not data:
+                    return
+                rest = self.received(conn, rest + data)  # may answer (an ack)
             except OSError:
-                return
-            if not data:
-                return
-            rest = self.received(conn, rest + data)
+                return  # the sender left, or stop() closed the connection as a collector that dies would
 
     def _datagram_loop(self, listener: socket.socket) -> None:
         while True:
