@@ -1,5 +1,6 @@
 """The files of one json-file log as a shipper sees them: identity, place in the line numbering, size."""
 
+import errno
 import gzip
 import os
 from dataclasses import dataclass
@@ -56,7 +57,8 @@ class OpenLogFile:
             raise LogFileError(info.path, "open", exc) from exc
         if file_identity(os.fstat(self._fd)) != info.identity:
             os.close(self._fd)
-            raise LogFileError(info.path, "open", FileNotFoundError("replaced while opening"))
+            gone = FileNotFoundError(errno.ENOENT, "replaced while opening", str(info.path))
+            raise LogFileError(info.path, "open", gone) from gone  # the cause tells a reader to list again
         if self.compressed:
             self._raw = os.fdopen(self._fd, "rb")
             self._stream = gzip.GzipFile(fileobj=self._raw, mode="rb")

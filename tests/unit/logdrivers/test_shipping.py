@@ -1,10 +1,12 @@
 """Shipping a json-file log through a remote driver: order, outages, restarts, rotation losses, removal."""
 
+import os
 import threading
 import time
 
 import pytest
 
+from logdrivers.errors import LogFileError
 from logdrivers.fluentd.driver import FluentdDriver
 from logdrivers.fluentd.options import parse_options
 from logdrivers.jsonfile.driver import create_json_file
@@ -12,6 +14,7 @@ from logdrivers.jsonfile.numbering import read_first_line
 from logdrivers.jsonfile.options import parse_options as json_options
 from logdrivers.message import LineBatch, Message
 from logdrivers.shipping.cursor import LogCursor
+from logdrivers.shipping.files import OpenLogFile, list_log_files
 from logdrivers.shipping.shipper import Shipper, ShipperConfig
 from logdrivers.shipping.state import load_state, state_path
 from tests.integration.daemon import wait_for
@@ -97,7 +100,10 @@ def test_cursor_resumes_in_a_compressed_file_and_counts_what_rotation_removed(in
     assert [m.line for m in cursor.read(4)] == writer.expected()[:4]
     position = cursor.position
     cursor.close()
-    writer.write(10)  # the file read from is now .1.gz (another inode)
+    writer.write(10)  # the file read from becomes .1.gz (another inode), compressed on the writer's thread
+    rotated = info.log_path.with_name(info.log_path.name + ".1")
+    gz = rotated.with_name(rotated.name + ".gz")
+    wait_for(lambda: gz.exists() and not rotated.exists(), 5, 0.01, "the rotated file compressed")
     cursor = LogCursor(info.log_path, position)
     assert [m.line for m in cursor.read(1)] == [b"line 4"]
     cursor.close()
@@ -317,3 +323,17 @@ def test_damaged_lines_and_a_torn_last_line_are_skipped_and_counted(info):
     cursor.close()
     assert got == [line for line in writer.expected() if line != b"line 3"]
     assert cursor.skipped_lines == 2
+
+
+def test_a_file_replaced_since_it_was_listed_reads_as_gone(tmp_path):
+    """As a rotation does between a shipper's listing and its open: the cursor must take it for a file that
+    moved on and list again, not for a failure that stops the shipping (it did, under load)."""
+    log = tmp_path / "c-json.log"
+    log.write_bytes(b'{"log":"a\\n"}\n')
+    listed = list_log_files(log)[-1]
+    newer = tmp_path / "c-json.log.new"
+    newer.write_bytes(b"")
+    os.rename(newer, log)
+    with pytest.raises(LogFileError) as caught:
+        OpenLogFile(listed)
+    assert isinstance(caught.value.__cause__, FileNotFoundError)
