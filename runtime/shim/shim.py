@@ -1,8 +1,9 @@
 """The per-container supervisor (DESIGN.md, process model).
 
-Forked from the zygote, detached from the daemon. It starts the container (stage A joins the cgroup and the
-network namespace and unshares the rest; its child B becomes the container's PID 1), reports the pid or the
-failure on the daemon's status pipe, copies the container's output into the log driver, then records the exit
+Forked from the zygote, detached from the daemon. It starts the container (stage A joins the cgroup, waits at the
+network gate while the daemon makes the network, joins the network namespace and unshares the rest; its child B
+becomes the container's PID 1), reports the pid or the failure on the daemon's status pipe, copies the
+container's output into the log writer the daemon planned (logdrivers.shimwriter), then records the exit
 status in `exit.json` beside the spec. As a subreaper it stays B's parent when A exits, so it can reap it; and
 as a process of its own it outlives the daemon: the daemon re-attaches from the state files.
 """
