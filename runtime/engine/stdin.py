@@ -10,6 +10,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from runtime.shim.stdin import write_all
+
 OPEN_RETRY_S = 0.02  # an attach comes before the start: the FIFO opens once the container's shim reads it
 READER_WAIT_S = 5.0  # the most a feed waits for the attach's output reader to find its starting point
 
@@ -49,12 +51,10 @@ def feed_stdin(
 
 def _copy(client: socket.socket, fd: int) -> None:
     try:
-        while data := client.recv(65536):
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
+        while (data := client.recv(65536)) and write_all(fd, data):
+            continue  # until the client's end, or the container's (no reader: its stdin closed or it exited)
     except OSError:
-        return  # the container closed its stdin or exited (EPIPE), or the client left
+        return  # the client left
 
 
 def _open_once_read(fifo: Path, exited: Callable[[], bool], running: Callable[[], bool]) -> int | None:

@@ -146,8 +146,7 @@ def _launch(spec_path: str, stdio: tuple[int, int, int], network_gate: int, stat
         return
     pid = int(pid_text)
     _report(status_fd, {"pid": pid, "starttime": process_starttime(pid), "shim_pid": os.getppid()})
-    stdin = {"stdin": spec.stdin, "stdin_once": spec.stdin_once}
-    _report(result_fd, {"pid": pid, "log_writer": spec.log_writer, **stdin})
+    _report(result_fd, {"pid": pid, "log_writer": spec.log_writer, "stdin": spec.stdin, "stdin_once": spec.stdin_once})
 
 
 def _drain(*fds: int) -> None:

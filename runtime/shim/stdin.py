@@ -30,21 +30,28 @@ def _forward(fifo: str, pipe_w: int, once: bool) -> None:
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGPIPE})
     fd = os.open(fifo, (os.O_RDONLY if once else os.O_RDWR) | os.O_CLOEXEC)  # read-only waits for a writer
     try:
-        while (chunk := os.read(fd, 65536)) and _write_all(pipe_w, chunk):
+        while (chunk := os.read(fd, 65536)) and write_all(pipe_w, chunk):
             continue
     finally:
-        # Gone, so that a later attach sees at once that this stdin is closed for good (runtime.engine.stdin).
-        os.unlink(fifo)
         os.close(fd)
-        os.close(pipe_w)
+        os.close(pipe_w)  # the container's EOF: closed whatever happens to the FIFO below
+        _remove_fifo(fifo)
 
 
-def _write_all(pipe_w: int, data: bytes) -> bool:
-    """False if the pipe has no reader any more."""
+def _remove_fifo(fifo: str) -> None:
+    """Gone, so that a later attach sees at once that this stdin is closed for good (runtime.engine.stdin)."""
+    try:
+        os.unlink(fifo)
+    except FileNotFoundError:
+        return  # the container's files are being removed
+
+
+def write_all(fd: int, data: bytes) -> bool:
+    """All of data into a pipe or FIFO; False if it has no reader any more."""
     view = memoryview(data)
     try:
         while view:
-            view = view[os.write(pipe_w, view) :]
+            view = view[os.write(fd, view) :]
     except BrokenPipeError:
         return False
     return True
