@@ -192,7 +192,10 @@ def main() -> None:
             print(result.show(f"fluentd {case}", ANCHORS["fluentd"]))
             process.terminate()
         gelf_cases = (
-            ("gzip", "1", "driver"), ("gzip", "1", "shipping"), ("gzip", "2", "driver"), ("none", "", "driver")
+            ("gzip", "1", "driver"),
+            ("gzip", "1", "shipping"),
+            ("gzip", "2", "driver"),
+            ("none", "", "driver"),
         )
         for compression, level, case in gelf_cases:
             process, port, counted = start_sink(udp_sink)

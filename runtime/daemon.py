@@ -28,29 +28,55 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     defaults = DaemonConfig()
     parser.add_argument("--data-root", type=Path, default=defaults.data_root, help="where state and images live")
     parser.add_argument("--exec-root", type=Path, default=defaults.exec_root, help="runtime files (shims, specs)")
-    parser.add_argument("-H", "--host", dest="hosts", action="append",
-                        help="unix:///path.sock or tcp://host:port to serve the API on (repeatable)")
+    parser.add_argument(
+        "-H",
+        "--host",
+        dest="hosts",
+        action="append",
+        help="unix:///path.sock or tcp://host:port to serve the API on (repeatable)",
+    )
     parser.add_argument("--cgroup-parent", default=defaults.cgroup_parent, help="parent cgroup of containers")
     parser.add_argument("--log-driver", default=defaults.log_driver, help="default logging driver")
-    parser.add_argument("--log-opt", action="append", default=[], metavar="KEY=VALUE",
-                        help="default logging driver option (repeatable)")
+    parser.add_argument(
+        "--log-opt", action="append", default=[], metavar="KEY=VALUE", help="default logging driver option (repeatable)"
+    )
     parser.add_argument("--bridge", default=defaults.bridge, help="name of the default bridge")
     parser.add_argument("--bip", default=defaults.bip, help="address/prefix of the default bridge")
-    parser.add_argument("--default-address-pool", type=parse_address_pool,
-                        default=(defaults.address_pool, defaults.address_pool_size), metavar="CIDR|base=CIDR,size=N",
-                        help=f"where networks created without --subnet take theirs (default {defaults.address_pool}, "
-                             f"/{defaults.address_pool_size} each)")
-    parser.add_argument("--iptables-chain-prefix", default=defaults.iptables_prefix,
-                        help="prefix of the iptables chains this daemon owns (tests use their own)")
-    parser.add_argument("--dns-upstream", action="append", default=[], metavar="IP[:PORT]",
-                        help="resolver the embedded DNS forwards unknown names to (default: none)")
-    parser.add_argument("--metrics-addr", default=defaults.metrics_addr, metavar="HOST:PORT",
-                        help="serve the engine's metrics at http://HOST:PORT/metrics (default: off)")
-    parser.add_argument("--exporter", action="store_true",
-                        help="serve the containers' cAdvisor metrics on --metrics-addr as well")
-    parser.add_argument("--web", metavar="HOST:PORT",
-                        help="serve the dashboard and the topology map on HOST:PORT as well, read-only (anything "
-                             "but loopback needs a token in $PORTHOLE_WEB_TOKEN); `porthole web` has every option")
+    parser.add_argument(
+        "--default-address-pool",
+        type=parse_address_pool,
+        default=(defaults.address_pool, defaults.address_pool_size),
+        metavar="CIDR|base=CIDR,size=N",
+        help=f"where networks created without --subnet take theirs (default {defaults.address_pool}, "
+        f"/{defaults.address_pool_size} each)",
+    )
+    parser.add_argument(
+        "--iptables-chain-prefix",
+        default=defaults.iptables_prefix,
+        help="prefix of the iptables chains this daemon owns (tests use their own)",
+    )
+    parser.add_argument(
+        "--dns-upstream",
+        action="append",
+        default=[],
+        metavar="IP[:PORT]",
+        help="resolver the embedded DNS forwards unknown names to (default: none)",
+    )
+    parser.add_argument(
+        "--metrics-addr",
+        default=defaults.metrics_addr,
+        metavar="HOST:PORT",
+        help="serve the engine's metrics at http://HOST:PORT/metrics (default: off)",
+    )
+    parser.add_argument(
+        "--exporter", action="store_true", help="serve the containers' cAdvisor metrics on --metrics-addr as well"
+    )
+    parser.add_argument(
+        "--web",
+        metavar="HOST:PORT",
+        help="serve the dashboard and the topology map on HOST:PORT as well, read-only (anything "
+        "but loopback needs a token in $PORTHOLE_WEB_TOKEN); `porthole web` has every option",
+    )
     parser.add_argument("--debug", action="store_true", help="log every request")
 
 
@@ -94,8 +120,9 @@ def config_from_args(args: argparse.Namespace) -> DaemonConfig:
 
 
 def run(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     config = config_from_args(args)
     if args.exporter and not config.metrics_addr:
         raise SystemExit("porthole daemon: --exporter: needs --metrics-addr HOST:PORT to serve on")
@@ -108,10 +135,14 @@ def run(args: argparse.Namespace) -> int:
     metrics = None
     if config.metrics_addr:
         try:
-            metrics = EngineMetrics(engine.events, lambda: [c.state.status for c in engine.containers.store],
-                                    router, config.metrics_addr,
-                                    collectors=[LogDriverCollector(engine.shipping.log_stats)],
-                                    exporter_host=config.hosts[0] if args.exporter else None)
+            metrics = EngineMetrics(
+                engine.events,
+                lambda: [c.state.status for c in engine.containers.store],
+                router,
+                config.metrics_addr,
+                collectors=[LogDriverCollector(engine.shipping.log_stats)],
+                exporter_host=config.hosts[0] if args.exporter else None,
+            )
         except InvalidOption as e:
             engine.close()
             raise SystemExit(str(e)) from None

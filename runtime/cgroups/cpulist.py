@@ -30,8 +30,7 @@ def _is_number(token: str) -> bool:
 def all_within(ranges: Iterable[tuple[int, int]], available: frozenset[int]) -> bool:
     """Whether every number of the ranges is in `available` (without expanding a huge range)."""
     return all(
-        last - first < len(available) and all(n in available for n in range(first, last + 1))
-        for first, last in ranges
+        last - first < len(available) and all(n in available for n in range(first, last + 1)) for first, last in ranges
     )
 
 

@@ -93,9 +93,7 @@ def block_device_numbers(field: str, path: str) -> tuple[int, int]:
     try:
         st = os.stat(path)
     except OSError as e:
-        raise InvalidParameter(
-            f"cgroups: invalid HostConfig.{field} device {path}: stat {path}: {e.strerror}"
-        ) from e
+        raise InvalidParameter(f"cgroups: invalid HostConfig.{field} device {path}: stat {path}: {e.strerror}") from e
     if not stat.S_ISBLK(st.st_mode):
         raise InvalidParameter(f"cgroups: invalid HostConfig.{field} device {path}: not a block device")
     return os.major(st.st_rdev), os.minor(st.st_rdev)

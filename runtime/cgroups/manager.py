@@ -70,9 +70,7 @@ def open_manager(
 def group_parts(group: str) -> tuple[str, ...]:
     parts = tuple(p for p in PurePosixPath(group).parts if p != "/")
     if not parts or any(p in (".", "..") for p in parts):
-        raise InvalidParameter(
-            f"cgroups: invalid cgroup path {group!r}: must name a group below the cgroup root"
-        )
+        raise InvalidParameter(f"cgroups: invalid cgroup path {group!r}: must name a group below the cgroup root")
     return parts
 
 

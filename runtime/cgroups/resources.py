@@ -99,15 +99,11 @@ def _memory(hc: Mapping[str, Any]) -> tuple[int | None, int | None, int | None]:
     if memory > 0 and 0 < swap < memory:
         raise InvalidParameter("Minimum memoryswap limit should be larger than memory limit, see usage")
     if memory == 0 and swap > 0:
-        raise InvalidParameter(
-            "You should always set the Memory limit when using Memoryswap limit, see usage"
-        )
+        raise InvalidParameter("You should always set the Memory limit when using Memoryswap limit, see usage")
     if 0 < reservation < MIN_MEMORY:
         raise InvalidParameter("Minimum memory reservation allowed is 6MB")
     if memory > 0 and reservation > 0 and memory < reservation:
-        raise InvalidParameter(
-            "Minimum memory limit can not be less than memory reservation limit, see usage"
-        )
+        raise InvalidParameter("Minimum memory limit can not be less than memory reservation limit, see usage")
     if memory == 0:
         return None, None, reservation if reservation > 0 else None
     # any negative MemorySwap leaves swap unlimited in Docker (only values > 0 reach the runtime)
@@ -133,9 +129,7 @@ def _cpu(hc: Mapping[str, Any], host: HostInfo) -> tuple[int | None, int | None,
             f"Range of CPUs is from 0.01 to {host.ncpu}.00, as there are only {host.ncpu} CPUs available"
         )
     if period != 0 and not 1000 <= period <= 1_000_000:
-        raise InvalidParameter(
-            "CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)"
-        )
+        raise InvalidParameter("CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)")
     if 0 < quota < 1000:
         raise InvalidParameter("CPU cfs quota can not be less than 1ms (i.e. 1000)")
     if quota < -1:

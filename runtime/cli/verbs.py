@@ -158,8 +158,20 @@ VERBS = (
     _verb(("events",), "Show the daemon's events as they happen", "system", "add_events_arguments", "events"),
     # services: programs of their own, run(args) with args.host the global -H
     _verb(("daemon",), "Run the engine (as root)", "runtime.daemon", "add_arguments", "run", service=True),
-    _verb(("exporter",), "Serve the containers' cAdvisor-named metrics for Prometheus", "exporter.main",
-          "add_arguments", "run", service=True),
-    _verb(("web",), "Serve the dashboard and the topology map for the containers of -H", "web.main",
-          "add_arguments", "run", service=True),
+    _verb(
+        ("exporter",),
+        "Serve the containers' cAdvisor-named metrics for Prometheus",
+        "exporter.main",
+        "add_arguments",
+        "run",
+        service=True,
+    ),
+    _verb(
+        ("web",),
+        "Serve the dashboard and the topology map for the containers of -H",
+        "web.main",
+        "add_arguments",
+        "run",
+        service=True,
+    ),
 )

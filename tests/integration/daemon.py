@@ -87,10 +87,29 @@ class TestDaemon:
 
     def command(self) -> list[str]:
         """`porthole daemon` with this daemon's own roots, socket, bridge, subnets, chains and cgroup parent."""
-        return [sys.executable, "-m", "runtime.cli.main", "daemon", "--data-root", str(self.data_root),
-                "--exec-root", str(self.exec_root), "-H", self.host, "--bridge", self.bridge, "--bip", self.bip,
-                "--default-address-pool", self.address_pool, "--iptables-chain-prefix", self.chain_prefix,
-                "--cgroup-parent", self.cgroup_parent, *self.extra_args]
+        return [
+            sys.executable,
+            "-m",
+            "runtime.cli.main",
+            "daemon",
+            "--data-root",
+            str(self.data_root),
+            "--exec-root",
+            str(self.exec_root),
+            "-H",
+            self.host,
+            "--bridge",
+            self.bridge,
+            "--bip",
+            self.bip,
+            "--default-address-pool",
+            self.address_pool,
+            "--iptables-chain-prefix",
+            self.chain_prefix,
+            "--cgroup-parent",
+            self.cgroup_parent,
+            *self.extra_args,
+        ]
 
     def start(self) -> None:
         if self.ip_forward is None:
@@ -117,11 +136,11 @@ class TestDaemon:
     def client(self) -> docker.DockerClient:
         return docker.DockerClient(base_url=self.host, timeout=60)
 
-    def docker(self, *args: str, input: bytes | None = None, timeout: float = 60,
-               check: bool = False) -> subprocess.CompletedProcess:
+    def docker(
+        self, *args: str, input: bytes | None = None, timeout: float = 60, check: bool = False
+    ) -> subprocess.CompletedProcess:
         """The real docker CLI against this daemon."""
-        result = subprocess.run(["docker", "-H", self.host, *args], input=input, capture_output=True,
-                                timeout=timeout)
+        result = subprocess.run(["docker", "-H", self.host, *args], input=input, capture_output=True, timeout=timeout)
         if check and result.returncode != 0:
             raise AssertionError(f"docker {' '.join(args)} exited {result.returncode}: {result.stderr.decode()}")
         return result
@@ -160,15 +179,21 @@ class TestDaemon:
                     self.kill(signal.SIGTERM)
         finally:
             try:
-                NetworkService(self.data_root, self.exec_root, NetworkConfig(
-                    bridge_name=self.bridge, bip=self.bip, chain_prefix=self.chain_prefix,
-                    address_pool=self.address_pool)).teardown()
+                NetworkService(
+                    self.data_root,
+                    self.exec_root,
+                    NetworkConfig(
+                        bridge_name=self.bridge,
+                        bip=self.bip,
+                        chain_prefix=self.chain_prefix,
+                        address_pool=self.address_pool,
+                    ),
+                ).teardown()
             finally:
                 self.destroy_leftover_cgroups()
                 subprocess.run(["rm", "-rf", "--one-file-system", str(self.root)], check=False)
                 if self.ip_forward is not None:
                     IP_FORWARD.write_text(self.ip_forward)
-
 
     def destroy_leftover_cgroups(self) -> None:
         """Containers a dead daemon could not remove: kill what is left in each group, then drop the parent."""
@@ -198,5 +223,3 @@ def busybox_tar(path: Path) -> Path:
         with open(path, "wb") as out:
             write_busybox_rootfs(out)
     return path
-
-

@@ -37,9 +37,7 @@ pytestmark = [
     pytest.mark.root,
     pytest.mark.skipif(os.geteuid() != 0, reason="needs root"),
 ]
-v1_only = pytest.mark.skipif(
-    os.geteuid() != 0 or detect_mode(CGROUP_ROOT) != "v1", reason="needs a cgroup v1 host"
-)
+v1_only = pytest.mark.skipif(os.geteuid() != 0 or detect_mode(CGROUP_ROOT) != "v1", reason="needs a cgroup v1 host")
 
 
 def block_device() -> str:

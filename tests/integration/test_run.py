@@ -24,8 +24,21 @@ def test_docker_py_run_returns_output(client):
 
 
 def test_detached_container_runs_and_stops(ph, client):
-    cid = ph.docker("run", "-d", "--name", "ticker", "busybox", "sh", "-c",
-                    "trap 'exit 0' TERM; while true; do sleep 0.1; done", check=True).stdout.decode().strip()
+    cid = (
+        ph.docker(
+            "run",
+            "-d",
+            "--name",
+            "ticker",
+            "busybox",
+            "sh",
+            "-c",
+            "trap 'exit 0' TERM; while true; do sleep 0.1; done",
+            check=True,
+        )
+        .stdout.decode()
+        .strip()
+    )
     container = client.containers.get(cid)
     assert container.status == "running"
     assert container.name == "ticker"

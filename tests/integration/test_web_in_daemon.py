@@ -48,7 +48,9 @@ def test_a_public_address_without_a_token_is_refused_with_the_reason(tmp_path):
     d = TestDaemon(tmp_path, extra_args=("--web", "0.0.0.0:0"))
     result = subprocess.run(d.command(), capture_output=True, text=True, cwd=REPO, timeout=60)
     assert result.returncode == 1
-    assert result.stderr.strip().splitlines()[-1].startswith(
-        "porthole daemon: --web: web: refusing to listen on 0.0.0.0:0: it is not a loopback address"
+    assert (
+        result.stderr.strip()
+        .splitlines()[-1]
+        .startswith("porthole daemon: --web: web: refusing to listen on 0.0.0.0:0: it is not a loopback address")
     )
     assert not d.socket.exists() and not d.data_root.exists()  # refused before anything was made

@@ -130,9 +130,7 @@ class V2Manager:
 
     def freeze(self, frozen: bool) -> None:
         if not has_file(self._dir, "cgroup.freeze"):
-            raise HostError(
-                f"cgroups: cannot freeze {self._dir}: no cgroup.freeze (the v2 freezer needs kernel 5.2)"
-            )
+            raise HostError(f"cgroups: cannot freeze {self._dir}: no cgroup.freeze (the v2 freezer needs kernel 5.2)")
         want = "1" if frozen else "0"
         write_file(self._dir, "cgroup.freeze", want)
         try:

@@ -116,13 +116,11 @@ def test_from_host_config_accepts(hc, expected):
         ({"OomKillDisable": "yes"}, INV + "OomKillDisable 'yes': expected a boolean, got a string"),
         (
             {"BlkioDeviceReadBps": {"Path": "/dev/vda"}},
-            INV + "BlkioDeviceReadBps {'Path': '/dev/vda'}: "
-            'expected an array of {"Path", "Rate"}, got an object',
+            INV + "BlkioDeviceReadBps {'Path': '/dev/vda'}: expected an array of {\"Path\", \"Rate\"}, got an object",
         ),
         (
             {"BlkioDeviceWriteBps": ["/dev/vda:1mb"]},
-            INV + "BlkioDeviceWriteBps[0] '/dev/vda:1mb': "
-            'expected an object {"Path", "Rate"}, got a string',
+            INV + 'BlkioDeviceWriteBps[0] \'/dev/vda:1mb\': expected an object {"Path", "Rate"}, got a string',
         ),
         (
             {"BlkioDeviceReadIOps": [{"Path": "/dev/nonexistent-porthole", "Rate": 10}]},
