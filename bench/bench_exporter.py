@@ -32,8 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import docker  # noqa: E402
 
-from exporter.cgroupfs import cgroup_name, cgroup_paths_of_pid, read_cgroup, v1_mount_dirs  # noqa: E402
 from exporter.collector import ContainerExporter, engine_exporter  # noqa: E402
+from exporter.readers.cgroup import cgroup_name, cgroup_paths_of_pid, read_cgroup, v1_mount_dirs  # noqa: E402
 from exporter.self_metrics import ExporterMetrics  # noqa: E402
 from exporter.server import MetricsServer  # noqa: E402
 from exporter.targets import Target  # noqa: E402

@@ -16,14 +16,14 @@ from pathlib import Path
 import docker
 from prometheus_client import generate_latest
 
-from exporter.cgroupfs import root_cgroup_paths
-from exporter.cgroupfs_paths import CGROUP_ROOT, PROC_ROOT
 from exporter.container_metrics import CONTAINER_METRICS
-from exporter.devices import SYS_ROOT, DeviceNames
 from exporter.discovery import EngineDiscovery
 from exporter.exposition import MetricSpec, Renderer, base_labels
 from exporter.layers import LayerUsage
 from exporter.machine import MachineIdentity, machine_text
+from exporter.readers.cgroup import root_cgroup_paths
+from exporter.readers.devices import SYS_ROOT, DeviceNames
+from exporter.readers.paths import CGROUP_ROOT, PROC_ROOT
 from exporter.self_metrics import ExporterMetrics
 from exporter.snapshot import take_snapshot
 from exporter.targets import Target, TargetSource

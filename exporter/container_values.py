@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from exporter.samples import CpuStats, MemoryStats, SpecStats
+from exporter.readers.samples import CpuStats, MemoryStats, SpecStats
 from exporter.snapshot import ContainerSample
 
 NS = 1e9

@@ -17,9 +17,9 @@ from typing import Any
 import docker
 import requests
 
-from exporter.cgroupfs import cgroup_name, cgroup_paths_of_pid, read_cgroup, v1_mount_dirs
-from exporter.cgroupfs_paths import CGROUP_ROOT, PROC_ROOT
-from exporter.samples import CgroupPaths
+from exporter.readers.cgroup import cgroup_name, cgroup_paths_of_pid, read_cgroup, v1_mount_dirs
+from exporter.readers.paths import CGROUP_ROOT, PROC_ROOT
+from exporter.readers.samples import CgroupPaths
 from exporter.targets import Target, parse_timestamp
 
 log = logging.getLogger("porthole.exporter")

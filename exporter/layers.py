@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from exporter.devices import DeviceNames
-from exporter.samples import ReadError
+from exporter.readers.devices import DeviceNames
+from exporter.readers.samples import ReadError
 
 log = logging.getLogger("porthole.exporter")
 

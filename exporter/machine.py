@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from exporter.exposition import escape
-from exporter.samples import HostStats
+from exporter.readers.samples import HostStats
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from exporter.samples import ReadError
+from exporter.readers.samples import ReadError
 
 log = logging.getLogger("porthole.exporter")
 

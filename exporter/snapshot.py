@@ -8,11 +8,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from exporter.cgroupfs import read_cgroup, read_root_cgroup
-from exporter.devices import DeviceNames
 from exporter.layers import FilesystemUsage
-from exporter.procfs import PROC_ROOT, read_host, read_net_dev
-from exporter.samples import BlkioDevice, CgroupStats, HostStats, InterfaceCounters, ReadError
+from exporter.readers.cgroup import read_cgroup, read_root_cgroup
+from exporter.readers.devices import DeviceNames
+from exporter.readers.procfs import PROC_ROOT, read_host, read_net_dev
+from exporter.readers.samples import BlkioDevice, CgroupStats, HostStats, InterfaceCounters, ReadError
 from exporter.targets import Target
 
 # cAdvisor's isIgnoredDevice (container/libcontainer/handler.go): the host ends of container links and

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from exporter.samples import CgroupPaths, SpecStats
+from exporter.readers.samples import CgroupPaths, SpecStats
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from exporter.samples import CgroupStats, HostStats, InterfaceCounters
+from exporter.readers.samples import CgroupStats, HostStats, InterfaceCounters
 
 # cAdvisor's isIgnoredDevice: host-side ends of container links and bridges say nothing about the container
 IGNORED_INTERFACE_PREFIXES = ("lo", "veth", "docker", "nerdctl")

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask, abort, current_app
 
-from exporter.cgroupfs_paths import CGROUP_ROOT, PROC_ROOT
+from exporter.readers.paths import CGROUP_ROOT, PROC_ROOT
 from web.engine import EngineApi, EngineControls, connect
 from web.history import HistoryStore
 from web.inventory import Inventory

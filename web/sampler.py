@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from exporter.cgroupfs import (
+from exporter.readers.cgroup import (
     cgroup_layout,
     cgroup_paths_of_pid,
     read_cgroup,
@@ -22,9 +22,9 @@ from exporter.cgroupfs import (
     root_cgroup_paths,
     v1_mount_dirs,
 )
-from exporter.cgroupfs_paths import CGROUP_ROOT, PROC_ROOT
-from exporter.procfs import read_host, read_net_dev
-from exporter.samples import CgroupPaths, HostStats, ReadError
+from exporter.readers.paths import CGROUP_ROOT, PROC_ROOT
+from exporter.readers.procfs import read_host, read_net_dev
+from exporter.readers.samples import CgroupPaths, HostStats, ReadError
 from web.columns import cgroup_columns, host_columns, network_columns
 from web.history import HistoryStore
 from web.inventory import Inventory

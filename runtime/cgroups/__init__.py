@@ -6,7 +6,7 @@ v1 and a v2 implementation (limits, freeze, pids, OOM kills, cleanup).
     cg.create()
     warnings = cg.set(res)                                    # Docker's texts for limits the host lacks
     # the container's first process writes its pid into each of cg.procs_files()
-    stats, errors = exporter.cgroupfs.read_cgroup(CgroupPaths(detect_mode(), cg.paths()))
+    stats, errors = exporter.readers.cgroup.read_cgroup(CgroupPaths(detect_mode(), cg.paths()))
     cg.destroy()
 """
 

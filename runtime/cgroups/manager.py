@@ -10,7 +10,7 @@ import errno
 from pathlib import Path, PurePosixPath
 from typing import Literal, Protocol
 
-from exporter.cgroupfs_paths import CGROUP_ROOT, cgroup_layout, v1_hierarchies
+from exporter.readers.paths import CGROUP_ROOT, cgroup_layout, v1_hierarchies
 from runtime.cgroups.resources import Resources
 from runtime.cgroups.v1.manager import V1Manager
 from runtime.cgroups.v2.manager import V2Manager
@@ -43,7 +43,7 @@ class CgroupManager(Protocol):
         """SIGKILL what is left, wait until empty, remove the group everywhere; idempotent."""
 
     def paths(self) -> dict[str, Path]:
-        """Controller -> group dir (v1), or {"": group dir} (v2), for exporter.cgroupfs.read_cgroup."""
+        """Controller -> group dir (v1), or {"": group dir} (v2), for exporter.readers.cgroup.read_cgroup."""
 
 
 def detect_mode(cgroup_root: Path = CGROUP_ROOT) -> Mode:

@@ -4,9 +4,9 @@ readers, so `docker stats` and the Prometheus exporter compute each number the s
 import time
 from typing import Any
 
-from exporter.cgroupfs import read_cgroup
-from exporter.procfs import read_host, read_net_dev
-from exporter.samples import CgroupPaths, CgroupStats, HostStats
+from exporter.readers.cgroup import read_cgroup
+from exporter.readers.procfs import read_host, read_net_dev
+from exporter.readers.samples import CgroupPaths, CgroupStats, HostStats
 from runtime.cgroups import detect_mode
 from runtime.engine import clock
 from runtime.engine.config import DaemonConfig

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from exporter.cgroupfs import cgroup_paths_of_pid, read_cgroup
-from exporter.samples import CgroupPaths
+from exporter.readers.cgroup import cgroup_paths_of_pid, read_cgroup
+from exporter.readers.samples import CgroupPaths
 from runtime.cgroups import (
     CgroupManager,
     Resources,

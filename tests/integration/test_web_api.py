@@ -9,8 +9,8 @@ import orjson
 import pytest
 import requests
 
-from exporter.cgroupfs import cgroup_paths_of_pid, read_cgroup
-from exporter.procfs import read_net_dev
+from exporter.readers.cgroup import cgroup_paths_of_pid, read_cgroup
+from exporter.readers.procfs import read_net_dev
 from tests.integration.daemon import wait_for
 from tests.integration.test_web_support import (
     BUSY,

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from exporter.cgroupfs import cgroup_paths_of_pid, read_cgroup
-from exporter.samples import CgroupPaths, ReadError
+from exporter.readers.cgroup import cgroup_paths_of_pid, read_cgroup
+from exporter.readers.samples import CgroupPaths, ReadError
 
 # v1: the controllers behind CPU and memory ("" is v2's single directory). Leaving out blkio, pids and cpu
 # (throttling) spares most of the files read_cgroup would open.

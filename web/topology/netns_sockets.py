@@ -13,8 +13,8 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from exporter.cgroupfs_files import FileReader
-from exporter.samples import ReadError
+from exporter.readers.files import FileReader
+from exporter.readers.samples import ReadError
 from web.topology.held_sockets import CannotTakeFds, held_tcp_sockets
 from web.topology.proc_net import TcpSocket, parse_sockstat, read_tcp
 from web.topology.proc_processes import socket_fds

@@ -17,10 +17,10 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from exporter.cgroupfs import cgroup_layout, read_root_cgroup, root_cgroup_paths, v1_mount_dirs
-from exporter.cgroupfs_paths import CGROUP_ROOT, PROC_ROOT
-from exporter.procfs import read_host
-from exporter.samples import ReadError
+from exporter.readers.cgroup import cgroup_layout, read_root_cgroup, root_cgroup_paths, v1_mount_dirs
+from exporter.readers.paths import CGROUP_ROOT, PROC_ROOT
+from exporter.readers.procfs import read_host
+from exporter.readers.samples import ReadError
 from web.engine import EngineApi
 from web.records import LIVE_STATES
 from web.topology.containers import ContainerWatcher, WatchedContainer

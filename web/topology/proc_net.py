@@ -10,8 +10,8 @@ import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
 
-from exporter.cgroupfs_files import FileReader
-from exporter.samples import ReadError
+from exporter.readers.files import FileReader
+from exporter.readers.samples import ReadError
 
 # include/net/tcp_states.h
 LISTEN = 0x0A

@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from exporter.samples import ReadError
+from exporter.readers.samples import ReadError
 
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 _GONE = (FileNotFoundError, ProcessLookupError)  # ESRCH: the task died while its file was read

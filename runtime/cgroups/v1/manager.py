@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from exporter.cgroupfs_paths import controllers_of_hierarchy, v1_hierarchies
+from exporter.readers.paths import controllers_of_hierarchy, v1_hierarchies
 from runtime.cgroups.cgroupfile import has_file, read_file, read_keyed, wait_until, write_file
 from runtime.cgroups.controller import Controller
 from runtime.cgroups.pids import Pids

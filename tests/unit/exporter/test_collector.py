@@ -8,10 +8,10 @@ from dataclasses import replace
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from exporter.cgroupfs import read_cgroup
 from exporter.collector import ContainerExporter
 from exporter.machine import MachineIdentity
-from exporter.samples import CgroupPaths
+from exporter.readers.cgroup import read_cgroup
+from exporter.readers.samples import CgroupPaths
 from exporter.self_metrics import ExporterMetrics
 from exporter.targets import Target
 from tests.unit.exporter.conftest import GROUP, NET_DEV, write_tree

@@ -5,7 +5,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from exporter.exposition import MetricSpec, Renderer, base_labels, escape, label_name
-from exporter.samples import CgroupPaths
+from exporter.readers.samples import CgroupPaths
 from exporter.targets import Target
 
 PATHS = CgroupPaths("v2", {})

@@ -3,10 +3,10 @@
 import os
 import time
 
-from exporter.devices import DeviceNames
 from exporter.layers import LayerUsage, directory_usage, filesystem_usage
 from exporter.machine import MachineIdentity, machine_text
-from exporter.samples import HostStats
+from exporter.readers.devices import DeviceNames
+from exporter.readers.samples import HostStats
 from tests.unit.exporter.conftest import DEVICE_UEVENT, write_tree
 
 

@@ -1,6 +1,14 @@
 import pytest
 
-from exporter.samples import BlkioDevice, CgroupStats, CpuStats, HostStats, InterfaceCounters, MemoryStats, PidsStats
+from exporter.readers.samples import (
+    BlkioDevice,
+    CgroupStats,
+    CpuStats,
+    HostStats,
+    InterfaceCounters,
+    MemoryStats,
+    PidsStats,
+)
 from web.columns import cgroup_columns, cpu_percent, host_columns, interfaces_of, network_columns
 
 

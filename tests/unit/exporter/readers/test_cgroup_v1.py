@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from exporter.cgroupfs import cgroup_paths_of_pid, read_cgroup
-from exporter.samples import (
+from exporter.readers.cgroup import cgroup_paths_of_pid, read_cgroup
+from exporter.readers.samples import (
     BlkioDevice,
     CgroupPaths,
     CgroupStats,

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from exporter.cgroupfs_paths import cgroup_layout, cgroup_paths_of_pid, v1_mount_dirs
-from exporter.samples import CgroupPaths
+from exporter.readers.paths import cgroup_layout, cgroup_paths_of_pid, v1_mount_dirs
+from exporter.readers.samples import CgroupPaths
 
 
 def mount(root: Path, name: str, cgroup2: bool = False) -> None:

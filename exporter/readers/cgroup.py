@@ -6,11 +6,11 @@ the runtime's cgroup manager (`CgroupPaths(mode, manager.paths())`).
 
 from __future__ import annotations
 
-from exporter.cgroupfs_files import FileReader
-from exporter.cgroupfs_paths import cgroup_layout, cgroup_name, cgroup_paths_of_pid, root_cgroup_paths, v1_mount_dirs
-from exporter.cgroupfs_v1 import read_v1
-from exporter.cgroupfs_v2 import read_v2, read_v2_root
-from exporter.samples import CgroupPaths, CgroupStats, ReadError
+from exporter.readers.cgroup_v1 import read_v1
+from exporter.readers.cgroup_v2 import read_v2, read_v2_root
+from exporter.readers.files import FileReader
+from exporter.readers.paths import cgroup_layout, cgroup_name, cgroup_paths_of_pid, root_cgroup_paths, v1_mount_dirs
+from exporter.readers.samples import CgroupPaths, CgroupStats, ReadError
 
 __all__ = [
     "cgroup_layout",

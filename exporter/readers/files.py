@@ -12,7 +12,7 @@ import errno
 import os
 from pathlib import Path
 
-from exporter.samples import ReadError
+from exporter.readers.samples import ReadError
 
 # Absent by design: the file does not exist on this kernel, or PSI is compiled in but disabled (psi=0).
 _ABSENT = (errno.ENOENT, errno.EOPNOTSUPP)

@@ -1,7 +1,7 @@
 import pytest
 
-from exporter.procfs import read_host, read_net_dev
-from exporter.samples import HostStats, InterfaceCounters
+from exporter.readers.procfs import read_host, read_net_dev
+from exporter.readers.samples import HostStats, InterfaceCounters
 
 TICK_NS = 10_000_000  # USER_HZ = 100
 

@@ -4,8 +4,8 @@ relative to their directory."""
 import os
 from pathlib import Path
 
-from exporter.cgroupfs import cgroup_name, read_cgroup, read_root_cgroup, root_cgroup_paths
-from exporter.samples import CgroupPaths
+from exporter.readers.cgroup import cgroup_name, read_cgroup, read_root_cgroup, root_cgroup_paths
+from exporter.readers.samples import CgroupPaths
 from tests.unit.exporter.conftest import GROUP, write_tree
 
 V2_ROOT_FILES = {

@@ -9,8 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from exporter.cgroupfs_files import FileReader
-from exporter.samples import HostStats, InterfaceCounters, ReadError
+from exporter.readers.files import FileReader
+from exporter.readers.samples import HostStats, InterfaceCounters, ReadError
 
 PROC_ROOT = Path("/proc")
 

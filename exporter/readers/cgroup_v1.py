@@ -9,8 +9,8 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from exporter.cgroupfs_files import UNLIMITED_ABOVE, FileReader
-from exporter.samples import BlkioDevice, CgroupStats, CpuStats, MemoryStats, PidsStats, SpecStats
+from exporter.readers.files import UNLIMITED_ABOVE, FileReader
+from exporter.readers.samples import BlkioDevice, CgroupStats, CpuStats, MemoryStats, PidsStats, SpecStats
 
 # cpuacct.stat counts USER_HZ ticks.
 _NS_PER_TICK = 1_000_000_000 // os.sysconf("SC_CLK_TCK")

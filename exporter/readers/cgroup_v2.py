@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from exporter.cgroupfs_files import UNLIMITED_ABOVE, FileReader
-from exporter.samples import BlkioDevice, CgroupStats, CpuStats, MemoryStats, PidsStats, Pressure, SpecStats
+from exporter.readers.files import UNLIMITED_ABOVE, FileReader
+from exporter.readers.samples import BlkioDevice, CgroupStats, CpuStats, MemoryStats, PidsStats, Pressure, SpecStats
 
 _IO_FIELDS = {
     "rbytes": "read_bytes",
