@@ -2,7 +2,7 @@
 the sampler's cost per tick, and the memory of the history store per container. Needs root.
 
 Containers: real `busybox sleep` containers (`--network none`) of a daemon of the bench's own, shown by
-`python -m web.main` (the production server, waitress) on a free loopback port. Each URL is fetched
+`python -m porthole.serve.web` (the production server, waitress) on a free loopback port. Each URL is fetched
 --requests times over loopback HTTP; the floor is a static file served by the same server (what any
 request costs there). The list's render time is Chromium's (Debian's, headless) navigation to the
 overview: from the request to the load event, the 200 rows drawn by the server. The history's memory is

@@ -49,7 +49,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(DEFAULTS)
     # a fresh key per process: sessions end with it, and no default key can leak from a repository
     app.config["SECRET_KEY"] = secrets.token_bytes(32)
-    # configuration comes only from the mapping (web.main builds it from flags): no environment variable
+    # configuration comes only from the mapping (porthole.serve.web builds it from flags): no environment variable
     # can turn controls on or set the session key behind the operator's back
     if config:
         app.config.update(config)

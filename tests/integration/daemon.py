@@ -90,7 +90,7 @@ class TestDaemon:
         return [
             sys.executable,
             "-m",
-            "runtime.cli.main",
+            "porthole.cli.main",
             "daemon",
             "--data-root",
             str(self.data_root),

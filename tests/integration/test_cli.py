@@ -12,7 +12,7 @@ import tarfile
 import docker
 import pytest
 
-from runtime.cli.output import human_size
+from porthole.cli.output import human_size
 from tests.integration.daemon import REPO, wait_for
 
 pytestmark = pytest.mark.root
@@ -24,9 +24,9 @@ MIB = 1 << 20
 def porthole(
     ph, *args: str, input: bytes | None = None, stdin=None, stdout=subprocess.PIPE, timeout: float = 60
 ) -> subprocess.CompletedProcess:
-    """`python -m runtime.cli.main -H <the test daemon> ...`, output as text."""
+    """`python -m porthole.cli.main -H <the test daemon> ...`, output as text."""
     result = subprocess.run(
-        [sys.executable, "-m", "runtime.cli.main", "-H", ph.host, *args],
+        [sys.executable, "-m", "porthole.cli.main", "-H", ph.host, *args],
         input=input,
         stdin=stdin,
         stdout=stdout,
@@ -68,7 +68,7 @@ def detached(ph, name: str, *command: str, flags: tuple[str, ...] = ()) -> str:
 def test_import_from_stdin_shows_progress_and_applies_changes(ph, client, tags, busybox_rootfs):
     tags.append("cli/imported:1")
     rootfs = subprocess.Popen(
-        [sys.executable, "-m", "runtime.cli.main", "busybox-rootfs"], stdout=subprocess.PIPE, cwd=REPO
+        [sys.executable, "-m", "porthole.cli.main", "busybox-rootfs"], stdout=subprocess.PIPE, cwd=REPO
     )
     try:
         result = porthole(
@@ -190,7 +190,7 @@ def test_attached_run_streams_output_as_it_comes(ph):
         [
             sys.executable,
             "-m",
-            "runtime.cli.main",
+            "porthole.cli.main",
             "-H",
             ph.host,
             "run",
@@ -480,7 +480,7 @@ def test_a_daemon_error_is_printed_as_docker_prints_it(ph):
 
 def test_no_daemon_is_a_clear_error(ph, tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "runtime.cli.main", "-H", f"unix://{tmp_path}/none.sock", "ps"],
+        [sys.executable, "-m", "porthole.cli.main", "-H", f"unix://{tmp_path}/none.sock", "ps"],
         capture_output=True,
         text=True,
         cwd=REPO,

@@ -43,11 +43,11 @@ def metrics_daemon(root: Path, busybox_rootfs: Path) -> Iterator[MetricsDaemon]:
 
 @contextlib.contextmanager
 def exporter_process(host: str, log_path: Path, *extra: str) -> Iterator[int]:
-    """`python -m exporter.main -H host --listen 127.0.0.1:<port>`; yields the port, stops it after."""
+    """`python -m porthole.serve.exporter -H host --listen 127.0.0.1:<port>`; yields the port, stops it after."""
     port = free_port()
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "exporter.main", "-H", host, "--listen", f"127.0.0.1:{port}", *extra],
+            [sys.executable, "-m", "porthole.serve.exporter", "-H", host, "--listen", f"127.0.0.1:{port}", *extra],
             stdout=log,
             stderr=log,
             cwd=REPO,

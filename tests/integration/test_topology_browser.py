@@ -1,4 +1,4 @@
-"""The map in a real browser: Debian's headless Chromium through selenium, against `python -m web.main`
+"""The map in a real browser: Debian's headless Chromium through selenium, against `python -m porthole.serve.web`
 on a test daemon running talking containers. Nodes and edges are drawn, clicking a node opens its details
 with its connections, the search narrows the graph, and the console stays clean. Screenshots are kept
 under artifacts/web/ (docs/screenshots/topology.png with PORTHOLE_UPDATE_SCREENSHOTS=1)."""

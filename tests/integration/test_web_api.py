@@ -1,4 +1,4 @@
-"""The dashboard's JSON API and log stream over HTTP, against `python -m web.main` on a test daemon: its
+"""The dashboard's JSON API and log stream over HTTP, against `python -m porthole.serve.web` on a test daemon: its
 numbers are the exporter readers' numbers, its history follows a restarting container, its log stream is
 the container's output; with a token, controls need a login and a CSRF token."""
 
@@ -193,7 +193,7 @@ def test_python_m_web_main_refuses_a_public_address_without_a_token(daemon, tmp_
     from tests.integration.daemon import REPO
 
     result = subprocess.run(
-        [sys.executable, "-m", "web.main", "-H", daemon.host, "--listen", "0.0.0.0:0"],
+        [sys.executable, "-m", "porthole.serve.web", "-H", daemon.host, "--listen", "0.0.0.0:0"],
         capture_output=True,
         text=True,
         cwd=REPO,

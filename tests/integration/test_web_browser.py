@@ -1,5 +1,5 @@
 """The dashboard in a real browser: Debian's headless Chromium through selenium, against `python -m
-web.main` on a test daemon running a busy, an idle, a restarting and a logging container. Each page
+porthole.serve.web` on a test daemon running a busy, an idle, a restarting and a logging container. Each page
 loads with no console error; screenshots are kept under artifacts/web/."""
 
 import time

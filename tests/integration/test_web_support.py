@@ -52,7 +52,7 @@ class WebServer:
 def start_web(engine_host: str, log: Path, *args: str, env: dict[str, str] | None = None) -> WebServer:
     """`porthole -H <engine> web --listen 127.0.0.1:0 <args>`, once it says where it listens."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "runtime.cli.main", "-H", engine_host, "web", "--listen", "127.0.0.1:0", *args],
+        [sys.executable, "-m", "porthole.cli.main", "-H", engine_host, "web", "--listen", "127.0.0.1:0", *args],
         stdout=subprocess.PIPE,
         stderr=open(log, "ab"),
         cwd=REPO,

@@ -2,8 +2,8 @@
 
 import pytest
 
-from runtime.cli.flags.keyvalues import env_entry, parse_filters, read_env_file, string_map
-from runtime.cli.flags.restart import restart_policy
+from porthole.cli.flags.keyvalues import env_entry, parse_filters, read_env_file, string_map
+from porthole.cli.flags.restart import restart_policy
 from runtime.errors import InvalidParameter
 
 ENVIRON = {"HOME": "/root", "EMPTY": ""}

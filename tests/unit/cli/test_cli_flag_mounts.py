@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from runtime.cli.flags.mounts import parse_mount, split_volumes
+from porthole.cli.flags.mounts import parse_mount, split_volumes
 from runtime.errors import InvalidParameter
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from runtime.cli.flags.ports import PortMapping, parse_port_spec, port_bindings, port_key
+from porthole.cli.flags.ports import PortMapping, parse_port_spec, port_bindings, port_key
 from runtime.errors import InvalidParameter
 
 

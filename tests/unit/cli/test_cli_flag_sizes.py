@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from runtime.cli.flags.sizes import device_bps, device_iops, memory_swap, nano_cpus, ram_in_bytes
+from porthole.cli.flags.sizes import device_bps, device_iops, memory_swap, nano_cpus, ram_in_bytes
 from runtime.errors import InvalidParameter
 
 MIB = 1 << 20

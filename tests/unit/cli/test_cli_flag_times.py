@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from runtime.cli.flags.times import api_timestamp, go_duration, parse_time
+from porthole.cli.flags.times import api_timestamp, go_duration, parse_time
 from runtime.errors import InvalidParameter
 
 NOW = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)

@@ -5,12 +5,12 @@ import struct
 
 import pytest
 
-from runtime.cli.command import resolve
-from runtime.cli.logs import frames
-from runtime.cli.main import build_parser, chosen_verb, command_words
-from runtime.cli.running import start_failure_status
-from runtime.cli.session import DEFAULT_HOST, resolve_host
-from runtime.cli.verbs import VERBS
+from porthole.cli.command import resolve
+from porthole.cli.logs import frames
+from porthole.cli.main import build_parser, chosen_verb, command_words
+from porthole.cli.running import start_failure_status
+from porthole.cli.session import DEFAULT_HOST, resolve_host
+from porthole.cli.verbs import VERBS
 
 
 @pytest.mark.parametrize(

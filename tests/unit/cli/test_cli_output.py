@@ -5,10 +5,10 @@ from datetime import datetime
 
 import pytest
 
-from runtime.cli import output, templates
-from runtime.cli.containers import format_ports, ps_row
-from runtime.cli.images import image_rows, split_reference
-from runtime.cli.system import event_line
+from porthole.cli import output, templates
+from porthole.cli.containers import format_ports, ps_row
+from porthole.cli.images import image_rows, split_reference
+from porthole.cli.system import event_line
 from runtime.errors import InvalidParameter
 
 ID = "0123456789abcdef" * 4

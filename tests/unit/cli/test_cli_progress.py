@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from runtime.cli.progress import ProgressLine, progress_bar, remaining_size, upload_body
+from porthole.cli.progress import ProgressLine, progress_bar, remaining_size, upload_body
 
 
 class Terminal(io.StringIO):

@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from runtime.cli.main import build_parser, main
-from runtime.cli.runspec import create_body
+from porthole.cli.main import build_parser, main
+from porthole.cli.runspec import create_body
 from runtime.errors import InvalidParameter
 
 MIB = 1 << 20
@@ -232,7 +232,7 @@ def test_conflicting_flags_exit_125_before_any_request(capsys):
 
 def test_help_and_bad_flags_never_import_docker_py():
     code = (
-        "import sys\nfrom runtime.cli.main import main\n"
+        "import sys\nfrom porthole.cli.main import main\n"
         "for argv in (['--help'], ['run', '--help'], ['run', '-m', '1x', 'busybox']):\n"
         "    try:\n        main(argv)\n    except SystemExit:\n        pass\n"
         "print('docker' in sys.modules)"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from runtime.cli.stats import block_io, cpu_percent, memory_percent, memory_usage, network_io, stats_row
+from porthole.cli.stats import block_io, cpu_percent, memory_percent, memory_usage, network_io, stats_row
 
 SAMPLE = {
     "id": "f" * 64,

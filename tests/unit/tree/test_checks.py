@@ -16,8 +16,9 @@ BIN = Path(sys.executable).parent
     [
         ["ruff", "check", "."],
         ["ruff", "format", "--check", "."],
+        ["lint-imports", "--no-cache"],
     ],
-    ids=["ruff-check", "ruff-format"],
+    ids=["ruff-check", "ruff-format", "import-contracts"],
 )
 def test_tool_finds_nothing(argv):
     result = subprocess.run([str(BIN / argv[0]), *argv[1:]], cwd=REPO, capture_output=True, text=True)

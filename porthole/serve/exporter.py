@@ -1,0 +1,109 @@
+"""`porthole exporter` (and `python -m porthole.serve.exporter`): serve cAdvisor's container metrics on --listen for
+the containers of an Engine API endpoint, porthole's or Docker's.
+
+    python -m porthole.serve.exporter -H unix:///run/porthole/porthole.sock --listen 127.0.0.1:9338
+
+The porthole CLI adds its global -H as `args.host`, then calls add_arguments() and run().
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+
+import docker
+from prometheus_client import ProcessCollector
+
+from exporter.collector import FS_INTERVAL_SECONDS, engine_exporter
+from exporter.errors import InvalidOption
+from exporter.server import MetricsServer, parse_listen
+
+DEFAULT_HOST = "unix:///run/porthole/porthole.sock"
+DEFAULT_LISTEN = "127.0.0.1:9338"
+
+log = logging.getLogger("porthole.exporter")
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected a number of seconds above 0")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--listen",
+        default=DEFAULT_LISTEN,
+        metavar="HOST:PORT",
+        help=f"address to serve /metrics on (default {DEFAULT_LISTEN})",
+    )
+    parser.add_argument(
+        "--fs-interval",
+        type=_positive_seconds,
+        default=FS_INTERVAL_SECONDS,
+        metavar="SECONDS",
+        help="how often a container's writable layer is measured (default 60, as cAdvisor)",
+    )
+    parser.add_argument(
+        "--discovery-interval",
+        type=_positive_seconds,
+        default=5.0,
+        metavar="SECONDS",
+        help="how often containers are listed while the events stream is down (default 5)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until SIGTERM or SIGINT. `args.host` is the Engine API (None: $DOCKER_HOST, else porthole's)."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    host = getattr(args, "host", None) or os.environ.get("DOCKER_HOST") or DEFAULT_HOST
+    try:
+        parse_listen(args.listen)
+        client = docker.DockerClient(base_url=host, timeout=30)
+    except (InvalidOption, docker.errors.DockerException) as e:
+        print(e if isinstance(e, InvalidOption) else f"exporter: invalid -H {host!r}: {e}", file=sys.stderr)
+        return 2
+    exporter = engine_exporter(client, fs_interval=args.fs_interval, refresh_seconds=args.discovery_interval)
+    ProcessCollector(registry=exporter.metrics.registry)  # the exporter's own CPU and memory
+    try:
+        server = MetricsServer(args.listen, [exporter.render])
+    except InvalidOption as e:
+        print(e, file=sys.stderr)
+        client.close()
+        return 2
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
+    exporter.start()
+    server.start()
+    log.info("exporter: serving http://%s/metrics for the containers of %s", args.listen, host)
+    stopping.wait()
+    server.close()
+    exporter.close()
+    client.close()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m porthole.serve.exporter",
+        description="Serve cAdvisor's container metrics for an Engine API endpoint.",
+    )
+    parser.add_argument(
+        "-H", "--host", help=f"Engine API to discover containers on (default $DOCKER_HOST, else {DEFAULT_HOST})"
+    )
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

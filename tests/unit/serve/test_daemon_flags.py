@@ -1,0 +1,49 @@
+"""`porthole daemon` flags that take more than a word: --default-address-pool, and errors without tracebacks."""
+
+import argparse
+import subprocess
+import sys
+
+import pytest
+
+from porthole.serve.daemon import add_arguments, config_from_args, parse_address_pool
+
+
+def test_address_pool_is_a_cidr_of_24s_or_dockerds_base_and_size():
+    assert parse_address_pool("10.9.0.0/16") == ("10.9.0.0/16", 24)
+    assert parse_address_pool("base=10.9.0.0/16,size=28") == ("10.9.0.0/16", 28)
+    assert parse_address_pool("base=10.9.0.0/16") == ("10.9.0.0/16", 24)
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("base=10.9.0.0/16,sise=24", "unknown field 'sise'"),
+        ("size=24", "no base"),
+        ("base=10.9.0.0/16,size=x", "size 'x' is not a prefix length"),
+    ],
+)
+def test_a_malformed_address_pool_names_the_problem(text, why):
+    with pytest.raises(argparse.ArgumentTypeError, match=why):
+        parse_address_pool(text)
+
+
+def test_the_pool_reaches_the_config():
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    config = config_from_args(parser.parse_args(["--default-address-pool", "base=10.9.0.0/16,size=26"]))
+    assert (config.address_pool, config.address_pool_size) == ("10.9.0.0/16", 26)
+
+
+def test_a_bad_value_found_at_start_is_one_line_not_a_traceback(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "porthole.cli.main", "daemon", "--data-root", str(tmp_path / "data"),
+         "--exec-root", str(tmp_path / "exec"), "-H", f"unix://{tmp_path}/sock",
+         "--default-address-pool", "base=10.9.0.0/16,size=40"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        "porthole daemon: network: address pool 10.9.0.0/16/40: size must be between /16 and /30"
+    )
+    assert "Traceback" not in result.stderr

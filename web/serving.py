@@ -1,0 +1,76 @@
+"""The dashboard served by waitress: the app, its monitor and the server bound together, for `porthole web`
+and `porthole daemon --web` (both in the command room, porthole/serve/)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from waitress.server import create_server
+
+from web import create_app
+from web.monitor import EXTENSION, Monitor
+from web.settings import ListenAddress, ServingOptions
+
+TOKEN_ENV = "PORTHOLE_WEB_TOKEN"
+
+
+class Dashboard:
+    """The app, its monitor and its waitress server, bound: serve() serves until close(), from any thread."""
+
+    def __init__(self, server: Any, monitor: Monitor, address: ListenAddress, sockets: dict) -> None:
+        self.server = server
+        self.monitor = monitor
+        self.address = address  # the port the server got (a requested port 0 picks a free one)
+        self._sockets = sockets  # waitress's socket map: the listener, its trigger and every connection
+        self._serving = threading.Event()
+        self._closed = threading.Event()
+
+    def serve(self) -> None:
+        self._serving.set()
+        try:
+            self.server.run()
+        finally:
+            self._serving.clear()
+
+    def close(self) -> None:
+        """Closing every socket of the map, open log streams included, ends serve(); closing the listener
+        alone would leave it serving the open connections. While it serves, the closing runs in its own
+        thread (through waitress's trigger), so no connection accepted meanwhile escapes it."""
+        if self._serving.is_set():
+            self.server.trigger.pull_trigger(self._close_sockets)
+            self._closed.wait(5)
+        else:
+            self._close_sockets()
+        self.server.task_dispatcher.shutdown(timeout=1)
+        self.monitor.close()
+
+    def _close_sockets(self) -> None:
+        for dispatcher in list(self._sockets.values()):
+            dispatcher.close()
+        self._closed.set()
+
+
+def build_dashboard(
+    engine_url: str, options: ServingOptions, *, history_minutes: float = 16, threads: int = 16
+) -> Dashboard:
+    """The dashboard for `engine_url`, its monitor started and its socket bound; `server.run()` serves.
+    For `porthole web` and for embedding (`porthole daemon --web`). :raise OSError: the address is taken."""
+    app = create_app(
+        {
+            "ENGINE_URL": engine_url,
+            "TOKEN": options.token,
+            "CONTROLS": options.controls,
+            "HISTORY_SECONDS": history_minutes * 60,
+        }
+    )
+    monitor: Monitor = app.extensions[EXTENSION]
+    sockets: dict = {}
+    try:
+        server = create_server(
+            app, map=sockets, host=options.listen.host, port=options.listen.port, threads=threads, ident="porthole"
+        )
+    except OSError:
+        monitor.close()
+        raise
+    return Dashboard(server, monitor, ListenAddress(options.listen.host, int(server.effective_port)), sockets)
