@@ -39,7 +39,7 @@ from logdrivers.jsonfile.options import parse_options as json_options  # noqa: E
 from logdrivers.message import LineBatch, Message  # noqa: E402
 from logdrivers.shipping.shipper import Shipper, ShipperConfig  # noqa: E402
 from logdrivers.shipping.state import state_path  # noqa: E402
-from tests.unit.logdrivers.test_elasticsearch_server import ElasticsearchServer  # noqa: E402
+from tests.support.elasticsearch import ElasticsearchServer  # noqa: E402
 
 LINE = b"2026-11-28T04:31:07.123Z INFO  request handled method=GET path=/api/v1/items status=200 took=%d"
 INDEX = "logs-bench-default"

@@ -21,7 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.integration.daemon import TestDaemon, busybox_tar  # noqa: E402
+from tests.support.daemon import TestDaemon, busybox_tar  # noqa: E402
 
 DOCKER_SHIM_PSS_KIB = 3000
 DOCKER_SHIM_RSS_KIB = 13700

@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from runtime.network.links import add_veth, bring_up_loopback, delete_link, ensure_bridge  # noqa: E402
 from runtime.network.netns import create_netns, remove_netns  # noqa: E402
-from tests.integration.daemon import TestDaemon, busybox_tar  # noqa: E402  (the tests' own-daemon launcher)
+from tests.support.daemon import TestDaemon, busybox_tar  # noqa: E402  (the tests' own-daemon launcher)
 
 DOCKER_ANCHOR_RUN_MS = 321  # `docker run --rm busybox true`, default bridge (measured-anchors.md)
 FLOOR_SUBNET = ipaddress.IPv4Network("10.213.251.0/24")

@@ -26,7 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.integration.daemon import TestDaemon, busybox_tar  # noqa: E402
+from tests.support.daemon import TestDaemon, busybox_tar  # noqa: E402
 
 DOCKER_ANCHOR_MS = 321.0
 DOCKER_SOCKET = Path("/var/run/docker.sock")

@@ -33,8 +33,8 @@ sys.path.insert(0, str(REPO))
 
 import requests  # noqa: E402
 
-from tests.integration.daemon import wait_for  # noqa: E402
-from tests.integration.test_web_support import chromium, start_web  # noqa: E402
+from tests.support.waiting import wait_for  # noqa: E402
+from tests.support.web import chromium, start_web  # noqa: E402
 from web.topology.addresses import AddressBook  # noqa: E402
 from web.topology.collector import Collector  # noqa: E402
 from web.topology.joining import connections  # noqa: E402

@@ -32,8 +32,8 @@ sys.path.insert(0, str(REPO))
 
 import orjson  # noqa: E402
 
-from tests.integration.daemon import TestDaemon, busybox_tar, wait_for  # noqa: E402
-from tests.integration.test_web_support import chromium, start_web  # noqa: E402
+from tests.support.daemon import TestDaemon, busybox_tar, wait_for  # noqa: E402
+from tests.support.web import chromium, start_web  # noqa: E402
 from web.history import HistoryStore  # noqa: E402
 
 RENDER_GOAL_SECONDS = 1.0

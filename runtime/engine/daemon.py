@@ -11,10 +11,10 @@ from runtime.engine.containers import Containers
 from runtime.engine.create import ContainerFactory
 from runtime.engine.events import EventBus
 from runtime.engine.execs import Execs
+from runtime.engine.exits import ExitMonitor
 from runtime.engine.lifecycle import Lifecycle
 from runtime.engine.logshipping import ShippingManager
 from runtime.engine.model import RUNNING, Container
-from runtime.engine.monitor import ExitMonitor
 from runtime.engine.networking import ContainerNetworks
 from runtime.engine.shims import ShimLauncher
 from runtime.engine.signals import is_alive

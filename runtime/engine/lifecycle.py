@@ -12,9 +12,9 @@ from runtime.atomicfile import read_json
 from runtime.engine import clock
 from runtime.engine.config import DaemonConfig
 from runtime.engine.events import EventBus
+from runtime.engine.exits import ExitMonitor
 from runtime.engine.launch import Layout, build_spec, cgroup_for, prepare_cgroup
 from runtime.engine.model import CREATED, DEAD, EXITED, PAUSED, REMOVING, RESTARTING, RUNNING, Container
-from runtime.engine.monitor import ExitMonitor
 from runtime.engine.networking import ContainerNetworks
 from runtime.engine.restart import RestartPolicy, RestartTimers
 from runtime.engine.shims import ShimLauncher, StartFailed

@@ -4,7 +4,7 @@ removed after each test, the whole daemon (bridge, chains, cgroups, data) wiped 
 import docker
 import pytest
 
-from tests.integration.daemon import TestDaemon, busybox_tar, running
+from tests.support.daemon import TestDaemon, busybox_tar, running
 
 
 @pytest.fixture(scope="session")

@@ -13,30 +13,14 @@ import docker
 import pytest
 
 from porthole.cli.output import human_size
-from tests.integration.daemon import REPO, wait_for
+from tests.support.cli import porthole
+from tests.support.daemon import REPO
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.root
 
 HEX64 = re.compile(r"[0-9a-f]{64}")
 MIB = 1 << 20
-
-
-def porthole(
-    ph, *args: str, input: bytes | None = None, stdin=None, stdout=subprocess.PIPE, timeout: float = 60
-) -> subprocess.CompletedProcess:
-    """`python -m porthole.cli.main -H <the test daemon> ...`, output as text."""
-    result = subprocess.run(
-        [sys.executable, "-m", "porthole.cli.main", "-H", ph.host, *args],
-        input=input,
-        stdin=stdin,
-        stdout=stdout,
-        stderr=subprocess.PIPE,
-        timeout=timeout,
-        cwd=REPO,
-    )
-    result.stdout = result.stdout.decode() if isinstance(result.stdout, bytes) else result.stdout
-    result.stderr = result.stderr.decode()
-    return result
 
 
 def ok(ph, *args: str, **kwargs) -> str:

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import docker
 import pytest
 
-from tests.integration.daemon import wait_for
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.root
 

@@ -11,7 +11,7 @@ import pytest
 from runtime.cgroups import open_manager
 from runtime.linux.constants import MNT_DETACH
 from runtime.linux.syscalls import umount2
-from tests.integration.daemon import wait_for
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.root
 

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.daemon import wait_for
-from tests.integration.test_exporter_helpers import (
+from tests.support.exporter import (
     exporter_process,
     get,
     metrics_daemon,
@@ -18,6 +17,7 @@ from tests.integration.test_exporter_helpers import (
     value,
     values,
 )
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.root
 

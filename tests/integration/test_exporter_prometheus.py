@@ -17,9 +17,9 @@ import urllib.parse
 
 import pytest
 
-from tests.integration.daemon import REPO, wait_for
-from tests.integration.test_exporter_helpers import exporter_process, free_port, get, metrics_daemon
-from tests.unit.logdrivers.test_elasticsearch_server import ElasticsearchServer
+from tests.support.daemon import REPO, wait_for
+from tests.support.elasticsearch import ElasticsearchServer
+from tests.support.exporter import exporter_process, free_port, get, metrics_daemon
 
 pytestmark = pytest.mark.root
 

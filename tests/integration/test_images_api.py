@@ -9,7 +9,7 @@ import tarfile
 import docker
 import pytest
 
-from tests.unit.images import imagetars as tars
+from tests.support import imagetars as tars
 
 pytestmark = pytest.mark.root
 

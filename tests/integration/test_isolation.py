@@ -6,7 +6,7 @@ import stat
 
 import pytest
 
-from tests.integration.daemon import wait_for
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.root
 

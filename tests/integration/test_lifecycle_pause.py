@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from tests.integration.daemon import wait_for
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.root
 

@@ -19,9 +19,9 @@ import pytest
 from elasticsearch import NotFoundError, helpers
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.integration import daemon as test_daemon
-from tests.integration.daemon import wait_for
-from tests.unit.logdrivers.test_elasticsearch_server import ElasticsearchServer, FaultProxy, free_port
+from tests.support import daemon as test_daemon
+from tests.support.elasticsearch import ElasticsearchServer, FaultProxy, free_port
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.root
 LINES = int(os.environ.get("PORTHOLE_TEST_ES_LINES", "20000"))

@@ -3,7 +3,7 @@ porthole.logdrivers entry point in a daemon whose PYTHONPATH holds it, and used 
 
 import pytest
 
-from tests.integration.daemon import TestDaemon, running, wait_for
+from tests.support.daemon import TestDaemon, running, wait_for
 
 pytestmark = pytest.mark.root
 

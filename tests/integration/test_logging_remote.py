@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from tests.integration.daemon import wait_for
-from tests.unit.logdrivers.collectors import ForwardServer, GelfTcpServer, GelfUdpServer
+from tests.support.collectors import ForwardServer, GelfTcpServer, GelfUdpServer
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.root
 OUTAGE_S = float(os.environ.get("PORTHOLE_TEST_OUTAGE_S", "3"))  # the 30 s, shortened for CI

@@ -5,7 +5,7 @@ leaves the test's bridges, and the embedded DNS has no upstream (names it does n
 import docker
 import pytest
 
-from tests.integration.daemon import wait_for
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.root
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.daemon import wait_for
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.root
 

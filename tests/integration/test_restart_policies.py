@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.integration.daemon import wait_for
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.root
 

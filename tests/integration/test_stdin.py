@@ -8,7 +8,7 @@ import socket
 import pytest
 from docker.utils.socket import frames_iter
 
-from tests.integration.test_cli import porthole
+from tests.support.cli import porthole
 
 pytestmark = pytest.mark.root
 

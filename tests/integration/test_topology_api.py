@@ -4,8 +4,7 @@ processes behind each end, their metrics, and a removed container gone from the 
 
 import pytest
 
-from tests.integration.daemon import wait_for
-from tests.integration.test_topology_support import (
+from tests.support.topology import (
     CLIENT,
     IDLE,
     PUBLISHED_CLIENT,
@@ -14,6 +13,7 @@ from tests.integration.test_topology_support import (
     map_app,
     start_talking,
 )
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.root
 

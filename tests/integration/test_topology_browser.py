@@ -7,9 +7,9 @@ import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 
-from tests.integration.daemon import wait_for
-from tests.integration.test_topology_support import CLIENT, IDLE, PUBLISHED_CLIENT, SERVER, start_talking
-from tests.integration.test_web_support import UPDATE_SCREENSHOTS, chromium, console_errors, screenshot, start_web
+from tests.support.topology import CLIENT, IDLE, PUBLISHED_CLIENT, SERVER, start_talking
+from tests.support.waiting import wait_for
+from tests.support.web import UPDATE_SCREENSHOTS, chromium, console_errors, screenshot, start_web
 
 pytestmark = pytest.mark.root
 

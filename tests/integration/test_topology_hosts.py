@@ -10,9 +10,9 @@ import sys
 import pytest
 import requests
 
-from tests.integration.daemon import REPO, wait_for
-from tests.integration.test_topology_support import client_command
-from tests.integration.test_web_support import start_web
+from tests.support.daemon import REPO, wait_for
+from tests.support.topology import client_command
+from tests.support.web import start_web
 
 pytestmark = pytest.mark.root
 

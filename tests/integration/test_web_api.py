@@ -11,8 +11,8 @@ import requests
 
 from exporter.readers.cgroup import cgroup_paths_of_pid, read_cgroup
 from exporter.readers.procfs import read_net_dev
-from tests.integration.daemon import wait_for
-from tests.integration.test_web_support import (
+from tests.support.waiting import wait_for
+from tests.support.web import (
     BUSY,
     IDLE,
     LOGGER,
@@ -190,7 +190,7 @@ def test_python_m_web_main_refuses_a_public_address_without_a_token(daemon, tmp_
     import subprocess
     import sys
 
-    from tests.integration.daemon import REPO
+    from tests.support.daemon import REPO
 
     result = subprocess.run(
         [sys.executable, "-m", "porthole.serve.web", "-H", daemon.host, "--listen", "0.0.0.0:0"],

@@ -8,8 +8,8 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from tests.integration.daemon import wait_for
-from tests.integration.test_web_support import (
+from tests.support.waiting import wait_for
+from tests.support.web import (
     BUSY,
     IDLE,
     LOGGER,

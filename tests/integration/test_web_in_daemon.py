@@ -7,8 +7,8 @@ import urllib.request
 
 import pytest
 
-from tests.integration.daemon import REPO, START_TIMEOUT, TestDaemon, running, wait_for
-from tests.integration.test_exporter_helpers import free_port
+from tests.support.daemon import REPO, START_TIMEOUT, TestDaemon, running, wait_for
+from tests.support.exporter import free_port
 
 pytestmark = pytest.mark.root
 

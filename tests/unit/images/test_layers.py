@@ -13,8 +13,7 @@ import pytest
 
 from runtime.errors import InvalidParameter
 from runtime.images.layerstore import LayerStore
-
-from .imagetars import chardev, digest, directory, file, hardlink, symlink, tar_bytes
+from tests.support.imagetars import chardev, digest, directory, file, hardlink, symlink, tar_bytes
 
 pytestmark = pytest.mark.root
 

@@ -7,8 +7,7 @@ import stat
 import pytest
 
 from runtime.images.store import ImageStore
-
-from .imagetars import directory, file, hardlink, image_config, legacy_save_archive, symlink, tar_bytes
+from tests.support.imagetars import directory, file, hardlink, image_config, legacy_save_archive, symlink, tar_bytes
 
 pytestmark = pytest.mark.root
 

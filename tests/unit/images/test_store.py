@@ -12,8 +12,7 @@ import pytest
 from runtime.errors import Conflict, InvalidParameter, NotFound
 from runtime.images.imageconfig import host_architecture
 from runtime.images.store import ImageStore, ImageUser
-
-from .imagetars import (
+from tests.support.imagetars import (
     digest,
     directory,
     file,

@@ -19,8 +19,8 @@ from logdrivers.message import LineBatch, Message, PartialMeta
 from logdrivers.metrics import ContainerLogStats, LogDriverCollector, LogStatsSnapshot
 from logdrivers.shipping.shipper import Shipper, ShipperConfig
 from logdrivers.shipping.state import load_state, state_path
-from tests.integration.daemon import wait_for
-from tests.unit.logdrivers.test_elasticsearch_server import ElasticsearchServer, FaultProxy, free_port
+from tests.support.elasticsearch import ElasticsearchServer, FaultProxy, free_port
+from tests.support.waiting import wait_for
 
 FAST = ShipperConfig(batch_lines=500, idle_wait_s=0.02, removal_drain_s=1.0)
 

@@ -12,7 +12,7 @@ from logdrivers.shipping.cursor import LogCursor, Position
 from logdrivers.shipping.positioned import Shipped
 from logdrivers.shipping.shipper import Shipper, ShipperConfig
 from logdrivers.shipping.state import load_state, state_path
-from tests.integration.daemon import wait_for
+from tests.support.waiting import wait_for
 
 FAST = ShipperConfig(batch_lines=7, idle_wait_s=0.02)
 

@@ -7,7 +7,7 @@ from logdrivers.driver import DeliveryFailed
 from logdrivers.fluentd.driver import FluentdDriver
 from logdrivers.fluentd.options import parse_options
 from logdrivers.message import LineBatch, Message, PartialMeta
-from tests.unit.logdrivers.collectors import EventTime, ForwardServer
+from tests.support.collectors import EventTime, ForwardServer
 from tests.unit.logdrivers.conftest import CONTAINER_ID
 
 T = 1_714_564_800_123_456_789
@@ -21,7 +21,7 @@ def server():
 
 
 def wait_events(server, count):
-    from tests.integration.daemon import wait_for
+    from tests.support.daemon import wait_for
 
     wait_for(lambda: len(server.events) >= count, 5, 0.01, f"{count} events")
     return server.events

@@ -11,8 +11,8 @@ import pytest
 from logdrivers.gelf.driver import GelfDriver
 from logdrivers.gelf.options import parse_options
 from logdrivers.message import Message, PartialMeta
-from tests.integration.daemon import wait_for
-from tests.unit.logdrivers.collectors import GelfTcpServer, GelfUdpServer
+from tests.support.collectors import GelfTcpServer, GelfUdpServer
+from tests.support.waiting import wait_for
 from tests.unit.logdrivers.conftest import CONTAINER_ID, IMAGE_ID
 
 T = 1_714_564_800_123_456_789

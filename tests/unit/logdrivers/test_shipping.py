@@ -17,8 +17,8 @@ from logdrivers.shipping.cursor import LogCursor
 from logdrivers.shipping.files import OpenLogFile, list_log_files
 from logdrivers.shipping.shipper import Shipper, ShipperConfig
 from logdrivers.shipping.state import load_state, state_path
-from tests.integration.daemon import wait_for
-from tests.unit.logdrivers.collectors import ForwardServer
+from tests.support.collectors import ForwardServer
+from tests.support.waiting import wait_for
 
 FAST = ShipperConfig(batch_lines=100, idle_wait_s=0.02, removal_drain_s=1.0)
 

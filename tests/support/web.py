@@ -15,7 +15,7 @@ from pathlib import Path
 
 import docker
 
-from tests.integration.daemon import REPO, wait_for
+from tests.support.daemon import REPO, wait_for
 
 ARTIFACTS = REPO / "artifacts" / "web"
 SCREENSHOTS = REPO / "docs" / "screenshots"

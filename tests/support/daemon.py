@@ -7,7 +7,6 @@ import secrets
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,23 +15,12 @@ import docker
 
 from runtime.cgroups import open_manager, remove_parent_if_empty
 from runtime.network import NetworkConfig, NetworkService
+from tests.support.waiting import wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 20.0
 IP_FORWARD = Path("/proc/sys/net/ipv4/ip_forward")
 CGROUP_ROOT = Path("/sys/fs/cgroup")
-
-
-def wait_for(condition, timeout: float = 10.0, interval: float = 0.05, what: str = "condition"):
-    """Poll `condition` until it returns something truthy; fail with `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(interval)
 
 
 @dataclass

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import docker
 
-from tests.integration.daemon import wait_for
+from tests.support.waiting import wait_for
 from web import create_app
 from web.monitor import EXTENSION as MONITOR
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.integration.daemon import REPO, START_TIMEOUT, TestDaemon, running, wait_for
+from tests.support.daemon import REPO, START_TIMEOUT, TestDaemon, running, wait_for
 
 Samples = list[tuple[str, dict[str, str], float]]
 
