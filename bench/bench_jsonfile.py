@@ -23,9 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from common.rfc3339 import format_ns  # noqa: E402
 from logdrivers.copier import Copier  # noqa: E402
 from logdrivers.info import ContainerInfo  # noqa: E402
-from logdrivers.jsonfile.timestamps import format_time  # noqa: E402
 from logdrivers.registry import builtin_registry  # noqa: E402
 from logdrivers.shimwriter import open_writer, writer_plan  # noqa: E402
 
@@ -76,7 +76,7 @@ def floor_loop(read_fd: int, log_path: Path) -> None:
         while chunk := os.read(read_fd, 65536):
             lines = (rest + chunk).split(b"\n")
             rest = lines.pop()
-            tail = b'\\n","stream":"stdout","time":"' + format_time(time.time_ns()).encode() + b'"}\n'
+            tail = b'\\n","stream":"stdout","time":"' + format_ns(time.time_ns()).encode() + b'"}\n'
             out.write(b"".join([b'{"log":"' + line + tail for line in lines]))
 
 

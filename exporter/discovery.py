@@ -17,10 +17,11 @@ from typing import Any
 import docker
 import requests
 
+from common.rfc3339 import unix_seconds
 from exporter.readers.cgroup import cgroup_name, cgroup_paths_of_pid, read_cgroup, v1_mount_dirs
 from exporter.readers.paths import CGROUP_ROOT, PROC_ROOT
 from exporter.readers.samples import CgroupPaths
-from exporter.targets import Target, parse_timestamp
+from exporter.targets import Target
 
 log = logging.getLogger("porthole.exporter")
 
@@ -152,8 +153,8 @@ class EngineDiscovery:
             name=info.get("Name", "").lstrip("/"),
             image=config.get("Image") or "",
             labels=dict(config.get("Labels") or {}),
-            started_at=parse_timestamp(info["State"].get("StartedAt")) or parse_timestamp(info.get("Created")),
-            created_at=parse_timestamp(info.get("Created")),
+            started_at=unix_seconds(info["State"].get("StartedAt")) or unix_seconds(info.get("Created")),
+            created_at=unix_seconds(info.get("Created")),
             upper_dir=((info.get("GraphDriver") or {}).get("Data") or {}).get("UpperDir"),
             spec=stats.spec,
         )

@@ -7,17 +7,14 @@ scrape, counts the file in porthole_exporter_read_errors_total and is logged at 
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Iterable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from common.throttle import LogThrottle
 from exporter.readers.samples import ReadError
 
 log = logging.getLogger("porthole.exporter")
-
-_LOG_EVERY_SECONDS = 60.0
 
 
 class ExporterMetrics:
@@ -56,8 +53,7 @@ class ExporterMetrics:
             ["stage"],
             registry=self.registry,
         )
-        self._logged_at: dict[str, float] = {}
-        self._lock = threading.Lock()
+        self._log_throttle = LogThrottle()
 
     def read_failed(self, errors: Iterable[ReadError]) -> None:
         for error in errors:
@@ -69,9 +65,5 @@ class ExporterMetrics:
         self._log("discovery:" + stage, message)
 
     def _log(self, key: str, message: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            if now - self._logged_at.get(key, float("-inf")) < _LOG_EVERY_SECONDS:
-                return
-            self._logged_at[key] = now
-        log.warning("%s (further failures of this kind are counted, and logged at most once a minute)", message)
+        if self._log_throttle.due(key):
+            log.warning("%s (further failures of this kind are counted, and logged at most once a minute)", message)

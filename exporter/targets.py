@@ -3,10 +3,8 @@ that find them."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Protocol
 
 from exporter.readers.samples import CgroupPaths, SpecStats
@@ -47,19 +45,3 @@ class TargetSource(Protocol):
     def close(self) -> None:
         """Stop discovering."""
         ...
-
-
-_RFC3339 = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)$")
-
-
-def parse_timestamp(text: str | None) -> float | None:
-    """Unix seconds from the Engine API's RFC 3339 times, nanoseconds included (Python's own parser takes
-    at most microseconds). None for an empty time or Go's zero time "0001-01-01T00:00:00Z" (never)."""
-    if not text or text.startswith("0001-"):
-        return None
-    m = _RFC3339.match(text)
-    if m is None:
-        return None
-    whole, fraction, zone = m.groups()
-    seconds = datetime.fromisoformat(whole + ("+00:00" if zone == "Z" else zone)).timestamp()
-    return seconds + (float("0" + fraction) if fraction else 0.0)

@@ -1,7 +1,8 @@
 """Counting entries a driver lost, with a log line at most every ten seconds (STYLE rule 6)."""
 
 import logging
-import time
+
+from common.throttle import LogThrottle
 
 REPORT_INTERVAL_S = 10.0
 
@@ -13,13 +14,12 @@ class FailureCounter:
         self.driver = driver
         self.entries = 0  # lost in all
         self._unreported = 0
-        self._next_report = 0.0
+        self._log_throttle = LogThrottle(REPORT_INTERVAL_S)
 
     def count(self, entries: int, cause: BaseException) -> None:
         self.entries += entries
         self._unreported += entries
-        now = time.monotonic()
-        if now >= self._next_report:
+        if self._log_throttle.due():
             _log.error(
                 "logdrivers: %s log driver: %d entries lost since the last report: %s",
                 self.driver,
@@ -27,4 +27,3 @@ class FailureCounter:
                 cause,
             )
             self._unreported = 0
-            self._next_report = now + REPORT_INTERVAL_S

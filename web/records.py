@@ -5,29 +5,14 @@ Both are parsed once from the Engine API's JSON (inspect and events), the same f
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
+
+from common.rfc3339 import unix_seconds
 
 # States in which the container has a process whose cgroup can be read.
 LIVE_STATES = frozenset({"running", "paused"})
-
-_RFC3339 = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)$")
-
-
-def parse_timestamp(text: str | None) -> float | None:
-    """Unix seconds from the Engine API's RFC 3339 times with nanoseconds (Python's parser takes at most
-    microseconds). None for an empty time or Go's zero time "0001-01-01T00:00:00Z" (never happened)."""
-    if not text or text.startswith("0001-"):
-        return None
-    m = _RFC3339.match(text)
-    if m is None:
-        return None
-    whole, fraction, zone = m.groups()
-    seconds = datetime.fromisoformat(whole + ("+00:00" if zone == "Z" else zone)).timestamp()
-    return seconds + (float("0" + fraction) if fraction else 0.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +54,9 @@ def record_from_inspect(info: Mapping[str, Any]) -> ContainerRecord:
         image=config.get("Image") or info.get("Image") or "",
         state=state.get("Status") or "unknown",
         pid=state.get("Pid") or 0,
-        created=parse_timestamp(info.get("Created")),
-        started_at=parse_timestamp(state.get("StartedAt")),
-        finished_at=parse_timestamp(state.get("FinishedAt")),
+        created=unix_seconds(info.get("Created")),
+        started_at=unix_seconds(state.get("StartedAt")),
+        finished_at=unix_seconds(state.get("FinishedAt")),
         restart_count=info.get("RestartCount") or 0,
         exit_code=state.get("ExitCode") or 0,
         oom_killed=bool(state.get("OOMKilled")),

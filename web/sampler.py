@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from common.throttle import LogThrottle
 from exporter.readers.cgroup import (
     cgroup_layout,
     cgroup_paths_of_pid,
@@ -33,7 +34,6 @@ from web.records import ContainerRecord
 log = logging.getLogger("porthole.web")
 
 HOST_KEY = "/"  # the host's history, under cAdvisor's id for the root cgroup (never a container id)
-_LOG_EVERY_SECONDS = 60.0  # read errors repeat every tick; say so once a minute
 
 
 class Sampler:
@@ -60,7 +60,7 @@ class Sampler:
         self.read_errors = 0  # files that could not be read, since start
         self.last_error: str | None = None
         self.last_duration = 0.0  # seconds the last tick took
-        self._logged_at = -_LOG_EVERY_SECONDS
+        self._log_throttle = LogThrottle()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -122,9 +122,7 @@ class Sampler:
             return
         self.read_errors += len(errors)
         self.last_error = errors[-1].message
-        now = time.monotonic()
-        if now - self._logged_at >= _LOG_EVERY_SECONDS:
-            self._logged_at = now
+        if self._log_throttle.due():
             log.warning("%s (%d unreadable files since start)", self.last_error, self.read_errors)
 
     # -- background ---------------------------------------------------------------------------------------

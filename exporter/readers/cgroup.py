@@ -12,11 +12,14 @@ from exporter.readers.files import FileReader
 from exporter.readers.paths import cgroup_layout, cgroup_name, cgroup_paths_of_pid, root_cgroup_paths, v1_mount_dirs
 from exporter.readers.samples import CgroupPaths, CgroupStats, ReadError
 
+OOM_KILLS_FILE = {"v1": "memory.oom_control", "v2": "memory.events"}
+
 __all__ = [
     "cgroup_layout",
     "cgroup_name",
     "cgroup_paths_of_pid",
     "read_cgroup",
+    "read_oom_kills",
     "read_root_cgroup",
     "root_cgroup_paths",
     "v1_mount_dirs",
@@ -41,6 +44,18 @@ def read_cgroup(paths: CgroupPaths, *, include_spec: bool = True) -> tuple[Cgrou
     finally:
         reader.close()
     return stats, reader.errors
+
+
+def read_oom_kills(paths: CgroupPaths) -> tuple[int, list[ReadError]]:
+    """How many tasks of the group the OOM killer killed ("oom_kill N" in v1's memory.oom_control since kernel
+    4.13, and in v2's memory.events); 0 without the memory controller or a kernel that counts. Read alone, for
+    the engine's exit path: the stats readers take the same key from the same files."""
+    directory = paths.dirs.get("memory" if paths.mode == "v1" else "")
+    if directory is None:
+        return 0, []
+    reader = FileReader()
+    counts = reader.keyed(f"{directory}/{OOM_KILLS_FILE[paths.mode]}", optional=True) or {}
+    return counts.get("oom_kill", 0), reader.errors
 
 
 def read_root_cgroup(paths: CgroupPaths) -> tuple[CgroupStats, list[ReadError]]:

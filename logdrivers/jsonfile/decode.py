@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from logdrivers.jsonfile.timestamps import TimeParser
+from common.rfc3339 import TimeParser
 from logdrivers.message import Message, PartialMeta, random_partial_id
 
 

@@ -8,7 +8,7 @@ of lines is escaped and framed with a few C-level passes instead of a Python loo
 
 from collections.abc import Mapping
 
-from logdrivers.jsonfile.timestamps import format_time
+from common.rfc3339 import format_ns
 from logdrivers.message import LineBatch, Message
 
 _GO_HEX = "0123456789abcdef"
@@ -104,7 +104,7 @@ class EntryEncoder:
     def encode_batch(self, batch: LineBatch) -> list[bytes | memoryview]:
         """All lines of the batch as json-file lines, in two pieces for one writev(): one replace over the
         escaped batch frames every line, and no further copy joins the pieces."""
-        tail = b'\\n",' + self._stream_and_attrs(batch.source) + format_time(batch.timestamp_ns).encode()
+        tail = b'\\n",' + self._stream_and_attrs(batch.source) + format_ns(batch.timestamp_ns).encode()
         end_and_head = tail + b'"}\n{"log":"'
         framed = escape_batch(batch.data).replace(b"\n", end_and_head)  # ...line end head line end head
         return [b'{"log":"', memoryview(framed)[: -len(b'{"log":"')]]
@@ -113,5 +113,5 @@ class EntryEncoder:
         """One entry; `log` ends in \\n unless the message is a partial piece that is not the last."""
         log = escape_line(msg.line) + (b"\\n" if msg.ends_line else b"")
         head = b'{"log":"' + log + b'",' if log else b"{"
-        time_value = format_time(msg.timestamp_ns).encode()
+        time_value = format_ns(msg.timestamp_ns).encode()
         return head + self._stream_and_attrs(msg.source) + time_value + b'"}\n'

@@ -11,8 +11,8 @@ import struct
 import zlib
 from pathlib import Path
 
+from common.rfc3339 import TimeParser, format_ns
 from logdrivers.jsonfile.numbering import read_first_line, write_first_line
-from logdrivers.jsonfile.timestamps import TimeParser, format_time
 
 _MAGIC = b"\x1f\x8b\x08"
 _FEXTRA = 4
@@ -27,7 +27,7 @@ def gzip_header(last_time_ns: int | None) -> bytes:
     """
     if last_time_ns is None:
         return _MAGIC + struct.pack("<BIBB", 0, 0, 0, _OS_UNKNOWN)
-    extra = b'{"lastTime":"' + format_time(last_time_ns).encode() + b'"}'  # Go's json.Marshal of the struct
+    extra = b'{"lastTime":"' + format_ns(last_time_ns).encode() + b'"}'  # Go's json.Marshal of the struct
     return _MAGIC + struct.pack("<BIBBH", _FEXTRA, 0, 0, _OS_UNKNOWN, len(extra)) + extra
 
 

@@ -7,6 +7,8 @@ import time
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from common.durations import human_duration
+
 STDOUT_STREAM, STDERR_STREAM = 1, 2  # the stream ids of docker's multiplexed framing
 # docker/cli formatter: tabwriter.NewWriter(out, minwidth 10, tabwidth 1, padding 3, ' ', 0)
 MIN_WIDTH, PADDING = 10, 3
@@ -53,33 +55,6 @@ def bytes_size(size: float) -> str:
     """go-units BytesSize: binary units, `1.5MiB`."""
     value, unit = _scaled(float(size), 1024.0, BINARY_UNITS)
     return f"{value:.4g}{unit}"
-
-
-def human_duration(seconds: float) -> str:
-    """go-units HumanDuration: "Less than a second", "About a minute", "3 hours", "2 weeks"."""
-    if seconds < 1:
-        return "Less than a second"
-    if int(seconds) == 1:
-        return "1 second"
-    if seconds < 60:
-        return f"{int(seconds)} seconds"
-    minutes = int(seconds / 60)
-    if minutes == 1:
-        return "About a minute"
-    if minutes < 60:
-        return f"{minutes} minutes"
-    hours = int(seconds / 3600 + 0.5)  # Go's Duration.Round(time.Hour): halves away from zero
-    if hours == 1:
-        return "About an hour"
-    if hours < 48:
-        return f"{hours} hours"
-    if hours < 24 * 7 * 2:
-        return f"{hours // 24} days"
-    if hours < 24 * 30 * 2:
-        return f"{hours // 24 // 7} weeks"
-    if hours < 24 * 365 * 2:
-        return f"{hours // 24 // 30} months"
-    return f"{int(seconds / 3600) // 24 // 365} years"
 
 
 def ago(unix_seconds: float, now: float | None = None) -> str:

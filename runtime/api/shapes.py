@@ -3,59 +3,36 @@
 import time
 from typing import Any
 
-from runtime.engine import clock
+from common import rfc3339
+from common.durations import human_duration
 from runtime.engine.config import DaemonConfig
 from runtime.engine.launch import Layout
 from runtime.engine.model import CREATED, DEAD, PAUSED, REMOVING, RESTARTING, RUNNING, Container
 from runtime.volumes import MountPoint
 
 
-def human_duration(seconds: float) -> str:
-    """go-units HumanDuration, which `docker ps` prints in STATUS."""
-    s = int(seconds)
-    if s < 1:
-        return "Less than a second"
-    if s == 1:
-        return "1 second"
-    if s < 60:
-        return f"{s} seconds"
-    minutes = int(seconds / 60)
-    if minutes == 1:
-        return "About a minute"
-    if minutes < 60:
-        return f"{minutes} minutes"
-    hours = int(seconds / 3600 + 0.5)
-    if hours == 1:
-        return "About an hour"
-    if hours < 48:
-        return f"{hours} hours"
-    if hours < 24 * 7 * 2:
-        return f"{hours // 24} days"
-    if hours < 24 * 30 * 2:
-        return f"{hours // 24 // 7} weeks"
-    if hours < 24 * 365 * 2:
-        return f"{hours // 24 // 30} months"
-    return f"{int(seconds / 3600) // 24 // 365} years"
-
-
 def status_text(c: Container) -> str:
     """moby's State.String()."""
-    state, now = c.state, time.time()
+    state = c.state
     if state.status == RUNNING:
-        return f"Up {human_duration(now - clock.parse_rfc3339(state.started_at))}"
+        return f"Up {_since(state.started_at)}"
     if state.status == PAUSED:
-        return f"Up {human_duration(now - clock.parse_rfc3339(state.started_at))} (Paused)"
+        return f"Up {_since(state.started_at)} (Paused)"
     if state.status == RESTARTING:
-        return f"Restarting ({state.exit_code}) {human_duration(now - clock.parse_rfc3339(state.finished_at))} ago"
+        return f"Restarting ({state.exit_code}) {_since(state.finished_at)} ago"
     if state.status == CREATED:
         return "Created"
     if state.status == DEAD:
         return "Dead"
     if state.status == REMOVING:
         return "Removal In Progress"
-    if state.finished_at == clock.NEVER:
+    if state.finished_at == rfc3339.NEVER:
         return ""
-    return f"Exited ({state.exit_code}) {human_duration(now - clock.parse_rfc3339(state.finished_at))} ago"
+    return f"Exited ({state.exit_code}) {_since(state.finished_at)} ago"
+
+
+def _since(moment: str) -> str:
+    return human_duration(time.time() - (rfc3339.unix_seconds(moment) or 0.0))
 
 
 def _state(c: Container) -> dict[str, Any]:
@@ -210,7 +187,7 @@ def summary(c: Container, ports: list[dict[str, Any]], networks: dict[str, Any])
         "Image": c.image_ref,
         "ImageID": c.image_id,
         "Command": " ".join(c.argv),
-        "Created": int(clock.parse_rfc3339(c.created)),
+        "Created": int(rfc3339.unix_seconds(c.created) or 0.0),
         "Ports": ports,
         "Labels": c.config.get("Labels") or {},
         "State": c.state.status,

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from exporter.readers.samples import ReadError
 from runtime.errors import HostError
 
 
@@ -51,6 +52,14 @@ def read_keyed(directory: Path, name: str) -> dict[str, str]:
         key, _, value = line.partition(" ")
         out[key] = value
     return out
+
+
+def checked(result: tuple[int, list[ReadError]]) -> int:
+    """A reader's value, or HostError naming the first file it could not read."""
+    value, errors = result
+    if errors:
+        raise HostError(f"cgroups: cannot read {errors[0].path}: {errors[0].message}")
+    return value
 
 
 def has_file(directory: Path, name: str) -> bool:

@@ -5,10 +5,10 @@ import secrets
 from dataclasses import asdict
 from typing import Any
 
+from common import rfc3339
 from logdrivers.errors import LogDriverError
 from logdrivers.registry import Registry
 from runtime.cgroups import Resources
-from runtime.engine import clock
 from runtime.engine.config import DaemonConfig
 from runtime.engine.model import Container
 from runtime.engine.names import generate_name, validate_name
@@ -135,7 +135,7 @@ class ContainerFactory:
         container = Container(
             id=container_id,
             name=name or generate_name({c.name for c in self._store}),
-            created=clock.now(),
+            created=rfc3339.now(),
             image_ref=image_ref,
             image_id=image.id,
             config=config,

@@ -7,9 +7,9 @@ import threading
 import time
 from collections.abc import Callable
 
+from common import rfc3339
 from logdrivers.registry import Registry
 from runtime.atomicfile import read_json
-from runtime.engine import clock
 from runtime.engine.config import DaemonConfig
 from runtime.engine.events import EventBus
 from runtime.engine.exits import ExitMonitor
@@ -121,7 +121,7 @@ class Lifecycle:
             started.starttime,
             started.shim_pid,
         )
-        state.started_at, state.finished_at = clock.now(), clock.NEVER
+        state.started_at, state.finished_at = rfc3339.now(), rfc3339.NEVER
         state.exit_code, state.error, state.oom_killed = 0, "", False
         self._save(container)
         self._event(container, "start")
@@ -129,7 +129,7 @@ class Lifecycle:
 
     def _record_failure(self, container: Container, message: str) -> None:
         state = container.state
-        state.status, state.pid, state.shim_pid = (CREATED if state.started_at == clock.NEVER else EXITED), 0, 0
+        state.status, state.pid, state.shim_pid = (CREATED if state.started_at == rfc3339.NEVER else EXITED), 0, 0
         state.exit_code, state.error = exit_code_for(message), message
         self.watch.record_exit(container)  # ends attach and next-exit waits
         self._save(container)
@@ -152,9 +152,9 @@ class Lifecycle:
             state.oom_killed = cgroup.oom_kills() > 0
             cgroup.destroy()
             self._sandboxes.destroy(container)
-            ran_for = (finished_ns / 1e9) - clock.parse_rfc3339(state.started_at)
+            ran_for = (finished_ns / 1e9) - (rfc3339.unix_seconds(state.started_at) or 0.0)
             state.status, state.pid, state.shim_pid = EXITED, 0, 0
-            state.exit_code, state.error, state.finished_at = exit_code, error, clock.rfc3339_nano(finished_ns)
+            state.exit_code, state.error, state.finished_at = exit_code, error, rfc3339.format_ns(finished_ns)
             self.watch.record_exit(container)
             if state.oom_killed:
                 self._event(container, "oom")

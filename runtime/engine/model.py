@@ -3,7 +3,7 @@
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from runtime.engine.clock import NEVER
+from common.rfc3339 import NEVER
 
 CREATED, RUNNING, PAUSED, RESTARTING, EXITED, DEAD, REMOVING = (
     "created",

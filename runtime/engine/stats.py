@@ -4,11 +4,11 @@ readers, so `docker stats` and the Prometheus exporter compute each number the s
 import time
 from typing import Any
 
+from common import rfc3339
 from exporter.readers.cgroup import read_cgroup
 from exporter.readers.procfs import read_host, read_net_dev
 from exporter.readers.samples import CgroupPaths, CgroupStats, HostStats
 from runtime.cgroups import detect_mode
-from runtime.engine import clock
 from runtime.engine.config import DaemonConfig
 from runtime.engine.launch import cgroup_for
 from runtime.engine.model import LIVE, Container
@@ -80,8 +80,8 @@ def sample(config: DaemonConfig, container: Container) -> dict[str, Any]:
     body: dict[str, Any] = {
         "name": "/" + container.name,
         "id": container.id,
-        "read": clock.NEVER,
-        "preread": clock.NEVER,
+        "read": rfc3339.NEVER,
+        "preread": rfc3339.NEVER,
         "pids_stats": {},
         "blkio_stats": {},
         "num_procs": 0,
@@ -100,7 +100,7 @@ def sample(config: DaemonConfig, container: Container) -> dict[str, Any]:
     on_host = container.host_config.get("NetworkMode") == "host"
     networks = {} if on_host else read_net_dev(container.state.pid)[0]
     body.update(
-        read=clock.rfc3339_nano(time.time_ns()),
+        read=rfc3339.format_ns(time.time_ns()),
         pids_stats=_pids(stats),
         cpu_stats=_cpu(stats, host),
         memory_stats=_memory(stats, host),

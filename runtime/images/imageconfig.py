@@ -2,11 +2,9 @@
 
 import json
 import platform
-import re
-import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
+from common.rfc3339 import format_ns, unix_seconds
 from runtime.images.changes import apply_changes
 
 # Go's GOARCH names, which image configs and platform selectors use.
@@ -23,8 +21,6 @@ _GOARCH = {
     "s390x": "s390x",
     "riscv64": "riscv64",
 }
-_RFC3339 = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)")
-ZERO_TIME = "0001-01-01T00:00:00Z"
 
 
 def host_architecture() -> str:
@@ -32,23 +28,9 @@ def host_architecture() -> str:
     return _GOARCH.get(machine, machine)
 
 
-def rfc3339_nano(unix_ns: int) -> str:
-    """Go's time.RFC3339Nano in UTC: fractional seconds without trailing zeros."""
-    seconds, nanoseconds = divmod(unix_ns, 1_000_000_000)
-    text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
-    if nanoseconds:
-        text += "." + f"{nanoseconds:09d}".rstrip("0")
-    return text + "Z"
-
-
-def unix_seconds(created: str | None) -> int:
-    """The unix time of an RFC3339 `created` field; 0 when absent or unreadable (Docker shows no date)."""
-    match = _RFC3339.fullmatch(created or "")
-    if match is None:
-        return 0
-    base, _, zone = match.groups()
-    moment = datetime.fromisoformat(base + ("+00:00" if zone == "Z" else zone))
-    return int(moment.astimezone(UTC).timestamp())
+def created_seconds(created: str | None) -> int:
+    """The unix time of a config's RFC 3339 `created`; 0 when absent or unreadable (Docker shows no date)."""
+    return int(unix_seconds(created) or 0)
 
 
 def canonical_json(document: object) -> bytes:
@@ -77,7 +59,7 @@ def import_container_config(changes: Sequence[str]) -> dict:
 
 def import_config(diff_id: str, container_config: dict, message: str, created_ns: int) -> dict:
     """The image config `docker import` creates for one rootfs layer (moby daemon/images/image_import.go)."""
-    created = rfc3339_nano(created_ns)
+    created = format_ns(created_ns)
     comment = message or "Imported from -"
     return {
         "architecture": host_architecture(),

@@ -2,8 +2,9 @@
 
 from pathlib import Path
 
+from common.rfc3339 import NEVER
 from runtime.images.image import Image
-from runtime.images.imageconfig import ZERO_TIME, unix_seconds
+from runtime.images.imageconfig import created_seconds
 
 
 def summary_shape(image: Image) -> dict:
@@ -12,7 +13,7 @@ def summary_shape(image: Image) -> dict:
         "ParentId": "",
         "RepoTags": list(image.repo_tags),
         "RepoDigests": [],
-        "Created": unix_seconds(image.config.get("created")),
+        "Created": created_seconds(image.config.get("created")),
         "Size": image.size,
         "SharedSize": -1,
         "Labels": image.container_config.get("Labels") or {},
@@ -32,7 +33,7 @@ def inspect_shape(image: Image, trees_base_first: list[Path]) -> dict:
         "RepoDigests": [],
         "Parent": "",
         "Comment": config.get("comment", ""),
-        "Created": config.get("created") or ZERO_TIME,
+        "Created": config.get("created") or NEVER,
         "DockerVersion": config.get("docker_version", ""),
         "Author": config.get("author", ""),
         "Config": image.container_config,
@@ -42,7 +43,7 @@ def inspect_shape(image: Image, trees_base_first: list[Path]) -> dict:
         "Size": image.size,
         "GraphDriver": {"Name": "overlay2", "Data": graph_data},
         "RootFS": {"Type": "layers", "Layers": image.diff_ids},
-        "Metadata": {"LastTagTime": ZERO_TIME},
+        "Metadata": {"LastTagTime": NEVER},
     }
 
 
@@ -58,7 +59,7 @@ def history_shape(image: Image, layer_sizes: dict[str, int]) -> list[dict]:
         entries.append(
             {
                 "Id": "<missing>",
-                "Created": unix_seconds(item.get("created")),
+                "Created": created_seconds(item.get("created")),
                 "CreatedBy": item.get("created_by", ""),
                 "Tags": None,
                 "Size": size,

@@ -18,7 +18,7 @@ from typing import BinaryIO
 from runtime.errors import InvalidParameter, NotFound
 from runtime.images.archive import ImageArchive, spool_upload
 from runtime.images.image import Image
-from runtime.images.imageconfig import canonical_json, import_config, import_container_config, unix_seconds
+from runtime.images.imageconfig import canonical_json, created_seconds, import_config, import_container_config
 from runtime.images.imageindex import ImageIndex
 from runtime.images.layerstore import LayerStore, remove_tree
 from runtime.images.loader import ImageToLoad, images_in_archive
@@ -50,7 +50,7 @@ class ImageStore:
         """Every image, newest first."""
         with self._lock:
             images = [self._image(image_id) for image_id in self._index.configs]
-        return sorted(images, key=lambda i: (-unix_seconds(i.config.get("created")), i.id))
+        return sorted(images, key=lambda i: (-created_seconds(i.config.get("created")), i.id))
 
     def resolve(self, reference: str) -> Image:
         """By name[:tag], `sha256:<hex>`, 64-hex id or unique id prefix; NotFound("No such image: …")."""

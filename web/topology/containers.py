@@ -11,8 +11,8 @@ from typing import Any
 
 import docker
 
+from common.rfc3339 import unix_seconds
 from web.engine import ENGINE_ERRORS, EngineApi
-from web.records import parse_timestamp
 from web.topology.report import NetworkAddress, PublishedPort
 
 log = logging.getLogger("porthole.web.topology")
@@ -79,8 +79,8 @@ def inspected_of(info: Mapping[str, Any]) -> Inspected:
     return Inspected(
         pid=state.get("Pid") or 0,
         command=" ".join(argv) or (info.get("Path") or ""),
-        created=parse_timestamp(info.get("Created")),
-        started_at=parse_timestamp(state.get("StartedAt")),
+        created=unix_seconds(info.get("Created")),
+        started_at=unix_seconds(state.get("StartedAt")),
         restart_count=info.get("RestartCount") or 0,
         memory_limit=(info.get("HostConfig") or {}).get("Memory") or None,
     )

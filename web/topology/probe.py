@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from common.throttle import LogThrottle
 from exporter.readers.cgroup import cgroup_layout, read_root_cgroup, root_cgroup_paths, v1_mount_dirs
 from exporter.readers.paths import CGROUP_ROOT, PROC_ROOT
 from exporter.readers.procfs import read_host
@@ -35,7 +36,6 @@ log = logging.getLogger("porthole.web.topology")
 _TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
 _KTHREADD = 2  # the kernel threads' parent: they hold no sockets and belong to no container
 _WILDCARDS = ("0.0.0.0", "::")
-_LOG_EVERY_SECONDS = 60.0
 
 
 class Probe:
@@ -69,7 +69,7 @@ class Probe:
         self.read_errors = 0
         self.last_error: str | None = None
         self.tables_read = 0  # namespaces whose TCP tables the last report read (the costly way)
-        self._logged_at = -_LOG_EVERY_SECONDS
+        self._log_throttle = LogThrottle()
 
     @property
     def engine_error(self) -> str | None:
@@ -242,7 +242,5 @@ class Probe:
             return
         self.read_errors += len(errors)
         self.last_error = errors[-1].message
-        now = time.monotonic()
-        if now - self._logged_at >= _LOG_EVERY_SECONDS:
-            self._logged_at = now
+        if self._log_throttle.due():
             log.warning("%s (%d unreadable files since start)", self.last_error, self.read_errors)

@@ -18,17 +18,16 @@ import os
 import signal
 import sys
 import threading
-import time
 
 import requests
 
+from common.throttle import LogThrottle
 from web.engine import connect
 from web.topology.probe import Probe
 from web.topology.report import encode_report
 
 TOKEN_ENV = "PORTHOLE_WEB_TOKEN"
 DEFAULT_ENGINE = "unix:///run/porthole/porthole.sock"
-_LOG_EVERY_SECONDS = 60.0
 
 log = logging.getLogger("porthole.web.topology")
 
@@ -43,7 +42,7 @@ class ReportSender:
             self._session.headers["Authorization"] = f"Bearer {token}"
         self._timeout = timeout
         self.failures = 0
-        self._logged_at = -_LOG_EVERY_SECONDS
+        self._log_throttle = LogThrottle()
 
     def send(self, body: bytes) -> bool:
         """True when the app took it; a failure is counted and logged once a minute."""
@@ -55,9 +54,7 @@ class ReportSender:
         except requests.RequestException as e:
             why = str(e)
         self.failures += 1
-        now = time.monotonic()
-        if now - self._logged_at >= _LOG_EVERY_SECONDS:
-            self._logged_at = now
+        if self._log_throttle.due():
             log.warning("topology: cannot send a report to %s: %s (%d failed so far)", self.url, why, self.failures)
         return False
 

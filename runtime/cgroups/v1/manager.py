@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from exporter.readers.cgroup import read_oom_kills
 from exporter.readers.paths import controllers_of_hierarchy, v1_hierarchies
-from runtime.cgroups.cgroupfile import has_file, read_file, read_keyed, wait_until, write_file
+from exporter.readers.samples import CgroupPaths
+from runtime.cgroups.cgroupfile import checked, has_file, read_file, wait_until, write_file
 from runtime.cgroups.controller import Controller
 from runtime.cgroups.pids import Pids
 from runtime.cgroups.resources import Resources
@@ -116,11 +118,7 @@ class V1Manager:
         return pids_under(next(iter(paths.values()))) if paths else []
 
     def oom_kills(self) -> int:
-        d = self.paths().get("memory")
-        if d is None or not has_file(d, "memory.oom_control"):
-            return 0
-        # "oom_kill N" since kernel 4.13; older kernels cannot count, and report none
-        return int(read_keyed(d, "memory.oom_control").get("oom_kill", "0"))
+        return checked(read_oom_kills(CgroupPaths("v1", self.paths())))
 
     def destroy(self) -> None:
         dirs = [d for d in self._group_dirs() if d.is_dir()]

@@ -6,8 +6,11 @@ import errno
 import logging
 from pathlib import Path
 
+from exporter.readers.cgroup import read_oom_kills
+from exporter.readers.samples import CgroupPaths
 from runtime.cgroups.cgroupfile import (
     CgroupWriteError,
+    checked,
     has_file,
     read_file,
     read_keyed,
@@ -148,9 +151,7 @@ class V2Manager:
         return pids_under(self._dir)
 
     def oom_kills(self) -> int:
-        if not has_file(self._dir, "memory.events"):
-            return 0  # memory controller not enabled: no limit, so no kills of ours to count
-        return int(read_keyed(self._dir, "memory.events").get("oom_kill", "0"))
+        return checked(read_oom_kills(CgroupPaths("v2", {"": self._dir})))
 
     def destroy(self) -> None:
         if not self._dir.is_dir():

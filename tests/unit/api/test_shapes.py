@@ -4,39 +4,16 @@ import time
 
 import pytest
 
-from runtime.api.shapes import human_duration, status_text
-from runtime.engine import clock
+from common import rfc3339
+from runtime.api.shapes import status_text
 from runtime.engine.model import Container, State
-
-
-@pytest.mark.parametrize(
-    ("seconds", "text"),
-    [
-        (0.5, "Less than a second"),
-        (1, "1 second"),
-        (59, "59 seconds"),
-        (60, "About a minute"),
-        (119, "About a minute"),
-        (120, "2 minutes"),
-        (3599, "59 minutes"),
-        (3600, "About an hour"),
-        (2 * 3600, "2 hours"),
-        (47 * 3600, "47 hours"),
-        (48 * 3600, "2 days"),
-        (14 * 86400, "2 weeks"),
-        (60 * 86400, "2 months"),
-        (2 * 365 * 86400, "2 years"),
-    ],
-)
-def test_human_duration_as_go_units(seconds, text):
-    assert human_duration(seconds) == text
 
 
 def _container(**state) -> Container:
     return Container(
         id="a" * 64,
         name="n",
-        created=clock.now(),
+        created=rfc3339.now(),
         image_ref="busybox",
         image_id="sha256:x",
         config={},
@@ -51,7 +28,7 @@ def _container(**state) -> Container:
 
 
 def _ago(seconds: float) -> str:
-    return clock.rfc3339_nano(int((time.time() - seconds) * 1e9))
+    return rfc3339.format_ns(int((time.time() - seconds) * 1e9))
 
 
 @pytest.mark.parametrize(

@@ -57,29 +57,6 @@ def test_bytes_size_is_binary(size, text):
     assert output.bytes_size(size) == text
 
 
-@pytest.mark.parametrize(
-    ("seconds", "text"),
-    [
-        (0.5, "Less than a second"),
-        (1, "1 second"),
-        (59, "59 seconds"),
-        (60, "About a minute"),
-        (119, "About a minute"),
-        (120, "2 minutes"),
-        (3599, "59 minutes"),
-        (3600, "About an hour"),
-        (5400, "2 hours"),
-        (47 * 3600, "47 hours"),
-        (3 * 86400, "3 days"),
-        (15 * 86400, "2 weeks"),
-        (90 * 86400, "3 months"),
-        (800 * 86400, "2 years"),
-    ],
-)
-def test_human_duration(seconds, text):
-    assert output.human_duration(seconds) == text
-
-
 def test_short_id_and_ellipsis():
     assert output.short_id(f"sha256:{ID}") == "0123456789ab"
     assert output.ellipsis("sh -c 'while true; do sleep 1; done'", 20) == "sh -c 'while true; …"

@@ -3,7 +3,6 @@ import json
 import pytest
 
 from logdrivers.jsonfile.encode import EntryEncoder, encode_attrs, escape_batch, escape_line
-from logdrivers.jsonfile.timestamps import TimeParser, format_time
 from logdrivers.message import LineBatch, Message, PartialMeta
 
 T = 1795829461301226849  # 2026-11-28T01:31:01.301226849Z
@@ -52,30 +51,6 @@ BATCH_ESCAPES = {name: case for name, case in ESCAPES.items() if b"\n" not in ca
 @pytest.mark.parametrize("raw, escaped", BATCH_ESCAPES.values(), ids=BATCH_ESCAPES.keys())
 def test_escape_batch_matches_line_by_line(raw, escaped):
     assert escape_batch(raw + b"\nplain\n" + raw + b"\n") == escaped + b"\nplain\n" + escaped + b"\n"
-
-
-TIMES = {
-    "nanoseconds": (T, "2026-11-28T01:31:01.301226849Z"),
-    "trailing zeros trimmed": (1795829461_100000000, "2026-11-28T01:31:01.1Z"),
-    "whole second has no fraction": (1795829461_000000000, "2026-11-28T01:31:01Z"),
-    "zero in the middle kept": (1795829461_000000500, "2026-11-28T01:31:01.0000005Z"),
-    "epoch": (0, "1970-01-01T00:00:00Z"),
-}
-
-
-@pytest.mark.parametrize("ns, text", TIMES.values(), ids=TIMES.keys())
-def test_format_and_parse_time(ns, text):
-    assert format_time(ns) == text
-    assert TimeParser().parse(text) == ns
-
-
-def test_parse_time_accepts_offsets_and_reuses_the_second():
-    parser = TimeParser()
-    assert parser.parse("2026-11-28T02:31:01.5+01:00") == 1795829461_500000000
-    assert parser.parse("2026-11-28T01:31:01Z") == 1795829461_000000000
-    assert parser.parse("2026-11-28T01:31:01.25Z") == 1795829461_250000000
-    with pytest.raises(ValueError):
-        parser.parse("yesterday")
 
 
 def test_attrs_sorted_and_escaped_as_go_json_marshal():

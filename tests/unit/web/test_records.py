@@ -1,23 +1,7 @@
 import pytest
 
 from tests.unit.web.fakes import inspect_json
-from web.records import event_from_json, parse_timestamp, record_from_inspect
-
-
-@pytest.mark.parametrize(
-    "text, expected",
-    [
-        ("2024-05-01T10:00:00Z", 1714557600.0),
-        ("2024-05-01T10:00:00.5Z", 1714557600.5),
-        ("2024-05-01T12:00:00.25+02:00", 1714557600.25),
-        ("0001-01-01T00:00:00Z", None),
-        ("", None),
-        (None, None),
-        ("yesterday", None),
-    ],
-)
-def test_parse_timestamp(text, expected):
-    assert parse_timestamp(text) == expected
+from web.records import event_from_json, record_from_inspect
 
 
 def test_record_from_inspect_of_a_running_container():
