@@ -24,7 +24,6 @@ sys.path.insert(0, str(REPO))
 from tests.support.daemon import TestDaemon, busybox_tar  # noqa: E402
 
 DOCKER_SHIM_PSS_KIB = 3000
-DOCKER_SHIM_RSS_KIB = 13700
 GOAL_KIB = 1500
 
 
