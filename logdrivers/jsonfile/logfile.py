@@ -96,10 +96,21 @@ class RotatingLogFile:
             while written < total:
                 written += os.writev(self._fd, _after(parts, written))
         except OSError as exc:
+            if written:
+                self._cut_back()
             raise LogFileError(self.path, "write", exc) from exc
-        finally:
-            self._size += written
+        self._size += written
         self._last_timestamp_ns = timestamp_ns
+
+    def _cut_back(self) -> None:
+        """After a write failed part-way (ENOSPC, EFBIG, EIO), cut the file back to where that write began: a
+        torn entry would swallow the next one written (its line would run on from the torn one, and readers
+        skip the damaged line), and the caller counts the whole write as lost."""
+        try:
+            os.ftruncate(self._fd, self._size)
+        except OSError as exc:
+            self._size = os.fstat(self._fd).st_size
+            _log.error("logdrivers: cut back %s after a failed write: %s: a torn entry remains", self.path, exc)
 
     def _rotate(self) -> None:
         next_first_line = self._next_first_line()

@@ -2,6 +2,7 @@ import errno
 import gzip
 import json
 import os
+import resource
 import stat
 import struct
 
@@ -125,6 +126,26 @@ def test_disk_full_names_the_file(tmp_path, monkeypatch):
     finally:
         monkeypatch.undo()
         log.close()
+
+
+def test_a_write_cut_short_by_the_kernel_leaves_no_torn_entry(tmp_path):
+    # RLIMIT_FSIZE makes the kernel do what a filling disk does: write what fits, then fail (EFBIG; Python
+    # ignores SIGXFSZ). Before the fix the torn entry stayed and the next one ran on from it.
+    path = tmp_path / "c-json.log"
+    log = RotatingLogFile(path, max_size=None, max_file=1, compress=False)
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    try:
+        log.write(entries("before"), T)
+        limit = path.stat().st_size + 10
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
+        with pytest.raises(LogFileError, match=f"logdrivers: write {path}: .*File too large"):
+            log.write(entries("cut-short-by-the-limit"), T)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))  # space came back
+        log.write(entries("after"), T)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        log.close()
+    assert path.read_bytes() == entries("before") + entries("after")
 
 
 def test_driver_writes_attrs_with_tag_over_label(info):
