@@ -3,7 +3,6 @@
 import argparse
 import logging
 import os
-import signal
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,6 +10,7 @@ from typing import TYPE_CHECKING
 from exporter.errors import InvalidOption
 from logdrivers.metrics import LogDriverCollector
 from porthole.serve.metrics import DaemonMetrics
+from porthole.serve.stopping import StopSignals
 from runtime.api.app import build_router
 from runtime.api.metrics import EngineMetrics
 from runtime.api.server import ApiServer
@@ -157,9 +157,7 @@ def run(args: argparse.Namespace) -> int:
             engine.close()
             raise
     server = ApiServer(list(config.hosts), router, observe=engine_metrics.observe if engine_metrics else None)
-    stopping = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stopping.set())
+    stopping = StopSignals()
     engine.restore()
     server.start()
     if metrics is not None:

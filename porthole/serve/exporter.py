@@ -11,9 +11,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import signal
 import sys
-import threading
 
 import docker
 from prometheus_client import ProcessCollector
@@ -21,6 +19,7 @@ from prometheus_client import ProcessCollector
 from exporter.collector import FS_INTERVAL_SECONDS, engine_exporter
 from exporter.errors import InvalidOption
 from exporter.server import MetricsServer, parse_listen
+from porthole.serve.stopping import StopSignals
 
 DEFAULT_HOST = "unix:///run/porthole/porthole.sock"
 DEFAULT_LISTEN = "127.0.0.1:9338"
@@ -80,9 +79,7 @@ def run(args: argparse.Namespace) -> int:
         print(e, file=sys.stderr)
         client.close()
         return 2
-    stopping = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stopping.set())
+    stopping = StopSignals()
     exporter.start()
     server.start()
     log.info("exporter: serving http://%s/metrics for the containers of %s", args.listen, host)
