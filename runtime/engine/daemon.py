@@ -6,12 +6,14 @@ from pathlib import Path
 
 from logdrivers.registry import Registry, builtin_registry
 from runtime.cgroups import detect_mode
+from runtime.engine.buildsteps import EngineStepRunner
 from runtime.engine.config import DaemonConfig
 from runtime.engine.containers import Containers
 from runtime.engine.create import ContainerFactory
 from runtime.engine.events import EventBus
 from runtime.engine.execs import Execs
 from runtime.engine.exits import ExitMonitor
+from runtime.engine.exitsamples import ExitSamples
 from runtime.engine.lifecycle import Lifecycle
 from runtime.engine.logshipping import ShippingManager
 from runtime.engine.model import RUNNING, Container
@@ -19,6 +21,7 @@ from runtime.engine.networking import ContainerNetworks
 from runtime.engine.shims import ShimLauncher
 from runtime.engine.signals import is_alive
 from runtime.engine.store import ContainerStore
+from runtime.images.builder.build import Builder
 from runtime.images.removal import ImageUser
 from runtime.images.store import ImageStore
 from runtime.network import NetworkConfig, NetworkService
@@ -63,6 +66,7 @@ class Engine:
         self.shipping = ShippingManager(self.log_registry, config, store, self.events)
         self.shims = ShimLauncher()
         self.monitor = ExitMonitor()
+        exit_samples = ExitSamples(self.cgroup_mode)
         self.lifecycle = Lifecycle(
             config,
             store,
@@ -72,9 +76,13 @@ class Engine:
             container_networks,
             self.log_registry,
             remove_files=self.shipping.keeping_logs(self.containers.remove_files),
+            exit_samples=exit_samples,
         )
         self.containers.lifecycle = self.lifecycle
         self.execs = Execs(config, self.shims, self.events)
+        self.builder = Builder(
+            self.images, EngineStepRunner(config, self.containers, self.lifecycle, exit_samples), config.data_root
+        )
 
     @staticmethod
     def _daemon_id(path: Path) -> str:

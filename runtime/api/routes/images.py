@@ -74,7 +74,10 @@ def register(router: Router, engine: Engine) -> None:
 
     def list_(req: Request) -> Response:
         wanted = params.filters(req)
-        rows = [images.summary(i) for i in images.list()]
+        listed = images.list()
+        if not params.flag(req, "all"):  # a build's intermediate steps only with --all, as in Docker
+            listed = [i for i in listed if not images.is_intermediate(i)]
+        rows = [images.summary(i) for i in listed]
         if "reference" in wanted:
             # as moby: only the tags that match stay in RepoTags, and images left with none are not listed
             patterns = wanted["reference"]
