@@ -22,6 +22,9 @@ from runtime.engine.shims import ShimLauncher
 from runtime.engine.signals import is_alive
 from runtime.engine.store import ContainerStore
 from runtime.images.builder.build import Builder
+from runtime.images.image import Image
+from runtime.images.registry.service import Distribution
+from runtime.images.registry.transport import Credentials
 from runtime.images.removal import ImageUser
 from runtime.images.store import ImageStore
 from runtime.network import NetworkConfig, NetworkService
@@ -80,9 +83,24 @@ class Engine:
         )
         self.containers.lifecycle = self.lifecycle
         self.execs = Execs(config, self.shims, self.events)
-        self.builder = Builder(
-            self.images, EngineStepRunner(config, self.containers, self.lifecycle, exit_samples), config.data_root
+        self.distribution = Distribution(
+            self.images,
+            config.data_root,
+            config.registry_certs_dir,
+            config.insecure_registries,
+            config.max_concurrent_downloads,
+            config.max_concurrent_uploads,
         )
+        self.builder = Builder(
+            self.images,
+            EngineStepRunner(config, self.containers, self.lifecycle, exit_samples),
+            config.data_root,
+            fetch_base=self._pull_base,
+        )
+
+    def _pull_base(self, name: str, emit) -> Image:
+        """A build's FROM of an image not stored here (or --pull): pulled anonymously, its progress dropped."""
+        return self.distribution.pull(name, "", Credentials(), lambda record: None)
 
     @staticmethod
     def _daemon_id(path: Path) -> str:

@@ -11,7 +11,7 @@ def summary_shape(image: Image) -> dict:
         "Id": image.id,
         "ParentId": image.parent,
         "RepoTags": list(image.repo_tags),
-        "RepoDigests": [],
+        "RepoDigests": list(image.repo_digests),
         "Created": unix_seconds(image.config.get("created")),
         "Size": image.size,
         "SharedSize": -1,
@@ -29,7 +29,7 @@ def inspect_shape(image: Image, trees_base_first: list[Path]) -> dict:
     return {
         "Id": image.id,
         "RepoTags": list(image.repo_tags),
-        "RepoDigests": [],
+        "RepoDigests": list(image.repo_digests),
         "Parent": image.parent,
         "Comment": config.get("comment", ""),
         "Created": config.get("created") or ZERO_TIME,

@@ -144,11 +144,40 @@ class ImageStore:
         finally:
             self._release(pinned)
 
-    def add_layer(self, stream: BinaryIO, what: str) -> tuple[ExtractedLayer, Callable[[], None]]:
-        """Extract a layer tar (a build step's changes) into the store: the layer, and the call that ends its
-        pin (after `create_image` recorded an image that uses it, or on failure, which drops the layer)."""
-        extracted = self._layers.add(stream, what)
+    def add_layer(
+        self, stream: BinaryIO, what: str, expected_diff_id: str | None = None
+    ) -> tuple[ExtractedLayer, Callable[[], None]]:
+        """Extract a layer tar (a build step's changes, a pulled blob) into the store: the layer, and the call
+        that ends its pin (after an image that uses it was recorded, or on failure, which drops the layer)."""
+        extracted = self._layers.add(stream, what, expected_diff_id)
         return extracted, lambda: self._release([extracted.diff_id])
+
+    def has_layer(self, diff_id: str) -> bool:
+        return self._layers.exists(diff_id)
+
+    def add_pulled(self, config_bytes: bytes, config: dict, tag: str | None, repo_digest: str) -> Image:
+        """Record a pulled image (its layers added): the config's exact bytes, the tag, `name@digest`."""
+        with self._lock:
+            image_id = self._index.add_config(config_bytes, config)
+            if tag is not None:
+                self._index.set_tags({tag: image_id})
+            self._index.set_digest(repo_digest, image_id)
+            return self._image(image_id)
+
+    def record_digest(self, image: Image, repo_digest: str) -> None:
+        with self._lock:
+            self._index.set_digest(repo_digest, image.id)
+
+    def open_layer_tar(self, diff_id: str):
+        """The layer's tar, byte for byte as it was added (push compresses it)."""
+        return self._layers.open_tar(diff_id)
+
+    def layer_tar_size(self, diff_id: str) -> int:
+        return self._layers.tar_size(diff_id)
+
+    def config_bytes(self, image: Image) -> bytes:
+        with self._lock:
+            return self._index.config_bytes(image.id)
 
     def create_image(self, config: dict, parent: str | None) -> Image:
         """Record a config a build made (its layers added and pinned already); `parent` is the previous step's."""
@@ -219,7 +248,14 @@ class ImageStore:
     def _image(self, image_id: str) -> Image:
         config = self._index.configs[image_id]
         size = sum(self._layer_size(d) for d in set(config.get("rootfs", {}).get("diff_ids") or []))
-        return Image(image_id, config, self._index.tags_of(image_id), size, self._index.parents.get(image_id, ""))
+        return Image(
+            image_id,
+            config,
+            self._index.tags_of(image_id),
+            size,
+            self._index.parents.get(image_id, ""),
+            self._index.digests_of(image_id),
+        )
 
     def _layer_size(self, diff_id: str) -> int:
         if diff_id not in self._layer_sizes:
@@ -234,6 +270,8 @@ class ImageStore:
             raise NotFound(f"No such image: {full_id}")
         parsed = parse_reference(reference).with_default_tag()
         image_id = self._index.tags.get(parsed.familiar())
+        if parsed.digest is not None:
+            image_id = self._index.digests.get(f"{parsed.familiar_name}@{parsed.digest}")
         if image_id is not None:
             return image_id
         prefix = reference.removeprefix("sha256:")
