@@ -162,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
             engine.events,
             lambda: [c.state.status for c in engine.containers.store],
             router,
-            collectors=[LogDriverCollector(engine.shipping.log_stats)],
+            collectors=[LogDriverCollector(engine.shipping.log_stats), engine.image_metrics],
         )
         try:
             metrics = DaemonMetrics(

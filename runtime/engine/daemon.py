@@ -23,6 +23,7 @@ from runtime.engine.signals import is_alive
 from runtime.engine.store import ContainerStore
 from runtime.images.builder.build import Builder
 from runtime.images.image import Image
+from runtime.images.metrics import ImageMetrics
 from runtime.images.registry.service import Distribution
 from runtime.images.registry.transport import Credentials
 from runtime.images.removal import ImageUser
@@ -83,10 +84,12 @@ class Engine:
         )
         self.containers.lifecycle = self.lifecycle
         self.execs = Execs(config, self.shims, self.events)
+        self.image_metrics = ImageMetrics()
         self.distribution = Distribution(
             self.images,
             config.data_root,
             config.registry_certs_dir,
+            self.image_metrics,
             config.insecure_registries,
             config.max_concurrent_downloads,
             config.max_concurrent_uploads,
@@ -95,6 +98,7 @@ class Engine:
             self.images,
             EngineStepRunner(config, self.containers, self.lifecycle, exit_samples),
             config.data_root,
+            self.image_metrics,
             fetch_base=self._pull_base,
         )
 

@@ -4,6 +4,7 @@ its own (the next step's parent, as moby's builder does), then the tags. Progres
 """
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -20,6 +21,7 @@ from runtime.images.builder.runner import StepRunner
 from runtime.images.builder.stage import StageState
 from runtime.images.builder.steptools import BuildCancelled, BuildTools
 from runtime.images.image import Image
+from runtime.images.metrics import ImageMetrics
 from runtime.images.readers import Readable
 from runtime.images.reference import parse_repo_and_tag
 from runtime.images.shellwords import expand_word
@@ -29,7 +31,15 @@ ImageSource = Callable[[str, Callable[[Progress], None]], Image]  # FROM of an i
 
 
 class Builder:
-    def __init__(self, store: ImageStore, runner: StepRunner, data_root: Path, fetch_base: ImageSource | None = None):
+    def __init__(
+        self,
+        store: ImageStore,
+        runner: StepRunner,
+        data_root: Path,
+        metrics: ImageMetrics,
+        fetch_base: ImageSource | None = None,
+    ):
+        self.metrics = metrics
         self._store = store
         self._runner = runner
         self._tmp = data_root / "tmp"
@@ -49,6 +59,7 @@ class Builder:
         for tag in options.tags:
             parse_repo_and_tag(tag, None)  # a bad -t fails before the context is read
         context = receive_context(stream, self._tmp)
+        self.metrics.context_bytes.inc(context.size)
         try:
             text = context.dockerfile(options.dockerfile)
             dockerfile = parse_dockerfile(text, options.dockerfile)
@@ -185,11 +196,16 @@ class _Run:
         parent = state.image_id
         key = cache_key(parent, plan.created_by, state.run_config)
         cached = None if self._options.no_cache else self._builder.cache.lookup(key)
+        metrics = self._builder.metrics
         if cached is not None:
+            metrics.cache.labels("hit").inc()
             self._emit(CacheHit())
             state.adopt(self._store.resolve(cached))
             return
+        metrics.cache.labels("miss").inc()
+        started = time.monotonic()
         diff_id = plan.work() if plan.work is not None else None
+        metrics.build_steps.labels(instruction.keyword).observe(time.monotonic() - started)
         image = self._store.create_image(state.committed_config(plan.created_by, diff_id, plan.author), parent or None)
         self._tools.release_all()
         self._builder.cache.record(key, image.id)
