@@ -78,6 +78,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="serve the dashboard and the topology map on HOST:PORT as well, read-only (anything "
         "but loopback needs a token in $PORTHOLE_WEB_TOKEN); `porthole web` has every option",
     )
+    parser.add_argument(
+        "--insecure-registry",
+        action="append",
+        default=[],
+        metavar="HOST:PORT",
+        help="a registry reached over plain HTTP when HTTPS fails (loopback ones always are)",
+    )
+    parser.add_argument(
+        "--registry-certs-dir",
+        type=Path,
+        default=defaults.registry_certs_dir,
+        help="where <host:port>/ca.crt trusts a registry's CA (default: Docker's)",
+    )
+    parser.add_argument(
+        "--max-concurrent-downloads", type=int, default=defaults.max_concurrent_downloads, help="layers per pull"
+    )
+    parser.add_argument(
+        "--max-concurrent-uploads", type=int, default=defaults.max_concurrent_uploads, help="layers per push"
+    )
     parser.add_argument("--debug", action="store_true", help="log every request")
 
 
@@ -117,6 +136,10 @@ def config_from_args(args: argparse.Namespace) -> DaemonConfig:
         iptables_prefix=args.iptables_chain_prefix,
         dns_upstreams=tuple(args.dns_upstream),
         metrics_addr=args.metrics_addr,
+        insecure_registries=tuple(args.insecure_registry),
+        registry_certs_dir=args.registry_certs_dir,
+        max_concurrent_downloads=args.max_concurrent_downloads,
+        max_concurrent_uploads=args.max_concurrent_uploads,
     )
 
 
@@ -139,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
             engine.events,
             lambda: [c.state.status for c in engine.containers.store],
             router,
-            collectors=[LogDriverCollector(engine.shipping.log_stats)],
+            collectors=[LogDriverCollector(engine.shipping.log_stats), engine.image_metrics],
         )
         try:
             metrics = DaemonMetrics(

@@ -20,6 +20,10 @@ class DaemonConfig:
     address_pool_size: int = 24  # the prefix length of those networks
     dns_upstreams: tuple[str, ...] = ()
     metrics_addr: str | None = None
+    insecure_registries: tuple[str, ...] = ()  # host:port reached over plain HTTP (loopback always is)
+    registry_certs_dir: Path = Path("/etc/docker/certs.d")  # <host:port>/ca.crt, as Docker reads them
+    max_concurrent_downloads: int = 3
+    max_concurrent_uploads: int = 5
 
     @property
     def containers_dir(self) -> Path:

@@ -6,12 +6,14 @@ from pathlib import Path
 
 from logdrivers.registry import Registry, builtin_registry
 from runtime.cgroups import detect_mode
+from runtime.engine.buildsteps import EngineStepRunner
 from runtime.engine.config import DaemonConfig
 from runtime.engine.containers import Containers
 from runtime.engine.create import ContainerFactory
 from runtime.engine.events import EventBus
 from runtime.engine.execs import Execs
 from runtime.engine.exits import ExitMonitor
+from runtime.engine.exitsamples import ExitSamples
 from runtime.engine.lifecycle import Lifecycle
 from runtime.engine.logshipping import ShippingManager
 from runtime.engine.model import RUNNING, Container
@@ -19,6 +21,11 @@ from runtime.engine.networking import ContainerNetworks
 from runtime.engine.shims import ShimLauncher
 from runtime.engine.signals import is_alive
 from runtime.engine.store import ContainerStore
+from runtime.images.builder.build import Builder
+from runtime.images.image import Image
+from runtime.images.metrics import ImageMetrics
+from runtime.images.registry.service import Distribution
+from runtime.images.registry.transport import Credentials
 from runtime.images.removal import ImageUser
 from runtime.images.store import ImageStore
 from runtime.network import NetworkConfig, NetworkService
@@ -63,6 +70,7 @@ class Engine:
         self.shipping = ShippingManager(self.log_registry, config, store, self.events)
         self.shims = ShimLauncher()
         self.monitor = ExitMonitor()
+        exit_samples = ExitSamples(self.cgroup_mode)
         self.lifecycle = Lifecycle(
             config,
             store,
@@ -72,9 +80,31 @@ class Engine:
             container_networks,
             self.log_registry,
             remove_files=self.shipping.keeping_logs(self.containers.remove_files),
+            exit_samples=exit_samples,
         )
         self.containers.lifecycle = self.lifecycle
         self.execs = Execs(config, self.shims, self.events)
+        self.image_metrics = ImageMetrics()
+        self.distribution = Distribution(
+            self.images,
+            config.data_root,
+            config.registry_certs_dir,
+            self.image_metrics,
+            config.insecure_registries,
+            config.max_concurrent_downloads,
+            config.max_concurrent_uploads,
+        )
+        self.builder = Builder(
+            self.images,
+            EngineStepRunner(config, self.containers, self.lifecycle, exit_samples),
+            config.data_root,
+            self.image_metrics,
+            fetch_base=self._pull_base,
+        )
+
+    def _pull_base(self, name: str, emit) -> Image:
+        """A build's FROM of an image not stored here (or --pull): pulled anonymously, its progress dropped."""
+        return self.distribution.pull(name, "", Credentials(), lambda record: None)
 
     @staticmethod
     def _daemon_id(path: Path) -> str:

@@ -13,6 +13,7 @@ from runtime.atomicfile import read_json
 from runtime.engine.config import DaemonConfig
 from runtime.engine.events import EventBus
 from runtime.engine.exits import ExitMonitor
+from runtime.engine.exitsamples import ExitSamples
 from runtime.engine.launch import Layout, build_spec, cgroup_for, prepare_cgroup
 from runtime.engine.model import CREATED, DEAD, EXITED, PAUSED, REMOVING, RESTARTING, RUNNING, Container
 from runtime.engine.networking import ContainerNetworks
@@ -38,8 +39,10 @@ class Lifecycle:
         sandboxes: ContainerNetworks,
         log_registry: Registry,
         remove_files: Callable[[Container, bool], None],
+        exit_samples: ExitSamples | None = None,
     ) -> None:
         self._config = config
+        self._exit_samples = exit_samples  # final counters of the containers a build step runs
         self._log_registry = log_registry
         self._store = store
         self._shims = shims
@@ -150,6 +153,8 @@ class Lifecycle:
                 error = "porthole: the shim exited without recording the container's exit status"
             state = container.state
             state.oom_killed = cgroup.oom_kills() > 0
+            if self._exit_samples is not None:
+                self._exit_samples.take(container.id, cgroup)
             cgroup.destroy()
             self._sandboxes.destroy(container)
             ran_for = (finished_ns / 1e9) - (rfc3339.unix_seconds(state.started_at) or 0.0)

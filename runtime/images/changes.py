@@ -119,7 +119,7 @@ class _ChangeState:
         if not words:
             raise _invalid("EXPOSE", "requires at least one port")
         for word in words:
-            ports.update(dict.fromkeys(_port_keys(word), {}))
+            ports.update(dict.fromkeys(port_keys(word), {}))
         self.config["ExposedPorts"] = ports
 
     def user(self, text: str) -> None:
@@ -147,7 +147,7 @@ class _ChangeState:
 
     def stopsignal(self, text: str) -> None:
         value = expand_word(text.strip(), _env_map(self.config))
-        _check_signal(value)
+        check_signal(value)
         self.config["StopSignal"] = value
 
     def onbuild(self, text: str) -> None:
@@ -161,7 +161,7 @@ class _ChangeState:
         self.config["Healthcheck"] = parse_healthcheck(text)
 
 
-def _port_keys(word: str) -> list[str]:
+def port_keys(word: str) -> list[str]:
     match = _PORT.fullmatch(word)
     if match is None:
         raise _invalid("EXPOSE", f"invalid port {word!r}: expected PORT[-PORT][/PROTOCOL]")
@@ -174,7 +174,7 @@ def _port_keys(word: str) -> list[str]:
     return [f"{port}/{protocol}" for port in range(first, last + 1)]
 
 
-def _check_signal(value: str) -> None:
+def check_signal(value: str) -> None:
     if value.isdigit() and 0 < int(value) < signal.NSIG:
         return
     name = value.upper().removeprefix("SIG")

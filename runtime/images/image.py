@@ -11,6 +11,8 @@ class Image:
     config: dict  # the full image config (architecture, os, created, config{…}, rootfs, history)
     repo_tags: list[str] = field(default_factory=list)  # familiar form, e.g. ["busybox:latest"]
     size: int = 0  # bytes of all layers' regular file content
+    parent: str = ""  # the image a build step made this one from ("" for imported, loaded, pulled)
+    repo_digests: list[str] = field(default_factory=list)  # `name@sha256:...` of the manifests pulled or pushed
 
     @property
     def short_id(self) -> str:

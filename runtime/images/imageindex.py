@@ -1,5 +1,7 @@
-"""`images/`: image configs stored by id (`images/sha256/<hex>`, the bytes exactly as received) and the
-tag index `images/repositories.json` (familiar `name:tag` → image id). Callers hold the store's lock."""
+"""`images/`: image configs stored by id (`images/sha256/<hex>`, the bytes exactly as received), the
+tag index `images/repositories.json` (familiar `name:tag` → image id) and the parent of each image a build
+made `images/parents.json` (child id → parent id, as moby keeps it beside the config). Callers hold the
+store's lock."""
 
 import hashlib
 import json
@@ -11,6 +13,8 @@ from runtime.errors import HostError
 
 TAGS_FILE = "repositories.json"
 HOLDS_FILE = "holds.json"
+PARENTS_FILE = "parents.json"
+DIGESTS_FILE = "repodigests.json"
 
 
 class ImageIndex:
@@ -28,6 +32,11 @@ class ImageIndex:
         self.tags: dict[str, str] = read_json(tags_path)["tags"] if tags_path.exists() else {}
         holds_path = self._dir / HOLDS_FILE
         self.holds: dict[str, list[str]] = read_json(holds_path)["holds"] if holds_path.exists() else {}
+        parents_path = self._dir / PARENTS_FILE
+        self.parents: dict[str, str] = read_json(parents_path)["parents"] if parents_path.exists() else {}
+        digests_path = self._dir / DIGESTS_FILE
+        # `name@sha256:<manifest digest>` -> image id, for RepoDigests and pulls by digest
+        self.digests: dict[str, str] = read_json(digests_path)["digests"] if digests_path.exists() else {}
 
     @staticmethod
     def _parse(path: Path, data: bytes) -> dict:
@@ -52,6 +61,28 @@ class ImageIndex:
     def remove_config(self, image_id: str) -> None:
         os.unlink(self._configs_dir / image_id.removeprefix("sha256:"))
         del self.configs[image_id]
+        if image_id in self.digests.values():
+            self.digests = {ref: target for ref, target in self.digests.items() if target != image_id}
+            write_json_atomic(self._dir / DIGESTS_FILE, {"digests": self.digests})
+        if image_id in self.parents:
+            self.set_parent(image_id, None)
+
+    def set_parent(self, image_id: str, parent: str | None) -> None:
+        if parent is None:
+            self.parents.pop(image_id, None)
+        else:
+            self.parents[image_id] = parent
+        write_json_atomic(self._dir / PARENTS_FILE, {"parents": self.parents})
+
+    def set_digest(self, reference: str, image_id: str) -> None:
+        self.digests[reference] = image_id
+        write_json_atomic(self._dir / DIGESTS_FILE, {"digests": self.digests})
+
+    def digests_of(self, image_id: str) -> list[str]:
+        return sorted(ref for ref, target in self.digests.items() if target == image_id)
+
+    def has_children(self, image_id: str) -> bool:
+        return image_id in self.parents.values()
 
     def tags_of(self, image_id: str) -> list[str]:
         return sorted(tag for tag, target in self.tags.items() if target == image_id)

@@ -10,9 +10,9 @@ from runtime.images.imageconfig import created_seconds
 def summary_shape(image: Image) -> dict:
     return {
         "Id": image.id,
-        "ParentId": "",
+        "ParentId": image.parent,
         "RepoTags": list(image.repo_tags),
-        "RepoDigests": [],
+        "RepoDigests": list(image.repo_digests),
         "Created": created_seconds(image.config.get("created")),
         "Size": image.size,
         "SharedSize": -1,
@@ -30,8 +30,8 @@ def inspect_shape(image: Image, trees_base_first: list[Path]) -> dict:
     return {
         "Id": image.id,
         "RepoTags": list(image.repo_tags),
-        "RepoDigests": [],
-        "Parent": "",
+        "RepoDigests": list(image.repo_digests),
+        "Parent": image.parent,
         "Comment": config.get("comment", ""),
         "Created": config.get("created") or NEVER,
         "DockerVersion": config.get("docker_version", ""),
@@ -47,8 +47,9 @@ def inspect_shape(image: Image, trees_base_first: list[Path]) -> dict:
     }
 
 
-def history_shape(image: Image, layer_sizes: dict[str, int]) -> list[dict]:
-    """Newest first; the top entry carries the image id and tags, older ones "<missing>" (as Docker)."""
+def history_shape(image: Image, layer_sizes: dict[str, int], ancestors: list[Image] = ()) -> list[dict]:
+    """Newest first. As moby's ImageHistory: each image of the parent chain (`ancestors`, nearest first) that
+    is still stored names the history entry of the step that made it; the others show "<missing>"."""
     entries = []
     layers = iter(image.diff_ids)
     for item in image.config.get("history") or []:
@@ -66,8 +67,10 @@ def history_shape(image: Image, layer_sizes: dict[str, int]) -> list[dict]:
                 "Comment": item.get("comment", ""),
             }
         )
+    for known in (image, *ancestors):
+        index = len(known.config.get("history") or []) - 1
+        if 0 <= index < len(entries):
+            entries[index]["Id"] = known.id
+            entries[index]["Tags"] = list(known.repo_tags) or None
     entries.reverse()
-    if entries:
-        entries[0]["Id"] = image.id
-        entries[0]["Tags"] = list(image.repo_tags) or None
     return entries

@@ -14,7 +14,7 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _WHITESPACE = " \t\r\n"
 
 
-def split_words(text: str) -> list[str]:
+def split_words(text: str, escape: str = "\\") -> list[str]:
     """Split on unquoted whitespace, keeping quotes and escapes in the words (buildkit's parseWords)."""
     words: list[str] = []
     word = ""
@@ -24,7 +24,7 @@ def split_words(text: str) -> list[str]:
         if escaped:
             word += char
             escaped = False
-        elif char == "\\" and quote != "'":
+        elif char == escape and quote != "'":
             word += char
             escaped = True
         elif quote:
@@ -46,10 +46,14 @@ def split_words(text: str) -> list[str]:
 
 
 class _Expander:
-    def __init__(self, text: str, env: Mapping[str, str]) -> None:
+    def __init__(self, text: str, env: Mapping[str, str], escape: str) -> None:
         self._text = text
         self._env = env
+        self._escape = escape
         self._at = 0
+
+    def _error(self, why: str) -> InvalidParameter:
+        return InvalidParameter(f'failed to process "{self._text}": {why}')
 
     def _peek(self) -> str:
         return self._text[self._at] if self._at < len(self._text) else ""
@@ -67,7 +71,7 @@ class _Expander:
                 out += self._single_quoted()
             elif char == '"':
                 out += self._double_quoted()
-            elif char == "\\":
+            elif char == self._escape:
                 out += self._take()
             elif char == "$":
                 out += self._variable()
@@ -78,7 +82,7 @@ class _Expander:
     def _single_quoted(self) -> str:
         end = self._text.find("'", self._at)
         if end == -1:
-            raise InvalidParameter(f"images: change word {self._text!r}: unexpected end of statement in quotes")
+            raise self._error("unexpected end of statement while looking for matching single-quote")
         out, self._at = self._text[self._at : end], end + 1
         return out
 
@@ -87,12 +91,10 @@ class _Expander:
         while True:
             char = self._take()
             if char == "":
-                raise InvalidParameter(
-                    f"images: change word {self._text!r}: unexpected end of statement in double quotes"
-                )
+                raise self._error("unexpected end of statement while looking for matching double-quote")
             if char == '"':
                 return out
-            if char == "\\" and self._peek() in ('"', "$", "\\"):
+            if char == self._escape and self._peek() in ('"', "$", self._escape):
                 out += self._take()
             elif char == "$":
                 out += self._variable()
@@ -104,9 +106,11 @@ class _Expander:
             self._take()
             match = _NAME.match(self._text, self._at)
             if match is None:
-                raise InvalidParameter(f"images: change word {self._text!r}: bad substitution")
+                raise self._error("bad substitution")
             name = match.group()
             self._at = match.end()
+            if self._peek() not in (":", "}"):
+                raise self._error("missing ':' in substitution")
             if self._take_if(":-"):
                 word = self.word(stop="}")
                 value = self._env.get(name) or word
@@ -116,7 +120,7 @@ class _Expander:
             else:
                 value = self._env.get(name, "")
             if self._take() != "}":
-                raise InvalidParameter(f"images: change word {self._text!r}: missing '}}'")
+                raise self._error("missing '}'")
             return value
         match = _NAME.match(self._text, self._at)
         if match is None:
@@ -131,11 +135,11 @@ class _Expander:
         return False
 
 
-def expand_word(word: str, env: Mapping[str, str]) -> str:
+def expand_word(word: str, env: Mapping[str, str], escape: str = "\\") -> str:
     """Remove quotes and escapes from one word and expand its variables."""
-    return _Expander(word, env).word()
+    return _Expander(word, env, escape).word()
 
 
-def expand_words(text: str, env: Mapping[str, str]) -> list[str]:
+def expand_words(text: str, env: Mapping[str, str], escape: str = "\\") -> list[str]:
     """Split `text` into words, then expand each (EXPOSE, VOLUME in shell form)."""
-    return [expand_word(word, env) for word in split_words(text)]
+    return [expand_word(word, env, escape) for word in split_words(text, escape)]

@@ -20,6 +20,7 @@ from runtime.images.archive import ImageArchive, spool_upload
 from runtime.images.image import Image
 from runtime.images.imageconfig import canonical_json, created_seconds, import_config, import_container_config
 from runtime.images.imageindex import ImageIndex
+from runtime.images.layers import ExtractedLayer
 from runtime.images.layerstore import LayerStore, remove_tree
 from runtime.images.loader import ImageToLoad, images_in_archive
 from runtime.images.mergedview import copy_merged_directory
@@ -58,8 +59,19 @@ class ImageStore:
             return self._image(self._resolve_id(reference))
 
     def history(self, reference: str) -> list[dict]:
-        image = self.resolve(reference)
-        return history_shape(image, {d: self._layer_size(d) for d in image.diff_ids})
+        with self._lock:
+            image = self._image(self._resolve_id(reference))
+            ancestors = []
+            parent = image.parent
+            while parent and parent in self._index.configs:
+                ancestors.append(self._image(parent))
+                parent = ancestors[-1].parent
+        return history_shape(image, {d: self._layer_size(d) for d in image.diff_ids}, ancestors)
+
+    def is_intermediate(self, image: Image) -> bool:
+        """A build step's image that a later step built on: `docker images` lists it only with --all."""
+        with self._lock:
+            return not image.repo_tags and self._index.has_children(image.id)
 
     def inspect(self, image: Image) -> dict:
         return inspect_shape(image, self.layer_paths(image))
@@ -132,6 +144,56 @@ class ImageStore:
         finally:
             self._release(pinned)
 
+    def add_layer(
+        self, stream: BinaryIO, what: str, expected_diff_id: str | None = None
+    ) -> tuple[ExtractedLayer, Callable[[], None]]:
+        """Extract a layer tar (a build step's changes, a pulled blob) into the store: the layer, and the call
+        that ends its pin (after an image that uses it was recorded, or on failure, which drops the layer)."""
+        extracted = self._layers.add(stream, what, expected_diff_id)
+        return extracted, lambda: self._release([extracted.diff_id])
+
+    def has_layer(self, diff_id: str) -> bool:
+        return self._layers.exists(diff_id)
+
+    def add_pulled(self, config_bytes: bytes, config: dict, tag: str | None, repo_digest: str) -> Image:
+        """Record a pulled image (its layers added): the config's exact bytes, the tag, `name@digest`."""
+        with self._lock:
+            image_id = self._index.add_config(config_bytes, config)
+            if tag is not None:
+                self._index.set_tags({tag: image_id})
+            self._index.set_digest(repo_digest, image_id)
+            return self._image(image_id)
+
+    def record_digest(self, image: Image, repo_digest: str) -> None:
+        with self._lock:
+            self._index.set_digest(repo_digest, image.id)
+
+    def open_layer_tar(self, diff_id: str):
+        """The layer's tar, byte for byte as it was added (push compresses it)."""
+        return self._layers.open_tar(diff_id)
+
+    def layer_tar_size(self, diff_id: str) -> int:
+        return self._layers.tar_size(diff_id)
+
+    def config_bytes(self, image: Image) -> bytes:
+        with self._lock:
+            return self._index.config_bytes(image.id)
+
+    def create_image(self, config: dict, parent: str | None) -> Image:
+        """Record a config a build made (its layers added and pinned already); `parent` is the previous step's."""
+        with self._lock:
+            image_id = self._index.add_config(canonical_json(config), config)
+            if parent and image_id != parent and self._index.parents.get(image_id) != parent:
+                self._index.set_parent(image_id, parent)
+            return self._image(image_id)
+
+    def set_tags(self, image: Image, references: Sequence[str]) -> list[str]:
+        """Point every `name[:tag]` at the image; returns them in their familiar form."""
+        targets = [parse_repo_and_tag(reference, None).familiar() for reference in references]
+        with self._lock:
+            self._index.set_tags(dict.fromkeys(targets, image.id))
+        return targets
+
     def tag(self, reference: str, repo: str, tag: str | None) -> None:
         target = parse_repo_and_tag(repo, tag)
         with self._lock:
@@ -152,10 +214,21 @@ class ImageStore:
                 records, delete = remove_references(self._index, image_id, reference, force, user)
                 if not delete:
                     return records
-                candidates = self._index.configs[image_id]["rootfs"]["diff_ids"]
+                candidates = list(self._index.configs[image_id]["rootfs"]["diff_ids"])
+                parent = self._index.parents.get(image_id)
                 self._index.remove_config(image_id)
                 records.append({"Deleted": image_id})
                 break
+        while parent is not None and in_use_by(parent) is None:
+            # as moby's imageDeleteHelper: the build steps below go too while untagged and built on by no other
+            with self._lock:
+                if parent not in self._index.configs or self._index.tags_of(parent) or self._index.has_children(parent):
+                    break
+                candidates += self._index.configs[parent]["rootfs"]["diff_ids"]
+                next_parent = self._index.parents.get(parent)
+                self._index.remove_config(parent)
+                records.append({"Deleted": parent})
+                parent = next_parent
         return records + [{"Deleted": diff_id} for diff_id in self._collect_layers(candidates)]
 
     def hold_layers(self, holder: str, image: Image) -> None:
@@ -175,7 +248,14 @@ class ImageStore:
     def _image(self, image_id: str) -> Image:
         config = self._index.configs[image_id]
         size = sum(self._layer_size(d) for d in set(config.get("rootfs", {}).get("diff_ids") or []))
-        return Image(image_id, config, self._index.tags_of(image_id), size)
+        return Image(
+            image_id,
+            config,
+            self._index.tags_of(image_id),
+            size,
+            self._index.parents.get(image_id, ""),
+            self._index.digests_of(image_id),
+        )
 
     def _layer_size(self, diff_id: str) -> int:
         if diff_id not in self._layer_sizes:
@@ -190,6 +270,8 @@ class ImageStore:
             raise NotFound(f"No such image: {full_id}")
         parsed = parse_reference(reference).with_default_tag()
         image_id = self._index.tags.get(parsed.familiar())
+        if parsed.digest is not None:
+            image_id = self._index.digests.get(f"{parsed.familiar_name}@{parsed.digest}")
         if image_id is not None:
             return image_id
         prefix = reference.removeprefix("sha256:")

@@ -9,8 +9,11 @@ from fnmatch import fnmatch
 from runtime.api import params
 from runtime.api.http import Json, Raw, Request, Response, Stream
 from runtime.api.router import Router
+from runtime.api.transferstream import streamed
 from runtime.engine.daemon import Engine
-from runtime.errors import InvalidParameter, NotFound
+from runtime.errors import InvalidParameter, NotImplementedYet
+from runtime.images.imageconfig import host_architecture
+from runtime.images.registry.transport import Credentials, parse_registry_auth
 
 NAME = r"(?P<name>.+)"
 
@@ -45,11 +48,7 @@ def register(router: Router, engine: Engine) -> None:
 
     def create(req: Request) -> Response:
         if params.text(req, "fromImage"):
-            image = params.text(req, "fromImage")
-            raise NotFound(
-                f"pull access denied for {image}: porthole reaches no image registry; "
-                "use `porthole import` or `porthole load` to add images"
-            )
+            return pull(req)
         if params.text(req, "fromSrc") != "-":
             raise InvalidParameter("images/create: fromSrc: only '-' (the request body) is supported")
         repo, tag = params.text(req, "repo"), params.text(req, "tag")
@@ -74,7 +73,10 @@ def register(router: Router, engine: Engine) -> None:
 
     def list_(req: Request) -> Response:
         wanted = params.filters(req)
-        rows = [images.summary(i) for i in images.list()]
+        listed = images.list()
+        if not params.flag(req, "all"):  # a build's intermediate steps only with --all, as in Docker
+            listed = [i for i in listed if not images.is_intermediate(i)]
+        rows = [images.summary(i) for i in listed]
         if "reference" in wanted:
             # as moby: only the tags that match stay in RepoTags, and images left with none are not listed
             patterns = wanted["reference"]
@@ -108,7 +110,39 @@ def register(router: Router, engine: Engine) -> None:
                 events.publish("image", "untag" if action == "Untagged" else "delete", target, name=target)
         return Json(records)
 
+    def pull(req: Request) -> Response:
+        name, tag = params.text(req, "fromImage"), params.text(req, "tag")
+        platform = params.text(req, "platform")
+        if platform and platform not in ("linux", f"linux/{host_architecture()}"):
+            raise NotImplementedYet(f"porthole: pull: platform {platform!r}: only linux/{host_architecture()}")
+        credentials = parse_registry_auth(req.headers.get("X-Registry-Auth"))
+
+        def work(emit) -> None:
+            image = engine.distribution.pull(name, tag, credentials, emit)
+            events.publish("image", "pull", image.id, name=f"{name}:{tag or 'latest'}")
+
+        return Stream(streamed(work))
+
+    def push(req: Request, name: str) -> Response:
+        tag = params.text(req, "tag")
+        credentials = parse_registry_auth(req.headers.get("X-Registry-Auth"))
+        images.resolve(f"{name}:{tag}" if tag else name)  # 404 before the stream starts, as Docker
+
+        def work(emit) -> None:
+            engine.distribution.push(name, tag, credentials, emit)
+            events.publish("image", "push", name, name=f"{name}:{tag or 'latest'}")
+
+        return Stream(streamed(work))
+
+    def auth(req: Request) -> Response:
+        body = req.json_object(required=True)
+        credentials = Credentials(body.get("username") or "", body.get("password") or "")
+        engine.distribution.login(body.get("serveraddress") or "", credentials)
+        return Json({"Status": "Login Succeeded", "IdentityToken": ""})
+
+    router.add("POST", "/auth", auth)
     router.add("POST", "/images/create", create)
+    router.add("POST", f"/images/{NAME}/push", push)
     router.add("POST", "/images/load", load)
     router.add("GET", "/images/get", save)
     router.add("GET", "/images/json", list_)

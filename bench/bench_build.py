@@ -1,0 +1,126 @@
+"""Builds, pushes and pulls: porthole beside a real dockerd (Debian's docker.io, classic builder) doing the same
+work in the same run, through the same docker CLI, against the same Debian docker-registry on loopback; and the
+physical floor (reading, hashing and writing the context's bytes once).
+
+The 12-step Dockerfile over a 64 MB context of shared/reference/images-and-registries.md: 2,000 files of 8 KB in
+20 directories, one 50 MB file, a .dockerignore; RUNs that write 20 MB.
+
+    .venv/bin/python -m bench.bench_build [--runs 3]
+"""
+
+import argparse
+import hashlib
+import os
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from tests.support.daemon import TestDaemon, busybox_tar, running
+from tests.support.dockerd import available, reference_dockerd
+from tests.support.registry import running_registry
+
+DOCKERFILE = """\
+FROM busybox
+ARG VERSION=1
+ENV APP_HOME=/app VERSION=$VERSION
+WORKDIR $APP_HOME
+COPY src/ ./src/
+RUN find src -type f | wc -l > count.txt
+RUN dd if=/dev/urandom of=blob bs=1M count=20
+RUN i=0; while [ $i -lt 2000 ]; do echo line $i >> lines.txt; i=$((i+1)); done
+COPY big.bin /data/big.bin
+EXPOSE 8080
+LABEL org.example.bench=build
+CMD ["sh", "-c", "cat count.txt"]
+"""
+
+
+def make_context(root: Path) -> Path:
+    for d in range(20):
+        directory = root / "src" / f"d{d:02d}"
+        directory.mkdir(parents=True)
+        for f in range(100):
+            (directory / f"f{f:03d}.txt").write_bytes(os.urandom(8192))
+    (root / "big.bin").write_bytes(os.urandom(50 << 20))
+    (root / "Dockerfile").write_text(DOCKERFILE)
+    (root / ".dockerignore").write_text("*.log\n")
+    return root
+
+
+def timed(docker: list[str], *args: str) -> float:
+    env = {**os.environ, "DOCKER_BUILDKIT": "0"}
+    started = time.monotonic()
+    result = subprocess.run([*docker, *args], capture_output=True, env=env, timeout=600)
+    elapsed = time.monotonic() - started
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(args)}: {result.stderr.decode()[-2000:]}")
+    return elapsed
+
+
+def scenario(docker: list[str], context: Path, registry: str, tag: str, runs: int) -> dict[str, list[float]]:
+    name = f"{registry}/bench/{tag}:1"
+    results: dict[str, list[float]] = {k: [] for k in ("cold", "cached", "one file", "push", "pull")}
+    changed = context / "src" / "d00" / "f000.txt"
+    for run in range(runs):
+        results["cold"].append(timed(docker, "build", "--no-cache", "-t", name, str(context)))
+        results["cached"].append(timed(docker, "build", "-t", name, str(context)))
+        changed.write_bytes(os.urandom(8192))
+        results["one file"].append(timed(docker, "build", "-t", name, str(context)))
+        pushed = f"{registry}/bench/{tag}-{run}:1"
+        subprocess.run([*docker, "tag", name, pushed], check=True, capture_output=True)
+        results["push"].append(timed(docker, "push", pushed))
+        subprocess.run([*docker, "rmi", "-f", pushed, name], capture_output=True)
+        subprocess.run([*docker, "image", "prune", "-f"], capture_output=True)
+        results["pull"].append(timed(docker, "pull", pushed))
+        subprocess.run([*docker, "rmi", "-f", pushed], capture_output=True)
+    return results
+
+
+def floor_seconds(context: Path) -> float:
+    """Read, hash and write every byte of the context once (what any builder must do at least)."""
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(dir=context.parent) as out:
+        for path in context.rglob("*"):
+            if path.is_file():
+                data = path.read_bytes()
+                hashlib.sha256(data).digest()
+                (Path(out) / hashlib.md5(str(path).encode()).hexdigest()).write_bytes(data)
+        os.sync()
+    return time.monotonic() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bench-build-"))
+    try:
+        context = make_context(work / "context")
+        floor = floor_seconds(context)
+        rootfs = busybox_tar(work / "busybox.tar")
+        with running_registry(work / "registry") as registry:
+            with running(TestDaemon(work / "porthole"), rootfs) as ph:
+                ours = scenario(["docker", "-H", ph.host], context, registry.address, "porthole", args.runs)
+            theirs = None
+            if available():
+                with reference_dockerd(work / "dockerd", (registry.address,)) as docker:
+                    subprocess.run(["docker", "-H", docker.host, "import", str(rootfs), "busybox:latest"], check=True)
+                    theirs = scenario(["docker", "-H", docker.host], context, registry.address, "docker", args.runs)
+        print(f"context 64 MB; floor (read + sha256 + write once, synced): {floor:.2f} s")
+        print(f"{'':12} {'porthole median (range)':>26} {'docker median (range)':>24} {'ratio':>7}")
+        for key, values in ours.items():
+            mine = statistics.median(values)
+            line = f"{key:12} {mine:8.2f} s ({min(values):.2f}-{max(values):.2f})"
+            if theirs:
+                other = statistics.median(theirs[key])
+                line += f"   {other:8.2f} s ({min(theirs[key]):.2f}-{max(theirs[key]):.2f})   {mine / other:5.2f}x"
+            print(line)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

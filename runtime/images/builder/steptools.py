@@ -1,0 +1,182 @@
+"""The work of a cache miss: RUN in a real container (through the engine's StepRunner), COPY/ADD and WORKDIR in
+the stage's mounted root; each step's changes (the overlay upper directory) become one layer in the store.
+Layers stay pinned until the orchestrator recorded the image that uses them (`release_all`)."""
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from runtime.errors import InvalidParameter
+from runtime.images.builder.context import BuildContext
+from runtime.images.builder.copying import RootWriter, parse_ownership
+from runtime.images.builder.instructions import Instruction
+from runtime.images.builder.options import BuildOptions
+from runtime.images.builder.progress import ContainerRemoved, ContainerStarted, Output, Progress, StepCost
+from runtime.images.builder.runner import StepRunner, StepSpec
+from runtime.images.builder.scratchroot import mounted_root
+from runtime.images.builder.sources import Source, SourceError, checksum, find_sources
+from runtime.images.builder.stage import StageState
+from runtime.images.image import Image
+from runtime.images.store import ImageStore
+from runtime.images.upperdiff import PipedWriter, write_upper_tar
+
+# What the runtime makes in a container's root to mount on: not part of what the step changed.
+RUN_PLACEHOLDERS = frozenset({"proc", "sys", "dev", "etc/hostname", "etc/hosts", "etc/resolv.conf"})
+
+
+class StepFailed(InvalidParameter):
+    """A RUN step's command exited non-zero; `code` goes into the stream's errorDetail."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class BuildCancelled(InvalidParameter):
+    """The client went away; the build stops and removes its containers."""
+
+
+class BuildTools:
+    def __init__(
+        self,
+        store: ImageStore,
+        runner: StepRunner,
+        tmp: Path,
+        context: BuildContext,
+        options: BuildOptions,
+        emit: Callable[[Progress], None],
+        cancelled: threading.Event,
+        stage_image: Callable[[str], Image | None],
+    ) -> None:
+        self._store = store
+        self._runner = runner
+        self._tmp = tmp
+        self._context = context
+        self._options = options
+        self._emit = emit
+        self._cancelled = cancelled
+        self._stage_image = stage_image  # COPY --from: a stage's name or index, or an image reference
+        self._releases: list[Callable[[], None]] = []
+
+    def release_all(self) -> None:
+        releases, self._releases = self._releases, []
+        for release in releases:
+            release()
+
+    # --- RUN ---------------------------------------------------------------------------------------------
+
+    def run(self, state: StageState, argv: list[str]) -> str:
+        rc = state.run_config
+        spec = StepSpec(
+            state.image_id,
+            argv,
+            state.run_env(),
+            rc.get("WorkingDir") or "/",
+            rc.get("User") or "",
+            self._options.network_mode,
+            self._options.extra_hosts,
+            self._options.resources,
+        )
+        container_id = self._runner.create(spec)
+        self._emit(ContainerStarted(container_id))
+        succeeded = False
+        try:
+            outcome = self._runner.run(container_id, lambda data: self._emit(Output(data)), self._cancelled)
+            if self._cancelled.is_set():
+                raise BuildCancelled("build: cancelled: the client went away")
+            if outcome.exit_code != 0:
+                raise StepFailed(
+                    f"The command '{' '.join(argv)}' returned a non-zero code: {outcome.exit_code}", outcome.exit_code
+                )
+            diff_id, size = self._layer_from(outcome.upper_dir, f"build: RUN {argv[-1][:40]!r}", RUN_PLACEHOLDERS)
+            self._emit(StepCost(outcome.profile, size))
+            succeeded = True
+            return diff_id
+        finally:
+            remove = self._options.remove if succeeded else self._options.force_remove or self._cancelled.is_set()
+            if remove:
+                self._runner.remove(container_id)
+                if succeeded:
+                    self._emit(ContainerRemoved(container_id))
+
+    # --- COPY, ADD, WORKDIR ------------------------------------------------------------------------------
+
+    def sources_checksum(self, state: StageState, instruction: Instruction, patterns: list[str]) -> str:
+        source_image = self._from_image(instruction)
+        if source_image is None:
+            return checksum(self._find(self._context.root, instruction, patterns), self._context.ignore)
+        with mounted_root(self._tmp, self._store.layer_paths(source_image), writable=False) as root:
+            return checksum(self._find(root.merged, instruction, patterns), None)
+
+    def copy(self, state: StageState, instruction: Instruction, patterns: list[str], destination: str) -> str:
+        workdir = state.run_config.get("WorkingDir") or "/"
+        absolute = destination if destination.startswith("/") else f"{workdir.rstrip('/')}/{destination}"
+        if destination.endswith("/") and not absolute.endswith("/"):
+            absolute += "/"
+        source_image = self._from_image(instruction)
+        if source_image is None:
+            return self._copy_from(state, instruction, self._context.root, patterns, absolute)
+        with mounted_root(self._tmp, self._store.layer_paths(source_image), writable=False) as source_root:
+            return self._copy_from(state, instruction, source_root.merged, patterns, absolute)
+
+    def make_workdir(self, state: StageState, path: str) -> str | None:
+        with mounted_root(self._tmp, self._layers(state)) as root:
+            writer = RootWriter(root.merged, parse_ownership(root.merged, None, None))
+            if writer.is_dir(path):
+                return None
+            writer.make_dirs(path)
+            root.unmount()
+            return self._layer_from(root.upper, f"build: WORKDIR {path}")[0]
+
+    # --- internals ---------------------------------------------------------------------------------------
+
+    def _layers(self, state: StageState) -> list[Path]:
+        return self._store.layer_paths(state.image) if state.image is not None else []
+
+    def _from_image(self, instruction: Instruction) -> Image | None:
+        name = instruction.flags.get("from")
+        if not name:
+            return None
+        image = self._stage_image(name)
+        if image is None:
+            raise InvalidParameter(f"invalid from flag value {name}: the stage or image has no filesystem")
+        return image
+
+    def _find(self, root: Path, instruction: Instruction, patterns: list[str]) -> list[Source]:
+        try:
+            ignore = self._context.ignore if root == self._context.root else None
+            return find_sources(root, patterns, ignore)
+        except SourceError as error:
+            raise SourceError(f"{instruction.keyword} failed: {error.message}") from None
+
+    def _copy_from(
+        self, state: StageState, instruction: Instruction, source_root: Path, patterns: list[str], destination: str
+    ) -> str:
+        sources = self._find(source_root, instruction, patterns)
+        if len(sources) > 1 and not destination.endswith("/"):
+            raise InvalidParameter(
+                f"When using {instruction.keyword} with more than one source file, the destination must be a "
+                "directory and end with a /"
+            )
+        with mounted_root(self._tmp, self._layers(state)) as root:
+            owner = parse_ownership(root.merged, instruction.flags.get("chown"), instruction.flags.get("chmod"))
+            writer = RootWriter(root.merged, owner)
+            into = destination.endswith("/") or writer.is_dir(destination)
+            try:
+                for source in sources:
+                    unpack = instruction.keyword == "ADD" and not source.is_dir and source_root == self._context.root
+                    if not (unpack and writer.unpack(source.path, destination)):
+                        writer.copy(source, destination, into_directory=into)
+            except SourceError as error:
+                raise SourceError(f"{instruction.keyword} failed: {error.message}") from None
+            root.unmount()
+            return self._layer_from(root.upper, f"build: {instruction.keyword}")[0]
+
+    def _layer_from(self, upper: Path, what: str, placeholders: frozenset[str] = frozenset()) -> tuple[str, int]:
+        writer = PipedWriter(lambda out: write_upper_tar(str(upper), out, placeholders), "build-layer")
+        try:
+            extracted, release = self._store.add_layer(writer.reader, what)
+        finally:
+            writer.close()
+        self._releases.append(release)
+        return extracted.diff_id, extracted.size

@@ -1,0 +1,107 @@
+"""The engine's door to registries: pull, push and login by reference and credentials, a transport per call."""
+
+import contextlib
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from runtime.errors import InvalidParameter, NotFound
+from runtime.images.image import Image
+from runtime.images.metrics import ImageMetrics
+from runtime.images.reference import parse_reference, parse_repo_and_tag
+from runtime.images.registry.blobindex import BlobIndex
+from runtime.images.registry.progress import LayerStatus, StatusLine, TransferProgress
+from runtime.images.registry.pull import Puller, split_name
+from runtime.images.registry.push import Pusher
+from runtime.images.registry.transport import Credentials, Transport
+from runtime.images.store import ImageStore
+
+
+class Distribution:
+    def __init__(
+        self,
+        store: ImageStore,
+        data_root: Path,
+        certs_dir: Path,
+        metrics: ImageMetrics,
+        insecure: tuple[str, ...] = (),
+        max_downloads: int = 3,
+        max_uploads: int = 5,
+    ) -> None:
+        self._metrics = metrics
+        self._store = store
+        self._certs_dir = certs_dir
+        self._insecure = insecure
+        blobs = BlobIndex(data_root)
+        self._puller = Puller(store, blobs, max_downloads)
+        self._pusher = Pusher(store, blobs, max_uploads)
+
+    def _transport(self, host: str, credentials: Credentials) -> Transport:
+        return Transport(host, credentials, self._certs_dir, self._insecure)
+
+    def pull(self, name: str, tag: str, credentials: Credentials, emit: Callable[[TransferProgress], None]) -> Image:
+        reference = parse_reference(name)
+        if tag:
+            reference = parse_reference(f"{name}@{tag}" if tag.startswith("sha256:") else f"{name}:{tag}")
+        reference = reference.with_default_tag()
+        host, _ = split_name(reference)
+        if host == "docker.io":
+            raise NotFound(
+                f"pull access denied for {reference.familiar_name}: porthole reaches no Docker Hub here; "
+                "name a registry (host:port/name)"
+            )
+        try:
+            before = self._store.resolve(reference.familiar()).id
+        except NotFound:
+            before = None
+        transport = self._transport(host, credentials)
+        try:
+            with self._measured(host, "pull", emit) as counted:
+                image = self._puller.pull(transport, reference, counted)
+        finally:
+            transport.close()
+        fresh = "Image is up to date for" if image.id == before else "Downloaded newer image for"
+        emit(StatusLine(f"Status: {fresh} {reference.familiar()}"))
+        return image
+
+    def push(self, name: str, tag: str, credentials: Credentials, emit: Callable[[TransferProgress], None]) -> str:
+        reference = parse_repo_and_tag(name, tag or None)
+        host, _ = split_name(reference)
+        if host == "docker.io":
+            raise InvalidParameter(f"porthole: push {reference.familiar()}: name a registry (host:port/name)")
+        image = self._store.resolve(reference.familiar())
+        transport = self._transport(host, credentials)
+        try:
+            with self._measured(host, "push", emit) as counted:
+                return self._pusher.push(transport, reference, image, counted)
+        finally:
+            transport.close()
+
+    @contextlib.contextmanager
+    def _measured(self, host: str, direction: str, emit: Callable[[TransferProgress], None]):
+        """Duration, errors and bytes of one transfer (bytes from its layers' progress records)."""
+        last: dict[str, int] = {}
+
+        def counted(record: TransferProgress) -> None:
+            if isinstance(record, LayerStatus) and record.current is not None:
+                self._metrics.transfer_bytes.labels(host, direction).inc(record.current - last.get(record.id, 0))
+                last[record.id] = record.current
+            emit(record)
+
+        started = time.monotonic()
+        try:
+            yield counted
+        except BaseException:
+            self._metrics.transfer_errors.labels(host, direction).inc()
+            raise
+        finally:
+            self._metrics.transfer_seconds.labels(host, direction).observe(time.monotonic() - started)
+
+    def login(self, server: str, credentials: Credentials) -> None:
+        """`docker login`: the registry's /v2/ answers with these credentials (Forbidden otherwise)."""
+        host = server.removeprefix("https://").removeprefix("http://").rstrip("/")
+        transport = self._transport(host, credentials)
+        try:
+            transport.request("GET", "", "registry:catalog:*")
+        finally:
+            transport.close()
