@@ -21,9 +21,10 @@ from logdrivers.jsonfile.spec import JSON_FILE
 from logdrivers.jsonfile.spec import open_reader as open_json_file_reader
 from logdrivers.none import NONE
 from logdrivers.spec import DriverSpec
+from logdrivers.syslog.spec import SYSLOG
 
 PLUGIN_GROUP = "porthole.logdrivers"
-BUILTIN_SPECS = (JSON_FILE, NONE, FLUENTD, GELF, ELASTICSEARCH)
+BUILTIN_SPECS = (JSON_FILE, NONE, FLUENTD, GELF, ELASTICSEARCH, SYSLOG)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,5 +128,5 @@ class Registry:
 
 
 def builtin_registry() -> Registry:
-    """A registry holding the built-in drivers (json-file, none, fluentd, gelf, elasticsearch)."""
+    """A registry holding the built-in drivers (json-file, none, fluentd, gelf, elasticsearch, syslog, ...)."""
     return Registry(BUILTIN_SPECS)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what porthole needs on a fresh Debian 12 machine, as root: the system packages it drives
 # (busybox-static for the base image, iproute2, iptables, util-linux's nsenter, procps' ps) and the tools the
-# tests and benchmarks use (Prometheus, headless Chromium and its driver, runc), then a virtualenv in .venv
-# with porthole and its Python dependencies.
+# tests and benchmarks use (Prometheus and Alertmanager, headless Chromium and its driver, runc, rsyslog with
+# GnuTLS, systemd's journald, Docker's dockerd to measure beside, openssl for test CAs), then a virtualenv in
+# .venv with porthole and its Python dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,11 +17,17 @@ apt-get update
 apt-get install -y --no-install-recommends \
     busybox-static iproute2 iptables util-linux procps curl ca-certificates \
     python3 python3-venv python3-dev gcc \
-    prometheus chromium chromium-driver runc
+    prometheus prometheus-alertmanager chromium chromium-driver runc \
+    rsyslog rsyslog-gnutls systemd docker.io openssl
 
-# The Debian package may start its own Prometheus; porthole's tests start theirs on their own ports.
-if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus 2>/dev/null; then
-    systemctl stop prometheus || true
+# The Debian packages may start their own Prometheus, Alertmanager, rsyslog and dockerd; porthole's tests and
+# benchmarks start theirs on their own ports, sockets and roots.
+if command -v systemctl >/dev/null; then
+    for service in prometheus prometheus-alertmanager rsyslog docker docker.socket containerd; do
+        if systemctl is-active --quiet "$service" 2>/dev/null; then
+            systemctl stop "$service" || true
+        fi
+    done
 fi
 
 python3 -m venv .venv

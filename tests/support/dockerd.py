@@ -1,0 +1,121 @@
+"""Debian's dockerd (docker.io), started by a test or a benchmark beside porthole with its own data root, exec
+root, socket, pid file and cgroup parent, no bridge and no iptables rules, so it touches nothing else on the
+machine; stopped and wiped after. Its containers run with --network none."""
+
+import contextlib
+import shutil
+import signal
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import docker
+
+from tests.support.waiting import wait_for
+
+START_TIMEOUT = 60.0
+
+
+def dockerd_installed() -> bool:
+    return shutil.which("dockerd") is not None and shutil.which("containerd") is not None
+
+
+class Dockerd:
+    def __init__(self, root: Path, cgroup_parent: str = "porthole-test-dockerd") -> None:
+        self.root = root
+        # containerd's sockets live under the exec root, and a unix socket path must fit in 108 bytes.
+        self.exec_root = Path(tempfile.mkdtemp(prefix="phdk-", dir="/tmp"))
+        self.cgroup_parent = cgroup_parent
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def socket(self) -> Path:
+        return self.exec_root / "docker.sock"
+
+    @property
+    def host(self) -> str:
+        return f"unix://{self.socket}"
+
+    def start(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        log = open(self.root / "dockerd.log", "ab")
+        command = [
+            "dockerd",
+            "--data-root", str(self.root / "data"),
+            "--exec-root", str(self.exec_root / "exec"),
+            "--pidfile", str(self.root / "dockerd.pid"),
+            "-H", self.host,
+            "--bridge", "none",
+            "--iptables=false",
+            "--ip-masq=false",
+            "--ip-forward=false",
+            "--cgroup-parent", self.cgroup_parent,
+            "--config-file", str(self._config()),
+        ]  # fmt: skip
+        self.process = subprocess.Popen(command, stdout=log, stderr=log, start_new_session=True)
+        wait_for(self._answers, START_TIMEOUT, interval=0.2, what=f"dockerd on {self.socket}")
+
+    def _config(self) -> Path:
+        path = self.root / "daemon.json"
+        path.write_text("{}\n")  # not /etc/docker/daemon.json, whatever it holds
+        return path
+
+    def _answers(self) -> bool:
+        if self.process is not None and self.process.poll() is not None:
+            raise AssertionError(f"dockerd exited {self.process.returncode}: {self.log_tail()}")
+        if not self.socket.exists():
+            return False
+        try:
+            client = docker.DockerClient(base_url=self.host, timeout=5)
+        except docker.errors.DockerException:
+            return False  # the socket is there but the API not yet
+        try:
+            return client.ping()
+        except docker.errors.DockerException:
+            return False
+        finally:
+            client.close()
+
+    def log_tail(self) -> str:
+        path = self.root / "dockerd.log"
+        return path.read_text(errors="replace")[-3000:] if path.exists() else ""
+
+    def docker(self, *args: str, timeout: float = 120, check: bool = False) -> subprocess.CompletedProcess:
+        result = subprocess.run(["docker", "-H", self.host, *args], capture_output=True, timeout=timeout)
+        if check and result.returncode != 0:
+            raise AssertionError(f"docker {' '.join(args)} exited {result.returncode}: {result.stderr.decode()}")
+        return result
+
+    def stop(self) -> None:
+        try:
+            if self.process is not None:
+                ids = self.docker("ps", "-aq").stdout.decode().split()
+                if ids:
+                    self.docker("rm", "-f", *ids)
+                self.process.send_signal(signal.SIGTERM)
+                try:
+                    self.process.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    self.process.kill()
+                    self.process.wait()
+                self.process = None
+        finally:
+            for root in (self.exec_root, self.root / "data"):
+                subprocess.run(["umount", "-R", str(root)], capture_output=True, check=False)
+            subprocess.run(["rm", "-rf", "--one-file-system", str(self.root), str(self.exec_root)], check=False)
+            for hierarchy in Path("/sys/fs/cgroup").iterdir():
+                with contextlib.suppress(OSError):
+                    (hierarchy / self.cgroup_parent).rmdir()
+
+
+@contextlib.contextmanager
+def running_dockerd(root: Path, busybox_rootfs: Path) -> Iterator[Dockerd]:
+    """A dockerd with busybox:latest imported; stopped and wiped on the way out."""
+    daemon = Dockerd(root)
+    try:
+        daemon.start()
+        daemon.docker("import", str(busybox_rootfs), "busybox:latest", check=True)
+        yield daemon
+    finally:
+        daemon.stop()
