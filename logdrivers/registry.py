@@ -17,6 +17,7 @@ from logdrivers.errors import DriverExists, InvalidLogOpt, PluginLoadError, Read
 from logdrivers.fluentd.spec import FLUENTD
 from logdrivers.gelf.spec import GELF
 from logdrivers.info import ContainerInfo
+from logdrivers.journald.spec import JOURNALD
 from logdrivers.jsonfile.spec import JSON_FILE
 from logdrivers.jsonfile.spec import open_reader as open_json_file_reader
 from logdrivers.none import NONE
@@ -24,7 +25,7 @@ from logdrivers.spec import DriverSpec
 from logdrivers.syslog.spec import SYSLOG
 
 PLUGIN_GROUP = "porthole.logdrivers"
-BUILTIN_SPECS = (JSON_FILE, NONE, FLUENTD, GELF, ELASTICSEARCH, SYSLOG)
+BUILTIN_SPECS = (JSON_FILE, NONE, FLUENTD, GELF, ELASTICSEARCH, SYSLOG, JOURNALD)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,8 +22,13 @@ def dockerd_installed() -> bool:
 
 
 class Dockerd:
-    def __init__(self, root: Path, cgroup_parent: str = "porthole-test-dockerd") -> None:
+    def __init__(
+        self, root: Path, cgroup_parent: str = "porthole-test-dockerd", journal_dir: Path | None = None
+    ) -> None:
+        """`journal_dir`: a directory holding a journal socket (tests.support.journald) that dockerd sees as
+        /run/systemd/journal, in a mount namespace of its own, so that its journald driver writes there."""
         self.root = root
+        self.journal_dir = journal_dir
         # containerd's sockets live under the exec root, and a unix socket path must fit in 108 bytes.
         self.exec_root = Path(tempfile.mkdtemp(prefix="phdk-", dir="/tmp"))
         self.cgroup_parent = cgroup_parent
@@ -53,6 +58,12 @@ class Dockerd:
             "--cgroup-parent", self.cgroup_parent,
             "--config-file", str(self._config()),
         ]  # fmt: skip
+        if self.journal_dir is not None:
+            script = (
+                "set -e; mount --make-rprivate /; mount -t tmpfs tmpfs /run/systemd; mkdir /run/systemd/journal; "
+                'mount --bind "$1" /run/systemd/journal; shift; exec "$@"'
+            )
+            command = ["unshare", "--mount", "sh", "-c", script, "sh", str(self.journal_dir), *command]
         self.process = subprocess.Popen(command, stdout=log, stderr=log, start_new_session=True)
         wait_for(self._answers, START_TIMEOUT, interval=0.2, what=f"dockerd on {self.socket}")
 
@@ -110,9 +121,9 @@ class Dockerd:
 
 
 @contextlib.contextmanager
-def running_dockerd(root: Path, busybox_rootfs: Path) -> Iterator[Dockerd]:
+def running_dockerd(root: Path, busybox_rootfs: Path, journal_dir: Path | None = None) -> Iterator[Dockerd]:
     """A dockerd with busybox:latest imported; stopped and wiped on the way out."""
-    daemon = Dockerd(root)
+    daemon = Dockerd(root, journal_dir=journal_dir)
     try:
         daemon.start()
         daemon.docker("import", str(busybox_rootfs), "busybox:latest", check=True)
