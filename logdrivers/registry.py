@@ -20,12 +20,13 @@ from logdrivers.info import ContainerInfo
 from logdrivers.journald.spec import JOURNALD
 from logdrivers.jsonfile.spec import JSON_FILE
 from logdrivers.jsonfile.spec import open_reader as open_json_file_reader
+from logdrivers.local.spec import LOCAL
 from logdrivers.none import NONE
 from logdrivers.spec import DriverSpec
 from logdrivers.syslog.spec import SYSLOG
 
 PLUGIN_GROUP = "porthole.logdrivers"
-BUILTIN_SPECS = (JSON_FILE, NONE, FLUENTD, GELF, ELASTICSEARCH, SYSLOG, JOURNALD)
+BUILTIN_SPECS = (JSON_FILE, NONE, FLUENTD, GELF, ELASTICSEARCH, SYSLOG, JOURNALD, LOCAL)
 
 
 @dataclass(frozen=True, slots=True)
