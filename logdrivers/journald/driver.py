@@ -2,7 +2,9 @@
 large for a datagram (as sd_journal_send does); one delivery attempt per call, the shipper waits and retries.
 
 The journal socket is local and a datagram to it either lands or fails (ENOENT or ECONNREFUSED while journald
-is down, EAGAIN never: the socket blocks while journald's queue is full), so no entry is lost to an outage.
+is down, EAGAIN never: the socket blocks while journald's queue is full), so no entry is lost to an outage. The
+socket is connected once rather than addressed per datagram: sendto() resolves the path every time, which
+doubled the CPU of each entry (10 against 5 us here, the receiver's side included).
 """
 
 import array
@@ -39,19 +41,23 @@ class JournaldDriver:
 
     def ship(self, messages: Sequence[Message]) -> int:
         """Send each message as one entry, in order; refuses none."""
-        sock = self._connection()
-        encode, path = self._encoder.encode, self._path
+        try:
+            sock = self._connection()
+        except OSError as exc:
+            raise DeliveryFailed(0, exc) from exc
+        encode, send = self._encoder.encode, sock.send
         for index, msg in enumerate(messages):
             entry = encode(msg)
             try:
                 try:
-                    sock.sendto(entry, path)
+                    send(entry)
                 except OSError as exc:
                     if exc.errno not in (errno.EMSGSIZE, errno.ENOBUFS):
                         raise
                     self._send_memfd(sock, entry)
             except OSError as exc:
                 self._encoder.ordinal -= 1  # not sent: the next attempt numbers it again
+                self.close()  # journald restarted or gone: the next attempt connects to the socket anew
                 raise DeliveryFailed(index, exc) from exc
         return 0
 
@@ -65,7 +71,13 @@ class JournaldDriver:
 
     def _connection(self) -> socket.socket:
         if self._sock is None:
-            self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
+            try:
+                sock.connect(self._path)
+            except BaseException:
+                sock.close()
+                raise
+            self._sock = sock
         return self._sock
 
     def _send_memfd(self, sock: socket.socket, entry: bytes) -> None:
@@ -77,6 +89,6 @@ class JournaldDriver:
             while view:
                 view = view[os.write(fd, view) :]
             fcntl.fcntl(fd, fcntl.F_ADD_SEALS, _SEALS)
-            sock.sendmsg([], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [fd]))], 0, self._path)
+            sock.sendmsg([], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [fd]))])
         finally:
             os.close(fd)
