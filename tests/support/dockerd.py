@@ -65,7 +65,11 @@ class Dockerd:
             )
             command = ["unshare", "--mount", "sh", "-c", script, "sh", str(self.journal_dir), *command]
         self.process = subprocess.Popen(command, stdout=log, stderr=log, start_new_session=True)
-        wait_for(self._answers, START_TIMEOUT, interval=0.2, what=f"dockerd on {self.socket}")
+        try:
+            wait_for(self._answers, START_TIMEOUT, interval=0.2, what=f"dockerd on {self.socket}")
+        except BaseException:
+            self.stop()
+            raise
 
     def _config(self) -> Path:
         path = self.root / "daemon.json"

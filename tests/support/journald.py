@@ -69,7 +69,11 @@ class Journald:
             str(self.directory),
         ]
         self.process = subprocess.Popen(command, stdout=log, stderr=log, start_new_session=True)
-        wait_for(self._listening, 20, what="systemd-journald's socket")
+        try:
+            wait_for(self._listening, 20, what="systemd-journald's socket")
+        except BaseException:
+            self.stop()
+            raise
 
     def _listening(self) -> bool:
         if self.process is not None and self.process.poll() is not None:

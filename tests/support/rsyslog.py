@@ -93,7 +93,11 @@ input(type="imptcp" path="{self.stream_socket}" unlink="on" ruleset="keep" name=
             stderr=log,
             start_new_session=True,
         )
-        wait_for(self._listening, 20, what="rsyslogd's inputs")
+        try:
+            wait_for(self._listening, 20, what="rsyslogd's inputs")
+        except BaseException:
+            self.stop()  # started but not listening: it must not outlive the test
+            raise
 
     def _listening(self) -> bool:
         if self.process is not None and self.process.poll() is not None:
