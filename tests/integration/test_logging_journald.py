@@ -143,3 +143,10 @@ def test_the_journal_gets_from_porthole_what_it_gets_from_dockers_driver(ph, jou
 
     key = lambda e: e["PRIORITY"]  # noqa: E731
     assert [kept(e) for e in sorted(ours, key=key)] == [kept(e) for e in sorted(theirs, key=key)]
+
+
+def test_unknown_options_are_refused_at_create(ph):
+    result = ph.docker("create", "--log-driver", "journald", "--log-opt", "journald-path=/x", "busybox", "true")
+    assert result.returncode != 0
+    assert "unknown log opt 'journald-path' for journald log driver" in result.stderr.decode()
+    assert ph.docker("ps", "-aq").stdout == b""
