@@ -13,6 +13,14 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 export DEBIAN_FRONTEND=noninteractive
+# The packages must not start their services (dockerd with its bridge and iptables rules, rsyslogd on
+# /dev/log, Alertmanager on 9093): the tests and benchmarks start their own. Where no policy-rc.d forbids it
+# already, one does for the length of the install.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 apt-get update
 apt-get install -y --no-install-recommends \
     busybox-static iproute2 iptables util-linux procps curl ca-certificates \
