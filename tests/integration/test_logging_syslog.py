@@ -18,9 +18,11 @@ from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.root
 OUTAGE_S = float(os.environ.get("PORTHOLE_TEST_OUTAGE_S", "3"))
+# rfc5424micro: current moby writes six digits always; Debian's dockerd (20.10) trims trailing zeros, so a
+# fraction of 1-6 digits is one shape here (tests/unit/logdrivers/test_syslog_encode.py pins the six digits).
 TIME_SHAPES = (
     re.compile(rb"[A-Z][a-z]{2} [ 1-3]\d \d\d:\d\d:\d\d"),
-    re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?(Z|[+-]\d\d:\d\d)"),
+    re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-]\d\d:\d\d)"),
 )
 
 
