@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from tests.support.daemon import TestDaemon, busybox_tar, running
-from tests.support.dockerd import available, reference_dockerd
+from tests.support.dockerd import Dockerd, dockerd_installed
 from tests.support.registry import running_registry
 
 DOCKERFILE = """\
@@ -105,10 +105,14 @@ def main() -> None:
             with running(TestDaemon(work / "porthole"), rootfs) as ph:
                 ours = scenario(["docker", "-H", ph.host], context, registry.address, "porthole", args.runs)
             theirs = None
-            if available():
-                with reference_dockerd(work / "dockerd", (registry.address,)) as docker:
-                    subprocess.run(["docker", "-H", docker.host, "import", str(rootfs), "busybox:latest"], check=True)
+            if dockerd_installed():
+                docker = Dockerd(work / "dockerd", bip="10.251.0.1/24", insecure_registries=(registry.address,))
+                docker.start()
+                try:
+                    docker.docker("import", str(rootfs), "busybox:latest", check=True)
                     theirs = scenario(["docker", "-H", docker.host], context, registry.address, "docker", args.runs)
+                finally:
+                    docker.stop()
         print(f"context 64 MB; floor (read + sha256 + write once, synced): {floor:.2f} s")
         print(f"{'':12} {'porthole median (range)':>26} {'docker median (range)':>24} {'ratio':>7}")
         for key, values in ours.items():

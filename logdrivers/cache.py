@@ -1,6 +1,6 @@
 """The local cache of remote drivers (Docker's dual logging), and what the shim writes for each driver.
 
-Only built-in writers run in the shim (it loads no plugins and must stay small): json-file and none. Every
+Only built-in writers run in the shim (it loads no plugins and must stay small): json-file, local and none. Every
 other driver -- fluentd, gelf, any third-party plugin -- is *remote*: the shim writes the container's output
 to the json-file log (bounded by the cache-* options) and the daemon ships it from there (logdrivers.shipping),
 so `docker logs` works for every driver but none, and a collector outage delays delivery instead of blocking
@@ -13,7 +13,7 @@ from logdrivers.common_options import SHARED_KEYS
 from logdrivers.errors import InvalidLogOpt
 from logdrivers.goparse import GO_BOOLS
 
-SHIM_WRITERS = frozenset({"json-file", "none"})
+SHIM_WRITERS = frozenset({"json-file", "local", "none"})
 CACHE_KEYS = frozenset({"cache-disabled", "cache-max-size", "cache-max-file", "cache-compress"})
 # Docker's defaults for the dual-logging cache: about 100 MB per container at most.
 CACHE_DEFAULTS = {"max-size": "20m", "max-file": "5", "compress": "true"}

@@ -17,13 +17,16 @@ from logdrivers.errors import DriverExists, InvalidLogOpt, PluginLoadError, Read
 from logdrivers.fluentd.spec import FLUENTD
 from logdrivers.gelf.spec import GELF
 from logdrivers.info import ContainerInfo
+from logdrivers.journald.spec import JOURNALD
 from logdrivers.jsonfile.spec import JSON_FILE
 from logdrivers.jsonfile.spec import open_reader as open_json_file_reader
+from logdrivers.local.spec import LOCAL
 from logdrivers.none import NONE
 from logdrivers.spec import DriverSpec
+from logdrivers.syslog.spec import SYSLOG
 
 PLUGIN_GROUP = "porthole.logdrivers"
-BUILTIN_SPECS = (JSON_FILE, NONE, FLUENTD, GELF, ELASTICSEARCH)
+BUILTIN_SPECS = (JSON_FILE, NONE, FLUENTD, GELF, ELASTICSEARCH, SYSLOG, JOURNALD, LOCAL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,5 +130,5 @@ class Registry:
 
 
 def builtin_registry() -> Registry:
-    """A registry holding the built-in drivers (json-file, none, fluentd, gelf, elasticsearch)."""
+    """A registry holding the built-in drivers (json-file, none, fluentd, gelf, elasticsearch, syslog, ...)."""
     return Registry(BUILTIN_SPECS)

@@ -1,6 +1,6 @@
 """The writer a shim runs, prepared by the daemon as plain JSON values (a "writer plan").
 
-A shim runs only json-file or none (every other driver is shipped by the daemon from the json-file cache,
+A shim runs only json-file, local or none (every other driver is shipped by the daemon from the json-file cache,
 logdrivers.cache). The daemon's half, writer_plan(), validates the options, resolves the cache and renders
 what the writer needs from the container (attrs, tag, paths); the shim's half, open_writer(), builds the
 writer from those values and nothing else. Why the split: a shim is a fork of the zygote, and every page its
@@ -10,6 +10,7 @@ pathlib in each shim cost ~0.5 MB per container; opening the writer from ready v
     {"driver": "none"}
     {"driver": "json-file", "json_file": {JsonFileDriver's arguments},
      "non_blocking": {"max_bytes": N, "stats_path": PATH}}   (with mode=non-blocking only)
+    {"driver": "local", "local": {LocalDriver's arguments}, "non_blocking": ...}
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from logdrivers.jsonfile.driver import JsonFileDriver, driver_args
 from logdrivers.nonblocking import NonBlockingDriver
 from logdrivers.none import NoneDriver
 
+LOCAL_DRIVER = "local"
+
 if TYPE_CHECKING:
     from logdrivers.registry import Registry  # only its type: the shim never loads the registry
 
@@ -39,7 +42,12 @@ def writer_plan(registry: Registry, name: str, opts: Mapping[str, str], info: Co
         config = registry.validate(writer, writer_opts)
     if writer == NoneDriver.name:
         return {"driver": NoneDriver.name}
-    plan: dict[str, Any] = {"driver": JsonFileDriver.name, "json_file": driver_args(info, config.options)}
+    if writer == LOCAL_DRIVER:
+        from logdrivers.local.driver import local_driver_args
+
+        plan: dict[str, Any] = {"driver": LOCAL_DRIVER, "local": local_driver_args(info, config.options)}
+    else:
+        plan = {"driver": JsonFileDriver.name, "json_file": driver_args(info, config.options)}
     if config.shared.mode == "non-blocking":
         stats_path = str(drop_stats_path(info.log_path))
         plan["non_blocking"] = {"max_bytes": config.shared.max_buffer_size, "stats_path": stats_path}
@@ -51,7 +59,14 @@ def open_writer(plan: Mapping[str, Any]) -> LogDriver:
     counts drops (saved beside the log, logdrivers.dropstats)."""
     if plan["driver"] == NoneDriver.name:
         return NoneDriver()
-    driver = JsonFileDriver(**plan["json_file"])
+    driver: LogDriver
+    if plan["driver"] == LOCAL_DRIVER:
+        # Imported here: only the shims of local-driver containers touch its pages.
+        from logdrivers.local.driver import LocalDriver
+
+        driver = LocalDriver(**plan["local"])
+    else:
+        driver = JsonFileDriver(**plan["json_file"])
     if "non_blocking" in plan:
         queue = plan["non_blocking"]
         return NonBlockingDriver(driver, queue["max_bytes"], Path(queue["stats_path"]))

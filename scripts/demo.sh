@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The main job: install porthole, start its daemon (with its engine metrics), make a busybox base image from
 # Debian's busybox-static, run a demo workload (a web server and a client fetching from it), start the
-# exporter, the dashboard with its topology map, and a Prometheus scraping both with porthole's rules, and say
-# how to reach each. Run it again and it starts only what is not running yet.
+# exporter, the dashboard with its topology map, a Prometheus scraping both with porthole's rules and sending
+# their alerts to Debian's prometheus-alertmanager (dashboards/alertmanager.yml), and say how to reach each. Run it again and it starts only what is not running yet.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
@@ -11,7 +11,8 @@ SOCK=/run/porthole/porthole.sock
 PORTHOLE=".venv/bin/porthole -H unix://$SOCK"
 LOGS=/var/log/porthole
 PROMETHEUS_DATA=/var/lib/porthole-demo/prometheus
-mkdir -p "$LOGS" "$PROMETHEUS_DATA"
+ALERTMANAGER_DATA=/var/lib/porthole-demo/alertmanager
+mkdir -p "$LOGS" "$PROMETHEUS_DATA" "$ALERTMANAGER_DATA"
 
 # start NAME CHECK COMMAND...: runs COMMAND in the background (log in $LOGS/NAME.log) unless CHECK succeeds,
 # then waits up to 10 s for CHECK.
@@ -46,6 +47,9 @@ $PORTHOLE run -d --name porthole-ticker --network porthole-demo --restart unless
 
 start exporter "curl -sf -o /dev/null http://127.0.0.1:9338/metrics" .venv/bin/porthole -H "unix://$SOCK" exporter
 start web "curl -sf -o /dev/null http://127.0.0.1:8080/" .venv/bin/porthole -H "unix://$SOCK" web
+start alertmanager "curl -sf http://127.0.0.1:9093/-/ready" prometheus-alertmanager \
+    --config.file=dashboards/alertmanager.yml --storage.path="$ALERTMANAGER_DATA" \
+    --web.listen-address=127.0.0.1:9093 --cluster.listen-address=
 start prometheus "curl -sf http://127.0.0.1:9090/-/ready" prometheus --config.file=dashboards/prometheus.yml \
     --storage.tsdb.path="$PROMETHEUS_DATA" --web.listen-address=127.0.0.1:9090
 
@@ -59,6 +63,7 @@ porthole is running.
   cAdvisor metrics: curl http://127.0.0.1:9338/metrics
   engine metrics:   curl http://127.0.0.1:9323/metrics
   Prometheus:       http://127.0.0.1:9090/   (Grafana dashboards to import: dashboards/grafana/*.json)
+  Alertmanager:     http://127.0.0.1:9093/   (alerts go to the webhook in dashboards/alertmanager.yml)
   service logs:     $LOGS/
   stop the demo:    $PORTHOLE rm -f porthole-demo porthole-ticker
 INFO

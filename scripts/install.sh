@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs what porthole needs on a fresh Debian 12 machine, as root: the system packages it drives
 # (busybox-static for the base image, iproute2, iptables, util-linux's nsenter, procps' ps) and the tools the
-# tests and benchmarks use (Prometheus, headless Chromium and its driver, runc, Distribution's registry, skopeo,
-# htpasswd, and Docker itself for the side-by-side benchmarks), then a virtualenv in .venv
-# with porthole and its Python dependencies.
+# tests and benchmarks use (Prometheus and Alertmanager, headless Chromium and its driver, runc, rsyslog with
+# GnuTLS, systemd's journald, Distribution's registry, skopeo and htpasswd, Docker's dockerd to measure beside,
+# openssl for test CAs), then a virtualenv in .venv with porthole and its Python dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,20 +13,31 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 export DEBIAN_FRONTEND=noninteractive
+# The packages must not start their services (dockerd with its bridge and iptables rules, rsyslogd on
+# /dev/log, Alertmanager on 9093): the tests and benchmarks start their own. Where no policy-rc.d forbids it
+# already, one does for the length of the install.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 apt-get update
 apt-get install -y --no-install-recommends \
     busybox-static iproute2 iptables util-linux procps curl ca-certificates \
     python3 python3-venv python3-dev gcc \
-    prometheus chromium chromium-driver runc \
-    docker-registry skopeo apache2-utils docker.io
+    prometheus prometheus-alertmanager chromium chromium-driver runc \
+    rsyslog rsyslog-gnutls systemd docker.io openssl \
+    docker-registry skopeo apache2-utils
 
-# The Debian packages may start their own Prometheus, registry and dockerd; porthole's tests and benchmarks
-# start theirs on their own ports, sockets and data roots.
-for service in prometheus docker-registry docker containerd; do
-    if command -v systemctl >/dev/null && systemctl is-active --quiet "$service" 2>/dev/null; then
-        systemctl stop "$service" || true
-    fi
-done
+# The Debian packages may start their own Prometheus, Alertmanager, rsyslog, registry and dockerd; porthole's
+# tests and benchmarks start theirs on their own ports, sockets and roots.
+if command -v systemctl >/dev/null; then
+    for service in prometheus prometheus-alertmanager rsyslog docker-registry docker docker.socket containerd; do
+        if systemctl is-active --quiet "$service" 2>/dev/null; then
+            systemctl stop "$service" || true
+        fi
+    done
+fi
 
 python3 -m venv .venv
 .venv/bin/pip install --quiet --upgrade pip

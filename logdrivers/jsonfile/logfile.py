@@ -21,9 +21,17 @@ _log = logging.getLogger("logdrivers")
 
 class RotatingLogFile:
     def __init__(
-        self, path: str | os.PathLike[str], max_size: int | None, max_file: int, compress: bool, mode: int = 0o640
+        self,
+        path: str | os.PathLike[str],
+        max_size: int | None,
+        max_file: int,
+        compress: bool,
+        mode: int = 0o640,
+        numbered: bool = True,
     ):
+        """`numbered`: record line numbers across rotations (numbering); only for files of lines."""
         self.path = os.fspath(path)
+        self._numbered = numbered
         self._max_size = max_size
         self._max_file = max_file
         self._compress = compress
@@ -61,6 +69,26 @@ class RotatingLogFile:
             self._append((data,), len(data), timestamp_ns)
             return
 
+    def write_entries(self, entries: Sequence[bytes], timestamp_ns: int) -> None:
+        """Append entries of any content (binary ones: the local driver's), each rotated as Docker does: before an
+        entry, if the file has reached max-size."""
+        max_size = self._max_size
+        if max_size is None or sum(map(len, entries)) < max_size - self._size:
+            self._append(entries, sum(map(len, entries)), timestamp_ns)
+            return
+        pending: list[bytes] = []
+        pending_size = 0
+        for entry in entries:
+            if self._size + pending_size >= max_size:
+                if pending:
+                    self._append(pending, pending_size, timestamp_ns)
+                    pending, pending_size = [], 0
+                self._rotate()
+            pending.append(entry)
+            pending_size += len(entry)
+        if pending:
+            self._append(pending, pending_size, timestamp_ns)
+
     def close(self) -> None:
         os.close(self._fd)
         if self._compressing is not None:
@@ -69,11 +97,14 @@ class RotatingLogFile:
     def _open_current(self) -> tuple[int, int | None]:
         """The existing log (restart) or a new one numbered 0 (numbering: line numbers across rotations)."""
         if not os.access(self.path, os.F_OK):  # rather than catching FileNotFoundError: cheaper in a shim
-            return self._create(0), 0
+            first = 0 if self._numbered else None
+            return self._create(first), first
         try:
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
         except OSError as exc:
             raise LogFileError(self.path, "open", exc) from exc
+        if not self._numbered:
+            return fd, None
         try:
             os.fchmod(fd, self._mode)
             first_line = read_first_line(fd)

@@ -25,7 +25,7 @@ WAKE_INTERVAL_S = 0.1  # how long a waiting follower goes without checking cfg.s
 _log = logging.getLogger("logdrivers")
 
 
-class _EntryFilter:
+class EntryFilter:
     def __init__(self, cfg: ReadConfig) -> None:
         self._since = cfg.since_ns
         self._until = cfg.until_ns
@@ -117,7 +117,7 @@ class JsonFileReader:
         sources: list[Source],
         watcher: DirectoryWatcher | None,
     ) -> Iterator[Message]:
-        decoder, wanted = EntryDecoder(), _EntryFilter(cfg)
+        decoder, wanted = EntryDecoder(), EntryFilter(cfg)
 
         def matching(lines: Iterable[bytes]) -> Iterator[Message]:
             for raw in lines:

@@ -167,12 +167,14 @@ def _open_source(path: Path) -> Source | None:
         raise
 
 
-def open_successor(path: Path, current: tuple[int, int] | None) -> Source | None:
+def open_successor(path: Path, current: tuple[int, int] | None, opener=None):
     """The file written after the one identified by `current`, once the log has rotated past it.
 
     Usually the new current file; but a follower that fell behind by more than one rotation finds its
-    file among the rotated ones and continues with the next newer one, so no file is skipped.
+    file among the rotated ones and continues with the next newer one, so no file is skipped. `opener` opens
+    a path (None if it moved meanwhile); by default as a json-file Source (the local driver passes its own).
     """
+    opener = opener or _open_source
     try:
         newest = file_identity(os.stat(path))
     except FileNotFoundError:
@@ -187,7 +189,7 @@ def open_successor(path: Path, current: tuple[int, int] | None) -> Source | None
             except FileNotFoundError:
                 continue
             if found and index + 1 < len(rotated):
-                return _open_source(rotated[index + 1])
+                return opener(rotated[index + 1])
             if found:
                 break
-    return None if newest is None else _open_source(path)
+    return None if newest is None else opener(path)

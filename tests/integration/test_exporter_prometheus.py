@@ -3,9 +3,11 @@ run (one busy under a CPU quota, one near its memory limit, one OOM-killing, one
 writing to disk, one logging to an unreachable fluentd, one shipping to Elasticsearch (noida-db: see
 tests/unit/logdrivers/test_elasticsearch_server.py)), and then every expression of every dashboard panel
 and every rule evaluates without error and returns series, and every alert goes pending or fires, but
-ContainerLogLinesDropped: no test can make the logging pipeline lose a line on demand, so that alert's
-expression is checked with its threshold lowered to ">= 0" (the counters it sums are there) and its rule must
-evaluate with health ok. promtool accepts the config and the rules.
+ContainerLogLinesDropped and ContainerLogShippingLagging (no test can make the logging pipeline lose a line or
+lag five minutes on demand: their thresholds are lowered to ">= 0", the series they read are there),
+PortholeNotScraped (both jobs are scraped: it is asked about a job that is not) and ContainerDown (whether the
+exporter saw the looping container between its short runs is chance; tests/integration/test_alerting.py
+delivers alerts end to end); their rules must evaluate with health ok. promtool accepts the config and the rules.
 """
 
 import json
@@ -28,7 +30,12 @@ BOARDS = sorted((DASHBOARDS / "grafana").glob("*.json"))
 # Grafana's variables, as a user who picks "All" sees them
 VARIABLES = {"instance": ".*", "name": ".+", "__rate_interval": "5s", "__range": "1m", "__interval": "1s"}
 # alert -> its threshold and the one that holds without a lost line (see the module's docstring)
-UNPROVOKED = {"ContainerLogLinesDropped": (") > 0", ") >= 0")}
+UNPROVOKED = {
+    "ContainerLogLinesDropped": (") > 0", ") >= 0"),
+    "ContainerLogShippingLagging": (") > 300", ") >= 0"),
+    # both jobs are scraped here: ask for a job that is not, so that absent() answers
+    "PortholeNotScraped": ('absent(up{job="porthole-exporter"})', 'absent(up{job="no-such-job"})'),
+}
 ALERTS_EXPECTED = {
     "ContainerOOMKilled",
     "ContainerExitedOnOOM",
@@ -36,6 +43,7 @@ ALERTS_EXPECTED = {
     "ContainerMemoryNearLimit",
     "ContainerCPUThrottled",
     "PortholeTargetDown",
+    "LogCollectorUnreachable",
 }
 
 

@@ -110,7 +110,7 @@ def test_gelf_udp_and_tcp_get_dockers_fields(ph):
         ),
         (["--log-driver", "fluentd", "--log-opt", "cache-max-size=big"], "log opt 'cache-max-size' for fluentd"),
         (["--log-driver", "fluentd", "--log-opt", "cache-disabled=true"], "cache cannot be disabled"),
-        (["--log-driver", "syslog"], "no log driver named 'syslog' is registered"),
+        (["--log-driver", "splunk"], "no log driver named 'splunk' is registered"),
     ],
 )
 def test_bad_driver_options_are_refused_at_create(ph, opts, text):

@@ -1,80 +1,155 @@
-"""A real dockerd (Debian's docker.io) of a benchmark's own: its data root, exec root, socket, pid file and a
-bridge of its own name, no iptables rules; stopped (by its pid) and wiped after. Benchmarks run it side by side
-with porthole to time the same work; nothing in the timed tests uses it."""
+"""Debian's dockerd (docker.io), started by a test or a benchmark beside porthole with its own data root, exec
+root, socket, pid file and cgroup parent, and no iptables rules, so it touches nothing else on the machine;
+stopped (by its pid) and wiped after. Its containers run with --network none, unless it is given a `bip`: then
+they get a docker0 bridge of that address (a build's RUN steps need one), deleted after."""
 
 import contextlib
 import os
 import shutil
 import signal
 import subprocess
+import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
+
+import docker
 
 from tests.support.waiting import wait_for
 
-DOCKERD = "/usr/sbin/dockerd"
 START_TIMEOUT = 60.0
 
 
-@dataclass
-class ReferenceDockerd:
-    root: Path
-    bridge_ip: str = "10.251.0.1/24"
+def dockerd_installed() -> bool:
+    return shutil.which("dockerd") is not None and shutil.which("containerd") is not None
+
+
+class Dockerd:
+    def __init__(
+        self,
+        root: Path,
+        cgroup_parent: str = "porthole-test-dockerd",
+        journal_dir: Path | None = None,
+        *,
+        bip: str | None = None,
+        insecure_registries: tuple[str, ...] = (),
+    ) -> None:
+        """`journal_dir`: a directory holding a journal socket (tests.support.journald) that dockerd sees as
+        /run/systemd/journal, in a mount namespace of its own, so that its journald driver writes there."""
+        self.root = root
+        self.journal_dir = journal_dir
+        self.bip = bip
+        self.insecure_registries = insecure_registries
+        # containerd's sockets live under the exec root, and a unix socket path must fit in 108 bytes.
+        self.exec_root = Path(tempfile.mkdtemp(prefix="phdk-", dir="/tmp"))
+        self.cgroup_parent = cgroup_parent
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def socket(self) -> Path:
+        return self.exec_root / "docker.sock"
 
     @property
     def host(self) -> str:
-        return f"unix://{self.root / 'docker.sock'}"
+        return f"unix://{self.socket}"
 
-    def docker(self, *args: str, env: dict | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
-        return subprocess.run(
+    def start(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        log = open(self.root / "dockerd.log", "ab")
+        command = [
+            "dockerd",
+            "--data-root", str(self.root / "data"),
+            "--exec-root", str(self.exec_root / "exec"),
+            "--pidfile", str(self.root / "dockerd.pid"),
+            "-H", self.host,
+            *(("--bip", self.bip) if self.bip else ("--bridge", "none")),
+            "--iptables=false",
+            "--ip-masq=false",
+            "--ip-forward=false",
+            "--cgroup-parent", self.cgroup_parent,
+            "--config-file", str(self._config()),
+            *(f"--insecure-registry={registry}" for registry in self.insecure_registries),
+        ]  # fmt: skip
+        if self.journal_dir is not None:
+            script = (
+                "set -e; mount --make-rprivate /; mount -t tmpfs tmpfs /run/systemd; mkdir /run/systemd/journal; "
+                'mount --bind "$1" /run/systemd/journal; shift; exec "$@"'
+            )
+            command = ["unshare", "--mount", "sh", "-c", script, "sh", str(self.journal_dir), *command]
+        self.process = subprocess.Popen(command, stdout=log, stderr=log, start_new_session=True)
+        try:
+            wait_for(self._answers, START_TIMEOUT, interval=0.2, what=f"dockerd on {self.socket}")
+        except BaseException:
+            self.stop()
+            raise
+
+    def _config(self) -> Path:
+        path = self.root / "daemon.json"
+        path.write_text("{}\n")  # not /etc/docker/daemon.json, whatever it holds
+        return path
+
+    def _answers(self) -> bool:
+        if self.process is not None and self.process.poll() is not None:
+            raise AssertionError(f"dockerd exited {self.process.returncode}: {self.log_tail()}")
+        if not self.socket.exists():
+            return False
+        try:
+            client = docker.DockerClient(base_url=self.host, timeout=5)
+        except docker.errors.DockerException:
+            return False  # the socket is there but the API not yet
+        try:
+            return client.ping()
+        except docker.errors.DockerException:
+            return False
+        finally:
+            client.close()
+
+    def log_tail(self) -> str:
+        path = self.root / "dockerd.log"
+        return path.read_text(errors="replace")[-3000:] if path.exists() else ""
+
+    def docker(self, *args: str, timeout: float = 120, check: bool = False) -> subprocess.CompletedProcess:
+        """The docker CLI against this dockerd; builds use the classic builder, as porthole's do."""
+        result = subprocess.run(
             ["docker", "-H", self.host, *args],
             capture_output=True,
             timeout=timeout,
-            env={**os.environ, "DOCKER_BUILDKIT": "0", **(env or {})},
+            env={**os.environ, "DOCKER_BUILDKIT": "0"},
         )
+        if check and result.returncode != 0:
+            raise AssertionError(f"docker {' '.join(args)} exited {result.returncode}: {result.stderr.decode()}")
+        return result
 
-
-def available() -> bool:
-    return os.path.exists(DOCKERD) and os.geteuid() == 0
+    def stop(self) -> None:
+        try:
+            if self.process is not None:
+                ids = self.docker("ps", "-aq").stdout.decode().split()
+                if ids:
+                    self.docker("rm", "-f", *ids)
+                self.process.send_signal(signal.SIGTERM)
+                try:
+                    self.process.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    self.process.kill()
+                    self.process.wait()
+                self.process = None
+        finally:
+            for root in (self.exec_root, self.root / "data"):
+                subprocess.run(["umount", "-R", str(root)], capture_output=True, check=False)
+            subprocess.run(["rm", "-rf", "--one-file-system", str(self.root), str(self.exec_root)], check=False)
+            if self.bip:
+                subprocess.run(["ip", "link", "delete", "docker0"], capture_output=True, check=False)
+            for hierarchy in Path("/sys/fs/cgroup").iterdir():
+                with contextlib.suppress(OSError):
+                    (hierarchy / self.cgroup_parent).rmdir()
 
 
 @contextlib.contextmanager
-def reference_dockerd(root: Path, insecure_registries: tuple[str, ...] = ()) -> Iterator[ReferenceDockerd]:
-    """A dockerd with the classic builder, its own roots under `root`; containers get the `--bip` bridge."""
-    root.mkdir(parents=True, exist_ok=True)
-    daemon = ReferenceDockerd(root)
-    command = [
-        DOCKERD,
-        "--data-root",
-        str(root / "data"),
-        "--exec-root",
-        str(root / "exec"),
-        "--pidfile",
-        str(root / "dockerd.pid"),
-        "-H",
-        daemon.host,
-        "--iptables=false",
-        "--ip-masq=false",
-        "--bip",
-        daemon.bridge_ip,
-        "--storage-driver",
-        "overlay2",
-        *(f"--insecure-registry={r}" for r in insecure_registries),
-    ]
-    log = open(root / "dockerd.log", "ab")
-    process = subprocess.Popen(command, stdout=log, stderr=log, start_new_session=True)
+def running_dockerd(root: Path, busybox_rootfs: Path, journal_dir: Path | None = None) -> Iterator[Dockerd]:
+    """A dockerd with busybox:latest imported; stopped and wiped on the way out."""
+    daemon = Dockerd(root, journal_dir=journal_dir)
     try:
-        wait_for(lambda: daemon.docker("version", timeout=10).returncode == 0, START_TIMEOUT, what="dockerd")
+        daemon.start()
+        daemon.docker("import", str(busybox_rootfs), "busybox:latest", check=True)
         yield daemon
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
-        subprocess.run(["ip", "link", "delete", "docker0"], capture_output=True, check=False)
-        subprocess.run(["umount", "-R", str(root / "exec")], capture_output=True, check=False)
-        shutil.rmtree(root, ignore_errors=True)
+        daemon.stop()

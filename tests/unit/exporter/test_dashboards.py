@@ -63,3 +63,29 @@ def test_prometheus_config_scrapes_the_daemon_and_the_exporter():
     assert "job_name: porthole-daemon" in config and '"127.0.0.1:9323"' in config
     assert "job_name: porthole-exporter" in config and '"127.0.0.1:9338"' in config
     assert "rule_files:\n  - rules.yml" in config
+
+
+def test_prometheus_sends_alerts_to_alertmanager_and_alertmanager_groups_by_host_and_container():
+    config = (DASHBOARDS / "prometheus.yml").read_text()
+    assert 'alerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ["127.0.0.1:9093"]' in config
+    routing = (DASHBOARDS / "alertmanager.yml").read_text()
+    assert "group_by: [instance, name]" in routing
+    assert "send_resolved: true" in routing and "webhook_configs:" in routing
+
+
+def test_the_alerts_cover_what_an_operator_needs():
+    rules = (DASHBOARDS / "rules.yml").read_text()
+    alerts = set(re.findall(r"- alert: (\w+)", rules))
+    assert alerts == {
+        "ContainerDown",
+        "ContainerRestartLoop",
+        "ContainerMemoryNearLimit",
+        "ContainerOOMKilled",
+        "ContainerExitedOnOOM",
+        "ContainerCPUThrottled",
+        "ContainerLogLinesDropped",
+        "ContainerLogShippingLagging",
+        "LogCollectorUnreachable",
+        "PortholeTargetDown",
+        "PortholeNotScraped",
+    }

@@ -16,7 +16,16 @@ from logdrivers.spec import DriverSpec
 
 
 def test_builtins_and_nothing_registered_on_import():
-    assert builtin_registry().names() == ["elasticsearch", "fluentd", "gelf", "json-file", "none"]
+    assert builtin_registry().names() == [
+        "elasticsearch",
+        "fluentd",
+        "gelf",
+        "journald",
+        "json-file",
+        "local",
+        "none",
+        "syslog",
+    ]
     assert Registry().names() == []
 
 
@@ -105,7 +114,17 @@ def fake_distribution(tmp_path, monkeypatch):
 def test_plugins_load_from_entry_points(fake_distribution, info):
     registry = builtin_registry()
     errors = registry.load_plugins()
-    assert registry.names() == ["elasticsearch", "fake", "fluentd", "gelf", "json-file", "none"]
+    assert registry.names() == [
+        "elasticsearch",
+        "fake",
+        "fluentd",
+        "gelf",
+        "journald",
+        "json-file",
+        "local",
+        "none",
+        "syslog",
+    ]
     assert isinstance(registry.get("fake"), DriverSpec)
     assert registry.create_remote("fake", {"k": "v"}, info).options == {"k": "v"}
     messages = sorted(str(e) for e in errors)

@@ -1,0 +1,81 @@
+"""Docker's journal entries in systemd's native protocol (systemd.io/JOURNAL_NATIVE_PROTOCOL).
+
+An entry is a run of fields: `NAME=value\\n`, or, for a value holding a newline, `NAME\\n` + its length as a
+little-endian uint64 + the value + `\\n` (what go-systemd's journal.Send writes). Fields, as Docker's journald
+driver sends them: PRIORITY (6 for stdout, 3 for stderr), MESSAGE (the line, without its newline),
+CONTAINER_ID (12 hex), CONTAINER_ID_FULL, CONTAINER_NAME (without "/"), CONTAINER_TAG and SYSLOG_IDENTIFIER
+(the tag, {{.ID}} by default), IMAGE_NAME, CONTAINER_LOG_EPOCH (random, per driver) and CONTAINER_LOG_ORDINAL
+(1, 2, ... within the epoch), SYSLOG_TIMESTAMP (the read time, RFC 3339 with nanoseconds), the label and env
+attributes under sanitized names, and on pieces of a cut line CONTAINER_PARTIAL_ID, _ORDINAL, _LAST and, but on
+the last piece, CONTAINER_PARTIAL_MESSAGE=true. Docker sends the fields of a Go map, in random order; here the
+order is fixed.
+"""
+
+import struct
+
+from common.rfc3339 import format_ns
+from logdrivers.attrs import extra_attributes
+from logdrivers.info import ContainerInfo
+from logdrivers.journald.options import JournaldOptions
+from logdrivers.message import Message, random_partial_id
+
+PRIORITY = {"stdout": b"PRIORITY=6\n", "stderr": b"PRIORITY=3\n"}
+
+
+def sanitize_key(key: str) -> str:
+    """Docker's sanitizeKeyMod: a-z upper-cased, anything but A-Z and 0-9 made "_", leading "_"s dropped."""
+    out = []
+    for char in key:
+        if "a" <= char <= "z":
+            char = char.upper()
+        elif not ("A" <= char <= "Z" or "0" <= char <= "9"):
+            char = "_"
+        if out or char != "_":
+            out.append(char)
+    return "".join(out)
+
+
+def field(name: bytes, value: bytes) -> bytes:
+    if b"\n" in value:
+        return name + b"\n" + struct.pack("<Q", len(value)) + value + b"\n"
+    return name + b"=" + value + b"\n"
+
+
+class JournalEncoder:
+    def __init__(self, info: ContainerInfo, options: JournaldOptions) -> None:
+        tag = options.tag.render(info)
+        fields = {
+            "CONTAINER_ID": info.short_id,
+            "CONTAINER_ID_FULL": info.id,
+            "CONTAINER_NAME": info.bare_name,
+            "CONTAINER_TAG": tag,
+            "IMAGE_NAME": info.image_name,
+            "SYSLOG_IDENTIFIER": tag,
+            "CONTAINER_LOG_EPOCH": random_partial_id(),
+        }
+        for key, value in extra_attributes(options.attrs, info).items():
+            # A key with nothing left once sanitized would make go-systemd refuse (and Docker lose) every entry.
+            if name := sanitize_key(key):
+                fields[name] = value
+        self._constant = b"".join(field(k.encode(), v.encode()) for k, v in fields.items())
+        self.ordinal = 0
+        self._time_ns, self._time = -1, b""
+
+    def encode(self, msg: Message) -> bytes:
+        self.ordinal += 1
+        if msg.timestamp_ns != self._time_ns:
+            self._time_ns, self._time = (
+                msg.timestamp_ns,
+                field(b"SYSLOG_TIMESTAMP", format_ns(msg.timestamp_ns).encode()),
+            )
+        parts = [PRIORITY.get(msg.source, PRIORITY["stdout"]), field(b"MESSAGE", msg.line), self._constant, self._time]
+        if msg.partial is not None:
+            partial = msg.partial
+            parts.append(
+                b"CONTAINER_PARTIAL_ID=%s\nCONTAINER_PARTIAL_ORDINAL=%d\n" % (partial.id.encode(), partial.ordinal)
+            )
+            parts.append(b"CONTAINER_PARTIAL_LAST=true\n" if partial.last else b"CONTAINER_PARTIAL_LAST=false\n")
+            if not partial.last:
+                parts.append(b"CONTAINER_PARTIAL_MESSAGE=true\n")
+        parts.append(b"CONTAINER_LOG_ORDINAL=%d\n" % self.ordinal)
+        return b"".join(parts)
