@@ -3,7 +3,8 @@
 import json
 from collections.abc import Iterator
 
-from runtime.api import params, shapes
+from runtime.api import params
+from runtime.api.shapes import containers as shapes
 from runtime.api.http import Empty, Json, Request, Response, Stream, client_gone
 from runtime.api.router import Router
 from runtime.api.validation import container_create_body
