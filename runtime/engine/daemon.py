@@ -21,7 +21,7 @@ from runtime.engine.signals import is_alive
 from runtime.engine.store import ContainerStore
 from runtime.images.removal import ImageUser
 from runtime.images.store import ImageStore
-from runtime.network import NetworkConfig, NetworkService
+from runtime.network import ContainerNetworking, NetworkConfig, NetworkService
 from runtime.volumes import VolumeService
 
 log = logging.getLogger("porthole.engine")
@@ -88,11 +88,8 @@ class Engine:
         chosen = (running or users or [None])[0]
         return None if chosen is None else ImageUser(chosen.id, chosen.state.status == RUNNING)
 
-    def network_settings(self, container: Container) -> dict:
-        return self.networks.network_settings(container.id)
-
-    def ports_summary(self, container: Container) -> list[dict]:
-        return self.networks.ports_summary(container.id)
+    def networking(self, container: Container) -> ContainerNetworking:
+        return self.networks.networking(container.id)
 
     def restore(self) -> None:
         """Re-attach to the containers that lived on while the daemon was away (DESIGN.md, process model)."""

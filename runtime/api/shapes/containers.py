@@ -5,9 +5,11 @@ from typing import Any
 
 from common import rfc3339
 from common.durations import human_duration
+from runtime.api.shapes.networks import network_settings, ps_ports
 from runtime.engine.config import DaemonConfig
 from runtime.engine.launch import Layout
 from runtime.engine.model import CREATED, DEAD, PAUSED, REMOVING, RESTARTING, RUNNING, Container
+from runtime.network import ContainerNetworking
 from runtime.volumes import MountPoint
 
 
@@ -138,7 +140,7 @@ def _host_config(c: Container) -> dict[str, Any]:
     return {**defaults, **{k: v for k, v in c.host_config.items() if v is not None or k not in defaults}}
 
 
-def inspect(c: Container, config: DaemonConfig, network_settings: dict[str, Any]) -> dict[str, Any]:
+def inspect(c: Container, config: DaemonConfig, networking: ContainerNetworking) -> dict[str, Any]:
     layout = Layout(config, c.id)
     fs = layout.directory / "fs"
     return {
@@ -172,7 +174,7 @@ def inspect(c: Container, config: DaemonConfig, network_settings: dict[str, Any]
         },
         "Mounts": [_mount(m) for m in c.mounts],
         "Config": _config(c),
-        "NetworkSettings": network_settings,
+        "NetworkSettings": network_settings(networking),
     }
 
 
@@ -180,7 +182,7 @@ def _mount(m: dict[str, Any]) -> dict[str, Any]:
     return MountPoint(**m).to_api()
 
 
-def summary(c: Container, ports: list[dict[str, Any]], networks: dict[str, Any]) -> dict[str, Any]:
+def summary(c: Container, networking: ContainerNetworking) -> dict[str, Any]:
     return {
         "Id": c.id,
         "Names": ["/" + c.name],
@@ -188,11 +190,11 @@ def summary(c: Container, ports: list[dict[str, Any]], networks: dict[str, Any])
         "ImageID": c.image_id,
         "Command": " ".join(c.argv),
         "Created": int(rfc3339.unix_seconds(c.created) or 0.0),
-        "Ports": ports,
+        "Ports": ps_ports(networking),
         "Labels": c.config.get("Labels") or {},
         "State": c.state.status,
         "Status": status_text(c),
         "HostConfig": {"NetworkMode": c.host_config.get("NetworkMode", "bridge")},
-        "NetworkSettings": {"Networks": networks},
+        "NetworkSettings": {"Networks": network_settings(networking)["Networks"]},
         "Mounts": [_mount(m) for m in c.mounts],
     }
