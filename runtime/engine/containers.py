@@ -5,6 +5,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from logdrivers.driver import ReadConfig
@@ -24,6 +25,14 @@ from runtime.volumes import MountPoint, VolumeService, remove_anonymous
 
 LIST_FILTERS = ("id", "name", "label", "status", "exited", "ancestor")
 STATUSES = ("created", "restarting", "running", "removing", "paused", "exited", "dead")
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessTable:
+    """`docker top`: ps's column titles and, for each of the container's processes, its row."""
+
+    titles: list[str]
+    processes: list[list[str]]
 
 
 class Containers:
@@ -87,7 +96,7 @@ class Containers:
         ]
         return selected[:limit] if limit > 0 else selected
 
-    def top(self, container: Container, ps_args: str) -> dict[str, Any]:
+    def top(self, container: Container, ps_args: str) -> ProcessTable:
         """`docker top`: the host's ps, narrowed to the container's processes, as Docker does it."""
         if container.state.status not in LIVE:
             raise Conflict(f"Container {container.id} is not running")
@@ -108,7 +117,7 @@ class Containers:
             fields = line.split(None, len(titles) - 1)
             if len(fields) > pid_column and fields[pid_column].isdigit() and int(fields[pid_column]) in pids:
                 processes.append(fields)
-        return {"Titles": titles, "Processes": processes}
+        return ProcessTable(titles, processes)
 
     def logs(
         self, container: Container, cfg: ReadConfig, still_running: Callable[[], bool] | None = None

@@ -25,28 +25,6 @@ class ExecInstance:
     pid: int = 0
     done: threading.Event = field(default_factory=threading.Event)
 
-    def inspect(self) -> dict[str, Any]:
-        cfg = self.config
-        return {
-            "ID": self.id,
-            "ContainerID": self.container.id,
-            "Running": self.running,
-            "ExitCode": self.exit_code,
-            "Pid": self.pid,
-            "OpenStdin": False,
-            "OpenStdout": bool(cfg.get("AttachStdout")),
-            "OpenStderr": bool(cfg.get("AttachStderr")),
-            "CanRemove": False,
-            "DetachKeys": "",
-            "ProcessConfig": {
-                "tty": False,
-                "entrypoint": cfg["Cmd"][0],
-                "arguments": cfg["Cmd"][1:],
-                "privileged": bool(cfg.get("Privileged")),
-                "user": cfg.get("User") or "",
-            },
-        }
-
 
 @dataclass
 class ExecStreams:

@@ -80,7 +80,7 @@ def register(router: Router, engine: Engine) -> None:
         return Stream(result())
 
     def top(req: Request, ref: str) -> Response:
-        return Json(containers.top(containers.get(ref), params.text(req, "ps_args")))
+        return Json(shapes.top(containers.top(containers.get(ref), params.text(req, "ps_args"))))
 
     router.add("POST", "/containers/create", create)
     router.add("GET", "/containers/json", list_)

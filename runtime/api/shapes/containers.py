@@ -1,4 +1,4 @@
-"""Docker's JSON shapes for containers: inspect, the `ps` summary, and the status texts `ps` prints."""
+"""Docker's JSON shapes for containers: inspect, the `ps` summary, the status texts `ps` prints, and `top`."""
 
 import time
 from typing import Any
@@ -6,7 +6,9 @@ from typing import Any
 from common import rfc3339
 from common.durations import human_duration
 from runtime.api.shapes.networks import network_settings, ps_ports
+from runtime.api.shapes.volumes import mount
 from runtime.engine.config import DaemonConfig
+from runtime.engine.containers import ProcessTable
 from runtime.engine.launch import Layout
 from runtime.engine.model import CREATED, DEAD, PAUSED, REMOVING, RESTARTING, RUNNING, Container
 from runtime.network import ContainerNetworking
@@ -179,7 +181,7 @@ def inspect(c: Container, config: DaemonConfig, networking: ContainerNetworking)
 
 
 def _mount(m: dict[str, Any]) -> dict[str, Any]:
-    return MountPoint(**m).to_api()
+    return mount(MountPoint(**m))
 
 
 def summary(c: Container, networking: ContainerNetworking) -> dict[str, Any]:
@@ -198,3 +200,7 @@ def summary(c: Container, networking: ContainerNetworking) -> dict[str, Any]:
         "NetworkSettings": {"Networks": network_settings(networking)["Networks"]},
         "Mounts": [_mount(m) for m in c.mounts],
     }
+
+
+def top(table: ProcessTable) -> dict[str, Any]:
+    return {"Titles": table.titles, "Processes": table.processes}
