@@ -18,6 +18,7 @@ from runtime.engine.model import RUNNING, Container
 from runtime.engine.networking import ContainerNetworks
 from runtime.engine.shims import ShimLauncher
 from runtime.engine.signals import is_alive
+from runtime.engine.stats import StatsReader
 from runtime.engine.store import ContainerStore
 from runtime.images.removal import ImageUser
 from runtime.images.store import ImageStore
@@ -75,6 +76,7 @@ class Engine:
         )
         self.containers.lifecycle = self.lifecycle
         self.execs = Execs(config, self.shims, self.events)
+        self.stats = StatsReader(config)
 
     @staticmethod
     def _daemon_id(path: Path) -> str:
