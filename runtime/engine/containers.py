@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from logdrivers.driver import ReadConfig
-from logdrivers.errors import ReadLogsNotSupported
 from logdrivers.message import Message
 from logdrivers.registry import Registry
 from runtime.engine.config import DaemonConfig
@@ -17,10 +16,11 @@ from runtime.engine.create import ContainerFactory
 from runtime.engine.events import EventBus
 from runtime.engine.launch import Layout, cgroup_for, log_info
 from runtime.engine.lifecycle import Lifecycle
+from runtime.engine.logconfig import log_config_of
 from runtime.engine.model import LIVE, PAUSED, RESTARTING, RUNNING, Container
 from runtime.engine.networking import ContainerNetworks
 from runtime.engine.store import ContainerStore
-from runtime.errors import Conflict, InvalidParameter, NotImplementedYet
+from runtime.errors import Conflict, InvalidParameter
 from runtime.volumes import MountPoint, VolumeService, remove_anonymous
 
 LIST_FILTERS = ("id", "name", "label", "status", "exited", "ancestor")
@@ -122,13 +122,10 @@ class Containers:
     def logs(
         self, container: Container, cfg: ReadConfig, still_running: Callable[[], bool] | None = None
     ) -> Iterator[Message]:
-        """Stored messages; a follower ends when `still_running` (by default: the container lives) is False."""
-        log = container.host_config["LogConfig"]
-        layout = Layout(self.config, container.id)
-        try:
-            reader = self.log_registry.open_reader(log["Type"], log.get("Config") or {}, log_info(container, layout))
-        except ReadLogsNotSupported as e:
-            raise NotImplementedYet(str(e)) from None
+        """Stored messages; a follower ends when `still_running` (by default: the container lives) is False.
+        ReadLogsNotSupported (501) for a driver that keeps none."""
+        info = log_info(container, Layout(self.config, container.id))
+        reader = self.log_registry.open_reader(log_config_of(container, self.log_registry), info)
         if still_running is None:
             still_running = lambda: container.state.status in (RUNNING, PAUSED, RESTARTING)  # noqa: E731
         return reader.read_logs(cfg, still_running)

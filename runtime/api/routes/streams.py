@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from urllib.parse import quote_plus
 
 from logdrivers.driver import ReadConfig
+from logdrivers.errors import ReadLogsNotSupported
 from logdrivers.message import Message
 from runtime.api import params
 from runtime.api.http import Hijack, Json, Request, Response, Stream, client_gone, frame
@@ -17,7 +18,7 @@ from runtime.engine.daemon import Engine
 from runtime.engine.launch import Layout
 from runtime.engine.model import LIVE
 from runtime.engine.stdin import start_feeding
-from runtime.errors import InvalidParameter, NotImplementedYet
+from runtime.errors import InvalidParameter
 
 REF = r"(?P<ref>[^/]+)"
 STATS_INTERVAL = 1.0
@@ -107,7 +108,7 @@ def register(router: Router, engine: Engine) -> None:
         cfg = ReadConfig(tail=0, follow=True, stdout=want_out, stderr=want_err, stop=stop, started=reading)
         try:
             messages = containers.logs(c, cfg, still_running=lambda: not done())
-        except NotImplementedYet:
+        except ReadLogsNotSupported:
             # Output reaches attach through the log; a driver that keeps none (`none`) leaves nothing to
             # stream, but the client must still attach, or `docker run` never starts the container.
             def until_exit(sock: socket.socket) -> None:
