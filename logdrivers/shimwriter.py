@@ -4,9 +4,9 @@ A shim runs only json-file or none (every other driver is shipped by the daemon 
 logdrivers.cache). The daemon's half, writer_plan(), takes the configuration parsed at create (the registry's
 LogConfig, whose `writer` is the driver itself or a remote driver's cache) and renders what the writer needs
 from the container (attrs, tag, paths); the shim's half, open_writer(), builds the writer from those values
-and nothing else. Why the split: a shim is a fork of the zygote, and every page its
-Python touches is copied for the container's lifetime. Parsing options, building a ContainerInfo and running
-pathlib in each shim cost ~0.5 MB per container; opening the writer from ready values costs a fraction.
+and nothing else. Why the split: a shim is a fork of the zygote, and every page its Python touches is copied
+for the container's lifetime. Parsing options, building a ContainerInfo and running pathlib in each shim cost
+~0.5 MB per container; opening the writer from ready values costs a fraction.
 
     {"driver": "none"}
     {"driver": "json-file", "json_file": {JsonFileDriver's arguments},
