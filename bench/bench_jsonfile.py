@@ -90,7 +90,7 @@ def porthole_pipeline(read_fd: int, log_path: Path) -> None:
         created="2026-01-01T00:00:00Z",
         log_path=log_path,
     )
-    driver = open_writer(writer_plan(builtin_registry(), "json-file", {}, info))
+    driver = open_writer(writer_plan(builtin_registry().validate("json-file", {}), info))
     Copier({"stdout": read_fd}, driver).run()
 
 

@@ -32,12 +32,6 @@ class BatchLogDriver(Protocol):
         """Store complete lines read together; the copier's fast path (one call per read)."""
 
 
-@runtime_checkable
-class DropCounting(Protocol):
-    def drops(self) -> DropCounts:
-        """Lines and bytes discarded so far instead of blocking the container."""
-
-
 @dataclass(frozen=True, slots=True)
 class DropCounts:
     lines: int = 0

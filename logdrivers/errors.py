@@ -1,7 +1,8 @@
-"""The log pipeline's own error hierarchy; the engine maps these to HTTP statuses.
+"""The log pipeline's own error hierarchy; the engine's API maps these to HTTP statuses (runtime.api.errors).
 
-`InvalidLogOpt` (and its subclasses) and `UnknownDriver` are client errors (400);
-`ReadLogsNotSupported` is Docker's 501. Where a client may match Docker's wording, it is kept verbatim.
+`InvalidLogOpt` (and its subclasses) and `UnknownDriver` are client errors (400); `ReadLogsNotSupported` is
+Docker's 501; `DriverUnavailable` (a container's driver gone since its create) and the rest are the host's (500).
+Where a client may match Docker's wording, it is kept verbatim.
 """
 
 from pathlib import Path
@@ -38,6 +39,18 @@ class UnknownDriver(LogDriverError):
     def __init__(self, name: str) -> None:
         self.name = name
         super().__init__(f"logger: no log driver named '{name}' is registered")
+
+
+class DriverUnavailable(LogDriverError):
+    """A container's driver is not registered any more: the plugin that provided it at create was uninstalled
+    (Docker's wording, for a logging plugin it cannot find)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(
+            f"failed to get logging factory: logger: no log driver named '{name}' is registered: "
+            "the container was created with it, and no installed plugin provides it now"
+        )
 
 
 class DriverExists(LogDriverError):

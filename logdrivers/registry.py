@@ -1,8 +1,9 @@
 """Drivers by name: explicit, built-ins listed in one place, third-party drivers through entry points.
 
 Nothing registers on import. The daemon builds `builtin_registry()` and calls `load_plugins()` once at
-start. The shim never loads it: it opens the writer the daemon planned from the registry's validation
-(logdrivers.shimwriter).
+start. A container's options are parsed once, by `validate()` at create, into a LogConfig the daemon keeps
+for the shim's writer plan, the shipper and `logs`. The shim never loads the registry: it opens the writer
+the daemon planned from that LogConfig (logdrivers.shimwriter).
 """
 
 from collections.abc import Iterable, Mapping
@@ -13,7 +14,14 @@ from logdrivers.cache import check_cache_options, is_remote, local_spec, without
 from logdrivers.common_options import SharedOptions, driver_options, parse_shared_options
 from logdrivers.driver import LogDriver, LogReader
 from logdrivers.elasticsearch.spec import ELASTICSEARCH
-from logdrivers.errors import DriverExists, InvalidLogOpt, PluginLoadError, ReadLogsNotSupported, UnknownDriver
+from logdrivers.errors import (
+    DriverExists,
+    DriverUnavailable,
+    InvalidLogOpt,
+    PluginLoadError,
+    ReadLogsNotSupported,
+    UnknownDriver,
+)
 from logdrivers.fluentd.spec import FLUENTD
 from logdrivers.gelf.spec import GELF
 from logdrivers.info import ContainerInfo
@@ -31,11 +39,18 @@ BUILTIN_SPECS = (JSON_FILE, NONE, FLUENTD, GELF, ELASTICSEARCH, SYSLOG, JOURNALD
 
 @dataclass(frozen=True, slots=True)
 class LogConfig:
-    """A validated configuration: the driver, the shared options and the driver's parsed options."""
+    """A validated configuration, parsed once (at container create): the driver, the shared options, the
+    driver's own parsed options and, for a remote driver, the parsed json-file cache the shim writes."""
 
     driver: str
     shared: SharedOptions
     options: Any
+    cache: "LogConfig | None" = None
+
+    @property
+    def writer(self) -> "LogConfig":
+        """What the shim runs: the driver itself, or a remote driver's cache."""
+        return self.cache or self
 
 
 class Registry:
@@ -66,43 +81,47 @@ class Registry:
             return LogConfig(name, SharedOptions(), spec.parse_options(opts))
         shared = parse_shared_options(opts, name)
         own = driver_options(opts)
+        cache = None
         if is_remote(name):
-            self._validate_cache(name, opts)
+            cache = self._cache_config(name, opts, shared)
             own = without_cache_keys(own)
-        return LogConfig(name, shared, spec.parse_options(own))
+        return LogConfig(name, shared, spec.parse_options(own), cache)
 
-    def _validate_cache(self, name: str, opts: Mapping[str, str]) -> None:
+    def reparse(self, name: str, opts: Mapping[str, str]) -> LogConfig:
+        """The configuration of a container an earlier daemon created, parsed again from its stored options
+        (once, after a restart). A driver that is no longer registered is DriverUnavailable: the host's
+        trouble (500), not the client's bad input that UnknownDriver is at create."""
+        if name not in self._specs:
+            raise DriverUnavailable(name)
+        return self.validate(name, opts)
+
+    def _cache_config(self, name: str, opts: Mapping[str, str], shared: SharedOptions) -> LogConfig:
         check_cache_options(opts, name)
         writer, writer_opts = local_spec(name, opts)
         try:
-            self.get(writer).parse_options(driver_options(writer_opts))
+            options = self.get(writer).parse_options(driver_options(writer_opts))
         except InvalidLogOpt as exc:
             raise InvalidLogOpt("cache-" + exc.key, name, exc.why) from None
+        return LogConfig(writer, shared, options)
 
-    def create_remote(self, name: str, opts: Mapping[str, str], info: ContainerInfo) -> LogDriver:
+    def create_remote(self, config: LogConfig, info: ContainerInfo) -> LogDriver:
         """A remote driver as the daemon's shipper uses it: bare, since the mode governs the cache write."""
-        return self.get(name).create(info, self.validate(name, opts).options)
+        return self.get(config.driver).create(info, config.options)
 
-    def open_reader(self, name: str, opts: Mapping[str, str], info: ContainerInfo) -> LogReader:
+    def open_reader(self, config: LogConfig, info: ContainerInfo) -> LogReader:
         """A reader of the container's stored log: the driver's own, else for a remote driver its local
         cache; ReadLogsNotSupported (501) if there is none (the none driver)."""
-        config = self.validate(name, opts)
-        spec = self.get(name)
+        spec = self.get(config.driver)
         if spec.open_reader is not None:
             return spec.open_reader(info, config.options)
-        if is_remote(name):
-            return open_json_file_reader(info, None)
+        if config.cache is not None:
+            return open_json_file_reader(info, config.cache.options)
         raise ReadLogsNotSupported()
 
     @staticmethod
     def is_remote(name: str) -> bool:
         """Whether the daemon ships this driver's lines from the local cache (logdrivers.cache)."""
         return is_remote(name)
-
-    @staticmethod
-    def local_spec(name: str, opts: Mapping[str, str]) -> tuple[str, dict[str, str]]:
-        """The writer (name, options) the shim runs for a container logging to `name` (logdrivers.cache)."""
-        return local_spec(name, opts)
 
     def load_plugins(self) -> list[PluginLoadError]:
         """Register every DriverSpec published under the entry-point group porthole.logdrivers.

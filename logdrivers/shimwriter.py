@@ -1,11 +1,12 @@
 """The writer a shim runs, prepared by the daemon as plain JSON values (a "writer plan").
 
 A shim runs only json-file, local or none (every other driver is shipped by the daemon from the json-file cache,
-logdrivers.cache). The daemon's half, writer_plan(), validates the options, resolves the cache and renders
-what the writer needs from the container (attrs, tag, paths); the shim's half, open_writer(), builds the
-writer from those values and nothing else. Why the split: a shim is a fork of the zygote, and every page its
-Python touches is copied for the container's lifetime. Parsing options, building a ContainerInfo and running
-pathlib in each shim cost ~0.5 MB per container; opening the writer from ready values costs a fraction.
+logdrivers.cache). The daemon's half, writer_plan(), takes the configuration parsed at create (the registry's
+LogConfig, whose `writer` is the driver itself or a remote driver's cache) and renders what the writer needs
+from the container (attrs, tag, paths); the shim's half, open_writer(), builds the writer from those values
+and nothing else. Why the split: a shim is a fork of the zygote, and every page its Python touches is copied
+for the container's lifetime. Parsing options, building a ContainerInfo and running pathlib in each shim cost
+~0.5 MB per container; opening the writer from ready values costs a fraction.
 
     {"driver": "none"}
     {"driver": "json-file", "json_file": {JsonFileDriver's arguments},
@@ -19,7 +20,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from logdrivers.cache import local_spec
 from logdrivers.driver import LogDriver
 from logdrivers.dropstats import drop_stats_path
 from logdrivers.info import ContainerInfo
@@ -30,27 +30,23 @@ from logdrivers.none import NoneDriver
 LOCAL_DRIVER = "local"
 
 if TYPE_CHECKING:
-    from logdrivers.registry import Registry  # only its type: the shim never loads the registry
+    from logdrivers.registry import LogConfig  # only its type: the shim never loads the registry
 
 
-def writer_plan(registry: Registry, name: str, opts: Mapping[str, str], info: ContainerInfo) -> dict[str, Any]:
-    """The plan for a container logging to driver `name` with `opts`; InvalidLogOpt or UnknownDriver if they
-    do not validate."""
-    config = registry.validate(name, opts)  # valid at create, but a plugin may be gone since
-    writer, writer_opts = local_spec(name, opts)
-    if writer != name:  # a remote driver: the shim writes its json-file cache
-        config = registry.validate(writer, writer_opts)
-    if writer == NoneDriver.name:
+def writer_plan(config: LogConfig, info: ContainerInfo) -> dict[str, Any]:
+    """The plan for a container whose log configuration is `config` (as the registry validated it)."""
+    writer = config.writer
+    if writer.driver == NoneDriver.name:
         return {"driver": NoneDriver.name}
-    if writer == LOCAL_DRIVER:
+    if writer.driver == LOCAL_DRIVER:
         from logdrivers.local.driver import local_driver_args
 
-        plan: dict[str, Any] = {"driver": LOCAL_DRIVER, "local": local_driver_args(info, config.options)}
+        plan: dict[str, Any] = {"driver": LOCAL_DRIVER, "local": local_driver_args(info, writer.options)}
     else:
-        plan = {"driver": JsonFileDriver.name, "json_file": driver_args(info, config.options)}
-    if config.shared.mode == "non-blocking":
+        plan = {"driver": JsonFileDriver.name, "json_file": driver_args(info, writer.options)}
+    if writer.shared.mode == "non-blocking":
         stats_path = str(drop_stats_path(info.log_path))
-        plan["non_blocking"] = {"max_bytes": config.shared.max_buffer_size, "stats_path": stats_path}
+        plan["non_blocking"] = {"max_bytes": writer.shared.max_buffer_size, "stats_path": stats_path}
     return plan
 
 

@@ -41,8 +41,6 @@ class RotatingLogFile:
         self._size = os.fstat(self._fd).st_size
         self._last_timestamp_ns: int | None = None
         self._compressing: threading.Thread | None = None
-        self.rotation_failures = 0
-        self.compression_failures = 0
 
     def write(self, data: bytes, timestamp_ns: int) -> None:
         """Append whole entries (each ending in b"\\n") stamped `timestamp_ns`, rotating where Docker would."""
@@ -153,7 +151,6 @@ class RotatingLogFile:
             self._shift_rotated_files()
         except OSError as exc:
             # As Docker: the current file is started afresh anyway, so logging goes on.
-            self.rotation_failures += 1
             _log.error("logdrivers: rotate %s: %s: log data may have been lost", self.path, exc)
         self._fd = self._create(next_first_line)
         self._first_line = next_first_line
@@ -192,7 +189,6 @@ class RotatingLogFile:
             compress_file(rotated, f"{rotated}.gz", last_timestamp_ns, self._mode)
         except OSError as exc:
             # The plain .1 stays readable; only the disk saving is lost.
-            self.compression_failures += 1
             _log.error("logdrivers: compress %s: %s", rotated, exc)
 
 

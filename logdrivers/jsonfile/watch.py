@@ -39,7 +39,6 @@ class DirectoryWatcher:
             self._poller.register(self._fd, select.POLLIN)
         except OSError:
             self._fd = None  # polling fallback (see module docstring)
-        self.polling = self._fd is None
 
     def wait(self, timeout_s: float) -> None:
         """Return when something in the directory changed, or after at most `timeout_s`."""

@@ -162,6 +162,7 @@ def run(args: argparse.Namespace) -> int:
             engine.events,
             lambda: [c.state.status for c in engine.containers.store],
             router,
+            stats_read_errors=lambda: engine.stats.read_errors,
             collectors=[LogDriverCollector(engine.shipping.log_stats), engine.image_metrics],
         )
         try:

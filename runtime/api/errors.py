@@ -1,5 +1,13 @@
-"""Engine errors to HTTP statuses and Docker's `{"message": ...}` body: the one place this mapping lives."""
+"""Errors to HTTP statuses and Docker's `{"message": ...}` body: the one place this mapping lives, for the
+engine's hierarchy (runtime.errors) and the log pipeline's (logdrivers.errors)."""
 
+from logdrivers.errors import (
+    DriverUnavailable,
+    InvalidLogOpt,
+    LogDriverError,
+    ReadLogsNotSupported,
+    UnknownDriver,
+)
 from runtime.api.http import Empty, Json, Response
 from runtime.errors import (
     Conflict,
@@ -12,17 +20,28 @@ from runtime.errors import (
     NotModified,
 )
 
-STATUS = {
+STATUS: dict[type[Exception], int] = {
     InvalidParameter: 400,
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
     HostError: 500,
     NotImplementedYet: 501,
+    # logdrivers: what Docker answers for each (moby wraps its create-time log errors as invalid parameters)
+    InvalidLogOpt: 400,  # UnknownLogOpt too
+    UnknownDriver: 400,  # named at create
+    DriverUnavailable: 500,  # a container's driver gone since its create (an uninstalled plugin)
+    ReadLogsNotSupported: 501,
+    LogDriverError: 500,
 }
 
 
-def status_of(error: EngineError) -> int:
+def raised_on_purpose(error: Exception) -> bool:
+    """An error of one of the two hierarchies: its message says it all, no traceback is logged for it."""
+    return isinstance(error, (EngineError, LogDriverError))
+
+
+def status_of(error: Exception) -> int:
     for cls in type(error).__mro__:
         if cls in STATUS:
             return STATUS[cls]
@@ -34,4 +53,6 @@ def error_response(error: Exception) -> Response:
         return Empty(304)
     if isinstance(error, EngineError):
         return Json({"message": error.message}, status_of(error))
+    if isinstance(error, LogDriverError):
+        return Json({"message": str(error)}, status_of(error))
     return Json({"message": f"porthole: internal error: {error!r}"}, 500)

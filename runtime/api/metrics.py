@@ -1,7 +1,8 @@
 """The engine's own metrics, in an explicit registry: Engine API requests by route and status with their
-latency, container lifecycle counts taken from the event bus, containers by state, and the daemon process's
-CPU and memory. `render()` writes them in Prometheus' text format; the command room serves them on
-`--metrics-addr` (porthole/serve/metrics.py), with the containers' cAdvisor metrics under `--exporter`.
+latency, container lifecycle counts taken from the event bus, containers by state, the counter files `docker
+stats` could not read, and the daemon process's CPU and memory. `render()` writes them in Prometheus' text
+format; the command room serves them on `--metrics-addr` (porthole/serve/metrics.py), with the containers'
+cAdvisor metrics under `--exporter`.
 
 Other rooms' counters come in as `collectors` (the daemon passes the logging pipeline's, porthole_log_*).
 """
@@ -12,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, ProcessCollector, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from runtime.api.router import Router
@@ -55,9 +56,31 @@ class _ContainerStates(Collector):
         return [self._family()]
 
 
+class _StatsReadErrors(Collector):
+    """porthole_stats_read_errors_total: read at each scrape from the engine's stats reader."""
+
+    def __init__(self, count: Callable[[], int]) -> None:
+        self._count = count
+
+    @staticmethod
+    def _family(value: float | None = None) -> CounterMetricFamily:
+        return CounterMetricFamily(
+            "porthole_stats_read_errors",
+            "Counter files (cgroupfs, /proc) that `docker stats` could not read or parse; their values were left out",
+            value=value,
+        )
+
+    def collect(self):
+        yield self._family(self._count())
+
+    def describe(self):
+        return [self._family()]
+
+
 class EngineMetrics:
     """Counts events from construction on (what restore() starts is counted too); start() follows them in a
-    thread of its own. `collectors` join the registry."""
+    thread of its own. `stats_read_errors` is the engine's count of unread stats files; `collectors` join the
+    registry."""
 
     def __init__(
         self,
@@ -65,11 +88,14 @@ class EngineMetrics:
         container_states: Callable[[], Iterable[str]],
         router: Router,
         *,
+        stats_read_errors: Callable[[], int] | None = None,
         collectors: Iterable[Collector] = (),
     ) -> None:
         self.registry = CollectorRegistry()
         ProcessCollector(registry=self.registry)
         self.registry.register(_ContainerStates(container_states))
+        if stats_read_errors is not None:
+            self.registry.register(_StatsReadErrors(stats_read_errors))
         for collector in collectors:  # other rooms' counters: the logging pipeline's
             self.registry.register(collector)
         self._requests = Counter(

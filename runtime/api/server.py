@@ -10,7 +10,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
-from runtime.api.errors import error_response
+from runtime.api.errors import error_response, raised_on_purpose
 from runtime.api.http import Json, Request
 from runtime.api.router import Router, split_version
 
@@ -67,7 +67,7 @@ class EngineHandler(BaseHTTPRequestHandler):
                     try:
                         response = handler(req, **params)
                     except Exception as e:  # noqa: BLE001 - mapped to a status here, in one place
-                        if not hasattr(e, "message"):
+                        if not raised_on_purpose(e):
                             log.exception("%s %s failed", self.command, path)
                         response = error_response(e)
             status = response.status

@@ -5,10 +5,10 @@ import re
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from logdrivers.driver import ReadConfig
-from logdrivers.errors import ReadLogsNotSupported
 from logdrivers.message import Message
 from logdrivers.registry import Registry
 from runtime.engine.config import DaemonConfig
@@ -16,14 +16,23 @@ from runtime.engine.create import ContainerFactory
 from runtime.engine.events import EventBus
 from runtime.engine.launch import Layout, cgroup_for, log_info
 from runtime.engine.lifecycle import Lifecycle
+from runtime.engine.logconfig import log_config_of
 from runtime.engine.model import LIVE, PAUSED, RESTARTING, RUNNING, Container
 from runtime.engine.networking import ContainerNetworks
 from runtime.engine.store import ContainerStore
-from runtime.errors import Conflict, InvalidParameter, NotImplementedYet
+from runtime.errors import Conflict, InvalidParameter
 from runtime.volumes import MountPoint, VolumeService, remove_anonymous
 
 LIST_FILTERS = ("id", "name", "label", "status", "exited", "ancestor")
 STATUSES = ("created", "restarting", "running", "removing", "paused", "exited", "dead")
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessTable:
+    """`docker top`: ps's column titles and, for each of the container's processes, its row."""
+
+    titles: list[str]
+    processes: list[list[str]]
 
 
 class Containers:
@@ -87,7 +96,7 @@ class Containers:
         ]
         return selected[:limit] if limit > 0 else selected
 
-    def top(self, container: Container, ps_args: str) -> dict[str, Any]:
+    def top(self, container: Container, ps_args: str) -> ProcessTable:
         """`docker top`: the host's ps, narrowed to the container's processes, as Docker does it."""
         if container.state.status not in LIVE:
             raise Conflict(f"Container {container.id} is not running")
@@ -108,18 +117,15 @@ class Containers:
             fields = line.split(None, len(titles) - 1)
             if len(fields) > pid_column and fields[pid_column].isdigit() and int(fields[pid_column]) in pids:
                 processes.append(fields)
-        return {"Titles": titles, "Processes": processes}
+        return ProcessTable(titles, processes)
 
     def logs(
         self, container: Container, cfg: ReadConfig, still_running: Callable[[], bool] | None = None
     ) -> Iterator[Message]:
-        """Stored messages; a follower ends when `still_running` (by default: the container lives) is False."""
-        log = container.host_config["LogConfig"]
-        layout = Layout(self.config, container.id)
-        try:
-            reader = self.log_registry.open_reader(log["Type"], log.get("Config") or {}, log_info(container, layout))
-        except ReadLogsNotSupported as e:
-            raise NotImplementedYet(str(e)) from None
+        """Stored messages; a follower ends when `still_running` (by default: the container lives) is False.
+        ReadLogsNotSupported (501) for a driver that keeps none."""
+        info = log_info(container, Layout(self.config, container.id))
+        reader = self.log_registry.open_reader(log_config_of(container, self.log_registry), info)
         if still_running is None:
             still_running = lambda: container.state.status in (RUNNING, PAUSED, RESTARTING)  # noqa: E731
         return reader.read_logs(cfg, still_running)

@@ -6,10 +6,10 @@ from dataclasses import asdict
 from typing import Any
 
 from common import rfc3339
-from logdrivers.errors import LogDriverError
-from logdrivers.registry import Registry
+from logdrivers.registry import LogConfig, Registry
 from runtime.cgroups import Resources
 from runtime.engine.config import DaemonConfig
+from runtime.engine.logconfig import parse_at_create
 from runtime.engine.model import Container
 from runtime.engine.names import generate_name, validate_name
 from runtime.engine.networking import ContainerNetworks
@@ -64,8 +64,11 @@ def _check_unsupported(config: dict[str, Any]) -> None:
         raise InvalidParameter(f"the working directory '{workdir}' is invalid, it needs to be an absolute path")
 
 
-def normalize_host_config(host_config: dict[str, Any], log_registry: Registry, config: DaemonConfig) -> dict:
-    """Validates every HostConfig field the engine acts on and fills in Docker's defaults."""
+def normalize_host_config(
+    host_config: dict[str, Any], log_registry: Registry, config: DaemonConfig
+) -> tuple[dict, LogConfig]:
+    """Validates every HostConfig field the engine acts on and fills in Docker's defaults; the log configuration
+    comes back parsed (runtime.engine.logconfig)."""
     hc = dict(host_config)
     resources = Resources.from_host_config(hc)
     if resources.memory is not None and not hc.get("MemorySwap"):
@@ -74,19 +77,12 @@ def normalize_host_config(host_config: dict[str, Any], log_registry: Registry, c
     hc["RestartPolicy"] = hc.get("RestartPolicy") or {"Name": "no", "MaximumRetryCount": 0}
     hc["RestartPolicy"].setdefault("Name", "no")
     hc["RestartPolicy"]["Name"] = hc["RestartPolicy"]["Name"] or "no"
-    log = dict(hc.get("LogConfig") or {})
-    driver = log.get("Type") or config.log_driver
-    options = dict(log.get("Config") or ({} if log.get("Type") else config.log_opts))
-    try:
-        log_registry.validate(driver, options)
-    except LogDriverError as e:
-        raise InvalidParameter(str(e)) from None
-    hc["LogConfig"] = {"Type": driver, "Config": options}
+    log_config = parse_at_create(hc, log_registry, config)
     if hc.get("NetworkMode") in (None, "", "default"):
         hc["NetworkMode"] = "bridge"
     for key, default in (("Binds", None), ("VolumesFrom", None), ("AutoRemove", False), ("PortBindings", {})):
         hc.setdefault(key, default)
-    return hc
+    return hc, log_config
 
 
 class ContainerFactory:
@@ -115,7 +111,7 @@ class ContainerFactory:
         image = self._images.resolve(image_ref)
         _check_unsupported(body)
         refuse_unsupported(body)
-        host_config = normalize_host_config(body.get("HostConfig") or {}, self._log_registry, self._config)
+        host_config, log_config = normalize_host_config(body.get("HostConfig") or {}, self._log_registry, self._config)
         networking = body.get("NetworkingConfig") or {}
         config = {k: v for k, v in body.items() if k not in ("HostConfig", "NetworkingConfig")}
         config = merge_config(config, image.config)
@@ -145,6 +141,7 @@ class ContainerFactory:
             path=argv[0],
             args=argv[1:],
             layers=[str(p) for p in self._images.layer_paths(image)],
+            log_config=log_config,
         )
         self._networks.register(container)  # validates networks, addresses and ports; records them
         try:

@@ -20,6 +20,7 @@ from runtime.engine.model import RUNNING, Container
 from runtime.engine.networking import ContainerNetworks
 from runtime.engine.shims import ShimLauncher
 from runtime.engine.signals import is_alive
+from runtime.engine.stats import StatsReader
 from runtime.engine.store import ContainerStore
 from runtime.images.builder.build import Builder
 from runtime.images.image import Image
@@ -28,7 +29,7 @@ from runtime.images.registry.service import Distribution
 from runtime.images.registry.transport import Credentials
 from runtime.images.removal import ImageUser
 from runtime.images.store import ImageStore
-from runtime.network import NetworkConfig, NetworkService
+from runtime.network import ContainerNetworking, NetworkConfig, NetworkService
 from runtime.volumes import VolumeService
 
 log = logging.getLogger("porthole.engine")
@@ -84,6 +85,7 @@ class Engine:
         )
         self.containers.lifecycle = self.lifecycle
         self.execs = Execs(config, self.shims, self.events)
+        self.stats = StatsReader(config)
         self.image_metrics = ImageMetrics()
         self.distribution = Distribution(
             self.images,
@@ -118,11 +120,8 @@ class Engine:
         chosen = (running or users or [None])[0]
         return None if chosen is None else ImageUser(chosen.id, chosen.state.status == RUNNING)
 
-    def network_settings(self, container: Container) -> dict:
-        return self.networks.network_settings(container.id)
-
-    def ports_summary(self, container: Container) -> list[dict]:
-        return self.networks.ports_summary(container.id)
+    def networking(self, container: Container) -> ContainerNetworking:
+        return self.networks.networking(container.id)
 
     def restore(self) -> None:
         """Re-attach to the containers that lived on while the daemon was away (DESIGN.md, process model)."""

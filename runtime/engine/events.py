@@ -18,19 +18,6 @@ class Event:
     attributes: Mapping[str, str]
     time_ns: int
 
-    def to_json(self) -> dict:
-        body = {
-            "Type": self.type,
-            "Action": self.action,
-            "Actor": {"ID": self.actor_id, "Attributes": dict(self.attributes)},
-            "scope": "local",
-            "time": self.time_ns // 1_000_000_000,
-            "timeNano": self.time_ns,
-        }
-        if self.type == "container":  # the fields of API < 1.22 that the CLI still reads
-            body.update(status=self.action, id=self.actor_id, **{"from": self.attributes.get("image", "")})
-        return body
-
 
 class Subscription:
     def __init__(self, bus: "EventBus") -> None:

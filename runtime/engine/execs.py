@@ -13,6 +13,7 @@ from runtime.engine.launch import cgroup_for
 from runtime.engine.model import PAUSED, RUNNING, Container
 from runtime.engine.shims import ShimLauncher
 from runtime.errors import Conflict, InvalidParameter, NotFound
+from runtime.linux.constants import DEFAULT_CAPABILITY_SET
 
 
 @dataclass
@@ -24,28 +25,6 @@ class ExecInstance:
     exit_code: int | None = None
     pid: int = 0
     done: threading.Event = field(default_factory=threading.Event)
-
-    def inspect(self) -> dict[str, Any]:
-        cfg = self.config
-        return {
-            "ID": self.id,
-            "ContainerID": self.container.id,
-            "Running": self.running,
-            "ExitCode": self.exit_code,
-            "Pid": self.pid,
-            "OpenStdin": False,
-            "OpenStdout": bool(cfg.get("AttachStdout")),
-            "OpenStderr": bool(cfg.get("AttachStderr")),
-            "CanRemove": False,
-            "DetachKeys": "",
-            "ProcessConfig": {
-                "tty": False,
-                "entrypoint": cfg["Cmd"][0],
-                "arguments": cfg["Cmd"][1:],
-                "privileged": bool(cfg.get("Privileged")),
-                "user": cfg.get("User") or "",
-            },
-        }
 
 
 @dataclass
@@ -113,7 +92,7 @@ class Execs:
             "hostname": c.config.get("Hostname") or c.short_id,  # HOSTNAME in the env, as in the container's
             "cwd": cfg.get("WorkingDir") or c.config.get("WorkingDir") or "/",
             "user": cfg.get("User") or c.config.get("User") or "",
-            "capabilities": 0xA80425FB,  # Docker's default set; --privileged is not supported
+            "capabilities": DEFAULT_CAPABILITY_SET,  # Docker's; --privileged is not supported
         }
         stdout, stderr, status_fd = self._shims.start_exec(request)
         status = os.fdopen(status_fd, "rb")

@@ -5,14 +5,12 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
-from logdrivers.errors import LogDriverError
 from logdrivers.info import ContainerInfo
-from logdrivers.registry import Registry
+from logdrivers.registry import LogConfig
 from logdrivers.shimwriter import writer_plan
 from runtime.cgroups import CgroupManager, Resources, detect_mode, open_manager
 from runtime.engine.config import DaemonConfig
 from runtime.engine.model import Container
-from runtime.errors import InvalidParameter
 from runtime.network import Sandbox
 from runtime.shim.spec import ContainerSpec, Mount, Process, Rootfs
 
@@ -106,7 +104,7 @@ def build_spec(
     container: Container,
     cgroup: CgroupManager,
     sandbox: Sandbox,
-    log_registry: Registry,
+    log_config: LogConfig,
 ) -> ContainerSpec:
     layout = Layout(config, container.id)
     layers = list(reversed(container.layers))
@@ -127,7 +125,7 @@ def build_spec(
         netns=str(sandbox.netns_path) if sandbox.netns_path else None,
         cgroup_procs=[str(p) for p in cgroup.procs_files()],
         cgroup_namespace=cgroup_namespace_wanted(config),
-        log_writer=_log_writer_plan(log_registry, container, layout),
+        log_writer=writer_plan(log_config, log_info(container, layout)),
         stdin=str(layout.stdin_path) if cfg.get("OpenStdin") else None,
         stdin_once=bool(cfg.get("StdinOnce")),
     )
@@ -148,12 +146,3 @@ def log_info(container: Container, layout: Layout) -> ContainerInfo:
         labels=dict(container.config.get("Labels") or {}),
         hostname=socket.gethostname(),
     )
-
-
-def _log_writer_plan(log_registry: Registry, container: Container, layout: Layout) -> dict:
-    log_config = container.host_config["LogConfig"]
-    options = log_config.get("Config") or {}
-    try:
-        return writer_plan(log_registry, log_config["Type"], options, log_info(container, layout))
-    except LogDriverError as e:  # valid at create, but the daemon's drivers or defaults may have changed since
-        raise InvalidParameter(str(e)) from None

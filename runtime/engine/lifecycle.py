@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 
 from common import rfc3339
+from logdrivers.errors import LogDriverError
 from logdrivers.registry import Registry
 from runtime.atomicfile import read_json
 from runtime.engine.config import DaemonConfig
@@ -15,6 +16,7 @@ from runtime.engine.events import EventBus
 from runtime.engine.exits import ExitMonitor
 from runtime.engine.exitsamples import ExitSamples
 from runtime.engine.launch import Layout, build_spec, cgroup_for, prepare_cgroup
+from runtime.engine.logconfig import log_config_of
 from runtime.engine.model import CREATED, DEAD, EXITED, PAUSED, REMOVING, RESTARTING, RUNNING, Container
 from runtime.engine.networking import ContainerNetworks
 from runtime.engine.restart import RestartPolicy, RestartTimers
@@ -86,7 +88,7 @@ class Lifecycle:
             try:
                 self._launch(container)
                 return
-            except EngineError as e:
+            except (EngineError, LogDriverError) as e:  # the API maps either to its status (runtime.api.errors)
                 error = e
         if container.host_config.get("AutoRemove"):  # as moby: a --rm container that failed to start goes
             self.remove(container, force=True, volumes=True)
@@ -96,12 +98,13 @@ class Lifecycle:
         """Start the process now; on failure everything prepared is undone and the reason is recorded."""
         if self.watch.is_removed(container):  # a start that raced a removal must not leave an orphan running
             raise NotFound(f"No such container: {container.id}")
+        log_config = log_config_of(container, self._log_registry)  # before anything is made that would need undoing
         layout = Layout(self._config, container.id)
         layout.exec_dir.mkdir(parents=True, exist_ok=True)
         layout.exit_path.unlink(missing_ok=True)
         cgroup, _ = prepare_cgroup(self._config, container)
         try:
-            spec = build_spec(self._config, container, cgroup, self._sandboxes.plan(container), self._log_registry)
+            spec = build_spec(self._config, container, cgroup, self._sandboxes.plan(container), log_config)
             spec.write(layout.spec_path)
             try:
                 # The network is made while the shim starts: joining a v1 cgroup sleeps for an RCU grace

@@ -21,6 +21,7 @@ from logdrivers.shipping.state import state_path
 from runtime.engine.config import DaemonConfig
 from runtime.engine.events import EventBus
 from runtime.engine.launch import Layout, log_info
+from runtime.engine.logconfig import log_config_of
 from runtime.engine.model import PAUSED, RESTARTING, RUNNING, Container
 from runtime.engine.store import ContainerStore
 
@@ -79,7 +80,7 @@ class ShippingManager:
         info = log_info(container, Layout(self._config, container.id))
         try:
             # Outside the lock: a plugin's constructor may take its time, and /metrics must not wait for it.
-            driver = self._registry.create_remote(name, config.get("Config") or {}, info)
+            driver = self._registry.create_remote(log_config_of(container, self._registry), info)
         except LogDriverError as exc:
             self._failures[container.id] = exc
             log.error("log shipping for %s: %s", container.short_id, exc)

@@ -1,9 +1,10 @@
 """A container as the engine keeps it: its creation-time configuration and its changing state."""
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from common.rfc3339 import NEVER
+from logdrivers.registry import LogConfig
 
 CREATED, RUNNING, PAUSED, RESTARTING, EXITED, DEAD, REMOVING = (
     "created",
@@ -15,6 +16,7 @@ CREATED, RUNNING, PAUSED, RESTARTING, EXITED, DEAD, REMOVING = (
     "removing",
 )
 LIVE = (RUNNING, PAUSED)  # a process exists
+_NOT_IN_CONFIG_RECORD = ("state", "log_config")
 
 
 @dataclass
@@ -51,6 +53,9 @@ class Container:
     args: list[str]
     layers: list[str]  # the image's layer dirs, base first, held for the container even if the image goes
     state: State = field(default_factory=State)
+    # HostConfig.LogConfig parsed: at create, and once more after a daemon restart (runtime.engine.logconfig).
+    # Not written to config.json: its options are the drivers' own objects, and the text they come from is there.
+    log_config: LogConfig | None = field(default=None, repr=False, compare=False)
 
     @property
     def short_id(self) -> str:
@@ -61,9 +66,8 @@ class Container:
         return [self.path, *self.args]
 
     def config_record(self) -> dict[str, Any]:
-        record = asdict(self)
-        del record["state"]
-        return record
+        """What config.json holds: the creation-time fields (the state has a file of its own)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _NOT_IN_CONFIG_RECORD}
 
     @classmethod
     def from_records(cls, config: dict[str, Any], state: dict[str, Any]) -> "Container":

@@ -82,14 +82,6 @@ _OPENERS: tuple[tuple[bytes, str, Callable[[Readable], Readable]], ...] = (
 )
 
 
-def sniff_compression(head: bytes) -> str | None:
-    """The compression named by the first bytes of a stream, or None for plain data."""
-    for magic, name, _ in _OPENERS:
-        if head.startswith(magic):
-            return name
-    return None
-
-
 def open_decompressed(stream: Readable) -> Readable:
     """A reader of the uncompressed bytes of `stream` (gzip, bzip2, xz, zstd or plain)."""
     head = _read_exactly_up_to(stream, _LONGEST_MAGIC)

@@ -29,7 +29,7 @@ def remove_tree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=False, onerror=_ignore_missing)
 
 
-def _ignore_missing(function, path, exc_info) -> None:
+def _ignore_missing(_function, path, exc_info) -> None:
     if not isinstance(exc_info[1], FileNotFoundError):
         raise exc_info[1]
 

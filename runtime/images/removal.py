@@ -14,6 +14,23 @@ from runtime.images.reference import parse_reference
 
 
 @dataclass(frozen=True, slots=True)
+class Untagged:
+    """A name `docker rmi` took off an image (familiar form, e.g. busybox:latest)."""
+
+    reference: str
+
+
+@dataclass(frozen=True, slots=True)
+class Deleted:
+    """An image id, or a layer's diff_id, that `docker rmi` deleted."""
+
+    id: str
+
+
+Removal = Untagged | Deleted
+
+
+@dataclass(frozen=True, slots=True)
 class ImageUser:
     """A container using an image; the engine reports a running one first if there is one."""
 
@@ -53,8 +70,8 @@ def _delete_conflict(image_id: str, user: ImageUser | None, force: bool, tags_le
 
 def remove_references(
     index: ImageIndex, image_id: str, reference: str, force: bool, user: ImageUser | None
-) -> tuple[list[dict], bool]:
-    """Untag as `docker rmi` would; returns Docker's records so far and whether to delete the image.
+) -> tuple[list[Removal], bool]:
+    """Untag as `docker rmi` would; returns what was removed so far and whether to delete the image.
 
     The caller holds the store's lock, deletes the config when told to, and collects the layers.
     """
@@ -67,23 +84,23 @@ def remove_references(
             )
         untagged = parse_reference(reference).with_default_tag().familiar()
         index.set_tags({untagged: None})
-        records = [{"Untagged": untagged}]
+        records: list[Removal] = [Untagged(untagged)]
         if index.tags_of(image_id):
             return records, False
         # The image is now dangling: moby deletes it quietly unless a container still uses it.
         return records, _delete_conflict(image_id, user, force, 0) is None
-    records: list[dict] = []
+    records: list[Removal] = []
     if len(tags) == 1:
         conflict = _delete_conflict(image_id, user, force, 0)
         if conflict is not None:
             raise conflict
         index.set_tags({tags[0]: None})
-        records.append({"Untagged": tags[0]})
+        records.append(Untagged(tags[0]))
         tags = []
     conflict = _delete_conflict(image_id, user, force, len(tags))
     if conflict is not None:
         raise conflict
     if tags:
-        records += [{"Untagged": tag} for tag in tags]
+        records += [Untagged(tag) for tag in tags]
         index.set_tags(dict.fromkeys(tags))
     return records, True

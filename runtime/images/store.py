@@ -12,6 +12,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -26,13 +27,21 @@ from runtime.images.loader import ImageToLoad, images_in_archive
 from runtime.images.mergedview import copy_merged_directory
 from runtime.images.readers import CountingReader
 from runtime.images.reference import ImageReference, id_from_digest_text, parse_reference, parse_repo_and_tag
-from runtime.images.removal import ImageUser, remove_references
+from runtime.images.removal import Deleted, ImageUser, Removal, remove_references
 from runtime.images.save import ImageToSave, write_archive
-from runtime.images.shapes import history_shape, inspect_shape, summary_shape
 
-__all__ = ["Image", "ImageStore", "ImageUser"]
+__all__ = ["Image", "ImageStore", "ImageUser", "LoadedImage"]
 
 _HEX = re.compile(r"[a-f0-9]+")
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedImage:
+    """One image a `docker load` added, under one of its names (or none)."""
+
+    image_id: str
+    tag: str | None = None  # None: the archive named no tag for it
+    replaced: str | None = None  # the image the tag named before, which loses it
 
 
 class ImageStore:
@@ -58,26 +67,25 @@ class ImageStore:
         with self._lock:
             return self._image(self._resolve_id(reference))
 
-    def history(self, reference: str) -> list[dict]:
+    def layer_sizes(self, image: Image) -> dict[str, int]:
+        """Bytes of each of the image's layers, by diff_id (what `docker history` shows per layer)."""
         with self._lock:
-            image = self._image(self._resolve_id(reference))
-            ancestors = []
+            return {d: self._layer_size(d) for d in image.diff_ids}
+
+    def ancestors(self, image: Image) -> list[Image]:
+        """The images of its parent chain (a build's steps) that are still stored, nearest first."""
+        with self._lock:
+            found = []
             parent = image.parent
             while parent and parent in self._index.configs:
-                ancestors.append(self._image(parent))
-                parent = ancestors[-1].parent
-        return history_shape(image, {d: self._layer_size(d) for d in image.diff_ids}, ancestors)
+                found.append(self._image(parent))
+                parent = found[-1].parent
+            return found
 
     def is_intermediate(self, image: Image) -> bool:
         """A build step's image that a later step built on: `docker images` lists it only with --all."""
         with self._lock:
             return not image.repo_tags and self._index.has_children(image.id)
-
-    def inspect(self, image: Image) -> dict:
-        return inspect_shape(image, self.layer_paths(image))
-
-    def summary(self, image: Image) -> dict:
-        return summary_shape(image)
 
     def layer_paths(self, image: Image) -> list[Path]:
         """The extracted layer trees, base first (reverse them for overlayfs lowerdir)."""
@@ -112,8 +120,8 @@ class ImageStore:
         finally:
             self._release([extracted.diff_id])
 
-    def load(self, stream: BinaryIO, progress: Callable[[int], None] | None = None) -> list[str]:
-        """`docker load` of a docker-save or OCI archive; returns Docker's lines ("Loaded image: …")."""
+    def load(self, stream: BinaryIO, progress: Callable[[int], None] | None = None) -> list[LoadedImage]:
+        """`docker load` of a docker-save or OCI archive; what it added, one entry per name, in archive order."""
         spool = Path(tempfile.mkstemp(prefix="load-", suffix=".tar", dir=self._tmp)[1])
         pinned: list[str] = []
         try:
@@ -199,8 +207,8 @@ class ImageStore:
         with self._lock:
             self._index.set_tags({target.familiar(): self._resolve_id(reference)})
 
-    def remove(self, reference: str, *, force: bool, in_use_by: Callable[[str], ImageUser | None]) -> list[dict]:
-        """`docker rmi`: [{"Untagged": …}, {"Deleted": image id}, {"Deleted": layer diff_id}, …].
+    def remove(self, reference: str, *, force: bool, in_use_by: Callable[[str], ImageUser | None]) -> list[Removal]:
+        """`docker rmi`: the names untagged, then the image deleted (if it was), then its layers no image uses.
 
         `in_use_by(image_id)` is called without the store's lock held, so it may take the engine's locks.
         """
@@ -217,7 +225,7 @@ class ImageStore:
                 candidates = list(self._index.configs[image_id]["rootfs"]["diff_ids"])
                 parent = self._index.parents.get(image_id)
                 self._index.remove_config(image_id)
-                records.append({"Deleted": image_id})
+                records.append(Deleted(image_id))
                 break
         while parent is not None and in_use_by(parent) is None:
             # as moby's imageDeleteHelper: the build steps below go too while untagged and built on by no other
@@ -227,9 +235,9 @@ class ImageStore:
                 candidates += self._index.configs[parent]["rootfs"]["diff_ids"]
                 next_parent = self._index.parents.get(parent)
                 self._index.remove_config(parent)
-                records.append({"Deleted": parent})
+                records.append(Deleted(parent))
                 parent = next_parent
-        return records + [{"Deleted": diff_id} for diff_id in self._collect_layers(candidates)]
+        return records + [Deleted(diff_id) for diff_id in self._collect_layers(candidates)]
 
     def hold_layers(self, holder: str, image: Image) -> None:
         """Keep `image`'s layers while `holder` (a container id) uses them, even if the image is removed."""
@@ -289,22 +297,18 @@ class ImageStore:
                     self._layers.add(blob, f"load: layer {layer.member}", layer.diff_id)
             pinned.append(layer.diff_id)
 
-    def _commit_loaded(self, images: list[ImageToLoad]) -> list[str]:
-        lines = []
+    def _commit_loaded(self, images: list[ImageToLoad]) -> list[LoadedImage]:
+        loaded = []
         for image in images:
             image_id = self._index.add_config(image.config_bytes, image.config)
             for reference in image.tags:
                 tag = reference.familiar()
                 previous = self._index.tags.get(tag)
-                if previous is not None and previous != image_id:
-                    lines.append(
-                        f"The image {tag} already exists, renaming the old one with ID {previous} to empty string"
-                    )
                 self._index.set_tags({tag: image_id})
-                lines.append(f"Loaded image: {tag}")
+                loaded.append(LoadedImage(image_id, tag, previous if previous not in (None, image_id) else None))
             if not image.tags:
-                lines.append(f"Loaded image ID: {image_id}")
-        return lines
+                loaded.append(LoadedImage(image_id))
+        return loaded
 
     def _images_to_save(self, references: Sequence[str]) -> list[ImageToSave]:
         chosen: dict[str, list[ImageReference]] = {}

@@ -135,4 +135,3 @@ class Sandbox:
     hosts_path: Path
     resolv_conf_path: Path
     hostname_path: Path
-    settings: dict[str, Any]  # NetworkSettings when it was made (or planned), as network_settings() returns it

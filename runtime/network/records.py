@@ -14,7 +14,6 @@ from typing import Any
 DEFAULT_BRIDGE = "bridge"
 HOST = "host"
 NONE = "none"
-PREDEFINED_NAMES = (DEFAULT_BRIDGE, HOST, NONE)
 
 # Network modes a container record can have; user-defined networks are "bridge" mode too.
 MODE_BRIDGE = "bridge"

@@ -12,7 +12,6 @@ import logging
 import os
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from runtime.errors import Conflict, EngineError, NotFound
 from runtime.network import hostfiles
@@ -27,8 +26,8 @@ from runtime.network.netns import create_netns, remove_netns
 from runtime.network.port_allocator import HostPortAllocator
 from runtime.network.records import HOST, MODE_BRIDGE, MODE_CONTAINER, MODE_HOST, NONE, ContainerRecord
 from runtime.network.registry import NetworkRegistry
-from runtime.network.shapes import dns_names, network_settings
 from runtime.network.store import NetworkStore
+from runtime.network.views import ContainerNetworking, dns_names
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +155,6 @@ class SandboxManager:
             hosts_path=files / "hosts",
             resolv_conf_path=files / "resolv.conf",
             hostname_path=files / "hostname",
-            settings=self.settings(record.container_id),
         )
 
     def _allocate_ports(self, record: ContainerRecord) -> ContainerRecord:
@@ -285,11 +283,12 @@ class SandboxManager:
 
     # -- views ---------------------------------------------------------------------------------------
 
-    def settings(self, container_id: str) -> dict[str, Any]:
+    def networking(self, container_id: str) -> ContainerNetworking:
         record = self.containers.get(container_id)
+        shown = record
         if record is not None and record.mode == MODE_CONTAINER and record.running:
-            record = self.containers.get(record.joined_to or "")  # joined: the same settings as the target
-        return network_settings(record, self.registry.by_id())
+            shown = self.containers.get(record.joined_to or "")  # joined: the same settings as the target
+        return ContainerNetworking(record, shown, self.registry.by_id())
 
     def in_use(self, network_id: str) -> bool:
         return bool(self.containers_on(network_id))

@@ -1,6 +1,7 @@
-"""NetworkService: the network room's one entry point for the engine and the API (Docker-shaped dicts in and
-out, typed errors from runtime/errors.py). Every call holds one lock: the daemon's API threads may call at
-once, and the kernel objects, rules and state files must change in step."""
+"""NetworkService: the network room's one entry point for the engine and the API (Docker-shaped request bodies
+in; typed records out, which runtime.api.shapes renders; typed errors from runtime/errors.py). Every call holds
+one lock: the daemon's API threads may call at once, and the kernel objects, rules and state files must change
+in step."""
 
 import ipaddress
 import logging
@@ -27,8 +28,8 @@ from runtime.network.records import DEFAULT_BRIDGE, HOST, NONE, NetworkRecord, n
 from runtime.network.registry import NetworkRegistry
 from runtime.network.revival import restore_sandboxes
 from runtime.network.sandboxes import SandboxManager
-from runtime.network.shapes import network_container_entry, network_object, ps_ports
 from runtime.network.store import NetworkStore
+from runtime.network.views import ContainerNetworking, NetworkMember, NetworkView
 
 log = logging.getLogger(__name__)
 OVERLAP = "invalid pool request: Pool overlaps with other one on this address space"
@@ -154,8 +155,8 @@ class NetworkService:
 
     # -- networks ------------------------------------------------------------------------------------
 
-    def create_network(self, body: Mapping[str, Any]) -> dict[str, str]:
-        """POST /networks/create -> {"Id", "Warning"}."""
+    def create_network(self, body: Mapping[str, Any]) -> NetworkRecord:
+        """POST /networks/create: the network made."""
         options = parse_create_body(body)
         with self._lock:
             if self.registry.by_name(options.name) is not None:
@@ -190,8 +191,9 @@ class NetworkService:
                 labels=options.labels,
             )
             created = ensure_bridge(bridge, self._bridge_address(record), record.mtu)
+            record = replace(record, bridge_created=created)
             try:
-                self.registry.put(replace(record, bridge_created=created))
+                self.registry.put(record)
                 self.sandboxes.sync()
             except BaseException:
                 self.registry.remove(network_id)
@@ -199,36 +201,23 @@ class NetworkService:
                     delete_link(bridge)
                 self.sandboxes.sync_after_failure()
                 raise
-            return {"Id": network_id, "Warning": ""}
+            return record
 
-    def inspect_network(self, ref: str) -> dict[str, Any]:
-        """GET /networks/{id}: by full id, name or unique id prefix."""
+    def inspect_network(self, ref: str) -> NetworkView:
+        """GET /networks/{id}: by full id, name or unique id prefix, with the running containers on it."""
         with self._lock:
             network = self.registry.resolve(ref)
-            containers = {}
-            for container_id, record in self.sandboxes.containers_on(network.id).items():
-                endpoint = record.endpoint(network.id)
-                if endpoint is not None:
-                    containers[container_id] = network_container_entry(record, network, endpoint)
-                else:  # host or none: no address of its own
-                    containers[container_id] = {
-                        "Name": record.name,
-                        "EndpointID": record.sandbox_id,
-                        "MacAddress": "",
-                        "IPv4Address": "",
-                        "IPv6Address": "",
-                    }
-            return network_object(network, containers)
+            members = tuple(
+                NetworkMember(record, record.endpoint(network.id))
+                for record in self.sandboxes.containers_on(network.id).values()
+            )
+            return NetworkView(network, members)
 
-    def list_networks(self, filters: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    def list_networks(self, filters: Mapping[str, Any] | None = None) -> list[NetworkRecord]:
         """GET /networks: filters name, id, driver, label, type (custom|builtin), scope, dangling."""
         wanted = normalize_filters(filters, LIST_FILTERS)
         with self._lock:
-            return [
-                network_object(n, {})
-                for n in self.registry.all()
-                if matches_list(n, self.sandboxes.in_use(n.id), wanted)
-            ]
+            return [n for n in self.registry.all() if matches_list(n, self.sandboxes.in_use(n.id), wanted)]
 
     def remove_network(self, ref: str) -> None:
         with self._lock:
@@ -293,12 +282,7 @@ class NetworkService:
         with self._lock:
             self.attachments.disconnect(network_ref, container_id, force)
 
-    def network_settings(self, container_id: str) -> dict[str, Any]:
-        """NetworkSettings for container inspect (empty shape for a container never registered)."""
+    def networking(self, container_id: str) -> ContainerNetworking:
+        """What a container's NetworkSettings and `ps` Ports show (no record for a container never registered)."""
         with self._lock:
-            return self.sandboxes.settings(container_id)
-
-    def ports_summary(self, container_id: str) -> list[dict[str, Any]]:
-        """The Ports items of `docker ps`."""
-        with self._lock:
-            return ps_ports(self.sandboxes.containers.get(container_id))
+            return self.sandboxes.networking(container_id)

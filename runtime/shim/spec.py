@@ -8,6 +8,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from runtime.linux.constants import DEFAULT_CAPABILITY_SET
+
 # Written by the daemon to the shim's network gate once the container's network is made (runtime.engine.shims).
 NETWORK_READY = b"go"
 
@@ -48,7 +50,7 @@ class ContainerSpec:
     cgroup_procs: list[str] = field(default_factory=list)  # cgroup.procs files the container's init joins
     cgroup_namespace: bool = False
     log_writer: dict = field(default_factory=lambda: {"driver": "none"})  # its plan (logdrivers.shimwriter)
-    capabilities: int = 0xA80425FB
+    capabilities: int = DEFAULT_CAPABILITY_SET
     stdin: str | None = None  # with -i (OpenStdin): the FIFO the daemon writes attached stdin into
     stdin_once: bool = False  # StdinOnce: the first attached writer's end closes the container's stdin
 

@@ -1,7 +1,6 @@
-"""What a container mounts: one entry of its mount list, and of the "Mounts" array that inspect shows."""
+"""What a container mounts: one entry of its mount list (runtime.api.shapes.volumes renders inspect's "Mounts")."""
 
 from dataclasses import dataclass
-from typing import Any
 
 BIND = "bind"
 VOLUME = "volume"
@@ -19,15 +18,3 @@ class MountPoint:
     driver: str = ""  # "local" for VOLUME
     propagation: str = ""  # "rprivate" (or the asked one) for BIND, "" otherwise as Docker shows it
     tmpfs_options: str = ""  # mount data for TMPFS, e.g. "size=64m,mode=1777" ("ro" is in rw)
-
-    def to_api(self) -> dict[str, Any]:
-        """The entry of inspect's "Mounts", keyed and shaped as Docker's."""
-        entry: dict[str, Any] = {"Type": self.type}
-        if self.type == VOLUME:
-            entry["Name"] = self.name
-        entry["Source"] = self.source
-        entry["Destination"] = self.destination
-        if self.type == VOLUME:
-            entry["Driver"] = self.driver
-        entry.update(Mode=self.mode, RW=self.rw, Propagation=self.propagation)
-        return entry

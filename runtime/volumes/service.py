@@ -139,20 +139,6 @@ class VolumeService:
             with self._lock:
                 self._pruning = False
 
-    def inspect(self, volume: Volume) -> dict[str, Any]:
-        """Docker's volume JSON, as `volume inspect`, `volume create` and `volume ls` return it."""
-        return {
-            "CreatedAt": volume.created_at,
-            "Driver": volume.driver,
-            "Labels": dict(volume.labels) if volume.labels is not None else None,
-            "Mountpoint": str(volume.mountpoint),
-            "Name": volume.name,
-            "Options": dict(volume.options) if volume.options is not None else None,
-            "Scope": "local",
-            "Status": None,
-            "UsageData": None,
-        }
-
     def _snapshot(self) -> list[Volume]:
         with self._lock:
             return sorted(self._volumes.values(), key=lambda v: v.name)

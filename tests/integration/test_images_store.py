@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from runtime.api.shapes import images as shapes
 from runtime.images.busybox import BUSYBOX_CANDIDATES, write_busybox_rootfs
 from runtime.images.store import ImageStore
 
@@ -123,7 +124,7 @@ def test_save_load_round_trip_of_a_layered_image(store, busybox_plus_layer, tmp_
     archive = io.BytesIO()
     store.save(["layered"], archive)
     other = ImageStore(tmp_path / "other-root")
-    assert other.load(io.BytesIO(archive.getvalue())) == ["Loaded image: layered:latest"]
+    assert shapes.load_lines(other.load(io.BytesIO(archive.getvalue()))) == ["Loaded image: layered:latest"]
     loaded = other.resolve("layered")
     assert loaded.id == busybox_plus_layer.id and loaded.size == busybox_plus_layer.size
     assert (other.layer_paths(loaded)[-1] / "etc/motd").read_bytes() == b"welcome\n"

@@ -1,6 +1,9 @@
 """A third-party log driver: an installed distribution in a directory of its own, found by its
 porthole.logdrivers entry point in a daemon whose PYTHONPATH holds it, and used with `--log-driver`."""
 
+import signal
+
+import docker
 import pytest
 
 from tests.support.daemon import TestDaemon, running, wait_for
@@ -99,3 +102,37 @@ def test_the_plugins_own_validation_answers_at_create(plugin_daemon):
     assert "log opt 'path' for testfile log driver: must be an absolute path" in result.stderr.decode()
     result = plugin_daemon.docker("create", "--log-driver", "testfile", "--log-opt", "colour=red", "busybox")
     assert "unknown log opt 'colour' for testfile log driver" in result.stderr.decode()
+
+
+def test_a_container_whose_plugin_was_uninstalled_answers_as_docker_does(plugin_daemon, plugin_site, tmp_path):
+    """Docker answers 500 "failed to get logging factory: logger: no log driver named ..." for `logs` and
+    `start` of a container whose logging plugin is gone; the container is still listed and can be removed."""
+    out = tmp_path / "orphan.log"
+    plugin_daemon.docker(
+        "run", "--name", "orphan", "--log-driver", "testfile", "--log-opt", f"path={out}", "busybox", "echo", "hi",
+        check=True,
+    )  # fmt: skip
+    wait_for(
+        lambda: out.exists() and out.read_bytes().endswith(b"stdout hi\n"), 20, what="the line in the plugin's file"
+    )
+    plugin_daemon.kill(signal.SIGTERM)
+    plugin_daemon.env = {}  # the plugin's distribution is not on the daemon's path any more
+    try:
+        plugin_daemon.start()
+        expected = "failed to get logging factory: logger: no log driver named 'testfile' is registered"
+        client = plugin_daemon.client()
+        with pytest.raises(docker.errors.APIError) as caught:
+            client.api.logs("orphan")
+        assert caught.value.status_code == 500 and expected in caught.value.explanation
+        with pytest.raises(docker.errors.APIError) as caught:
+            client.api.start("orphan")
+        assert caught.value.status_code == 500 and expected in caught.value.explanation
+        logs = plugin_daemon.docker("logs", "orphan")
+        assert logs.returncode == 1 and expected in logs.stderr.decode()
+        assert "orphan" in plugin_daemon.docker("ps", "-a", "--format", "{{.Names}}", check=True).stdout.decode()
+        plugin_daemon.docker("rm", "orphan", check=True)
+        client.close()
+    finally:
+        plugin_daemon.kill(signal.SIGTERM)
+        plugin_daemon.env = {"PYTHONPATH": str(plugin_site)}
+        plugin_daemon.start()

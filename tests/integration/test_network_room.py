@@ -15,14 +15,17 @@ import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import dns.message
 import dns.query
 import pytest
 
+from runtime.api.shapes.networks import network_object, network_settings, ps_ports
 from runtime.errors import Conflict, Forbidden, InvalidParameter, NotFound
-from runtime.network import NetworkConfig, NetworkService, Sandbox, SandboxSpec
+from runtime.network import NetworkConfig, NetworkService, NetworkView, Sandbox, SandboxSpec
 from runtime.network.firewall_rules import ChainNames
 from runtime.network.iptables import Iptables, remove_host_chains
 from runtime.network.links import delete_link, link_exists
@@ -76,6 +79,27 @@ def wait_for(condition, what: str, deadline: float = 10.0) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def settings_of(service: NetworkService, container_id: str) -> dict[str, Any]:
+    """The container's NetworkSettings, as inspect shows them now."""
+    return network_settings(service.networking(container_id))
+
+
+def listed(service: NetworkService, filters: dict) -> list[dict[str, Any]]:
+    """`GET /networks`, as the API renders the service's answer."""
+    return [network_object(NetworkView(n)) for n in service.list_networks(filters)]
+
+
+@dataclass(frozen=True)
+class Made:
+    """A sandbox as create_sandbox made it, with the NetworkSettings inspect showed at that moment."""
+
+    sandbox: Sandbox
+    settings: dict[str, Any]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.sandbox, name)
+
+
 class Room:
     """One NetworkService on the test's own names and addresses, and what the test started."""
 
@@ -125,7 +149,11 @@ class Room:
 
     def network(self, name: str, subnet: str | None = None, **fields) -> str:
         config = [{"Subnet": subnet}] if subnet else []
-        return self.service.create_network({"Name": name, "IPAM": {"Config": config}, **fields})["Id"]
+        return self.service.create_network({"Name": name, "IPAM": {"Config": config}, **fields}).id
+
+    def sandbox(self, spec: SandboxSpec) -> Made:
+        sandbox = self.service.create_sandbox(spec)
+        return Made(sandbox, settings_of(self.service, sandbox.container_id))
 
     def spawn(self, netns: Path, *argv: str) -> subprocess.Popen:
         process = subprocess.Popen(["nsenter", f"--net={netns}", *argv], stdout=subprocess.DEVNULL)
@@ -179,12 +207,12 @@ def room(tmp_path: Path) -> Iterator[Room]:
         room.close()
 
 
-def address_on(sandbox: Sandbox, network: str) -> str:
+def address_on(sandbox: Made, network: str) -> str:
     return sandbox.settings["Networks"][network]["IPAddress"]
 
 
 def test_none_mode_has_only_loopback_and_leaves_nothing(room: Room) -> None:
-    sandbox = room.service.create_sandbox(room.spec("lonely", "none"))
+    sandbox = room.sandbox(room.spec("lonely", "none"))
     assert links_in(sandbox.netns_path) == ["lo"]
     assert in_netns(sandbox.netns_path, "busybox", "ping", "-c1", "-W1", "127.0.0.1").returncode == 0
     assert sandbox.hosts_path.read_text().splitlines()[-1] == "ff02::2\tip6-allrouters"
@@ -194,22 +222,22 @@ def test_none_mode_has_only_loopback_and_leaves_nothing(room: Room) -> None:
 
 
 def test_host_mode_uses_the_hosts_namespace_and_files(room: Room) -> None:
-    sandbox = room.service.create_sandbox(room.spec("hosty", "host", extra_hosts=["db:192.0.2.9"]))
+    sandbox = room.sandbox(room.spec("hosty", "host", extra_hosts=["db:192.0.2.9"]))
     assert sandbox.netns_path is None
     assert sandbox.hosts_path.read_text().endswith("192.0.2.9\tdb\n")
     assert sandbox.hosts_path.read_text().startswith(Path("/etc/hosts").read_text())
-    assert room.service.inspect_network("host")["Containers"][sandbox.container_id]["Name"] == "hosty"
+    assert network_object(room.service.inspect_network("host"))["Containers"][sandbox.container_id]["Name"] == "hosty"
 
 
 def test_two_containers_on_a_network_reach_each_other_by_address_and_name(room: Room) -> None:
     room.network("front", room.subnet(0))
-    a = room.service.create_sandbox(room.spec("web", "front", endpoints_config={"front": {"Aliases": ["www"]}}))
-    b = room.service.create_sandbox(room.spec("client", "front"))
+    a = room.sandbox(room.spec("web", "front", endpoints_config={"front": {"Aliases": ["www"]}}))
+    b = room.sandbox(room.spec("client", "front"))
     a_ip = address_on(a, "front")
     assert a_ip.startswith(f"10.213.{room.base + 4}.")
     assert links_in(a.netns_path) == ["eth0", "lo"]
     assert pings(b, a_ip)
-    assert pings(b, room.service.inspect_network("front")["IPAM"]["Config"][0]["Gateway"])
+    assert pings(b, network_object(room.service.inspect_network("front"))["IPAM"]["Config"][0]["Gateway"])
     for name in ("web", "www", a.container_id[:12], "WEB"):
         answer = resolve(b, name)
         assert answer.returncode == 0 and f"Address: {a_ip}" in answer.stdout, (name, answer.stdout)
@@ -221,8 +249,8 @@ def test_two_containers_on_a_network_reach_each_other_by_address_and_name(room: 
 
 
 def test_the_default_bridge_has_addresses_but_no_embedded_dns(room: Room) -> None:
-    a = room.service.create_sandbox(room.spec("one"))
-    b = room.service.create_sandbox(room.spec("two"))
+    a = room.sandbox(room.spec("one"))
+    b = room.sandbox(room.spec("two"))
     assert a.settings["IPAddress"].startswith(f"10.213.{room.base}.")
     assert a.settings["Gateway"] == f"10.213.{room.base}.1"
     assert pings(b, a.settings["IPAddress"])
@@ -232,7 +260,7 @@ def test_the_default_bridge_has_addresses_but_no_embedded_dns(room: Room) -> Non
 
 def test_bridge_and_host_ends_have_no_ipv6_addresses_to_announce(room: Room) -> None:
     """IPv4 only: no link-local address appears on the host after a container starts (see links._without_ipv6)."""
-    room.service.create_sandbox(room.spec("one"))
+    room.sandbox(room.spec("one"))
     bridge = room.config.bridge_name
     ports = subprocess.run(["ip", "-o", "link", "show", "master", bridge], capture_output=True, text=True, check=True)
     host_ends = [line.split(": ")[1].split("@")[0] for line in ports.stdout.splitlines()]
@@ -246,8 +274,8 @@ def test_bridge_and_host_ends_have_no_ipv6_addresses_to_announce(room: Room) -> 
 def test_other_networks_are_unreachable_until_connected(room: Room) -> None:
     room.network("net1", room.subnet(0))
     room.network("net2", room.subnet(1))
-    a = room.service.create_sandbox(room.spec("a", "net1"))
-    c = room.service.create_sandbox(room.spec("c", "net2"))
+    a = room.sandbox(room.spec("a", "net1"))
+    c = room.sandbox(room.spec("c", "net2"))
     a_ip = address_on(a, "net1")
     assert not pings(c, a_ip)
     assert "NXDOMAIN" in resolve(c, "a").stdout
@@ -256,7 +284,7 @@ def test_other_networks_are_unreachable_until_connected(room: Room) -> None:
     assert links_in(c.netns_path) == ["eth0", "eth1", "lo"]
     assert pings(c, a_ip)
     assert f"Address: {a_ip}" in resolve(c, "a").stdout
-    c_on_net1 = room.service.network_settings(c.container_id)["Networks"]["net1"]["IPAddress"]
+    c_on_net1 = settings_of(room.service, c.container_id)["Networks"]["net1"]["IPAddress"]
     assert f"Address: {c_on_net1}" in resolve(a, "late").stdout
     assert f"{c_on_net1}\tc-host" in c.hosts_path.read_text()
 
@@ -273,7 +301,7 @@ def test_published_ports_answer_on_loopback_and_from_other_networks(room: Room) 
     room.network("pub", room.subnet(0))
     room.network("other", room.subnet(1))
     host_port = 30000 + room.base * 10 + secrets.randbelow(10)
-    web = room.service.create_sandbox(
+    web = room.sandbox(
         room.spec(
             "web",
             "pub",
@@ -288,14 +316,14 @@ def test_published_ports_answer_on_loopback_and_from_other_networks(room: Room) 
     with urllib.request.urlopen(f"http://127.0.0.1:{host_port}/", timeout=5) as reply:
         assert reply.read() == b"hello from the container\n"
 
-    client = room.service.create_sandbox(room.spec("client", "other"))
+    client = room.sandbox(room.spec("client", "other"))
     gateway = client.settings["Networks"]["other"]["Gateway"]
     fetched = in_netns(client.netns_path, "curl", "-s", "-m", "5", f"http://{gateway}:{host_port}/")
     assert fetched.stdout == "hello from the container\n"
     hairpin = in_netns(web.netns_path, "curl", "-s", "-m", "5", f"http://{gateway}:{host_port}/")
     assert hairpin.stdout == "hello from the container\n"
 
-    ports = room.service.network_settings(web.container_id)["Ports"]
+    ports = settings_of(room.service, web.container_id)["Ports"]
     assert ports["80/tcp"][0] == {"HostIp": "0.0.0.0", "HostPort": str(host_port)}
     loopback_only = ports["80/tcp"][1]
     assert loopback_only["HostIp"] == "127.0.0.1"
@@ -306,12 +334,12 @@ def test_published_ports_answer_on_loopback_and_from_other_networks(room: Room) 
     assert ports["443/tcp"] is None
     free = int(ports["81/tcp"][0]["HostPort"])
     assert free != host_port
-    assert {"IP": "0.0.0.0", "PrivatePort": 80, "PublicPort": host_port, "Type": "tcp"} in room.service.ports_summary(
-        web.container_id
+    assert {"IP": "0.0.0.0", "PrivatePort": 80, "PublicPort": host_port, "Type": "tcp"} in ps_ports(
+        room.service.networking(web.container_id)
     )
 
     with pytest.raises(Conflict) as caught:
-        room.service.create_sandbox(room.spec("thief", "pub", port_bindings={"80/tcp": [{"HostPort": str(host_port)}]}))
+        room.sandbox(room.spec("thief", "pub", port_bindings={"80/tcp": [{"HostPort": str(host_port)}]}))
     assert caught.value.message == f"Bind for 0.0.0.0:{host_port} failed: port is already allocated"
     pub = room.service.registry.resolve("pub")
     assert [str(a) for a in room.service.registry.pool(pub).allocations] == [address_on(web, "pub")]
@@ -326,7 +354,7 @@ def test_published_ports_answer_on_loopback_and_from_other_networks(room: Room) 
 
 
 def test_publish_all_gives_every_exposed_port_a_host_port(room: Room) -> None:
-    sandbox = room.service.create_sandbox(room.spec("all", exposed_ports=["80/tcp", "53/udp"], publish_all=True))
+    sandbox = room.sandbox(room.spec("all", exposed_ports=["80/tcp", "53/udp"], publish_all=True))
     ports = sandbox.settings["Ports"]
     assert set(ports) == {"80/tcp", "53/udp"}
     assert all(len(bindings) == 1 and int(bindings[0]["HostPort"]) > 0 for bindings in ports.values())
@@ -340,14 +368,12 @@ def test_static_addresses_follow_dockers_rules(room: Room) -> None:
     room.network("fixed", room.subnet(0))
     room.network("auto")
     wanted = f"10.213.{room.base + 4}.50"
-    sandbox = room.service.create_sandbox(
+    sandbox = room.sandbox(
         room.spec("pinned", "fixed", endpoints_config={"fixed": {"IPAMConfig": {"IPv4Address": wanted}}})
     )
     assert address_on(sandbox, "fixed") == wanted
     with pytest.raises(Conflict) as caught:
-        room.service.create_sandbox(
-            room.spec("copycat", "fixed", endpoints_config={"fixed": {"IPAMConfig": {"IPv4Address": wanted}}})
-        )
+        room.sandbox(room.spec("copycat", "fixed", endpoints_config={"fixed": {"IPAMConfig": {"IPv4Address": wanted}}}))
     assert caught.value.message == "Address already in use"
     with pytest.raises(InvalidParameter) as caught:
         room.service.register_container(
@@ -375,17 +401,17 @@ def test_network_create_inspect_list_remove_and_prune(room: Room) -> None:
         room.network("front", room.subnet(1))
     assert caught.value.message == "network with name front already exists"
 
-    shape = room.service.inspect_network(network_id[:10])
+    shape = network_object(room.service.inspect_network(network_id[:10]))
     assert (shape["Name"], shape["Id"], shape["Driver"]) == ("front", network_id, "bridge")
     assert shape["IPAM"]["Config"] == [{"Subnet": room.subnet(0), "Gateway": f"10.213.{room.base + 4}.1"}]
     assert link_exists(f"br-{network_id[:12]}")
-    names = [n["Name"] for n in room.service.list_networks({})]
+    names = [n["Name"] for n in listed(room.service, {})]
     assert names[:3] == ["bridge", "host", "none"] and "front" in names
-    assert [n["Name"] for n in room.service.list_networks({"label": ["team=web"]})] == ["front"]
-    assert [n["Name"] for n in room.service.list_networks({"type": {"custom": True}})] == ["front"]
+    assert [n["Name"] for n in listed(room.service, {"label": ["team=web"]})] == ["front"]
+    assert [n["Name"] for n in listed(room.service, {"type": {"custom": True}})] == ["front"]
 
-    sandbox = room.service.create_sandbox(room.spec("user", "front"))
-    assert list(room.service.inspect_network("front")["Containers"]) == [sandbox.container_id]
+    sandbox = room.sandbox(room.spec("user", "front"))
+    assert list(network_object(room.service.inspect_network("front"))["Containers"]) == [sandbox.container_id]
     with pytest.raises(Conflict) as caught:
         room.service.remove_network("front")
     assert caught.value.message == f"error while removing network: network front id {network_id} has active endpoints"
@@ -401,14 +427,14 @@ def test_network_create_inspect_list_remove_and_prune(room: Room) -> None:
     assert f"br-{network_id[:12]}" not in iptables_save()
     room.service.remove_network("spare")
     with pytest.raises(NotFound):
-        room.service.inspect_network("spare")
+        network_object(room.service.inspect_network("spare"))
 
 
 def test_internal_networks_have_no_way_out(room: Room) -> None:
     room.network("vault", room.subnet(0), Internal=True)
     room.network("open", room.subnet(1))
-    inside = room.service.create_sandbox(room.spec("inside", "vault"))
-    outside = room.service.create_sandbox(room.spec("outside", "open"))
+    inside = room.sandbox(room.spec("inside", "vault"))
+    outside = room.sandbox(room.spec("outside", "open"))
     routes = in_netns(inside.netns_path, "busybox", "ip", "route").stdout
     assert "default" not in routes
     assert "default via" in in_netns(outside.netns_path, "busybox", "ip", "route").stdout
@@ -429,16 +455,16 @@ def test_a_planned_sandbox_names_what_create_makes_and_makes_nothing(room: Room)
     assert plans[1].netns_path is None
     assert not any(plan.netns_path and plan.netns_path.exists() for plan in plans)
     assert not any(plan.hosts_path.exists() for plan in plans)
-    made = [room.service.create_sandbox(spec) for spec in specs]
+    made = [room.sandbox(spec) for spec in specs]
     assert [paths(plan) for plan in plans] == [paths(sandbox) for sandbox in made]
     joining = room.spec("p-joined", f"container:{made[2].container_id}")
-    assert paths(room.service.planned_sandbox(joining)) == paths(room.service.create_sandbox(joining))
+    assert paths(room.service.planned_sandbox(joining)) == paths(room.sandbox(joining))
 
 
 def test_container_mode_shares_the_namespace_and_the_settings(room: Room) -> None:
     room.network("shared", room.subnet(0))
-    target = room.service.create_sandbox(room.spec("target", "shared"))
-    joined = room.service.create_sandbox(room.spec("joined", f"container:{target.container_id}"))
+    target = room.sandbox(room.spec("target", "shared"))
+    joined = room.sandbox(room.spec("joined", f"container:{target.container_id}"))
     assert joined.netns_path == target.netns_path
     assert joined.hosts_path == target.hosts_path
     assert joined.settings["Networks"]["shared"]["IPAddress"] == address_on(target, "shared")
@@ -450,26 +476,26 @@ def test_container_mode_shares_the_namespace_and_the_settings(room: Room) -> Non
 
 def test_a_restarted_service_keeps_networks_addresses_and_dns(room: Room) -> None:
     room.network("keep", room.subnet(0))
-    a = room.service.create_sandbox(room.spec("a", "keep"))
-    b = room.service.create_sandbox(room.spec("b", "keep"))
-    gone = room.service.create_sandbox(room.spec("gone", "keep"))
+    a = room.sandbox(room.spec("a", "keep"))
+    b = room.sandbox(room.spec("b", "keep"))
+    gone = room.sandbox(room.spec("gone", "keep"))
     kept = {a.container_id: a.netns_path, b.container_id: b.netns_path}
 
     service = room.restart(kept)
-    assert service.network_settings(a.container_id)["Networks"]["keep"]["IPAddress"] == address_on(a, "keep")
+    assert settings_of(service, a.container_id)["Networks"]["keep"]["IPAddress"] == address_on(a, "keep")
     assert f"Address: {address_on(a, 'keep')}" in resolve(b, "a").stdout
     assert "NXDOMAIN" in resolve(b, "gone").stdout
     assert not gone.netns_path.exists()
     assert pings(b, address_on(a, "keep"))
-    fresh = service.create_sandbox(room.spec("fresh", "keep"))
+    fresh = room.sandbox(room.spec("fresh", "keep"))
     taken = {address_on(a, "keep"), address_on(b, "keep")}
     assert address_on(fresh, "keep") not in taken
 
 
 def test_a_shared_namespace_keeps_it_alive_so_the_veth_is_deleted_at_once(room: Room) -> None:
     room.network("hold", room.subnet(0))
-    owner = room.service.create_sandbox(room.spec("owner", "hold"))
-    room.service.create_sandbox(room.spec("joined", f"container:{owner.container_id}"))
+    owner = room.sandbox(room.spec("owner", "hold"))
+    room.sandbox(room.spec("joined", f"container:{owner.container_id}"))
     holder = room.spawn(owner.netns_path, "busybox", "sleep", "30")  # the joined container's process
     namespace = f"net:[{owner.netns_path.stat().st_ino}]"
     wait_for(lambda: os.readlink(f"/proc/{holder.pid}/ns/net") == namespace, "the holder inside the namespace")
@@ -482,14 +508,14 @@ def test_a_shared_namespace_keeps_it_alive_so_the_veth_is_deleted_at_once(room: 
 
 def test_everything_is_gone_after_destroy_and_teardown(room: Room) -> None:
     room.network("tidy", room.subnet(0))
-    sandbox = room.service.create_sandbox(room.spec("tidy", "tidy", port_bindings={"80/tcp": [{"HostPort": ""}]}))
+    sandbox = room.sandbox(room.spec("tidy", "tidy", port_bindings={"80/tcp": [{"HostPort": ""}]}))
     record = room.service.sandboxes.containers[sandbox.container_id]
     veth = record.endpoints[0].host_ifname
     assert link_exists(veth) and sandbox.netns_path.exists()
     room.service.destroy_sandbox(sandbox.container_id)
     assert not sandbox.netns_path.exists()
     wait_for(lambda: not link_exists(veth), "the veth to die with its namespace")
-    assert room.service.network_settings(sandbox.container_id)["Networks"]["tidy"]["IPAddress"] == ""
+    assert settings_of(room.service, sandbox.container_id)["Networks"]["tidy"]["IPAddress"] == ""
     pool = room.service.registry.pool(room.service.registry.resolve("tidy"))
     assert pool.allocations == {}
 
@@ -506,7 +532,7 @@ def test_connect_while_stopped_takes_effect_at_the_next_start(room: Room) -> Non
     spec = room.spec("later", "first")
     room.service.register_container(spec)
     room.service.connect("second", spec.container_id, {"Aliases": ["l8r"]})
-    stopped = room.service.network_settings(spec.container_id)["Networks"]
+    stopped = settings_of(room.service, spec.container_id)["Networks"]
     assert set(stopped) == {"first", "second"} and stopped["second"]["IPAddress"] == ""
     with pytest.raises(Forbidden) as caught:
         room.service.connect("second", spec.container_id, {})
@@ -515,14 +541,14 @@ def test_connect_while_stopped_takes_effect_at_the_next_start(room: Room) -> Non
         room.service.connect("host", spec.container_id, {})
     assert caught.value.message == "container cannot be disconnected from host network or connected to host network"
 
-    sandbox = room.service.create_sandbox(spec)
+    sandbox = room.sandbox(spec)
     assert links_in(sandbox.netns_path) == ["eth0", "eth1", "lo"]
     assert address_on(sandbox, "second").startswith(f"10.213.{room.base + 5}.")
-    peer = room.service.create_sandbox(room.spec("peer", "second"))
+    peer = room.sandbox(room.spec("peer", "second"))
     assert f"Address: {address_on(sandbox, 'second')}" in resolve(peer, "l8r").stdout
 
     room.service.destroy_sandbox(sandbox.container_id)
     room.service.disconnect("first", spec.container_id)
-    again = room.service.create_sandbox(spec)
+    again = room.sandbox(spec)
     assert list(again.settings["Networks"]) == ["second"]
     assert links_in(again.netns_path) == ["eth0", "lo"]

@@ -3,9 +3,10 @@
 import json
 from collections.abc import Iterator
 
-from runtime.api import params, shapes
+from runtime.api import params
 from runtime.api.http import Empty, Json, Request, Response, Stream, client_gone
 from runtime.api.router import Router
+from runtime.api.shapes import containers as shapes
 from runtime.api.validation import container_create_body
 from runtime.engine.daemon import Engine
 from runtime.engine.signals import parse_signal
@@ -26,13 +27,11 @@ def register(router: Router, engine: Engine) -> None:
         selected = containers.list(
             all_=params.flag(req, "all"), limit=params.integer(req, "limit", -1) or -1, filters=params.filters(req)
         )
-        return Json(
-            [shapes.summary(c, engine.ports_summary(c), engine.network_settings(c)["Networks"]) for c in selected]
-        )
+        return Json([shapes.summary(c, engine.networking(c)) for c in selected])
 
     def inspect(req: Request, ref: str) -> Response:
         c = containers.get(ref)
-        return Json(shapes.inspect(c, engine.config, engine.network_settings(c)))
+        return Json(shapes.inspect(c, engine.config, engine.networking(c)))
 
     def start(req: Request, ref: str) -> Response:
         lifecycle.start(containers.get(ref))
@@ -81,7 +80,7 @@ def register(router: Router, engine: Engine) -> None:
         return Stream(result())
 
     def top(req: Request, ref: str) -> Response:
-        return Json(containers.top(containers.get(ref), params.text(req, "ps_args")))
+        return Json(shapes.top(containers.top(containers.get(ref), params.text(req, "ps_args"))))
 
     router.add("POST", "/containers/create", create)
     router.add("GET", "/containers/json", list_)

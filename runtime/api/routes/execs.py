@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from runtime.api.http import Empty, Hijack, Json, Request, Response, frame
 from runtime.api.router import Router
+from runtime.api.shapes.execs import exec_inspect
 from runtime.engine.daemon import Engine
 from runtime.engine.execs import ExecInstance, ExecStreams
 from runtime.errors import EngineError
@@ -77,7 +78,7 @@ def register(router: Router, engine: Engine) -> None:
         return Hijack(run)
 
     def inspect(req: Request, exec_id: str) -> Response:
-        return Json(execs.get(exec_id).inspect())
+        return Json(exec_inspect(execs.get(exec_id)))
 
     def resize(req: Request, exec_id: str) -> Response:
         execs.get(exec_id)

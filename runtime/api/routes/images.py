@@ -9,11 +9,13 @@ from fnmatch import fnmatch
 from runtime.api import params
 from runtime.api.http import Json, Raw, Request, Response, Stream
 from runtime.api.router import Router
+from runtime.api.shapes import images as shapes
 from runtime.api.transferstream import streamed
 from runtime.engine.daemon import Engine
-from runtime.errors import InvalidParameter, NotImplementedYet
+from runtime.errors import InvalidParameter, NotFound, NotImplementedYet
 from runtime.images.imageconfig import host_architecture
 from runtime.images.registry.transport import Credentials, parse_registry_auth
+from runtime.images.removal import Untagged
 
 NAME = r"(?P<name>.+)"
 
@@ -60,10 +62,11 @@ def register(router: Router, engine: Engine) -> None:
         return _json_lines({"status": image.id})
 
     def load(req: Request) -> Response:
-        lines = images.load(req.body())
-        for line in lines:
-            events.publish("image", "load", line.rpartition(" ")[2], name=line.rpartition(" ")[2])
-        return _json_lines(*({"stream": line + "\n"} for line in lines))
+        loaded = images.load(req.body())
+        for image in loaded:
+            name = image.tag or image.image_id
+            events.publish("image", "load", name, name=name)
+        return _json_lines(*({"stream": line + "\n"} for line in shapes.load_lines(loaded)))
 
     def save(req: Request, name: str | None = None) -> Response:
         names = [name] if name else req.query.get("names", [])
@@ -76,7 +79,7 @@ def register(router: Router, engine: Engine) -> None:
         listed = images.list()
         if not params.flag(req, "all"):  # a build's intermediate steps only with --all, as in Docker
             listed = [i for i in listed if not images.is_intermediate(i)]
-        rows = [images.summary(i) for i in listed]
+        rows = [shapes.summary(i) for i in listed]
         if "reference" in wanted:
             # as moby: only the tags that match stay in RepoTags, and images left with none are not listed
             patterns = wanted["reference"]
@@ -91,10 +94,12 @@ def register(router: Router, engine: Engine) -> None:
         return Json(rows)
 
     def inspect(req: Request, name: str) -> Response:
-        return Json(images.inspect(images.resolve(name)))
+        image = images.resolve(name)
+        return Json(shapes.inspect(image, images.layer_paths(image)))
 
     def history(req: Request, name: str) -> Response:
-        return Json(images.history(name))
+        image = images.resolve(name)
+        return Json(shapes.history(image, images.layer_sizes(image), images.ancestors(image)))
 
     def tag(req: Request, name: str) -> Response:
         image = images.resolve(name)
@@ -104,11 +109,11 @@ def register(router: Router, engine: Engine) -> None:
         return Raw(b"", status=201)
 
     def remove(req: Request, name: str) -> Response:
-        records = images.remove(name, force=params.flag(req, "force"), in_use_by=engine.image_user)
-        for record in records:
-            for action, target in record.items():
-                events.publish("image", "untag" if action == "Untagged" else "delete", target, name=target)
-        return Json(records)
+        removed = images.remove(name, force=params.flag(req, "force"), in_use_by=engine.image_user)
+        for item in removed:
+            action, target = ("untag", item.reference) if isinstance(item, Untagged) else ("delete", item.id)
+            events.publish("image", action, target, name=target)
+        return Json([shapes.removal(item) for item in removed])
 
     def pull(req: Request) -> Response:
         name, tag = params.text(req, "fromImage"), params.text(req, "tag")

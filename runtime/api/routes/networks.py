@@ -3,9 +3,11 @@
 from runtime.api import params
 from runtime.api.http import Empty, Json, Request, Response
 from runtime.api.router import Router
+from runtime.api.shapes.networks import network_object
 from runtime.api.validation import check_fields
 from runtime.engine.daemon import Engine
 from runtime.errors import InvalidParameter
+from runtime.network import NetworkView
 
 REF = r"(?P<ref>[^/]+)"
 CONNECT = {"Container": "string", "EndpointConfig": "object", "Force": "boolean"}
@@ -15,13 +17,14 @@ def register(router: Router, engine: Engine) -> None:
     networks, containers = engine.networks, engine.containers
 
     def create(req: Request) -> Response:
-        return Json(networks.create_network(req.json_object(required=True)), 201)
+        network = networks.create_network(req.json_object(required=True))
+        return Json({"Id": network.id, "Warning": ""}, 201)
 
     def list_(req: Request) -> Response:
-        return Json(networks.list_networks(params.filters(req)))
+        return Json([network_object(NetworkView(n)) for n in networks.list_networks(params.filters(req))])
 
     def inspect(req: Request, ref: str) -> Response:
-        return Json(networks.inspect_network(ref))
+        return Json(network_object(networks.inspect_network(ref)))
 
     def remove(req: Request, ref: str) -> Response:
         networks.remove_network(ref)

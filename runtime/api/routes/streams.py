@@ -8,16 +8,17 @@ from collections.abc import Iterator
 from urllib.parse import quote_plus
 
 from logdrivers.driver import ReadConfig
+from logdrivers.errors import ReadLogsNotSupported
 from logdrivers.message import Message
 from runtime.api import params
 from runtime.api.http import Hijack, Json, Request, Response, Stream, client_gone, frame
 from runtime.api.router import Router
-from runtime.engine import stats
+from runtime.api.shapes.stats import stats as stats_shape
 from runtime.engine.daemon import Engine
 from runtime.engine.launch import Layout
 from runtime.engine.model import LIVE
 from runtime.engine.stdin import start_feeding
-from runtime.errors import InvalidParameter, NotImplementedYet
+from runtime.errors import InvalidParameter
 
 REF = r"(?P<ref>[^/]+)"
 STATS_INTERVAL = 1.0
@@ -107,7 +108,7 @@ def register(router: Router, engine: Engine) -> None:
         cfg = ReadConfig(tail=0, follow=True, stdout=want_out, stderr=want_err, stop=stop, started=reading)
         try:
             messages = containers.logs(c, cfg, still_running=lambda: not done())
-        except NotImplementedYet:
+        except ReadLogsNotSupported:
             # Output reaches attach through the log; a driver that keeps none (`none`) leaves nothing to
             # stream, but the client must still attach, or `docker run` never starts the container.
             def until_exit(sock: socket.socket) -> None:
@@ -136,17 +137,17 @@ def register(router: Router, engine: Engine) -> None:
         stream = params.flag(req, "stream", default=True)
         one_shot = params.flag(req, "one-shot")
         if not stream:
-            first = stats.sample(engine.config, c)
+            first = engine.stats.sample(c)
             if not one_shot and c.state.status in LIVE:
                 time.sleep(STATS_INTERVAL)  # moby primes the CPU counters, so that CPU % is not 0
-                return Json(stats.with_previous(stats.sample(engine.config, c), first))
-            return Json(first)
+                return Json(stats_shape(engine.stats.sample(c), first))
+            return Json(stats_shape(first))
 
         def samples() -> Iterator[bytes]:
             previous = None
             while not lifecycle.watch.is_removed(c):  # a removed container's stream ends, as in Docker
-                current = stats.with_previous(stats.sample(engine.config, c), previous)
-                yield json.dumps(current).encode() + b"\n"
+                current = engine.stats.sample(c)
+                yield json.dumps(stats_shape(current, previous)).encode() + b"\n"
                 previous = current
                 deadline = time.monotonic() + STATS_INTERVAL
                 while time.monotonic() < deadline:

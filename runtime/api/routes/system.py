@@ -11,6 +11,7 @@ from runtime.api import params
 from runtime.api.http import Json, Raw, Request, Response, Stream, client_gone
 from runtime.api.router import Router
 from runtime.api.server import API_VERSION, MIN_API_VERSION
+from runtime.api.shapes import events as shapes
 from runtime.engine.daemon import Engine
 from runtime.engine.events import Event
 from runtime.engine.model import PAUSED, RUNNING
@@ -156,7 +157,7 @@ def _event_stream(
             if until_ns is not None and event.time_ns > until_ns:
                 return
             if _matches(event, wanted):
-                yield json.dumps(event.to_json()).encode() + b"\n"
+                yield json.dumps(shapes.event(event)).encode() + b"\n"
         while until_ns is None or time.time_ns() < until_ns:
             event = subscription.next(timeout=1.0)
             if event is None:
@@ -166,6 +167,6 @@ def _event_stream(
             if until_ns is not None and event.time_ns > until_ns:
                 return
             if _matches(event, wanted):
-                yield json.dumps(event.to_json()).encode() + b"\n"
+                yield json.dumps(shapes.event(event)).encode() + b"\n"
     finally:
         subscription.close()

@@ -3,6 +3,7 @@
 from runtime.api import params
 from runtime.api.http import Empty, Json, Request, Response
 from runtime.api.router import Router
+from runtime.api.shapes.volumes import volume as shape
 from runtime.api.validation import check_fields
 from runtime.engine.daemon import Engine
 
@@ -22,14 +23,14 @@ def register(router: Router, engine: Engine) -> None:
             driver_opts=body.get("DriverOpts"),
             labels=body.get("Labels"),
         )
-        return Json(volumes.inspect(volume), 201)
+        return Json(shape(volume), 201)
 
     def list_(req: Request) -> Response:
         selected = volumes.list(params.filters(req), in_use=lambda name: bool(users(name)))
-        return Json({"Volumes": [volumes.inspect(v) for v in selected], "Warnings": None})
+        return Json({"Volumes": [shape(v) for v in selected], "Warnings": None})
 
     def inspect(req: Request, name: str) -> Response:
-        return Json(volumes.inspect(volumes.get(name)))
+        return Json(shape(volumes.get(name)))
 
     def remove(req: Request, name: str) -> Response:
         volumes.remove(name, force=params.flag(req, "force"), users=users)

@@ -94,7 +94,8 @@ def world(tmp_path, monkeypatch):
     lifecycle = Lifecycle(config, store, shims, monitor, EventBus(), sandboxes, registry, lambda c, v: None)
     container = Container(
         id="c" * 64, name="looping", created="2026-12-06T00:00:00Z", image_ref="busybox", image_id="sha256:" + "0" * 64,
-        config={}, host_config={"RestartPolicy": {"Name": "always"}}, networking_config={}, mounts=[],
+        config={}, host_config={"RestartPolicy": {"Name": "always"}, "LogConfig": {"Type": "none", "Config": {}}},
+        networking_config={}, mounts=[],
         path="sh", args=[], layers=[],
     )  # fmt: skip
     store.add(container)

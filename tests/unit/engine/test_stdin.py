@@ -13,6 +13,7 @@ import pytest
 
 from runtime.engine.stdin import start_feeding
 from runtime.shim.stdin import make_fifo, start_forwarding
+from tests.support.waiting import wait_for
 
 DEADLINE_S = 10
 REPO = Path(__file__).resolve().parents[3]
@@ -60,7 +61,8 @@ def test_with_stdin_once_the_first_writers_end_is_the_containers_eof(fifo):
     with open(fifo, "wb") as writer:
         writer.write(b"hello\n")
     assert read_to_eof(container_r) == b"hello\n"
-    assert not fifo.exists()  # a later attach sees that this stdin is closed for good
+    # a later attach sees that this stdin is closed for good; the shim removes the FIFO just after the EOF
+    wait_for(lambda: not fifo.exists(), DEADLINE_S, what="the FIFO's removal")
     os.close(container_r)
 
 

@@ -9,6 +9,7 @@ import threading
 
 import pytest
 
+from runtime.api.shapes import images as shapes
 from runtime.errors import Conflict, InvalidParameter, NotFound
 from runtime.images.imageconfig import host_architecture
 from runtime.images.store import ImageStore, ImageUser
@@ -49,6 +50,16 @@ def leftovers(root) -> list[str]:
 
 def import_tar(store: ImageStore, data: bytes, reference: str | None = "busybox", **kwargs):
     return store.import_rootfs(io.BytesIO(data), reference, **kwargs)
+
+
+def load(store: ImageStore, stream) -> list[str]:
+    """`docker load`'s lines, as the API renders what the store loaded."""
+    return shapes.load_lines(store.load(stream))
+
+
+def rmi(store: ImageStore, reference: str, **kwargs) -> list[dict]:
+    """`docker rmi`'s answer, as the API renders what the store removed."""
+    return [shapes.removal(item) for item in store.remove(reference, **kwargs)]
 
 
 def test_import_builds_dockers_config_and_reports_progress(store):
@@ -99,12 +110,12 @@ def test_layers_are_shared_and_collected_with_the_last_image(store, root):
     second = import_tar(store, LAYER_A, "two", changes=["CMD x"])
     assert first.id != second.id
     assert os.listdir(root / "layers/sha256") == [digest(LAYER_A).removeprefix("sha256:")]
-    assert store.remove("one", force=False, in_use_by=nobody_uses) == [
+    assert rmi(store, "one", force=False, in_use_by=nobody_uses) == [
         {"Untagged": "one:latest"},
         {"Deleted": first.id},
     ]
     assert store.layer_paths(second)[0].is_dir()
-    records = store.remove("two", force=False, in_use_by=nobody_uses)
+    records = rmi(store, "two", force=False, in_use_by=nobody_uses)
     assert records[-1] == {"Deleted": digest(LAYER_A)}
     assert os.listdir(root / "layers/sha256") == []
 
@@ -156,13 +167,14 @@ def test_tag_moves_names_and_refuses_bad_ones(store):
 
 def test_load_legacy_docker_save(store):
     config = image_config([LAYER_A, LAYER_B], cmd=["/app"])
-    lines = store.load(io.BytesIO(legacy_save_archive(config, [LAYER_A, LAYER_B], ["busybox:latest", "me/app:2"])))
+    lines = load(store, io.BytesIO(legacy_save_archive(config, [LAYER_A, LAYER_B], ["busybox:latest", "me/app:2"])))
     assert lines == ["Loaded image: busybox:latest", "Loaded image: me/app:2"]
     image = store.resolve("me/app:2")
     assert image.id == digest(config)
     assert image.repo_tags == ["busybox:latest", "me/app:2"]
     assert [p.joinpath("app").exists() for p in store.layer_paths(image)] == [False, True]
-    history = store.history("busybox")
+    image = store.resolve("busybox")
+    history = shapes.history(image, store.layer_sizes(image))
     assert [h["CreatedBy"] for h in history] == ["layer 1", "layer 0"]
     assert history[0]["Id"] == image.id and history[1]["Id"] == "<missing>"
 
@@ -179,7 +191,7 @@ def test_load_legacy_archive_with_symlinked_layer_and_gzip_everything(store):
             file("manifest.json", json.dumps(manifest).encode()),
         ]
     )
-    assert store.load(io.BytesIO(gzip.compress(archive))) == ["Loaded image: twice:1"]
+    assert load(store, io.BytesIO(gzip.compress(archive))) == ["Loaded image: twice:1"]
     assert store.resolve("twice:1").diff_ids == [digest(LAYER_A)] * 2
 
 
@@ -189,24 +201,24 @@ def test_load_refuses_link_loops(store, root):
         [symlink("c.json", "d.json"), symlink("d.json", "c.json"), file("manifest.json", json.dumps(manifest).encode())]
     )
     with pytest.raises(InvalidParameter, match="archive member 'c.json': too many levels of links"):
-        store.load(io.BytesIO(archive))
+        load(store, io.BytesIO(archive))
     assert leftovers(root) == []
 
 
 def test_load_oci_layout_with_gzip_layers_and_nested_index(store):
     config = image_config([LAYER_A, LAYER_B])
     data = oci_archive_nested(config, [LAYER_A, LAYER_B], "docker.io/library/nested:v1", host_architecture())
-    assert store.load(io.BytesIO(data)) == ["Loaded image: nested:v1"]
+    assert load(store, io.BytesIO(data)) == ["Loaded image: nested:v1"]
     assert store.resolve("nested:v1").id == digest(config)
 
 
 def test_load_untagged_oci_and_retag_message(store):
     config = image_config([LAYER_A])
-    assert store.load(io.BytesIO(oci_archive_nested(config, [LAYER_A], None, host_architecture()))) == [
+    assert load(store, io.BytesIO(oci_archive_nested(config, [LAYER_A], None, host_architecture()))) == [
         f"Loaded image ID: {digest(config)}"
     ]
     old = import_tar(store, LAYER_B, "busybox")
-    lines = store.load(io.BytesIO(legacy_save_archive(config, [LAYER_A], ["busybox:latest"])))
+    lines = load(store, io.BytesIO(legacy_save_archive(config, [LAYER_A], ["busybox:latest"])))
     assert lines == [
         f"The image busybox:latest already exists, renaming the old one with ID {old.id} to empty string",
         "Loaded image: busybox:latest",
@@ -237,7 +249,7 @@ def test_load_untagged_oci_and_retag_message(store):
 )
 def test_bad_archives_are_refused_and_leave_nothing(store, root, data, message):
     with pytest.raises(InvalidParameter) as caught:
-        store.load(io.BytesIO(data))
+        load(store, io.BytesIO(data))
     assert message in caught.value.message
     assert store.list() == [] and leftovers(root) == [] and os.listdir(root / "layers/sha256") == []
 
@@ -246,7 +258,7 @@ def test_save_then_load_keeps_ids_tags_and_layers(store, tmp_path):
     base = import_tar(store, LAYER_A, "base:1")
     store.tag("base:1", "base", "2")
     config = image_config([LAYER_A, LAYER_B])
-    store.load(io.BytesIO(legacy_save_archive(config, [LAYER_A, LAYER_B], ["app:latest"])))
+    load(store, io.BytesIO(legacy_save_archive(config, [LAYER_A, LAYER_B], ["app:latest"])))
     out = io.BytesIO()
     store.save(["base", "app"], out)
 
@@ -266,7 +278,7 @@ def test_save_then_load_keeps_ids_tags_and_layers(store, tmp_path):
     assert sorted(tag for entry in manifest for tag in entry["RepoTags"]) == ["app:latest", "base:1", "base:2"]
 
     other = ImageStore(tmp_path / "other")
-    lines = other.load(io.BytesIO(out.getvalue()))
+    lines = load(other, io.BytesIO(out.getvalue()))
     assert sorted(lines) == ["Loaded image: app:latest", "Loaded image: base:1", "Loaded image: base:2"]
     assert other.resolve("base:2").id == base.id
     assert other.resolve("app").id == digest(config)
@@ -295,14 +307,14 @@ def test_rmi_by_name_only_untags_when_other_tags_remain(store):
     # Names with letters beyond hex: "a" could be a prefix of the (random) image id, which rmi takes as the id.
     image = import_tar(store, LAYER_A, "one")
     store.tag("one", "two", None)
-    assert store.remove("one", force=False, in_use_by=user(True)) == [{"Untagged": "one:latest"}]
+    assert rmi(store, "one", force=False, in_use_by=user(True)) == [{"Untagged": "one:latest"}]
     assert store.resolve(image.id).repo_tags == ["two:latest"]
 
 
 def test_rmi_by_name_in_use_needs_force(store):
     image = import_tar(store, LAYER_A, "busybox")
     with pytest.raises(Conflict) as caught:
-        store.remove("busybox", force=False, in_use_by=user(False))
+        rmi(store, "busybox", force=False, in_use_by=user(False))
     assert caught.value.message == (
         'conflict: unable to remove repository reference "busybox" (must force) - container '
         f"cccccccccccc is using its referenced image {image.short_id}"
@@ -312,13 +324,13 @@ def test_rmi_by_name_in_use_needs_force(store):
 
 def test_rmi_force_by_name_with_running_container_only_untags(store):
     image = import_tar(store, LAYER_A, "busybox")
-    assert store.remove("busybox", force=True, in_use_by=user(True)) == [{"Untagged": "busybox:latest"}]
+    assert rmi(store, "busybox", force=True, in_use_by=user(True)) == [{"Untagged": "busybox:latest"}]
     assert store.resolve(image.id).repo_tags == []
 
 
 def test_rmi_force_by_name_with_stopped_container_deletes(store):
     image = import_tar(store, LAYER_A, "busybox")
-    records = store.remove("busybox", force=True, in_use_by=user(False))
+    records = rmi(store, "busybox", force=True, in_use_by=user(False))
     assert records[:2] == [{"Untagged": "busybox:latest"}, {"Deleted": image.id}]
 
 
@@ -357,7 +369,7 @@ def test_rmi_by_id_conflicts(store, running, force, tags, message):
         store.tag("a", "b", None)
     in_use = nobody_uses if running is None else user(running)
     with pytest.raises(Conflict) as caught:
-        store.remove(image.short_id, force=force, in_use_by=in_use)
+        rmi(store, image.short_id, force=force, in_use_by=in_use)
     assert caught.value.message == message.format(short=image.short_id)
     assert store.resolve(image.id).id == image.id
 
@@ -365,7 +377,7 @@ def test_rmi_by_id_conflicts(store, running, force, tags, message):
 def test_rmi_by_id_force_untags_every_tag_and_deletes(store, root):
     image = import_tar(store, LAYER_A, "a")
     store.tag("a", "b", "x")
-    records = store.remove(image.id, force=True, in_use_by=nobody_uses)
+    records = rmi(store, image.id, force=True, in_use_by=nobody_uses)
     assert records == [
         {"Untagged": "a:latest"},
         {"Untagged": "b:x"},
@@ -373,13 +385,13 @@ def test_rmi_by_id_force_untags_every_tag_and_deletes(store, root):
         {"Deleted": digest(LAYER_A)},
     ]
     with pytest.raises(NotFound):
-        store.remove(image.id, force=True, in_use_by=nobody_uses)
+        rmi(store, image.id, force=True, in_use_by=nobody_uses)
 
 
 def test_held_layers_outlive_a_forced_rmi(store, root):
     image = import_tar(store, LAYER_A, "busybox")
     store.hold_layers("c" * 64, image)
-    store.remove("busybox", force=True, in_use_by=user(False))
+    rmi(store, "busybox", force=True, in_use_by=user(False))
     assert store.layer_paths(image)[0].joinpath("etc/os-release").exists()
     assert ImageStore(root).list() == []  # a restart keeps the held layer too
     assert store.layer_paths(image)[0].exists()
@@ -421,10 +433,10 @@ def test_concurrent_imports_of_one_layer_share_it(store, root):
 
 def test_shapes(store):
     image = import_tar(store, LAYER_A, "busybox", changes=["LABEL a=b"])
-    summary = store.summary(image)
+    summary = shapes.summary(image)
     assert summary["RepoTags"] == ["busybox:latest"] and summary["Labels"] == {"a": "b"}
     assert summary["Created"] > 1_600_000_000 and summary["Size"] == image.size
-    inspect = store.inspect(image)
+    inspect = shapes.inspect(image, store.layer_paths(image))
     assert inspect["Id"] == image.id and inspect["RootFS"] == {"Type": "layers", "Layers": [digest(LAYER_A)]}
     assert inspect["Created"] == image.config["created"] and inspect["Config"]["Labels"] == {"a": "b"}
     assert inspect["GraphDriver"]["Data"]["UpperDir"] == str(store.layer_paths(image)[0])

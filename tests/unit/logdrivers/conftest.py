@@ -36,7 +36,7 @@ def info(tmp_path: Path) -> ContainerInfo:
 
 
 def shim_writer(name: str, opts: dict[str, str], info: ContainerInfo) -> LogDriver:
-    """The writer a shim opens for a container logging to `name`: planned by the daemon's registry, through
-    JSON as the spec file carries it."""
-    plan = writer_plan(builtin_registry(), name, opts, info)
+    """The writer a shim opens for a container logging to `name`: planned from the configuration the daemon's
+    registry parsed, through JSON as the spec file carries it."""
+    plan = writer_plan(builtin_registry().validate(name, opts), info)
     return open_writer(json.loads(json.dumps(plan)))

@@ -75,12 +75,13 @@ def test_the_cache_writer_takes_every_cache_option_the_registry_accepts():
 
 def test_remote_drivers_read_back_their_local_cache_and_none_reads_nothing(info):
     registry = builtin_registry()
-    reader = registry.open_reader("gelf", {"gelf-address": "udp://h:1"}, info)
+    reader = registry.open_reader(registry.validate("gelf", {"gelf-address": "udp://h:1"}), info)
     assert isinstance(reader, JsonFileReader) and reader.path == info.log_path
     with pytest.raises(ReadLogsNotSupported):
-        registry.open_reader("none", {}, info)
+        registry.open_reader(registry.validate("none", {}), info)
 
 
 def test_create_remote_makes_the_bare_driver(info):
-    driver = builtin_registry().create_remote("fluentd", {**FLUENTD, "mode": "non-blocking"}, info)
+    registry = builtin_registry()
+    driver = registry.create_remote(registry.validate("fluentd", {**FLUENTD, "mode": "non-blocking"}), info)
     assert driver.name == "fluentd" and hasattr(driver, "ship")

@@ -62,9 +62,9 @@ def test_validate_returns_parsed_options():
 
 def test_none_takes_any_option_and_refuses_reading(info):
     registry = builtin_registry()
-    registry.validate("none", {"anything": "goes", "mode": "weird"})
+    config = registry.validate("none", {"anything": "goes", "mode": "weird"})
     with pytest.raises(ReadLogsNotSupported) as caught:
-        registry.open_reader("none", {}, info)
+        registry.open_reader(config, info)
     assert str(caught.value) == "configured logging driver does not support reading"
 
 
@@ -126,7 +126,7 @@ def test_plugins_load_from_entry_points(fake_distribution, info):
         "syslog",
     ]
     assert isinstance(registry.get("fake"), DriverSpec)
-    assert registry.create_remote("fake", {"k": "v"}, info).options == {"k": "v"}
+    assert registry.create_remote(registry.validate("fake", {"k": "v"}), info).options == {"k": "v"}
     messages = sorted(str(e) for e in errors)
     assert messages == [
         "logdrivers: plugin 'fakelog:CLASH': logdrivers: log driver 'json-file': already registered",

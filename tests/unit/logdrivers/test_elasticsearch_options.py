@@ -2,6 +2,7 @@
 
 import pytest
 
+from logdrivers.cache import local_spec
 from logdrivers.elasticsearch.options import ElasticsearchOptions, parse_options
 from logdrivers.errors import InvalidLogOpt, UnknownLogOpt
 from logdrivers.registry import builtin_registry
@@ -120,7 +121,7 @@ def test_the_registry_knows_it_as_a_remote_driver_with_the_shared_and_cache_opti
     assert "elasticsearch" in registry.names() and registry.is_remote("elasticsearch")
     config = registry.validate("elasticsearch", {**URL, "mode": "non-blocking", "cache-max-size": "1m"})
     assert config.options.urls == ("http://127.0.0.1:9200",) and config.shared.mode == "non-blocking"
-    assert registry.local_spec("elasticsearch", {**URL, "cache-max-file": "2"}) == (
+    assert local_spec("elasticsearch", {**URL, "cache-max-file": "2"}) == (
         "json-file",
         {"max-size": "20m", "max-file": "2", "compress": "true"},
     )

@@ -16,7 +16,8 @@ from tests.unit.logdrivers.conftest import shim_writer
 
 
 def read_back(info) -> list[bytes]:
-    reader = builtin_registry().open_reader("json-file", {}, info)
+    registry = builtin_registry()
+    reader = registry.open_reader(registry.validate("json-file", {}), info)
     return [m.line for m in reader.read_logs(ReadConfig(), lambda: False)]
 
 
@@ -30,7 +31,7 @@ def test_json_file_writes_what_the_reader_reads_back(info):
 
 def test_the_plan_holds_the_rendered_attrs_and_tag_not_the_options(info):
     opts = {"labels": "tier", "env": "A", "tag": "{{.Name}}/{{.ID}}", "max-size": "1k", "max-file": "3"}
-    plan = writer_plan(builtin_registry(), "json-file", opts, info)
+    plan = writer_plan(builtin_registry().validate("json-file", opts), info)
     assert plan == {
         "driver": "json-file",
         "json_file": {
@@ -49,7 +50,7 @@ def test_the_plan_holds_the_rendered_attrs_and_tag_not_the_options(info):
 
 def test_a_remote_driver_gets_the_json_file_cache_with_its_cache_options(info):
     opts = {"fluentd-address": "localhost:24224", "cache-max-size": "5m", "cache-max-file": "2", "mode": "non-blocking"}
-    plan = writer_plan(builtin_registry(), "fluentd", opts, info)
+    plan = writer_plan(builtin_registry().validate("fluentd", opts), info)
     assert plan["driver"] == "json-file"
     assert plan["json_file"]["max_size"] == 5_000_000 and plan["json_file"]["max_file"] == 2
     assert plan["json_file"]["compress"] is True  # Docker's cache default
@@ -79,7 +80,7 @@ def test_none_discards(info):
     [("json-file", {"max-size": "12x"}, InvalidLogOpt), ("fluentd", {"cache-max-file": "0"}, InvalidLogOpt),
      ("no-such-driver", {}, UnknownDriver)],
 )  # fmt: skip
-def test_bad_options_fail_the_plan_and_leave_no_file(info, name, opts, error):
+def test_bad_options_fail_before_any_plan_and_leave_no_file(info, name, opts, error):
     with pytest.raises(error):
-        writer_plan(builtin_registry(), name, opts, info)
+        writer_plan(builtin_registry().validate(name, opts), info)
     assert not info.log_path.exists()

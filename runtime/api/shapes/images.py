@@ -1,13 +1,16 @@
-"""Docker's JSON shapes for images: GET /images/json items, /images/{name}/json, /images/{name}/history."""
+"""Docker's JSON shapes for images: GET /images/json items, /images/{name}/json, /images/{name}/history, the
+items of DELETE /images/{name}, and the lines of POST /images/load."""
 
 from pathlib import Path
 
 from common.rfc3339 import NEVER
 from runtime.images.image import Image
 from runtime.images.imageconfig import created_seconds
+from runtime.images.removal import Removal, Untagged
+from runtime.images.store import LoadedImage
 
 
-def summary_shape(image: Image) -> dict:
+def summary(image: Image) -> dict:
     return {
         "Id": image.id,
         "ParentId": image.parent,
@@ -21,7 +24,7 @@ def summary_shape(image: Image) -> dict:
     }
 
 
-def inspect_shape(image: Image, trees_base_first: list[Path]) -> dict:
+def inspect(image: Image, trees_base_first: list[Path]) -> dict:
     config = image.config
     top_first = [str(tree) for tree in reversed(trees_base_first)]
     graph_data = {"UpperDir": top_first[0], "LowerDir": ":".join(top_first[1:])} if top_first else {}
@@ -47,7 +50,7 @@ def inspect_shape(image: Image, trees_base_first: list[Path]) -> dict:
     }
 
 
-def history_shape(image: Image, layer_sizes: dict[str, int], ancestors: list[Image] = ()) -> list[dict]:
+def history(image: Image, layer_sizes: dict[str, int], ancestors: list[Image] = ()) -> list[dict]:
     """Newest first. As moby's ImageHistory: each image of the parent chain (`ancestors`, nearest first) that
     is still stored names the history entry of the step that made it; the others show "<missing>"."""
     entries = []
@@ -74,3 +77,20 @@ def history_shape(image: Image, layer_sizes: dict[str, int], ancestors: list[Ima
             entries[index]["Tags"] = list(known.repo_tags) or None
     entries.reverse()
     return entries
+
+
+def removal(item: Removal) -> dict[str, str]:
+    """One item of `docker rmi`'s answer: {"Untagged": name} or {"Deleted": id}."""
+    return {"Untagged": item.reference} if isinstance(item, Untagged) else {"Deleted": item.id}
+
+
+def load_lines(loaded: list[LoadedImage]) -> list[str]:
+    """What `docker load` prints, as moby words it."""
+    lines = []
+    for image in loaded:
+        if image.replaced is not None:
+            lines.append(
+                f"The image {image.tag} already exists, renaming the old one with ID {image.replaced} to empty string"
+            )
+        lines.append(f"Loaded image: {image.tag}" if image.tag is not None else f"Loaded image ID: {image.image_id}")
+    return lines

@@ -5,7 +5,7 @@ import time
 import pytest
 
 from common import rfc3339
-from runtime.api.shapes import status_text
+from runtime.api.shapes.containers import status_text
 from runtime.engine.model import Container, State
 
 

@@ -1,13 +1,16 @@
-"""Docker Engine API JSON shapes of the network room: network objects, EndpointSettings, NetworkSettings and
-the Ports of `docker ps` (docker-api.md sections 2.3, 2.10, 2.15)."""
+"""Docker's JSON shapes of the network room: network objects, EndpointSettings, NetworkSettings and the Ports of
+`docker ps` (docker-api.md sections 2.3, 2.10, 2.15), rendered from the room's records and views."""
 
 from collections.abc import Mapping
 from typing import Any
 
 from runtime.network.records import ContainerRecord, EndpointRecord, NetworkRecord
+from runtime.network.views import ContainerNetworking, NetworkMember, NetworkView, dns_names
 
 
-def network_object(network: NetworkRecord, containers: Mapping[str, dict[str, str]]) -> dict[str, Any]:
+def network_object(view: NetworkView) -> dict[str, Any]:
+    """GET /networks/{id}, and each item of GET /networks (listed without members)."""
+    network = view.network
     ipam_config = []
     if network.subnet:
         entry = {"Subnet": network.subnet, "Gateway": network.gateway}
@@ -28,14 +31,23 @@ def network_object(network: NetworkRecord, containers: Mapping[str, dict[str, st
         "Ingress": False,
         "ConfigFrom": {"Network": ""},
         "ConfigOnly": False,
-        "Containers": dict(containers),
+        "Containers": {m.record.container_id: _member(m, network) for m in view.members},
         "Options": dict(network.options),
         "Labels": dict(network.labels),
     }
 
 
-def network_container_entry(record: ContainerRecord, network: NetworkRecord, endpoint: EndpointRecord) -> dict:
-    """One entry of a network's Containers (live endpoints only)."""
+def _member(member: NetworkMember, network: NetworkRecord) -> dict[str, str | None]:
+    """One entry of a network's Containers."""
+    record, endpoint = member.record, member.endpoint
+    if endpoint is None:  # host or none: no address of its own
+        return {
+            "Name": record.name,
+            "EndpointID": record.sandbox_id,
+            "MacAddress": "",
+            "IPv4Address": "",
+            "IPv6Address": "",
+        }
     return {
         "Name": record.name,
         "EndpointID": endpoint.endpoint_id,
@@ -45,17 +57,7 @@ def network_container_entry(record: ContainerRecord, network: NetworkRecord, end
     }
 
 
-def dns_names(record: ContainerRecord, network: NetworkRecord, endpoint: EndpointRecord) -> list[str] | None:
-    """Names this endpoint answers to in the embedded DNS (Docker's EndpointSettings.DNSNames)."""
-    if not network.has_dns:
-        return None
-    names = [record.name, *endpoint.aliases, record.container_id[:12]]
-    if record.hostname and record.hostname not in names:
-        names.append(record.hostname)
-    return list(dict.fromkeys(names))
-
-
-def endpoint_settings(record: ContainerRecord, network: NetworkRecord, endpoint: EndpointRecord) -> dict:
+def _endpoint_settings(record: ContainerRecord, network: NetworkRecord, endpoint: EndpointRecord) -> dict:
     live = endpoint.ip is not None
     return {
         "IPAMConfig": {"IPv4Address": endpoint.requested_ip} if endpoint.requested_ip else None,
@@ -76,7 +78,7 @@ def endpoint_settings(record: ContainerRecord, network: NetworkRecord, endpoint:
     }
 
 
-def ports_map(record: ContainerRecord | None) -> dict[str, list[dict[str, str]] | None]:
+def _ports_map(record: ContainerRecord | None) -> dict[str, list[dict[str, str]] | None]:
     """NetworkSettings.Ports: every exposed port, null if not published (only while running)."""
     if record is None or not record.running:
         return {}
@@ -90,8 +92,9 @@ def ports_map(record: ContainerRecord | None) -> dict[str, list[dict[str, str]] 
     return ports
 
 
-def ps_ports(record: ContainerRecord | None) -> list[dict[str, Any]]:
+def ps_ports(networking: ContainerNetworking) -> list[dict[str, Any]]:
     """`docker ps` Ports: published ports with their host side, exposed-only ports without."""
+    record = networking.record
     if record is None:
         return []
     items: list[dict[str, Any]] = []
@@ -114,6 +117,7 @@ def ps_ports(record: ContainerRecord | None) -> list[dict[str, Any]]:
 
 
 def empty_network_settings() -> dict[str, Any]:
+    """The NetworkSettings of a container the network room does not know."""
     return {
         "Bridge": "",
         "SandboxID": "",
@@ -136,18 +140,23 @@ def empty_network_settings() -> dict[str, Any]:
     }
 
 
-def network_settings(record: ContainerRecord | None, networks: Mapping[str, NetworkRecord]) -> dict[str, Any]:
+def network_settings(networking: ContainerNetworking) -> dict[str, Any]:
+    """A container's NetworkSettings (inspect; `ps` shows its Networks)."""
+    return _settings(networking.shown, networking.networks)
+
+
+def _settings(record: ContainerRecord | None, networks: Mapping[str, NetworkRecord]) -> dict[str, Any]:
     settings = empty_network_settings()
     if record is None:
         return settings
     settings["SandboxID"] = record.sandbox_id or ""
     settings["SandboxKey"] = record.netns_path or ""
-    settings["Ports"] = ports_map(record)
+    settings["Ports"] = _ports_map(record)
     for endpoint in record.endpoints:
         network = networks.get(endpoint.network_id)
         if network is None:
             continue  # removed while the container was stopped; starting it will say so
-        entry = endpoint_settings(record, network, endpoint)
+        entry = _endpoint_settings(record, network, endpoint)
         settings["Networks"][network.name] = entry
         if network.is_default_bridge:
             # Docker fills the deprecated top-level fields from the default bridge only.
@@ -157,7 +166,7 @@ def network_settings(record: ContainerRecord | None, networks: Mapping[str, Netw
         network = next((n for n in networks.values() if n.predefined and n.name == record.mode), None)
         if network is not None:
             settings["Networks"][network.name] = {
-                **endpoint_settings(record, network, EndpointRecord(network.id)),
+                **_endpoint_settings(record, network, EndpointRecord(network.id)),
                 "EndpointID": (record.sandbox_id or "") if record.running else "",
             }
     return settings

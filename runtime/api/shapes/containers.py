@@ -1,13 +1,17 @@
-"""Docker's JSON shapes for containers: inspect, the `ps` summary, and the status texts `ps` prints."""
+"""Docker's JSON shapes for containers: inspect, the `ps` summary, the status texts `ps` prints, and `top`."""
 
 import time
 from typing import Any
 
 from common import rfc3339
 from common.durations import human_duration
+from runtime.api.shapes.networks import network_settings, ps_ports
+from runtime.api.shapes.volumes import mount
 from runtime.engine.config import DaemonConfig
+from runtime.engine.containers import ProcessTable
 from runtime.engine.launch import Layout
 from runtime.engine.model import CREATED, DEAD, PAUSED, REMOVING, RESTARTING, RUNNING, Container
+from runtime.network import ContainerNetworking
 from runtime.volumes import MountPoint
 
 
@@ -138,7 +142,7 @@ def _host_config(c: Container) -> dict[str, Any]:
     return {**defaults, **{k: v for k, v in c.host_config.items() if v is not None or k not in defaults}}
 
 
-def inspect(c: Container, config: DaemonConfig, network_settings: dict[str, Any]) -> dict[str, Any]:
+def inspect(c: Container, config: DaemonConfig, networking: ContainerNetworking) -> dict[str, Any]:
     layout = Layout(config, c.id)
     fs = layout.directory / "fs"
     return {
@@ -172,15 +176,15 @@ def inspect(c: Container, config: DaemonConfig, network_settings: dict[str, Any]
         },
         "Mounts": [_mount(m) for m in c.mounts],
         "Config": _config(c),
-        "NetworkSettings": network_settings,
+        "NetworkSettings": network_settings(networking),
     }
 
 
 def _mount(m: dict[str, Any]) -> dict[str, Any]:
-    return MountPoint(**m).to_api()
+    return mount(MountPoint(**m))
 
 
-def summary(c: Container, ports: list[dict[str, Any]], networks: dict[str, Any]) -> dict[str, Any]:
+def summary(c: Container, networking: ContainerNetworking) -> dict[str, Any]:
     return {
         "Id": c.id,
         "Names": ["/" + c.name],
@@ -188,11 +192,15 @@ def summary(c: Container, ports: list[dict[str, Any]], networks: dict[str, Any])
         "ImageID": c.image_id,
         "Command": " ".join(c.argv),
         "Created": int(rfc3339.unix_seconds(c.created) or 0.0),
-        "Ports": ports,
+        "Ports": ps_ports(networking),
         "Labels": c.config.get("Labels") or {},
         "State": c.state.status,
         "Status": status_text(c),
         "HostConfig": {"NetworkMode": c.host_config.get("NetworkMode", "bridge")},
-        "NetworkSettings": {"Networks": networks},
+        "NetworkSettings": {"Networks": network_settings(networking)["Networks"]},
         "Mounts": [_mount(m) for m in c.mounts],
     }
+
+
+def top(table: ProcessTable) -> dict[str, Any]:
+    return {"Titles": table.titles, "Processes": table.processes}

@@ -1,0 +1,19 @@
+"""Docker's JSON shape of one `docker events` message."""
+
+from typing import Any
+
+from runtime.engine.events import Event
+
+
+def event(e: Event) -> dict[str, Any]:
+    body = {
+        "Type": e.type,
+        "Action": e.action,
+        "Actor": {"ID": e.actor_id, "Attributes": dict(e.attributes)},
+        "scope": "local",
+        "time": e.time_ns // 1_000_000_000,
+        "timeNano": e.time_ns,
+    }
+    if e.type == "container":  # the fields of API < 1.22 that the CLI still reads
+        body.update(status=e.action, id=e.actor_id, **{"from": e.attributes.get("image", "")})
+    return body
