@@ -41,6 +41,21 @@ def seconds(req: Request, name: str) -> float | None:
         raise InvalidParameter(f"invalid value for {name}: {value!r} is not a unix timestamp") from None
 
 
+def unix_ns(req: Request, name: str) -> int | None:
+    """A unix time in nanoseconds, exact: the CLI sends "<s>.<ns>" with nine digits, which a float would round
+    (an entry stamped exactly at --since could then be skipped); docker-py sends an int or a float."""
+    value = text(req, name)
+    if value == "":
+        return None
+    whole, dot, fraction = value.partition(".")
+    if whole.isdigit() and (not dot or (fraction.isdigit() and len(fraction) <= 9)):
+        return int(whole) * 1_000_000_000 + int(fraction.ljust(9, "0") if dot else 0)
+    try:
+        return int(float(value) * 1e9)
+    except ValueError:
+        raise InvalidParameter(f"invalid value for {name}: {value!r} is not a unix timestamp") from None
+
+
 def filters(req: Request) -> dict[str, list[str]]:
     """`filters=` JSON: {"status": {"running": true}} from the CLI, {"status": ["running"]} from docker-py."""
     raw = text(req, "filters")

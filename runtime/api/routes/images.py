@@ -12,7 +12,7 @@ from runtime.api.router import Router
 from runtime.api.shapes import images as shapes
 from runtime.api.transferstream import streamed
 from runtime.engine.daemon import Engine
-from runtime.errors import InvalidParameter, NotFound, NotImplementedYet
+from runtime.errors import InvalidParameter, NotImplementedYet
 from runtime.images.imageconfig import host_architecture
 from runtime.images.registry.transport import Credentials, parse_registry_auth
 from runtime.images.removal import Untagged

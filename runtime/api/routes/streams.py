@@ -67,11 +67,10 @@ def register(router: Router, engine: Engine) -> None:
         if not (want_out or want_err):
             raise InvalidParameter("Bad parameters: you must choose at least one stream")
         tail_text = params.text(req, "tail", "all")
-        since, until = params.seconds(req, "since") or 0, params.seconds(req, "until") or 0
         stop = threading.Event()
         cfg = ReadConfig(
-            since_ns=int(since * 1e9),
-            until_ns=int(until * 1e9),
+            since_ns=params.unix_ns(req, "since") or 0,
+            until_ns=params.unix_ns(req, "until") or 0,
             tail=int(tail_text) if tail_text.isdigit() else None,
             follow=params.flag(req, "follow") and c.state.status in LIVE,
             stdout=want_out,

@@ -84,3 +84,23 @@ def test_bad_filters_are_refused(raw, message):
     with pytest.raises(InvalidParameter) as refused:
         params.filters(req)
     assert message in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("query", "ns"),
+    [
+        ("since=1714557600.123456789", 1714557600_123456789),  # the CLI's "<s>.<ns>": exact, no float rounding
+        ("since=1714557600.5", 1714557600_500000000),
+        ("since=1714557600", 1714557600_000000000),
+        ("since=1.5e9", 1500000000_000000000),  # anything else a float reads, as docker-py may send
+        ("since=", None),
+        ("", None),
+    ],
+)
+def test_unix_ns_keeps_every_nanosecond(query, ns):
+    assert params.unix_ns(_req(query), "since") == ns
+
+
+def test_unix_ns_refuses_what_is_not_a_time():
+    with pytest.raises(InvalidParameter, match="invalid value for since: 'yesterday' is not a unix timestamp"):
+        params.unix_ns(_req("since=yesterday"), "since")
