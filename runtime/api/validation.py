@@ -29,6 +29,7 @@ _TYPE_NAMES = {
     "object": lambda v: isinstance(v, dict),
     "list": lambda v: isinstance(v, list),
     "list of strings": _list_of(str),
+    "list of integers": lambda v: isinstance(v, list) and all(_is_int(i) for i in v),
     "object of strings": _map_of(str),
     "string or list of strings": lambda v: isinstance(v, str) or _list_of(str)(v),
 }
@@ -73,6 +74,7 @@ HOST_CONFIG = {
     "Dns": "list of strings",
     "ExtraHosts": "list of strings",
     "Init": "boolean",
+    "ConsoleSize": "list of integers",
 }
 LOG_CONFIG = {"Type": "string", "Config": "object of strings"}
 RESTART_POLICY = {"Name": "string", "MaximumRetryCount": "integer"}

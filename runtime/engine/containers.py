@@ -51,6 +51,10 @@ class Containers:
         self.events.publish("container", "create", container.id, image=container.image_ref, name=container.name)
         return container
 
+    def record_attach(self, container: Container) -> None:
+        """Docker's `attach` event, at the start of an attach."""
+        self.events.publish("container", "attach", container.id, image=container.image_ref, name=container.name)
+
     def get(self, ref: str) -> Container:
         return self.store.get(ref)
 

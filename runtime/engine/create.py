@@ -57,8 +57,6 @@ def _argv(config: dict[str, Any]) -> list[str]:
 
 
 def _check_unsupported(config: dict[str, Any]) -> None:
-    if config.get("Tty"):
-        raise InvalidParameter("porthole: Tty: pseudo-terminals are not supported yet; run without -t")
     workdir = config.get("WorkingDir") or ""
     if workdir and not workdir.startswith("/"):
         raise InvalidParameter(f"the working directory '{workdir}' is invalid, it needs to be an absolute path")

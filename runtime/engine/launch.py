@@ -129,7 +129,10 @@ def build_spec(
         cgroup_namespace=cgroup_namespace_wanted(config),
         log_writer=_log_writer_plan(log_registry, container, layout),
         stdin=str(layout.stdin_path) if cfg.get("OpenStdin") else None,
-        stdin_once=bool(cfg.get("StdinOnce")),
+        # As moby's attach: the client's end of stdin closes a terminal's never (it is not the program's EOF).
+        stdin_once=bool(cfg.get("StdinOnce")) and not cfg.get("Tty"),
+        terminal=bool(cfg.get("Tty")),
+        console_size=container.host_config.get("ConsoleSize") or None,
     )
 
 

@@ -21,6 +21,7 @@ from runtime.engine.shims import ShimLauncher, StartFailed
 from runtime.engine.signals import is_alive, parse_signal, send_signal
 from runtime.engine.statewatch import StateWatch
 from runtime.engine.store import ContainerStore
+from runtime.engine.terminals import resize_container_terminal
 from runtime.errors import Conflict, EngineError, HostError, InvalidParameter, NotFound, NotModified
 from runtime.shim.init import exit_code_for
 
@@ -103,7 +104,9 @@ class Lifecycle:
             try:
                 # The network is made while the shim starts: joining a v1 cgroup sleeps for an RCU grace
                 # period (~15 ms here), and the container's init does it first, then waits for the network.
-                started = self._shims.start_container(layout.spec_path, lambda: self._sandboxes.create(container))
+                started = self._shims.start_container(
+                    layout.spec_path, spec.terminal, lambda: self._sandboxes.create(container)
+                )
             except BaseException:
                 self._sandboxes.destroy(container)
                 raise
@@ -256,6 +259,15 @@ class Lifecycle:
         finally:
             self._restarting_by_hand.discard(container.id)
         self._event(container, "restart")
+
+    # -- terminal ---------------------------------------------------------------------------------------
+    def resize(self, container: Container, rows: int, columns: int) -> None:
+        """The size of a running container's terminal (its shim holds the master); nothing without one."""
+        with self.lock(container):
+            if not container.state.live:
+                raise Conflict(f"Container {container.id} is not running")
+            if container.config.get("Tty"):
+                resize_container_terminal(container.state.shim_pid, rows, columns)
 
     # -- pause ------------------------------------------------------------------------------------------
     def pause(self, container: Container) -> None:

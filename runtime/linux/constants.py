@@ -37,8 +37,8 @@ PR_CAP_AMBIENT = 47
 PR_CAP_AMBIENT_CLEAR_ALL = 4
 
 _SYSCALLS = {
-    "x86_64": {"pivot_root": 155, "setns": 308, "capset": 126},
-    "aarch64": {"pivot_root": 41, "setns": 268, "capset": 91},
+    "x86_64": {"pivot_root": 155, "setns": 308, "capset": 126, "pidfd_getfd": 438},
+    "aarch64": {"pivot_root": 41, "setns": 268, "capset": 91, "pidfd_getfd": 438},
 }
 SYSCALL = _SYSCALLS[platform.machine()]
 

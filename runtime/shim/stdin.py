@@ -1,7 +1,9 @@
 """Attached stdin (`docker run -i`): the daemon writes what a client sends into a FIFO beside the spec, and a
 thread of the shim copies it into the container's stdin pipe. The shim holds the pipe, not the daemon, so the
-container's stdin stays open across a daemon restart, as its stdout and stderr do."""
+container's stdin stays open across a daemon restart, as its stdout and stderr do. With a terminal (-t) the thread
+writes into the terminal's master instead."""
 
+import errno
 import os
 import signal
 import threading
@@ -47,11 +49,16 @@ def _remove_fifo(fifo: str) -> None:
 
 
 def write_all(fd: int, data: bytes) -> bool:
-    """All of data into a pipe or FIFO; False if it has no reader any more."""
+    """All of data into a pipe, FIFO or terminal master; False if it has no reader any more (a master reads EIO
+    once every slave fd is closed)."""
     view = memoryview(data)
     try:
         while view:
             view = view[os.write(fd, view) :]
     except BrokenPipeError:
+        return False
+    except OSError as e:
+        if e.errno != errno.EIO:
+            raise
         return False
     return True

@@ -7,7 +7,7 @@ copy-on-write; gc.freeze() keeps the collector from touching (and so copying) th
 
 Protocol: the daemon holds the other end of a SOCK_SEQPACKET socket on our stdin. Each message is one JSON
 request with file descriptors attached (SCM_RIGHTS):
-  {"op": "shim", "spec": PATH}                 fds: [status, network gate]
+  {"op": "shim", "spec": PATH, "terminal": BOOL}   fds: [status, network gate]
   {"op": "exec", ...exec request...}           fds: [stdout, stderr, status]
 Children are double-forked into their own session, so they outlive the zygote and the daemon. The zygote exits
 when the daemon's end closes.
@@ -45,7 +45,7 @@ def _serve(request: dict, fds: list[int]) -> None:
     if request["op"] == "shim":
         spec = request["spec"]
         _detach(os.path.join(os.path.dirname(spec), "shim.log"))
-        run_shim(spec, *fds)
+        run_shim(spec, *fds, terminal=request["terminal"])
     else:
         _detach(None)
         run_exec(request, *fds)

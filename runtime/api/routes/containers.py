@@ -80,6 +80,10 @@ def register(router: Router, engine: Engine) -> None:
 
         return Stream(result())
 
+    def resize(req: Request, ref: str) -> Response:
+        lifecycle.resize(containers.get(ref), params.integer(req, "h", 0) or 0, params.integer(req, "w", 0) or 0)
+        return Empty(200)
+
     def top(req: Request, ref: str) -> Response:
         return Json(containers.top(containers.get(ref), params.text(req, "ps_args")))
 
@@ -95,3 +99,4 @@ def register(router: Router, engine: Engine) -> None:
     router.add("DELETE", f"/containers/{REF}", remove)
     router.add("POST", f"/containers/{REF}/wait", wait)
     router.add("GET", f"/containers/{REF}/top", top)
+    router.add("POST", f"/containers/{REF}/resize", resize)

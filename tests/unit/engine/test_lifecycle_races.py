@@ -26,6 +26,8 @@ class FakeCgroup:
 
 
 class FakeSpec:
+    terminal = False
+
     def write(self, path) -> None:
         pass
 
@@ -54,7 +56,7 @@ class FakeShims:
     def __init__(self) -> None:
         self.next_pid = 1000
 
-    def start_container(self, spec_path, make_network) -> ShimStarted:
+    def start_container(self, spec_path, terminal, make_network) -> ShimStarted:
         make_network()
         self.next_pid += 2
         return ShimStarted(self.next_pid, 1, self.next_pid + 1)
