@@ -9,7 +9,6 @@ as a process of its own it outlives the daemon: the daemon re-attaches from the 
 """
 
 import os
-import socket
 import time
 from pathlib import Path
 
@@ -32,7 +31,7 @@ from runtime.linux.syscalls import lean_fork, prctl, setns, unshare
 from runtime.shim.init import EXIT_RUNTIME_ERROR, run_container_init
 from runtime.shim.spec import NETWORK_READY, ContainerSpec
 from runtime.shim.stdin import make_fifo, start_forwarding
-from runtime.shim.terminal import receive_master
+from runtime.shim.terminal import console_channel, receive_master
 
 EXIT_FILE = "exit.json"  # beside the spec; the daemon reads it when the shim is gone
 TERMINAL_FLUSH_S = 0.005  # unterminated terminal output waits this long for more before it is logged
@@ -104,7 +103,7 @@ def run_shim(spec_path: str, status_fd: int, network_gate: int, terminal: bool =
     stdout_r, stdout_w = os.pipe2(os.O_CLOEXEC)
     stderr_r, stderr_w = os.pipe2(os.O_CLOEXEC)
     result_r, result_w = os.pipe2(os.O_CLOEXEC)
-    console_r, console_w = _console_channel() if terminal else (-1, -1)
+    console_r, console_w = console_channel() if terminal else (-1, -1)
     launcher = lean_fork()
     if launcher == 0:
         os.close(result_r)
@@ -140,12 +139,6 @@ def run_shim(spec_path: str, status_fd: int, network_gate: int, terminal: bool =
         copy_terminal(result["log_writer"], master)
     exit_code = _wait_for(result["pid"])
     write_json_atomic(Path(spec_path).parent / EXIT_FILE, {"exit_code": exit_code, "finished_at_ns": time.time_ns()})
-
-
-def _console_channel() -> tuple[int, int]:
-    """The socket pair the container's init sends its terminal's master on (close-on-exec, as Python makes it)."""
-    receiver, sender = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-    return receiver.detach(), sender.detach()
 
 
 def _launch(
@@ -192,8 +185,8 @@ def copy_output(writer_plan: dict, stdout_r: int, stderr_r: int) -> None:
     Copier({"stdout": stdout_r, "stderr": stderr_r}, open_writer(writer_plan)).run()
 
 
-def copy_terminal(writer_plan: dict, master: int) -> None:
+def copy_terminal(writer_plan: dict, master: int, flush_after: float = TERMINAL_FLUSH_S) -> None:
     """A terminal's output is one stream, stdout, as in Docker. What waits for its newline is logged after
-    TERMINAL_FLUSH_S without more output: attach reads the log, and a prompt must show before its line ends."""
-    Copier({"stdout": master}, open_writer(writer_plan), flush_partial_after=TERMINAL_FLUSH_S).run()
+    `flush_after` seconds without more output: attach reads the log, and a prompt must show before its line ends."""
+    Copier({"stdout": master}, open_writer(writer_plan), flush_partial_after=flush_after).run()
     os.close(master)

@@ -5,10 +5,12 @@ terminal outlives the daemon; the daemon for an exec).
 
 Imported by the zygote: fcntl and termios are extension modules that cannot be loaded after pivot_root."""
 
+import _socket  # socket's C module: a shim's path calls no Python-level socket code (every page it runs is paid)
 import fcntl
 import os
 import socket
 import struct
+import sys
 import termios
 
 from runtime.linux.constants import MS_BIND
@@ -16,6 +18,7 @@ from runtime.linux.syscalls import mount
 
 CONSOLE = "/dev/console"
 _WINSIZE = "HHHH"  # struct winsize: rows, columns, x and y pixels
+_FD_BYTES = 4  # an fd in SCM_RIGHTS is a C int
 
 
 def set_size(fd: int, rows: int, columns: int) -> None:
@@ -54,13 +57,24 @@ def take_as_stdio(slave: int) -> None:
 
 def send_master(channel: int, master: int) -> None:
     """The master over the unix socket `channel` (SCM_RIGHTS), then closed here."""
-    with socket.socket(fileno=os.dup(channel)) as sock:
-        socket.send_fds(sock, [b"T"], [master])
+    sock = _socket.socket(fileno=os.dup(channel))
+    sock.sendmsg([b"T"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, master.to_bytes(_FD_BYTES, sys.byteorder))])
+    sock.close()
     os.close(master)
 
 
 def receive_master(channel: int) -> int | None:
     """The master sent on `channel`, or None if the sender gave up before sending one."""
-    with socket.socket(fileno=os.dup(channel)) as sock:
-        _, fds, _, _ = socket.recv_fds(sock, 1, 1)
-    return fds[0] if fds else None
+    sock = _socket.socket(fileno=os.dup(channel))
+    _, ancillary, _, _ = sock.recvmsg(1, socket.CMSG_SPACE(_FD_BYTES))
+    sock.close()
+    for level, kind, data in ancillary:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS and len(data) >= _FD_BYTES:
+            return int.from_bytes(data[:_FD_BYTES], sys.byteorder)
+    return None
+
+
+def console_channel() -> tuple[int, int]:
+    """A (receiving, sending) pair of unix sockets to pass a master on, close-on-exec."""
+    receiver, sender = _socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    return receiver.detach(), sender.detach()

@@ -24,7 +24,8 @@ import traceback
 
 from runtime.linux.syscalls import lean_fork
 from runtime.shim.nsexec import run_exec
-from runtime.shim.shim import copy_output, run_shim
+from runtime.shim.shim import copy_output, copy_terminal, run_shim
+from runtime.shim.terminal import console_channel, receive_master, send_master
 
 MAX_REQUEST = 1 << 20
 QUICKEN_RUNS = 16  # warm-up runs of the shim's path: CPython 3.11 quickens a function at its 8th call
@@ -87,6 +88,21 @@ def _warm_up() -> None:
             copy_output(writer_plan, out_r, err_r)
             os.close(out_r)
             os.close(err_r)
+            _warm_up_terminal(f"{scratch}/{run}-tty-json.log")
+
+
+def _warm_up_terminal(log_path: str) -> None:
+    """A terminal shim's own path: its master received over a socket, a prompt flushed before its newline (at
+    once here: a pipe stands in for the master, and a flush delay of 0)."""
+    receiver, sender = console_channel()
+    out_r, out_w = os.pipe2(os.O_CLOEXEC)
+    send_master(sender, out_r)
+    master = receive_master(receiver)
+    os.close(receiver)
+    os.close(sender)
+    os.write(out_w, b"line\r\nprompt> ")
+    os.close(out_w)
+    copy_terminal({"driver": "json-file", "json_file": {"log_path": log_path, "attrs": {}}}, master, flush_after=0.0)
 
 
 def main() -> None:
