@@ -14,7 +14,7 @@ from logdrivers.registry import Registry
 from runtime.engine.config import DaemonConfig
 from runtime.engine.create import ContainerFactory
 from runtime.engine.events import EventBus
-from runtime.engine.launch import Layout, cgroup_for, log_info
+from runtime.engine.launch import ATTACH_LOG_OPTIONS, Layout, attach_log_info, cgroup_for, keeps_no_log, log_info
 from runtime.engine.lifecycle import Lifecycle
 from runtime.engine.model import LIVE, PAUSED, RESTARTING, RUNNING, Container
 from runtime.engine.networking import ContainerNetworks
@@ -126,6 +126,17 @@ class Containers:
             raise NotImplementedYet(str(e)) from None
         if still_running is None:
             still_running = lambda: container.state.status in (RUNNING, PAUSED, RESTARTING)  # noqa: E731
+        return reader.read_logs(cfg, still_running)
+
+    def attach_output(
+        self, container: Container, cfg: ReadConfig, still_running: Callable[[], bool]
+    ) -> Iterator[Message]:
+        """What an attach streams: the log, or for a container that keeps none its attach log (which serves no
+        replay: logs=1 is refused as `logs` is)."""
+        if not keeps_no_log(container) or cfg.tail != 0:
+            return self.logs(container, cfg, still_running)
+        layout = Layout(self.config, container.id)
+        reader = self.log_registry.open_reader("json-file", ATTACH_LOG_OPTIONS, attach_log_info(container, layout))
         return reader.read_logs(cfg, still_running)
 
 

@@ -1,6 +1,7 @@
 """What a start needs beyond the container record: its cgroup, its network sandbox, its root filesystem
 layout, its /etc files, and the spec the shim runs; and the teardown of all of it after the container exits."""
 
+import dataclasses
 import socket
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,11 @@ from runtime.shim.spec import ContainerSpec, Mount, Process, Rootfs
 SPEC_FILE = "spec.json"
 EXIT_FILE = "exit.json"
 STDIN_FIFO = "stdin"
+ATTACH_LOG = "attach-json.log"
+# --log-driver none keeps no log, yet Docker still shows the output to `run` and attach (only `logs` is refused).
+# Attach reads output from a log, so the shim of a none container writes this small one under the exec root,
+# read by attach only: 2 x 1 MiB at most, json-file.
+ATTACH_LOG_OPTIONS = {"max-size": "1m", "max-file": "2", "compress": "false"}
 
 
 @dataclass
@@ -48,6 +54,11 @@ class Layout:
     @property
     def exit_path(self) -> Path:
         return self.exec_dir / EXIT_FILE
+
+    @property
+    def attach_log_path(self) -> Path:
+        """The output kept for attach alone, for a container whose log driver keeps none."""
+        return self.exec_dir / ATTACH_LOG
 
     @property
     def stdin_path(self) -> Path:
@@ -153,10 +164,21 @@ def log_info(container: Container, layout: Layout) -> ContainerInfo:
     )
 
 
+def keeps_no_log(container: Container) -> bool:
+    return container.host_config["LogConfig"]["Type"] == "none"
+
+
+def attach_log_info(container: Container, layout: Layout) -> ContainerInfo:
+    """The log driver's view of a none container's attach log (ATTACH_LOG)."""
+    return dataclasses.replace(log_info(container, layout), log_path=layout.attach_log_path)
+
+
 def _log_writer_plan(log_registry: Registry, container: Container, layout: Layout) -> dict:
     log_config = container.host_config["LogConfig"]
     options = log_config.get("Config") or {}
     try:
+        if keeps_no_log(container):
+            return writer_plan(log_registry, "json-file", ATTACH_LOG_OPTIONS, attach_log_info(container, layout))
         return writer_plan(log_registry, log_config["Type"], options, log_info(container, layout))
     except LogDriverError as e:  # valid at create, but the daemon's drivers or defaults may have changed since
         raise InvalidParameter(str(e)) from None

@@ -18,7 +18,7 @@ from runtime.engine.detachkeys import EscapeScanner, parse_detach_keys
 from runtime.engine.launch import Layout
 from runtime.engine.model import LIVE
 from runtime.engine.stdin import Detaching, start_feeding
-from runtime.errors import InvalidParameter, NotImplementedYet
+from runtime.errors import InvalidParameter
 
 REF = r"(?P<ref>[^/]+)"
 STATS_INTERVAL = 1.0
@@ -125,18 +125,7 @@ def register(router: Router, engine: Engine) -> None:
         cfg = ReadConfig(
             tail=None if replay else 0, follow=stream, stdout=want_out, stderr=want_err, stop=stop, started=reading
         )
-        try:
-            messages = containers.logs(c, cfg, still_running=lambda: not done())
-        except NotImplementedYet:
-            # Output reaches attach through the log; a driver that keeps none (`none`) leaves nothing to
-            # stream, but the client must still attach, or `docker run` never starts the container.
-            def until_exit(sock: socket.socket) -> None:
-                reading.set()  # no output to read
-                feeder = feed(sock)
-                lifecycle.watch.wait_until(lambda: done() or stop.is_set(), timeout=None)
-                _end_output(sock, feeder)
-
-            return Hijack(until_exit, _content_type(tty))
+        messages = containers.attach_output(c, cfg, still_running=lambda: not done())
 
         def pump(sock: socket.socket) -> None:
             # No watch for the client's EOF here: the docker CLI half-closes a hijacked stream at once when
