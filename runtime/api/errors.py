@@ -10,6 +10,7 @@ from runtime.errors import (
     NotFound,
     NotImplementedYet,
     NotModified,
+    Unavailable,
 )
 
 STATUS = {
@@ -19,6 +20,7 @@ STATUS = {
     Conflict: 409,
     HostError: 500,
     NotImplementedYet: 501,
+    Unavailable: 503,
 }
 
 

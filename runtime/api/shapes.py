@@ -128,7 +128,7 @@ def _host_config(c: Container) -> dict[str, Any]:
         "UTSMode": "",
         "UsernsMode": "",
         "ShmSize": 67108864,
-        "Runtime": "porthole",
+        "Runtime": "runc",
         "Isolation": "",
         "CpuShares": 0,
         "Memory": 0,

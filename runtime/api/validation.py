@@ -54,6 +54,7 @@ CONFIG = {
     "Volumes": "object",
     "StopSignal": "string",
     "StopTimeout": "integer",
+    "MacAddress": "string",
     "HostConfig": "object",
     "NetworkingConfig": "object",
 }
@@ -75,6 +76,10 @@ HOST_CONFIG = {
     "ExtraHosts": "list of strings",
     "Init": "boolean",
     "ConsoleSize": "list of integers",
+    "Runtime": "string",
+    "VolumeDriver": "string",
+    "StorageOpt": "object of strings",
+    "Links": "list of strings",
 }
 LOG_CONFIG = {"Type": "string", "Config": "object of strings"}
 RESTART_POLICY = {"Name": "string", "MaximumRetryCount": "integer"}

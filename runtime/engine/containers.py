@@ -12,7 +12,7 @@ from logdrivers.errors import ReadLogsNotSupported
 from logdrivers.message import Message
 from logdrivers.registry import Registry
 from runtime.engine.config import DaemonConfig
-from runtime.engine.create import ContainerFactory
+from runtime.engine.create import ContainerFactory, Created
 from runtime.engine.events import EventBus
 from runtime.engine.launch import ATTACH_LOG_OPTIONS, Layout, attach_log_info, cgroup_for, keeps_no_log, log_info
 from runtime.engine.lifecycle import Lifecycle
@@ -46,10 +46,11 @@ class Containers:
         self.networks = networks
         self.lifecycle: Lifecycle  # set by the daemon once built (they call each other)
 
-    def create(self, name: str | None, body: dict[str, Any]) -> Container:
-        container = self.factory.create(name, body)
+    def create(self, name: str | None, body: dict[str, Any]) -> Created:
+        created = self.factory.create(name, body)
+        container = created.container
         self.events.publish("container", "create", container.id, image=container.image_ref, name=container.name)
-        return container
+        return created
 
     def record_attach(self, container: Container) -> None:
         """Docker's `attach` event, at the start of an attach."""

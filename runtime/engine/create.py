@@ -2,7 +2,7 @@
 validated in full before anything is made, so a refused request leaves nothing behind."""
 
 import secrets
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from logdrivers.errors import LogDriverError
@@ -10,6 +10,7 @@ from logdrivers.registry import Registry
 from runtime.cgroups import Resources
 from runtime.engine import clock
 from runtime.engine.config import DaemonConfig
+from runtime.engine.launch import resource_warnings
 from runtime.engine.model import Container
 from runtime.engine.names import generate_name, validate_name
 from runtime.engine.networking import ContainerNetworks
@@ -22,6 +23,21 @@ from runtime.volumes import plan_mounts, realize
 from runtime.volumes.binds import parse_volumes_from
 from runtime.volumes.mountpoint import MountPoint
 from runtime.volumes.service import VolumeService
+
+# What inspect and info call the runtime: Docker's default's name (porthole's shim plays runc's part), the only
+# one a client may ask for.
+DEFAULT_RUNTIME = "runc"
+
+
+MAC_ADDRESS_DEPRECATED = (
+    "The container-wide MacAddress field is now deprecated. It should be specified in EndpointsConfig instead."
+)
+
+
+@dataclass(frozen=True)
+class Created:
+    container: Container
+    warnings: list[str]  # Docker's, for limits this host cannot apply: the CLI prints each
 
 
 def merge_config(config: dict[str, Any], image_config: dict[str, Any]) -> dict[str, Any]:
@@ -57,9 +73,29 @@ def _argv(config: dict[str, Any]) -> list[str]:
 
 
 def _check_unsupported(config: dict[str, Any]) -> None:
+    host_config = config.get("HostConfig") or {}
+    runtime = host_config.get("Runtime") or DEFAULT_RUNTIME
+    if runtime != DEFAULT_RUNTIME:
+        raise InvalidParameter(f"unknown or invalid runtime name: {runtime}")
+    if host_config.get("StorageOpt"):  # Docker's overlay2 takes a size only on xfs with project quotas
+        raise InvalidParameter("--storage-opt is supported only for overlay over xfs with 'pquota' mount option")
     workdir = config.get("WorkingDir") or ""
     if workdir and not workdir.startswith("/"):
         raise InvalidParameter(f"the working directory '{workdir}' is invalid, it needs to be an absolute path")
+
+
+def _move_container_mac(body: dict[str, Any], host_config: dict, networking: dict) -> list[str]:
+    """Config.MacAddress (docker-py's mac_address, deprecated since API 1.44) becomes the primary network's
+    endpoint MacAddress, with moby's warning, unless the endpoint names one."""
+    mac = body.pop("MacAddress", None)
+    if not mac:
+        return []
+    endpoints = networking.setdefault("EndpointsConfig", {})
+    mode = host_config["NetworkMode"]
+    key = next((k for k in (mode, "default") if k in endpoints), mode)
+    endpoint = endpoints.setdefault(key, {}) or {}
+    endpoints[key] = {**endpoint, "MacAddress": endpoint.get("MacAddress") or mac}
+    return [MAC_ADDRESS_DEPRECATED]
 
 
 def normalize_host_config(host_config: dict[str, Any], log_registry: Registry, config: DaemonConfig) -> dict:
@@ -82,6 +118,7 @@ def normalize_host_config(host_config: dict[str, Any], log_registry: Registry, c
     hc["LogConfig"] = {"Type": driver, "Config": options}
     if hc.get("NetworkMode") in (None, "", "default"):
         hc["NetworkMode"] = "bridge"
+    hc["Runtime"] = DEFAULT_RUNTIME
     for key, default in (("Binds", None), ("VolumesFrom", None), ("AutoRemove", False), ("PortBindings", {})):
         hc.setdefault(key, default)
     return hc
@@ -104,7 +141,7 @@ class ContainerFactory:
         self._log_registry = log_registry
         self._networks = networks
 
-    def create(self, name: str | None, body: dict[str, Any]) -> Container:
+    def create(self, name: str | None, body: dict[str, Any]) -> Created:
         if name:
             name = validate_name(name)
         image_ref = body.get("Image") or ""
@@ -115,6 +152,7 @@ class ContainerFactory:
         refuse_unsupported(body)
         host_config = normalize_host_config(body.get("HostConfig") or {}, self._log_registry, self._config)
         networking = body.get("NetworkingConfig") or {}
+        warnings = _move_container_mac(body, host_config, networking)
         config = {k: v for k, v in body.items() if k not in ("HostConfig", "NetworkingConfig")}
         config = merge_config(config, image.config)
         argv = _argv(config)
@@ -124,6 +162,7 @@ class ContainerFactory:
             mounts=host_config.get("Mounts") or [],
             image_volumes=(image.config.get("config") or {}).get("Volumes") or {},
             volumes_from=[self._volumes_from(entry) for entry in host_config.get("VolumesFrom") or []],
+            volume_driver=host_config.get("VolumeDriver") or "",
         )
         if name:
             self._store.add_conflict(name)
@@ -148,6 +187,7 @@ class ContainerFactory:
         try:
             mounts = realize(plan, self._volumes, lambda path, dest: self._images.copy_out(image, path, dest))
             container.mounts = [asdict(m) for m in mounts]
+            warnings += resource_warnings(self._config, container_id, host_config)
             self._images.hold_layers(container_id, image)
             self._store.add(container)
         except BaseException:  # e.g. the name was taken meanwhile: nothing of a refused create stays
@@ -157,7 +197,7 @@ class ContainerFactory:
                     self._volumes.remove(request.name, force=True, users=lambda _: [])
             self._networks.forget(container)
             raise
-        return container
+        return Created(container, warnings)
 
     def release_layers(self, container_id: str) -> None:
         self._images.release_layers(container_id)

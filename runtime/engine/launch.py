@@ -2,6 +2,7 @@
 layout, its /etc files, and the spec the shim runs; and the teardown of all of it after the container exits."""
 
 import dataclasses
+import os
 import socket
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,18 +79,37 @@ def cgroup_namespace_wanted(config: DaemonConfig) -> bool:
     return detect_mode(config.cgroup_root) == "v2"
 
 
-def prepare_cgroup(config: DaemonConfig, container: Container) -> tuple[CgroupManager, list[str]]:
-    cgroup = cgroup_for(config, container.id)
+def prepare_cgroup(config: DaemonConfig, container_id: str, resources: Resources) -> tuple[CgroupManager, list[str]]:
+    cgroup = cgroup_for(config, container_id)
     cgroup.create()
     try:
-        warnings = cgroup.set(Resources.from_host_config(container.host_config))
+        warnings = cgroup.set(resources)
     except BaseException:
         cgroup.destroy()
         raise
     return cgroup, warnings
 
 
+def resource_warnings(config: DaemonConfig, container_id: str, host_config: dict) -> list[str]:
+    """Docker's warnings for the limits this host cannot apply, as create returns them: learnt by applying the
+    limits to the container's group, made and removed again (a start makes it anew)."""
+    resources = Resources.from_host_config(host_config)
+    if resources == Resources():
+        return []
+    cgroup, warnings = prepare_cgroup(config, container_id, resources)
+    cgroup.destroy()
+    return warnings
+
+
+def _make_missing_sources(container: Container) -> None:
+    """Docker's -v makes a missing bind source a directory (root's, 0755) at start; --mount refuses it at create."""
+    for m in container.mounts:
+        if m.get("create_source") and not os.path.lexists(m["source"]):
+            os.makedirs(m["source"], mode=0o755, exist_ok=True)
+
+
 def _mounts(container: Container, sandbox: Sandbox) -> list[Mount]:
+    _make_missing_sources(container)
     mounts = [
         Mount(
             m["source"],

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from logdrivers.registry import Registry
 from runtime.atomicfile import read_json
+from runtime.cgroups import Resources
 from runtime.engine import clock
 from runtime.engine.config import DaemonConfig
 from runtime.engine.events import EventBus
@@ -97,7 +98,7 @@ class Lifecycle:
         layout = Layout(self._config, container.id)
         layout.exec_dir.mkdir(parents=True, exist_ok=True)
         layout.exit_path.unlink(missing_ok=True)
-        cgroup, _ = prepare_cgroup(self._config, container)
+        cgroup, _ = prepare_cgroup(self._config, container.id, Resources.from_host_config(container.host_config))
         try:
             spec = build_spec(self._config, container, cgroup, self._sandboxes.plan(container), self._log_registry)
             spec.write(layout.spec_path)
@@ -232,6 +233,8 @@ class Lifecycle:
         self._event(container, "stop")
 
     def kill(self, container: Container, signum: int) -> None:
+        """Send `signum`; for SIGKILL, reply once the exit is recorded, as moby does (so that an inspect or an
+        `rm` right after a `docker kill` finds the container exited)."""
         with self.lock(container):
             if not container.state.live:
                 raise Conflict(f"Container {container.id} is not running")
@@ -239,6 +242,8 @@ class Lifecycle:
             self._save(container)
             self._signal(container, signum)
             self._event(container, "kill", signal=str(signum))
+        if signum == signal.SIGKILL:
+            self.watch.wait_until(self._exited(container), None)
 
     def restart(self, container: Container, timeout: int | None = None) -> None:
         self._restarting_by_hand.add(container.id)

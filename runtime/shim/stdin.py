@@ -39,8 +39,10 @@ def _forward(fifo: str, pipe_w: int, once: bool) -> None:
             continue
     finally:
         os.close(fd)
-        os.close(pipe_w)  # the container's EOF: closed whatever happens to the FIFO below
-        _remove_fifo(fifo)
+        try:
+            _remove_fifo(fifo)  # first: whoever sees the container's EOF finds the FIFO gone
+        finally:
+            os.close(pipe_w)  # the container's EOF, whatever happened to the FIFO
 
 
 def _remove_fifo(fifo: str) -> None:

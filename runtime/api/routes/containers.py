@@ -19,8 +19,8 @@ def register(router: Router, engine: Engine) -> None:
 
     def create(req: Request) -> Response:
         body = container_create_body(req.json_object(required=True))
-        container = containers.create(params.text(req, "name") or None, body)
-        return Json({"Id": container.id, "Warnings": []}, 201)
+        created = containers.create(params.text(req, "name") or None, body)
+        return Json({"Id": created.container.id, "Warnings": created.warnings}, 201)
 
     def list_(req: Request) -> Response:
         selected = containers.list(

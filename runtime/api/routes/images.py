@@ -10,7 +10,7 @@ from runtime.api import params
 from runtime.api.http import Json, Raw, Request, Response, Stream
 from runtime.api.router import Router
 from runtime.engine.daemon import Engine
-from runtime.errors import InvalidParameter, NotFound
+from runtime.errors import EngineError, InvalidParameter, NotFound
 
 NAME = r"(?P<name>.+)"
 
@@ -61,7 +61,10 @@ def register(router: Router, engine: Engine) -> None:
         return _json_lines({"status": image.id})
 
     def load(req: Request) -> Response:
-        lines = images.load(req.body())
+        try:
+            lines = images.load(req.body())
+        except EngineError as e:  # as Docker: the reply is a message stream, and the failure is in it
+            return _json_lines({"errorDetail": {"message": e.message}, "error": e.message})
         for line in lines:
             events.publish("image", "load", line.rpartition(" ")[2], name=line.rpartition(" ")[2])
         return _json_lines(*({"stream": line + "\n"} for line in lines))

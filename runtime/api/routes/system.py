@@ -89,8 +89,8 @@ def register(router: Router, engine: Engine) -> None:
                     "Log": engine.log_registry.names(),
                 },
                 "Swarm": {"LocalNodeState": "inactive", "NodeID": "", "ControlAvailable": False},
-                "Runtimes": {"porthole": {"path": "porthole-shim"}},
-                "DefaultRuntime": "porthole",
+                "Runtimes": {"runc": {"path": "porthole-shim"}},  # what inspect names HostConfig.Runtime
+                "DefaultRuntime": "runc",
                 "SecurityOptions": [],
                 "KernelVersion": platform.release(),
                 "OperatingSystem": _os_name(),
