@@ -6,7 +6,7 @@ from typing import Any
 from runtime.engine import clock
 from runtime.engine.config import DaemonConfig
 from runtime.engine.launch import Layout
-from runtime.engine.model import CREATED, DEAD, PAUSED, REMOVING, RESTARTING, RUNNING, Container
+from runtime.engine.model import CREATED, DEAD, PAUSED, REMOVING, RESTARTING, RUNNING, STARTING, Container, Health
 from runtime.volumes import MountPoint
 
 
@@ -38,11 +38,17 @@ def human_duration(seconds: float) -> str:
     return f"{int(seconds / 3600) // 24 // 365} years"
 
 
+def _health_text(health: Health) -> str:
+    """moby's Health.String(), as `docker ps` shows it after the uptime."""
+    return "health: starting" if health.status == STARTING else health.status
+
+
 def status_text(c: Container) -> str:
     """moby's State.String()."""
     state, now = c.state, time.time()
     if state.status == RUNNING:
-        return f"Up {human_duration(now - clock.parse_rfc3339(state.started_at))}"
+        up = f"Up {human_duration(now - clock.parse_rfc3339(state.started_at))}"
+        return f"{up} ({_health_text(state.health)})" if state.health is not None else up
     if state.status == PAUSED:
         return f"Up {human_duration(now - clock.parse_rfc3339(state.started_at))} (Paused)"
     if state.status == RESTARTING:
@@ -72,6 +78,15 @@ def _state(c: Container) -> dict[str, Any]:
         "Error": s.error,
         "StartedAt": s.started_at,
         "FinishedAt": s.finished_at,
+        **({"Health": _health(s.health)} if s.health is not None else {}),
+    }
+
+
+def _health(health: Health) -> dict[str, Any]:
+    return {
+        "Status": health.status,
+        "FailingStreak": health.failing_streak,
+        "Log": [{"Start": r.start, "End": r.end, "ExitCode": r.exit_code, "Output": r.output} for r in health.log],
     }
 
 
@@ -96,6 +111,8 @@ def _config(c: Container) -> dict[str, Any]:
         "Entrypoint": cfg.get("Entrypoint"),
         "OnBuild": None,
         "Labels": cfg.get("Labels") or {},
+        **({"Healthcheck": cfg["Healthcheck"]} if cfg.get("Healthcheck") else {}),
+        **({"Shell": cfg["Shell"]} if cfg.get("Shell") else {}),
         **({"StopSignal": cfg["StopSignal"]} if cfg.get("StopSignal") else {}),
         **({"StopTimeout": cfg["StopTimeout"]} if cfg.get("StopTimeout") is not None else {}),
     }

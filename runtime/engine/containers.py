@@ -22,8 +22,9 @@ from runtime.engine.store import ContainerStore
 from runtime.errors import Conflict, InvalidParameter, NotImplementedYet
 from runtime.volumes import MountPoint, VolumeService, remove_anonymous
 
-LIST_FILTERS = ("id", "name", "label", "status", "exited", "ancestor")
+LIST_FILTERS = ("id", "name", "label", "status", "exited", "ancestor", "health")
 STATUSES = ("created", "restarting", "running", "removing", "paused", "exited", "dead")
+HEALTH_STATES = ("starting", "healthy", "unhealthy", "none")
 
 
 class Containers:
@@ -83,6 +84,9 @@ class Containers:
         for status in filters.get("status", []):
             if status not in STATUSES:
                 raise InvalidParameter(f"invalid filter 'status={status}'")
+        for health in filters.get("health", []):
+            if health not in HEALTH_STATES:
+                raise InvalidParameter(f"Unrecognised filter value for health: {health}")
         selected = [
             c
             for c in sorted(self.store, key=lambda c: c.created, reverse=True)
@@ -149,11 +153,13 @@ def _label_matches(labels: dict[str, str], wanted: str) -> bool:
 def _matches(c: Container, filters: dict[str, list[str]]) -> bool:
     checks = {
         "id": lambda v: c.id.startswith(v),
-        "name": lambda v: re.search(v, "/" + c.name) is not None,
+        # as moby: the name with and without its slash (`--filter name=^web$` finds "/web")
+        "name": lambda v: re.search(v, "/" + c.name) is not None or re.search(v, c.name) is not None,
         "label": lambda v: _label_matches(c.config.get("Labels") or {}, v),
         "status": lambda v: c.state.status == v,
         "exited": lambda v: c.state.status == "exited" and str(c.state.exit_code) == v,
         "ancestor": lambda v: v in (c.image_ref, c.image_id, c.image_id.removeprefix("sha256:")[:12]),
+        "health": lambda v: (c.state.health.status if c.state.health is not None else "none") == v,
     }
     for key, values in filters.items():
         if key == "label":

@@ -10,6 +10,7 @@ from logdrivers.registry import Registry
 from runtime.cgroups import Resources
 from runtime.engine import clock
 from runtime.engine.config import DaemonConfig
+from runtime.engine.healthsettings import check_healthcheck, health_settings, merge_healthcheck
 from runtime.engine.launch import resource_warnings
 from runtime.engine.model import Container
 from runtime.engine.names import generate_name, validate_name
@@ -62,6 +63,8 @@ def merge_config(config: dict[str, Any], image_config: dict[str, Any]) -> dict[s
     for key in ("ExposedPorts", "Volumes"):
         union = {**(image.get(key) or {}), **(config.get(key) or {})}
         merged[key] = union or None
+    merged["Healthcheck"] = merge_healthcheck(config.get("Healthcheck"), image.get("Healthcheck"))
+    merged["Shell"] = config.get("Shell") or image.get("Shell")
     return merged
 
 
@@ -150,11 +153,13 @@ class ContainerFactory:
         image = self._images.resolve(image_ref)
         _check_unsupported(body)
         refuse_unsupported(body)
+        check_healthcheck(body.get("Healthcheck"))
         host_config = normalize_host_config(body.get("HostConfig") or {}, self._log_registry, self._config)
         networking = body.get("NetworkingConfig") or {}
         warnings = _move_container_mac(body, host_config, networking)
         config = {k: v for k, v in body.items() if k not in ("HostConfig", "NetworkingConfig")}
         config = merge_config(config, image.config)
+        health_settings(config["Healthcheck"], config["Shell"])  # an unknown Test type is refused now
         argv = _argv(config)
         plan = plan_mounts(
             binds=host_config.get("Binds") or [],

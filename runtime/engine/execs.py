@@ -121,20 +121,18 @@ class Execs:
         with self._lock:
             _refuse_if_started(instance)
             instance.running = True
-        c, cfg = instance.container, instance.config
-        request = {
-            "pid": c.state.pid,
-            "cgroup_procs": [str(p) for p in cgroup_for(self._config, c.id).procs_files()],
-            "args": cfg["Cmd"],
-            "env": list(c.config.get("Env") or []) + list(cfg.get("Env") or []),
-            "hostname": c.config.get("Hostname") or c.short_id,  # HOSTNAME in the env, as in the container's
-            "cwd": cfg.get("WorkingDir") or c.config.get("WorkingDir") or "/",
-            "user": cfg.get("User") or c.config.get("User") or "",
-            "capabilities": 0xA80425FB,  # Docker's default set; --privileged is not supported
-            "tty": instance.tty,
-            "stdin": bool(cfg.get("AttachStdin")),
-            "console_size": console_size or cfg.get("ConsoleSize"),
-        }
+        cfg = instance.config
+        request = exec_request(
+            self._config,
+            instance.container,
+            cfg["Cmd"],
+            env=list(cfg.get("Env") or []),
+            cwd=cfg.get("WorkingDir") or "",
+            user=cfg.get("User") or "",
+            tty=instance.tty,
+            stdin=bool(cfg.get("AttachStdin")),
+            console_size=console_size or cfg.get("ConsoleSize"),
+        )
         channels = self._shims.start_exec(request)
         data, fds, _, _ = socket.recv_fds(channels.status, 65536, 1)
         first = json.loads(data or b'{"error": "porthole: exec helper died"}')
@@ -168,6 +166,35 @@ class Execs:
         instance.done.set()
         self._event(instance, "exec_die", exitCode=str(instance.exit_code))
         return instance.exit_code
+
+
+def exec_request(
+    config: DaemonConfig,
+    container: Container,
+    args: list[str],
+    *,
+    env: list[str] = (),
+    cwd: str = "",
+    user: str = "",
+    tty: bool = False,
+    stdin: bool = False,
+    console_size: list[int] | None = None,
+) -> dict[str, Any]:
+    """What the exec helper needs to start `args` in the running `container` (runtime.shim.nsexec); the
+    container's env, working dir and user unless the exec names its own."""
+    return {
+        "pid": container.state.pid,
+        "cgroup_procs": [str(p) for p in cgroup_for(config, container.id).procs_files()],
+        "args": args,
+        "env": list(container.config.get("Env") or []) + list(env),
+        "hostname": container.config.get("Hostname") or container.short_id,  # HOSTNAME, as in the container's
+        "cwd": cwd or container.config.get("WorkingDir") or "/",
+        "user": user or container.config.get("User") or "",
+        "capabilities": 0xA80425FB,  # Docker's default set; --privileged is not supported
+        "tty": tty,
+        "stdin": stdin,
+        "console_size": console_size,
+    }
 
 
 def _refuse_unless_running(container: Container) -> None:

@@ -14,6 +14,7 @@ from runtime.engine import clock
 from runtime.engine.config import DaemonConfig
 from runtime.engine.events import EventBus
 from runtime.engine.exits import ExitMonitor
+from runtime.engine.health import HealthMonitor
 from runtime.engine.launch import Layout, build_spec, cgroup_for, prepare_cgroup
 from runtime.engine.model import CREATED, DEAD, EXITED, PAUSED, REMOVING, RESTARTING, RUNNING, Container
 from runtime.engine.networking import ContainerNetworks
@@ -54,6 +55,7 @@ class Lifecycle:
         self.watch = StateWatch()
         self._restarting_by_hand: set[str] = set()  # their exit in a `restart` is not the end of a --rm
         self._timers = RestartTimers()
+        self.health = HealthMonitor(config, shims, events, self._save, self.lock)
 
     # -- bookkeeping ------------------------------------------------------------------------------------
     def lock(self, container: Container) -> threading.RLock:
@@ -130,6 +132,7 @@ class Lifecycle:
         self._save(container)
         self._event(container, "start")
         self._monitor.watch(started.shim_pid, lambda: self._on_shim_exit(container))
+        self.health.watch(container)
 
     def _record_failure(self, container: Container, message: str) -> None:
         state = container.state
@@ -144,6 +147,7 @@ class Lifecycle:
         with self.lock(container):
             if container.state.status not in (RUNNING, PAUSED):
                 return
+            self.health.forget(container)
             cgroup = cgroup_for(self._config, container.id)
             try:
                 record = read_json(layout.exit_path)
@@ -343,6 +347,7 @@ class Lifecycle:
         state = container.state
         if state.status in (RUNNING, PAUSED) and is_alive(state.pid, state.pid_starttime):
             self._monitor.watch(state.shim_pid, lambda: self._on_shim_exit(container))
+            self.health.watch(container, fresh=False)
             return
         if state.status in (RUNNING, PAUSED):
             self._on_shim_exit(container)  # records the exit code the shim wrote, applies the policy
@@ -367,6 +372,7 @@ class Lifecycle:
 
     def close(self) -> None:
         self._timers.close()
+        self.health.close()
 
 
 def _stop_signal(container: Container) -> int:

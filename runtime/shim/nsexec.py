@@ -2,13 +2,16 @@
 
 Forked from the zygote (setns into a mount namespace fails in a threaded process, and the daemon is threaded).
 It reports on the daemon's status socket (SOCK_SEQPACKET, one JSON message each) the process's host pid or the
-error, then its exit code. Its stdio is what the daemon sent: pipes for stdout and stderr, and for stdin one more
-pipe (-i) or the container's /dev/null; or, with a terminal (-t), a terminal made in the container's devpts whose
-master goes to the daemon with the pid message.
+error, then its exit code; with a timeout (a healthcheck's probe) it kills a process that runs past it. The
+process's stdio is what the daemon sent: pipes for stdout and stderr, and for stdin one more pipe (-i) or the
+container's /dev/null; or, with a terminal (-t), a terminal made in the container's devpts whose master goes to
+the daemon with the pid message.
 """
 
 import json
 import os
+import select
+import signal
 import socket
 
 from runtime.linux.constants import CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS
@@ -80,6 +83,8 @@ def run_exec(request: dict, status_fd: int, *stdio: int) -> None:
     child = os.fork()
     if child == 0:
         _child(request, stdio, slave, error_w)
+    # Taken before any wait: until it is reaped, the child's pid cannot name another process.
+    pidfd = os.pidfd_open(child)
     for fd in (*stdio, error_w, *((slave,) if slave is not None else ())):
         os.close(fd)
     chunks = []
@@ -92,7 +97,17 @@ def run_exec(request: dict, status_fd: int, *stdio: int) -> None:
         _status(channel, {"pid": child}, (master,) if master is not None else ())
     if master is not None:
         os.close(master)
+    timed_out = _killed_at_timeout(pidfd, request.get("timeout"))
+    os.close(pidfd)
     _, status = os.waitpid(child, 0)
     code = os.waitstatus_to_exitcode(status)
-    _status(channel, {"exit_code": code if code >= 0 else 128 - code})
+    _status(channel, {"exit_code": code if code >= 0 else 128 - code, "timed_out": timed_out})
     channel.close()
+
+
+def _killed_at_timeout(pidfd: int, timeout: float | None) -> bool:
+    """With a timeout (a healthcheck's probe), SIGKILL a process still running after it; True if so."""
+    if timeout is None or select.select([pidfd], [], [], timeout)[0]:
+        return False
+    signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+    return True
