@@ -86,7 +86,15 @@ def _health(health: Health) -> dict[str, Any]:
     return {
         "Status": health.status,
         "FailingStreak": health.failing_streak,
-        "Log": [{"Start": r.start, "End": r.end, "ExitCode": r.exit_code, "Output": r.output} for r in health.log],
+        "Log": [
+            {
+                "Start": clock.rfc3339_nano(r.start_ns),
+                "End": clock.rfc3339_nano(r.end_ns),
+                "ExitCode": r.exit_code,
+                "Output": r.output,
+            }
+            for r in health.log
+        ],
     }
 
 

@@ -100,7 +100,7 @@ class Containers:
         """`docker top`: the host's ps, narrowed to the container's processes, as Docker does it."""
         if container.state.status not in LIVE:
             raise Conflict(f"Container {container.id} is not running")
-        pids = set(cgroup_for(self.config, container.id).pids())
+        pids = set(cgroup_for(self.config, container.id).pids()) - self.lifecycle.health.prober_pids()
         # ps cuts its lines at $COLUMNS when that is set (a daemon started from a terminal or a test runner
         # inherits it); top reports whole command lines, as ps does with no width to fit.
         env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}

@@ -1,20 +1,22 @@
-"""Healthchecks: probes run in each running container that has one, as moby's health monitor runs them (an exec
-every interval, killed at its timeout, the last five results kept, `unhealthy` after `retries` failures in a
-row, failures in the start period not counted, a `health_status: <status>` event at each change).
+"""Healthchecks: probes run in each running container that has one, as moby's health monitor runs them (every
+interval, killed at their timeout, the last five results kept, `unhealthy` after `retries` failures in a row,
+failures in the start period not counted, a `health_status: <status>` event at each change).
 
-One scheduler thread keeps every container's next probe time in a heap; probes run on a small pool, so a slow
-probe delays nobody else's. A probe is an exec started by the shim zygote, like `docker exec`."""
+Each such container gets a prober (runtime.shim.prober) that entered it once and spawns the probe at each tick;
+one thread here keeps every container's next tick in a heap and reads the probers' results. A probe is then a
+byte each way and a posix_spawn in the container, not a new exec (see the prober's docstring for the cost)."""
 
 import heapq
 import itertools
-import json
 import logging
 import os
 import selectors
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import orjson
 
 from logdrivers.goparse import format_duration
 from runtime.engine import clock
@@ -23,14 +25,22 @@ from runtime.engine.events import EventBus
 from runtime.engine.execs import exec_request
 from runtime.engine.healthsettings import NS, HealthSettings, health_settings
 from runtime.engine.model import HEALTHY, RUNNING, STARTING, UNHEALTHY, Container, Health, HealthResult
-from runtime.engine.shims import ExecChannels, ShimLauncher
-from runtime.errors import EngineError
+from runtime.engine.shims import ShimLauncher
 
 log = logging.getLogger("porthole.health")
 
-MAX_OUTPUT = 4096  # moby's maxOutputLen: the first 4 KiB of a probe's output are kept
-PROBE_WORKERS = 8
-OUTPUT_GRACE_S = 2.0  # after a probe's timeout (and kill), how long its output may still take to close
+
+@dataclass
+class _Watched:
+    container: Container
+    settings: HealthSettings
+    tick_w: int  # one byte: probe now; closed: the prober ends
+    result_r: int
+    unread: bytes = b""  # the start of a result line
+    probing: bool = False  # a tick is out and its result not back
+    due: float = field(default=0.0)  # of the next tick
+    pid: int = 0  # the prober's, once it said
+    started_at: float = 0.0  # the container's start, unix seconds (for the start period)
 
 
 class HealthMonitor:
@@ -48,14 +58,16 @@ class HealthMonitor:
         self._events = events
         self._save = save
         self._lock_for = lock_for
-        self._changed = threading.Condition()
-        self._queue: list[tuple[float, int, str]] = []  # (due, turn, container id)
-        self._watched: dict[str, tuple[Container, HealthSettings, int]] = {}  # id -> (container, settings, turn)
-        self._turns = itertools.count(1)
+        self._lock = threading.Lock()
+        self._watched: dict[str, _Watched] = {}
+        self._queue: list[tuple[float, int, str]] = []  # (due, order, container id)
+        self._order = itertools.count()
+        self._selector = selectors.DefaultSelector()
+        self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        self._selector.register(self._wake_r, selectors.EVENT_READ)
         self._closed = False
-        self._pool = ThreadPoolExecutor(PROBE_WORKERS, thread_name_prefix="health")
-        self._scheduler = threading.Thread(target=self._schedule, name="health", daemon=True)
-        self._scheduler.start()
+        self._thread = threading.Thread(target=self._run, name="health", daemon=True)
+        self._thread.start()
 
     def watch(self, container: Container, fresh: bool = True) -> None:
         """Start probing a container that has just started (`fresh`: its health starts over, as in moby) or
@@ -66,140 +78,161 @@ class HealthMonitor:
         if fresh or container.state.health is None:
             container.state.health = Health()
             self._save(container)
-        with self._changed:
-            turn = next(self._turns)
-            self._watched[container.id] = (container, settings, turn)
-            self._push(time.monotonic() + _next_interval(container, settings), turn, container.id)
+        request = {**exec_request(self._config, container, settings.command), "timeout": settings.timeout}
+        tick_w, result_r = self._shims.start_prober(request)
+        started_at = clock.parse_rfc3339(container.state.started_at)
+        watched = _Watched(container, settings, tick_w, result_r, started_at=started_at)
+        with self._lock:
+            old = self._watched.pop(container.id, None)
+            self._watched[container.id] = watched
+            self._selector.register(result_r, selectors.EVENT_READ, container.id)
+            self._schedule(watched, _next_interval(watched))
+        if old is not None:
+            self._close(old)
+        self._wake()
 
     def forget(self, container: Container) -> None:
-        """No more probes (the container stopped); a probe running now is not recorded."""
-        with self._changed:
-            self._watched.pop(container.id, None)
+        """No more probes (the container stopped): its prober ends, a result it still sends is not recorded."""
+        with self._lock:
+            watched = self._watched.pop(container.id, None)
+        if watched is not None:
+            self._close(watched)
 
-    def _push(self, due: float, turn: int, container_id: str) -> None:
-        heapq.heappush(self._queue, (due, turn, container_id))
-        self._changed.notify()
+    def _close(self, watched: _Watched) -> None:
+        with self._lock:  # under the lock that reads take: no read reaches a closed (and reused) fd number
+            self._selector.unregister(watched.result_r)
+            os.close(watched.tick_w)
+            os.close(watched.result_r)
 
-    def _schedule(self) -> None:
-        with self._changed:
-            while not self._closed:
-                if not self._queue:
-                    self._changed.wait()
-                    continue
-                due, turn, container_id = self._queue[0]
-                wait = due - time.monotonic()
-                if wait > 0:
-                    self._changed.wait(wait)
-                    continue
-                heapq.heappop(self._queue)
+    def prober_pids(self) -> set[int]:
+        """The probers' pids: they sit in their containers' cgroups, but are not the containers' processes."""
+        with self._lock:
+            return {w.pid for w in self._watched.values() if w.pid}
+
+    def _schedule(self, watched: _Watched, after: float) -> None:
+        watched.due = time.monotonic() + after
+        heapq.heappush(self._queue, (watched.due, next(self._order), watched.container.id))
+
+    def _wake(self) -> None:
+        try:
+            os.write(self._wake_w, b"w")
+        except BlockingIOError:
+            return  # a wake-up is pending already
+
+    # -- the one thread ---------------------------------------------------------------------------------
+    def _run(self) -> None:
+        while not self._closed:
+            for key, _ in self._selector.select(self._tick_due()):
+                if key.fd == self._wake_r:
+                    _drain(self._wake_r)
+                else:
+                    self._read_results(key.data)
+
+    def _tick_due(self) -> float | None:
+        """Tick every prober that is due; the seconds until the next one is (None: nothing scheduled)."""
+        now = time.monotonic()
+        with self._lock:
+            while self._queue and self._queue[0][0] <= now:
+                due, _, container_id = heapq.heappop(self._queue)
                 watched = self._watched.get(container_id)
-                if watched is None or watched[2] != turn:
-                    continue  # forgotten, or watched anew since
-                self._pool.submit(self._probe_and_record, *watched)
+                if watched is None or watched.due != due or watched.probing:
+                    continue  # forgotten, or rescheduled since
+                if watched.container.state.status != RUNNING:
+                    self._schedule(watched, watched.settings.interval)  # paused: not probed, as in moby
+                    continue
+                try:
+                    os.write(watched.tick_w, b"p")
+                    watched.probing = True
+                except BrokenPipeError:
+                    log.warning("health: the prober of container %s is gone", container_id)
+            return max(self._queue[0][0] - now, 0.0) if self._queue else None
 
-    def _probe_and_record(self, container: Container, settings: HealthSettings, turn: int) -> None:
-        """One probe and its result; the next is scheduled whatever happened (a pool swallows exceptions)."""
-        try:
-            result = self._probe(container, settings) if container.state.status == RUNNING else None
-            with self._lock_for(container):
-                with self._changed:
-                    current = self._watched.get(container.id)
-                    if current is None or current[2] != turn:
-                        return  # stopped (or restarted) while the probe ran: its result is not recorded
-                if result is not None:  # a paused container is not probed, as in moby
-                    self._record(container, settings, result)
-        except Exception:  # noqa: BLE001 - a failed probe must not end the container's probes
-            log.exception("health: probe of container %s", container.id)
-        finally:
-            with self._changed:
-                if self._watched.get(container.id, (None, None, None))[2] == turn:
-                    self._push(time.monotonic() + _next_interval(container, settings), turn, container.id)
+    def _read_results(self, container_id: str) -> None:
+        with self._lock:
+            watched = self._watched.get(container_id)
+            if watched is None:
+                return
+            data = os.read(watched.result_r, 65536)
+        if not data:
+            log.warning("health: the prober of container %s ended", container_id)
+            self.forget(watched.container)
+            return
+        *lines, watched.unread = (watched.unread + data).split(b"\n")
+        for line in lines:
+            message = orjson.loads(line)
+            if "pid" in message:  # the prober's first line
+                watched.pid = message["pid"]
+                continue
+            self._record(watched, _result_of(message, watched.settings.timeout))
+            with self._lock:
+                watched.probing = False
+        with self._lock:
+            if self._watched.get(container_id) is watched and not watched.probing and watched.due <= time.monotonic():
+                self._schedule(watched, _next_interval(watched))
 
-    def _record(self, container: Container, settings: HealthSettings, result: HealthResult) -> None:
-        """moby's handleProbeResult."""
-        health = container.state.health or Health()
-        before = health.status
-        health.record(result)
-        if result.exit_code == 0:
-            health.failing_streak = 0
-            health.status = HEALTHY
-        elif not (health.status == STARTING and _in_start_period(container, settings, result.start)):
-            health.failing_streak += 1
-            if health.failing_streak >= settings.retries:
-                health.status = UNHEALTHY
-        container.state.health = health
-        self._save(container)
-        if health.status != before:
-            attributes = {"image": container.image_ref, "name": container.name}
-            self._events.publish("container", f"health_status: {health.status}", container.id, **attributes)
-
-    def _probe(self, container: Container, settings: HealthSettings) -> HealthResult:
-        """The probe's result; one that could not run at all is a failure (-1) that says why, as in moby."""
-        started_ns = time.time_ns()
-        try:
-            request = exec_request(self._config, container, settings.command)
-            channels = self._shims.start_exec({**request, "timeout": settings.timeout})
-        except EngineError as e:
-            return HealthResult(clock.rfc3339_nano(started_ns), clock.now(), -1, e.message)
-        try:
-            exit_code, output = _run(channels, settings.timeout)
-        finally:
-            channels.close()
-        return HealthResult(clock.rfc3339_nano(started_ns), clock.now(), exit_code, output)
+    def _record(self, watched: _Watched, result: HealthResult) -> None:
+        """moby's handleProbeResult; the state is written when the status or the failing streak changes."""
+        container, settings = watched.container, watched.settings
+        with self._lock_for(container):
+            if self._watched.get(container.id) is not watched:
+                return  # stopped (or restarted) while the probe ran: its result is not recorded
+            health = container.state.health or Health()
+            before = (health.status, health.failing_streak)
+            health.record(result)
+            if result.exit_code == 0:
+                health.failing_streak = 0
+                health.status = HEALTHY
+            elif not (health.status == STARTING and _in_start_period(watched, result.start_ns)):
+                health.failing_streak += 1
+                if health.failing_streak >= settings.retries:
+                    health.status = UNHEALTHY
+            container.state.health = health
+            if (health.status, health.failing_streak) != before:
+                self._save(container)
+            if health.status != before[0]:
+                attributes = {"image": container.image_ref, "name": container.name}
+                self._events.publish("container", f"health_status: {health.status}", container.id, **attributes)
 
     def close(self) -> None:
-        with self._changed:
-            self._closed = True
-            self._changed.notify()
-        self._scheduler.join(5)
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        """Stop probing; the probers end with their tick pipes."""
+        self._closed = True
+        self._wake()
+        self._thread.join(5)
+        with self._lock:
+            watched = list(self._watched.values())
+            self._watched.clear()
+        for w in watched:
+            self._close(w)
+        self._selector.close()
+        os.close(self._wake_r)
+        os.close(self._wake_w)
 
 
-def _next_interval(container: Container, settings: HealthSettings) -> float:
+def _drain(fd: int) -> None:
+    try:
+        while os.read(fd, 4096):
+            continue
+    except BlockingIOError:
+        return
+
+
+def _result_of(message: dict, timeout: float) -> HealthResult:
+    """A prober's answer as inspect shows it, with moby's text for a probe that ran past its timeout."""
+    output = message["output"]
+    if message["timed_out"]:
+        limit = format_duration(int(timeout * NS))
+        output = f"Health check exceeded timeout ({limit})" + (f": {output}" if output else "")
+    exit_code = -1 if message["timed_out"] else message["exit_code"]
+    return HealthResult(message["start_ns"], message["end_ns"], exit_code, output)
+
+
+def _next_interval(watched: _Watched) -> float:
     """The start interval while a starting container is in its start period, else the interval (moby)."""
-    health = container.state.health
-    if health is not None and health.status == STARTING and _in_start_period(container, settings, clock.now()):
-        return settings.start_interval
-    return settings.interval
+    health = watched.container.state.health
+    if health is not None and health.status == STARTING and _in_start_period(watched, time.time_ns()):
+        return watched.settings.start_interval
+    return watched.settings.interval
 
 
-def _in_start_period(container: Container, settings: HealthSettings, at: str) -> bool:
-    return clock.parse_rfc3339(at) - clock.parse_rfc3339(container.state.started_at) < settings.start_period
-
-
-def _message(channels: ExecChannels) -> dict:
-    data = channels.status.recv(65536)
-    return json.loads(data) if data else {"error": "porthole: exec helper died"}
-
-
-def _run(channels: ExecChannels, timeout: float) -> tuple[int, str]:
-    """The probe's exit code and output; -1 and moby's texts if it could not start or ran past `timeout`
-    (the exec helper kills it then)."""
-    first = _message(channels)
-    if "error" in first:
-        return -1, first["error"]
-    output = _read_output(channels, time.monotonic() + timeout + OUTPUT_GRACE_S).decode(errors="replace")
-    end = _message(channels)
-    if not end.get("timed_out"):
-        return end.get("exit_code", -1), output
-    limit = format_duration(int(timeout * NS))
-    return (
-        -1,
-        f"Health check exceeded timeout ({limit}): {output}" if output else f"Health check exceeded timeout ({limit})",
-    )
-
-
-def _read_output(channels: ExecChannels, deadline: float) -> bytes:
-    """stdout and stderr together until both close or the deadline (a child the probe left in the background
-    may hold them); the first MAX_OUTPUT bytes."""
-    output = bytearray()
-    with selectors.DefaultSelector() as selector:
-        for fd in (channels.stdout, channels.stderr):
-            selector.register(fd, selectors.EVENT_READ)
-        while selector.get_map() and (remaining := deadline - time.monotonic()) > 0:
-            for key, _ in selector.select(remaining):
-                data = os.read(key.fd, 65536)
-                if not data:
-                    selector.unregister(key.fd)
-                output += data[: MAX_OUTPUT - len(output)]
-    return bytes(output)
+def _in_start_period(watched: _Watched, at_ns: int) -> bool:
+    return at_ns / NS - watched.started_at < watched.settings.start_period

@@ -21,8 +21,8 @@ HEALTH_LOG_ENTRIES = 5  # moby keeps the last five probe results
 
 @dataclass
 class HealthResult:
-    start: str  # RFC 3339, as inspect shows it
-    end: str
+    start_ns: int  # unix nanoseconds
+    end_ns: int
     exit_code: int  # -1 for a probe that timed out or could not run
     output: str  # stdout and stderr together, the first 4 KiB
 

@@ -121,6 +121,22 @@ class ShimLauncher:
                 os.close(fd)
         return channels
 
+    def start_prober(self, request: dict) -> tuple[int, int]:
+        """Starts a container's healthcheck prober (runtime.shim.prober); returns the write end of its tick pipe
+        (closing it ends the prober) and the read end of its result pipe."""
+        tick_r, tick_w = os.pipe2(os.O_CLOEXEC)
+        result_r, result_w = os.pipe2(os.O_CLOEXEC)
+        try:
+            self._send({"op": "probe", **request}, [tick_r, result_w])
+        except BaseException:
+            for fd in (tick_w, result_r):
+                os.close(fd)
+            raise
+        finally:
+            for fd in (tick_r, result_w):
+                os.close(fd)
+        return tick_w, result_r
+
     def close(self) -> None:
         self._channel.close()
         self._zygote.wait(timeout=10)

@@ -35,7 +35,8 @@ def _status(channel: socket.socket, message: dict, fds: tuple[int, ...] = ()) ->
     socket.send_fds(channel, [json.dumps(message).encode()], list(fds))
 
 
-def _enter(pid: int) -> None:
+def enter_container(pid: int) -> None:
+    """setns into the namespaces of the container whose init is `pid` (this process; children get its pid ns)."""
     fds = [(os.open(f"/proc/{pid}/ns/{name}", os.O_RDONLY | os.O_CLOEXEC), flag) for name, flag in _NAMESPACES]
     for fd, flag in fds:
         setns(fd, flag)
@@ -75,7 +76,7 @@ def run_exec(request: dict, status_fd: int, *stdio: int) -> None:
     error_r, error_w = os.pipe2(os.O_CLOEXEC)
     try:
         join_cgroup(request["cgroup_procs"])
-        _enter(request["pid"])
+        enter_container(request["pid"])
         master, slave = open_terminal(request["console_size"]) if request["tty"] else (None, None)
     except OSError as e:
         _status(channel, {"error": f"porthole: exec: cannot enter container: {e}"})

@@ -8,7 +8,8 @@ copy-on-write; gc.freeze() keeps the collector from touching (and so copying) th
 Protocol: the daemon holds the other end of a SOCK_SEQPACKET socket on our stdin. Each message is one JSON
 request with file descriptors attached (SCM_RIGHTS):
   {"op": "shim", "spec": PATH, "terminal": BOOL}   fds: [status, network gate]
-  {"op": "exec", ...exec request...}           fds: [stdout, stderr, status]
+  {"op": "exec", ...exec request...}           fds: [status, stdout, stderr(, stdin)]; none but status with a tty
+  {"op": "probe", ...exec request, timeout}    fds: [tick, result] (runtime.shim.prober)
 Children are double-forked into their own session, so they outlive the zygote and the daemon. The zygote exits
 when the daemon's end closes.
 """
@@ -24,6 +25,7 @@ import traceback
 
 from runtime.linux.syscalls import lean_fork
 from runtime.shim.nsexec import run_exec
+from runtime.shim.prober import run_prober
 from runtime.shim.shim import copy_output, copy_terminal, run_shim
 from runtime.shim.terminal import console_channel, receive_master, send_master
 
@@ -47,6 +49,9 @@ def _serve(request: dict, fds: list[int]) -> None:
         spec = request["spec"]
         _detach(os.path.join(os.path.dirname(spec), "shim.log"))
         run_shim(spec, *fds, terminal=request["terminal"])
+    elif request["op"] == "probe":
+        _detach(None)
+        run_prober(request, *fds)
     else:
         _detach(None)
         run_exec(request, *fds)
