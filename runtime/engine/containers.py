@@ -17,6 +17,7 @@ from runtime.engine.events import EventBus
 from runtime.engine.launch import ATTACH_LOG_OPTIONS, Layout, attach_log_info, cgroup_for, keeps_no_log, log_info
 from runtime.engine.lifecycle import Lifecycle
 from runtime.engine.model import LIVE, PAUSED, RESTARTING, RUNNING, Container
+from runtime.engine.names import validate_name
 from runtime.engine.networking import ContainerNetworks
 from runtime.engine.store import ContainerStore
 from runtime.errors import Conflict, InvalidParameter, NotImplementedYet
@@ -56,6 +57,19 @@ class Containers:
     def record_attach(self, container: Container) -> None:
         """Docker's `attach` event, at the start of an attach."""
         self.events.publish("container", "attach", container.id, image=container.image_ref, name=container.name)
+
+    def rename(self, container: Container, name: str) -> None:
+        """`docker rename`, with moby's checks and texts; the embedded DNS answers to the new name."""
+        if not name:
+            raise InvalidParameter("Neither old nor new names may be empty")
+        name = validate_name(name)
+        if name == container.name:
+            raise InvalidParameter("Renaming a container with the same name as its current name")
+        old = container.name
+        self.store.rename(container, name)
+        self.networks.rename(container)
+        self.events.publish("container", "rename", container.id, image=container.image_ref, name=name,
+                            oldName="/" + old)  # fmt: skip
 
     def get(self, ref: str) -> Container:
         return self.store.get(ref)

@@ -12,6 +12,7 @@ from runtime.engine import clock
 from runtime.engine.config import DaemonConfig
 from runtime.engine.healthsettings import check_healthcheck, health_settings, merge_healthcheck
 from runtime.engine.launch import resource_warnings
+from runtime.engine.links import register_links
 from runtime.engine.model import Container
 from runtime.engine.names import generate_name, validate_name
 from runtime.engine.networking import ContainerNetworks
@@ -188,6 +189,7 @@ class ContainerFactory:
             args=argv[1:],
             layers=[str(p) for p in self._images.layer_paths(image)],
         )
+        register_links(container, self._store)
         self._networks.register(container)  # validates networks, addresses and ports; records them
         try:
             mounts = realize(plan, self._volumes, lambda path, dest: self._images.copy_out(image, path, dest))

@@ -12,6 +12,7 @@ from runtime.engine.create import ContainerFactory
 from runtime.engine.events import EventBus
 from runtime.engine.execs import Execs
 from runtime.engine.exits import ExitMonitor
+from runtime.engine.housekeeping import Housekeeping
 from runtime.engine.lifecycle import Lifecycle
 from runtime.engine.logshipping import ShippingManager
 from runtime.engine.model import RUNNING, Container
@@ -53,6 +54,9 @@ class Engine:
                 address_pool=config.address_pool,
                 pool_prefixlen=config.address_pool_size,
             ),
+            events=lambda action, network_id, attributes: self.events.publish(
+                "network", action, network_id, **attributes
+            ),
         )
         store = ContainerStore(config.containers_dir)
         container_networks = ContainerNetworks(config, store, self.networks)
@@ -75,6 +79,14 @@ class Engine:
         )
         self.containers.lifecycle = self.lifecycle
         self.execs = Execs(config, self.shims, self.events)
+        self.housekeeping = Housekeeping(
+            self.containers,
+            self.lifecycle,
+            self.images,
+            self.volumes,
+            self.events,
+            image_users=lambda image_id: [c for c in store if c.image_id == image_id],
+        )
 
     @staticmethod
     def _daemon_id(path: Path) -> str:

@@ -138,7 +138,10 @@ def build_spec(
     cgroup: CgroupManager,
     sandbox: Sandbox,
     log_registry: Registry,
+    link_env: list[str] = (),
 ) -> ContainerSpec:
+    """What the shim runs; `link_env` (legacy links' variables) comes before the container's own Env, as in
+    moby."""
     layout = Layout(config, container.id)
     layers = list(reversed(container.layers))
     fs = layout.directory / "fs"
@@ -152,7 +155,10 @@ def build_spec(
         hostname=cfg.get("Hostname") or container.short_id,
         rootfs=Rootfs(layers, str(fs / "upper"), str(fs / "work"), str(merged)),
         process=Process(
-            container.argv, list(cfg.get("Env") or []), cfg.get("WorkingDir") or "/", cfg.get("User") or ""
+            container.argv,
+            [*link_env, *(cfg.get("Env") or [])],
+            cfg.get("WorkingDir") or "/",
+            cfg.get("User") or "",
         ),
         mounts=_mounts(container, sandbox),
         netns=str(sandbox.netns_path) if sandbox.netns_path else None,

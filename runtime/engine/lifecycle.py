@@ -15,7 +15,7 @@ from runtime.engine.config import DaemonConfig
 from runtime.engine.events import EventBus
 from runtime.engine.exits import ExitMonitor
 from runtime.engine.health import HealthMonitor
-from runtime.engine.launch import Layout, build_spec, cgroup_for, prepare_cgroup
+from runtime.engine.launch import Layout, build_spec, cgroup_for, prepare_cgroup, resource_warnings
 from runtime.engine.model import CREATED, DEAD, EXITED, PAUSED, REMOVING, RESTARTING, RUNNING, Container
 from runtime.engine.networking import ContainerNetworks
 from runtime.engine.restart import RestartPolicy, RestartTimers
@@ -24,6 +24,7 @@ from runtime.engine.signals import is_alive, parse_signal, send_signal
 from runtime.engine.statewatch import StateWatch
 from runtime.engine.store import ContainerStore
 from runtime.engine.terminals import resize_container_terminal
+from runtime.engine.update import merged_host_config
 from runtime.errors import Conflict, EngineError, HostError, InvalidParameter, NotFound, NotModified
 from runtime.shim.init import exit_code_for
 
@@ -66,6 +67,16 @@ class Lifecycle:
         self._store.save_state(container)
         self.watch.notify()
 
+    def _volume_events(self, container: Container, action: str) -> None:
+        """moby's volume `mount` at a container's start and `unmount` at its exit, one per volume it mounts."""
+        for m in container.mounts:
+            if m["type"] != "volume":
+                continue
+            attributes = {"driver": m.get("driver") or "local", "container": container.id}
+            if action == "mount":
+                attributes.update(destination=m["destination"], propagation="", **{"read/write": str(m["rw"]).lower()})
+            self._events.publish("volume", action, m["name"], **attributes)
+
     def _event(self, container: Container, action: str, **extra: str) -> None:
         attributes = {"image": container.image_ref, "name": container.name}
         attributes.update(container.config.get("Labels") or {})
@@ -97,12 +108,14 @@ class Lifecycle:
         """Start the process now; on failure everything prepared is undone and the reason is recorded."""
         if self.watch.is_removed(container):  # a start that raced a removal must not leave an orphan running
             raise NotFound(f"No such container: {container.id}")
+        link_env = self._sandboxes.link_environment(container)  # first: a linked container that is down is a 400
         layout = Layout(self._config, container.id)
         layout.exec_dir.mkdir(parents=True, exist_ok=True)
         layout.exit_path.unlink(missing_ok=True)
         cgroup, _ = prepare_cgroup(self._config, container.id, Resources.from_host_config(container.host_config))
         try:
-            spec = build_spec(self._config, container, cgroup, self._sandboxes.plan(container), self._log_registry)
+            plan = self._sandboxes.plan(container)
+            spec = build_spec(self._config, container, cgroup, plan, self._log_registry, link_env)
             spec.write(layout.spec_path)
             try:
                 # The network is made while the shim starts: joining a v1 cgroup sleeps for an RCU grace
@@ -130,6 +143,7 @@ class Lifecycle:
         state.started_at, state.finished_at = clock.now(), clock.NEVER
         state.exit_code, state.error, state.oom_killed = 0, "", False
         self._save(container)
+        self._volume_events(container, "mount")
         self._event(container, "start")
         self._monitor.watch(started.shim_pid, lambda: self._on_shim_exit(container))
         self.health.watch(container)
@@ -164,6 +178,7 @@ class Lifecycle:
             state.status, state.pid, state.shim_pid = EXITED, 0, 0
             state.exit_code, state.error, state.finished_at = exit_code, error, clock.rfc3339_nano(finished_ns)
             self.watch.record_exit(container)
+            self._volume_events(container, "unmount")
             if state.oom_killed:
                 self._event(container, "oom")
             self._event(container, "die", exitCode=str(exit_code))
@@ -268,6 +283,25 @@ class Lifecycle:
         finally:
             self._restarting_by_hand.discard(container.id)
         self._event(container, "restart")
+
+    # -- update ------------------------------------------------------------------------------------------
+    def update(self, container: Container, body: dict) -> list[str]:
+        """`docker update`: new limits go to a running container's cgroup at once (and to the next start),
+        a new restart policy holds from the next exit; Docker's warnings for limits the host cannot apply."""
+        with self.lock(container):
+            if container.state.status in (REMOVING, DEAD):
+                raise Conflict(f"Cannot update container {container.id}: container is marked for removal")
+            host_config = merged_host_config(container.host_config, body)
+            resources = Resources.from_host_config(host_config)
+            RestartPolicy.from_host_config(host_config)
+            if container.state.live:
+                warnings = cgroup_for(self._config, container.id).set(resources)
+            else:
+                warnings = resource_warnings(self._config, container.id, host_config)
+            container.host_config = host_config
+            self._store.save_config(container)
+            self._event(container, "update")
+            return warnings
 
     # -- terminal ---------------------------------------------------------------------------------------
     def resize(self, container: Container, rows: int, columns: int) -> None:

@@ -91,6 +91,14 @@ def register(router: Router, engine: Engine) -> None:
             rows = [row for row in rows if all(_has_label(row.get("Labels") or {}, lbl) for lbl in wanted["label"])]
         return Json(rows)
 
+    def prune(req: Request) -> Response:
+        return Json(engine.housekeeping.prune_images(params.filters(req)))
+
+    def prune_build_cache(req: Request) -> Response:
+        # `docker system prune` ends with this call; porthole keeps no build cache of its own to prune (a
+        # builder that keeps one answers for it instead)
+        return Json({"CachesDeleted": None, "SpaceReclaimed": 0})
+
     def inspect(req: Request, name: str) -> Response:
         return Json(images.inspect(images.resolve(name)))
 
@@ -113,6 +121,8 @@ def register(router: Router, engine: Engine) -> None:
 
     router.add("POST", "/images/create", create)
     router.add("POST", "/images/load", load)
+    router.add("POST", "/images/prune", prune)
+    router.add("POST", "/build/prune", prune_build_cache)
     router.add("GET", "/images/get", save)
     router.add("GET", "/images/json", list_)
     router.add("GET", f"/images/{NAME}/get", save)

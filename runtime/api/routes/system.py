@@ -7,7 +7,7 @@ import socket
 import time
 from collections.abc import Iterator
 
-from runtime.api import params
+from runtime.api import params, shapes
 from runtime.api.http import Json, Raw, Request, Response, Stream, client_gone
 from runtime.api.router import Router
 from runtime.api.server import API_VERSION, MIN_API_VERSION
@@ -115,10 +115,18 @@ def register(router: Router, engine: Engine) -> None:
         since, until = params.seconds(req, "since"), params.seconds(req, "until")
         return Stream(_event_stream(engine, wanted, since, until, req))
 
+    def disk_usage(req: Request) -> Response:
+        return Json(
+            engine.housekeeping.disk_usage(
+                lambda c: shapes.summary(c, engine.ports_summary(c), engine.network_settings(c)["Networks"])
+            )
+        )
+
     router.add("GET", "/_ping", ping)
     router.add("GET", "/version", version)
     router.add("GET", "/info", info)
     router.add("GET", "/events", events)
+    router.add("GET", "/system/df", disk_usage)
 
 
 def _os_name() -> str:

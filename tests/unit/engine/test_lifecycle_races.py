@@ -51,6 +51,9 @@ class FakeSandboxes:
     def destroy(self, container: Container) -> None:
         self.running.discard(container.id)
 
+    def link_environment(self, container: Container) -> list[str]:
+        return []
+
 
 class FakeShims:
     def __init__(self) -> None:
