@@ -3,6 +3,7 @@ holds (so that it outlives the daemon) and the daemon borrows to resize."""
 
 import errno
 import os
+import select
 import threading
 
 from runtime.errors import Conflict, HostError
@@ -23,13 +24,16 @@ class HeldTerminal:
         self._closed = False
 
     def read(self) -> bytes:
-        """The next output, b"" once the process and everything that held its terminal are gone (EIO)."""
-        try:
-            return os.read(self.fd, READ_SIZE)
-        except OSError as e:
-            if e.errno != errno.EIO:
-                raise
-            return b""
+        """The next output, as much as is there (up to READ_SIZE); b"" once the process and everything that held
+        its terminal are gone (EIO). A terminal gives at most 4 KiB per read, and a send per 4 KiB costs the
+        client a wake-up each: gathering what is ready first doubled a burst's throughput (bench_terminal.py)."""
+        data = _read_or_end(self.fd, READ_SIZE)
+        while data and len(data) < READ_SIZE and select.select([self.fd], [], [], 0)[0]:
+            more = _read_or_end(self.fd, READ_SIZE - len(data))
+            if not more:
+                break  # the end: the next read says so
+            data += more
+        return data
 
     def write(self, data: bytes) -> bool:
         """False once the terminal is closed or nothing holds its slave any more."""
@@ -46,6 +50,15 @@ class HeldTerminal:
             if not self._closed:
                 self._closed = True
                 os.close(self.fd)
+
+
+def _read_or_end(fd: int, size: int) -> bytes:
+    try:
+        return os.read(fd, size)
+    except OSError as e:
+        if e.errno != errno.EIO:
+            raise
+        return b""
 
 
 def _master_fd_of(shim_pid: int) -> int:

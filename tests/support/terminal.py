@@ -47,6 +47,15 @@ class TerminalSession:
         self.output = self.output[match.end() :]
         return match
 
+    def read(self, timeout: float) -> bytes | None:
+        """What the command printed next (b"" if nothing within `timeout`), None once nothing holds the terminal;
+        not kept for expect()."""
+        before = len(self.output)
+        if not self._read(timeout):
+            return None
+        data, self.output = self.output[before:], self.output[:before]
+        return data
+
     def _read(self, timeout: float) -> bool:
         readable, _, _ = select.select([self.master], [], [], timeout)
         if not readable:
