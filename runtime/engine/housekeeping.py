@@ -3,6 +3,7 @@
 
 import time
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from runtime.engine import clock
@@ -62,6 +63,15 @@ class Housekeeping:
     def _writable_size(self, container: Container) -> int:
         return disk_usage(Layout(self._containers.config, container.id).directory / "fs" / "upper")
 
+    def sizes(self, container: Container) -> tuple[int, int]:
+        """(SizeRw, SizeRootFs): the writable layer, and it with the image's layers (`docker ps -s`)."""
+        writable = self._writable_size(container)
+        try:
+            image_size = self._images.resolve(container.image_id).size
+        except NotFound:  # removed since: the layers the container still holds
+            image_size = sum(disk_usage(Path(layer)) for layer in container.layers)
+        return writable, writable + image_size
+
     def prune_containers(self, filters: Mapping[str, list[str]]) -> dict[str, Any]:
         _check(filters, CONTAINER_PRUNE_FILTERS)
         now, deleted, reclaimed = time.time(), [], 0
@@ -116,12 +126,10 @@ class Housekeeping:
             )
             row["Containers"] = sum(c.image_id == image.id for c in containers)
             image_rows.append(row)
-        sizes = {image.id: image.size for image in images}
         container_rows = []
         for c in containers:
             row = summary(c)
-            row["SizeRw"] = self._writable_size(c)
-            row["SizeRootFs"] = row["SizeRw"] + sizes.get(c.image_id, 0)
+            row["SizeRw"], row["SizeRootFs"] = self.sizes(c)
             container_rows.append(row)
         volume_rows = []
         for volume in self._volumes.list({}, in_use=lambda name: False):

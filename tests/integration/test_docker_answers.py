@@ -111,13 +111,19 @@ def test_endpoint_links_driver_opts_and_link_local_ips_are_kept_and_applied(clie
     network = client.networks.create("front")
     container = client.containers.run("busybox", ["sleep", "300"], detach=True, name="web")
     network.connect(
-        container, links=[("web", "self")], driver_opt={"com.example.x": "1"}, link_local_ips=["169.254.7.7"]
+        container,
+        links=[("web", "self")],
+        driver_opt={"com.example.x": "1"},
+        link_local_ips=["169.254.7.7"],
+        mac_address="02:42:ac:11:00:77",
     )
     endpoint = client.api.inspect_container(container.id)["NetworkSettings"]["Networks"]["front"]
     assert endpoint["Links"] == ["web:self"]
     assert endpoint["DriverOpts"] == {"com.example.x": "1"}
     assert endpoint["IPAMConfig"] == {"LinkLocalIPs": ["169.254.7.7"]}
-    assert b"inet 169.254.7.7/16" in container.exec_run(["ip", "addr", "show", "eth1"]).output
+    shown = container.exec_run(["ip", "addr", "show", "eth1"]).output
+    assert b"inet 169.254.7.7/16" in shown and b"link/ether 02:42:ac:11:00:77" in shown  # MAC at connect
+    assert endpoint["MacAddress"] == "02:42:ac:11:00:77"
 
 
 def _blkio_weight_file() -> bool:

@@ -125,6 +125,8 @@ def test_system_df_and_system_prune(ph, client):
     assert volume["UsageData"] == {"Size": 50000, "RefCount": 1}
     (row,) = [c for c in df["Containers"] if c["Names"] == ["/writer"]]
     assert row["SizeRw"] >= 0 and row["SizeRootFs"] >= row["SizeRw"]
+    sized = ph.docker("ps", "-a", "-s", "--filter", "name=writer", "--format", "{{.Size}}").stdout.decode()
+    assert "virtual" in sized  # docker ps -s: "0B (virtual 1.98MB)"
     assert any("busybox:latest" in (i["RepoTags"] or []) and i["Containers"] >= 1 for i in df["Images"])
     verbose = ph.docker("system", "df", "-v")
     assert verbose.returncode == 0 and b"kept-data" in verbose.stdout and b"writer" in verbose.stdout

@@ -35,9 +35,11 @@ def register(router: Router, engine: Engine) -> None:
         selected = containers.list(
             all_=params.flag(req, "all"), limit=params.integer(req, "limit", -1) or -1, filters=params.filters(req)
         )
-        return Json(
-            [shapes.summary(c, engine.ports_summary(c), engine.network_settings(c)["Networks"]) for c in selected]
-        )
+        rows = [shapes.summary(c, engine.ports_summary(c), engine.network_settings(c)["Networks"]) for c in selected]
+        if params.flag(req, "size"):  # `docker ps -s`: the writable layer, and with the image's
+            for c, row in zip(selected, rows, strict=True):
+                row["SizeRw"], row["SizeRootFs"] = engine.housekeeping.sizes(c)
+        return Json(rows)
 
     def inspect(req: Request, ref: str) -> Response:
         c = containers.get(ref)
