@@ -25,7 +25,7 @@ import traceback
 
 from runtime.linux.syscalls import lean_fork
 from runtime.shim.nsexec import run_exec
-from runtime.shim.prober import run_prober
+from runtime.shim.prober import run_prober, warm_up_probe
 from runtime.shim.shim import copy_output, copy_terminal, run_shim
 from runtime.shim.terminal import console_channel, receive_master, send_master
 
@@ -94,6 +94,7 @@ def _warm_up() -> None:
             os.close(out_r)
             os.close(err_r)
             _warm_up_terminal(f"{scratch}/{run}-tty-json.log")
+            warm_up_probe()
 
 
 def _warm_up_terminal(log_path: str) -> None:
