@@ -20,6 +20,7 @@ from runtime.engine.networking import ContainerNetworks
 from runtime.engine.shims import ShimLauncher
 from runtime.engine.signals import is_alive
 from runtime.engine.store import ContainerStore
+from runtime.engine.update import Adjustments
 from runtime.images.removal import ImageUser
 from runtime.images.store import ImageStore
 from runtime.network import NetworkConfig, NetworkService
@@ -79,6 +80,7 @@ class Engine:
         )
         self.containers.lifecycle = self.lifecycle
         self.execs = Execs(config, self.shims, self.events)
+        self.adjustments = Adjustments(config, store, self.lifecycle)
         self.housekeeping = Housekeeping(
             self.containers,
             self.lifecycle,

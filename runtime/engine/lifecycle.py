@@ -15,7 +15,7 @@ from runtime.engine.config import DaemonConfig
 from runtime.engine.events import EventBus
 from runtime.engine.exits import ExitMonitor
 from runtime.engine.health import HealthMonitor
-from runtime.engine.launch import Layout, build_spec, cgroup_for, prepare_cgroup, resource_warnings
+from runtime.engine.launch import Layout, build_spec, cgroup_for, prepare_cgroup
 from runtime.engine.model import CREATED, DEAD, EXITED, PAUSED, REMOVING, RESTARTING, RUNNING, Container
 from runtime.engine.networking import ContainerNetworks
 from runtime.engine.restart import RestartPolicy, RestartTimers
@@ -23,8 +23,6 @@ from runtime.engine.shims import ShimLauncher, StartFailed
 from runtime.engine.signals import is_alive, parse_signal, send_signal
 from runtime.engine.statewatch import StateWatch
 from runtime.engine.store import ContainerStore
-from runtime.engine.terminals import resize_container_terminal
-from runtime.engine.update import merged_host_config
 from runtime.errors import Conflict, EngineError, HostError, InvalidParameter, NotFound, NotModified
 from runtime.shim.init import exit_code_for
 
@@ -77,7 +75,8 @@ class Lifecycle:
                 attributes.update(destination=m["destination"], propagation="", **{"read/write": str(m["rw"]).lower()})
             self._events.publish("volume", action, m["name"], **attributes)
 
-    def _event(self, container: Container, action: str, **extra: str) -> None:
+    def event(self, container: Container, action: str, **extra: str) -> None:
+        """A container event with Docker's attributes (image, name, labels, and `extra`)."""
         attributes = {"image": container.image_ref, "name": container.name}
         attributes.update(container.config.get("Labels") or {})
         attributes.update(extra)
@@ -144,7 +143,7 @@ class Lifecycle:
         state.exit_code, state.error, state.oom_killed = 0, "", False
         self._save(container)
         self._volume_events(container, "mount")
-        self._event(container, "start")
+        self.event(container, "start")
         self._monitor.watch(started.shim_pid, lambda: self._on_shim_exit(container))
         self.health.watch(container)
 
@@ -180,8 +179,8 @@ class Lifecycle:
             self.watch.record_exit(container)
             self._volume_events(container, "unmount")
             if state.oom_killed:
-                self._event(container, "oom")
-            self._event(container, "die", exitCode=str(exit_code))
+                self.event(container, "oom")
+            self.event(container, "die", exitCode=str(exit_code))
             policy = RestartPolicy.from_host_config(container.host_config)
             if policy.should_restart(exit_code, state.restart_count, state.manually_stopped):
                 state.status = RESTARTING
@@ -207,7 +206,7 @@ class Lifecycle:
                 container.state.error = str(e)
                 self._save(container)
                 return
-            self._event(container, "restart")
+            self.event(container, "restart")
 
     def _cancel_restart(self, container: Container) -> None:
         self._timers.cancel(container.id)
@@ -241,15 +240,15 @@ class Lifecycle:
                 timeout = container.config.get("StopTimeout") or DEFAULT_STOP_TIMEOUT
             stop_signal = signum or _stop_signal(container)
             self._signal(container, stop_signal)
-            self._event(container, "kill", signal=str(stop_signal))
+            self.event(container, "kill", signal=str(stop_signal))
         # a negative timeout waits as long as the process takes, as in moby
         if not self.watch.wait_until(self._exited(container), None if timeout < 0 else timeout):
             with self.lock(container):
                 if container.state.live:
                     self._signal(container, signal.SIGKILL)
-                    self._event(container, "kill", signal=str(int(signal.SIGKILL)))
+                    self.event(container, "kill", signal=str(int(signal.SIGKILL)))
             self.watch.wait_until(self._exited(container), None)
-        self._event(container, "stop")
+        self.event(container, "stop")
 
     def kill(self, container: Container, signum: int) -> None:
         """Send `signum`; for SIGKILL, reply once the exit is recorded, as moby does (so that an inspect or an
@@ -260,7 +259,7 @@ class Lifecycle:
             container.state.manually_stopped = True
             self._save(container)
             self._signal(container, signum)
-            self._event(container, "kill", signal=str(signum))
+            self.event(container, "kill", signal=str(signum))
         if signum == signal.SIGKILL:
             self.watch.wait_until(self._exited(container), None)
 
@@ -282,35 +281,7 @@ class Lifecycle:
                     self._launch(container)
         finally:
             self._restarting_by_hand.discard(container.id)
-        self._event(container, "restart")
-
-    # -- update ------------------------------------------------------------------------------------------
-    def update(self, container: Container, body: dict) -> list[str]:
-        """`docker update`: new limits go to a running container's cgroup at once (and to the next start),
-        a new restart policy holds from the next exit; Docker's warnings for limits the host cannot apply."""
-        with self.lock(container):
-            if container.state.status in (REMOVING, DEAD):
-                raise Conflict(f"Cannot update container {container.id}: container is marked for removal")
-            host_config = merged_host_config(container.host_config, body)
-            resources = Resources.from_host_config(host_config)
-            RestartPolicy.from_host_config(host_config)
-            if container.state.live:
-                warnings = cgroup_for(self._config, container.id).set(resources)
-            else:
-                warnings = resource_warnings(self._config, container.id, host_config)
-            container.host_config = host_config
-            self._store.save_config(container)
-            self._event(container, "update")
-            return warnings
-
-    # -- terminal ---------------------------------------------------------------------------------------
-    def resize(self, container: Container, rows: int, columns: int) -> None:
-        """The size of a running container's terminal (its shim holds the master); nothing without one."""
-        with self.lock(container):
-            if not container.state.live:
-                raise Conflict(f"Container {container.id} is not running")
-            if container.config.get("Tty"):
-                resize_container_terminal(container.state.shim_pid, rows, columns)
+        self.event(container, "restart")
 
     # -- pause ------------------------------------------------------------------------------------------
     def pause(self, container: Container) -> None:
@@ -322,7 +293,7 @@ class Lifecycle:
             cgroup_for(self._config, container.id).freeze(True)
             container.state.status = PAUSED
             self._save(container)
-            self._event(container, "pause")
+            self.event(container, "pause")
 
     def unpause(self, container: Container) -> None:
         with self.lock(container):
@@ -331,7 +302,7 @@ class Lifecycle:
             cgroup_for(self._config, container.id).freeze(False)
             container.state.status = RUNNING
             self._save(container)
-            self._event(container, "unpause")
+            self.event(container, "unpause")
 
     # -- remove and wait --------------------------------------------------------------------------------
     def remove(self, container: Container, *, force: bool, volumes: bool) -> None:
@@ -363,7 +334,7 @@ class Lifecycle:
             except OSError as e:
                 raise self._removal_failed(container, e) from e
             self.watch.record_removal(container)
-            self._event(container, "destroy")
+            self.event(container, "destroy")
 
     def _removal_failed(self, container: Container, error: OSError) -> HostError:
         """As moby's SetRemovalError: the container stays, dead, until an `rm` succeeds. Its records are

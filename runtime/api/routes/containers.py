@@ -92,7 +92,8 @@ def register(router: Router, engine: Engine) -> None:
         return Stream(result())
 
     def resize(req: Request, ref: str) -> Response:
-        lifecycle.resize(containers.get(ref), params.integer(req, "h", 0) or 0, params.integer(req, "w", 0) or 0)
+        size = params.integer(req, "h", 0) or 0, params.integer(req, "w", 0) or 0
+        engine.adjustments.resize(containers.get(ref), *size)
         return Empty(200)
 
     def unlink(req: Request, ref: str, alias: str) -> Response:
@@ -109,7 +110,7 @@ def register(router: Router, engine: Engine) -> None:
     def update(req: Request, ref: str) -> Response:
         body = req.json_object(required=True)
         check_fields(body, UPDATE, "")
-        return Json({"Warnings": lifecycle.update(containers.get(ref), body)})
+        return Json({"Warnings": engine.adjustments.update(containers.get(ref), body)})
 
     def prune(req: Request) -> Response:
         return Json(engine.housekeeping.prune_containers(params.filters(req)))
