@@ -4,9 +4,10 @@ daemon's own RSS and PSS, side by side with Docker's figures.
 Docker's per-container cost on this machine kind is its containerd-shim: 3.0 MB PSS, 13.7 MB RSS each
 (measured-anchors.md; live when a Docker daemon answers is not attempted here, since its shims are not ours to
 find). The floor is a forked bare Python that only sleeps, measured here too. Goal: at most 1.5 MB per container.
-With --first-line each container prints a line before it sleeps, so its shim has also run the log's write path.
+With --first-line each container prints a line before it sleeps, so its shim has also run the log's write path;
+with --tty each has a terminal and stdin (`run -dit`), so its shim holds the master and runs the stdin thread.
 
-    .venv/bin/python bench/bench_memory.py [--containers 50] [--first-line]
+    .venv/bin/python bench/bench_memory.py [--containers 50] [--first-line] [--tty]
 """
 
 import argparse
@@ -69,8 +70,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--containers", type=int, default=50)
     parser.add_argument("--first-line", action="store_true", help="each container logs a line, then sleeps")
+    parser.add_argument("--tty", action="store_true", help="each container has a terminal and stdin (-dit)")
     args = parser.parse_args()
     command = ["sh", "-c", "echo ready; exec sleep 3600"] if args.first_line else ["sleep", "3600"]
+    run_flags = ["-dit"] if args.tty else ["-d"]
     with tempfile.TemporaryDirectory(prefix="bench-memory-") as scratch:
         root = Path(scratch)
         daemon = TestDaemon(root / "porthole")
@@ -78,7 +81,7 @@ def main() -> None:
         try:
             daemon.docker("import", str(busybox_tar(root / "busybox.tar")), "busybox:latest", check=True)
             for _ in range(args.containers):
-                daemon.docker("run", "-d", "busybox", *command, check=True)
+                daemon.docker("run", *run_flags, "busybox", *command, check=True)
             time.sleep(1)
             shims = []
             for state_file in (daemon.data_root / "containers").glob("*/state.json"):
@@ -96,7 +99,7 @@ def main() -> None:
     rss = statistics.median(s["Rss"] for s in shims)
     per_container = pss + zygote_mem["Pss"] / len(shims)
     floor = forked_python_floor(len(shims))
-    print(f"{len(shims)} idle containers (busybox {' '.join(command)})")
+    print(f"{len(shims)} idle containers ({' '.join(run_flags)} busybox {' '.join(command)})")
     print(
         f"  shim PSS median      {pss:7.0f} KiB   RSS {rss:.0f} KiB   private dirty "
         f"{statistics.median(s['Private_Dirty'] for s in shims):.0f} KiB"

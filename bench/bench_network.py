@@ -110,7 +110,7 @@ class PlainPair:
                 create_netns(netns)
                 bring_up_loopback(netns)
                 interface = ipaddress.IPv4Interface(f"{address}/{subnet.prefixlen}")
-                add_veth(self.bridge, veth, netns, "eth0", f"02:00:00:00:00:0{index + 1}", interface, 1500)
+                add_veth(self.bridge, veth, netns, "eth0", f"02:00:00:00:00:0{index + 1}", [interface], 1500)
         except BaseException:
             self.close()
             raise

@@ -6,7 +6,8 @@ no explicit timestamps (a removed container's series go stale at once instead of
 container_oom_events_total is the group's own oom_kill count, not parsed from /dev/kmsg (cAdvisor's stays 0);
 container_memory_failcnt and container_fs_inodes_total are "untyped": cAdvisor types the first a counter
 without the _total that `promtool check metrics` requires of one, and the second a gauge with a _total it
-forbids on one; we keep the names dashboards query and leave the type open.
+forbids on one; we keep the names dashboards query and leave the type open. container_health_status is
+ours: cAdvisor knows no healthchecks.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from exporter.container_values import (
     cpu,
     disk_io,
     filesystem,
+    health_status,
     memory,
     memory_failures,
     network,
@@ -225,4 +227,11 @@ CONTAINER_METRICS: tuple[MetricSpec, ...] = (
         lambda s: s.target.created_at,
     ),
     _g("container_last_seen", "Last time a container was seen by the exporter", lambda s: s.seen_at),
+    # not cAdvisor's (it has no healthchecks): one series per state, 1 for the current one
+    _g(
+        "container_health_status",
+        "Healthcheck state of the container: 1 for the current of starting, healthy, unhealthy.",
+        health_status,
+        ("status",),
+    ),
 )

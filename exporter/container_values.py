@@ -126,3 +126,14 @@ def threads_max(s: ContainerSample) -> float | None:
     p = s.stats.pids
     # pids.max "max" is exported as 0, as cAdvisor does for every unlimited limit
     return None if p is None or p.current is None else p.limit or 0
+
+
+HEALTH_STATES = ("starting", "healthy", "unhealthy")
+
+
+def health_status(s: ContainerSample) -> Series:
+    """status="starting|healthy|unhealthy", 1 for the container's; no series without a healthcheck."""
+    current = s.target.health
+    if current is None:
+        return NONE
+    return [((state,), float(state == current)) for state in HEALTH_STATES]

@@ -26,9 +26,9 @@ from exporter.targets import Target
 log = logging.getLogger("porthole.exporter")
 
 # Actions after which the running set, a pid, a name or a limit may differ.
-_CHANGES = frozenset({"start", "restart", "die", "destroy", "update", "rename", "pause", "unpause"})
-# Actions after which a container must be inspected again (new pid, new name, new limits).
-_REINSPECT = frozenset({"start", "restart", "update", "rename"})
+_CHANGES = frozenset({"start", "restart", "die", "destroy", "update", "rename", "pause", "unpause", "health_status"})
+# Actions after which a container must be inspected again (new pid, new name, new limits, a new health state).
+_REINSPECT = frozenset({"start", "restart", "update", "rename", "health_status"})
 # A burst of events (a `docker compose up`) costs one refresh per this many seconds.
 _COALESCE_SECONDS = 0.1
 # While the events stream is up it reports every change; the periodic refresh is then only a safety net.
@@ -157,6 +157,7 @@ class EngineDiscovery:
             created_at=unix_seconds(info.get("Created")),
             upper_dir=((info.get("GraphDriver") or {}).get("Data") or {}).get("UpperDir"),
             spec=stats.spec,
+            health=(info["State"].get("Health") or {}).get("Status"),
         )
 
     # -- background ---------------------------------------------------------------------------------------
@@ -188,7 +189,7 @@ class EngineDiscovery:
             self._stop.wait(self._refresh_seconds)
 
     def _on_event(self, event: dict) -> None:
-        action = event.get("Action") or event.get("status") or ""
+        action = (event.get("Action") or event.get("status") or "").partition(":")[0]  # "health_status: healthy"
         if action not in _CHANGES:
             return
         if action in _REINSPECT:

@@ -25,6 +25,7 @@ class Target:
     upper_dir: str | None = None  # the writable layer; "/" for the host: its root filesystem
     spec: SpecStats | None = None  # limits, read at discovery (they change only on `docker update`)
     root: bool = False  # the host's root group: read with read_root_cgroup
+    health: str | None = None  # State.Health.Status (starting, healthy, unhealthy); None without a healthcheck
 
 
 class TargetSource(Protocol):

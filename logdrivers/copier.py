@@ -18,7 +18,7 @@ from logdrivers.driver import EntryWriter, LogDriver
 from logdrivers.errors import LogDriverError
 from logdrivers.failures import FailureCounter
 from logdrivers.message import LineBatch, random_partial_id
-from logdrivers.splitter import Entry, SplitState, split_chunk, split_eof
+from logdrivers.splitter import Entry, SplitState, split_chunk, split_eof, split_flush
 
 READ_SIZE = 64 * 1024
 
@@ -41,10 +41,13 @@ class Copier:
         read_size: int = READ_SIZE,
         clock: Callable[[], int] = time.time_ns,
         new_partial_id: Callable[[], str] = random_partial_id,
+        flush_partial_after: float | None = None,
     ) -> None:
         """`streams` maps a source name ("stdout", "stderr") to the read end of its pipe or pty.
 
-        The caller keeps ownership of the descriptors; the copier only reads them.
+        The caller keeps ownership of the descriptors; the copier only reads them. With `flush_partial_after`
+        (seconds), data that waited that long for its newline is handed on as a partial piece (a terminal's
+        prompt); without, it waits for the newline, the 16 KiB cut or EOF, as in Docker.
         """
         self._sources = {fd: source for source, fd in streams.items()}
         self._driver = driver
@@ -56,6 +59,8 @@ class Copier:
         self._failures: FailureCounter | None = None  # made at the first failure, which most shims never see
         self._deadline: float | None = None
         self._wake_w: int | None = None  # set while run() runs
+        self._flush_after = flush_partial_after
+        self._unterminated_since: float | None = None  # when the oldest data still waiting for a newline came
 
     def stop_after(self, seconds: float) -> None:
         """Give up on streams still open `seconds` from now (Docker waits 10 s after the container exits:
@@ -86,6 +91,8 @@ class Copier:
                         self._drain_wakeups(wake_r)
                     elif fd in states:
                         self._copy(fd, states, poller)
+                if self._flush_after is not None:
+                    self._flush_if_due(states)
                 if self._deadline is not None and time.monotonic() >= self._deadline:
                     _log.warning("logdrivers: copier stopped with streams open: logs may be truncated")
                     for fd in list(states):
@@ -108,10 +115,28 @@ class Copier:
             poller.unregister(fd)
         self._deliver(entries)
 
+    def _flush_if_due(self, states: dict[int, SplitState]) -> None:
+        waiting = [fd for fd, state in states.items() if state.rest]
+        if not waiting:
+            self._unterminated_since = None
+            return
+        now = time.monotonic()
+        if self._unterminated_since is None:
+            self._unterminated_since = now
+        if now - self._unterminated_since < self._flush_after:
+            return
+        self._unterminated_since = None
+        for fd in waiting:
+            states[fd], entries = split_flush(states[fd], self._sources[fd], self._clock(), self._new_id)
+            self._deliver(entries)
+
     def _poll_timeout_ms(self) -> float | None:
-        if self._deadline is None:
-            return None
-        return max(self._deadline - time.monotonic(), 0.0) * 1000
+        timeouts = []
+        if self._deadline is not None:
+            timeouts.append(self._deadline - time.monotonic())
+        if self._unterminated_since is not None:
+            timeouts.append(self._unterminated_since + self._flush_after - time.monotonic())
+        return max(min(timeouts), 0.0) * 1000 if timeouts else None
 
     @staticmethod
     def _drain_wakeups(wake_r: int) -> None:

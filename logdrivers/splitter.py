@@ -91,6 +91,19 @@ def split_eof(state: SplitState, source: str, now_ns: int, new_id: Callable[[], 
     return [_piece(state.rest, source, chain, last=False)]
 
 
+def split_flush(
+    state: SplitState, source: str, now_ns: int, new_id: Callable[[], str]
+) -> tuple[SplitState, list[Entry]]:
+    """Unterminated data emitted now as a partial piece that is not last (a terminal's prompt, which no newline
+    follows until the user types), its chain kept open for the rest of the line. The piece and those after it
+    carry `now_ns`: a prompt and the command typed at it can be seconds apart."""
+    if not state.rest:
+        return state, []
+    chain = _next_piece(state.chain, now_ns, new_id)
+    chain = OpenChain(chain.id, chain.ordinal, now_ns)
+    return SplitState(b"", chain), [_piece(state.rest, source, chain, last=False)]
+
+
 def _next_piece(chain: OpenChain | None, now_ns: int, new_id: Callable[[], str]) -> OpenChain:
     if chain is None:
         return OpenChain(new_id(), 1, now_ns)

@@ -38,5 +38,9 @@ class NotImplementedYet(EngineError):
     """The API call or option exists in Docker but porthole does not serve it (501)."""
 
 
+class Unavailable(EngineError):
+    """The service the call needs is not running here, e.g. swarm mode (503, as Docker without a swarm)."""
+
+
 class HostError(EngineError):
     """The host refused an operation the request was entitled to (500)."""

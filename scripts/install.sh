@@ -27,7 +27,7 @@ apt-get install -y --no-install-recommends \
     python3 python3-venv python3-dev gcc \
     prometheus prometheus-alertmanager chromium chromium-driver runc \
     rsyslog rsyslog-gnutls systemd docker.io openssl \
-    docker-registry skopeo apache2-utils
+    docker-registry skopeo apache2-utils docker-compose
 
 # The Debian packages may start their own Prometheus, Alertmanager, rsyslog, registry and dockerd; porthole's
 # tests and benchmarks start theirs on their own ports, sockets and roots.

@@ -24,6 +24,7 @@ log = logging.getLogger("porthole.web")
 # Events after which a container must be inspected again (new state, pid, restart count, name).
 _REINSPECT = frozenset(
     {"create", "start", "restart", "die", "oom", "stop", "kill", "pause", "unpause", "rename", "update", "destroy"}
+    | {"health_status"}  # "health_status: healthy", matched without what follows the colon
 )
 _COALESCE_SECONDS = 0.05  # a burst of events (compose up) costs one refresh
 EVENTS_BACKLOG_SECONDS = 3600.0

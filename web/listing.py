@@ -35,7 +35,9 @@ class ContainerRow:
         r = self.record
         if r.live:
             up = f"Up {duration_text(self.uptime(now))}"
-            return up + " (Paused)" if r.state == "paused" else up
+            if r.state == "paused":
+                return up + " (Paused)"
+            return f"{up} ({'health: starting' if r.health == 'starting' else r.health})" if r.health else up
         if r.state in ("exited", "restarting", "dead") and r.finished_at is not None:
             return f"{r.state.capitalize()} ({r.exit_code}) {duration_text(max(now - r.finished_at, 0))} ago"
         return r.state.capitalize()
@@ -57,6 +59,7 @@ class ContainerRow:
             "restart_policy": r.restart_policy,
             "exit_code": r.exit_code,
             "oom_killed": r.oom_killed,
+            "health": r.health,
             "labels": dict(r.labels),
             "sampled_at": self.sampled_at,
             "cpu_percent": self.cpu_percent,

@@ -30,6 +30,7 @@ class ContainerRecord:
     oom_killed: bool
     restart_policy: str  # "no", "always", "on-failure:3", "unless-stopped"
     labels: Mapping[str, str] = field(default_factory=dict)
+    health: str | None = None  # State.Health.Status: starting, healthy, unhealthy; None without a healthcheck
 
     @property
     def short_id(self) -> str:
@@ -62,6 +63,7 @@ def record_from_inspect(info: Mapping[str, Any]) -> ContainerRecord:
         oom_killed=bool(state.get("OOMKilled")),
         restart_policy=policy_name,
         labels=dict(config.get("Labels") or {}),
+        health=(state.get("Health") or {}).get("Status"),
     )
 
 

@@ -53,8 +53,7 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--entrypoint", help="override the image's entrypoint ('' clears it)")
     parser.add_argument("--rm", action="store_true", help="remove the container when it exits")
     parser.add_argument("-i", "--interactive", action="store_true", help="keep stdin open; attached, send ours")
-    # Taken so that `-t` gets a plain refusal instead of argparse's "unrecognized arguments".
-    parser.add_argument("-t", "--tty", action="store_true", help="not supported: no terminal is allocated")
+    parser.add_argument("-t", "--tty", action="store_true", help="a terminal for the container (with -d)")
     parser.add_argument(
         "--restart",
         type=argtype(restart_policy),

@@ -11,8 +11,10 @@ from runtime.errors import InvalidParameter
 
 def create_body(args: argparse.Namespace) -> dict[str, Any]:
     """Everything but the name, which goes in the query. Raises InvalidParameter for flags that conflict."""
-    if args.tty:
-        raise InvalidParameter("-t: pseudo-terminals are not supported (no terminal is allocated)")
+    if args.tty and not getattr(args, "detach", True):
+        raise InvalidParameter(
+            "-t: the porthole CLI has no terminal client: add -d (then `docker attach`), or use docker"
+        )
     if args.rm and args.restart and args.restart["Name"] != "no":
         raise InvalidParameter("conflicting options: --restart and --rm")
     binds, anonymous_volumes = split_volumes(args.volume)
@@ -29,7 +31,7 @@ def create_body(args: argparse.Namespace) -> dict[str, Any]:
         "AttachStdin": attached and args.interactive,
         "AttachStdout": attached,
         "AttachStderr": attached,
-        "Tty": False,
+        "Tty": args.tty,
         "OpenStdin": args.interactive,
         # docker sets it for `run -i` without -d: the end of the client's stdin is the end of the container's
         "StdinOnce": args.interactive and getattr(args, "detach", None) is False,

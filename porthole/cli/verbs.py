@@ -116,7 +116,8 @@ VERBS = (
     _verb(("save", "image save"), "Save images to a tar", "imagetransfer", "add_save_arguments", "save"),
     _verb(
         ("busybox-rootfs",),
-        "Write a busybox root filesystem tar (from the host's busybox-static) for `porthole import - busybox`",
+        "Write a busybox root filesystem tar (from the host's busybox-static) for "
+        "`porthole import -c 'CMD [\"sh\"]' - busybox`",
         "imagetransfer",
         "add_busybox_arguments",
         "busybox_rootfs",

@@ -18,6 +18,7 @@ from runtime.errors import (
     NotFound,
     NotImplementedYet,
     NotModified,
+    Unavailable,
 )
 
 STATUS: dict[type[Exception], int] = {
@@ -33,6 +34,7 @@ STATUS: dict[type[Exception], int] = {
     DriverUnavailable: 500,  # a container's driver gone since its create (an uninstalled plugin)
     ReadLogsNotSupported: 501,
     LogDriverError: 500,
+    Unavailable: 503,
 }
 
 

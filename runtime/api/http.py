@@ -150,7 +150,8 @@ class Json(Response):
     def send(self, handler: BaseHTTPRequestHandler) -> None:
         data = json.dumps(self.body).encode() + b"\n"
         _start(handler, self.status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
-        handler.wfile.write(data)
+        if handler.command != "HEAD":  # a body after a HEAD reply is an unsolicited response to Go's client
+            handler.wfile.write(data)
 
 
 @dataclass
@@ -185,6 +186,8 @@ class Stream(Response):
         _start(handler, self.status, [("Content-Type", self.content_type), ("Transfer-Encoding", "chunked")])
         handler.wfile.flush()
         try:
+            if handler.command == "HEAD":
+                return  # headers only; the producer is closed below
             for chunk in self.chunks:
                 if chunk:
                     handler.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))

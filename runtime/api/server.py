@@ -13,6 +13,7 @@ from pathlib import Path
 from runtime.api.errors import error_response, raised_on_purpose
 from runtime.api.http import Json, Request
 from runtime.api.router import Router, split_version
+from runtime.api.unsupported import unmatched
 
 API_VERSION = "1.47"
 MIN_API_VERSION = "1.24"
@@ -61,7 +62,7 @@ class EngineHandler(BaseHTTPRequestHandler):
             else:
                 match = self.server.router.match(self.command, path)  # type: ignore[attr-defined]
                 if match is None:
-                    response = Json({"message": "page not found"}, 404)
+                    response = error_response(unmatched(self.command, path))
                 else:
                     handler, params = match
                     try:

@@ -29,6 +29,7 @@ _TYPE_NAMES = {
     "object": lambda v: isinstance(v, dict),
     "list": lambda v: isinstance(v, list),
     "list of strings": _list_of(str),
+    "list of integers": lambda v: isinstance(v, list) and all(_is_int(i) for i in v),
     "object of strings": _map_of(str),
     "string or list of strings": lambda v: isinstance(v, str) or _list_of(str)(v),
 }
@@ -53,6 +54,7 @@ CONFIG = {
     "Volumes": "object",
     "StopSignal": "string",
     "StopTimeout": "integer",
+    "MacAddress": "string",
     "HostConfig": "object",
     "NetworkingConfig": "object",
 }
@@ -73,6 +75,11 @@ HOST_CONFIG = {
     "Dns": "list of strings",
     "ExtraHosts": "list of strings",
     "Init": "boolean",
+    "ConsoleSize": "list of integers",
+    "Runtime": "string",
+    "VolumeDriver": "string",
+    "StorageOpt": "object of strings",
+    "Links": "list of strings",
 }
 LOG_CONFIG = {"Type": "string", "Config": "object of strings"}
 RESTART_POLICY = {"Name": "string", "MaximumRetryCount": "integer"}

@@ -12,19 +12,21 @@ from logdrivers.driver import ReadConfig
 from logdrivers.message import Message
 from logdrivers.registry import Registry
 from runtime.engine.config import DaemonConfig
-from runtime.engine.create import ContainerFactory
+from runtime.engine.create import ContainerFactory, Created
 from runtime.engine.events import EventBus
-from runtime.engine.launch import Layout, cgroup_for, log_info
+from runtime.engine.launch import Layout, attach_log_info, cgroup_for, keeps_no_log, log_info, shim_log_config
 from runtime.engine.lifecycle import Lifecycle
 from runtime.engine.logconfig import log_config_of
 from runtime.engine.model import LIVE, PAUSED, RESTARTING, RUNNING, Container
+from runtime.engine.names import validate_name
 from runtime.engine.networking import ContainerNetworks
 from runtime.engine.store import ContainerStore
 from runtime.errors import Conflict, InvalidParameter
 from runtime.volumes import MountPoint, VolumeService, remove_anonymous
 
-LIST_FILTERS = ("id", "name", "label", "status", "exited", "ancestor")
+LIST_FILTERS = ("id", "name", "label", "status", "exited", "ancestor", "health")
 STATUSES = ("created", "restarting", "running", "removing", "paused", "exited", "dead")
+HEALTH_STATES = ("starting", "healthy", "unhealthy", "none")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +57,28 @@ class Containers:
         self.networks = networks
         self.lifecycle: Lifecycle  # set by the daemon once built (they call each other)
 
-    def create(self, name: str | None, body: dict[str, Any]) -> Container:
-        container = self.factory.create(name, body)
+    def create(self, name: str | None, body: dict[str, Any]) -> Created:
+        created = self.factory.create(name, body)
+        container = created.container
         self.events.publish("container", "create", container.id, image=container.image_ref, name=container.name)
-        return container
+        return created
+
+    def record_attach(self, container: Container) -> None:
+        """Docker's `attach` event, at the start of an attach."""
+        self.events.publish("container", "attach", container.id, image=container.image_ref, name=container.name)
+
+    def rename(self, container: Container, name: str) -> None:
+        """`docker rename`, with moby's checks and texts; the embedded DNS answers to the new name."""
+        if not name:
+            raise InvalidParameter("Neither old nor new names may be empty")
+        name = validate_name(name)
+        if name == container.name:
+            raise InvalidParameter("Renaming a container with the same name as its current name")
+        old = container.name
+        self.store.rename(container, name)
+        self.networks.rename(container)
+        self.events.publish("container", "rename", container.id, image=container.image_ref, name=name,
+                            oldName="/" + old)  # fmt: skip
 
     def get(self, ref: str) -> Container:
         return self.store.get(ref)
@@ -87,6 +107,9 @@ class Containers:
         for status in filters.get("status", []):
             if status not in STATUSES:
                 raise InvalidParameter(f"invalid filter 'status={status}'")
+        for health in filters.get("health", []):
+            if health not in HEALTH_STATES:
+                raise InvalidParameter(f"Unrecognised filter value for health: {health}")
         selected = [
             c
             for c in sorted(self.store, key=lambda c: c.created, reverse=True)
@@ -100,7 +123,7 @@ class Containers:
         """`docker top`: the host's ps, narrowed to the container's processes, as Docker does it."""
         if container.state.status not in LIVE:
             raise Conflict(f"Container {container.id} is not running")
-        pids = set(cgroup_for(self.config, container.id).pids())
+        pids = set(cgroup_for(self.config, container.id).pids()) - self.lifecycle.health.prober_pids()
         # ps cuts its lines at $COLUMNS when that is set (a daemon started from a terminal or a test runner
         # inherits it); top reports whole command lines, as ps does with no width to fit.
         env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
@@ -130,6 +153,19 @@ class Containers:
             still_running = lambda: container.state.status in (RUNNING, PAUSED, RESTARTING)  # noqa: E731
         return reader.read_logs(cfg, still_running)
 
+    def attach_output(
+        self, container: Container, cfg: ReadConfig, still_running: Callable[[], bool]
+    ) -> Iterator[Message]:
+        """What an attach streams: the log, or for a container that keeps none its attach log (which serves no
+        replay: logs=1 is refused as `logs` is)."""
+        if not keeps_no_log(container) or cfg.tail != 0:
+            return self.logs(container, cfg, still_running)
+        layout = Layout(self.config, container.id)
+        reader = self.log_registry.open_reader(
+            shim_log_config(container, self.log_registry), attach_log_info(container, layout)
+        )
+        return reader.read_logs(cfg, still_running)
+
 
 def _label_matches(labels: dict[str, str], wanted: str) -> bool:
     key, sep, value = wanted.partition("=")
@@ -139,11 +175,13 @@ def _label_matches(labels: dict[str, str], wanted: str) -> bool:
 def _matches(c: Container, filters: dict[str, list[str]]) -> bool:
     checks = {
         "id": lambda v: c.id.startswith(v),
-        "name": lambda v: re.search(v, "/" + c.name) is not None,
+        # as moby: the name with and without its slash (`--filter name=^web$` finds "/web")
+        "name": lambda v: re.search(v, "/" + c.name) is not None or re.search(v, c.name) is not None,
         "label": lambda v: _label_matches(c.config.get("Labels") or {}, v),
         "status": lambda v: c.state.status == v,
         "exited": lambda v: c.state.status == "exited" and str(c.state.exit_code) == v,
         "ancestor": lambda v: v in (c.image_ref, c.image_id, c.image_id.removeprefix("sha256:")[:12]),
+        "health": lambda v: (c.state.health.status if c.state.health is not None else "none") == v,
     }
     for key, values in filters.items():
         if key == "label":

@@ -2,13 +2,16 @@
 validated in full before anything is made, so a refused request leaves nothing behind."""
 
 import secrets
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from common import rfc3339
 from logdrivers.registry import LogConfig, Registry
 from runtime.cgroups import Resources
 from runtime.engine.config import DaemonConfig
+from runtime.engine.healthsettings import check_healthcheck, health_settings, merge_healthcheck
+from runtime.engine.launch import resource_warnings
+from runtime.engine.links import register_links
 from runtime.engine.logconfig import parse_at_create
 from runtime.engine.model import Container
 from runtime.engine.names import generate_name, validate_name
@@ -22,6 +25,21 @@ from runtime.volumes import plan_mounts, realize
 from runtime.volumes.binds import parse_volumes_from
 from runtime.volumes.mountpoint import MountPoint
 from runtime.volumes.service import VolumeService
+
+# What inspect and info call the runtime: Docker's default's name (porthole's shim plays runc's part), the only
+# one a client may ask for.
+DEFAULT_RUNTIME = "runc"
+
+
+MAC_ADDRESS_DEPRECATED = (
+    "The container-wide MacAddress field is now deprecated. It should be specified in EndpointsConfig instead."
+)
+
+
+@dataclass(frozen=True)
+class Created:
+    container: Container
+    warnings: list[str]  # Docker's, for limits this host cannot apply: the CLI prints each
 
 
 def merge_config(config: dict[str, Any], image_config: dict[str, Any]) -> dict[str, Any]:
@@ -46,6 +64,8 @@ def merge_config(config: dict[str, Any], image_config: dict[str, Any]) -> dict[s
     for key in ("ExposedPorts", "Volumes"):
         union = {**(image.get(key) or {}), **(config.get(key) or {})}
         merged[key] = union or None
+    merged["Healthcheck"] = merge_healthcheck(config.get("Healthcheck"), image.get("Healthcheck"))
+    merged["Shell"] = config.get("Shell") or image.get("Shell")
     return merged
 
 
@@ -57,11 +77,29 @@ def _argv(config: dict[str, Any]) -> list[str]:
 
 
 def _check_unsupported(config: dict[str, Any]) -> None:
-    if config.get("Tty"):
-        raise InvalidParameter("porthole: Tty: pseudo-terminals are not supported yet; run without -t")
+    host_config = config.get("HostConfig") or {}
+    runtime = host_config.get("Runtime") or DEFAULT_RUNTIME
+    if runtime != DEFAULT_RUNTIME:
+        raise InvalidParameter(f"unknown or invalid runtime name: {runtime}")
+    if host_config.get("StorageOpt"):  # Docker's overlay2 takes a size only on xfs with project quotas
+        raise InvalidParameter("--storage-opt is supported only for overlay over xfs with 'pquota' mount option")
     workdir = config.get("WorkingDir") or ""
     if workdir and not workdir.startswith("/"):
         raise InvalidParameter(f"the working directory '{workdir}' is invalid, it needs to be an absolute path")
+
+
+def _move_container_mac(body: dict[str, Any], host_config: dict, networking: dict) -> list[str]:
+    """Config.MacAddress (docker-py's mac_address, deprecated since API 1.44) becomes the primary network's
+    endpoint MacAddress, with moby's warning, unless the endpoint names one."""
+    mac = body.pop("MacAddress", None)
+    if not mac:
+        return []
+    endpoints = networking.setdefault("EndpointsConfig", {})
+    mode = host_config["NetworkMode"]
+    key = next((k for k in (mode, "default") if k in endpoints), mode)
+    endpoint = endpoints.setdefault(key, {}) or {}
+    endpoints[key] = {**endpoint, "MacAddress": endpoint.get("MacAddress") or mac}
+    return [MAC_ADDRESS_DEPRECATED]
 
 
 def normalize_host_config(
@@ -80,6 +118,7 @@ def normalize_host_config(
     log_config = parse_at_create(hc, log_registry, config)
     if hc.get("NetworkMode") in (None, "", "default"):
         hc["NetworkMode"] = "bridge"
+    hc["Runtime"] = DEFAULT_RUNTIME
     for key, default in (("Binds", None), ("VolumesFrom", None), ("AutoRemove", False), ("PortBindings", {})):
         hc.setdefault(key, default)
     return hc, log_config
@@ -102,7 +141,7 @@ class ContainerFactory:
         self._log_registry = log_registry
         self._networks = networks
 
-    def create(self, name: str | None, body: dict[str, Any]) -> Container:
+    def create(self, name: str | None, body: dict[str, Any]) -> Created:
         if name:
             name = validate_name(name)
         image_ref = body.get("Image") or ""
@@ -111,10 +150,13 @@ class ContainerFactory:
         image = self._images.resolve(image_ref)
         _check_unsupported(body)
         refuse_unsupported(body)
+        check_healthcheck(body.get("Healthcheck"))
         host_config, log_config = normalize_host_config(body.get("HostConfig") or {}, self._log_registry, self._config)
         networking = body.get("NetworkingConfig") or {}
+        warnings = _move_container_mac(body, host_config, networking)
         config = {k: v for k, v in body.items() if k not in ("HostConfig", "NetworkingConfig")}
         config = merge_config(config, image.config)
+        health_settings(config["Healthcheck"], config["Shell"])  # an unknown Test type is refused now
         argv = _argv(config)
         plan = plan_mounts(
             binds=host_config.get("Binds") or [],
@@ -122,6 +164,7 @@ class ContainerFactory:
             mounts=host_config.get("Mounts") or [],
             image_volumes=(image.config.get("config") or {}).get("Volumes") or {},
             volumes_from=[self._volumes_from(entry) for entry in host_config.get("VolumesFrom") or []],
+            volume_driver=host_config.get("VolumeDriver") or "",
         )
         if name:
             self._store.add_conflict(name)
@@ -143,10 +186,12 @@ class ContainerFactory:
             layers=[str(p) for p in self._images.layer_paths(image)],
             log_config=log_config,
         )
+        register_links(container, self._store)
         self._networks.register(container)  # validates networks, addresses and ports; records them
         try:
             mounts = realize(plan, self._volumes, lambda path, dest: self._images.copy_out(image, path, dest))
             container.mounts = [asdict(m) for m in mounts]
+            warnings += resource_warnings(self._config, container_id, host_config)
             self._images.hold_layers(container_id, image)
             self._store.add(container)
         except BaseException:  # e.g. the name was taken meanwhile: nothing of a refused create stays
@@ -156,7 +201,7 @@ class ContainerFactory:
                     self._volumes.remove(request.name, force=True, users=lambda _: [])
             self._networks.forget(container)
             raise
-        return container
+        return Created(container, warnings)
 
     def release_layers(self, container_id: str) -> None:
         self._images.release_layers(container_id)

@@ -14,6 +14,7 @@ from runtime.engine.events import EventBus
 from runtime.engine.execs import Execs
 from runtime.engine.exits import ExitMonitor
 from runtime.engine.exitsamples import ExitSamples
+from runtime.engine.housekeeping import Housekeeping
 from runtime.engine.lifecycle import Lifecycle
 from runtime.engine.logshipping import ShippingManager
 from runtime.engine.model import RUNNING, Container
@@ -22,6 +23,7 @@ from runtime.engine.shims import ShimLauncher
 from runtime.engine.signals import is_alive
 from runtime.engine.stats import StatsReader
 from runtime.engine.store import ContainerStore
+from runtime.engine.update import Adjustments
 from runtime.images.builder.build import Builder
 from runtime.images.image import Image
 from runtime.images.metrics import ImageMetrics
@@ -60,6 +62,9 @@ class Engine:
                 dns_upstreams=config.dns_upstreams,
                 address_pool=config.address_pool,
                 pool_prefixlen=config.address_pool_size,
+            ),
+            events=lambda action, network_id, attributes: self.events.publish(
+                "network", action, network_id, **attributes
             ),
         )
         store = ContainerStore(config.containers_dir)
@@ -102,6 +107,15 @@ class Engine:
             config.data_root,
             self.image_metrics,
             fetch_base=self._pull_base,
+        )
+        self.adjustments = Adjustments(config, store, self.lifecycle)
+        self.housekeeping = Housekeeping(
+            self.containers,
+            self.lifecycle,
+            self.images,
+            self.volumes,
+            self.events,
+            image_users=lambda image_id: [c for c in store if c.image_id == image_id],
         )
 
     def _pull_base(self, name: str, emit) -> Image:

@@ -1,19 +1,24 @@
-"""`docker exec`: exec instances of running containers, started through the shim zygote."""
+"""`docker exec`: exec instances of running containers, started through the shim zygote, with pipes or a
+terminal (-t) whose master the daemon holds (an exec's streams end with the daemon, as in Docker)."""
 
 import json
-import os
 import secrets
+import socket
 import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 from runtime.engine.config import DaemonConfig
+from runtime.engine.detachkeys import parse_detach_keys
 from runtime.engine.events import EventBus
 from runtime.engine.launch import cgroup_for
 from runtime.engine.model import PAUSED, RUNNING, Container
-from runtime.engine.shims import ShimLauncher
+from runtime.engine.shims import ExecChannels, ShimLauncher
+from runtime.engine.terminals import HeldTerminal
 from runtime.errors import Conflict, InvalidParameter, NotFound
 from runtime.linux.constants import DEFAULT_CAPABILITY_SET
+
+RESIZE_WAIT_S = 10.0  # moby waits this long for an exec to start before a resize gives up
 
 
 @dataclass
@@ -25,13 +30,25 @@ class ExecInstance:
     exit_code: int | None = None
     pid: int = 0
     done: threading.Event = field(default_factory=threading.Event)
+    started: threading.Event = field(default_factory=threading.Event)  # running, or failed to start
+    terminal: HeldTerminal | None = None  # with Tty, while it runs
+
+    @property
+    def tty(self) -> bool:
+        return bool(self.config.get("Tty"))
+
+    @property
+    def detach_keys(self) -> bytes:
+        return parse_detach_keys(self.config.get("DetachKeys") or "")
 
 
 @dataclass
 class ExecStreams:
-    stdout: int
-    stderr: int
-    status: Any  # a binary file object on the status pipe
+    """A started exec's streams, the daemon's ends: the helper's channels (status, and pipes without a
+    terminal) and, with one, the terminal's master."""
+
+    channels: ExecChannels
+    terminal: HeldTerminal | None = None
 
 
 class Execs:
@@ -47,8 +64,7 @@ class Execs:
         cmd = body.get("Cmd")
         if not cmd or not isinstance(cmd, list) or not all(isinstance(a, str) for a in cmd):
             raise InvalidParameter("No exec command specified")
-        if body.get("Tty") or body.get("AttachStdin"):
-            raise InvalidParameter("porthole: exec: Tty and stdin are not supported yet; run without -t and -i")
+        parse_detach_keys(body.get("DetachKeys") or "")  # a 400 now, not at the start
         instance = ExecInstance(secrets.token_hex(32), container, body)
         with self._lock:
             self._instances[instance.id] = instance
@@ -78,45 +94,86 @@ class Execs:
         with self._lock:
             _refuse_if_started(instance)
 
-    def start(self, instance: ExecInstance) -> ExecStreams:
-        """Start the process; its output pipes are the caller's to drain, then finish() records its exit."""
+    def start(self, instance: ExecInstance, console_size: list[int] | None = None) -> ExecStreams:
+        """Start the process; its output is the caller's to drain, then finish() records its exit.
+        `console_size` ([rows, columns], the start's ConsoleSize) wins over the create's."""
         with self._lock:
             _refuse_if_started(instance)
             instance.running = True
-        c, cfg = instance.container, instance.config
-        request = {
-            "pid": c.state.pid,
-            "cgroup_procs": [str(p) for p in cgroup_for(self._config, c.id).procs_files()],
-            "args": cfg["Cmd"],
-            "env": list(c.config.get("Env") or []) + list(cfg.get("Env") or []),
-            "hostname": c.config.get("Hostname") or c.short_id,  # HOSTNAME in the env, as in the container's
-            "cwd": cfg.get("WorkingDir") or c.config.get("WorkingDir") or "/",
-            "user": cfg.get("User") or c.config.get("User") or "",
-            "capabilities": DEFAULT_CAPABILITY_SET,  # Docker's; --privileged is not supported
-        }
-        stdout, stderr, status_fd = self._shims.start_exec(request)
-        status = os.fdopen(status_fd, "rb")
-        first = json.loads(status.readline() or b'{"error": "porthole: exec helper died"}')
+        cfg = instance.config
+        request = exec_request(
+            self._config,
+            instance.container,
+            cfg["Cmd"],
+            env=list(cfg.get("Env") or []),
+            cwd=cfg.get("WorkingDir") or "",
+            user=cfg.get("User") or "",
+            tty=instance.tty,
+            stdin=bool(cfg.get("AttachStdin")),
+            console_size=console_size or cfg.get("ConsoleSize"),
+        )
+        channels = self._shims.start_exec(request)
+        data, fds, _, _ = socket.recv_fds(channels.status, 65536, 1)
+        first = json.loads(data or b'{"error": "porthole: exec helper died"}')
         if "error" in first:
-            instance.exit_code = _exit_code_of(status)
+            instance.exit_code = _exit_code_of(channels.status)
             instance.running = False
-            status.close()
-            for fd in (stdout, stderr):
-                os.close(fd)
+            channels.close()
             instance.done.set()
+            instance.started.set()
             raise InvalidParameter(first["error"])
         instance.pid = first["pid"]
+        instance.terminal = HeldTerminal(fds[0]) if fds else None
+        instance.started.set()
         self._event(instance, "exec_start")
-        return ExecStreams(stdout, stderr, status)
+        return ExecStreams(channels, instance.terminal)
+
+    def resize(self, instance: ExecInstance, rows: int, columns: int) -> None:
+        """The terminal's size, once the exec runs (the docker CLI resizes right after its start)."""
+        if not instance.started.wait(RESIZE_WAIT_S):
+            raise Conflict(f"timeout waiting for exec session ready: {instance.id}")
+        if instance.terminal is not None:
+            instance.terminal.resize(rows, columns)
 
     def finish(self, instance: ExecInstance, streams: ExecStreams) -> int:
         """Wait for the process's exit code and record it (before the client hears the stream end)."""
-        instance.exit_code = _exit_code_of(streams.status)
-        streams.status.close()
+        instance.exit_code = _exit_code_of(streams.channels.status)
+        streams.channels.close()
+        if streams.terminal is not None:
+            streams.terminal.close()
         instance.running = False
         instance.done.set()
         self._event(instance, "exec_die", exitCode=str(instance.exit_code))
         return instance.exit_code
+
+
+def exec_request(
+    config: DaemonConfig,
+    container: Container,
+    args: list[str],
+    *,
+    env: list[str] = (),
+    cwd: str = "",
+    user: str = "",
+    tty: bool = False,
+    stdin: bool = False,
+    console_size: list[int] | None = None,
+) -> dict[str, Any]:
+    """What the exec helper needs to start `args` in the running `container` (runtime.shim.nsexec); the
+    container's env, working dir and user unless the exec names its own."""
+    return {
+        "pid": container.state.pid,
+        "cgroup_procs": [str(p) for p in cgroup_for(config, container.id).procs_files()],
+        "args": args,
+        "env": list(container.config.get("Env") or []) + list(env),
+        "hostname": container.config.get("Hostname") or container.short_id,  # HOSTNAME, as in the container's
+        "cwd": cwd or container.config.get("WorkingDir") or "/",
+        "user": user or container.config.get("User") or "",
+        "capabilities": DEFAULT_CAPABILITY_SET,  # Docker's; --privileged is not supported
+        "tty": tty,
+        "stdin": stdin,
+        "console_size": console_size,
+    }
 
 
 def _refuse_unless_running(container: Container) -> None:
@@ -133,6 +190,6 @@ def _refuse_if_started(instance: ExecInstance) -> None:
     _refuse_unless_running(instance.container)
 
 
-def _exit_code_of(status) -> int:
-    line = status.readline()
-    return json.loads(line)["exit_code"] if line else 126
+def _exit_code_of(status: socket.socket) -> int:
+    message = status.recv(65536)
+    return json.loads(message)["exit_code"] if message else 126

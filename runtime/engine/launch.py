@@ -1,15 +1,19 @@
 """What a start needs beyond the container record: its cgroup, its network sandbox, its root filesystem
 layout, its /etc files, and the spec the shim runs; and the teardown of all of it after the container exits."""
 
+import dataclasses
+import os
 import socket
 from dataclasses import dataclass
 from pathlib import Path
 
 from logdrivers.info import ContainerInfo
-from logdrivers.registry import LogConfig
+from logdrivers.jsonfile.driver import JsonFileDriver
+from logdrivers.registry import LogConfig, Registry
 from logdrivers.shimwriter import writer_plan
 from runtime.cgroups import CgroupManager, Resources, detect_mode, open_manager
 from runtime.engine.config import DaemonConfig
+from runtime.engine.logconfig import log_config_of
 from runtime.engine.model import Container
 from runtime.network import Sandbox
 from runtime.shim.spec import ContainerSpec, Mount, Process, Rootfs
@@ -17,6 +21,11 @@ from runtime.shim.spec import ContainerSpec, Mount, Process, Rootfs
 SPEC_FILE = "spec.json"
 EXIT_FILE = "exit.json"
 STDIN_FIFO = "stdin"
+ATTACH_LOG = "attach-json.log"
+# --log-driver none keeps no log, yet Docker still shows the output to `run` and attach (only `logs` is refused).
+# Attach reads output from a log, so the shim of a none container writes this small one under the exec root,
+# read by attach only: 2 x 1 MiB at most, json-file.
+ATTACH_LOG_OPTIONS = {"max-size": "1m", "max-file": "2", "compress": "false"}
 
 
 @dataclass
@@ -48,6 +57,11 @@ class Layout:
         return self.exec_dir / EXIT_FILE
 
     @property
+    def attach_log_path(self) -> Path:
+        """The output kept for attach alone, for a container whose log driver keeps none."""
+        return self.exec_dir / ATTACH_LOG
+
+    @property
     def stdin_path(self) -> Path:
         """The FIFO an attach writes the client's stdin into, for a container made with -i (OpenStdin)."""
         return self.exec_dir / STDIN_FIFO
@@ -65,18 +79,37 @@ def cgroup_namespace_wanted(config: DaemonConfig) -> bool:
     return detect_mode(config.cgroup_root) == "v2"
 
 
-def prepare_cgroup(config: DaemonConfig, container: Container) -> tuple[CgroupManager, list[str]]:
-    cgroup = cgroup_for(config, container.id)
+def prepare_cgroup(config: DaemonConfig, container_id: str, resources: Resources) -> tuple[CgroupManager, list[str]]:
+    cgroup = cgroup_for(config, container_id)
     cgroup.create()
     try:
-        warnings = cgroup.set(Resources.from_host_config(container.host_config))
+        warnings = cgroup.set(resources)
     except BaseException:
         cgroup.destroy()
         raise
     return cgroup, warnings
 
 
+def resource_warnings(config: DaemonConfig, container_id: str, host_config: dict) -> list[str]:
+    """Docker's warnings for the limits this host cannot apply, as create returns them: learnt by applying the
+    limits to the container's group, made and removed again (a start makes it anew)."""
+    resources = Resources.from_host_config(host_config)
+    if resources == Resources():
+        return []
+    cgroup, warnings = prepare_cgroup(config, container_id, resources)
+    cgroup.destroy()
+    return warnings
+
+
+def _make_missing_sources(container: Container) -> None:
+    """Docker's -v makes a missing bind source a directory (root's, 0755) at start; --mount refuses it at create."""
+    for m in container.mounts:
+        if m.get("create_source") and not os.path.lexists(m["source"]):
+            os.makedirs(m["source"], mode=0o755, exist_ok=True)
+
+
 def _mounts(container: Container, sandbox: Sandbox) -> list[Mount]:
+    _make_missing_sources(container)
     mounts = [
         Mount(
             m["source"],
@@ -105,8 +138,12 @@ def build_spec(
     cgroup: CgroupManager,
     sandbox: Sandbox,
     log_config: LogConfig,
+    link_env: list[str] = (),
 ) -> ContainerSpec:
+    """What the shim runs; `link_env` (legacy links' variables) comes before the container's own Env, as in
+    moby."""
     layout = Layout(config, container.id)
+    writer_info = (attach_log_info if keeps_no_log(container) else log_info)(container, layout)
     layers = list(reversed(container.layers))
     fs = layout.directory / "fs"
     for sub in ("upper", "work"):
@@ -119,15 +156,21 @@ def build_spec(
         hostname=cfg.get("Hostname") or container.short_id,
         rootfs=Rootfs(layers, str(fs / "upper"), str(fs / "work"), str(merged)),
         process=Process(
-            container.argv, list(cfg.get("Env") or []), cfg.get("WorkingDir") or "/", cfg.get("User") or ""
+            container.argv,
+            [*link_env, *(cfg.get("Env") or [])],
+            cfg.get("WorkingDir") or "/",
+            cfg.get("User") or "",
         ),
         mounts=_mounts(container, sandbox),
         netns=str(sandbox.netns_path) if sandbox.netns_path else None,
         cgroup_procs=[str(p) for p in cgroup.procs_files()],
         cgroup_namespace=cgroup_namespace_wanted(config),
-        log_writer=writer_plan(log_config, log_info(container, layout)),
+        log_writer=writer_plan(log_config, writer_info),
         stdin=str(layout.stdin_path) if cfg.get("OpenStdin") else None,
-        stdin_once=bool(cfg.get("StdinOnce")),
+        # As moby's attach: the client's end of stdin closes a terminal's never (it is not the program's EOF).
+        stdin_once=bool(cfg.get("StdinOnce")) and not cfg.get("Tty"),
+        terminal=bool(cfg.get("Tty")),
+        console_size=container.host_config.get("ConsoleSize") or None,
     )
 
 
@@ -146,3 +189,21 @@ def log_info(container: Container, layout: Layout) -> ContainerInfo:
         labels=dict(container.config.get("Labels") or {}),
         hostname=socket.gethostname(),
     )
+
+
+def keeps_no_log(container: Container) -> bool:
+    return container.host_config["LogConfig"]["Type"] == "none"
+
+
+def attach_log_info(container: Container, layout: Layout) -> ContainerInfo:
+    """The log driver's view of a none container's attach log (ATTACH_LOG)."""
+    return dataclasses.replace(log_info(container, layout), log_path=layout.attach_log_path)
+
+
+def shim_log_config(container: Container, registry: Registry) -> LogConfig:
+    """What the container's shim writes with: its log configuration, parsed once (runtime.engine.logconfig),
+    or for a none container the small json-file that attach alone reads (as Docker, `run` and `attach` show the
+    output of a container that keeps no log)."""
+    if keeps_no_log(container):
+        return registry.validate(JsonFileDriver.name, ATTACH_LOG_OPTIONS)
+    return log_config_of(container, registry)

@@ -11,12 +11,13 @@ from common import rfc3339
 from logdrivers.errors import LogDriverError
 from logdrivers.registry import Registry
 from runtime.atomicfile import read_json
+from runtime.cgroups import Resources
 from runtime.engine.config import DaemonConfig
 from runtime.engine.events import EventBus
 from runtime.engine.exits import ExitMonitor
 from runtime.engine.exitsamples import ExitSamples
-from runtime.engine.launch import Layout, build_spec, cgroup_for, prepare_cgroup
-from runtime.engine.logconfig import log_config_of
+from runtime.engine.health import HealthMonitor
+from runtime.engine.launch import Layout, build_spec, cgroup_for, prepare_cgroup, shim_log_config
 from runtime.engine.model import CREATED, DEAD, EXITED, PAUSED, REMOVING, RESTARTING, RUNNING, Container
 from runtime.engine.networking import ContainerNetworks
 from runtime.engine.restart import RestartPolicy, RestartTimers
@@ -57,6 +58,7 @@ class Lifecycle:
         self.watch = StateWatch()
         self._restarting_by_hand: set[str] = set()  # their exit in a `restart` is not the end of a --rm
         self._timers = RestartTimers()
+        self.health = HealthMonitor(config, shims, events, self._save, self.lock)
 
     # -- bookkeeping ------------------------------------------------------------------------------------
     def lock(self, container: Container) -> threading.RLock:
@@ -67,7 +69,18 @@ class Lifecycle:
         self._store.save_state(container)
         self.watch.notify()
 
-    def _event(self, container: Container, action: str, **extra: str) -> None:
+    def _volume_events(self, container: Container, action: str) -> None:
+        """moby's volume `mount` at a container's start and `unmount` at its exit, one per volume it mounts."""
+        for m in container.mounts:
+            if m["type"] != "volume":
+                continue
+            attributes = {"driver": m.get("driver") or "local", "container": container.id}
+            if action == "mount":
+                attributes.update(destination=m["destination"], propagation="", **{"read/write": str(m["rw"]).lower()})
+            self._events.publish("volume", action, m["name"], **attributes)
+
+    def event(self, container: Container, action: str, **extra: str) -> None:
+        """A container event with Docker's attributes (image, name, labels, and `extra`)."""
         attributes = {"image": container.image_ref, "name": container.name}
         attributes.update(container.config.get("Labels") or {})
         attributes.update(extra)
@@ -98,18 +111,22 @@ class Lifecycle:
         """Start the process now; on failure everything prepared is undone and the reason is recorded."""
         if self.watch.is_removed(container):  # a start that raced a removal must not leave an orphan running
             raise NotFound(f"No such container: {container.id}")
-        log_config = log_config_of(container, self._log_registry)  # before anything is made that would need undoing
+        link_env = self._sandboxes.link_environment(container)  # first: a linked container that is down is a 400
+        log_config = shim_log_config(container, self._log_registry)  # before anything is made that needs undoing
         layout = Layout(self._config, container.id)
         layout.exec_dir.mkdir(parents=True, exist_ok=True)
         layout.exit_path.unlink(missing_ok=True)
-        cgroup, _ = prepare_cgroup(self._config, container)
+        cgroup, _ = prepare_cgroup(self._config, container.id, Resources.from_host_config(container.host_config))
         try:
-            spec = build_spec(self._config, container, cgroup, self._sandboxes.plan(container), log_config)
+            plan = self._sandboxes.plan(container)
+            spec = build_spec(self._config, container, cgroup, plan, log_config, link_env)
             spec.write(layout.spec_path)
             try:
                 # The network is made while the shim starts: joining a v1 cgroup sleeps for an RCU grace
                 # period (~15 ms here), and the container's init does it first, then waits for the network.
-                started = self._shims.start_container(layout.spec_path, lambda: self._sandboxes.create(container))
+                started = self._shims.start_container(
+                    layout.spec_path, spec.terminal, lambda: self._sandboxes.create(container)
+                )
             except BaseException:
                 self._sandboxes.destroy(container)
                 raise
@@ -130,8 +147,10 @@ class Lifecycle:
         state.started_at, state.finished_at = rfc3339.now(), rfc3339.NEVER
         state.exit_code, state.error, state.oom_killed = 0, "", False
         self._save(container)
-        self._event(container, "start")
+        self._volume_events(container, "mount")
+        self.event(container, "start")
         self._monitor.watch(started.shim_pid, lambda: self._on_shim_exit(container))
+        self.health.watch(container)
 
     def _record_failure(self, container: Container, message: str) -> None:
         state = container.state
@@ -146,6 +165,7 @@ class Lifecycle:
         with self.lock(container):
             if container.state.status not in (RUNNING, PAUSED):
                 return
+            self.health.forget(container)
             cgroup = cgroup_for(self._config, container.id)
             try:
                 record = read_json(layout.exit_path)
@@ -164,9 +184,10 @@ class Lifecycle:
             state.status, state.pid, state.shim_pid = EXITED, 0, 0
             state.exit_code, state.error, state.finished_at = exit_code, error, rfc3339.format_ns(finished_ns)
             self.watch.record_exit(container)
+            self._volume_events(container, "unmount")
             if state.oom_killed:
-                self._event(container, "oom")
-            self._event(container, "die", exitCode=str(exit_code))
+                self.event(container, "oom")
+            self.event(container, "die", exitCode=str(exit_code))
             policy = RestartPolicy.from_host_config(container.host_config)
             if policy.should_restart(exit_code, state.restart_count, state.manually_stopped):
                 state.status = RESTARTING
@@ -192,7 +213,7 @@ class Lifecycle:
                 container.state.error = str(e)
                 self._save(container)
                 return
-            self._event(container, "restart")
+            self.event(container, "restart")
 
     def _cancel_restart(self, container: Container) -> None:
         self._timers.cancel(container.id)
@@ -226,24 +247,28 @@ class Lifecycle:
                 timeout = container.config.get("StopTimeout") or DEFAULT_STOP_TIMEOUT
             stop_signal = signum or _stop_signal(container)
             self._signal(container, stop_signal)
-            self._event(container, "kill", signal=str(stop_signal))
+            self.event(container, "kill", signal=str(stop_signal))
         # a negative timeout waits as long as the process takes, as in moby
         if not self.watch.wait_until(self._exited(container), None if timeout < 0 else timeout):
             with self.lock(container):
                 if container.state.live:
                     self._signal(container, signal.SIGKILL)
-                    self._event(container, "kill", signal=str(int(signal.SIGKILL)))
+                    self.event(container, "kill", signal=str(int(signal.SIGKILL)))
             self.watch.wait_until(self._exited(container), None)
-        self._event(container, "stop")
+        self.event(container, "stop")
 
     def kill(self, container: Container, signum: int) -> None:
+        """Send `signum`; for SIGKILL, reply once the exit is recorded, as moby does (so that an inspect or an
+        `rm` right after a `docker kill` finds the container exited)."""
         with self.lock(container):
             if not container.state.live:
                 raise Conflict(f"Container {container.id} is not running")
             container.state.manually_stopped = True
             self._save(container)
             self._signal(container, signum)
-            self._event(container, "kill", signal=str(signum))
+            self.event(container, "kill", signal=str(signum))
+        if signum == signal.SIGKILL:
+            self.watch.wait_until(self._exited(container), None)
 
     def restart(self, container: Container, timeout: int | None = None) -> None:
         self._restarting_by_hand.add(container.id)
@@ -263,7 +288,7 @@ class Lifecycle:
                     self._launch(container)
         finally:
             self._restarting_by_hand.discard(container.id)
-        self._event(container, "restart")
+        self.event(container, "restart")
 
     # -- pause ------------------------------------------------------------------------------------------
     def pause(self, container: Container) -> None:
@@ -275,7 +300,7 @@ class Lifecycle:
             cgroup_for(self._config, container.id).freeze(True)
             container.state.status = PAUSED
             self._save(container)
-            self._event(container, "pause")
+            self.event(container, "pause")
 
     def unpause(self, container: Container) -> None:
         with self.lock(container):
@@ -284,7 +309,7 @@ class Lifecycle:
             cgroup_for(self._config, container.id).freeze(False)
             container.state.status = RUNNING
             self._save(container)
-            self._event(container, "unpause")
+            self.event(container, "unpause")
 
     # -- remove and wait --------------------------------------------------------------------------------
     def remove(self, container: Container, *, force: bool, volumes: bool) -> None:
@@ -316,7 +341,7 @@ class Lifecycle:
             except OSError as e:
                 raise self._removal_failed(container, e) from e
             self.watch.record_removal(container)
-            self._event(container, "destroy")
+            self.event(container, "destroy")
 
     def _removal_failed(self, container: Container, error: OSError) -> HostError:
         """As moby's SetRemovalError: the container stays, dead, until an `rm` succeeds. Its records are
@@ -334,6 +359,7 @@ class Lifecycle:
         state = container.state
         if state.status in (RUNNING, PAUSED) and is_alive(state.pid, state.pid_starttime):
             self._monitor.watch(state.shim_pid, lambda: self._on_shim_exit(container))
+            self.health.watch(container, fresh=False)
             return
         if state.status in (RUNNING, PAUSED):
             self._on_shim_exit(container)  # records the exit code the shim wrote, applies the policy
@@ -358,6 +384,7 @@ class Lifecycle:
 
     def close(self) -> None:
         self._timers.close()
+        self.health.close()
 
 
 def _stop_signal(container: Container) -> int:

@@ -17,6 +17,32 @@ CREATED, RUNNING, PAUSED, RESTARTING, EXITED, DEAD, REMOVING = (
 )
 LIVE = (RUNNING, PAUSED)  # a process exists
 _NOT_IN_CONFIG_RECORD = ("state", "log_config")
+STARTING, HEALTHY, UNHEALTHY = "starting", "healthy", "unhealthy"
+HEALTH_LOG_ENTRIES = 5  # moby keeps the last five probe results
+
+
+@dataclass
+class HealthResult:
+    start_ns: int  # unix nanoseconds
+    end_ns: int
+    exit_code: int  # -1 for a probe that timed out or could not run
+    output: str  # stdout and stderr together, the first 4 KiB
+
+
+@dataclass
+class Health:
+    status: str = STARTING
+    failing_streak: int = 0
+    log: list[HealthResult] = field(default_factory=list)
+
+    def record(self, result: HealthResult) -> None:
+        self.log = [*self.log, result][-HEALTH_LOG_ENTRIES:]
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any] | None) -> "Health | None":
+        if record is None:
+            return None
+        return cls(record["status"], record["failing_streak"], [HealthResult(**r) for r in record["log"]])
 
 
 @dataclass
@@ -32,6 +58,7 @@ class State:
     finished_at: str = NEVER
     restart_count: int = 0
     manually_stopped: bool = False
+    health: Health | None = None  # with a healthcheck, since its first start
 
     @property
     def live(self) -> bool:
@@ -71,4 +98,4 @@ class Container:
 
     @classmethod
     def from_records(cls, config: dict[str, Any], state: dict[str, Any]) -> "Container":
-        return cls(**config, state=State(**state))
+        return cls(**config, state=State(**{**state, "health": Health.from_record(state.get("health"))}))

@@ -1,9 +1,11 @@
 """The engine's side of the network room: what a container asks of the network, and its sandbox at start."""
 
 import socket
+from dataclasses import replace
 
 from runtime.engine.config import DaemonConfig
 from runtime.engine.launch import Layout
+from runtime.engine.links import link_environment, link_hosts, running_children
 from runtime.engine.model import Container
 from runtime.engine.store import ContainerStore
 from runtime.errors import InvalidParameter, NotFound
@@ -81,8 +83,25 @@ class ContainerNetworks:
         return self._networks.planned_sandbox(spec)
 
     def create(self, container: Container) -> None:
-        """Make the sandbox that plan() described."""
-        self._networks.create_sandbox(sandbox_spec(self._config, container, self._store))
+        """Make the sandbox that plan() described, with hosts entries for the container's legacy links."""
+        spec = sandbox_spec(self._config, container, self._store)
+        children = running_children(container, self._store)
+        if children:
+            spec = replace(spec, extra_hosts=(*spec.extra_hosts, *link_hosts(children, self._bridge_address)))
+        self._networks.create_sandbox(spec)
+
+    def link_environment(self, container: Container) -> list[str]:
+        """Docker's variables for the container's legacy links; 400 if a linked container does not run."""
+        return link_environment(container.name, running_children(container, self._store), self._bridge_address)
+
+    def _bridge_address(self, container: Container) -> str:
+        """The container's address on the default bridge ("" if it has none), which legacy links point at."""
+        view = self._networks.networking(container.id)
+        for endpoint in view.shown.endpoints if view.shown is not None else ():
+            network = view.networks.get(endpoint.network_id)
+            if network is not None and network.is_default_bridge:
+                return endpoint.ip or ""
+        return ""
 
     def _adopt_hostname(self, container: Container, target: Container) -> None:
         names = {key: target.config.get(key) or "" for key in ("Hostname", "Domainname")}
@@ -92,6 +111,10 @@ class ContainerNetworks:
 
     def destroy(self, container: Container) -> None:
         self._networks.destroy_sandbox(container.id)
+
+    def rename(self, container: Container) -> None:
+        """The container's record under its new name (its DNS name on user-defined networks)."""
+        self._networks.rename_container(container.id, container.name)
 
     def forget(self, container: Container) -> None:
         self._networks.forget_container(container.id)

@@ -23,6 +23,22 @@ def _open_gate(gate_w: int) -> None:
         os.close(gate_w)
 
 
+@dataclass
+class ExecChannels:
+    """The daemon's ends of an exec helper's channels: its status socket and the process's pipes, if any."""
+
+    status: socket.socket
+    stdout: int | None = None
+    stderr: int | None = None
+    stdin: int | None = None  # the write end
+
+    def close(self) -> None:
+        for fd in (self.stdout, self.stderr, self.stdin):
+            if fd is not None:
+                os.close(fd)
+        self.status.close()
+
+
 class StartFailed(Exception):
     """The container's process could not be started; the message is the runtime's own reason."""
 
@@ -49,14 +65,15 @@ class ShimLauncher:
                 raise HostError(f"porthole: shim zygote exited with status {self._zygote.returncode}")
             socket.send_fds(self._channel, [json.dumps(request).encode()], fds)
 
-    def start_container(self, spec_path: Path, make_network: Callable[[], None]) -> ShimStarted:
+    def start_container(self, spec_path: Path, terminal: bool, make_network: Callable[[], None]) -> ShimStarted:
         """Starts the container's shim and, meanwhile, calls make_network(): the container's init joins its
         cgroup, then waits at the network gate until make_network() has returned. If it raises, the gate
-        closes unopened, the init gives up, and the error is raised here once the shim has reported."""
+        closes unopened, the init gives up, and the error is raised here once the shim has reported.
+        `terminal` (the spec's) tells the shim, which reads no spec, to expect a terminal's master."""
         status_r, status_w = os.pipe2(os.O_CLOEXEC)
         gate_r, gate_w = os.pipe2(os.O_CLOEXEC)
         try:
-            self._send({"op": "shim", "spec": str(spec_path)}, [status_w, gate_r])
+            self._send({"op": "shim", "spec": str(spec_path), "terminal": terminal}, [status_w, gate_r])
         except BaseException:
             for fd in (status_r, gate_w):
                 os.close(fd)
@@ -80,19 +97,45 @@ class ShimLauncher:
             raise StartFailed(reply["error"])
         return ShimStarted(reply["pid"], reply["starttime"], reply["shim_pid"])
 
-    def start_exec(self, request: dict) -> tuple[int, int, int]:
-        """Returns the read ends of the process's stdout, stderr and status pipes."""
-        pipes = [os.pipe2(os.O_CLOEXEC) for _ in range(3)]
+    def start_exec(self, request: dict) -> "ExecChannels":
+        """Starts an exec helper. With request["tty"] the process's stdio is a terminal whose master comes with
+        the helper's first status message; else stdout and stderr are pipes, and stdin one more with
+        request["stdin"]."""
+        status, helper_status = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        channels = ExecChannels(status)
+        theirs: list[int] = []
+        if not request["tty"]:
+            (channels.stdout, out_w), (channels.stderr, err_w) = os.pipe2(os.O_CLOEXEC), os.pipe2(os.O_CLOEXEC)
+            theirs += [out_w, err_w]
+            if request["stdin"]:
+                in_r, channels.stdin = os.pipe2(os.O_CLOEXEC)
+                theirs.append(in_r)
         try:
-            self._send({"op": "exec", **request}, [w for _, w in pipes])
+            self._send({"op": "exec", **request}, [helper_status.fileno(), *theirs])
         except BaseException:
-            for r, _ in pipes:
-                os.close(r)
+            channels.close()
             raise
         finally:
-            for _, w in pipes:
-                os.close(w)
-        return pipes[0][0], pipes[1][0], pipes[2][0]
+            helper_status.close()
+            for fd in theirs:
+                os.close(fd)
+        return channels
+
+    def start_prober(self, request: dict) -> tuple[int, int]:
+        """Starts a container's healthcheck prober (runtime.shim.prober); returns the write end of its tick pipe
+        (closing it ends the prober) and the read end of its result pipe."""
+        tick_r, tick_w = os.pipe2(os.O_CLOEXEC)
+        result_r, result_w = os.pipe2(os.O_CLOEXEC)
+        try:
+            self._send({"op": "probe", **request}, [tick_r, result_w])
+        except BaseException:
+            for fd in (tick_w, result_r):
+                os.close(fd)
+            raise
+        finally:
+            for fd in (tick_r, result_w):
+                os.close(fd)
+        return tick_w, result_r
 
     def close(self) -> None:
         self._channel.close()

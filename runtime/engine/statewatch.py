@@ -52,10 +52,13 @@ class StateWatch:
         self.check_condition(condition)
         if condition == "removed":
             return lambda: container.id in self._removed
+        seen = self._exits.get(container.id, 0)
+        exited = lambda: self._exits.get(container.id, 0) > seen or container.id in self._removed  # noqa: E731
         if condition == "next-exit":
-            seen = self._exits.get(container.id, 0)
-            return lambda: self._exits.get(container.id, 0) > seen or container.id in self._removed
-        return lambda: container.state.status not in (RUNNING, PAUSED, RESTARTING)
+            return exited
+        # As moby, whose restart also wakes the waiters: an exit that a restart policy follows ends the wait too
+        # (`docker wait` of a --restart always container returns at its first exit, not never).
+        return lambda: container.state.status not in (RUNNING, PAUSED, RESTARTING) or exited()
 
     def wait(self, container: Container, condition: Callable[[], bool], timeout: float | None) -> int | None:
         """The exit code once `condition` holds, or None if `timeout` passed first."""

@@ -54,6 +54,13 @@ class ContainerStore:
             write_json_atomic(self.directory(container.id) / CONFIG_FILE, container.config_record())
             self.save_state(container)
 
+    def rename(self, container: Container, name: str) -> None:
+        """Claims `name` for the container (Docker's 409 if taken) and writes its record; one step."""
+        with self._lock:
+            self.add_conflict(name)
+            container.name = name
+            self.save_config(container)
+
     def save_state(self, container: Container) -> None:
         write_json_atomic(self.directory(container.id) / STATE_FILE, asdict(container.state))
 

@@ -21,7 +21,6 @@ class UnsupportedField:
 
 UNSUPPORTED = (
     UnsupportedField("", "Domainname", "--domainname"),
-    UnsupportedField("", "Healthcheck", "--health-cmd"),
     UnsupportedField("HostConfig", "Privileged", "--privileged"),
     UnsupportedField("HostConfig", "CapAdd", "--cap-add"),
     UnsupportedField("HostConfig", "CapDrop", "--cap-drop"),

@@ -1,6 +1,7 @@
 """A busybox root filesystem tar built from the host's static busybox (Debian's busybox-static).
 
-It gives porthole a base image without a registry: `porthole busybox-rootfs | docker import - busybox`.
+It gives porthole a base image without a registry, with the CMD of Docker's busybox (a rootfs tar carries no
+config, so the import gives it): `porthole busybox-rootfs | porthole import -c 'CMD ["sh"]' - busybox:latest`.
 The tar is deterministic (sorted entries, fixed mtimes, numeric owners), so the same busybox binary always
 yields the same layer diff_id. Users and groups follow the official busybox image's /etc files.
 """

@@ -87,6 +87,16 @@ class ImageStore:
         with self._lock:
             return not image.repo_tags and self._index.has_children(image.id)
 
+    def layer_size(self, diff_id: str) -> int:
+        """Bytes of one extracted layer."""
+        with self._lock:
+            return self._layer_size(diff_id)
+
+    def layers_size(self) -> int:
+        """Bytes of every extracted layer (`docker system df`'s LayersSize)."""
+        with self._lock:
+            return sum(self._layer_size(d) for d in self._layers.all_diff_ids())
+
     def layer_paths(self, image: Image) -> list[Path]:
         """The extracted layer trees, base first (reverse them for overlayfs lowerdir)."""
         return [self._layers.tree(diff_id) for diff_id in image.diff_ids]

@@ -29,8 +29,8 @@ PR_SET_CHILD_SUBREAPER = 36
 PR_SET_NO_NEW_PRIVS = 38
 
 _SYSCALLS = {
-    "x86_64": {"pivot_root": 155, "setns": 308, "capset": 126},
-    "aarch64": {"pivot_root": 41, "setns": 268, "capset": 91},
+    "x86_64": {"pivot_root": 155, "setns": 308, "capset": 126, "pidfd_getfd": 438},
+    "aarch64": {"pivot_root": 41, "setns": 268, "capset": 91, "pidfd_getfd": 438},
 }
 SYSCALL = _SYSCALLS[platform.machine()]
 

@@ -55,6 +55,13 @@ def prctl(option: int, arg2: int = 0, arg3: int = 0, arg4: int = 0, arg5: int = 
     return result
 
 
+def pidfd_getfd(pidfd: int, target_fd: int) -> int:
+    """A close-on-exec duplicate of another process's descriptor (Linux 5.6; needs ptrace access, as root has)."""
+    fd = _libc.syscall(SYSCALL["pidfd_getfd"], pidfd, target_fd, 0)
+    _check(fd, "pidfd_getfd")
+    return fd
+
+
 class _CapHeader(ctypes.Structure):
     _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
 

@@ -152,8 +152,8 @@ def parse_create_body(body: Mapping[str, Any]) -> NetworkCreateOptions:
     name = body.get("Name")
     if not isinstance(name, str) or not name.strip():
         raise InvalidParameter("network: field Name: must not be empty")
-    if any(c in name for c in "/ \t\n"):
-        raise InvalidParameter(f"network: field Name {name!r}: must not contain '/' or spaces")
+    if any(c in name for c in "/\n"):  # Docker takes any other name, spaces too ("test 01")
+        raise InvalidParameter(f"network: field Name {name!r}: must not contain '/' or a newline")
     _check_unsupported(body)
     subnet, gateway, ip_range = _parse_ipam(body.get("IPAM"))
     options = _string_map(body.get("Options"), "Options")

@@ -88,19 +88,23 @@ def servfail(query: bytes) -> bytes:
 def build_views(
     memberships: Mapping[str, tuple[str, ...]],
     entries: Mapping[str, list[tuple[str, tuple[str, ...]]]],
+    private: Mapping[str, list[tuple[str, tuple[str, ...]]]] | None = None,
 ) -> dict[str, DnsView]:
     """memberships: container id -> the DNS-enabled networks it is on (in attach order);
-    entries: network id -> [(address, names)] of the live endpoints on it. -> container id -> view."""
+    entries: network id -> [(address, names)] of the live endpoints on it; private: container id -> the
+    [(address, names)] only it resolves (its legacy links' aliases), first. -> container id -> view."""
     views = {}
     for container_id, networks in memberships.items():
         names: dict[str, list[str]] = {}
         reverse: dict[str, str] = {}
-        for network_id in networks:
-            for address, endpoint_names in entries.get(network_id, []):
+        listed = [(False, entries.get(network_id, [])) for network_id in networks]
+        for shared, pairs in [(True, (private or {}).get(container_id, [])), *listed]:
+            for address, endpoint_names in pairs:
                 for name in endpoint_names:
                     found = names.setdefault(normalize(name), [])
                     if address not in found:
                         found.append(address)
-                reverse.setdefault(address, endpoint_names[0])
+                if not shared:  # a link's alias is not the address's name
+                    reverse.setdefault(address, endpoint_names[0])
         views[container_id] = DnsView({n: tuple(a) for n, a in names.items()}, reverse)
     return views

@@ -17,6 +17,7 @@ from runtime.network.records import ContainerRecord, EndpointRecord, NetworkReco
 from runtime.network.registry import NetworkRegistry
 
 _MAC = re.compile(r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$")
+LINK_LOCAL_PREFIXLEN = 16  # 169.254.0.0/16, as Docker adds a LinkLocalIPs address
 
 
 def endpoint_from_config(network: NetworkRecord, config: Mapping[str, Any] | None) -> EndpointRecord:
@@ -40,7 +41,43 @@ def endpoint_from_config(network: NetworkRecord, config: Mapping[str, Any] | Non
     mac = (config.get("MacAddress") or "").lower() or None
     if mac is not None and (not _MAC.match(mac) or int(mac[:2], 16) & 1):
         raise InvalidParameter(f"network: MacAddress {mac!r}: not a unicast MAC address (xx:xx:xx:xx:xx:xx)")
-    return EndpointRecord(network.id, aliases, requested, mac)
+    return EndpointRecord(
+        network.id,
+        aliases,
+        requested,
+        mac,
+        links=_strings(config.get("Links"), "Links"),
+        driver_opts=tuple(sorted(_string_map(config.get("DriverOpts"), "DriverOpts").items())),
+        link_local_ips=tuple(
+            _link_local_ip(ip) for ip in _strings(ipam.get("LinkLocalIPs"), "IPAMConfig.LinkLocalIPs")
+        ),
+    )
+
+
+def _strings(value: Any, field: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise InvalidParameter(f"network: {field}: expected a list of strings")
+    return tuple(value)
+
+
+def _string_map(value: Any, field: str) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise InvalidParameter(f"network: {field}: expected an object of strings")
+    return value
+
+
+def _link_local_ip(text: str) -> str:
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        raise InvalidParameter(f"invalid link-local IP address: {text}") from None
+    if address.version == 6:
+        raise NotImplementedYet("network: IPAMConfig.LinkLocalIPs: IPv6 is not supported")
+    return str(address)
 
 
 def mac_for(address: ipaddress.IPv4Address) -> str:
@@ -73,7 +110,8 @@ def activate(
         host_ifname, ifname = _free_veth_name(), _next_ifname(record)
         mac = endpoint.requested_mac or mac_for(address)
         interface = ipaddress.IPv4Interface(f"{address}/{network.network.prefixlen}")
-        add_veth(network.bridge_name, host_ifname, netns, ifname, mac, interface, network.mtu)
+        link_local = [ipaddress.IPv4Interface(f"{ip}/{LINK_LOCAL_PREFIXLEN}") for ip in endpoint.link_local_ips]
+        add_veth(network.bridge_name, host_ifname, netns, ifname, mac, [interface, *link_local], network.mtu)
     except BaseException:
         pool.release(address)
         raise

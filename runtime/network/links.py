@@ -114,12 +114,12 @@ def add_veth(
     netns: Path,
     ifname: str,
     mac: str,
-    address: ipaddress.IPv4Interface,
+    addresses: list[ipaddress.IPv4Interface],
     mtu: int,
 ) -> None:
     """A veth pair made in one request (host end up on the bridge, peer born inside the namespace as ifname
     with its MAC and MTU), then hairpin on the host end (for a container reaching itself through a published
-    port) and the address on the peer, up."""
+    port) and the addresses on the peer (the endpoint's, then its link-local ones), up."""
     fd = None
     try:
         with IPRoute() as ipr:
@@ -135,7 +135,8 @@ def add_veth(
             ipr.brport("set", index=host_index, mode=1)
         with netlink_in(netns) as ns:
             index = _index(ns, ifname)
-            ns.addr("add", index=index, address=str(address.ip), prefixlen=address.network.prefixlen)
+            for address in addresses:
+                ns.addr("add", index=index, address=str(address.ip), prefixlen=address.network.prefixlen)
             ns.link("set", index=index, state="up")
     except NetlinkError as exc:
         delete_link(host_ifname)

@@ -127,6 +127,10 @@ class EndpointRecord:
     mac: str | None = None
     host_ifname: str | None = None
     ifname: str | None = None
+    # asked for, after the live fields so that the positional order of older code stays
+    links: tuple[str, ...] = ()  # EndpointSettings.Links, "container:alias" each
+    driver_opts: tuple[tuple[str, str], ...] = ()  # EndpointSettings.DriverOpts, shown as given
+    link_local_ips: tuple[str, ...] = ()  # EndpointSettings.IPAMConfig.LinkLocalIPs, added to the interface
 
     def cleared(self) -> "EndpointRecord":
         return replace(self, endpoint_id=None, ip=None, mac=None, host_ifname=None, ifname=None)
@@ -183,9 +187,18 @@ class ContainerRecord:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "ContainerRecord":
         data = dict(data)
-        data["endpoints"] = tuple(EndpointRecord(**{**e, "aliases": tuple(e["aliases"])}) for e in data["endpoints"])
+        data["endpoints"] = tuple(_endpoint_from_json(e) for e in data["endpoints"])
         data["port_requests"] = tuple(PortRequest(**p) for p in data["port_requests"])
         data["ports"] = tuple(PortMapping(**p) for p in data["ports"])
         for key in ("exposed_ports", "dns", "dns_search", "dns_options", "extra_hosts"):
             data[key] = tuple(data[key])
         return cls(**data)
+
+
+def _endpoint_from_json(data: dict[str, Any]) -> EndpointRecord:
+    """JSON's lists back into the record's tuples (records written before a field existed lack it)."""
+    fields = {**data, "aliases": tuple(data["aliases"])}
+    for key in ("links", "link_local_ips"):
+        fields[key] = tuple(data.get(key, ()))
+    fields["driver_opts"] = tuple(tuple(pair) for pair in data.get("driver_opts", ()))
+    return EndpointRecord(**fields)

@@ -250,7 +250,23 @@ class SandboxManager:
                     entries.setdefault(network.id, []).append((endpoint.ip, names))
             if on:
                 memberships[record.container_id] = tuple(on)
-        self.dns.publish(build_views(memberships, entries))
+        self.dns.publish(build_views(memberships, entries, self._link_aliases()))
+
+    def _link_aliases(self) -> dict[str, list[tuple[str, tuple[str, ...]]]]:
+        """container id -> (address, (alias,)) of its endpoints' Links (`--link name:alias` on a user-defined
+        network): the linked container's address on that network, under the alias, for the linking one only."""
+        running = {r.name: r for r in self.containers.values() if r.running}
+        aliases: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        for record in running.values():
+            for endpoint in record.endpoints:
+                for link in endpoint.links:
+                    name, _, alias = link.partition(":")
+                    target = running.get(name.lstrip("/"))
+                    target_endpoint = target.endpoint(endpoint.network_id) if target is not None else None
+                    if target_endpoint is not None and target_endpoint.ip:
+                        pair = (target_endpoint.ip, (alias.rpartition("/")[2] or name.lstrip("/"),))
+                        aliases.setdefault(record.container_id, []).append(pair)
+        return aliases
 
     def sync_after_failure(self) -> None:
         """sync() while an error is on its way up: a second failure is logged, the first one is raised."""

@@ -39,9 +39,20 @@ def _new_id() -> str:
     return os.urandom(32).hex()
 
 
+# (action, network id, attributes) for `docker events`: create, destroy, connect, disconnect, as moby's.
+NetworkEvents = Callable[[str, str, dict[str, str]], None]
+
+
 class NetworkService:
-    def __init__(self, data_root: Path, exec_root: Path, config: NetworkConfig | None = None) -> None:
+    def __init__(
+        self,
+        data_root: Path,
+        exec_root: Path,
+        config: NetworkConfig | None = None,
+        events: NetworkEvents | None = None,
+    ) -> None:
         self.config = config or NetworkConfig()
+        self._events = events
         self.store = NetworkStore(data_root)
         self.registry = NetworkRegistry(self.store)
         self.firewall = HostFirewall(self.config.chain_prefix)
@@ -201,6 +212,7 @@ class NetworkService:
                     delete_link(bridge)
                 self.sandboxes.sync_after_failure()
                 raise
+            self._event("create", record)
             return record
 
     def inspect_network(self, ref: str) -> NetworkView:
@@ -232,6 +244,7 @@ class NetworkService:
             self.sandboxes.sync()
             if network.bridge_created:
                 delete_link(network.bridge_name)
+            self._event("destroy", network)
 
     def prune_networks(self, filters: Mapping[str, Any] | None = None) -> list[str]:
         """POST /networks/prune: remove unused user-defined networks (filters until, label, label!) -> names."""
@@ -262,12 +275,26 @@ class NetworkService:
     def create_sandbox(self, spec: SandboxSpec) -> Sandbox:
         """At container start: netns, endpoints, ports, DNS and files; all undone if any step fails."""
         with self._lock:
-            return self.sandboxes.create_sandbox(spec)
+            sandbox = self.sandboxes.create_sandbox(spec)
+            self._container_events("connect", spec.container_id)
+            return sandbox
 
     def destroy_sandbox(self, container_id: str) -> None:
         """At container stop: release addresses, ports, DNS names, rules, veths and the netns. Idempotent."""
         with self._lock:
+            record = self.sandboxes.containers.get(container_id)
+            running = record is not None and record.running
             self.sandboxes.destroy_sandbox(container_id)
+            if running:
+                self._container_events("disconnect", container_id, record)
+
+    def rename_container(self, container_id: str, name: str) -> None:
+        """`docker rename`: the record's name, and the DNS views that answer to it."""
+        with self._lock:
+            record = self.sandboxes.containers.get(container_id)
+            if record is not None:
+                self.sandboxes.save(replace(record, name=name))
+                self.sandboxes.sync()
 
     def forget_container(self, container_id: str) -> None:
         """At container rm: destroy the sandbox if any and drop the container's record."""
@@ -277,10 +304,33 @@ class NetworkService:
     def connect(self, network_ref: str, container_id: str, endpoint_config: Mapping[str, Any] | None) -> None:
         with self._lock:
             self.attachments.connect(network_ref, container_id, endpoint_config)
+            if self.sandboxes.containers[container_id].running:  # else at its start
+                self._event("connect", self.registry.resolve(network_ref), container=container_id)
 
     def disconnect(self, network_ref: str, container_id: str, force: bool = False) -> None:
         with self._lock:
+            running = self.sandboxes.known(container_id).running
             self.attachments.disconnect(network_ref, container_id, force)
+            if running:
+                self._event("disconnect", self.registry.resolve(network_ref), container=container_id)
+
+    def _event(self, action: str, network: NetworkRecord, **attributes: str) -> None:
+        if self._events is not None:
+            self._events(action, network.id, {"name": network.name, "type": network.driver, **attributes})
+
+    def _container_events(self, action: str, container_id: str, record: Any = None) -> None:
+        """connect at a container's start, disconnect at its stop: one per network it is on (host and none
+        included, as in moby)."""
+        record = record or self.sandboxes.containers.get(container_id)
+        if record is None:
+            return
+        networks = self.registry.by_id()
+        ids = [e.network_id for e in record.endpoints] or [
+            n.id for n in networks.values() if n.predefined and n.name == record.mode
+        ]
+        for network_id in ids:
+            if network_id in networks:
+                self._event(action, networks[network_id], container=container_id)
 
     def networking(self, container_id: str) -> ContainerNetworking:
         """What a container's NetworkSettings and `ps` Ports show (no record for a container never registered)."""

@@ -7,6 +7,7 @@ import socket
 from runtime.shim.process import ExecError, drop_privileges, environment, execute, resolve_user
 from runtime.shim.rootfs import prepare_rootfs
 from runtime.shim.spec import ContainerSpec
+from runtime.shim.terminal import mount_console, open_terminal, send_master, take_as_stdio
 
 # Exit codes for a process that never reached execve, as the docker CLI reads them: 127 not found,
 # 126 not executable, 125 anything else the runtime refused.
@@ -28,18 +29,40 @@ def report_and_exit(error_fd: int, message: str) -> None:
     os._exit(exit_code_for(message))
 
 
-def run_container_init(spec: ContainerSpec, stdin_fd: int, stdout_fd: int, stderr_fd: int, error_fd: int) -> None:
+def _take_terminal(spec: ContainerSpec, console_fd: int) -> None:
+    """A terminal of the container's devpts as stdio and /dev/console; its master goes to the shim."""
+    master, slave = open_terminal(spec.console_size)
+    mount_console(slave)
+    send_master(console_fd, master)
+    take_as_stdio(slave)
+
+
+def give_terminal(uid: int) -> None:
+    """The terminal belongs to the process's user, as runc's fixStdioPermissions does, so that a non-root user
+    can reopen /dev/tty (its group, tty, stays)."""
+    os.fchown(0, uid, -1)
+
+
+def run_container_init(
+    spec: ContainerSpec, stdin_fd: int, stdout_fd: int, stderr_fd: int, error_fd: int, console_fd: int
+) -> None:
     """Never returns: execs the container's command, or writes why not to `error_fd` and exits. `stdin_fd` is
-    the container's stdin with -i; without, it reads the container's /dev/null."""
+    the container's stdin with -i; without, it reads the container's /dev/null. With a terminal (-t) all three
+    are the terminal instead, and `console_fd` is the socket its master goes to."""
     try:
         os.setsid()
         os.dup2(stdout_fd, 1)
         os.dup2(stderr_fd, 2)
         prepare_rootfs(spec)
-        # /dev/null of the container, not the host's: no host file stays open across exec.
-        os.dup2(stdin_fd if spec.stdin else os.open("/dev/null", os.O_RDONLY), 0)
+        if spec.terminal:
+            _take_terminal(spec, console_fd)
+        else:
+            # /dev/null of the container, not the host's: no host file stays open across exec.
+            os.dup2(stdin_fd if spec.stdin else os.open("/dev/null", os.O_RDONLY), 0)
         socket.sethostname(spec.hostname)
         user = resolve_user(spec.process.user)
+        if spec.terminal:
+            give_terminal(user.uid)
         os.makedirs(spec.process.cwd, exist_ok=True)
         drop_privileges(user, spec.capabilities)
         os.chdir(spec.process.cwd)

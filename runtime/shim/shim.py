@@ -31,8 +31,10 @@ from runtime.linux.syscalls import lean_fork, prctl, setns, unshare
 from runtime.shim.init import EXIT_RUNTIME_ERROR, run_container_init
 from runtime.shim.spec import NETWORK_READY, ContainerSpec
 from runtime.shim.stdin import make_fifo, start_forwarding
+from runtime.shim.terminal import console_channel, receive_master
 
 EXIT_FILE = "exit.json"  # beside the spec; the daemon reads it when the shim is gone
+TERMINAL_FLUSH_S = 0.005  # unterminated terminal output waits this long for more before it is logged
 
 
 def join_cgroup(procs_files: list[str]) -> None:
@@ -42,7 +44,9 @@ def join_cgroup(procs_files: list[str]) -> None:
             f.write(pid)
 
 
-def _stage_a(spec: ContainerSpec, stdio: tuple[int, int, int], network_gate: int, error_w: int, sync_w: int) -> None:
+def _stage_a(
+    spec: ContainerSpec, stdio: tuple[int, int, int], network_gate: int, error_w: int, sync_w: int, console_w: int
+) -> None:
     """Joins the cgroup, waits for the network, joins the netns, unshares the rest, forks the container's
     PID 1 and tells the shim its pid."""
     try:
@@ -61,7 +65,7 @@ def _stage_a(spec: ContainerSpec, stdio: tuple[int, int, int], network_gate: int
         unshare(flags)
         pid = os.fork()
         if pid == 0:
-            run_container_init(spec, *stdio, error_w)
+            run_container_init(spec, *stdio, error_w, console_w)
         os.write(sync_w, str(pid).encode())
         os._exit(0)
     except BaseException as e:  # noqa: BLE001 - stage A reports every failure on the error pipe
@@ -86,46 +90,63 @@ def _wait_for(pid: int) -> int:
             return code if code >= 0 else 128 - code
 
 
-def run_shim(spec_path: str, status_fd: int, network_gate: int) -> None:
+def run_shim(spec_path: str, status_fd: int, network_gate: int, terminal: bool = False) -> None:
     """The shim's long life is spent here, in a process that did little else: the launch (spec parsing, the
     namespace stages) runs in a throwaway child, so the pages it touches are never copied into the shim that
     stays for the container's lifetime (each page a forked process writes is memory paid per container). For
     the same reason the shim's own code keeps to plain strings and C-level calls (orjson, not json; str paths,
     not pathlib) wherever the choice is free, and its log writer comes ready from the daemon
-    (logdrivers.shimwriter)."""
+    (logdrivers.shimwriter). With `terminal` (-t; the daemon says so, the shim reads no spec) the container's
+    init sends the terminal's master on a socket of its own, and the shim keeps it for the container's life."""
     prctl(PR_SET_CHILD_SUBREAPER, 1)
     stdin_r, stdin_w = os.pipe2(os.O_CLOEXEC)
     stdout_r, stdout_w = os.pipe2(os.O_CLOEXEC)
     stderr_r, stderr_w = os.pipe2(os.O_CLOEXEC)
     result_r, result_w = os.pipe2(os.O_CLOEXEC)
+    console_r, console_w = console_channel() if terminal else (-1, -1)
     launcher = lean_fork()
     if launcher == 0:
         os.close(result_r)
         try:
-            _launch(spec_path, (stdin_r, stdout_w, stderr_w), network_gate, status_fd, result_w)
+            _launch(spec_path, (stdin_r, stdout_w, stderr_w), network_gate, status_fd, result_w, console_w)
         finally:
             os._exit(0)
     for fd in (stdin_r, stdout_w, stderr_w, network_gate, status_fd, result_w):
         os.close(fd)
+    if terminal:
+        os.close(console_w)
     os.waitpid(launcher, 0)
     result = orjson.loads(_read_all(result_r) or b'{"error": "launcher died"}')
+    master = receive_master(console_r) if terminal and "error" not in result else None
+    if terminal:
+        os.close(console_r)
     if "error" in result:
         os.close(stdin_w)
         _drain(stdout_r, stderr_r)
         return
-    if result["stdin"]:
-        start_forwarding(result["stdin"], stdin_w, result["stdin_once"])
-    else:
+    container_stdin = stdin_w
+    if master is not None:  # the terminal is the container's stdin and output; the pipes go unused
         os.close(stdin_w)
-    copy_output(result["log_writer"], stdout_r, stderr_r)
+        _drain(stdout_r, stderr_r)
+        container_stdin = os.dup(master)
+    if result["stdin"]:
+        start_forwarding(result["stdin"], container_stdin, result["stdin_once"])
+    else:
+        os.close(container_stdin)
+    if master is None:
+        copy_output(result["log_writer"], stdout_r, stderr_r)
+    else:
+        copy_terminal(result["log_writer"], master)
     exit_code = _wait_for(result["pid"])
     write_json_atomic(Path(spec_path).parent / EXIT_FILE, {"exit_code": exit_code, "finished_at_ns": time.time_ns()})
 
 
-def _launch(spec_path: str, stdio: tuple[int, int, int], network_gate: int, status_fd: int, result_fd: int) -> None:
+def _launch(
+    spec_path: str, stdio: tuple[int, int, int], network_gate: int, status_fd: int, result_fd: int, console_w: int
+) -> None:
     """Starts the container and tells the daemon (status pipe) and the shim (result pipe) how it went. `stdio`
     holds the container's ends of its stdin, stdout and stderr pipes; the network gate opens (NETWORK_READY)
-    once the daemon has made the container's network."""
+    once the daemon has made the container's network; `console_w` is where a terminal's master goes (-t)."""
     spec = ContainerSpec.read(Path(spec_path))
     if spec.stdin:
         make_fifo(spec.stdin)  # before the daemon hears "started" and lets an attach open it
@@ -133,8 +154,8 @@ def _launch(spec_path: str, stdio: tuple[int, int, int], network_gate: int, stat
     sync_r, sync_w = os.pipe2(os.O_CLOEXEC)
     stage_a = os.fork()
     if stage_a == 0:
-        _stage_a(spec, stdio, network_gate, error_w, sync_w)
-    for fd in (*stdio, network_gate, error_w, sync_w):
+        _stage_a(spec, stdio, network_gate, error_w, sync_w, console_w)
+    for fd in (*stdio, network_gate, error_w, sync_w, *((console_w,) if console_w >= 0 else ())):
         os.close(fd)
     os.waitpid(stage_a, 0)
     pid_text = _read_all(sync_r)
@@ -162,3 +183,10 @@ def _report(fd: int, message: dict) -> None:
 
 def copy_output(writer_plan: dict, stdout_r: int, stderr_r: int) -> None:
     Copier({"stdout": stdout_r, "stderr": stderr_r}, open_writer(writer_plan)).run()
+
+
+def copy_terminal(writer_plan: dict, master: int, flush_after: float = TERMINAL_FLUSH_S) -> None:
+    """A terminal's output is one stream, stdout, as in Docker. What waits for its newline is logged after
+    `flush_after` seconds without more output: attach reads the log, and a prompt must show before its line ends."""
+    Copier({"stdout": master}, open_writer(writer_plan), flush_partial_after=flush_after).run()
+    os.close(master)

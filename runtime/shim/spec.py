@@ -53,6 +53,8 @@ class ContainerSpec:
     capabilities: int = DEFAULT_CAPABILITY_SET
     stdin: str | None = None  # with -i (OpenStdin): the FIFO the daemon writes attached stdin into
     stdin_once: bool = False  # StdinOnce: the first attached writer's end closes the container's stdin
+    terminal: bool = False  # -t: the init's stdio is a pseudo-terminal whose master the shim keeps
+    console_size: list[int] | None = None  # ConsoleSize, [rows, columns], the terminal's size at start
 
     def write(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self)))

@@ -7,8 +7,9 @@ copy-on-write; gc.freeze() keeps the collector from touching (and so copying) th
 
 Protocol: the daemon holds the other end of a SOCK_SEQPACKET socket on our stdin. Each message is one JSON
 request with file descriptors attached (SCM_RIGHTS):
-  {"op": "shim", "spec": PATH}                 fds: [status, network gate]
-  {"op": "exec", ...exec request...}           fds: [stdout, stderr, status]
+  {"op": "shim", "spec": PATH, "terminal": BOOL}   fds: [status, network gate]
+  {"op": "exec", ...exec request...}           fds: [status, stdout, stderr(, stdin)]; none but status with a tty
+  {"op": "probe", ...exec request, timeout}    fds: [tick, result] (runtime.shim.prober)
 Children are double-forked into their own session, so they outlive the zygote and the daemon. The zygote exits
 when the daemon's end closes.
 """
@@ -24,7 +25,9 @@ import traceback
 
 from runtime.linux.syscalls import lean_fork
 from runtime.shim.nsexec import run_exec
-from runtime.shim.shim import copy_output, run_shim
+from runtime.shim.prober import run_prober, warm_up_probe
+from runtime.shim.shim import copy_output, copy_terminal, run_shim
+from runtime.shim.terminal import console_channel, receive_master, send_master
 
 MAX_REQUEST = 1 << 20
 QUICKEN_RUNS = 16  # warm-up runs of the shim's path: CPython 3.11 quickens a function at its 8th call
@@ -45,7 +48,10 @@ def _serve(request: dict, fds: list[int]) -> None:
     if request["op"] == "shim":
         spec = request["spec"]
         _detach(os.path.join(os.path.dirname(spec), "shim.log"))
-        run_shim(spec, *fds)
+        run_shim(spec, *fds, terminal=request["terminal"])
+    elif request["op"] == "probe":
+        _detach(None)
+        run_prober(request, *fds)
     else:
         _detach(None)
         run_exec(request, *fds)
@@ -87,6 +93,22 @@ def _warm_up() -> None:
             copy_output(writer_plan, out_r, err_r)
             os.close(out_r)
             os.close(err_r)
+            _warm_up_terminal(f"{scratch}/{run}-tty-json.log")
+            warm_up_probe()
+
+
+def _warm_up_terminal(log_path: str) -> None:
+    """A terminal shim's own path: its master received over a socket, a prompt flushed before its newline (at
+    once here: a pipe stands in for the master, and a flush delay of 0)."""
+    receiver, sender = console_channel()
+    out_r, out_w = os.pipe2(os.O_CLOEXEC)
+    send_master(sender, out_r)
+    master = receive_master(receiver)
+    os.close(receiver)
+    os.close(sender)
+    os.write(out_w, b"line\r\nprompt> ")
+    os.close(out_w)
+    copy_terminal({"driver": "json-file", "json_file": {"log_path": log_path, "attrs": {}}}, master, flush_after=0.0)
 
 
 def main() -> None:

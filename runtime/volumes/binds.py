@@ -2,15 +2,15 @@
 `HostConfig.VolumesFrom` ("container[:mode]"), parsed as Docker's Linux parser does (moby
 daemon/volume/mounts/linux_parser.go ParseMountRaw and ParseVolumesFrom), with Docker's error texts.
 
-One deliberate difference: Docker creates a missing host directory for "-v /host:/ctr"; porthole refuses it
-(400, "bind source path does not exist"), as it does for `--mount`, so a typo never litters the host.
+As Docker's -v, "-v /host:/ctr" with a missing host path makes it a directory when the container starts (and
+`--mount type=bind` refuses it: runtime.volumes.mounts).
 """
 
 from runtime.errors import InvalidParameter
 from runtime.volumes import modes
 from runtime.volumes.mountpoint import BIND, VOLUME
 from runtime.volumes.names import validate_volume_name
-from runtime.volumes.spec import MountSpec, check_bind_source, check_destination, config_error
+from runtime.volumes.spec import MountSpec, check_bind_path, check_destination, config_error
 
 
 def parse_bind(raw: str) -> MountSpec:
@@ -62,11 +62,12 @@ def _bind(source: str, destination: str, mode: str) -> MountSpec:
         raise config_error(BIND, "field VolumeOptions must not be specified")
     return MountSpec(
         type=BIND,
-        source=check_bind_source(source),
+        source=check_bind_path(source),
         destination=destination,
         rw=modes.read_write(mode),
         mode=mode,
         propagation=modes.propagation(mode) or modes.DEFAULT_PROPAGATION,
+        create_source=True,
     )
 
 

@@ -18,3 +18,4 @@ class MountPoint:
     driver: str = ""  # "local" for VOLUME
     propagation: str = ""  # "rprivate" (or the asked one) for BIND, "" otherwise as Docker shows it
     tmpfs_options: str = ""  # mount data for TMPFS, e.g. "size=64m,mode=1777" ("ro" is in rw)
+    create_source: bool = False  # a -v bind: its missing host directory is made at start, as Docker's -v does

@@ -48,10 +48,12 @@ def plan_mounts(
     mounts: Sequence[Mapping[str, Any]],
     image_volumes: Mapping[str, Any],
     volumes_from: Sequence[tuple[Sequence[MountPoint], str]],
+    volume_driver: str = "",
 ) -> MountPlan:
     """Validate every mount request and plan the container's mount points (see the module's docstring).
     `volumes_from` holds, per VolumesFrom entry, the other container's mount points and the entry's mode
-    (as parse_volumes_from returns it). Raises InvalidParameter (or NotFound for an unknown volume driver)."""
+    (as parse_volumes_from returns it); `volume_driver` (HostConfig.VolumeDriver) is the driver of the volumes
+    that name none. Raises InvalidParameter (or NotFound for an unknown volume driver, as Docker does)."""
     inherited: dict[str, MountPoint] = {}
     for their_mounts, mode in volumes_from:
         rw = modes.read_write(mode)
@@ -78,11 +80,12 @@ def plan_mounts(
         if destination not in explicit:
             planned.append(mount)
     for spec in explicit.values():
-        mount, request = _from_spec(spec)
+        mount, request = _from_spec(replace(spec, driver=spec.driver or volume_driver))
         planned.append(mount)
         requests += [request] if request else []
     for destination in anonymous:
         name = new_anonymous_name()
+        validate_driver(name, volume_driver)
         requests.append(VolumeRequest(name=name, destination=destination, anonymous=True, copy_data=True))
         mount = MountPoint(VOLUME, "", destination, mode="", rw=True, name=name, driver=LOCAL_DRIVER)
         planned.append(mount)
@@ -99,6 +102,7 @@ def _from_spec(spec: MountSpec) -> tuple[MountPoint, VolumeRequest | None]:
         rw=spec.rw,
         propagation=spec.propagation,
         tmpfs_options=spec.tmpfs_options,
+        create_source=spec.create_source,
     )
     if spec.type != VOLUME:
         return mount, None

@@ -23,6 +23,7 @@ class MountSpec:
     driver_opts: Mapping[str, str] | None = None  # for a volume this mount creates
     labels: Mapping[str, str] | None = None
     tmpfs_options: str = ""
+    create_source: bool = False  # BIND from -v: a missing source is made at start (--mount refuses it)
 
 
 def config_error(mount_type: str, why: str) -> InvalidParameter:
@@ -50,12 +51,18 @@ def check_destination(mount_type: str, target: str) -> str:
     return clean_path(target)
 
 
-def check_bind_source(source: str) -> str:
-    """The clean host path, or InvalidParameter: empty, relative, or missing on the host."""
+def check_bind_path(source: str) -> str:
+    """The clean host path, or InvalidParameter: empty or relative."""
     if source == "":
         raise config_error("bind", "field Source must not be empty")
     if not source.startswith("/"):
         raise config_error("bind", absolute_path_error(source))
+    return clean_path(source)
+
+
+def check_bind_source(source: str) -> str:
+    """The clean host path, or InvalidParameter: empty, relative, or missing on the host."""
+    check_bind_path(source)
     try:
         os.stat(source)
     except FileNotFoundError:

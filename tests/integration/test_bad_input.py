@@ -9,6 +9,7 @@ import socket
 import tarfile
 from urllib.parse import quote
 
+import docker
 import pytest
 
 pytestmark = pytest.mark.root
@@ -302,22 +303,24 @@ def test_import_of_a_tar_that_escapes_the_root_is_400(ph, client, untouched, mem
     untouched()
 
 
-def test_missing_bind_source_is_400_and_creates_no_volume(ph, client, untouched):
-    status, body = create(
-        ph,
-        {
-            "Image": "busybox",
-            "Cmd": ["true"],
-            "Volumes": {"/anon": {}},
-            "HostConfig": {"Binds": ["/no/such/dir:/x", "fresh:/fresh"]},
-        },
-    )
+def test_missing_mount_bind_source_is_400_and_creates_no_volume(ph, client, untouched):
+    mounts = [{"Type": "bind", "Source": "/no/such/dir", "Target": "/x"}]
+    body = {"Image": "busybox", "Cmd": ["true"], "Volumes": {"/anon": {}}, "HostConfig": {"Mounts": mounts}}
+    status, body = create(ph, body)
     assert status == 400
     assert "bind source path does not exist: /no/such/dir" in body["message"]
-    result = ph.docker("run", "-v", "/no/such/dir:/x", "-v", "/anon", "busybox", "true")
+    result = ph.docker("run", "--mount", "type=bind,src=/no/such/dir,dst=/x", "-v", "/anon", "busybox", "true")
     assert result.returncode == 125
     assert b"/no/such/dir" in result.stderr
     untouched()
+
+
+def test_missing_v_bind_source_is_made_at_start_as_dockers_v_does(ph, tmp_path):
+    source = tmp_path / "made" / "here"
+    created = ph.docker("create", "-v", f"{source}:/x", "busybox", "sh", "-c", "echo hi > /x/f", check=True)
+    assert not source.exists()  # not at create: Docker makes it when the container starts
+    assert ph.docker("start", "-a", created.stdout.strip().decode()).returncode == 0
+    assert (source / "f").read_text() == "hi\n" and oct(source.stat().st_mode & 0o777) == "0o755"
 
 
 def test_errors_on_existing_containers(ph, client):
@@ -392,7 +395,8 @@ def test_a_start_that_fails_leaves_the_container_created_with_the_reason(ph, cli
 def test_a_bind_source_gone_between_create_and_start_is_named(ph, client, tmp_path):
     source = tmp_path / "gone"
     source.mkdir()
-    container = client.containers.create("busybox", ["ls", "/x"], volumes=[f"{source}:/x"])
+    mount = docker.types.Mount("/x", str(source), type="bind")  # --mount: never made for the container
+    container = client.containers.create("busybox", ["ls", "/x"], mounts=[mount])
     source.rmdir()
     result = ph.docker("start", container.id)
     assert result.returncode != 0

@@ -146,10 +146,19 @@ def test_logs_survive_a_restart_and_accumulate(client):
     assert container.logs() == b"again\nagain\n"
 
 
-def test_attached_run_with_the_none_log_driver_runs_and_exits_with_its_code(ph):
-    result = ph.docker("run", "--rm", "--log-driver", "none", "busybox", "sh", "-c", "echo unseen; exit 3")
-    assert result.returncode == 3
+def test_attached_run_with_the_none_log_driver_shows_the_output_and_exits_with_its_code(ph):
+    script = "echo shown; echo also >&2; exit 3"
+    result = ph.docker("run", "--rm", "--log-driver", "none", "busybox", "sh", "-c", script)
+    assert (result.returncode, result.stdout, result.stderr) == (3, b"shown\n", b"also\n")  # as Docker's run
     assert ph.docker("ps", "-aq").stdout == b""
+
+
+def test_attach_to_a_none_container_streams_its_output(ph):
+    script = "read x; echo got $x"
+    cid = ph.docker("run", "-d", "-i", "--log-driver", "none", "busybox", "sh", "-c", script, check=True).stdout
+    attached = ph.docker("attach", cid.strip().decode(), input=b"it\n")
+    assert (attached.returncode, attached.stdout) == (0, b"got it\n")
+    assert b"does not support reading" in ph.docker("logs", cid.strip().decode()).stderr
 
 
 def test_logs_of_a_container_with_the_none_driver_are_refused(ph, client):

@@ -195,10 +195,11 @@ class TestDaemon:
 
 @contextlib.contextmanager
 def running(daemon: TestDaemon, busybox_rootfs: Path) -> Iterator[TestDaemon]:
-    """`daemon` started with busybox:latest imported; stopped, with everything it made, on the way out."""
+    """`daemon` started with busybox:latest imported (CMD sh); stopped, with everything it made, on the way out."""
     try:
         daemon.start()
-        daemon.docker("import", str(busybox_rootfs), "busybox:latest", check=True)
+        # CMD sh, as Docker's busybox (README: `porthole busybox-rootfs | porthole import -c 'CMD ["sh"]' ...`)
+        daemon.docker("import", "-c", 'CMD ["sh"]', str(busybox_rootfs), "busybox:latest", check=True)
         yield daemon
     finally:
         daemon.stop()

@@ -103,6 +103,22 @@ class Dockerd:
         finally:
             client.close()
 
+    def pids(self) -> list[int]:
+        """dockerd, its containerd and the containerd shims of its containers (whose command lines name its
+        roots)."""
+        roots = (str(self.root).encode(), str(self.exec_root).encode())
+        found = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                cmdline = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if any(root in cmdline for root in roots):
+                found.append(int(entry.name))
+        return found
+
     def log_tail(self) -> str:
         path = self.root / "dockerd.log"
         return path.read_text(errors="replace")[-3000:] if path.exists() else ""
@@ -145,11 +161,11 @@ class Dockerd:
 
 @contextlib.contextmanager
 def running_dockerd(root: Path, busybox_rootfs: Path, journal_dir: Path | None = None) -> Iterator[Dockerd]:
-    """A dockerd with busybox:latest imported; stopped and wiped on the way out."""
+    """A dockerd with busybox:latest imported (CMD sh, as Docker's busybox); stopped and wiped on the way out."""
     daemon = Dockerd(root, journal_dir=journal_dir)
     try:
         daemon.start()
-        daemon.docker("import", str(busybox_rootfs), "busybox:latest", check=True)
+        daemon.docker("import", "-c", 'CMD ["sh"]', str(busybox_rootfs), "busybox:latest", check=True)
         yield daemon
     finally:
         daemon.stop()

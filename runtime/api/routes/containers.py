@@ -7,12 +7,21 @@ from runtime.api import params
 from runtime.api.http import Empty, Json, Request, Response, Stream, client_gone
 from runtime.api.router import Router
 from runtime.api.shapes import containers as shapes
-from runtime.api.validation import container_create_body
+from runtime.api.validation import check_fields, container_create_body
 from runtime.engine.daemon import Engine
+from runtime.engine.links import remove_link
 from runtime.engine.signals import parse_signal
+from runtime.errors import NotFound
 
 REF = r"(?P<ref>[^/]+)"
-WAIT_POLL = 1.0  # how often a waiting request looks whether its client went away
+WAIT_POLL = 1.0
+# UpdateConfig's fields that porthole applies, with their JSON types
+UPDATE = {
+    **dict.fromkeys(("BlkioWeight", "CpuShares", "NanoCpus", "CpuPeriod", "CpuQuota"), "integer"),
+    **dict.fromkeys(("Memory", "MemorySwap", "MemoryReservation", "PidsLimit"), "integer"),
+    **dict.fromkeys(("CpusetCpus", "CpusetMems"), "string"),
+    "RestartPolicy": "object",
+}  # how often a waiting request looks whether its client went away
 
 
 def register(router: Router, engine: Engine) -> None:
@@ -20,14 +29,18 @@ def register(router: Router, engine: Engine) -> None:
 
     def create(req: Request) -> Response:
         body = container_create_body(req.json_object(required=True))
-        container = containers.create(params.text(req, "name") or None, body)
-        return Json({"Id": container.id, "Warnings": []}, 201)
+        created = containers.create(params.text(req, "name") or None, body)
+        return Json({"Id": created.container.id, "Warnings": created.warnings}, 201)
 
     def list_(req: Request) -> Response:
         selected = containers.list(
             all_=params.flag(req, "all"), limit=params.integer(req, "limit", -1) or -1, filters=params.filters(req)
         )
-        return Json([shapes.summary(c, engine.networking(c)) for c in selected])
+        rows = [shapes.summary(c, engine.networking(c)) for c in selected]
+        if params.flag(req, "size"):  # `docker ps -s`: the writable layer, and with the image's
+            for c, row in zip(selected, rows, strict=True):
+                row["SizeRw"], row["SizeRootFs"] = engine.housekeeping.sizes(c)
+        return Json(rows)
 
     def inspect(req: Request, ref: str) -> Response:
         c = containers.get(ref)
@@ -79,11 +92,36 @@ def register(router: Router, engine: Engine) -> None:
 
         return Stream(result())
 
+    def resize(req: Request, ref: str) -> Response:
+        size = params.integer(req, "h", 0) or 0, params.integer(req, "w", 0) or 0
+        engine.adjustments.resize(containers.get(ref), *size)
+        return Empty(200)
+
+    def unlink(req: Request, ref: str, alias: str) -> Response:
+        """`docker rm --link /parent/alias` (DELETE /containers/parent/alias?link=1)."""
+        if not params.flag(req, "link"):
+            raise NotFound(f"No such container: {ref}/{alias}")
+        remove_link(containers.get(ref), alias, containers.store)
+        return Empty()
+
+    def rename(req: Request, ref: str) -> Response:
+        containers.rename(containers.get(ref), params.text(req, "name"))
+        return Empty()
+
+    def update(req: Request, ref: str) -> Response:
+        body = req.json_object(required=True)
+        check_fields(body, UPDATE, "")
+        return Json({"Warnings": engine.adjustments.update(containers.get(ref), body)})
+
+    def prune(req: Request) -> Response:
+        return Json(engine.housekeeping.prune_containers(params.filters(req)))
+
     def top(req: Request, ref: str) -> Response:
         return Json(shapes.top(containers.top(containers.get(ref), params.text(req, "ps_args"))))
 
     router.add("POST", "/containers/create", create)
     router.add("GET", "/containers/json", list_)
+    router.add("POST", "/containers/prune", prune)
     router.add("GET", f"/containers/{REF}/json", inspect)
     router.add("POST", f"/containers/{REF}/start", start)
     router.add("POST", f"/containers/{REF}/stop", stop)
@@ -92,5 +130,9 @@ def register(router: Router, engine: Engine) -> None:
     router.add("POST", f"/containers/{REF}/pause", pause)
     router.add("POST", f"/containers/{REF}/unpause", unpause)
     router.add("DELETE", f"/containers/{REF}", remove)
+    router.add("DELETE", r"/containers/+(?P<ref>[^/]+)/(?P<alias>[^/]+)", unlink)
     router.add("POST", f"/containers/{REF}/wait", wait)
     router.add("GET", f"/containers/{REF}/top", top)
+    router.add("POST", f"/containers/{REF}/resize", resize)
+    router.add("POST", f"/containers/{REF}/rename", rename)
+    router.add("POST", f"/containers/{REF}/update", update)

@@ -1,4 +1,4 @@
-"""/containers/{id}/exec and /exec/{id}: create, start (hijacked or streamed), inspect."""
+"""/containers/{id}/exec and /exec/{id}: create, start (hijacked or streamed), inspect, resize."""
 
 import os
 import selectors
@@ -6,13 +6,20 @@ import socket
 import threading
 from collections.abc import Callable
 
+from runtime.api import params
 from runtime.api.http import Empty, Hijack, Json, Request, Response, frame
 from runtime.api.router import Router
 from runtime.api.shapes.execs import exec_inspect
 from runtime.engine.daemon import Engine
+from runtime.engine.detachkeys import EscapeScanner
 from runtime.engine.execs import ExecInstance, ExecStreams
-from runtime.errors import EngineError
+from runtime.engine.stdin import DETACHED, copy_input
+from runtime.engine.terminals import HeldTerminal
+from runtime.errors import EngineError, InvalidParameter
+from runtime.shim.stdin import write_all
 
+RAW_STREAM = "application/vnd.docker.raw-stream"
+MULTIPLEXED_STREAM = "application/vnd.docker.multiplexed-stream"
 REF = r"(?P<ref>[^/]+)"
 EXEC = r"(?P<exec_id>[^/]+)"
 
@@ -20,7 +27,7 @@ EXEC = r"(?P<exec_id>[^/]+)"
 def pump_output(streams: ExecStreams, write: Callable[[bytes], None]) -> None:
     """Both pipes to the client as multiplexed frames, in the order the bytes arrive, until both close."""
     selector = selectors.DefaultSelector()
-    for fd, stream_id in ((streams.stdout, 1), (streams.stderr, 2)):
+    for fd, stream_id in ((streams.channels.stdout, 1), (streams.channels.stderr, 2)):
         selector.register(fd, selectors.EVENT_READ, stream_id)
     open_fds = 2
     try:
@@ -29,7 +36,6 @@ def pump_output(streams: ExecStreams, write: Callable[[bytes], None]) -> None:
                 data = os.read(key.fd, 65536)
                 if not data:
                     selector.unregister(key.fd)
-                    os.close(key.fd)
                     open_fds -= 1
                     continue
                 try:
@@ -37,28 +43,74 @@ def pump_output(streams: ExecStreams, write: Callable[[bytes], None]) -> None:
                 except OSError:
                     write = _discard  # the client left; keep draining so the process is not blocked
     finally:
-        for key in list(selector.get_map().values()):
-            os.close(key.fd)
         selector.close()
+
+
+def pump_terminal(terminal: HeldTerminal, write: Callable[[bytes], None]) -> None:
+    """A terminal's output to the client, raw, until nothing holds its slave any more."""
+    while data := terminal.read():
+        try:
+            write(data)
+        except OSError:
+            write = _discard  # the client left or detached; keep draining so the process is not blocked
 
 
 def _discard(data: bytes) -> None:
     return None
 
 
+def _feed_pipe(sock: socket.socket, stdin: int) -> None:
+    """The client's input into the process's stdin pipe (this thread's to close): its close at the client's
+    end is the process's EOF."""
+    try:
+        copy_input(sock, lambda data: write_all(stdin, data), None)
+    finally:
+        os.close(stdin)
+
+
+def _feed_terminal(sock: socket.socket, terminal: HeldTerminal, keys: bytes) -> None:
+    """The client's input into the process's terminal; the detach keys end the client's session (the process
+    runs on, its output drained)."""
+    if copy_input(sock, terminal.write, EscapeScanner(keys)) == DETACHED:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            return  # the client is gone already
+
+
+def _start_feeding(sock: socket.socket, instance: ExecInstance, streams: ExecStreams) -> None:
+    if streams.terminal is not None:
+        args: tuple = (sock, streams.terminal, instance.detach_keys)
+        target: Callable[..., None] = _feed_terminal
+    else:
+        args, target = (sock, streams.channels.stdin), _feed_pipe
+        streams.channels.stdin = None  # the feeder's now: finish() must not close it under a write
+    threading.Thread(target=target, args=args, name="exec-stdin", daemon=True).start()
+
+
+def _console_size(body: dict) -> list[int] | None:
+    size = body.get("ConsoleSize")
+    if size is not None and not (isinstance(size, list) and len(size) == 2 and all(isinstance(n, int) for n in size)):
+        raise InvalidParameter("ConsoleSize: expected [height, width]")
+    return size
+
+
 def register(router: Router, engine: Engine) -> None:
     execs = engine.execs
 
     def create(req: Request, ref: str) -> Response:
-        instance = execs.create(engine.containers.get(ref), req.json_object(required=True))
+        body = req.json_object(required=True)
+        _console_size(body)
+        instance = execs.create(engine.containers.get(ref), body)
         return Json({"Id": instance.id}, 201)
 
     def start(req: Request, exec_id: str) -> Response:
         instance = execs.get(exec_id)
         body = req.json_object()
+        console_size = _console_size(body)
         execs.check_startable(instance)  # a 409 while the client can still read a status
         if body.get("Detach"):
-            streams = execs.start(instance)
+            streams = execs.start(instance, console_size)
             threading.Thread(target=_run_detached, args=(execs, instance, streams), daemon=True).start()
             return Empty(200)
 
@@ -68,20 +120,27 @@ def register(router: Router, engine: Engine) -> None:
             # past it, so those bytes would be lost. A failure to start is told in the stream, and the
             # exit code (126, 127) is in exec inspect, where the docker CLI reads it.
             try:
-                streams = execs.start(instance)
+                streams = execs.start(instance, console_size)
             except EngineError as e:
-                sock.sendall(frame(1, e.message.encode(errors="replace") + b"\r\n"))
+                message = e.message.encode(errors="replace") + b"\r\n"
+                sock.sendall(message if instance.tty else frame(1, message))
                 return
-            pump_output(streams, sock.sendall)
+            if instance.config.get("AttachStdin"):
+                _start_feeding(sock, instance, streams)
+            if streams.terminal is not None:
+                pump_terminal(streams.terminal, sock.sendall)
+            else:
+                pump_output(streams, sock.sendall)
             execs.finish(instance, streams)  # recorded before the client sees the end of the stream
 
-        return Hijack(run)
+        return Hijack(run, RAW_STREAM if instance.tty else MULTIPLEXED_STREAM)
 
     def inspect(req: Request, exec_id: str) -> Response:
         return Json(exec_inspect(execs.get(exec_id)))
 
     def resize(req: Request, exec_id: str) -> Response:
-        execs.get(exec_id)
+        instance = execs.get(exec_id)
+        execs.resize(instance, params.integer(req, "h", 0) or 0, params.integer(req, "w", 0) or 0)
         return Empty(200)
 
     router.add("POST", f"/containers/{REF}/exec", create)
@@ -91,5 +150,8 @@ def register(router: Router, engine: Engine) -> None:
 
 
 def _run_detached(execs, instance: ExecInstance, streams: ExecStreams) -> None:
-    pump_output(streams, _discard)
+    if streams.terminal is not None:
+        pump_terminal(streams.terminal, _discard)
+    else:
+        pump_output(streams, _discard)
     execs.finish(instance, streams)

@@ -12,7 +12,7 @@ from runtime.api.router import Router
 from runtime.api.shapes import images as shapes
 from runtime.api.transferstream import streamed
 from runtime.engine.daemon import Engine
-from runtime.errors import InvalidParameter, NotImplementedYet
+from runtime.errors import EngineError, InvalidParameter, NotImplementedYet
 from runtime.images.imageconfig import host_architecture
 from runtime.images.registry.transport import Credentials, parse_registry_auth
 from runtime.images.removal import Untagged
@@ -62,7 +62,10 @@ def register(router: Router, engine: Engine) -> None:
         return _json_lines({"status": image.id})
 
     def load(req: Request) -> Response:
-        loaded = images.load(req.body())
+        try:
+            loaded = images.load(req.body())
+        except EngineError as e:  # as Docker: the reply is a message stream, and the failure is in it
+            return _json_lines({"errorDetail": {"message": e.message}, "error": e.message})
         for image in loaded:
             name = image.tag or image.image_id
             events.publish("image", "load", name, name=name)
@@ -92,6 +95,14 @@ def register(router: Router, engine: Engine) -> None:
         if "label" in wanted:
             rows = [row for row in rows if all(_has_label(row.get("Labels") or {}, lbl) for lbl in wanted["label"])]
         return Json(rows)
+
+    def prune(req: Request) -> Response:
+        return Json(engine.housekeeping.prune_images(params.filters(req)))
+
+    def prune_build_cache(req: Request) -> Response:
+        # `docker system prune` ends with this call; porthole keeps no build cache of its own to prune (a
+        # builder that keeps one answers for it instead)
+        return Json({"CachesDeleted": None, "SpaceReclaimed": 0})
 
     def inspect(req: Request, name: str) -> Response:
         image = images.resolve(name)
@@ -149,6 +160,8 @@ def register(router: Router, engine: Engine) -> None:
     router.add("POST", "/images/create", create)
     router.add("POST", f"/images/{NAME}/push", push)
     router.add("POST", "/images/load", load)
+    router.add("POST", "/images/prune", prune)
+    router.add("POST", "/build/prune", prune_build_cache)
     router.add("GET", "/images/get", save)
     router.add("GET", "/images/json", list_)
     router.add("GET", f"/images/{NAME}/get", save)

@@ -8,16 +8,16 @@ from collections.abc import Iterator
 from urllib.parse import quote_plus
 
 from logdrivers.driver import ReadConfig
-from logdrivers.errors import ReadLogsNotSupported
 from logdrivers.message import Message
 from runtime.api import params
 from runtime.api.http import Hijack, Json, Request, Response, Stream, client_gone, frame
 from runtime.api.router import Router
 from runtime.api.shapes.stats import stats as stats_shape
 from runtime.engine.daemon import Engine
+from runtime.engine.detachkeys import EscapeScanner, parse_detach_keys
 from runtime.engine.launch import Layout
 from runtime.engine.model import LIVE
-from runtime.engine.stdin import start_feeding
+from runtime.engine.stdin import Detaching, start_feeding
 from runtime.errors import InvalidParameter
 
 REF = r"(?P<ref>[^/]+)"
@@ -47,6 +47,11 @@ def _payload(msg: Message, timestamps: bool, details: bool) -> bytes:
     if details and msg.attrs:
         prefix += ",".join(f"{quote_plus(k)}={quote_plus(v)}" for k, v in sorted(msg.attrs.items())).encode() + b" "
     return prefix + line
+
+
+def _content_type(tty: bool) -> str:
+    """A terminal's output is one raw stream; other output is multiplexed into stdout and stderr frames."""
+    return "application/vnd.docker.raw-stream" if tty else "application/vnd.docker.multiplexed-stream"
 
 
 def _until_client_leaves(sock: socket.socket, stop: threading.Event) -> None:
@@ -82,41 +87,44 @@ def register(router: Router, engine: Engine) -> None:
         if cfg.follow:
             threading.Thread(target=_until_client_leaves, args=(req.handler.connection, stop), daemon=True).start()
 
+        tty = bool(c.config.get("Tty"))
+
         def frames() -> Iterator[bytes]:
             try:
                 for msg in messages:
-                    yield frame(_STREAM_IDS.get(msg.source, 1), _payload(msg, timestamps, details))
+                    payload = _payload(msg, timestamps, details)
+                    yield payload if tty else frame(_STREAM_IDS.get(msg.source, 1), payload)
             finally:
                 stop.set()
 
-        return Stream(frames(), "application/vnd.docker.multiplexed-stream")
+        return Stream(frames(), _content_type(tty))
 
     def attach(req: Request, ref: str) -> Response:
         c = containers.get(ref)
         want_out, want_err = params.flag(req, "stdout"), params.flag(req, "stderr")
-        if not params.flag(req, "stream"):
-            return Hijack(lambda sock: None)
+        tty = bool(c.config.get("Tty"))
+        escape = EscapeScanner(parse_detach_keys(params.text(req, "detachKeys"))) if tty else None
+        stream, replay = params.flag(req, "stream"), params.flag(req, "logs")
+        if not (stream or replay):
+            return Hijack(lambda sock: None, _content_type(tty))
         done = lifecycle.watch.condition(c, "next-exit" if c.state.status not in LIVE else "not-running")
+        if not stream:
+            done = lambda: True  # noqa: E731 - logs=1 alone: what was written, then the end
+        containers.record_attach(c)
         fifo = Layout(engine.config, c.id).stdin_path
-        feeds = params.flag(req, "stdin") and bool(c.config.get("OpenStdin"))  # Docker ignores it otherwise
+        feeds = stream and params.flag(req, "stdin") and bool(c.config.get("OpenStdin"))  # Docker ignores it else
         stop, reading = threading.Event(), threading.Event()
 
         def feed(sock: socket.socket) -> threading.Thread | None:
-            return start_feeding(sock, fifo, done, lambda: c.state.status in LIVE, reading) if feeds else None
+            if not feeds:
+                return None
+            detaching = Detaching(escape, stop.set) if escape is not None else None
+            return start_feeding(sock, fifo, done, lambda: c.state.status in LIVE, reading, detaching)
 
-        cfg = ReadConfig(tail=0, follow=True, stdout=want_out, stderr=want_err, stop=stop, started=reading)
-        try:
-            messages = containers.logs(c, cfg, still_running=lambda: not done())
-        except ReadLogsNotSupported:
-            # Output reaches attach through the log; a driver that keeps none (`none`) leaves nothing to
-            # stream, but the client must still attach, or `docker run` never starts the container.
-            def until_exit(sock: socket.socket) -> None:
-                reading.set()  # no output to read
-                feeder = feed(sock)
-                lifecycle.watch.wait(c, done, timeout=None)
-                _end_output(sock, feeder)
-
-            return Hijack(until_exit)
+        cfg = ReadConfig(
+            tail=None if replay else 0, follow=stream, stdout=want_out, stderr=want_err, stop=stop, started=reading
+        )
+        messages = containers.attach_output(c, cfg, still_running=lambda: not done())
 
         def pump(sock: socket.socket) -> None:
             # No watch for the client's EOF here: the docker CLI half-closes a hijacked stream at once when
@@ -124,12 +132,13 @@ def register(router: Router, engine: Engine) -> None:
             feeder = feed(sock)
             try:
                 for msg in messages:
-                    sock.sendall(frame(_STREAM_IDS.get(msg.source, 1), _payload(msg, False, False)))
+                    payload = _payload(msg, False, False)
+                    sock.sendall(payload if tty else frame(_STREAM_IDS.get(msg.source, 1), payload))
             finally:
                 stop.set()
                 _end_output(sock, feeder)
 
-        return Hijack(pump)
+        return Hijack(pump, _content_type(tty))
 
     def stats_(req: Request, ref: str) -> Response:
         c = containers.get(ref)

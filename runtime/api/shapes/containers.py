@@ -10,16 +10,22 @@ from runtime.api.shapes.volumes import mount
 from runtime.engine.config import DaemonConfig
 from runtime.engine.containers import ProcessTable
 from runtime.engine.launch import Layout
-from runtime.engine.model import CREATED, DEAD, PAUSED, REMOVING, RESTARTING, RUNNING, Container
+from runtime.engine.model import CREATED, DEAD, PAUSED, REMOVING, RESTARTING, RUNNING, STARTING, Container, Health
 from runtime.network import ContainerNetworking
 from runtime.volumes import MountPoint
+
+
+def _health_text(health: Health) -> str:
+    """moby's Health.String(), as `docker ps` shows it after the uptime."""
+    return "health: starting" if health.status == STARTING else health.status
 
 
 def status_text(c: Container) -> str:
     """moby's State.String()."""
     state = c.state
     if state.status == RUNNING:
-        return f"Up {_since(state.started_at)}"
+        up = f"Up {_since(state.started_at)}"
+        return f"{up} ({_health_text(state.health)})" if state.health is not None else up
     if state.status == PAUSED:
         return f"Up {_since(state.started_at)} (Paused)"
     if state.status == RESTARTING:
@@ -53,6 +59,23 @@ def _state(c: Container) -> dict[str, Any]:
         "Error": s.error,
         "StartedAt": s.started_at,
         "FinishedAt": s.finished_at,
+        **({"Health": _health(s.health)} if s.health is not None else {}),
+    }
+
+
+def _health(health: Health) -> dict[str, Any]:
+    return {
+        "Status": health.status,
+        "FailingStreak": health.failing_streak,
+        "Log": [
+            {
+                "Start": rfc3339.format_ns(r.start_ns),
+                "End": rfc3339.format_ns(r.end_ns),
+                "ExitCode": r.exit_code,
+                "Output": r.output,
+            }
+            for r in health.log
+        ],
     }
 
 
@@ -77,6 +100,8 @@ def _config(c: Container) -> dict[str, Any]:
         "Entrypoint": cfg.get("Entrypoint"),
         "OnBuild": None,
         "Labels": cfg.get("Labels") or {},
+        **({"Healthcheck": cfg["Healthcheck"]} if cfg.get("Healthcheck") else {}),
+        **({"Shell": cfg["Shell"]} if cfg.get("Shell") else {}),
         **({"StopSignal": cfg["StopSignal"]} if cfg.get("StopSignal") else {}),
         **({"StopTimeout": cfg["StopTimeout"]} if cfg.get("StopTimeout") is not None else {}),
     }
@@ -109,7 +134,7 @@ def _host_config(c: Container) -> dict[str, Any]:
         "UTSMode": "",
         "UsernsMode": "",
         "ShmSize": 67108864,
-        "Runtime": "porthole",
+        "Runtime": "runc",
         "Isolation": "",
         "CpuShares": 0,
         "Memory": 0,

@@ -57,14 +57,23 @@ def _member(member: NetworkMember, network: NetworkRecord) -> dict[str, str | No
     }
 
 
+def _ipam_config(endpoint: EndpointRecord) -> dict | None:
+    config: dict[str, Any] = {}
+    if endpoint.requested_ip:
+        config["IPv4Address"] = endpoint.requested_ip
+    if endpoint.link_local_ips:
+        config["LinkLocalIPs"] = list(endpoint.link_local_ips)
+    return config or None
+
+
 def _endpoint_settings(record: ContainerRecord, network: NetworkRecord, endpoint: EndpointRecord) -> dict:
     live = endpoint.ip is not None
     return {
-        "IPAMConfig": {"IPv4Address": endpoint.requested_ip} if endpoint.requested_ip else None,
-        "Links": None,
+        "IPAMConfig": _ipam_config(endpoint),
+        "Links": list(endpoint.links) or None,
         "Aliases": list(endpoint.aliases) or None,
-        "MacAddress": endpoint.mac or "",
-        "DriverOpts": None,
+        "MacAddress": endpoint.mac or endpoint.requested_mac or "",
+        "DriverOpts": dict(endpoint.driver_opts) or None,
         "GwPriority": 0,
         "NetworkID": network.id,
         "EndpointID": endpoint.endpoint_id or "",

@@ -206,9 +206,10 @@ def test_bad_flags_exit_125_naming_the_flag(capsys, argv, message):
     assert err.endswith("See 'porthole run --help'.\n")
 
 
-def test_a_terminal_is_refused_plainly():
-    with pytest.raises(InvalidParameter, match="-t: pseudo-terminals are not supported"):
+def test_an_attached_terminal_is_refused_plainly_a_detached_one_is_made():
+    with pytest.raises(InvalidParameter, match="-t: the porthole CLI has no terminal client: add -d"):
         body_of("-it", "busybox", "sh")
+    assert body_of("-dit", "busybox", "sh")["Tty"] is True
 
 
 @pytest.mark.parametrize(

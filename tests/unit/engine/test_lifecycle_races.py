@@ -26,6 +26,8 @@ class FakeCgroup:
 
 
 class FakeSpec:
+    terminal = False
+
     def write(self, path) -> None:
         pass
 
@@ -49,12 +51,15 @@ class FakeSandboxes:
     def destroy(self, container: Container) -> None:
         self.running.discard(container.id)
 
+    def link_environment(self, container: Container) -> list[str]:
+        return []
+
 
 class FakeShims:
     def __init__(self) -> None:
         self.next_pid = 1000
 
-    def start_container(self, spec_path, make_network) -> ShimStarted:
+    def start_container(self, spec_path, terminal, make_network) -> ShimStarted:
         make_network()
         self.next_pid += 2
         return ShimStarted(self.next_pid, 1, self.next_pid + 1)
@@ -78,7 +83,7 @@ class FakeMonitor:
 @pytest.fixture
 def world(tmp_path, monkeypatch):
     monitor = FakeMonitor()
-    monkeypatch.setattr(lifecycle_module, "prepare_cgroup", lambda config, container: (FakeCgroup(), []))
+    monkeypatch.setattr(lifecycle_module, "prepare_cgroup", lambda config, container_id, res: (FakeCgroup(), []))
     monkeypatch.setattr(lifecycle_module, "cgroup_for", lambda config, container_id: FakeCgroup())
     monkeypatch.setattr(lifecycle_module, "build_spec", lambda *args: FakeSpec())
     # a signal ends the process at once: its shim exits

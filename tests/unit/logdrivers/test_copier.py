@@ -11,6 +11,7 @@ import pytest
 from logdrivers.copier import Copier
 from logdrivers.errors import LogDriverError
 from logdrivers.message import MAX_LINE, LineBatch, Message
+from tests.support.waiting import wait_for
 from tests.unit.logdrivers.conftest import shim_writer
 
 
@@ -141,6 +142,33 @@ def test_pty_eio_is_end_of_stream():
         os.close(master)
     assert [m.line for m in driver.messages] == [b"from a tty\r"]  # the tty's ONLCR adds the \r
     assert driver.closed
+
+
+def test_a_terminal_prompt_is_flushed_without_its_newline():
+    driver = MessageDriver()
+    master, slave = os.openpty()
+    copier = Copier({"stdout": master}, driver, flush_partial_after=0.01)
+    reader = threading.Thread(target=copier.run)
+    reader.start()
+    try:
+        os.write(slave, b"password: ")
+        wait_for(lambda: driver.messages, 5, what="the prompt")
+        assert [(m.line, m.partial.last) for m in driver.messages] == [(b"password: ", False)]
+        os.write(slave, b"ok\n")
+    finally:
+        os.close(slave)
+        reader.join(5)
+        os.close(master)
+    assert [(m.line, m.partial is not None and m.partial.last) for m in driver.messages] == [
+        (b"password: ", False),
+        (b"ok\r", True),
+    ]
+
+
+def test_without_flushing_a_prompt_waits_for_its_line(run_program):
+    driver = MessageDriver()
+    run_program(WRITE + "import time; o.write(b'prompt> '); o.flush(); time.sleep(0.3); o.write(b'typed\\n')", driver)
+    assert [m.line for m in driver.messages] == [b"prompt> typed"]
 
 
 def test_stop_after_gives_up_on_a_pipe_held_open(tmp_path):

@@ -4,9 +4,10 @@ import random
 import pytest
 
 from logdrivers.message import MAX_LINE, LineBatch, Message
-from logdrivers.splitter import SplitState, split_chunk, split_eof
+from logdrivers.splitter import SplitState, split_chunk, split_eof, split_flush
 
 EOF = None  # marks the end of the stream in a case's chunk list
+FLUSH = "flush"  # marks a flush of what waits for its newline (a terminal's prompt)
 
 
 def run(chunks: list[bytes | None]) -> list[tuple]:
@@ -16,6 +17,8 @@ def run(chunks: list[bytes | None]) -> list[tuple]:
     for now, chunk in enumerate(chunks):
         if chunk is EOF:
             entries = split_eof(state, "stdout", now, lambda: next(ids))
+        elif chunk == FLUSH:
+            state, entries = split_flush(state, "stdout", now, lambda: next(ids))
         else:
             state, entries = split_chunk(state, chunk, "stdout", now, lambda: next(ids))
         for e in entries:
@@ -76,6 +79,26 @@ CASES = {
     ),
     "EOF right after a full piece adds nothing": ([A, EOF], [("piece", A, "id1", 1, False, 0)]),
     "NUL and invalid UTF-8 pass through": ([b"\x00\xff\xfe\xc3(\n"], [("batch", b"\x00\xff\xfe\xc3(\n", 0)]),
+    "a flushed prompt, then the line typed at it": (
+        [b"/ # ", FLUSH, b"echo hi\r\nhi\r\n"],
+        [("piece", b"/ # ", "id1", 1, False, 1), ("piece", b"echo hi\r", "id1", 2, True, 1), ("batch", b"hi\r\n", 2)],
+    ),
+    "keys echoed one flush at a time, each piece with its own time": (
+        [b"e", FLUSH, b"x", FLUSH, b"\r\n"],
+        [
+            ("piece", b"e", "id1", 1, False, 1),
+            ("piece", b"x", "id1", 2, False, 3),
+            ("piece", b"\r", "id1", 3, True, 3),
+        ],
+    ),
+    "a flush with nothing waiting adds nothing": (
+        [b"a\n", FLUSH, b"b\n"],
+        [("batch", b"a\n", 0), ("batch", b"b\n", 2)],
+    ),
+    "a flush then EOF": (
+        [b"ab", FLUSH, b"c", EOF],
+        [("piece", b"ab", "id1", 1, False, 1), ("piece", b"c", "id1", 2, False, 1)],
+    ),
     "each read is stamped with its own time": (
         [b"1\n", b"2\n3\n"],
         [("batch", b"1\n", 0), ("batch", b"2\n3\n", 1)],

@@ -61,11 +61,6 @@ INVALID = [
         "invalid specification: destination can't be '/'",
     ),
     (
-        "M:/ctr",
-        "invalid volume specification: 'M:/ctr': invalid mount config for type \"bind\": "
-        "bind source path does not exist: M",
-    ),
-    (
         "H:/ctr:nocopy",
         "invalid volume specification: 'H:/ctr:nocopy': invalid mount config for type \"bind\": "
         "field VolumeOptions must not be specified",
@@ -116,10 +111,10 @@ def test_a_file_is_a_valid_bind_source(tmp_path):
     assert parse_bind(f"{host_file}:/etc/app.ini:ro").source == str(host_file)
 
 
-def test_a_dangling_symlink_is_a_missing_source(tmp_path):
-    (tmp_path / "link").symlink_to(tmp_path / "nowhere")
-    with pytest.raises(InvalidParameter, match="bind source path does not exist"):
-        parse_bind(f"{tmp_path}/link:/ctr")
+def test_a_missing_source_is_made_at_start_as_dockers_v_does(tmp_path):
+    spec = parse_bind(f"{tmp_path}/not/yet:/ctr")
+    assert (spec.source, spec.create_source) == (f"{tmp_path}/not/yet", True)
+    assert not (tmp_path / "not").exists()  # not by parsing: a refused create must leave nothing
 
 
 @pytest.mark.parametrize(

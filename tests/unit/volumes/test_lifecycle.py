@@ -103,7 +103,11 @@ def test_a_bad_request_creates_nothing(volumes, tmp_path):
     with pytest.raises(InvalidParameter, match="Duplicate mount point: /data"):
         realize(plan(binds=["first:/a", "/b", "v1:/data", "v2:/data"]), volumes, lambda d, p: None)
     with pytest.raises(InvalidParameter, match="bind source path does not exist: /x"):
-        realize(plan(binds=["first:/a", "/x:/data"]), volumes, lambda d, p: None)
+        realize(
+            plan(binds=["first:/a"], mounts=[{"Type": "bind", "Source": "/x", "Target": "/d"}]),
+            volumes,
+            lambda d, p: None,
+        )
     assert names(volumes) == []
 
 

@@ -21,7 +21,9 @@ def by_destination(mount_plan):
 def test_bind_named_and_anonymous(tmp_path):
     result = plan(binds=[f"{tmp_path}:/host:ro", "data:/data", "/scratch"])
     mounts = by_destination(result)
-    assert mounts["/host"] == MountPoint("bind", str(tmp_path), "/host", "ro", False, propagation="rprivate")
+    assert mounts["/host"] == MountPoint(
+        "bind", str(tmp_path), "/host", "ro", False, propagation="rprivate", create_source=True
+    )
     assert (mounts["/data"].type, mounts["/data"].name, mounts["/data"].mode) == ("volume", "data", "z")
     assert re.fullmatch(r"[0-9a-f]{64}", mounts["/scratch"].name)
     requests = {r.destination: r for r in result.volumes}
@@ -132,7 +134,14 @@ def test_anonymous_names_are_unique():
             "Duplicate mount point: /t",
         ),
         ({"binds": ["v1:/data:rx"]}, "invalid mode: rx"),
-        ({"binds": ["/x:/data"]}, 'invalid mount config for type "bind": bind source path does not exist: /x'),
+        (
+            {"mounts": [{"Type": "bind", "Source": "/x", "Target": "/data"}]},
+            'invalid mount config for type "bind": bind source path does not exist: /x',
+        ),
+        (
+            {"binds": ["v1:/data"], "volume_driver": "flocker"},
+            'error looking up volume plugin flocker: plugin "flocker"',
+        ),
         ({"binds": [3]}, "invalid Binds: entries must be strings, got 3"),
         (
             {"config_volumes": {"data": {}}},

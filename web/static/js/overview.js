@@ -83,7 +83,14 @@
     const badge = document.createElement("span");
     badge.className = "state state-" + c.state;
     badge.textContent = c.state;
-    cell(tr, badge);
+    const stateCell = cell(tr, badge);
+    if (c.health) {
+      const health = document.createElement("span");
+      health.className = "health health-" + c.health;
+      health.title = "healthcheck";
+      health.textContent = c.health;
+      stateCell.append(" ", health);
+    }
     cell(tr, c.image, "image");
     cell(tr, c.status);
     cell(tr, P.format.percent(c.cpu_percent), "num");

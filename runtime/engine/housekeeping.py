@@ -1,0 +1,148 @@
+"""Disk space: `docker container prune`, `docker image prune` (dangling, or -a every unused image) and
+`docker system df` (-v), with Docker's shapes and its `until` and label filters."""
+
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from common import rfc3339
+from runtime.engine.containers import Containers
+from runtime.engine.events import EventBus
+from runtime.engine.launch import Layout
+from runtime.engine.lifecycle import Lifecycle
+from runtime.engine.model import CREATED, DEAD, EXITED, Container
+from runtime.errors import Conflict, InvalidParameter, NotFound
+from runtime.images.store import ImageStore
+from runtime.network.filters import parse_until
+from runtime.volumes import VolumeService
+from runtime.volumes.layout import disk_usage
+
+CONTAINER_PRUNE_FILTERS = ("until", "label", "label!")
+IMAGE_PRUNE_FILTERS = ("until", "label", "label!", "dangling")
+PRUNABLE = (CREATED, EXITED, DEAD)  # moby prunes every container that is not running, paused or restarting
+
+
+def _check(filters: Mapping[str, list[str]], allowed: tuple[str, ...]) -> None:
+    for key in filters:
+        if key not in allowed:
+            raise InvalidParameter(f"invalid filter '{key}'")
+
+
+def _label_matches(labels: Mapping[str, str], wanted: str) -> bool:
+    key, sep, value = wanted.partition("=")
+    return key in labels and (not sep or labels[key] == value)
+
+
+def _selected(created: float, labels: Mapping[str, str], filters: Mapping[str, list[str]], now: float) -> bool:
+    """moby's prune filters: created before every `until`, all `label`s, none of the `label!`s."""
+    if any(created >= parse_until(v, now) for v in filters.get("until", [])):
+        return False
+    if not all(_label_matches(labels, v) for v in filters.get("label", [])):
+        return False
+    return not any(_label_matches(labels, v) for v in filters.get("label!", []))
+
+
+class Housekeeping:
+    def __init__(
+        self,
+        containers: Containers,
+        lifecycle: Lifecycle,
+        images: ImageStore,
+        volumes: VolumeService,
+        events: EventBus,
+        image_users: Callable[[str], list[Container]],
+    ) -> None:
+        self._containers = containers
+        self._lifecycle = lifecycle
+        self._images = images
+        self._volumes = volumes
+        self._events = events
+        self._image_users = image_users
+
+    def _writable_size(self, container: Container) -> int:
+        return disk_usage(Layout(self._containers.config, container.id).directory / "fs" / "upper")
+
+    def sizes(self, container: Container) -> tuple[int, int]:
+        """(SizeRw, SizeRootFs): the writable layer, and it with the image's layers (`docker ps -s`)."""
+        writable = self._writable_size(container)
+        try:
+            image_size = self._images.resolve(container.image_id).size
+        except NotFound:  # removed since: the layers the container still holds
+            image_size = sum(disk_usage(Path(layer)) for layer in container.layers)
+        return writable, writable + image_size
+
+    def prune_containers(self, filters: Mapping[str, list[str]]) -> dict[str, Any]:
+        _check(filters, CONTAINER_PRUNE_FILTERS)
+        now, deleted, reclaimed = time.time(), [], 0
+        for c in self._containers.store:
+            labels = c.config.get("Labels") or {}
+            if c.state.status not in PRUNABLE or not _selected(
+                (rfc3339.unix_seconds(c.created) or 0.0), labels, filters, now
+            ):
+                continue
+            size = self._writable_size(c)
+            try:
+                self._lifecycle.remove(c, force=False, volumes=False)
+            except (Conflict, NotFound):
+                continue  # started or removed meanwhile
+            deleted.append(c.id)
+            reclaimed += size
+        self._events.publish("container", "prune", "", reclaimed=str(reclaimed))
+        return {"ContainersDeleted": deleted, "SpaceReclaimed": reclaimed}
+
+    def prune_images(self, filters: Mapping[str, list[str]]) -> dict[str, Any]:
+        """Unused images: without tags only, or with dangling=false every one no container uses."""
+        _check(filters, IMAGE_PRUNE_FILTERS)
+        dangling_only = (filters.get("dangling") or ["true"])[0].lower() in ("true", "1")
+        now, deleted = time.time(), []
+        before = self._images.layers_size()
+        for image in self._images.list():
+            if (dangling_only and image.repo_tags) or self._image_users(image.id):
+                continue
+            labels = image.container_config.get("Labels") or {}
+            if not _selected((rfc3339.unix_seconds(image.config.get("created")) or 0.0), labels, filters, now):
+                continue
+            try:
+                deleted += self._images.remove(image.id, force=True, in_use_by=lambda _: None)
+            except (Conflict, NotFound):
+                continue  # used or removed meanwhile
+        reclaimed = max(before - self._images.layers_size(), 0)
+        self._events.publish("image", "prune", "", reclaimed=str(reclaimed))
+        return {"ImagesDeleted": deleted or None, "SpaceReclaimed": reclaimed}
+
+    def disk_usage(self, summary: Callable[[Container], dict[str, Any]]) -> dict[str, Any]:
+        """GET /system/df: images with their shared sizes and containers, containers with their writable
+        layers, volumes with their usage; `summary` is the API's `docker ps` row of a container."""
+        containers = list(self._containers.store)
+        images = self._images.list()
+        layer_users: dict[str, int] = {}
+        for image in images:
+            for diff_id in set(image.diff_ids):
+                layer_users[diff_id] = layer_users.get(diff_id, 0) + 1
+        image_rows = []
+        for image in images:
+            row = self._images.summary(image)
+            row["SharedSize"] = sum(
+                self._images.layer_size(d) for d in set(image.diff_ids) if layer_users.get(d, 0) > 1
+            )
+            row["Containers"] = sum(c.image_id == image.id for c in containers)
+            image_rows.append(row)
+        container_rows = []
+        for c in containers:
+            row = summary(c)
+            row["SizeRw"], row["SizeRootFs"] = self.sizes(c)
+            container_rows.append(row)
+        volume_rows = []
+        for volume in self._volumes.list({}, in_use=lambda name: False):
+            row = self._volumes.inspect(volume)
+            users = self._containers.volume_users(volume.name)
+            row["UsageData"] = {"Size": disk_usage(volume.mountpoint), "RefCount": len(users)}
+            volume_rows.append(row)
+        return {
+            "LayersSize": self._images.layers_size(),
+            "Images": image_rows,
+            "Containers": container_rows,
+            "Volumes": volume_rows,
+            "BuildCache": [],
+        }

@@ -1,0 +1,109 @@
+"""A command run under a real pseudo-terminal, as a person at a terminal runs it: what it prints is read from the
+master, keys are typed into it, and the window can be resized (the kernel sends the command SIGWINCH)."""
+
+import fcntl
+import os
+import re
+import select
+import signal
+import struct
+import subprocess
+import termios
+import time
+
+from runtime.shim.terminal import set_size
+from tests.support.waiting import wait_for
+
+CTRL_P, CTRL_Q = b"\x10", b"\x11"
+
+
+class TerminalSession:
+    def __init__(self, argv: list[str], rows: int = 24, columns: int = 80) -> None:
+        self.master, slave = os.openpty()
+        set_size(self.master, rows, columns)
+        self._slave = os.open(os.ttyname(slave), os.O_RDWR | os.O_NOCTTY)  # to see what is still unread
+        # setsid -c: a session of its own whose controlling terminal is this one, so that raw mode, SIGWINCH and
+        # the terminal's signals work as in a shell (util-linux; no preexec_fn in a threaded test process).
+        self.process = subprocess.Popen(
+            ["setsid", "-c", *argv], stdin=slave, stdout=slave, stderr=slave, close_fds=True
+        )
+        os.close(slave)
+        self.output = b""
+
+    def in_raw_mode(self) -> bool:
+        """Whether the command has put the terminal in raw mode (the docker CLI does once its stream is up):
+        until then the terminal itself echoes and edits what is typed."""
+        return not termios.tcgetattr(self.master)[3] & (termios.ECHO | termios.ICANON)
+
+    def expect(self, pattern: bytes, timeout: float = 20.0) -> re.Match:
+        """Read until `pattern` (a regular expression) shows in the output since the last expect; fail with
+        what was read after `timeout`."""
+        regex = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        while (match := regex.search(self.output)) is None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not self._read(remaining):
+                raise AssertionError(f"timed out waiting for {pattern!r}; the terminal showed {self.output!r}")
+        self.output = self.output[match.end() :]
+        return match
+
+    def read(self, timeout: float) -> bytes | None:
+        """What the command printed next (b"" if nothing within `timeout`), None once nothing holds the terminal;
+        not kept for expect()."""
+        before = len(self.output)
+        if not self._read(timeout):
+            return None
+        data, self.output = self.output[before:], self.output[:before]
+        return data
+
+    def _read(self, timeout: float) -> bool:
+        readable, _, _ = select.select([self.master], [], [], timeout)
+        if not readable:
+            return True
+        try:
+            data = os.read(self.master, 65536)
+        except OSError:  # EIO: nothing holds the terminal any more
+            return False
+        self.output += data
+        return bool(data)
+
+    def type(self, keys: bytes) -> None:
+        os.write(self.master, keys)
+
+    def press(self, *keys: bytes) -> None:
+        """Keys as a person presses them: each read by the command before the next (docker's detach keys count
+        only so)."""
+        for key in keys:
+            os.write(self.master, key)
+            wait_for(lambda: not self._unread(), 10, interval=0.005, what=f"the command to read {key!r}")
+
+    def _unread(self) -> int:
+        return struct.unpack("i", fcntl.ioctl(self._slave, termios.FIONREAD, b"\0" * 4))[0]
+
+    def resize(self, rows: int, columns: int) -> None:
+        set_size(self.master, rows, columns)
+
+    def signal(self, signum: int) -> None:
+        self.process.send_signal(signum)
+
+    def wait(self, timeout: float = 30.0) -> int:
+        """The command's exit status, reading its output meanwhile (a full terminal would block it)."""
+        deadline = time.monotonic() + timeout
+        while self.process.poll() is None:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the command did not exit; the terminal showed {self.output!r}")
+            self._read(0.05)
+        return self.process.returncode
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+        os.close(self.master)
+        os.close(self._slave)
+
+    def __enter__(self) -> "TerminalSession":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
