@@ -1,7 +1,7 @@
 import pytest
 
-from tests.unit.web.fakes import inspect_json
-from web.records import event_from_json, record_from_inspect
+from exporter.records import event_from_json, record_from_inspect
+from tests.unit.exporter.fakes import inspect_json
 
 
 def test_record_from_inspect_of_a_running_container():
