@@ -129,10 +129,6 @@ class ContainerEvent:
     action: str  # start, die, oom, restart, kill, stop, pause, ...
     detail: str  # "exit code 1", "signal 15", or ""
 
-    @property
-    def time_ns(self) -> int:
-        return round(self.time * 1e9)
-
 
 # The attributes worth a word beside the action; the rest repeat labels and the image.
 _DETAILS = (("exitCode", "exit code"), ("signal", "signal"), ("execID", "exec"))
