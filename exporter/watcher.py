@@ -51,6 +51,9 @@ _COALESCE_SECONDS = 0.05
 # While the events stream is up it reports every change; the periodic refresh is then only a safety net.
 SAFETY_NET_SECONDS = 60.0
 EVENTS_BACKLOG_SECONDS = 3600.0
+# The backlog's events older than the first listing (by this much, for the engine's clock against ours)
+# are kept for the pages, but inspect nothing again: that listing saw what they did.
+_CLOCK_SKEW_SECONDS = 5.0
 
 ErrorSink = Callable[[str, str], None]  # (stage, message): list, inspect, events, cgroup, spec
 
@@ -110,6 +113,7 @@ class ContainerWatcher:
         self._stream_up = threading.Event()
         self._stream: Any = None
         self._threads: list[threading.Thread] = []
+        self._listed_from = float("-inf")  # events before this time (unix seconds) changed nothing unseen
         self.error: str | None = None  # why the last listing failed; None when it worked
 
     # -- reading ------------------------------------------------------------------------------------------
@@ -252,6 +256,8 @@ class ContainerWatcher:
             if kept is None:
                 kept = self._events[container_id] = deque(maxlen=self._events_kept)
             kept.append(container_event)
+            if container_event.time and container_event.time < self._listed_from:
+                return
             if container_event.action.partition(":")[0] in _REINSPECT:
                 self._marked.add(container_id)
                 self._wake.set()
@@ -259,6 +265,7 @@ class ContainerWatcher:
     # -- background ---------------------------------------------------------------------------------------
     def start(self) -> None:
         """Refresh once, then follow the events and refresh in the background until close()."""
+        self._listed_from = self._clock() - _CLOCK_SKEW_SECONDS
         self.refresh()
         for name, run in (("watcher-events", self._follow_events), ("watcher-refresh", self._refresh_loop)):
             thread = threading.Thread(target=run, name=name, daemon=True)

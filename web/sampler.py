@@ -13,13 +13,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 from exporter.readers.cgroup import cgroup_layout, read_cgroup, read_root_cgroup, root_cgroup_paths, v1_mount_dirs
 from exporter.readers.paths import CGROUP_ROOT, PROC_ROOT
 from exporter.readers.procfs import read_host, read_net_dev
-from exporter.readers.samples import HostStats
+from exporter.readers.samples import CgroupPaths, HostStats
 from exporter.targets import Target
 from exporter.watcher import ContainerWatcher
 from web.columns import cgroup_columns, host_columns, network_columns
@@ -32,7 +32,9 @@ HOST_KEY = "/"  # the host's history, under cAdvisor's id for the root cgroup (n
 
 
 class Sampler:
-    """Samples the watcher's targets (none without a watcher: a probe of the host alone) and the host."""
+    """Samples the watcher's targets (none without a watcher: a probe of the host alone) and the host.
+    `controllers`: the v1 controllers to read ("" is v2's one directory), for a process that shows only
+    some of the columns (a probe of its own: the map's CPU and memory); None reads them all."""
 
     def __init__(
         self,
@@ -43,12 +45,14 @@ class Sampler:
         cgroup_root: Path = CGROUP_ROOT,
         proc_root: Path = PROC_ROOT,
         clock: Callable[[], float] = time.time,
+        controllers: Collection[str] | None = None,
     ) -> None:
         self.interval = interval
         self.history = history
         self._watcher = watcher
         self._proc_root = proc_root
         self._clock = clock
+        self._controllers = controllers
         mounts = None if cgroup_layout(cgroup_root) == "unified" else v1_mount_dirs(cgroup_root)
         self._root_paths = root_cgroup_paths(cgroup_root, mounts)
         self.host: HostStats = read_host(proc_root)[0]  # cores, memory and swap totals: fixed while we run
@@ -70,7 +74,10 @@ class Sampler:
 
     def _sample_container(self, target: Target) -> None:
         t = self._clock()
-        stats, errors = read_cgroup(target.paths, include_spec=False)
+        paths = target.paths
+        if self._controllers is not None:
+            paths = CgroupPaths(paths.mode, {k: d for k, d in paths.dirs.items() if k in self._controllers})
+        stats, errors = read_cgroup(paths, include_spec=False)
         interfaces, net_errors = read_net_dev(target.pid, self._proc_root)
         if net_errors and not interfaces:
             # the process is gone: what was read may belong to a cgroup being torn down

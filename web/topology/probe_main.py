@@ -29,6 +29,7 @@ from web.history import HistoryStore
 from web.sampler import Sampler
 from web.topology.probe import Probe
 from web.topology.report import encode_report
+from web.topology.usage import MAP_CONTROLLERS
 
 TOKEN_ENV = "PORTHOLE_WEB_TOKEN"
 DEFAULT_ENGINE = "unix:///run/porthole/porthole.sock"
@@ -100,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
             connect(args.host or os.environ.get("DOCKER_HOST") or DEFAULT_ENGINE), component="topology"
         )
         watcher.refresh()  # the probe refreshes it at each report; this one is for the first sample
-    sampler = Sampler(watcher, HistoryStore(capacity=2), interval=args.interval)
+    sampler = Sampler(watcher, HistoryStore(capacity=2), interval=args.interval, controllers=MAP_CONTROLLERS)
     sampler.sample_once()  # the first report has the containers' memory (CPU needs two samples)
     probe = Probe(watcher, sampler, host_id=args.host_id)
     sender = ReportSender(args.app, _token(args))

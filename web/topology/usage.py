@@ -8,6 +8,10 @@ from web.columns import cpu_percent
 from web.history import HistoryStore
 from web.sampler import HOST_KEY
 
+# The cgroup controllers behind the map's CPU and memory ("" is v2's one directory): all a probe of its own
+# (probe_main) samples; leaving out blkio, pids and cpu (throttling) spares most of the files.
+MAP_CONTROLLERS = frozenset({"cpuacct", "memory", ""})
+
 
 def percent(used_seconds: float | None, elapsed: float | None) -> float | None:
     """CPU time used over wall time, in % of one core (`docker stats`'s scale: 200% is two busy cores)."""

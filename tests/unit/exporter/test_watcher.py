@@ -232,3 +232,16 @@ def test_the_background_threads_follow_the_events_and_stop(engine, make):
     assert [e.action for e in watcher.events_of(A)] == ["start"]
     watcher.close()
     assert engine.stream.closed
+
+
+def test_the_backlog_before_the_first_listing_is_kept_but_inspects_nothing_again(engine, make):
+    now = 1_800_000_000.0
+    engine.inspected = {A: inspect_json(A, "alpha", pid=42)}
+    watcher = make("web", clock=lambda: now)
+    engine.stream.put({"Type": "container", "Action": "restart", "Actor": {"ID": A}, "timeNano": int((now - 60) * 1e9)})
+    watcher.start()
+    engine.inspected[B] = inspect_json(B, "beta", pid=42)
+    engine.stream.put({"Type": "container", "Action": "create", "Actor": {"ID": B}, "timeNano": int(now * 1e9)})
+    wait_until(lambda: [r.name for r in watcher.records()] == ["alpha", "beta"])  # the events after it did
+    assert [e.action for e in watcher.events_of(A)] == ["restart"]
+    assert engine.inspections == [A, B]

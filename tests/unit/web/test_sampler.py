@@ -108,3 +108,17 @@ def test_removed_containers_lose_their_history(host):
     watcher.refresh()
     sampler.sample_once()
     assert history.keys() == [HOST_KEY]
+
+
+def test_a_sampler_of_some_controllers_reads_only_those(host):
+    """A probe of its own samples only what the map shows (web.topology.usage.MAP_CONTROLLERS)."""
+    host.container(4242, "ph/one", usage_ns=123, memory=4096, rx=555)
+    watcher = ContainerWatcher(
+        FakeEngine([inspect_json(CID, "one", pid=4242)]), component="web", cgroup_root=host.cgroup, proc_root=host.proc
+    )
+    watcher.refresh()
+    history = HistoryStore(capacity=2)
+    Sampler(watcher, history, cgroup_root=host.cgroup, proc_root=host.proc, controllers={"memory"}).sample_once()
+    ((_, row),) = history.last(CID)
+    assert row["memory.usage"] == 4096
+    assert "cpu.usage_ns" not in row
