@@ -25,6 +25,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -174,14 +175,16 @@ def cpu_seconds(pid: int) -> float:
 
 
 def files_of_one_scrape(exporter: ContainerExporter | EngineExporter) -> list[str]:
-    """Every file one render() reads, by full path, in order (os.open recorded for one scrape; the
-    directories the readers open to open files relative to them are not files read)."""
+    """Every file one render() reads, by full path, in order (os.open recorded for one scrape, in the thread
+    that renders: the watcher's threads may be inspecting meanwhile; the directories the readers open to
+    open files relative to them are not files read)."""
     opened: list[str] = []
     real_open = os.open
+    rendering = threading.get_ident()
 
     def recording_open(path, flags, *args, dir_fd=None):
         fd = real_open(path, flags, *args, dir_fd=dir_fd)
-        if not flags & os.O_DIRECTORY:
+        if not flags & os.O_DIRECTORY and threading.get_ident() == rendering:
             opened.append(path if dir_fd is None else f"{os.readlink(f'/proc/self/fd/{dir_fd}')}/{path}")
         return fd
 

@@ -1,6 +1,6 @@
-"""What the container watcher knows of each container, and of the events it went through, parsed once from
-the Engine API's JSON (inspect, the list and events), the same for porthole and Docker. The dashboard shows
-the records, the map reports them, and the exporter's targets are made from them.
+"""What the container watcher knows of each container, parsed once from the Engine API's JSON (inspect and
+the list), the same for porthole and Docker. The dashboard shows the records, the map reports them, and the
+exporter's targets are made from them.
 """
 
 from __future__ import annotations
@@ -121,29 +121,3 @@ def ports_of(summary: Mapping[str, Any]) -> tuple[PublishedPort, ...]:
                 )
             )
     return tuple(found)
-
-
-@dataclass(frozen=True, slots=True)
-class ContainerEvent:
-    time: float  # unix seconds
-    action: str  # start, die, oom, restart, kill, stop, pause, ...
-    detail: str  # "exit code 1", "signal 15", or ""
-
-
-# The attributes worth a word beside the action; the rest repeat labels and the image.
-_DETAILS = (("exitCode", "exit code"), ("signal", "signal"), ("execID", "exec"))
-
-
-def event_from_json(event: Mapping[str, Any]) -> tuple[str, ContainerEvent] | None:
-    """(container id, event) from one `GET /events` object; None for events of other object types."""
-    if event.get("Type", "container") != "container":
-        return None
-    actor = event.get("Actor") or {}
-    container_id = actor.get("ID") or event.get("id")
-    if not container_id:
-        return None
-    attributes = actor.get("Attributes") or {}
-    detail = ", ".join(f"{word} {attributes[key]}" for key, word in _DETAILS if key in attributes)
-    time_ns = event.get("timeNano") or int(event.get("time", 0)) * 1_000_000_000
-    action = event.get("Action") or event.get("status") or ""
-    return container_id, ContainerEvent(time=time_ns / 1e9, action=action, detail=detail)

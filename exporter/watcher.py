@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,26 +26,15 @@ from typing import Any
 import docker
 
 from common.throttle import LogThrottle
+from exporter.container_events import ContainerEvent, EventLog, changes_container, event_from_json
 from exporter.engine_api import ENGINE_ERRORS, ContainerApi
-from exporter.readers.cgroup import cgroup_name, cgroup_paths_of_pid, read_cgroup, v1_mount_dirs
-from exporter.readers.paths import CGROUP_ROOT, PROC_ROOT
-from exporter.readers.samples import CgroupPaths
-from exporter.records import (
-    ContainerEvent,
-    ContainerRecord,
-    event_from_json,
-    networks_of,
-    ports_of,
-    record_from_inspect,
-)
+from exporter.readers.cgroup import cgroup_name, read_cgroup, v1_mount_dirs
+from exporter.readers.paths import CGROUP_ROOT, PROC_ROOT, cgroup_paths_from_text
+from exporter.records import ContainerRecord, networks_of, ports_of, record_from_inspect
 from exporter.targets import Target
 
 log = logging.getLogger("porthole.exporter")
 
-# Events after which a container must be inspected again (new state, pid, restart count, name, limits).
-_REINSPECT = frozenset(
-    {"create", "start", "restart", "die", "oom", "stop", "kill", "pause", "unpause", "rename", "update", "destroy"}
-)
 # A burst of events (a `docker compose up`) costs one refresh per this many seconds.
 _COALESCE_SECONDS = 0.05
 # While the events stream is up it reports every change; the periodic refresh is then only a safety net.
@@ -73,6 +62,7 @@ def log_once_a_minute() -> ErrorSink:
 class _Watched:
     record: ContainerRecord
     target: Target | None  # None unless live and its cgroup was found
+    cgroup: bytes = b""  # the target's /proc/<pid>/cgroup as read at the inspection
     listed: tuple[Any, Any] = (None, None)  # the list's NetworkSettings and Ports the record's were parsed from
 
 
@@ -96,7 +86,6 @@ class ContainerWatcher:
         self._component = component
         self._on_error = on_error if on_error is not None else log_once_a_minute()
         self._refresh_seconds = refresh_seconds
-        self._events_kept = events_kept
         self._cgroup_root = cgroup_root
         self._proc_root = proc_root
         self._clock = clock
@@ -104,7 +93,7 @@ class ContainerWatcher:
         self._by_id: dict[str, _Watched] = {}
         self._records: tuple[ContainerRecord, ...] = ()
         self._targets: tuple[Target, ...] = ()
-        self._events: dict[str, deque[ContainerEvent]] = {}
+        self._events = EventLog(events_kept)
         self._marked: set[str] = set()  # to inspect at the next refresh
         self._lock = threading.Lock()
         self._refresh_lock = threading.Lock()
@@ -135,8 +124,7 @@ class ContainerWatcher:
         return matches[0] if len(matches) == 1 else None
 
     def events_of(self, container_id: str) -> list[ContainerEvent]:
-        with self._lock:
-            return list(self._events.get(container_id, ()))
+        return self._events.of(container_id)
 
     def stale(self, container_id: str | None = None) -> None:
         """Something changed that the events did not tell (a process or a group gone): refresh soon, and
@@ -171,9 +159,7 @@ class ContainerWatcher:
                 found[container_id] = self._with_listing(watched, summary)
         self._by_id = found
         self._publish(found)
-        with self._lock:
-            for gone in [cid for cid in self._events if cid not in found]:
-                del self._events[gone]
+        self._events.keep_only(set(found))
         self.error = None
 
     def _changed(self, known: _Watched, listed_state: str | None) -> bool:
@@ -183,8 +169,8 @@ class ContainerWatcher:
             return True
         if not known.record.live:
             return False
-        try:
-            return known.target is None or self._paths_of(known.target.pid) != known.target.paths
+        try:  # one small read: the same file as at the inspection means the same process in the same group
+            return known.target is None or self._process_cgroup(known.target.pid) != known.cgroup
         except OSError:
             return True
 
@@ -203,7 +189,7 @@ class ContainerWatcher:
         if listed == watched.listed:
             return watched
         record = dataclasses.replace(watched.record, networks=networks_of(summary), ports=ports_of(summary))
-        return _Watched(record, watched.target, listed)
+        return dataclasses.replace(watched, record=record, listed=listed)
 
     def _inspect(self, container_id: str, known: _Watched | None) -> _Watched | None:
         try:
@@ -215,19 +201,27 @@ class ContainerWatcher:
             with self._lock:
                 self._marked.add(container_id)  # again at the next refresh
             return known
-        return _Watched(record, self._target_of(record) if record.live else None)
-
-    def _paths_of(self, pid: int) -> CgroupPaths:
-        return cgroup_paths_of_pid(pid, proc_root=self._proc_root, cgroup_root=self._cgroup_root, mounts=self._mounts)
-
-    def _target_of(self, record: ContainerRecord) -> Target | None:
+        if not record.live:
+            return _Watched(record, None)
         try:
-            paths = self._paths_of(record.pid)
+            cgroup = self._process_cgroup(record.pid)
         except FileNotFoundError:
-            return None  # exited since the inspection: inspected again at the next refresh
+            return _Watched(record, None)  # exited since the inspection: inspected again at the next refresh
         except OSError as e:
             self._on_error("cgroup", f"{self._component}: cannot find the cgroup of container {record.short_id}: {e}")
-            return None
+            return _Watched(record, None)
+        return _Watched(record, self._target_of(record, cgroup), cgroup)
+
+    def _process_cgroup(self, pid: int) -> bytes:
+        """/proc/<pid>/cgroup; raises OSError (FileNotFoundError when the process is gone)."""
+        fd = os.open(f"{self._proc_root}/{pid}/cgroup", os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            return os.read(fd, 65536)
+        finally:
+            os.close(fd)
+
+    def _target_of(self, record: ContainerRecord, cgroup: bytes) -> Target:
+        paths = cgroup_paths_from_text(cgroup.decode(), cgroup_root=self._cgroup_root, mounts=self._mounts)
         stats, errors = read_cgroup(paths)
         for error in errors:
             self._on_error("spec", error.message)
@@ -251,16 +245,13 @@ class ContainerWatcher:
         if parsed is None:
             return
         container_id, container_event = parsed
-        with self._lock:
-            kept = self._events.get(container_id)
-            if kept is None:
-                kept = self._events[container_id] = deque(maxlen=self._events_kept)
-            kept.append(container_event)
-            if container_event.time and container_event.time < self._listed_from:
-                return
-            if container_event.action.partition(":")[0] in _REINSPECT:
+        self._events.add(container_id, container_event)
+        if container_event.time and container_event.time < self._listed_from:
+            return
+        if changes_container(container_event):
+            with self._lock:
                 self._marked.add(container_id)
-                self._wake.set()
+            self._wake.set()
 
     # -- background ---------------------------------------------------------------------------------------
     def start(self) -> None:
