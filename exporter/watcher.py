@@ -135,11 +135,13 @@ class ContainerWatcher:
         self._wake.set()
 
     # -- one refresh --------------------------------------------------------------------------------------
-    def refresh(self) -> None:
+    def refresh(self, *, check_processes: bool = True) -> None:
+        """check_processes=False: the caller finds gone processes itself and says so with stale() (the map's
+        probe looks up each container's namespaces), sparing a read of /proc/<pid>/cgroup per container."""
         with self._refresh_lock:
-            self._refresh()
+            self._refresh(check_processes)
 
-    def _refresh(self) -> None:
+    def _refresh(self, check_processes: bool) -> None:
         try:
             summaries = self._api.containers(all=True)
         except ENGINE_ERRORS as e:
@@ -153,7 +155,7 @@ class ContainerWatcher:
             container_id = summary["Id"]
             known = self._by_id.get(container_id)
             watched = known
-            if known is None or container_id in marked or self._changed(known, summary.get("State")):
+            if known is None or container_id in marked or self._changed(known, summary.get("State"), check_processes):
                 watched = self._inspect(container_id, known)
             if watched is not None:
                 found[container_id] = self._with_listing(watched, summary)
@@ -162,12 +164,12 @@ class ContainerWatcher:
         self._events.keep_only(set(found))
         self.error = None
 
-    def _changed(self, known: _Watched, listed_state: str | None) -> bool:
+    def _changed(self, known: _Watched, listed_state: str | None, check_processes: bool) -> bool:
         """Its state changed, or it runs a process other than the one inspected (a restart the events did
         not tell), or its process was gone when it was inspected."""
         if listed_state != known.record.state:
             return True
-        if not known.record.live:
+        if not known.record.live or not check_processes:
             return False
         try:  # one small read: the same file as at the inspection means the same process in the same group
             return known.target is None or self._process_cgroup(known.target.pid) != known.cgroup

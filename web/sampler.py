@@ -33,8 +33,8 @@ HOST_KEY = "/"  # the host's history, under cAdvisor's id for the root cgroup (n
 
 class Sampler:
     """Samples the watcher's targets (none without a watcher: a probe of the host alone) and the host.
-    `controllers`: the v1 controllers to read ("" is v2's one directory), for a process that shows only
-    some of the columns (a probe of its own: the map's CPU and memory); None reads them all."""
+    `controllers`: for a process that shows only the CPU and memory (a probe of its own), the cgroup
+    controllers to read ("" is v2's one directory), and no network counters; None reads everything."""
 
     def __init__(
         self,
@@ -74,15 +74,17 @@ class Sampler:
 
     def _sample_container(self, target: Target) -> None:
         t = self._clock()
-        paths = target.paths
-        if self._controllers is not None:
-            paths = CgroupPaths(paths.mode, {k: d for k, d in paths.dirs.items() if k in self._controllers})
-        stats, errors = read_cgroup(paths, include_spec=False)
-        interfaces, net_errors = read_net_dev(target.pid, self._proc_root)
-        if net_errors and not interfaces:
-            # the process is gone: what was read may belong to a cgroup being torn down
-            self._watcher.stale(target.container_id)  # type: ignore[union-attr]  # only targets of a watcher
-            return
+        if self._controllers is None:
+            stats, errors = read_cgroup(target.paths, include_spec=False)
+            interfaces, net_errors = read_net_dev(target.pid, self._proc_root)
+            if net_errors and not interfaces:
+                # the process is gone: what was read may belong to a cgroup being torn down
+                self._watcher.stale(target.container_id)  # type: ignore[union-attr]  # only targets of a watcher
+                return
+        else:
+            dirs = {k: d for k, d in target.paths.dirs.items() if k in self._controllers}
+            stats, errors = read_cgroup(CgroupPaths(target.paths.mode, dirs), include_spec=False)
+            interfaces, net_errors = {}, []
         self.read_errors.add(errors + net_errors)
         row = cgroup_columns(stats)
         row.update(network_columns(interfaces))
@@ -93,7 +95,7 @@ class Sampler:
         t = self._clock()
         stats, errors = read_root_cgroup(self._root_paths)
         host, host_errors = read_host(self._proc_root)
-        interfaces, net_errors = read_net_dev(1, self._proc_root)
+        interfaces, net_errors = read_net_dev(1, self._proc_root) if self._controllers is None else ({}, [])
         self.read_errors.add(errors + host_errors + net_errors)
         row = cgroup_columns(stats)
         row.update(host_columns(host))

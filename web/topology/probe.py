@@ -72,7 +72,8 @@ class Probe:
         errors: list[ReadError] = []
         records: tuple[ContainerRecord, ...] = ()
         if self._watcher is not None:
-            self._watcher.refresh()  # a container removed a moment ago is gone from this very report
+            # a container removed a moment ago is gone from this very report; _locate finds gone processes
+            self._watcher.refresh(check_processes=False)
             records = self._watcher.records()
         host_netns = namespace_inode(self._host_pid, "net", self._proc_root) or 0
         host_pidns = namespace_inode(self._host_pid, "pid", self._proc_root) or 0

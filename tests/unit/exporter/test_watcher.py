@@ -110,6 +110,18 @@ def test_a_new_process_is_found_even_without_events(engine, watcher, v1_host):
     assert engine.inspections == [ID, ID]
 
 
+def test_a_refresh_may_leave_the_processes_to_its_caller(engine, watcher, v1_host):
+    """The map's probe finds gone processes itself (their namespaces) and says so with stale()."""
+    engine.inspected[ID] = inspect_json(ID, "web", pid=42)
+    watcher.refresh()
+    (v1_host["proc"] / "42" / "cgroup").unlink()
+    watcher.refresh(check_processes=False)
+    assert engine.inspections == [ID]
+    watcher.stale(ID)
+    watcher.refresh(check_processes=False)
+    assert engine.inspections == [ID, ID]
+
+
 @pytest.mark.parametrize("pid, running", [(0, True), (99, True), (42, False)])
 def test_what_is_left_out(engine, watcher, pid, running):
     """Pid 0 (restarting), a pid gone since inspection, a container removed between list and inspect."""

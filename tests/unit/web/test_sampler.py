@@ -111,7 +111,7 @@ def test_removed_containers_lose_their_history(host):
 
 
 def test_a_sampler_of_some_controllers_reads_only_those(host):
-    """A probe of its own samples only what the map shows (web.topology.usage.MAP_CONTROLLERS)."""
+    """A probe of its own samples only what the map shows (web.topology.usage.MAP_CONTROLLERS): no network."""
     host.container(4242, "ph/one", usage_ns=123, memory=4096, rx=555)
     watcher = ContainerWatcher(
         FakeEngine([inspect_json(CID, "one", pid=4242)]), component="web", cgroup_root=host.cgroup, proc_root=host.proc
@@ -121,4 +121,4 @@ def test_a_sampler_of_some_controllers_reads_only_those(host):
     Sampler(watcher, history, cgroup_root=host.cgroup, proc_root=host.proc, controllers={"memory"}).sample_once()
     ((_, row),) = history.last(CID)
     assert row["memory.usage"] == 4096
-    assert "cpu.usage_ns" not in row
+    assert "cpu.usage_ns" not in row and "net.eth0.rx_bytes" not in row
