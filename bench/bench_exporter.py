@@ -7,7 +7,8 @@ container looks like to the exporter; they are handed to the exporter as a fixed
 --host URL the sizes up to --max-real are real `busybox sleep` containers of that daemon instead,
 discovered over its API (the busybox image must be there).
 
-Exporter: a child process serving /metrics with the production code (ContainerExporter + MetricsServer);
+Exporter: a child process serving /metrics with the production code (ContainerExporter + MetricsServer; with
+--host, `porthole exporter`'s EngineExporter: the container watcher and the exporter on it);
 the bench scrapes it over loopback HTTP --scrapes times per size and reports the median and p90 latency and
 the child's CPU time per scrape (/proc/<pid>/stat). Floor: the exact list of files one scrape opens
 (recorded), read with os.open/os.read/os.close in a loop. Goal (issue 5): 500 containers in at most 250 ms
@@ -24,6 +25,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -32,11 +34,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import docker  # noqa: E402
 
-from exporter.collector import ContainerExporter, engine_exporter  # noqa: E402
+from exporter.container_exporter import ContainerExporter  # noqa: E402
 from exporter.readers.cgroup import cgroup_name, cgroup_paths_of_pid, read_cgroup, v1_mount_dirs  # noqa: E402
 from exporter.self_metrics import ExporterMetrics  # noqa: E402
 from exporter.server import MetricsServer  # noqa: E402
 from exporter.targets import Target  # noqa: E402
+from porthole.serve.exporter import EngineExporter  # noqa: E402
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 CONTROLLERS = ("cpu", "cpuacct", "memory", "pids", "blkio")
@@ -58,12 +61,6 @@ class StaticTargets:
 
     def stale(self) -> None:
         raise AssertionError("a bench cgroup vanished during the run")
-
-    def start(self) -> None:
-        return None
-
-    def close(self) -> None:
-        return None
 
 
 class BareCgroups:
@@ -177,15 +174,17 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) * TICK_SECONDS  # utime, stime
 
 
-def files_of_one_scrape(exporter: ContainerExporter) -> list[str]:
-    """Every file one render() reads, by full path, in order (os.open recorded for one scrape; the
-    directories the readers open to open files relative to them are not files read)."""
+def files_of_one_scrape(exporter: ContainerExporter | EngineExporter) -> list[str]:
+    """Every file one render() reads, by full path, in order (os.open recorded for one scrape, in the thread
+    that renders: the watcher's threads may be inspecting meanwhile; the directories the readers open to
+    open files relative to them are not files read)."""
     opened: list[str] = []
     real_open = os.open
+    rendering = threading.get_ident()
 
     def recording_open(path, flags, *args, dir_fd=None):
         fd = real_open(path, flags, *args, dir_fd=dir_fd)
-        if not flags & os.O_DIRECTORY:
+        if not flags & os.O_DIRECTORY and threading.get_ident() == rendering:
             opened.append(path if dir_fd is None else f"{os.readlink(f'/proc/self/fd/{dir_fd}')}/{path}")
         return fd
 
@@ -293,7 +292,7 @@ def main() -> int:
                 client = docker.DockerClient(base_url=args.host)
                 started = real_containers(client, n)
                 try:
-                    row = measure(n, lambda: engine_exporter(docker.DockerClient(base_url=args.host)), args.scrapes)
+                    row = measure(n, lambda: EngineExporter(docker.DockerClient(base_url=args.host)), args.scrapes)
                 finally:
                     for container in started:
                         container.remove(force=True)

@@ -1,5 +1,5 @@
-"""What the exporter exports: one Target per cgroup, prepared at discovery, and the protocol of the sources
-that find them."""
+"""What the exporter exports: one Target per cgroup, prepared when its container is inspected, and the
+protocol of the sources that find them (the container watcher, or a fixed list for benchmarks)."""
 
 from __future__ import annotations
 
@@ -26,10 +26,12 @@ class Target:
     spec: SpecStats | None = None  # limits, read at discovery (they change only on `docker update`)
     root: bool = False  # the host's root group: read with read_root_cgroup
     health: str | None = None  # State.Health.Status (starting, healthy, unhealthy); None without a healthcheck
+    container_id: str = ""  # the Engine API's id of the container ("" for the host)
 
 
 class TargetSource(Protocol):
-    """Finds the containers to export (over the Engine API, or a fixed list for benchmarks)."""
+    """Finds the containers to export. Whoever builds the source starts and closes it: one watcher may serve
+    the exporter and the dashboard of one process."""
 
     def targets(self) -> tuple[Target, ...]:
         """The targets of the last discovery; the same tuple object until something changes. No I/O."""
@@ -37,12 +39,4 @@ class TargetSource(Protocol):
 
     def stale(self) -> None:
         """A target's group has vanished: discover again soon."""
-        ...
-
-    def start(self) -> None:
-        """Discover once, then keep discovering in the background."""
-        ...
-
-    def close(self) -> None:
-        """Stop discovering."""
         ...

@@ -15,7 +15,7 @@ from typing import Any
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from web import api, auth, container_page, controls, logs, monitor, overview, topology
+from web import api, auth, container_page, controls, logs, overview, state, topology
 from web.errors import InvalidOption, UnsafeExposure
 from web.formatting import register_filters
 
@@ -27,7 +27,8 @@ DEFAULTS: dict[str, Any] = {
     "CONTROLS": False,  # stop, restart, pause: only with a token
     "HISTORY_SECONDS": 960,  # 16 minutes at 1 s: "at least 15 minutes", with a minute to spare
     "SAMPLE_SECONDS": 1.0,
-    "MONITOR": None,  # a prebuilt web.monitor.Monitor (tests, benchmarks); else one for ENGINE_URL
+    "STATE": None,  # a prebuilt web.state.DashboardState (tests, benchmarks); else one for ENGINE_URL
+    "WATCHER": None,  # the container watcher `porthole daemon` shares with its exporter; else one of its own
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Strict",
 }
@@ -56,7 +57,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if app.config["CONTROLS"] and not app.config["TOKEN"]:
         raise UnsafeExposure("web: refusing CONTROLS without a TOKEN: anyone could stop the containers")
     register_filters(app)
-    monitor.init_app(app)
+    state.init_app(app)
     auth.init_app(app)
     for blueprint in BLUEPRINTS + ((controls.bp,) if app.config["CONTROLS"] else ()):
         app.register_blueprint(blueprint)

@@ -21,14 +21,14 @@ import docker
 import orjson
 from flask import Blueprint, Response, abort, request
 
+from exporter.engine_api import ENGINE_ERRORS
+from exporter.records import ContainerRecord
 from web.container_details import cpu_limit_cores, limits_rows
-from web.engine import ENGINE_ERRORS
 from web.errors import InvalidOption
 from web.filters import parse_filter
 from web.listing import container_rows, parse_sort
-from web.monitor import current_monitor, record_or_404
-from web.records import ContainerRecord
 from web.sampler import HOST_KEY
+from web.state import current_state, record_or_404
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -47,12 +47,12 @@ def engine_failure(e: Exception, what: str):
 
 @bp.get("/host")
 def host():
-    monitor = current_monitor()
-    machine, sampler = monitor.sampler.host, monitor.sampler
+    state = current_state()
+    machine, sampler = state.sampler.host, state.sampler
     states: dict[str, int] = {}
-    for record in monitor.inventory.records():
+    for record in state.watcher.records():
         states[record.state] = states.get(record.state, 0) + 1
-    last = monitor.history.last(HOST_KEY)
+    last = state.history.last(HOST_KEY)
     return json_response(
         {
             "engine": engine_info(),
@@ -63,10 +63,10 @@ def host():
             "containers": {"total": sum(states.values()), "by_state": states},
             "sampler": {
                 "interval_seconds": sampler.interval,
-                "history_seconds": monitor.history.capacity * sampler.interval,
+                "history_seconds": state.history.capacity * sampler.interval,
                 "last_tick_seconds": sampler.last_duration,
-                "read_errors": sampler.read_errors,
-                "last_error": sampler.last_error,
+                "read_errors": sampler.read_errors.count,
+                "last_error": sampler.read_errors.last,
             },
         }
     )
@@ -74,13 +74,13 @@ def host():
 
 def engine_info() -> dict[str, Any]:
     """The engine's name and version, or why it could not be asked."""
-    monitor = current_monitor()
+    state = current_state()
     try:
-        info = monitor.api.info()
+        info = state.api.info()
     except ENGINE_ERRORS as e:
-        return {"url": monitor.engine_url, "error": f"web: cannot reach the engine at {monitor.engine_url}: {e}"}
+        return {"url": state.engine_url, "error": f"web: cannot reach the engine at {state.engine_url}: {e}"}
     return {
-        "url": monitor.engine_url,
+        "url": state.engine_url,
         "name": info.get("Name"),
         "version": info.get("ServerVersion"),
         "os": info.get("OperatingSystem"),
@@ -98,10 +98,10 @@ def host_samples():
 @bp.get("/containers")
 def containers():
     """:raise 400: for a filter or sort it cannot parse."""
-    monitor = current_monitor()
+    state = current_state()
     rows = container_rows(
-        monitor.inventory.records(),
-        monitor.history,
+        state.watcher.records(),
+        state.history,
         parse_filter(request.args.get("filter", "")),
         parse_sort(request.args.get("sort", "name")),
     )
@@ -109,8 +109,8 @@ def containers():
     return json_response(
         {
             "containers": [row.to_json(now) for row in rows],
-            "total": len(monitor.inventory.records()),
-            "engine_error": monitor.inventory.error,
+            "total": len(state.watcher.records()),
+            "engine_error": state.watcher.error,
         }
     )
 
@@ -118,13 +118,13 @@ def containers():
 @bp.get("/containers/<ref>")
 def container(ref: str):
     record = record_or_404(ref)
-    monitor = current_monitor()
+    state = current_state()
     try:
-        info = monitor.api.inspect_container(record.id)
+        info = state.api.inspect_container(record.id)
     except ENGINE_ERRORS as e:
         engine_failure(e, f"cannot inspect container {record.name}")
-    rows = container_rows([record], monitor.history, parse_filter(""), parse_sort("name"))
-    last = monitor.history.last(record.id)
+    rows = container_rows([record], state.history, parse_filter(""), parse_sort("name"))
+    last = state.history.last(record.id)
     body = rows[0].to_json(time.time())
     body["cpu_limit_cores"] = cpu_limit_cores(info.get("HostConfig") or {})
     body["limits"] = dict(limits_rows(info))
@@ -140,13 +140,13 @@ def samples(ref: str):
 
 def samples_body(key: str, record: ContainerRecord | None) -> dict[str, Any]:
     """:raise 400: for a since or window that is not a number."""
-    monitor = current_monitor()
-    window = monitor.history.window(key, _since())
+    state = current_state()
+    window = state.history.window(key, _since())
     return {
         "id": key,
         "pid": record.pid if record is not None else 1,
         "state": record.state if record is not None else "running",
-        "interval_seconds": monitor.sampler.interval,
+        "interval_seconds": state.sampler.interval,
         "t": window.t,
         "columns": window.columns,
     }
@@ -176,7 +176,7 @@ def processes(ref: str):
     if not record.live:
         return json_response({"titles": [], "processes": [], "note": f"{record.name} is {record.state}"})
     try:
-        top = current_monitor().api.top(record.id)
+        top = current_state().api.top(record.id)
     except docker.errors.APIError as e:
         if e.status_code != 409:  # 409: it stopped since it was inspected
             engine_failure(e, f"cannot list the processes of {record.name}")
@@ -189,5 +189,5 @@ def processes(ref: str):
 @bp.get("/containers/<ref>/events")
 def events(ref: str):
     record = record_or_404(ref)
-    kept = current_monitor().inventory.events_of(record.id)
+    kept = current_state().watcher.events_of(record.id)
     return json_response({"events": [{"time": e.time, "action": e.action, "detail": e.detail} for e in reversed(kept)]})

@@ -11,9 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from exporter.readers.samples import CgroupStats, HostStats, InterfaceCounters
-
-# cAdvisor's isIgnoredDevice: host-side ends of container links and bridges say nothing about the container
-IGNORED_INTERFACE_PREFIXES = ("lo", "veth", "docker", "nerdctl")
+from exporter.snapshot import IGNORED_INTERFACE_PREFIXES
 
 CPU_COLUMNS = (
     ("cpu.usage_ns", "usage_ns"),
@@ -88,11 +86,6 @@ def host_columns(host: HostStats) -> dict[str, float]:
         return {}
     one, five, fifteen = host.load
     return {"load.1": one, "load.5": five, "load.15": fifteen}
-
-
-def interfaces_of(columns: Mapping[str, object]) -> list[str]:
-    """The interface names that have columns, sorted."""
-    return sorted({name.split(".")[1] for name in columns if name.startswith("net.")})
 
 
 def cpu_percent(rows: list[tuple[float, dict[str, float]]]) -> float | None:

@@ -6,12 +6,12 @@ import time
 
 from flask import Blueprint, current_app, render_template, request
 
+from exporter.engine_api import ENGINE_ERRORS
 from web.api import engine_failure
 from web.container_details import configuration_rows, cpu_limit_cores, limits_rows
-from web.engine import ENGINE_ERRORS
 from web.filters import ContainerFilter
 from web.listing import SortOrder, container_rows
-from web.monitor import current_monitor, record_or_404
+from web.state import current_state, record_or_404
 
 bp = Blueprint("container", __name__)
 
@@ -20,13 +20,13 @@ bp = Blueprint("container", __name__)
 def page(ref: str):
     """`?env=show` reveals the environment's values. :raise 404: no such container. :raise 502: engine failed."""
     record = record_or_404(ref)
-    monitor = current_monitor()
+    state = current_state()
     try:
-        info = monitor.api.inspect_container(record.id)
+        info = state.api.inspect_container(record.id)
     except ENGINE_ERRORS as e:
         engine_failure(e, f"cannot inspect container {record.name}")
     reveal = request.args.get("env") == "show"
-    row = container_rows([record], monitor.history, ContainerFilter(), SortOrder())[0]
+    row = container_rows([record], state.history, ContainerFilter(), SortOrder())[0]
     return render_template(
         "container.html",
         record=record,
@@ -36,8 +36,8 @@ def page(ref: str):
         configuration=configuration_rows(info, reveal_env=reveal),
         reveal_env=reveal,
         cpu_limit=cpu_limit_cores(info.get("HostConfig") or {}),
-        events=list(reversed(monitor.inventory.events_of(record.id))),
+        events=list(reversed(state.watcher.events_of(record.id))),
         controls=current_app.config["CONTROLS"],
-        interval=monitor.sampler.interval,
-        history_seconds=monitor.history.capacity * monitor.sampler.interval,
+        interval=state.sampler.interval,
+        history_seconds=state.history.capacity * state.sampler.interval,
     )

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, url_for
 
+from exporter.engine_api import ENGINE_ERRORS
 from web.auth import check_csrf
-from web.engine import ENGINE_ERRORS
-from web.monitor import current_monitor, record_or_404
+from web.state import current_state, record_or_404
 
 bp = Blueprint("controls", __name__)
 
@@ -21,14 +21,14 @@ def act(ref: str, action: str):
         abort(404, description=f"web: unknown action {action!r}: expected one of {', '.join(ACTIONS)}")
     check_csrf()
     record = record_or_404(ref)
-    monitor = current_monitor()
-    if monitor.controls is None:
+    state = current_state()
+    if state.controls is None:
         abort(404, description="web: this engine client cannot act on containers")
     try:
-        getattr(monitor.controls, action)(record.id)
+        getattr(state.controls, action)(record.id)
     except ENGINE_ERRORS as e:
         flash(f"web: cannot {action} container {record.name}: {e}", "error")
     else:
         flash(f"{action}: {record.name}", "info")
-        monitor.inventory.stale(record.id)
+        state.watcher.stale(record.id)
     return redirect(url_for("container.page", ref=record.name or record.id), code=303)

@@ -1,5 +1,6 @@
-"""The slice of the Engine API the dashboard uses: docker-py's low-level `docker.APIClient` fits it, and
-so does a fake in unit tests. The dashboard never talks to the engine any other way."""
+"""The slice of the Engine API the dashboard uses: the container watcher's (list, inspect, events) and the
+pages' own (top, logs, info). docker-py's low-level `docker.APIClient` fits it, and so does a fake in unit
+tests. The dashboard never talks to the engine any other way."""
 
 from __future__ import annotations
 
@@ -8,34 +9,20 @@ from collections.abc import Iterator
 from typing import Any, Protocol
 
 import docker
-import requests
 from docker.constants import DEFAULT_DOCKER_API_VERSION as DEFAULT_VERSION
+
+from exporter.engine_api import ContainerApi
 
 log = logging.getLogger("porthole.web")
 
-# What a failed call to the engine raises: the daemon refused (APIError), or could not be reached.
-ENGINE_ERRORS = (docker.errors.DockerException, requests.RequestException)
 
-
-class EngineApi(Protocol):
-    def containers(self, all: bool = False) -> list[dict[str, Any]]:
-        """`GET /containers/json`: the summaries (Id, Names, Image, State, Status ...)."""
-        ...
-
-    def inspect_container(self, container: str) -> dict[str, Any]:
-        """`GET /containers/{id}/json`; raises docker.errors.NotFound when it is gone."""
-        ...
-
+class EngineApi(ContainerApi, Protocol):
     def top(self, container: str) -> dict[str, Any]:
         """`GET /containers/{id}/top`: {"Titles": [...], "Processes": [[...], ...]}."""
         ...
 
     def logs(self, container: str, **options: Any) -> Iterator[bytes]:
         """`GET /containers/{id}/logs`; with stream=True one frame's payload per item, closable."""
-        ...
-
-    def events(self, **options: Any) -> Iterator[dict[str, Any]]:
-        """`GET /events`; with decode=True one dict per event, closable."""
         ...
 
     def info(self) -> dict[str, Any]:

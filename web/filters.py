@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from exporter.records import ContainerRecord
 from web.errors import InvalidOption
-from web.records import ContainerRecord
 
 KEYS = ("name", "image", "state", "label")
 

@@ -29,14 +29,13 @@ class Window:
 class SeriesRing:
     """The last `capacity` rows of one container. Not thread-safe: HistoryStore locks around it."""
 
-    __slots__ = ("capacity", "max_columns", "dropped_values", "_t", "_columns", "_head", "_count")
+    __slots__ = ("capacity", "max_columns", "_t", "_columns", "_head", "_count")
 
     def __init__(self, capacity: int, max_columns: int) -> None:
         self.capacity = capacity
         # A container decides how many interfaces it has; the cap keeps one that makes thousands from
-        # costing the host its memory. Values of columns beyond it are counted, not kept.
+        # costing the host its memory. Values of columns beyond it are not kept.
         self.max_columns = max_columns
-        self.dropped_values = 0
         self._t = array("d", bytes(8 * capacity))
         self._columns: dict[str, array] = {}
         self._head = 0  # the slot the next row goes to
@@ -58,10 +57,7 @@ class SeriesRing:
 
     def _add_columns(self, i: int, values: Mapping[str, float]) -> None:
         for name, value in values.items():
-            if name in self._columns:
-                continue
-            if len(self._columns) >= self.max_columns:
-                self.dropped_values += 1
+            if name in self._columns or len(self._columns) >= self.max_columns:
                 continue
             column = array("d", [NAN]) * self.capacity
             column[i] = value

@@ -9,12 +9,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from exporter.records import ContainerRecord
 from web.columns import cpu_percent
 from web.errors import InvalidOption
 from web.filters import ContainerFilter
 from web.formatting import duration_text
 from web.history import HistoryStore
-from web.records import ContainerRecord
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,10 +13,10 @@ from collections.abc import Iterator
 import orjson
 from flask import Blueprint, Response, render_template, request, stream_with_context
 
+from exporter.engine_api import ENGINE_ERRORS
 from web.api import engine_failure
-from web.engine import ENGINE_ERRORS
 from web.logstream import MAX_TAIL, LogFollower, parse_log_query
-from web.monitor import current_monitor, record_or_404
+from web.state import current_state, record_or_404
 
 bp = Blueprint("logs", __name__)
 
@@ -38,7 +38,7 @@ def stream(ref: str):
     record = record_or_404(ref)
     query = parse_log_query(request.args, request.headers.get("Last-Event-ID"))
     try:
-        follower = LogFollower(current_monitor().api, record.id, query)
+        follower = LogFollower(current_state().api, record.id, query)
     except ENGINE_ERRORS as e:
         engine_failure(e, f"cannot read the logs of {record.name}")
 

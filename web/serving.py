@@ -1,4 +1,4 @@
-"""The dashboard served by waitress: the app, its monitor and the server bound together, for `porthole web`
+"""The dashboard served by waitress: the app, its live state and the server bound together, for `porthole web`
 and `porthole daemon --web` (both in the command room, porthole/serve/)."""
 
 from __future__ import annotations
@@ -6,21 +6,24 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from flask import Flask
 from waitress.server import create_server
 
+from exporter.watcher import ContainerWatcher
 from web import create_app
-from web.monitor import EXTENSION, Monitor
 from web.settings import ListenAddress, ServingOptions
+from web.state import EXTENSION, DashboardState
+from web.topology.views import EXTENSION as TOPOLOGY
 
 TOKEN_ENV = "PORTHOLE_WEB_TOKEN"
 
 
 class Dashboard:
-    """The app, its monitor and its waitress server, bound: serve() serves until close(), from any thread."""
+    """The app, its live state and its waitress server, bound: serve() serves until close(), from any thread."""
 
-    def __init__(self, server: Any, monitor: Monitor, address: ListenAddress, sockets: dict) -> None:
+    def __init__(self, server: Any, app: Flask, address: ListenAddress, sockets: dict) -> None:
         self.server = server
-        self.monitor = monitor
+        self.app = app
         self.address = address  # the port the server got (a requested port 0 picks a free one)
         self._sockets = sockets  # waitress's socket map: the listener, its trigger and every connection
         self._serving = threading.Event()
@@ -43,7 +46,7 @@ class Dashboard:
         else:
             self._close_sockets()
         self.server.task_dispatcher.shutdown(timeout=1)
-        self.monitor.close()
+        _close_state(self.app)
 
     def _close_sockets(self) -> None:
         for dispatcher in list(self._sockets.values()):
@@ -52,25 +55,38 @@ class Dashboard:
 
 
 def build_dashboard(
-    engine_url: str, options: ServingOptions, *, history_minutes: float = 16, threads: int = 16
+    engine_url: str,
+    options: ServingOptions,
+    *,
+    history_minutes: float = 16,
+    threads: int = 16,
+    watcher: ContainerWatcher | None = None,
 ) -> Dashboard:
-    """The dashboard for `engine_url`, its monitor started and its socket bound; `server.run()` serves.
-    For `porthole web` and for embedding (`porthole daemon --web`). :raise OSError: the address is taken."""
+    """The dashboard for `engine_url`, its state started and its socket bound; `server.run()` serves.
+    For `porthole web` and for embedding (`porthole daemon --web`, which passes the `watcher` it shares
+    with its exporter, and starts and closes it). :raise OSError: the address is taken."""
     app = create_app(
         {
             "ENGINE_URL": engine_url,
             "TOKEN": options.token,
             "CONTROLS": options.controls,
             "HISTORY_SECONDS": history_minutes * 60,
+            "WATCHER": watcher,
         }
     )
-    monitor: Monitor = app.extensions[EXTENSION]
     sockets: dict = {}
     try:
         server = create_server(
             app, map=sockets, host=options.listen.host, port=options.listen.port, threads=threads, ident="porthole"
         )
     except OSError:
-        monitor.close()
+        _close_state(app)
         raise
-    return Dashboard(server, monitor, ListenAddress(options.listen.host, int(server.effective_port)), sockets)
+    return Dashboard(server, app, ListenAddress(options.listen.host, int(server.effective_port)), sockets)
+
+
+def _close_state(app: Flask) -> None:
+    """The map's probe first (it reads the watcher and the sampler's history), then the dashboard's state."""
+    app.extensions[TOPOLOGY].close()
+    state: DashboardState = app.extensions[EXTENSION]
+    state.close()

@@ -110,9 +110,10 @@ def _pids(d: str, reader: FileReader) -> PidsStats:
     return PidsStats(current=reader.integer(f"{d}/pids.current"), limit=reader.limit(f"{d}/pids.max"))
 
 
-# blkio file line operations -> BlkioDevice fields (Sync/Async/Total are sums of the others)
+# blkio file line operations -> BlkioDevice fields (Sync/Async/Total are sums of the others; no one shows
+# the count of discards, only their bytes)
 _BYTES = {"Read": "read_bytes", "Write": "write_bytes", "Discard": "discard_bytes"}
-_OPS = {"Read": "read_ops", "Write": "write_ops", "Discard": "discard_ops"}
+_OPS = {"Read": "read_ops", "Write": "write_ops"}
 
 
 def _blkio(d: str, reader: FileReader) -> tuple[BlkioDevice, ...]:

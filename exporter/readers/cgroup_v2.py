@@ -12,13 +12,13 @@ from pathlib import Path
 from exporter.readers.files import UNLIMITED_ABOVE, FileReader
 from exporter.readers.samples import BlkioDevice, CgroupStats, CpuStats, MemoryStats, PidsStats, Pressure, SpecStats
 
+# io.stat keys -> BlkioDevice fields (no one shows the count of discards, dios, only their bytes)
 _IO_FIELDS = {
     "rbytes": "read_bytes",
     "wbytes": "write_bytes",
     "rios": "read_ops",
     "wios": "write_ops",
     "dbytes": "discard_bytes",
-    "dios": "discard_ops",
 }
 
 
@@ -109,7 +109,6 @@ def _memory(d: str, reader: FileReader) -> tuple[MemoryStats, str | None]:
         working_set=working_set,
         pgfault=stat.get("pgfault"),
         pgmajfault=stat.get("pgmajfault"),
-        oom_events=events.get("oom"),
         oom_kills=events.get("oom_kill"),
         events_high=events.get("high"),
         events_max=events.get("max"),

@@ -79,6 +79,13 @@ def cgroup_paths_of_pid(
     process is gone) if /proc/<pid>/cgroup cannot be read.
     """
     text = (proc_root / str(pid) / "cgroup").read_text()
+    return cgroup_paths_from_text(text, cgroup_root=cgroup_root, mounts=mounts)
+
+
+def cgroup_paths_from_text(
+    text: str, *, cgroup_root: Path = CGROUP_ROOT, mounts: Mapping[str, Path] | None = None
+) -> CgroupPaths:
+    """The cgroup dirs a /proc/<pid>/cgroup text names (for a caller that keeps the text to compare later)."""
     if cgroup_layout(cgroup_root) == "unified":
         for line in text.splitlines():
             if line.startswith("0::"):

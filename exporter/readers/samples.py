@@ -63,7 +63,6 @@ class MemoryStats:
     kernel_usage: int | None = None  # v1 memory.kmem.usage_in_bytes
     pgfault: int | None = None
     pgmajfault: int | None = None
-    oom_events: int | None = None  # v2 memory.events "oom"
     oom_kills: int | None = None  # v1 memory.oom_control "oom_kill" (kernel >= 4.13), v2 memory.events
     events_high: int | None = None  # v2 only
     events_max: int | None = None  # v2 only
@@ -85,7 +84,6 @@ class BlkioDevice:
     read_ops: int = 0
     write_ops: int = 0
     discard_bytes: int = 0
-    discard_ops: int = 0
 
 
 @dataclass(frozen=True, slots=True)

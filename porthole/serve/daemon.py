@@ -1,19 +1,28 @@
-"""`porthole daemon`: the engine and its API server, until SIGTERM or SIGINT. Containers outlive it."""
+"""`porthole daemon`: the engine and its API server, until SIGTERM or SIGINT. Containers outlive it.
+
+With --exporter and --web, one container watcher follows the daemon's own API for both: the exporter's
+targets and the dashboard's (and the map's) records come from the same inspections and one events stream.
+"""
 
 import argparse
 import logging
 import os
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import docker
+
+from exporter.container_exporter import ContainerExporter
 from exporter.errors import InvalidOption
+from exporter.self_metrics import ExporterMetrics
+from exporter.watcher import ContainerWatcher, log_once_a_minute
 from logdrivers.metrics import LogDriverCollector
 from porthole.serve.metrics import DaemonMetrics
 from porthole.serve.stopping import StopSignals
 from runtime.api.app import build_router
 from runtime.api.metrics import EngineMetrics
-from runtime.api.server import ApiServer
+from runtime.api.server import API_VERSION, ApiServer
 from runtime.engine.config import DaemonConfig
 from runtime.engine.daemon import Engine
 from runtime.errors import EngineError
@@ -156,6 +165,13 @@ def run(args: argparse.Namespace) -> int:
     except EngineError as e:  # a bad flag value (--bip, --default-address-pool, ...) or a host that refuses
         raise SystemExit(f"porthole daemon: {e.message}") from None
     router = build_router(engine)
+    exporter_metrics = ExporterMetrics() if args.exporter else None
+    client = watcher = None
+    if args.exporter or web_options is not None:
+        # A fixed API version: "auto" would ask the daemon, whose API is not serving yet.
+        client = docker.APIClient(base_url=config.hosts[0], version=API_VERSION, timeout=30)
+        on_error = exporter_metrics.discovery_failed if exporter_metrics is not None else log_once_a_minute()
+        watcher = ContainerWatcher(client, component="porthole daemon", on_error=on_error)
     engine_metrics = metrics = None
     if config.metrics_addr:
         engine_metrics = EngineMetrics(
@@ -165,41 +181,44 @@ def run(args: argparse.Namespace) -> int:
             stats_read_errors=lambda: engine.stats.read_errors,
             collectors=[LogDriverCollector(engine.shipping.log_stats), engine.image_metrics],
         )
+        exporter = None
+        if watcher is not None and exporter_metrics is not None:
+            exporter = ContainerExporter(watcher, exporter_metrics)
         try:
-            metrics = DaemonMetrics(
-                engine_metrics, config.metrics_addr, exporter_host=config.hosts[0] if args.exporter else None
-            )
+            metrics = DaemonMetrics(engine_metrics, config.metrics_addr, exporter=exporter)
         except InvalidOption as e:
-            engine_metrics.close()
-            engine.close()
+            _close(engine_metrics, client, engine)
             raise SystemExit(str(e)) from None
-    dashboard = None
-    if web_options is not None:
-        try:
-            dashboard = _dashboard(web_options, config.hosts[0])
-        except SystemExit:
-            engine.close()
-            raise
     server = ApiServer(list(config.hosts), router, observe=engine_metrics.observe if engine_metrics else None)
     stopping = StopSignals()
     engine.restore()
     server.start()
+    if watcher is not None:
+        watcher.start()  # once the API serves: the watcher follows it
     if metrics is not None:
         metrics.start()
         log.info("porthole daemon metrics at http://%s/metrics", config.metrics_addr)
-    if dashboard is not None:
+    dashboard = None
+    if web_options is not None:
+        try:  # built once the watcher has the containers: the first page and the first map show them
+            dashboard = _dashboard(web_options, config.hosts[0], watcher)
+        except SystemExit:
+            _close(metrics, watcher, client, server, engine)
+            raise
         threading.Thread(target=dashboard.serve, name="web", daemon=True).start()
         log.info("porthole daemon dashboard at http://%s/", dashboard.address)
     log.info("porthole daemon serving on %s (data root %s)", ", ".join(config.hosts), config.data_root)
     stopping.wait()
     log.info("porthole daemon stopping; containers keep running")
-    if metrics is not None:
-        metrics.close()
-    if dashboard is not None:
-        dashboard.close()
-    server.close()
-    engine.close()
+    _close(metrics, dashboard, watcher, client, server, engine)
     return 0
+
+
+def _close(*parts: Any) -> None:
+    """Close what was made, in the order given (what reads from a part before the part)."""
+    for part in parts:
+        if part is not None:
+            part.close()
 
 
 def _web_options(listen: str) -> "ServingOptions":
@@ -215,11 +234,11 @@ def _web_options(listen: str) -> "ServingOptions":
         raise SystemExit(f"porthole daemon: --web: {e}") from None
 
 
-def _dashboard(options: "ServingOptions", engine_url: str) -> "Dashboard":
-    """The web app for `engine_url`, bound to its address, not yet serving."""
+def _dashboard(options: "ServingOptions", engine_url: str, watcher: ContainerWatcher | None) -> "Dashboard":
+    """The web app for `engine_url` over the daemon's watcher, bound to its address, not yet serving."""
     from web.serving import build_dashboard
 
     try:
-        return build_dashboard(engine_url, options)
+        return build_dashboard(engine_url, options, watcher=watcher)
     except OSError as e:
         raise SystemExit(f"porthole daemon: --web: cannot listen on {options.listen}: {e.strerror}") from None

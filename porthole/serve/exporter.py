@@ -16,9 +16,11 @@ import sys
 import docker
 from prometheus_client import ProcessCollector
 
-from exporter.collector import FS_INTERVAL_SECONDS, engine_exporter
+from exporter.container_exporter import FS_INTERVAL_SECONDS, ContainerExporter
 from exporter.errors import InvalidOption
+from exporter.self_metrics import ExporterMetrics
 from exporter.server import MetricsServer, parse_listen
+from exporter.watcher import ContainerWatcher
 from porthole.serve.stopping import StopSignals
 
 DEFAULT_HOST = "unix:///run/porthole/porthole.sock"
@@ -60,6 +62,37 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+class EngineExporter:
+    """`porthole exporter`'s parts, started and closed together: a container watcher over the Engine API at
+    `client` (docker-py's), and the exporter of what it finds."""
+
+    def __init__(
+        self,
+        client: docker.DockerClient,
+        *,
+        fs_interval: float = FS_INTERVAL_SECONDS,
+        discovery_interval: float = 5.0,
+    ) -> None:
+        self.metrics = ExporterMetrics()
+        self._client = client
+        self._watcher = ContainerWatcher(
+            client.api, component="exporter", on_error=self.metrics.discovery_failed, refresh_seconds=discovery_interval
+        )
+        self._exporter = ContainerExporter(self._watcher, self.metrics, fs_interval=fs_interval)
+
+    def start(self) -> None:
+        self._watcher.start()  # first: the exporter measures the writable layers of what it found
+        self._exporter.start()
+
+    def render(self) -> bytes:
+        return self._exporter.render()
+
+    def close(self) -> None:
+        self._exporter.close()
+        self._watcher.close()
+        self._client.close()
+
+
 def run(args: argparse.Namespace) -> int:
     """Serve until SIGTERM or SIGINT. `args.host` is the Engine API (None: $DOCKER_HOST, else porthole's)."""
     if not logging.getLogger().handlers:
@@ -71,13 +104,13 @@ def run(args: argparse.Namespace) -> int:
     except (InvalidOption, docker.errors.DockerException) as e:
         print(e if isinstance(e, InvalidOption) else f"exporter: invalid -H {host!r}: {e}", file=sys.stderr)
         return 2
-    exporter = engine_exporter(client, fs_interval=args.fs_interval, refresh_seconds=args.discovery_interval)
+    exporter = EngineExporter(client, fs_interval=args.fs_interval, discovery_interval=args.discovery_interval)
     ProcessCollector(registry=exporter.metrics.registry)  # the exporter's own CPU and memory
     try:
         server = MetricsServer(args.listen, [exporter.render])
     except InvalidOption as e:
         print(e, file=sys.stderr)
-        client.close()
+        exporter.close()
         return 2
     stopping = StopSignals()
     exporter.start()
@@ -86,7 +119,6 @@ def run(args: argparse.Namespace) -> int:
     stopping.wait()
     server.close()
     exporter.close()
-    client.close()
     return 0
 
 

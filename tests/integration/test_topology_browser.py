@@ -133,7 +133,11 @@ def test_search_narrows_the_graph(page, web):
 def test_the_table_view_and_the_other_topologies(page, web):
     open_map(page, web.url + "/topology")
     page.find_element(By.CSS_SELECTOR, '.views button[data-view="table"]').click()
-    rows = lambda: [tr.text for tr in page.find_elements(By.CSS_SELECTOR, "#node-table tbody tr")]  # noqa: E731
+    # read in one script: the table is redrawn every few seconds, and a row found by one call and read by the
+    # next may be gone (selenium's StaleElementReferenceException)
+    rows = lambda: page.execute_script(  # noqa: E731
+        "return [...document.querySelectorAll('#node-table tbody tr')].map(tr => tr.innerText)"
+    )
     wait_for(lambda: any(SERVER in r for r in rows()), 10, what="the server in the table")
     page.find_element(By.CSS_SELECTOR, '#topologies button[data-topology="processes"]').click()
     wait_for(lambda: any(r.startswith("httpd") for r in rows()), 15, what="httpd among the processes")

@@ -9,7 +9,7 @@ import docker
 
 from tests.support.waiting import wait_for
 from web import create_app
-from web.monitor import EXTENSION as MONITOR
+from web.state import EXTENSION as STATE
 
 NETWORK = "topo-net"
 SERVER = "topo-server"
@@ -91,7 +91,7 @@ class MapApp:
 
     def close(self) -> None:
         self.app.extensions["topology"].close()
-        self.app.extensions[MONITOR].close()
+        self.app.extensions[STATE].close()
 
 
 def map_app(engine_url: str, **config) -> MapApp:

@@ -11,7 +11,7 @@ Addresses on a known network that nothing owns (a NATed peer, a stopped containe
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from web.topology.addresses import AddressBook, Place, is_loopback
@@ -132,11 +132,3 @@ def _client_place(book: AddressBook, place: Place, ip: str) -> Place | None:
         return container
     host = book.host_at(ip, place.host)
     return book.place(host, book.host_netns[host]) if host is not None else None
-
-
-def by_pair(found: Iterable[Connection]) -> Iterator[tuple[tuple[End, End], list[Connection]]]:
-    """Connections grouped by (client, server)."""
-    groups: dict[tuple[End, End], list[Connection]] = {}
-    for c in found:
-        groups.setdefault((c.client, c.server), []).append(c)
-    yield from groups.items()

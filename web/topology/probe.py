@@ -17,19 +17,17 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from common.throttle import LogThrottle
-from exporter.readers.cgroup import cgroup_layout, read_root_cgroup, root_cgroup_paths, v1_mount_dirs
-from exporter.readers.paths import CGROUP_ROOT, PROC_ROOT
-from exporter.readers.procfs import read_host
+from exporter.readers.paths import PROC_ROOT
 from exporter.readers.samples import ReadError
-from web.engine import EngineApi
-from web.records import LIVE_STATES
-from web.topology.containers import ContainerWatcher, WatchedContainer
-from web.topology.metrics import ContainerMeter, percent
+from exporter.records import ContainerRecord
+from exporter.watcher import ContainerWatcher
+from web.read_errors import ReadErrorTally
+from web.sampler import HOST_KEY, Sampler
 from web.topology.netns_sockets import namespace_sockets
 from web.topology.proc_net import LISTEN, read_local_addresses
 from web.topology.proc_processes import ProcessStat, list_pids, namespace_inode, read_cmdline, read_stat
 from web.topology.report import ContainerFacts, Endpoint, HostFacts, Listener, ProcessFacts, Report
+from web.topology.usage import percent, sampled_load, sampled_usage
 
 log = logging.getLogger("porthole.web.topology")
 
@@ -41,67 +39,62 @@ _WILDCARDS = ("0.0.0.0", "::")
 class Probe:
     def __init__(
         self,
-        api: EngineApi | None,
+        watcher: ContainerWatcher | None,
+        sampler: Sampler,
         *,
         host_id: str | None = None,
         host_pid: int | None = None,
         proc_root: Path = PROC_ROOT,
-        cgroup_root: Path = CGROUP_ROOT,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        """api: the engine whose containers to report (None: the host's processes only). host_pid: a process
-        in the host's namespaces (default: the probe itself). Sockets are asked through their fds only
-        when proc_root is the real /proc (a fake one's pids are not its processes)."""
+        """watcher: the containers to report, refreshed at each report (None: the host's processes only).
+        sampler: whose history gives the containers' and the host's CPU and memory. host_pid: a process in
+        the host's namespaces (default: the probe itself). Sockets are asked through their fds only when
+        proc_root is the real /proc (a fake one's pids are not its processes)."""
         self.host_id = host_id or socket.gethostname()
         self.probe_id = f"{self.host_id};{secrets.token_hex(4)}"
-        self._watcher = ContainerWatcher(api) if api is not None else None
+        self._watcher = watcher
+        self._sampler = sampler
         self._host_pid = host_pid or os.getpid()
         self._proc_root = proc_root
         self._take_fds = proc_root == PROC_ROOT
         self._clock = clock
-        mounts = None if cgroup_layout(cgroup_root) == "unified" else v1_mount_dirs(cgroup_root)
-        self._meter = ContainerMeter(proc_root, cgroup_root, mounts)
-        self._root_paths = root_cgroup_paths(cgroup_root, mounts)
         self._cpu_ticks: dict[tuple[int, int], int] = {}  # (pid, start) -> utime + stime at the last report
         self._cmdlines: dict[tuple[int, int], str] = {}
-        self._host_cpu_ns: int | None = None
         self._last_time: float | None = None
-        self.read_errors = 0
-        self.last_error: str | None = None
+        self.read_errors = ReadErrorTally(log)
         self.tables_read = 0  # namespaces whose TCP tables the last report read (the costly way)
-        self._log_throttle = LogThrottle()
-
-    @property
-    def engine_error(self) -> str | None:
-        return self._watcher.error if self._watcher is not None else None
 
     def report(self) -> Report:
         now = self._clock()
         elapsed = None if self._last_time is None else now - self._last_time
         self._last_time = now
         errors: list[ReadError] = []
-        watched = self._watcher.containers() if self._watcher is not None else []
+        records: tuple[ContainerRecord, ...] = ()
+        if self._watcher is not None:
+            # a container removed a moment ago is gone from this very report; _locate finds gone processes
+            self._watcher.refresh(check_processes=False)
+            records = self._watcher.records()
         host_netns = namespace_inode(self._host_pid, "net", self._proc_root) or 0
         host_pidns = namespace_inode(self._host_pid, "pid", self._proc_root) or 0
-        by_pidns, by_pid, netns_of = self._locate(watched, host_pidns)
+        by_pidns, by_pid, netns_of = self._locate(records, host_pidns)
         processes = self._processes(host_netns, by_pidns, by_pid, elapsed, errors)
         endpoints, listeners = self._sockets(processes, errors)
-        containers = tuple(self._container(c, netns_of.get(c.id), elapsed, errors) for c in watched)
-        self._meter.forget(set(netns_of))
-        host = self._host(host_netns, elapsed, errors)
-        self._count(errors)
+        containers = tuple(self._container(c, netns_of.get(c.id)) for c in records)
+        host = self._host(host_netns, errors)
+        self.read_errors.add(errors)
         return Report(self.probe_id, now, host, containers, tuple(processes), endpoints, listeners)
 
     def _locate(
-        self, watched: Iterable[WatchedContainer], host_pidns: int
+        self, records: Iterable[ContainerRecord], host_pidns: int
     ) -> tuple[dict[int, str], dict[int, str], dict[str, int]]:
         """Container ids by pid namespace (and by init pid for one sharing the host's), and their netns."""
         by_pidns: dict[int, str] = {}
         by_pid: dict[int, str] = {}
         netns_of: dict[str, int] = {}
-        for c in watched:
-            pid = c.inspected.pid
-            if c.state not in LIVE_STATES or pid <= 0:
+        for c in records:
+            pid = c.pid
+            if not c.live:
                 continue
             pidns = namespace_inode(pid, "pid", self._proc_root)
             netns = namespace_inode(pid, "net", self._proc_root)
@@ -191,38 +184,33 @@ class Probe:
         self.tables_read = tables
         return tuple(endpoints), tuple(listeners)
 
-    def _container(
-        self, c: WatchedContainer, netns: int | None, elapsed: float | None, errors: list[ReadError]
-    ) -> ContainerFacts:
+    def _container(self, c: ContainerRecord, netns: int | None) -> ContainerFacts:
         live = netns is not None
-        cpu, memory = self._meter.read(c.id, c.inspected.pid, elapsed, errors) if live else (None, None)
+        cpu, memory = sampled_usage(self._sampler.history, c.id) if live else (None, None)
         return ContainerFacts(
             id=c.id,
             name=c.name,
             image=c.image,
             state=c.state,
-            pid=c.inspected.pid if live else 0,
+            pid=c.pid if live else 0,
             netns=netns,
-            command=c.inspected.command,
-            created=c.inspected.created,
-            started_at=c.inspected.started_at,
-            restart_count=c.inspected.restart_count,
+            command=c.command,
+            created=c.created,
+            started_at=c.started_at,
+            restart_count=c.restart_count,
             networks=c.networks,
             ports=c.ports,
             labels=c.labels,
             cpu_percent=cpu,
             memory_bytes=memory,
-            memory_limit=c.inspected.memory_limit,
+            memory_limit=c.memory_limit,
         )
 
-    def _host(self, netns: int, elapsed: float | None, errors: list[ReadError]) -> HostFacts:
+    def _host(self, netns: int, errors: list[ReadError]) -> HostFacts:
         local, address_errors = read_local_addresses(self._host_pid, self._proc_root)
-        machine, host_errors = read_host(self._proc_root)
-        stats, cgroup_errors = read_root_cgroup(self._root_paths)
-        errors.extend(address_errors + host_errors + cgroup_errors)
-        usage = stats.cpu.usage_ns if stats.cpu is not None else None
-        used = None if usage is None or self._host_cpu_ns is None else (usage - self._host_cpu_ns) / 1e9
-        self._host_cpu_ns = usage
+        errors.extend(address_errors)
+        machine = self._sampler.host
+        cpu, memory = sampled_usage(self._sampler.history, HOST_KEY)
         return HostFacts(
             id=self.host_id,
             hostname=socket.gethostname(),
@@ -232,15 +220,7 @@ class Probe:
             kernel=os.uname().release,
             cpus=machine.online_cpus,
             memory_total=machine.mem_total,
-            load=machine.load,
-            cpu_percent=percent(used, elapsed),
-            memory_bytes=stats.memory.usage if stats.memory is not None else None,
+            load=sampled_load(self._sampler.history),
+            cpu_percent=cpu,
+            memory_bytes=memory,
         )
-
-    def _count(self, errors: list[ReadError]) -> None:
-        if not errors:
-            return
-        self.read_errors += len(errors)
-        self.last_error = errors[-1].message
-        if self._log_throttle.due():
-            log.warning("%s (%d unreadable files since start)", self.last_error, self.read_errors)

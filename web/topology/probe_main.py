@@ -5,8 +5,9 @@ that draws the map (a `porthole web` on another host), as Scope's probes did.
         -H unix:///run/porthole/porthole.sock
 
 The host's processes are those in the probe's network namespace, its containers those of the engine at -H
-(--no-engine: the host's processes only). A report that cannot be sent is dropped, not queued: the next
-one, a few seconds later, says everything again.
+(--no-engine: the host's processes only). The parts are the dashboard's: a container watcher, and a sampler
+(ticking once a report, its history two samples long) for the containers' and the host's CPU and memory. A
+report that cannot be sent is dropped, not queued: the next one, a few seconds later, says everything again.
 """
 
 from __future__ import annotations
@@ -22,9 +23,13 @@ import threading
 import requests
 
 from common.throttle import LogThrottle
+from exporter.watcher import ContainerWatcher
 from web.engine import connect
+from web.history import HistoryStore
+from web.sampler import Sampler
 from web.topology.probe import Probe
 from web.topology.report import encode_report
+from web.topology.usage import MAP_CONTROLLERS
 
 TOKEN_ENV = "PORTHOLE_WEB_TOKEN"
 DEFAULT_ENGINE = "unix:///run/porthole/porthole.sock"
@@ -90,8 +95,15 @@ def main(argv: list[str] | None = None) -> int:
     if not args.interval > 0:
         print(f"topology: invalid --interval {args.interval}: expected a number of seconds above 0", file=sys.stderr)
         return 2
-    api = None if args.no_engine else connect(args.host or os.environ.get("DOCKER_HOST") or DEFAULT_ENGINE)
-    probe = Probe(api, host_id=args.host_id)
+    watcher = None
+    if not args.no_engine:
+        watcher = ContainerWatcher(
+            connect(args.host or os.environ.get("DOCKER_HOST") or DEFAULT_ENGINE), component="topology"
+        )
+        watcher.refresh()  # the probe refreshes it at each report; this one is for the first sample
+    sampler = Sampler(watcher, HistoryStore(capacity=2), interval=args.interval, controllers=MAP_CONTROLLERS)
+    sampler.sample_once()  # the first report has the containers' memory (CPU needs two samples)
+    probe = Probe(watcher, sampler, host_id=args.host_id)
     sender = ReportSender(args.app, _token(args))
     if args.once:
         return 0 if sender.send(encode_report(probe.report())) else 1
@@ -99,9 +111,13 @@ def main(argv: list[str] | None = None) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     print(f"topology: reporting host {probe.host_id} to {sender.url} every {args.interval:g} s", flush=True)
-    while not stop.is_set():
-        sender.send(encode_report(probe.report()))
-        stop.wait(args.interval)
+    sampler.start()
+    try:
+        while not stop.is_set():
+            sender.send(encode_report(probe.report()))
+            stop.wait(args.interval)
+    finally:
+        sampler.close()
     return 0
 
 

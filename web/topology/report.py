@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import msgspec
 
+from exporter.records import NetworkAddress, PublishedPort
 from web.topology.errors import InvalidReport
 
 FORMAT_VERSION = 1
@@ -31,21 +32,6 @@ class HostFacts:
     load: tuple[float, float, float] | None = None
     cpu_percent: float | None = None  # of one core, as `docker stats`
     memory_bytes: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class NetworkAddress:
-    network: str  # the engine's network name
-    ip: str
-    prefix_len: int
-
-
-@dataclass(frozen=True, slots=True)
-class PublishedPort:
-    container_port: int
-    proto: str  # tcp, udp
-    host_ip: str  # 0.0.0.0 (or ::): every address of the host
-    host_port: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import orjson
 from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, url_for
 
-from web.monitor import EXTENSION as MONITOR_EXTENSION
+from web.state import EXTENSION as STATE_EXTENSION
 from web.topology.collector import Collector, LocalProbe
 from web.topology.options import OPTIONS, apply_options, parse_options
 from web.topology.probe import Probe
@@ -49,17 +49,18 @@ class TopologyState:
 
 
 def init_app(app: Flask) -> TopologyState:
-    """The collector, and the app's own probe on the dashboard's engine client, reporting every
+    """The collector, and the app's own probe on the dashboard's watcher and sampler, reporting every
     TOPOLOGY_PROBE_SECONDS. TOPOLOGY_PROBE: None (that probe), False (none: reports only arrive by POST)
-    or a prebuilt Probe (tests). An app given a prebuilt MONITOR (the dashboard's tests, over a fake
+    or a prebuilt Probe (tests). An app given a prebuilt STATE (the dashboard's tests, over a fake
     engine and a fake /proc) gets no probe of the real host unless it asks for one."""
     config = app.config
     collector = Collector(
         window=config.get("TOPOLOGY_WINDOW_SECONDS", 15.0), history=config.get("TOPOLOGY_HISTORY_SECONDS", 300.0)
     )
-    probe = config.get("TOPOLOGY_PROBE", False if config.get("MONITOR") is not None else None)
+    probe = config.get("TOPOLOGY_PROBE", False if config.get("STATE") is not None else None)
     if probe is None:
-        probe = Probe(app.extensions[MONITOR_EXTENSION].api, host_id=config.get("TOPOLOGY_HOST_ID"))
+        state = app.extensions[STATE_EXTENSION]
+        probe = Probe(state.watcher, state.sampler, host_id=config.get("TOPOLOGY_HOST_ID"))
     local = None
     if probe is not False:
         local = LocalProbe(probe, collector, interval=config.get("TOPOLOGY_PROBE_SECONDS", 3.0))

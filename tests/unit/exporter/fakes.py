@@ -1,9 +1,13 @@
-"""Stand-ins for the exporter's outside world: a target source, and a docker-py client whose API answers
-from dicts."""
+"""Stand-ins for the exporter's outside world: a target source, and an Engine API (docker-py's low-level
+client) that answers the container watcher's list, inspect and events from memory."""
+
+from __future__ import annotations
 
 import threading
+from typing import Any
 
 import docker
+import requests
 
 from exporter.targets import Target
 
@@ -21,41 +25,48 @@ class FakeSource:
     def stale(self) -> None:
         self.stale_calls += 1
 
-    def start(self) -> None:
-        return None
 
-    def close(self) -> None:
-        return None
-
-
-def inspect_body(container_id: str, pid: int, name: str, **extra) -> dict:
-    """The parts of Docker's inspect JSON the exporter reads."""
+def inspect_json(
+    cid: str,
+    name: str,
+    *,
+    state: str = "running",
+    pid: int = 4242,
+    image: str = "busybox:latest",
+    labels: dict[str, str] | None = None,
+    restart_count: int = 0,
+    env: list[str] | None = None,
+    host_config: dict[str, Any] | None = None,
+    upper: str | None = None,
+) -> dict[str, Any]:
+    """Docker's `GET /containers/{id}/json`, with what the watcher and the pages read."""
     return {
-        "Id": container_id,
+        "Id": cid,
         "Name": "/" + name,
-        "Created": "2026-11-28T04:00:00.5Z",
-        "State": {"Pid": pid, "StartedAt": "2026-11-28T04:00:01.250000000Z"},
-        "Config": {"Image": extra.get("image", "busybox:latest"), "Labels": extra.get("labels", {})},
-        "GraphDriver": {"Name": "overlay2", "Data": {"UpperDir": extra.get("upper", f"/layers/{name}/upper")}},
+        "Created": "2024-05-01T10:00:00.000000000Z",
+        "Image": "sha256:" + "ab" * 32,
+        "RestartCount": restart_count,
+        "State": {
+            "Status": state,
+            "Pid": pid if state in ("running", "paused") else 0,
+            "StartedAt": "2024-05-01T10:00:01.5Z",
+            "FinishedAt": "0001-01-01T00:00:00Z" if state == "running" else "2024-05-01T10:05:00Z",
+            "ExitCode": 0 if state == "running" else 3,
+            "OOMKilled": False,
+        },
+        "Config": {
+            "Image": image,
+            "Labels": labels or {},
+            "Env": env if env is not None else ["PATH=/bin", "PASSWORD=hunter2"],
+            "Cmd": ["sh", "-c", "echo hi"],
+            "Hostname": cid[:12],
+        },
+        "HostConfig": {"RestartPolicy": {"Name": "no"}, "LogConfig": {"Type": "json-file", "Config": {}}}
+        | (host_config or {}),
+        "GraphDriver": {"Name": "overlay2", "Data": {"UpperDir": upper or f"/layers/{name}/upper"}},
+        "Mounts": [],
+        "NetworkSettings": {"Networks": {"bridge": {"IPAddress": "10.0.0.2", "IPPrefixLen": 24}}, "Ports": {}},
     }
-
-
-class FakeApi:
-    def __init__(self) -> None:
-        self.running: dict[str, dict] = {}  # id -> inspect body
-        self.inspected: list[str] = []
-        self.list_error: Exception | None = None
-
-    def containers(self) -> list[dict]:
-        if self.list_error is not None:
-            raise self.list_error
-        return [{"Id": cid} for cid in self.running]
-
-    def inspect_container(self, container_id: str) -> dict:
-        self.inspected.append(container_id)
-        if container_id not in self.running:
-            raise docker.errors.NotFound(f"No such container: {container_id}")
-        return self.running[container_id]
 
 
 class FakeEvents:
@@ -86,13 +97,33 @@ class FakeEvents:
             yield event
 
 
-class FakeClient:
-    def __init__(self) -> None:
-        self.api = FakeApi()
-        self.stream = FakeEvents()
-        self.event_filters: list[dict] = []
+class FakeEngine:
+    """The Engine API's list, inspect and events, from the inspect bodies in `inspected`."""
 
-    def events(self, decode: bool, filters: dict) -> FakeEvents:
-        assert decode
-        self.event_filters.append(filters)
+    def __init__(self, containers: list[dict[str, Any]] | None = None) -> None:
+        self.inspected: dict[str, dict[str, Any]] = {c["Id"]: c for c in containers or []}
+        self.inspections: list[str] = []  # the ids inspected, in order
+        self.stream = FakeEvents()  # every events call gets this one
+        self.event_options: list[dict[str, Any]] = []
+        self.down = False
+
+    def _check(self) -> None:
+        if self.down:
+            raise requests.ConnectionError("connection refused")
+
+    def containers(self, all: bool = False) -> list[dict[str, Any]]:
+        self._check()
+        listed = [{"Id": c["Id"], "State": c["State"]["Status"]} for c in self.inspected.values()]
+        return listed if all else [c for c in listed if c["State"] in ("running", "paused")]
+
+    def inspect_container(self, container: str) -> dict[str, Any]:
+        self._check()
+        self.inspections.append(container)
+        if container not in self.inspected:
+            raise docker.errors.NotFound(f"No such container: {container}")
+        return self.inspected[container]
+
+    def events(self, **options: Any) -> FakeEvents:
+        self._check()
+        self.event_options.append(options)
         return self.stream

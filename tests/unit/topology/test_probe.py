@@ -1,15 +1,20 @@
 """The probe over a fake /proc and cgroup2 tree: a host process and a container's two processes, its
-socket table read once, each socket's process found through its fds, and CPU from two readings."""
+socket table read once, each socket's process found through its fds, and CPU from two readings (the
+container's from two samples of the sampler, whose history the map shares with the dashboard)."""
 
 import os
 
 import pytest
 
+from exporter.watcher import ContainerWatcher
 from tests.unit.topology.test_proc_net import HEADER, line
+from web.history import HistoryStore
+from web.sampler import Sampler
 from web.topology.probe import Probe
 
 CID = "ab" * 32
 STAT = "{pid} ({name}) S {ppid} 1 1 0 -1 0 0 0 0 0 {ticks} 0 0 0 20 0 1 0 {start} 1000 5 0\n"
+NET_DEV = "Inter-| Receive | Transmit\n face |bytes packets errs drop fifo frame compressed multicast|bytes\n"
 
 
 class Engine:
@@ -33,8 +38,9 @@ class Engine:
         self.inspections += 1
         return {
             "Id": CID,
-            "State": {"Pid": 100, "StartedAt": "2024-05-01T10:00:01Z"},
-            "Config": {"Cmd": ["httpd", "-f"]},
+            "Name": "/web",
+            "State": {"Status": "running", "Pid": 100, "StartedAt": "2024-05-01T10:00:01Z"},
+            "Config": {"Image": "busybox", "Labels": {"tier": "front"}, "Cmd": ["httpd", "-f"]},
             "RestartCount": 2,
             "HostConfig": {},
         }
@@ -55,6 +61,7 @@ def process(proc, pid, name, ppid, net, pidns, *, ticks=0, fds=(), tcp=None):
     if tcp is not None:
         (d / "net" / "tcp").write_text(HEADER + tcp)
         (d / "net" / "fib_trie").write_text("")
+        (d / "net" / "dev").write_text(NET_DEV)
 
 
 @pytest.fixture
@@ -81,8 +88,12 @@ def tree(tmp_path):
 def test_a_report_of_the_host_and_a_container(tree):
     proc, cgroup = tree
     engine = Engine()
-    clock = iter([1000.0, 1002.0]).__next__
-    probe = Probe(engine, host_id="h", host_pid=1, proc_root=proc, cgroup_root=cgroup, clock=clock)
+    now = [1000.0]
+    watcher = ContainerWatcher(engine, component="topology", cgroup_root=cgroup, proc_root=proc)
+    watcher.refresh()
+    sampler = Sampler(watcher, HistoryStore(capacity=2), cgroup_root=cgroup, proc_root=proc, clock=lambda: now[0])
+    probe = Probe(watcher, sampler, host_id="h", host_pid=1, proc_root=proc, clock=lambda: now[0])
+    sampler.sample_once()
     first = probe.report()
     assert {p.pid: p.container for p in first.processes} == {1: None, 100: CID, 101: CID}
     (container,) = first.containers
@@ -96,6 +107,8 @@ def test_a_report_of_the_host_and_a_container(tree):
 
     (cgroup / "ctr" / "cpu.stat").write_text("usage_usec 2000000\nuser_usec 0\nsystem_usec 0\n")
     (proc / "101" / "stat").write_text(STAT.format(pid=101, name="httpd", ppid=100, ticks=150, start=101))
+    now[0] = 1002.0
+    sampler.sample_once()
     second = probe.report()
     assert second.containers[0].cpu_percent == 50.0  # 1 s of CPU in 2 s
     ticks = os.sysconf("SC_CLK_TCK")

@@ -7,7 +7,7 @@ import pytest
 from tests.unit.topology.reports import CLIENT_ID, IDLE_ID, PUBLISHED_ID, SERVER_ID, talking_host
 from tests.unit.web.fakes import FakeEngine
 from web import create_app
-from web.monitor import build_monitor
+from web.state import build_state
 from web.topology.nodes import container_node, image_node, process_node
 from web.topology.report import encode_report
 
@@ -22,10 +22,8 @@ def make(tmp_path):
 
     def build(**config):
         engine = FakeEngine([])
-        monitor = build_monitor(
-            engine, "unix:///fake.sock", cgroup_root=tmp_path / "cgroup", proc_root=tmp_path / "proc"
-        )
-        app = create_app({"MONITOR": monitor, "TESTING": True, **config})
+        state = build_state(engine, "unix:///fake.sock", cgroup_root=tmp_path / "cgroup", proc_root=tmp_path / "proc")
+        app = create_app({"STATE": state, "TESTING": True, **config})
         apps.append(app)
         return app
 

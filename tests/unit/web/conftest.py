@@ -2,9 +2,10 @@
 
 import pytest
 
-from tests.unit.web.fakes import FakeEngine, inspect_json
+from tests.unit.exporter.fakes import inspect_json
+from tests.unit.web.fakes import FakeEngine
 from web import create_app
-from web.monitor import build_monitor
+from web.state import build_state
 
 WEB_ID = "a1" * 32
 DB_ID = "b2" * 32
@@ -30,23 +31,23 @@ def engine():
 
 
 @pytest.fixture
-def monitor(engine, tmp_path):
+def state(engine, tmp_path):
     (tmp_path / "cgroup").mkdir()
     (tmp_path / "proc").mkdir()
-    m = build_monitor(
+    s = build_state(
         engine, "unix:///fake.sock", controls=engine, cgroup_root=tmp_path / "cgroup", proc_root=tmp_path / "proc"
     )
-    m.inventory.refresh()
-    return m
+    s.watcher.refresh()
+    return s
 
 
-def make_app(monitor, **config):
-    return create_app({"MONITOR": monitor, "TESTING": True, **config})
+def make_app(state, **config):
+    return create_app({"STATE": state, "TESTING": True, **config})
 
 
 @pytest.fixture
-def app(monitor):
-    return make_app(monitor)
+def app(state):
+    return make_app(state)
 
 
 @pytest.fixture

@@ -1,52 +1,12 @@
-"""An engine that answers the dashboard's Engine API calls from memory, for tests without a daemon."""
+"""An engine that answers the dashboard's Engine API calls from memory, for tests without a daemon: the
+watcher's list, inspect and events (tests.unit.exporter.fakes), and the pages' top, logs, info and controls."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
-import docker
-import requests
-
-
-def inspect_json(
-    cid: str,
-    name: str,
-    *,
-    state: str = "running",
-    pid: int = 4242,
-    image: str = "busybox:latest",
-    labels: dict[str, str] | None = None,
-    restart_count: int = 0,
-    env: list[str] | None = None,
-    host_config: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    return {
-        "Id": cid,
-        "Name": "/" + name,
-        "Created": "2024-05-01T10:00:00.000000000Z",
-        "Image": "sha256:" + "ab" * 32,
-        "RestartCount": restart_count,
-        "State": {
-            "Status": state,
-            "Pid": pid if state in ("running", "paused") else 0,
-            "StartedAt": "2024-05-01T10:00:01.5Z",
-            "FinishedAt": "0001-01-01T00:00:00Z" if state == "running" else "2024-05-01T10:05:00Z",
-            "ExitCode": 0 if state == "running" else 3,
-            "OOMKilled": False,
-        },
-        "Config": {
-            "Image": image,
-            "Labels": labels or {},
-            "Env": env if env is not None else ["PATH=/bin", "PASSWORD=hunter2"],
-            "Cmd": ["sh", "-c", "echo hi"],
-            "Hostname": cid[:12],
-        },
-        "HostConfig": {"RestartPolicy": {"Name": "no"}, "LogConfig": {"Type": "json-file", "Config": {}}}
-        | (host_config or {}),
-        "Mounts": [],
-        "NetworkSettings": {"Networks": {"bridge": {"IPAddress": "10.0.0.2", "IPPrefixLen": 24}}, "Ports": {}},
-    }
+from tests.unit.exporter.fakes import FakeEngine as FakeContainerApi
 
 
 class FakeStream:
@@ -68,29 +28,13 @@ class FakeStream:
         self.closed = True
 
 
-class FakeEngine:
+class FakeEngine(FakeContainerApi):
     def __init__(self, containers: list[dict[str, Any]] | None = None) -> None:
-        self.inspected: dict[str, dict[str, Any]] = {c["Id"]: c for c in containers or []}
+        super().__init__(containers)
         self.log_lines: dict[tuple[str, str], list[bytes]] = {}  # (id, "stdout"|"stderr") -> payloads
         self.log_calls: list[dict[str, Any]] = []
         self.log_streams: list[FakeStream] = []
-        self.events_sent: list[dict[str, Any]] = []
         self.actions: list[tuple[str, str]] = []
-        self.down = False
-
-    def _check(self) -> None:
-        if self.down:
-            raise requests.ConnectionError("connection refused")
-
-    def containers(self, all: bool = False) -> list[dict[str, Any]]:
-        self._check()
-        return [{"Id": c["Id"], "State": c["State"]["Status"]} for c in self.inspected.values()]
-
-    def inspect_container(self, container: str) -> dict[str, Any]:
-        self._check()
-        if container not in self.inspected:
-            raise docker.errors.NotFound(f"No such container: {container}")
-        return self.inspected[container]
 
     def top(self, container: str) -> dict[str, Any]:
         return {"Titles": ["PID", "CMD"], "Processes": [["1", "sleep 1000"]]}
@@ -101,10 +45,6 @@ class FakeEngine:
         stream = FakeStream(list(self.log_lines.get((container, which), [])))
         self.log_streams.append(stream)
         return stream
-
-    def events(self, **options: Any) -> FakeStream:
-        self._check()
-        return FakeStream(list(self.events_sent))
 
     def info(self) -> dict[str, Any]:
         self._check()

@@ -8,18 +8,18 @@ from web.errors import UnsafeExposure
 from web.sampler import HOST_KEY
 
 
-def fill_history(monitor):
+def fill_history(state):
     for t, cpu in ((1000.0, 0.0), (1001.0, 2.5e8)):
-        monitor.history.append(WEB_ID, t, {"pid": 100, "cpu.usage_ns": cpu, "memory.usage": 1048576.0})
-        monitor.history.append(HOST_KEY, t, {"pid": 1, "load.1": 0.5, "load.5": 0.25, "load.15": 0.1})
+        state.history.append(WEB_ID, t, {"pid": 100, "cpu.usage_ns": cpu, "memory.usage": 1048576.0})
+        state.history.append(HOST_KEY, t, {"pid": 1, "load.1": 0.5, "load.5": 0.25, "load.15": 0.1})
 
 
 def body(response):
     return orjson.loads(response.data)
 
 
-def test_overview_lists_every_container_with_its_state(http, monitor):
-    fill_history(monitor)
+def test_overview_lists_every_container_with_its_state(http, state):
+    fill_history(state)
     page = http.get("/").get_data(as_text=True)
     assert page.count('<tr data-id="') == 3
     for name in ("web", "db", "old"):
@@ -42,8 +42,8 @@ def test_overview_tells_a_bad_filter_and_shows_everything(http):
     assert page.count('<tr data-id="') == 3
 
 
-def test_api_list_filters_sorts_and_computes(http, monitor):
-    fill_history(monitor)
+def test_api_list_filters_sorts_and_computes(http, state):
+    fill_history(state)
     listed = body(http.get("/api/v1/containers?sort=-name"))
     assert [c["name"] for c in listed["containers"]] == ["web", "old", "db"]
     web = listed["containers"][0]
@@ -73,8 +73,8 @@ def test_api_errors_are_json_messages(http, url, status, message):
     assert body(response)["message"].startswith(message)
 
 
-def test_samples_window_and_since(http, monitor):
-    fill_history(monitor)
+def test_samples_window_and_since(http, state):
+    fill_history(state)
     everything = body(http.get(f"/api/v1/containers/{WEB_ID[:8]}/samples"))
     assert everything["t"] == [1000.0, 1001.0]
     assert everything["columns"]["cpu.usage_ns"] == [0.0, 2.5e8]
@@ -83,8 +83,8 @@ def test_samples_window_and_since(http, monitor):
     assert body(http.get("/api/v1/host/samples?since=999"))["columns"]["load.1"] == [0.5, 0.5]
 
 
-def test_one_container_has_limits_and_the_latest_sample(http, monitor):
-    fill_history(monitor)
+def test_one_container_has_limits_and_the_latest_sample(http, state):
+    fill_history(state)
     db = body(http.get("/api/v1/containers/db"))
     assert db["cpu_limit_cores"] == 1.5
     assert db["limits"]["Memory limit"] == "512.0 MiB"
@@ -106,9 +106,9 @@ def test_processes_of_a_running_and_a_stopped_container(http):
     }
 
 
-def test_events_newest_first(http, monitor, engine):
+def test_events_newest_first(http, state, engine):
     for n, action in enumerate(("start", "die")):
-        monitor.inventory.record_event(
+        state.watcher.record_event(
             {
                 "Type": "container",
                 "Action": action,
@@ -145,7 +145,7 @@ def test_unknown_container_page_is_a_404_page(http):
 
 
 def test_a_container_created_after_the_last_refresh_is_found(http, engine):
-    from tests.unit.web.fakes import inspect_json
+    from tests.unit.exporter.fakes import inspect_json
 
     engine.inspected["d4" * 32] = inspect_json("d4" * 32, "newcomer")
     assert http.get("/containers/newcomer").status_code == 200
@@ -179,9 +179,9 @@ def test_pages_carry_security_headers(http):
     assert headers["X-Frame-Options"] == "DENY"
 
 
-def test_controls_without_a_token_are_refused(monitor):
+def test_controls_without_a_token_are_refused(state):
     with pytest.raises(UnsafeExposure, match="web: refusing CONTROLS without a TOKEN"):
-        make_app(monitor, CONTROLS=True)
+        make_app(state, CONTROLS=True)
 
 
 def test_no_control_routes_without_the_flag(http, engine):
@@ -199,9 +199,9 @@ def test_old_container_ids_are_kept_apart(http):
     assert body(http.get(f"/api/v1/containers/{DB_ID}"))["name"] == "db"
 
 
-def test_overview_says_when_the_engine_is_down_and_keeps_the_last_list(http, monitor, engine):
+def test_overview_says_when_the_engine_is_down_and_keeps_the_last_list(http, state, engine):
     engine.down = True
-    monitor.inventory.refresh()
+    state.watcher.refresh()
     page = http.get("/").get_data(as_text=True)
     assert "web: cannot reach the engine at unix:///fake.sock" in page
     assert "web: cannot list the containers of the engine: connection refused" in page

@@ -10,8 +10,8 @@ TOKEN = "correct-horse-battery-staple"
 
 
 @pytest.fixture
-def guarded(monitor):
-    return make_app(monitor, TOKEN=TOKEN, CONTROLS=True).test_client()
+def guarded(state):
+    return make_app(state, TOKEN=TOKEN, CONTROLS=True).test_client()
 
 
 def login(client):

@@ -1,4 +1,4 @@
-from tests.unit.web.fakes import inspect_json
+from tests.unit.exporter.fakes import inspect_json
 from web.container_details import MASK, configuration_rows, cpu_limit_cores, limits_rows
 
 

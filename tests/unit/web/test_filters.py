@@ -1,9 +1,9 @@
 import pytest
 
-from tests.unit.web.fakes import inspect_json
+from exporter.records import record_from_inspect
+from tests.unit.exporter.fakes import inspect_json
 from web.errors import InvalidOption
 from web.filters import ContainerFilter, parse_filter
-from web.records import record_from_inspect
 
 WEB = record_from_inspect(inspect_json("a1" * 32, "web-front", image="nginx:1.25", labels={"tier": "front"}))
 DB = record_from_inspect(inspect_json("b2" * 32, "db", image="postgres:16", labels={"tier": "back", "backup": ""}))

@@ -2,12 +2,12 @@ import dataclasses
 
 import pytest
 
-from tests.unit.web.fakes import inspect_json
+from exporter.records import record_from_inspect
+from tests.unit.exporter.fakes import inspect_json
 from web.errors import InvalidOption
 from web.filters import parse_filter
 from web.history import HistoryStore
 from web.listing import ContainerRow, container_rows, parse_sort
-from web.records import record_from_inspect
 
 A = record_from_inspect(inspect_json("a1" * 32, "alpha", pid=10, restart_count=1))
 B = record_from_inspect(inspect_json("b2" * 32, "beta", pid=20, image="zeta:1"))

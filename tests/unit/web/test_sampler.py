@@ -1,13 +1,14 @@
-"""The sampler over a fake cgroup v1 tree and /proc under tmp_path: a row per live container per tick,
-followed across a restart into the same history."""
+"""The sampler over a fake cgroup v1 tree and /proc under tmp_path: a row per live container per tick (the
+watcher's targets), followed across a restart into the same history."""
 
 from pathlib import Path
 
 import pytest
 
-from tests.unit.web.fakes import FakeEngine, inspect_json
+from exporter.watcher import ContainerWatcher
+from tests.unit.exporter.fakes import inspect_json
+from tests.unit.web.fakes import FakeEngine
 from web.history import HistoryStore
-from web.inventory import Inventory
 from web.sampler import HOST_KEY, Sampler
 
 CID = "e5" * 32
@@ -49,12 +50,12 @@ def host(tmp_path):
 
 
 def build(host: FakeHost, engine: FakeEngine):
-    inventory = Inventory(engine)
-    inventory.refresh()
+    watcher = ContainerWatcher(engine, component="web", cgroup_root=host.cgroup, proc_root=host.proc)
+    watcher.refresh()
     history = HistoryStore(capacity=16)
     times = iter(range(100, 200))
-    sampler = Sampler(inventory, history, cgroup_root=host.cgroup, proc_root=host.proc, clock=lambda: next(times))
-    return inventory, history, sampler
+    sampler = Sampler(watcher, history, cgroup_root=host.cgroup, proc_root=host.proc, clock=lambda: next(times))
+    return watcher, history, sampler
 
 
 def test_a_tick_reads_each_live_container_and_the_host(host):
@@ -69,18 +70,18 @@ def test_a_tick_reads_each_live_container_and_the_host(host):
     ((_, host_row),) = history.last(HOST_KEY)
     assert (host_row["cpu.usage_ns"], host_row["memory.usage"], host_row["load.1"]) == (5000, 8000, 0.5)
     assert sampler.host.mem_total == 1024000
-    assert sampler.read_errors > 0  # the fake tree lacks most files; they are counted, not fatal
+    assert sampler.read_errors.count > 0  # the fake tree lacks most files; they are counted, not fatal
 
 
 def test_a_restarted_container_is_followed_into_its_new_process_and_cgroup(host):
     host.container(4242, "ph/one", usage_ns=9_000_000, memory=4096, rx=555)
     engine = FakeEngine([inspect_json(CID, "one", pid=4242)])
-    inventory, history, sampler = build(host, engine)
+    watcher, history, sampler = build(host, engine)
     sampler.sample_once()
     host.container(5353, "ph/one-again", usage_ns=10, memory=2048, rx=7)
     engine.inspected[CID] = inspect_json(CID, "one", pid=5353, restart_count=1)
-    inventory.stale(CID)  # as the "start" event would
-    inventory.refresh()
+    watcher.stale(CID)  # as the "start" event would
+    watcher.refresh()
     sampler.sample_once()
     window = history.window(CID)
     assert window.columns["pid"] == [4242, 5353]
@@ -90,20 +91,34 @@ def test_a_restarted_container_is_followed_into_its_new_process_and_cgroup(host)
 
 def test_a_process_that_is_gone_is_not_sampled_and_the_container_is_inspected_again(host):
     engine = FakeEngine([inspect_json(CID, "one", pid=9999)])  # no /proc/9999
-    inventory, history, sampler = build(host, engine)
+    watcher, history, sampler = build(host, engine)
     sampler.sample_once()
     assert history.last(CID) == []
     engine.inspected[CID] = inspect_json(CID, "one", state="exited")
-    inventory.refresh()  # the sampler marked it: inspected again though its listed state did not change
-    assert inventory.get("one").state == "exited"
+    watcher.refresh()  # its process was gone at the inspection: inspected again at every refresh
+    assert watcher.get("one").state == "exited"
 
 
 def test_removed_containers_lose_their_history(host):
     host.container(4242, "ph/one", usage_ns=1, memory=1, rx=1)
     engine = FakeEngine([inspect_json(CID, "one", pid=4242)])
-    inventory, history, sampler = build(host, engine)
+    watcher, history, sampler = build(host, engine)
     sampler.sample_once()
     del engine.inspected[CID]
-    inventory.refresh()
+    watcher.refresh()
     sampler.sample_once()
     assert history.keys() == [HOST_KEY]
+
+
+def test_a_sampler_of_some_controllers_reads_only_those(host):
+    """A probe of its own samples only what the map shows (web.topology.usage.MAP_CONTROLLERS): no network."""
+    host.container(4242, "ph/one", usage_ns=123, memory=4096, rx=555)
+    watcher = ContainerWatcher(
+        FakeEngine([inspect_json(CID, "one", pid=4242)]), component="web", cgroup_root=host.cgroup, proc_root=host.proc
+    )
+    watcher.refresh()
+    history = HistoryStore(capacity=2)
+    Sampler(watcher, history, cgroup_root=host.cgroup, proc_root=host.proc, controllers={"memory"}).sample_once()
+    ((_, row),) = history.last(CID)
+    assert row["memory.usage"] == 4096
+    assert "cpu.usage_ns" not in row and "net.eth0.rx_bytes" not in row

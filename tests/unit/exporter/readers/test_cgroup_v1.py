@@ -60,7 +60,7 @@ def expected_stats(stat: dict) -> CgroupStats:
         pids=PidsStats(current=3, limit=None),
         blkio=(
             BlkioDevice(8, 16, read_bytes=1, write_bytes=2, read_ops=5, write_ops=6),
-            BlkioDevice(254, 0, 4096, 8192, read_ops=4, write_ops=8, discard_bytes=512, discard_ops=1),
+            BlkioDevice(254, 0, 4096, 8192, read_ops=4, write_ops=8, discard_bytes=512),
         ),
         spec=SpecStats(
             cpu_shares=512,

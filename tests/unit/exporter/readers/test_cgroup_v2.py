@@ -51,7 +51,6 @@ def expected_stats(stat: dict) -> CgroupStats:
             working_set=10485760 - 2097152,
             pgfault=100,
             pgmajfault=10,
-            oom_events=2,
             oom_kills=1,
             events_high=4,
             events_max=5,
@@ -59,7 +58,7 @@ def expected_stats(stat: dict) -> CgroupStats:
         ),
         pids=PidsStats(current=3, limit=50),
         blkio=(
-            BlkioDevice(254, 0, 4096, 8192, read_ops=4, write_ops=8, discard_bytes=512, discard_ops=1),
+            BlkioDevice(254, 0, 4096, 8192, read_ops=4, write_ops=8, discard_bytes=512),
             BlkioDevice(8, 16, read_bytes=1, write_bytes=2, read_ops=5, write_ops=6),
         ),
         pressure={

@@ -1,27 +1,6 @@
 import pytest
 
-from tests.unit.web.fakes import inspect_json
-from web.records import event_from_json, record_from_inspect
-
-
-def test_record_from_inspect_of_a_running_container():
-    info = inspect_json("ab" * 32, "web", labels={"tier": "front"}, restart_count=4, pid=77)
-    info["HostConfig"]["RestartPolicy"] = {"Name": "on-failure", "MaximumRetryCount": 3}
-    record = record_from_inspect(info)
-    assert (record.name, record.image, record.state, record.pid) == ("web", "busybox:latest", "running", 77)
-    assert record.short_id == "abababababab"
-    assert record.live
-    assert record.restart_count == 4
-    assert record.restart_policy == "on-failure:3"
-    assert record.started_at == 1714557601.5
-    assert record.finished_at is None
-    assert record.labels == {"tier": "front"}
-
-
-def test_an_exited_container_is_not_live_and_keeps_its_exit_code():
-    record = record_from_inspect(inspect_json("cd" * 32, "old", state="exited"))
-    assert not record.live
-    assert (record.pid, record.exit_code, record.restart_policy) == (0, 3, "no")
+from exporter.container_events import event_from_json
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,14 @@
 """The exporter: every target a source finds, plus the host's root group, read once per scrape and written
 as cAdvisor's metrics.
 
-    exporter = engine_exporter(docker.DockerClient(base_url="unix:///run/porthole/porthole.sock"))
+    metrics = ExporterMetrics()
+    watcher = ContainerWatcher(docker.APIClient(base_url=...), component="exporter", on_error=metrics.discovery_failed)
+    exporter = ContainerExporter(watcher, metrics)
+    watcher.start()               # the source first: the exporter measures the layers of what it found
     exporter.start()
     body = exporter.render()      # the /metrics body
     exporter.close()
+    watcher.close()
 """
 
 from __future__ import annotations
@@ -13,11 +17,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-import docker
 from prometheus_client import generate_latest
 
 from exporter.container_metrics import CONTAINER_METRICS
-from exporter.discovery import EngineDiscovery
 from exporter.exposition import MetricSpec, Renderer, base_labels
 from exporter.layers import LayerUsage
 from exporter.machine import MachineIdentity, machine_text
@@ -57,13 +59,12 @@ class ContainerExporter:
         self._prepared: tuple[tuple[Target, ...] | None, list[tuple[str, Target]]] = (None, [])
 
     def start(self) -> None:
-        self._source.start()
+        """Measure the writable layers, now and then every fs_interval; call once the source has its targets."""
         self._layers.measure_due()  # the first scrape already has the usage of every writable layer
         self._layers.start()
 
     def close(self) -> None:
         self._layers.close()
-        self._source.close()
 
     def render(self) -> bytes:
         """The /metrics body: the container series, the machine's, then the exporter's own."""
@@ -96,15 +97,3 @@ class ContainerExporter:
 
     def _directories(self) -> list[str]:
         return [t.upper_dir for t in (self._root, *self._source.targets()) if t.upper_dir]
-
-
-def engine_exporter(
-    client: docker.DockerClient,
-    *,
-    fs_interval: float = FS_INTERVAL_SECONDS,
-    refresh_seconds: float = 5.0,
-) -> ContainerExporter:
-    """An exporter of the containers the Engine API at `client` runs (porthole's or Docker's)."""
-    metrics = ExporterMetrics()
-    discovery = EngineDiscovery(client, metrics.discovery_failed, refresh_seconds=refresh_seconds)
-    return ContainerExporter(discovery, metrics, fs_interval=fs_interval)

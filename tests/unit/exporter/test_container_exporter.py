@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from exporter.collector import ContainerExporter
+from exporter.container_exporter import ContainerExporter
 from exporter.machine import MachineIdentity
 from exporter.readers.cgroup import read_cgroup
 from exporter.readers.samples import CgroupPaths
