@@ -150,7 +150,8 @@ class Json(Response):
     def send(self, handler: BaseHTTPRequestHandler) -> None:
         data = json.dumps(self.body).encode() + b"\n"
         _start(handler, self.status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
-        handler.wfile.write(data)
+        if handler.command != "HEAD":  # a HEAD error's body would be read as the next response's start
+            handler.wfile.write(data)
 
 
 @dataclass
@@ -168,9 +169,10 @@ class Raw(Response):
 @dataclass
 class Empty(Response):
     status: int = 204
+    headers: list[tuple[str, str]] = field(default_factory=list)
 
     def send(self, handler: BaseHTTPRequestHandler) -> None:
-        _start(handler, self.status, [("Content-Length", "0")] if self.status != 304 else [])
+        _start(handler, self.status, [*self.headers, *([("Content-Length", "0")] if self.status != 304 else [])])
 
 
 @dataclass
@@ -180,9 +182,11 @@ class Stream(Response):
     chunks: Iterator[bytes]
     content_type: str = "application/json"
     status: int = 200
+    headers: list[tuple[str, str]] = field(default_factory=list)
 
     def send(self, handler: BaseHTTPRequestHandler) -> None:
-        _start(handler, self.status, [("Content-Type", self.content_type), ("Transfer-Encoding", "chunked")])
+        headers = [("Content-Type", self.content_type), ("Transfer-Encoding", "chunked"), *self.headers]
+        _start(handler, self.status, headers)
         handler.wfile.flush()
         try:
             for chunk in self.chunks:

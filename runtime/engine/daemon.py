@@ -7,7 +7,9 @@ from pathlib import Path
 from logdrivers.registry import Registry, builtin_registry
 from runtime.cgroups import detect_mode
 from runtime.engine.buildsteps import EngineStepRunner
+from runtime.engine.commit import Committer
 from runtime.engine.config import DaemonConfig
+from runtime.engine.containerfs import ContainerFilesystems
 from runtime.engine.containers import Containers
 from runtime.engine.create import ContainerFactory
 from runtime.engine.events import EventBus
@@ -21,6 +23,7 @@ from runtime.engine.networking import ContainerNetworks
 from runtime.engine.shims import ShimLauncher
 from runtime.engine.signals import is_alive
 from runtime.engine.store import ContainerStore
+from runtime.errors import NotFound
 from runtime.images.builder.build import Builder
 from runtime.images.image import Image
 from runtime.images.metrics import ImageMetrics
@@ -84,6 +87,8 @@ class Engine:
         )
         self.containers.lifecycle = self.lifecycle
         self.execs = Execs(config, self.shims, self.events)
+        self.filesystems = ContainerFilesystems(config, self.lifecycle)
+        self.committer = Committer(config, self.images, self.lifecycle)
         self.image_metrics = ImageMetrics()
         self.distribution = Distribution(
             self.images,
@@ -117,6 +122,14 @@ class Engine:
         running = [c for c in users if c.state.status == RUNNING]
         chosen = (running or users or [None])[0]
         return None if chosen is None else ImageUser(chosen.id, chosen.state.status == RUNNING)
+
+    def container_sizes(self, container: Container) -> tuple[int, int]:
+        """(SizeRw, SizeRootFs) of `ps -s` and `inspect -s`."""
+        try:
+            image_size = self.images.resolve(container.image_id).size
+        except NotFound:
+            image_size = 0  # the image was removed; its layers live on for the container, uncounted
+        return self.filesystems.sizes(container, image_size)
 
     def network_settings(self, container: Container) -> dict:
         return self.networks.network_settings(container.id)

@@ -65,6 +65,10 @@ class Lifecycle:
         self._store.save_state(container)
         self.watch.notify()
 
+    def event(self, container: Container, action: str, **extra: str) -> None:
+        """A container event with Docker's attributes: the image, the name, the labels, then `extra`."""
+        self._event(container, action, **extra)
+
     def _event(self, container: Container, action: str, **extra: str) -> None:
         attributes = {"image": container.image_ref, "name": container.name}
         attributes.update(container.config.get("Labels") or {})

@@ -25,13 +25,13 @@ from runtime.images.memberpaths import (
 )
 from runtime.images.readers import CountingReader, HashingReader, Readable
 from runtime.images.tarsplit import TarSplitRecorder
+from runtime.images.treetar import PAX_XATTR_PREFIX, restorable_xattr
 
 TREE_DIR = "diff"
 SHADOW_DIR = "shadow"
 WHITEOUT_PREFIX = ".wh."
 OPAQUE_MARKER = ".wh..wh..opq"
 OPAQUE_XATTR = "trusted.overlay.opaque"
-_PAX_XATTR_PREFIX = "SCHILY.xattr."
 _COPY_CHUNK = 1 << 20
 
 
@@ -39,12 +39,6 @@ _COPY_CHUNK = 1 << 20
 class ExtractedLayer:
     diff_id: str  # sha256 of the uncompressed tar
     size: int  # bytes of regular file content
-
-
-def _restorable_xattr(name: str) -> bool:
-    # File capabilities (ping's cap_net_raw) and user xattrs matter to programs; trusted.* would let a
-    # layer forge overlayfs metadata (redirects, origins), and security.selinux belongs to the host policy.
-    return name == "security.capability" or name.startswith("user.")
 
 
 def _mtime_ns(member: tarfile.TarInfo) -> int:
@@ -197,8 +191,8 @@ class _LayerWriter:
             # After chown, which clears set-id bits. Linux has no lchmod; `path` is never a symlink here.
             os.chmod(path, member.mode & 0o7777)
             for key, value in member.pax_headers.items():
-                name = key[len(_PAX_XATTR_PREFIX) :]
-                if key.startswith(_PAX_XATTR_PREFIX) and _restorable_xattr(name):
+                name = key[len(PAX_XATTR_PREFIX) :]
+                if key.startswith(PAX_XATTR_PREFIX) and restorable_xattr(name):
                     os.setxattr(path, name, value.encode("utf-8", "surrogateescape"), follow_symlinks=follow)
         mtime = _mtime_ns(member)
         os.utime(path, ns=(mtime, mtime), follow_symlinks=follow)

@@ -26,13 +26,23 @@ def register(router: Router, engine: Engine) -> None:
         selected = containers.list(
             all_=params.flag(req, "all"), limit=params.integer(req, "limit", -1) or -1, filters=params.filters(req)
         )
-        return Json(
-            [shapes.summary(c, engine.ports_summary(c), engine.network_settings(c)["Networks"]) for c in selected]
-        )
+        with_size = params.flag(req, "size")
+        rows = []
+        for c in selected:
+            row = shapes.summary(c, engine.ports_summary(c), engine.network_settings(c)["Networks"])
+            if with_size:  # omitted when zero, as Docker's omitempty int64 fields are
+                row.update(
+                    (k, v) for k, v in zip(("SizeRw", "SizeRootFs"), engine.container_sizes(c), strict=True) if v
+                )
+            rows.append(row)
+        return Json(rows)
 
     def inspect(req: Request, ref: str) -> Response:
         c = containers.get(ref)
-        return Json(shapes.inspect(c, engine.config, engine.network_settings(c)))
+        body = shapes.inspect(c, engine.config, engine.network_settings(c))
+        if params.flag(req, "size"):
+            body["SizeRw"], body["SizeRootFs"] = engine.container_sizes(c)
+        return Json(body)
 
     def start(req: Request, ref: str) -> Response:
         lifecycle.start(containers.get(ref))

@@ -18,10 +18,7 @@ from runtime.images.builder.sources import Source, SourceError, checksum, find_s
 from runtime.images.builder.stage import StageState
 from runtime.images.image import Image
 from runtime.images.store import ImageStore
-from runtime.images.upperdiff import PipedWriter, write_upper_tar
-
-# What the runtime makes in a container's root to mount on: not part of what the step changed.
-RUN_PLACEHOLDERS = frozenset({"proc", "sys", "dev", "etc/hostname", "etc/hosts", "etc/resolv.conf"})
+from runtime.images.upperdiff import MOUNT_PLACEHOLDERS, PipedWriter, write_upper_tar
 
 
 class StepFailed(InvalidParameter):
@@ -88,7 +85,7 @@ class BuildTools:
                 raise StepFailed(
                     f"The command '{' '.join(argv)}' returned a non-zero code: {outcome.exit_code}", outcome.exit_code
                 )
-            diff_id, size = self._layer_from(outcome.upper_dir, f"build: RUN {argv[-1][:40]!r}", RUN_PLACEHOLDERS)
+            diff_id, size = self._layer_from(outcome.upper_dir, f"build: RUN {argv[-1][:40]!r}", MOUNT_PLACEHOLDERS)
             self._emit(StepCost(outcome.profile, size))
             succeeded = True
             return diff_id
