@@ -134,6 +134,26 @@ def register(router: Router, engine: Engine) -> None:
 
         return Stream(streamed(work))
 
+    def distribution(req: Request, name: str) -> Response:
+        found = engine.distribution.inspect(name, parse_registry_auth(req.headers.get("X-Registry-Auth")))
+        descriptor = found.descriptor
+        return Json(
+            {
+                "Descriptor": {
+                    "mediaType": descriptor.media_type,
+                    "digest": descriptor.digest,
+                    "size": descriptor.size,
+                },
+                "Platforms": found.platforms,
+            }
+        )
+
+    def search(req: Request) -> Response:
+        raise NotImplementedYet(
+            "porthole: search: docker search queries Docker Hub's search API (index.docker.io/v1/search), which "
+            "porthole does not reach; Distribution registries have no search (list one with GET /v2/_catalog)"
+        )
+
     def auth(req: Request) -> Response:
         body = req.json_object(required=True)
         credentials = Credentials(body.get("username") or "", body.get("password") or "")
@@ -141,6 +161,8 @@ def register(router: Router, engine: Engine) -> None:
         return Json({"Status": "Login Succeeded", "IdentityToken": ""})
 
     router.add("POST", "/auth", auth)
+    router.add("GET", f"/distribution/{NAME}/json", distribution)
+    router.add("GET", "/images/search", search)
     router.add("POST", "/images/create", create)
     router.add("POST", f"/images/{NAME}/push", push)
     router.add("POST", "/images/load", load)
