@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from runtime.errors import InvalidParameter
 from runtime.images.compression import CORRUPT_DATA_ERRORS
+from runtime.images.layers import STREAM_BUFFER
 from runtime.images.readers import Readable
 from runtime.images.treetar import PAX_XATTR_PREFIX, restorable_xattr
 
@@ -137,7 +138,7 @@ def unpack(stream: Readable, directory: str, options: UntarOptions) -> None:
     """Unpack the (uncompressed) tar `stream` into `directory`, an absolute path with symlinks resolved."""
     unpacker = _Unpacker(directory, options)
     try:
-        with tarfile.open(fileobj=stream, mode="r|") as tar:  # type: ignore[call-overload]
+        with tarfile.open(fileobj=stream, mode="r|", bufsize=STREAM_BUFFER) as tar:  # type: ignore[call-overload]
             for member in tar:
                 unpacker.member(tar, member)
     except (tarfile.TarError, *CORRUPT_DATA_ERRORS) as error:

@@ -21,7 +21,7 @@ from runtime.images.image import Image
 from runtime.images.imageconfig import canonical_json, created_seconds, import_config, import_container_config
 from runtime.images.imageindex import ImageIndex
 from runtime.images.layers import ExtractedLayer
-from runtime.images.layerstore import LayerStore, remove_tree
+from runtime.images.layerstore import LayerStore, TreeTarSource, remove_tree
 from runtime.images.loader import ImageToLoad, images_in_archive
 from runtime.images.mergedview import copy_merged_directory
 from runtime.images.readers import CountingReader
@@ -150,6 +150,11 @@ class ImageStore:
         """Extract a layer tar (a build step's changes, a pulled blob) into the store: the layer, and the call
         that ends its pin (after an image that uses it was recorded, or on failure, which drops the layer)."""
         extracted = self._layers.add(stream, what, expected_diff_id)
+        return extracted, lambda: self._release([extracted.diff_id])
+
+    def adopt_layer(self, tree: Path, what: str, write_tar: TreeTarSource) -> tuple[ExtractedLayer, Callable[[], None]]:
+        """Move a directory a step filled into the store as a layer (LayerStore.adopt); pinned as add_layer's."""
+        extracted = self._layers.adopt(tree, what, write_tar)
         return extracted, lambda: self._release([extracted.diff_id])
 
     def has_layer(self, diff_id: str) -> bool:

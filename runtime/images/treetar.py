@@ -8,6 +8,7 @@ import errno
 import os
 import stat
 import tarfile
+from collections.abc import Callable
 from typing import BinaryIO
 
 PAX_XATTR_PREFIX = "SCHILY.xattr."
@@ -47,56 +48,84 @@ def _xattrs(path: str) -> dict[str, str]:
 
 
 class TreeTarWriter:
-    """A tar stream on `out`; `add(name, path, info)` appends one entry read from the filesystem."""
+    """A tar stream on `out`; `add(name, path, info)` appends one entry read from the filesystem.
 
-    def __init__(self, out: BinaryIO) -> None:
-        self.tar = tarfile.open(fileobj=out, mode="w|", format=tarfile.PAX_FORMAT)
-        self.tar.copybufsize = _COPY_CHUNK
+    The members are written here rather than through tarfile.TarFile, so that `on_payload(offset, size, path)`
+    can be told where each file's content starts before it is written: a layer adopted from a directory
+    records its tar-split data from that (tarsplit.TarSplitRecorder.member) without a second pass.
+    """
+
+    def __init__(self, out: BinaryIO, on_payload: Callable[[int, int, str], None] | None = None) -> None:
+        self._out = out
+        self._on_payload = on_payload
+        self.offset = 0
         self._linked: dict[tuple[int, int], str] = {}  # (device, inode) → first member name, to keep hard links
 
-    def add(self, name: str, path: str, info: os.stat_result) -> None:
-        """Append `path` (lstat `info`) as member `name`; a directory's name gets its trailing slash here."""
+    def add(self, name: str, path: str, info: os.stat_result, payload_path: str | None = None) -> None:
+        """Append `path` (lstat `info`) as member `name`; a directory's name gets its trailing slash here.
+        `payload_path` is what `on_payload` is told of a file's content (the member name by default)."""
         entry = member_info(name, info)
         mode = stat.S_IFMT(info.st_mode)
         if mode == stat.S_IFSOCK:
             return  # tar has no sockets; Docker skips them too
         if mode == stat.S_IFLNK:
             entry.type, entry.linkname = tarfile.SYMTYPE, os.readlink(path)
-            self.tar.addfile(entry)
+            self._header(entry)
             return
         entry.pax_headers = _xattrs(path)
         if mode == stat.S_IFDIR:
             entry.type = tarfile.DIRTYPE
             if not entry.name.endswith("/"):
                 entry.name += "/"
-            self.tar.addfile(entry)
+            self._header(entry)
         elif mode == stat.S_IFREG:
-            self._regular(entry, path, info)
+            self._regular(entry, path, info, payload_path or name)
         else:
             entry.type = _DEVICE_TYPES.get(mode, tarfile.FIFOTYPE)
             entry.devmajor, entry.devminor = os.major(info.st_rdev), os.minor(info.st_rdev)
-            self.tar.addfile(entry)
+            self._header(entry)
 
     def add_marker(self, name: str, info: os.stat_result) -> None:
         """An empty regular member that stands for something else (a whiteout, an opaque directory's marker)."""
         entry = member_info(name, info)
         entry.mode = 0o600
-        self.tar.addfile(entry)
+        self._header(entry)
 
     def close(self) -> None:
-        self.tar.close()
+        """The end-of-archive blocks and the padding to a whole record, as tarfile.TarFile.close writes them."""
+        self._write(bytes(2 * tarfile.BLOCKSIZE))
+        remainder = self.offset % tarfile.RECORDSIZE
+        if remainder:
+            self._write(bytes(tarfile.RECORDSIZE - remainder))
 
-    def _regular(self, entry: tarfile.TarInfo, path: str, info: os.stat_result) -> None:
+    def _write(self, data: bytes) -> None:
+        self._out.write(data)
+        self.offset += len(data)
+
+    def _header(self, entry: tarfile.TarInfo) -> None:
+        self._write(entry.tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape"))
+
+    def _regular(self, entry: tarfile.TarInfo, path: str, info: os.stat_result, payload_path: str) -> None:
         key = (info.st_dev, info.st_ino)
         if info.st_nlink > 1 and key in self._linked:
             entry.type, entry.linkname = tarfile.LNKTYPE, self._linked[key]
-            self.tar.addfile(entry)
+            self._header(entry)
             return
         self._linked[key] = entry.name
         with open(path, "rb") as content:
             # The size is what the open file holds now: a file a running container is writing may have grown.
             entry.size = os.fstat(content.fileno()).st_size
-            self.tar.addfile(entry, _Exactly(content, entry.size))
+            self._header(entry)
+            if not entry.size:
+                return
+            if self._on_payload is not None:
+                self._on_payload(self.offset, entry.size, payload_path)
+            reader = _Exactly(content, entry.size)
+            while chunk := reader.read(_COPY_CHUNK):
+                self._write(chunk)
+        padding = entry.size % tarfile.BLOCKSIZE
+        if padding:
+            self._write(bytes(tarfile.BLOCKSIZE - padding))
 
 
 class _Exactly:

@@ -17,6 +17,7 @@ from runtime.images.layers import OPAQUE_MARKER, OPAQUE_XATTR, WHITEOUT_PREFIX
 from runtime.images.treetar import TreeTarWriter
 
 _COPY_CHUNK = 1 << 20
+_OVERLAY_XATTR_PREFIX = "trusted.overlay."
 # What the runtime makes in a container's root to mount on (runtime/shim/rootfs.py): not what the container
 # changed, as long as they are still the empty file or directory it made.
 MOUNT_PLACEHOLDERS = frozenset({"proc", "sys", "dev", "etc/hostname", "etc/hosts", "etc/resolv.conf"})
@@ -53,13 +54,19 @@ def _whiteout_name(relative: str) -> str:
     return f"{parent}/{WHITEOUT_PREFIX}{base}" if parent else WHITEOUT_PREFIX + base
 
 
-def write_upper_tar(upper: str, out: BinaryIO, placeholders: frozenset[str] = frozenset()) -> None:
+def write_upper_tar(
+    upper: str,
+    out: BinaryIO,
+    placeholders: frozenset[str] = frozenset(),
+    on_payload: Callable[[int, int, str], None] | None = None,
+) -> None:
     """Write the layer tar of overlay upper dir `upper` to `out` (PAX format, as Docker's archive package).
 
     `placeholders`: paths the runtime made to mount on (/proc, /etc/hosts, ...), left out while they are an
     empty file or a directory, as Docker keeps them in an init layer below the container's.
+    `on_payload(offset, size, path)`: where each file's content lies in the tar (TreeTarWriter).
     """
-    writer = TreeTarWriter(out)
+    writer = TreeTarWriter(out, on_payload)
     for relative, info in walk_sorted(upper):
         if is_placeholder(relative, info, placeholders):
             continue
@@ -71,6 +78,31 @@ def write_upper_tar(upper: str, out: BinaryIO, placeholders: frozenset[str] = fr
         if stat.S_ISDIR(info.st_mode) and is_opaque(path):
             writer.add_marker(f"{relative}/{OPAQUE_MARKER}", info)
     writer.close()
+
+
+def prepare_for_adoption(upper: str, placeholders: frozenset[str]) -> None:
+    """Make an upper directory a layer tree as extraction would have made it: the runtime's placeholders gone,
+    and no overlayfs bookkeeping xattr but the opaque marker (the kernel sets origin and impure on copy-up; in a
+    lower layer they could only mislead a later mount)."""
+    for relative in sorted(placeholders, reverse=True):
+        path = os.path.join(upper, relative)
+        try:
+            info = os.lstat(path)
+        except FileNotFoundError:
+            continue
+        if is_placeholder(relative, info, placeholders):
+            if stat.S_ISDIR(info.st_mode):
+                if not os.listdir(path):
+                    os.rmdir(path)
+            else:
+                os.unlink(path)
+    for relative, info in [("", os.lstat(upper)), *walk_sorted(upper)]:
+        if stat.S_ISLNK(info.st_mode):
+            continue
+        path = os.path.join(upper, relative) if relative else upper
+        for name in os.listxattr(path, follow_symlinks=False):
+            if name.startswith(_OVERLAY_XATTR_PREFIX) and name != OPAQUE_XATTR:
+                os.removexattr(path, name, follow_symlinks=False)
 
 
 class PipedWriter:

@@ -4,11 +4,12 @@ with porthole to time the same work; nothing in the timed tests uses it."""
 
 import contextlib
 import os
+import secrets
 import shutil
 import signal
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.support.waiting import wait_for
@@ -20,7 +21,11 @@ START_TIMEOUT = 60.0
 @dataclass
 class ReferenceDockerd:
     root: Path
-    bridge_ip: str = "10.251.0.1/24"
+    bridge: str = field(default_factory=lambda: f"phd{secrets.token_hex(3)}")
+
+    @property
+    def bridge_ip(self) -> str:
+        return f"10.251.{1 + int(self.bridge[3:], 16) % 250}.1/24"
 
     @property
     def host(self) -> str:
@@ -41,9 +46,14 @@ def available() -> bool:
 
 @contextlib.contextmanager
 def reference_dockerd(root: Path, insecure_registries: tuple[str, ...] = ()) -> Iterator[ReferenceDockerd]:
-    """A dockerd with the classic builder, its own roots under `root`; containers get the `--bip` bridge."""
+    """A dockerd with the classic builder, its own roots under `root` and a bridge of its own (made here and
+    handed over with --bridge: the default docker0 would be shared with any other dockerd on the machine, and
+    deleted under it when one of them stops)."""
     root.mkdir(parents=True, exist_ok=True)
     daemon = ReferenceDockerd(root)
+    subprocess.run(["ip", "link", "add", daemon.bridge, "type", "bridge"], check=True, capture_output=True)
+    subprocess.run(["ip", "addr", "add", daemon.bridge_ip, "dev", daemon.bridge], check=True, capture_output=True)
+    subprocess.run(["ip", "link", "set", daemon.bridge, "up"], check=True, capture_output=True)
     command = [
         DOCKERD,
         "--data-root",
@@ -56,8 +66,8 @@ def reference_dockerd(root: Path, insecure_registries: tuple[str, ...] = ()) -> 
         daemon.host,
         "--iptables=false",
         "--ip-masq=false",
-        "--bip",
-        daemon.bridge_ip,
+        "--bridge",
+        daemon.bridge,
         "--storage-driver",
         "overlay2",
         *(f"--insecure-registry={r}" for r in insecure_registries),
@@ -75,6 +85,6 @@ def reference_dockerd(root: Path, insecure_registries: tuple[str, ...] = ()) -> 
             process.kill()
             process.wait()
         log.close()
-        subprocess.run(["ip", "link", "delete", "docker0"], capture_output=True, check=False)
+        subprocess.run(["ip", "link", "delete", daemon.bridge], capture_output=True, check=False)
         subprocess.run(["umount", "-R", str(root / "exec")], capture_output=True, check=False)
         shutil.rmtree(root, ignore_errors=True)
