@@ -33,6 +33,7 @@ WHITEOUT_PREFIX = ".wh."
 OPAQUE_MARKER = ".wh..wh..opq"
 OPAQUE_XATTR = "trusted.overlay.opaque"
 _COPY_CHUNK = 1 << 20
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 # tarfile's stream mode reads its source 10 KiB at a time by default: on a 64 MB context or a 100 MB layer that
 # is thousands of Python-level reads (half the cost of a cached rebuild, measured). Not 1 MiB either: each
 # header read slices the rest of the buffer off, so 2,000 small files copied 2 GB (measured on a pull).
@@ -148,16 +149,26 @@ class _LayerWriter:
     def _regular(self, tar: tarfile.TarFile, member: tarfile.TarInfo, relative: str, parent: str) -> None:
         if member.issparse():
             raise refuse(self._what, member.name, "sparse files are not supported")
-        path = self._target(member, relative, parent, directory=False)
+        # Create first; look at what was there only when something was (most names are new in a layer).
+        path = os.path.join(self._parents(member, parent), relative.rpartition("/")[2])
+        try:
+            fd = os.open(path, _NEW_FILE, 0o600)
+        except FileExistsError:
+            fd = os.open(self._target(member, relative, parent, directory=False), _NEW_FILE, 0o600)
         self._recorder.member(member.offset_data, member.size, relative)
         source = tar.extractfile(member)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-        with os.fdopen(fd, "wb") as out:
-            shutil.copyfileobj(source, out, _COPY_CHUNK)
-            if out.tell() != member.size:
+        try:
+            written = 0
+            while chunk := source.read(_COPY_CHUNK):  # type: ignore[union-attr]
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(fd, view) :]
+                written += len(chunk)
+            if written != member.size:
                 raise InvalidParameter(f"images: {self._what}: layer member {member.name!r}: truncated data")
-            out.flush()
             self._set_metadata(fd, member)  # through the descriptor: no second path lookup
+        finally:
+            os.close(fd)
         self.size += member.size
 
     def _directory(self, member: tarfile.TarInfo, relative: str, parent: str) -> None:

@@ -132,6 +132,7 @@ class _Run:
                     self._built[stage.name] = image
         finally:
             self._tools.release_all()
+            self._tools.close()
         if image is None:
             raise InvalidParameter("No image was generated. Is your Dockerfile empty?")
         unused = sorted(set(self._options.build_args) - self._used_args)

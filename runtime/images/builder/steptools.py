@@ -12,6 +12,7 @@ from runtime.images.builder.copying import RootWriter, parse_ownership
 from runtime.images.builder.instructions import Instruction
 from runtime.images.builder.options import BuildOptions
 from runtime.images.builder.progress import ContainerRemoved, ContainerStarted, Output, Progress, StepCost
+from runtime.images.builder.remote import Downloads, is_url
 from runtime.images.builder.runner import StepRunner, StepSpec
 from runtime.images.builder.scratchroot import mounted_root
 from runtime.images.builder.sources import Source, SourceError, checksum, find_sources
@@ -55,6 +56,11 @@ class BuildTools:
         self._cancelled = cancelled
         self._stage_image = stage_image  # COPY --from: a stage's name or index, or an image reference
         self._releases: list[Callable[[], None]] = []
+        self._downloads = Downloads(tmp)  # ADD's URLs, fetched once per build
+
+    def close(self) -> None:
+        """The build is over: what its ADD steps downloaded goes."""
+        self._downloads.remove()
 
     def release_all(self) -> None:
         releases, self._releases = self._releases, []
@@ -147,7 +153,14 @@ class BuildTools:
     def _find(self, tree: SourceTree, instruction: Instruction, patterns: list[str]) -> list[Source]:
         try:
             ignore = self._context.ignore if tree is self._context.tree else None
-            return find_sources(tree, patterns, ignore)
+            if not any(is_url(pattern) for pattern in patterns):
+                return find_sources(tree, patterns, ignore)
+            if instruction.keyword != "ADD" or instruction.flags.get("from"):
+                raise SourceError(f"source can't be a URL for {instruction.keyword}")
+            found: list[Source] = []
+            for pattern in patterns:  # in the order given: the checksum of several sources depends on it
+                found += [self._downloads.fetch(pattern)] if is_url(pattern) else find_sources(tree, [pattern], ignore)
+            return found
         except SourceError as error:
             raise SourceError(f"{instruction.keyword} failed: {error.message}") from None
 
@@ -166,7 +179,7 @@ class BuildTools:
             into = destination.endswith("/") or writer.is_dir(destination)
             try:
                 for source in sources:
-                    unpack = instruction.keyword == "ADD" and not source.is_dir and tree is self._context.tree
+                    unpack = instruction.keyword == "ADD" and not source.is_dir and source.tree is self._context.tree
                     if not (unpack and writer.unpack(source, destination)):
                         writer.copy(source, destination, into_directory=into)
             except SourceError as error:
