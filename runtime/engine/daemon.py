@@ -12,6 +12,7 @@ from runtime.engine.config import DaemonConfig
 from runtime.engine.containerfs import ContainerFilesystems
 from runtime.engine.containers import Containers
 from runtime.engine.create import ContainerFactory
+from runtime.engine.diskusage import DiskUsageReport
 from runtime.engine.events import EventBus
 from runtime.engine.execs import Execs
 from runtime.engine.exits import ExitMonitor
@@ -106,6 +107,8 @@ class Engine:
             self.image_metrics,
             fetch_base=self._pull_base,
         )
+
+        self.disk_usage = DiskUsageReport(self.images, self.containers, self.filesystems, self.volumes, self.builder)
 
     def _pull_base(self, name: str, emit) -> Image:
         """A build's FROM of an image not stored here (or --pull): pulled anonymously, its progress dropped."""

@@ -68,6 +68,24 @@ class ImageStore:
                 parent = ancestors[-1].parent
         return history_shape(image, {d: self._layer_size(d) for d in image.diff_ids}, ancestors)
 
+    def exists(self, image_id: str) -> bool:
+        with self._lock:
+            return image_id in self._index.configs
+
+    def has_children(self, image: Image) -> bool:
+        with self._lock:
+            return self._index.has_children(image.id)
+
+    def layer_size(self, diff_id: str) -> int:
+        """Bytes of the layer's regular file content."""
+        with self._lock:
+            return self._layer_size(diff_id)
+
+    def held_layers(self) -> set[str]:
+        """Layers containers hold (their image may be gone)."""
+        with self._lock:
+            return {d for diff_ids in self._index.holds.values() for d in diff_ids}
+
     def is_intermediate(self, image: Image) -> bool:
         """A build step's image that a later step built on: `docker images` lists it only with --all."""
         with self._lock:

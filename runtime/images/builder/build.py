@@ -69,6 +69,7 @@ class Builder:
             return _Run(self, context, program, options, emit, cancelled).build()
         finally:
             context.remove()
+            self.cache.flush()
 
 
 class _Run:
