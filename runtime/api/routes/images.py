@@ -134,6 +134,32 @@ def register(router: Router, engine: Engine) -> None:
 
         return Stream(streamed(work))
 
+    def build_profile(req: Request, name: str) -> Response:
+        """porthole's own: the cost of each step that made the image (empty for images no build here made)."""
+        image = images.resolve(name)
+
+        def parent_of(image_id: str):
+            return images.resolve(image_id) if images.exists(image_id) else None
+
+        steps = engine.builder.profiles.chain(image, parent_of)
+        return Json(
+            {
+                "Id": image.id,
+                "Steps": [
+                    {
+                        "Image": step.image_id,
+                        "CreatedBy": step.created_by,
+                        "WallSeconds": step.wall_seconds,
+                        "CpuSeconds": step.cpu_seconds,
+                        "PeakMemoryBytes": step.peak_memory_bytes,
+                        "WrittenBytes": step.written_bytes,
+                        "LayerBytes": step.layer_bytes,
+                    }
+                    for step in steps
+                ],
+            }
+        )
+
     def distribution(req: Request, name: str) -> Response:
         found = engine.distribution.inspect(name, parse_registry_auth(req.headers.get("X-Registry-Auth")))
         descriptor = found.descriptor
@@ -162,6 +188,7 @@ def register(router: Router, engine: Engine) -> None:
 
     router.add("POST", "/auth", auth)
     router.add("GET", f"/distribution/{NAME}/json", distribution)
+    router.add("GET", f"/porthole/images/{NAME}/build-profile", build_profile)
     router.add("GET", "/images/search", search)
     router.add("POST", "/images/create", create)
     router.add("POST", f"/images/{NAME}/push", push)

@@ -57,6 +57,12 @@ class BuildTools:
         self._stage_image = stage_image  # COPY --from: a stage's name or index, or an image reference
         self._releases: list[Callable[[], None]] = []
         self._downloads = Downloads(tmp)  # ADD's URLs, fetched once per build
+        self._cost: StepCost | None = None  # the last RUN step's, until the orchestrator takes it
+
+    def take_cost(self) -> StepCost | None:
+        """The cost of the RUN step just done (None after any other step)."""
+        cost, self._cost = self._cost, None
+        return cost
 
     def close(self) -> None:
         """The build is over: what its ADD steps downloaded goes."""
@@ -97,7 +103,8 @@ class BuildTools:
                 diff_id, size = self._layer_from(outcome.upper_dir, what, MOUNT_PLACEHOLDERS)
             else:  # --rm=false keeps the container whole: its changes are copied
                 diff_id, size = self._layer_copied(outcome.upper_dir, what, MOUNT_PLACEHOLDERS)
-            self._emit(StepCost(outcome.profile, size))
+            self._cost = StepCost(outcome.profile, size)
+            self._emit(self._cost)
             succeeded = True
             return diff_id
         finally:

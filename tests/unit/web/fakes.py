@@ -77,6 +77,9 @@ class FakeEngine:
         self.events_sent: list[dict[str, Any]] = []
         self.actions: list[tuple[str, str]] = []
         self.down = False
+        self.image_details: dict[str, dict[str, Any]] = {}  # id -> inspect
+        self.image_history: dict[str, list[dict[str, Any]]] = {}
+        self.profiles: dict[str, dict[str, Any]] | None = {}  # None: an engine without the endpoint (Docker)
 
     def _check(self) -> None:
         if self.down:
@@ -109,6 +112,27 @@ class FakeEngine:
     def info(self) -> dict[str, Any]:
         self._check()
         return {"Name": "fakehost", "ServerVersion": "0.0-test"}
+
+    def images(self, all: bool = False) -> list[dict[str, Any]]:
+        self._check()
+        return [
+            {"Id": i["Id"], "RepoTags": i["RepoTags"], "Created": 1_700_000_000, "Size": i["Size"]}
+            for i in self.image_details.values()
+        ]
+
+    def inspect_image(self, image: str) -> dict[str, Any]:
+        self._check()
+        if image not in self.image_details:
+            raise docker.errors.ImageNotFound(f"No such image: {image}")
+        return self.image_details[image]
+
+    def history(self, image: str) -> list[dict[str, Any]]:
+        self.inspect_image(image)
+        return self.image_history.get(image, [])
+
+    def build_profile(self, image: str) -> dict[str, Any] | None:
+        self.inspect_image(image)
+        return None if self.profiles is None else self.profiles.get(image, {"Id": image, "Steps": []})
 
     def stop(self, container: str, timeout: int | None = None) -> None:
         self.actions.append(("stop", container))
