@@ -25,6 +25,7 @@ from runtime.engine.shims import ShimLauncher
 from runtime.engine.signals import is_alive
 from runtime.engine.store import ContainerStore
 from runtime.errors import NotFound
+from runtime.images.archives import ImageArchives
 from runtime.images.builder.build import Builder
 from runtime.images.image import Image
 from runtime.images.metrics import ImageMetrics
@@ -50,6 +51,7 @@ class Engine:
         for error in self.log_registry.load_plugins():
             log.warning("%s", error)
         self.images = ImageStore(config.data_root)
+        self.archives = ImageArchives(self.images)
         self.volumes = VolumeService(
             config.data_root, events=lambda action, name: self.events.publish("volume", action, name, driver="local")
         )

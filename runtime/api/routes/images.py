@@ -53,14 +53,14 @@ def register(router: Router, engine: Engine) -> None:
             raise InvalidParameter("images/create: fromSrc: only '-' (the request body) is supported")
         repo, tag = params.text(req, "repo"), params.text(req, "tag")
         reference = f"{repo}:{tag}" if repo and tag else repo or None
-        image = images.import_rootfs(
+        image = engine.archives.import_rootfs(
             req.body(), reference, changes=req.query.get("changes", []), message=params.text(req, "message")
         )
         events.publish("image", "import", image.id, name=reference or "")
         return _json_lines({"status": image.id})
 
     def load(req: Request) -> Response:
-        lines = images.load(req.body())
+        lines = engine.archives.load(req.body())
         for line in lines:
             events.publish("image", "load", line.rpartition(" ")[2], name=line.rpartition(" ")[2])
         return _json_lines(*({"stream": line + "\n"} for line in lines))
@@ -69,7 +69,7 @@ def register(router: Router, engine: Engine) -> None:
         names = [name] if name else req.query.get("names", [])
         for ref in names:
             images.resolve(ref)  # 404 before the first byte of the tar
-        return Stream(_pipe_out(lambda out: images.save(names, out)), "application/x-tar")
+        return Stream(_pipe_out(lambda out: engine.archives.save(names, out)), "application/x-tar")
 
     def list_(req: Request) -> Response:
         wanted = params.filters(req)

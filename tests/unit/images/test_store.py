@@ -10,6 +10,7 @@ import threading
 import pytest
 
 from runtime.errors import Conflict, InvalidParameter, NotFound
+from runtime.images.archives import ImageArchives
 from runtime.images.imageconfig import host_architecture
 from runtime.images.store import ImageStore, ImageUser
 from tests.support.imagetars import (
@@ -48,7 +49,7 @@ def leftovers(root) -> list[str]:
 
 
 def import_tar(store: ImageStore, data: bytes, reference: str | None = "busybox", **kwargs):
-    return store.import_rootfs(io.BytesIO(data), reference, **kwargs)
+    return ImageArchives(store).import_rootfs(io.BytesIO(data), reference, **kwargs)
 
 
 def test_import_builds_dockers_config_and_reports_progress(store):
@@ -82,7 +83,7 @@ def test_import_without_changes_has_no_cmd_and_default_comment(store):
 def test_bad_import_requests_fail_before_reading_and_leave_nothing(store, root, reference, changes, message):
     upload = io.BytesIO(LAYER_A)
     with pytest.raises(InvalidParameter) as caught:
-        store.import_rootfs(upload, reference, changes=changes)
+        ImageArchives(store).import_rootfs(upload, reference, changes=changes)
     assert message in caught.value.message
     assert upload.tell() == 0
     assert store.list() == [] and leftovers(root) == [] and os.listdir(root / "layers/sha256") == []
@@ -156,7 +157,9 @@ def test_tag_moves_names_and_refuses_bad_ones(store):
 
 def test_load_legacy_docker_save(store):
     config = image_config([LAYER_A, LAYER_B], cmd=["/app"])
-    lines = store.load(io.BytesIO(legacy_save_archive(config, [LAYER_A, LAYER_B], ["busybox:latest", "me/app:2"])))
+    lines = ImageArchives(store).load(
+        io.BytesIO(legacy_save_archive(config, [LAYER_A, LAYER_B], ["busybox:latest", "me/app:2"]))
+    )
     assert lines == ["Loaded image: busybox:latest", "Loaded image: me/app:2"]
     image = store.resolve("me/app:2")
     assert image.id == digest(config)
@@ -179,7 +182,7 @@ def test_load_legacy_archive_with_symlinked_layer_and_gzip_everything(store):
             file("manifest.json", json.dumps(manifest).encode()),
         ]
     )
-    assert store.load(io.BytesIO(gzip.compress(archive))) == ["Loaded image: twice:1"]
+    assert ImageArchives(store).load(io.BytesIO(gzip.compress(archive))) == ["Loaded image: twice:1"]
     assert store.resolve("twice:1").diff_ids == [digest(LAYER_A)] * 2
 
 
@@ -189,24 +192,24 @@ def test_load_refuses_link_loops(store, root):
         [symlink("c.json", "d.json"), symlink("d.json", "c.json"), file("manifest.json", json.dumps(manifest).encode())]
     )
     with pytest.raises(InvalidParameter, match="archive member 'c.json': too many levels of links"):
-        store.load(io.BytesIO(archive))
+        ImageArchives(store).load(io.BytesIO(archive))
     assert leftovers(root) == []
 
 
 def test_load_oci_layout_with_gzip_layers_and_nested_index(store):
     config = image_config([LAYER_A, LAYER_B])
     data = oci_archive_nested(config, [LAYER_A, LAYER_B], "docker.io/library/nested:v1", host_architecture())
-    assert store.load(io.BytesIO(data)) == ["Loaded image: nested:v1"]
+    assert ImageArchives(store).load(io.BytesIO(data)) == ["Loaded image: nested:v1"]
     assert store.resolve("nested:v1").id == digest(config)
 
 
 def test_load_untagged_oci_and_retag_message(store):
     config = image_config([LAYER_A])
-    assert store.load(io.BytesIO(oci_archive_nested(config, [LAYER_A], None, host_architecture()))) == [
+    assert ImageArchives(store).load(io.BytesIO(oci_archive_nested(config, [LAYER_A], None, host_architecture()))) == [
         f"Loaded image ID: {digest(config)}"
     ]
     old = import_tar(store, LAYER_B, "busybox")
-    lines = store.load(io.BytesIO(legacy_save_archive(config, [LAYER_A], ["busybox:latest"])))
+    lines = ImageArchives(store).load(io.BytesIO(legacy_save_archive(config, [LAYER_A], ["busybox:latest"])))
     assert lines == [
         f"The image busybox:latest already exists, renaming the old one with ID {old.id} to empty string",
         "Loaded image: busybox:latest",
@@ -237,7 +240,7 @@ def test_load_untagged_oci_and_retag_message(store):
 )
 def test_bad_archives_are_refused_and_leave_nothing(store, root, data, message):
     with pytest.raises(InvalidParameter) as caught:
-        store.load(io.BytesIO(data))
+        ImageArchives(store).load(io.BytesIO(data))
     assert message in caught.value.message
     assert store.list() == [] and leftovers(root) == [] and os.listdir(root / "layers/sha256") == []
 
@@ -246,9 +249,9 @@ def test_save_then_load_keeps_ids_tags_and_layers(store, tmp_path):
     base = import_tar(store, LAYER_A, "base:1")
     store.tag("base:1", "base", "2")
     config = image_config([LAYER_A, LAYER_B])
-    store.load(io.BytesIO(legacy_save_archive(config, [LAYER_A, LAYER_B], ["app:latest"])))
+    ImageArchives(store).load(io.BytesIO(legacy_save_archive(config, [LAYER_A, LAYER_B], ["app:latest"])))
     out = io.BytesIO()
-    store.save(["base", "app"], out)
+    ImageArchives(store).save(["base", "app"], out)
 
     with tarfile.open(fileobj=io.BytesIO(out.getvalue())) as archive:
         names = archive.getnames()
@@ -266,7 +269,7 @@ def test_save_then_load_keeps_ids_tags_and_layers(store, tmp_path):
     assert sorted(tag for entry in manifest for tag in entry["RepoTags"]) == ["app:latest", "base:1", "base:2"]
 
     other = ImageStore(tmp_path / "other")
-    lines = other.load(io.BytesIO(out.getvalue()))
+    lines = ImageArchives(other).load(io.BytesIO(out.getvalue()))
     assert sorted(lines) == ["Loaded image: app:latest", "Loaded image: base:1", "Loaded image: base:2"]
     assert other.resolve("base:2").id == base.id
     assert other.resolve("app").id == digest(config)
@@ -276,11 +279,11 @@ def test_save_then_load_keeps_ids_tags_and_layers(store, tmp_path):
 def test_save_by_id_has_no_tags_and_unknown_names_are_not_found(store):
     image = import_tar(store, LAYER_A, "busybox")
     out = io.BytesIO()
-    store.save([image.id[7:19]], out)
+    ImageArchives(store).save([image.id[7:19]], out)
     with tarfile.open(fileobj=io.BytesIO(out.getvalue())) as archive:
         assert json.load(archive.extractfile("manifest.json"))[0]["RepoTags"] is None
     with pytest.raises(NotFound):
-        store.save(["nothing"], io.BytesIO())
+        ImageArchives(store).save(["nothing"], io.BytesIO())
 
 
 RUNNING = "conflict: unable to delete {short} (cannot be forced) - image is being used by running container " + "c" * 12
