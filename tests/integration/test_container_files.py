@@ -139,6 +139,7 @@ def test_cp_reaches_volumes_and_binds_of_a_stopped_container(ph, client, tmp_pat
     assert vc.wait(timeout=30)["StatusCode"] == 0 and vc.logs() == b"volume\n"
     chunks, _ = vc.get_archive("/vol/in-volume.txt")
     assert file_in(b"".join(chunks), "in-volume.txt") == b"volume\n"
+    assert "rootview" not in Path("/proc/self/mountinfo").read_text()  # the views' mounts never reached the host
 
 
 def test_cp_into_a_read_only_volume_or_a_file_is_refused(ph, client, tmp_path):
