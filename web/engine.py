@@ -29,6 +29,23 @@ class EngineApi(ContainerApi, Protocol):
         """`GET /info`: the engine's name, version, containers, images ..."""
         ...
 
+    def images(self, all: bool = False) -> list[dict[str, Any]]:
+        """`GET /images/json`: the summaries (Id, RepoTags, Created, Size ...)."""
+        ...
+
+    def inspect_image(self, image: str) -> dict[str, Any]:
+        """`GET /images/{name}/json`; raises docker.errors.NotFound (ImageNotFound) when it is absent."""
+        ...
+
+    def history(self, image: str) -> list[dict[str, Any]]:
+        """`GET /images/{name}/history`: the steps, newest first (Id, Created, CreatedBy, Size, Comment)."""
+        ...
+
+    def build_profile(self, image: str) -> dict[str, Any] | None:
+        """porthole's `GET /porthole/images/{name}/build-profile`: what each step of the image's last build cost;
+        None from an engine that has no such endpoint (Docker)."""
+        ...
+
 
 class EngineControls(Protocol):
     """The calls behind the dashboard's controls, offered only with --enable-controls."""
@@ -50,14 +67,24 @@ class EngineControls(Protocol):
         ...
 
 
-def connect(base_url: str, timeout: float = 30) -> docker.APIClient:
+class PortholeClient(docker.APIClient):
+    """docker-py's client plus the one endpoint of porthole's own the dashboard reads."""
+
+    def build_profile(self, image: str) -> dict[str, Any] | None:
+        response = self._get(self._url("/porthole/images/{0}/build-profile", image))
+        if response.status_code == 404 and "No such image" not in response.text:
+            return None  # an engine without the endpoint (Docker answers "page not found")
+        return self._result(response, json=True)
+
+
+def connect(base_url: str, timeout: float = 30) -> PortholeClient:
     """A client for unix://, tcp:// or http(s):// engine URLs, speaking the API version the engine offers.
 
     An engine that does not answer yet gets docker-py's default version instead of an error: the dashboard
     starts anyway, shows the engine as unreachable, and recovers when it comes up.
     """
     try:
-        return docker.APIClient(base_url=base_url, timeout=timeout, version="auto")
+        return PortholeClient(base_url=base_url, timeout=timeout, version="auto")
     except docker.errors.DockerException as e:
         log.warning("web: the engine at %s does not answer (%s); speaking API %s to it", base_url, e, DEFAULT_VERSION)
-        return docker.APIClient(base_url=base_url, timeout=timeout, version=DEFAULT_VERSION)
+        return PortholeClient(base_url=base_url, timeout=timeout, version=DEFAULT_VERSION)

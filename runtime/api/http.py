@@ -169,9 +169,10 @@ class Raw(Response):
 @dataclass
 class Empty(Response):
     status: int = 204
+    headers: list[tuple[str, str]] = field(default_factory=list)
 
     def send(self, handler: BaseHTTPRequestHandler) -> None:
-        _start(handler, self.status, [("Content-Length", "0")] if self.status != 304 else [])
+        _start(handler, self.status, [*self.headers, *([("Content-Length", "0")] if self.status != 304 else [])])
 
 
 @dataclass
@@ -181,9 +182,11 @@ class Stream(Response):
     chunks: Iterator[bytes]
     content_type: str = "application/json"
     status: int = 200
+    headers: list[tuple[str, str]] = field(default_factory=list)
 
     def send(self, handler: BaseHTTPRequestHandler) -> None:
-        _start(handler, self.status, [("Content-Type", self.content_type), ("Transfer-Encoding", "chunked")])
+        headers = [("Content-Type", self.content_type), ("Transfer-Encoding", "chunked"), *self.headers]
+        _start(handler, self.status, headers)
         handler.wfile.flush()
         try:
             if handler.command == "HEAD":

@@ -7,9 +7,12 @@ from pathlib import Path
 from logdrivers.registry import Registry, builtin_registry
 from runtime.cgroups import detect_mode
 from runtime.engine.buildsteps import EngineStepRunner
+from runtime.engine.commit import Committer
 from runtime.engine.config import DaemonConfig
+from runtime.engine.containerfs import ContainerFilesystems
 from runtime.engine.containers import Containers
 from runtime.engine.create import ContainerFactory
+from runtime.engine.diskusage import DiskUsageReport
 from runtime.engine.events import EventBus
 from runtime.engine.execs import Execs
 from runtime.engine.exits import ExitMonitor
@@ -24,6 +27,8 @@ from runtime.engine.signals import is_alive
 from runtime.engine.stats import StatsReader
 from runtime.engine.store import ContainerStore
 from runtime.engine.update import Adjustments
+from runtime.errors import NotFound
+from runtime.images.archives import ImageArchives
 from runtime.images.builder.build import Builder
 from runtime.images.image import Image
 from runtime.images.metrics import ImageMetrics
@@ -33,6 +38,7 @@ from runtime.images.removal import ImageUser
 from runtime.images.store import ImageStore
 from runtime.network import ContainerNetworking, NetworkConfig, NetworkService
 from runtime.volumes import VolumeService
+from runtime.volumes.layout import disk_usage
 
 log = logging.getLogger("porthole.engine")
 
@@ -49,6 +55,7 @@ class Engine:
         for error in self.log_registry.load_plugins():
             log.warning("%s", error)
         self.images = ImageStore(config.data_root)
+        self.archives = ImageArchives(self.images)
         self.volumes = VolumeService(
             config.data_root, events=lambda action, name: self.events.publish("volume", action, name, driver="local")
         )
@@ -91,6 +98,8 @@ class Engine:
         self.containers.lifecycle = self.lifecycle
         self.execs = Execs(config, self.shims, self.events)
         self.stats = StatsReader(config)
+        self.filesystems = ContainerFilesystems(config, self.lifecycle)
+        self.committer = Committer(config, self.images, self.lifecycle)
         self.image_metrics = ImageMetrics()
         self.distribution = Distribution(
             self.images,
@@ -116,7 +125,9 @@ class Engine:
             self.volumes,
             self.events,
             image_users=lambda image_id: [c for c in store if c.image_id == image_id],
+            writable_size=self.filesystems.writable_size,
         )
+        self.disk_usage = DiskUsageReport(self.images, self.containers, self.filesystems, self.volumes, self.builder)
 
     def _pull_base(self, name: str, emit) -> Image:
         """A build's FROM of an image not stored here (or --pull): pulled anonymously, its progress dropped."""
@@ -136,6 +147,14 @@ class Engine:
 
     def networking(self, container: Container) -> ContainerNetworking:
         return self.networks.networking(container.id)
+
+    def container_sizes(self, container: Container) -> tuple[int, int]:
+        """(SizeRw, SizeRootFs) of `ps -s` and `inspect -s`."""
+        try:
+            image_size = self.images.resolve(container.image_id).size
+        except NotFound:  # removed since: the layers the container still holds
+            image_size = sum(disk_usage(Path(layer)) for layer in container.layers)
+        return self.filesystems.sizes(container, image_size)
 
     def restore(self) -> None:
         """Re-attach to the containers that lived on while the daemon was away (DESIGN.md, process model)."""

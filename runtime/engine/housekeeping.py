@@ -3,20 +3,17 @@
 
 import time
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
 from common import rfc3339
 from runtime.engine.containers import Containers
 from runtime.engine.events import EventBus
-from runtime.engine.launch import Layout
 from runtime.engine.lifecycle import Lifecycle
 from runtime.engine.model import CREATED, DEAD, EXITED, Container
 from runtime.errors import Conflict, InvalidParameter, NotFound
 from runtime.images.store import ImageStore
 from runtime.network.filters import parse_until
 from runtime.volumes import VolumeService
-from runtime.volumes.layout import disk_usage
 
 CONTAINER_PRUNE_FILTERS = ("until", "label", "label!")
 IMAGE_PRUNE_FILTERS = ("until", "label", "label!", "dangling")
@@ -52,6 +49,7 @@ class Housekeeping:
         volumes: VolumeService,
         events: EventBus,
         image_users: Callable[[str], list[Container]],
+        writable_size: Callable[[Container], int],
     ) -> None:
         self._containers = containers
         self._lifecycle = lifecycle
@@ -59,18 +57,7 @@ class Housekeeping:
         self._volumes = volumes
         self._events = events
         self._image_users = image_users
-
-    def _writable_size(self, container: Container) -> int:
-        return disk_usage(Layout(self._containers.config, container.id).directory / "fs" / "upper")
-
-    def sizes(self, container: Container) -> tuple[int, int]:
-        """(SizeRw, SizeRootFs): the writable layer, and it with the image's layers (`docker ps -s`)."""
-        writable = self._writable_size(container)
-        try:
-            image_size = self._images.resolve(container.image_id).size
-        except NotFound:  # removed since: the layers the container still holds
-            image_size = sum(disk_usage(Path(layer)) for layer in container.layers)
-        return writable, writable + image_size
+        self._writable_size = writable_size
 
     def prune_containers(self, filters: Mapping[str, list[str]]) -> dict[str, Any]:
         _check(filters, CONTAINER_PRUNE_FILTERS)
@@ -110,39 +97,3 @@ class Housekeeping:
         reclaimed = max(before - self._images.layers_size(), 0)
         self._events.publish("image", "prune", "", reclaimed=str(reclaimed))
         return {"ImagesDeleted": deleted or None, "SpaceReclaimed": reclaimed}
-
-    def disk_usage(self, summary: Callable[[Container], dict[str, Any]]) -> dict[str, Any]:
-        """GET /system/df: images with their shared sizes and containers, containers with their writable
-        layers, volumes with their usage; `summary` is the API's `docker ps` row of a container."""
-        containers = list(self._containers.store)
-        images = self._images.list()
-        layer_users: dict[str, int] = {}
-        for image in images:
-            for diff_id in set(image.diff_ids):
-                layer_users[diff_id] = layer_users.get(diff_id, 0) + 1
-        image_rows = []
-        for image in images:
-            row = self._images.summary(image)
-            row["SharedSize"] = sum(
-                self._images.layer_size(d) for d in set(image.diff_ids) if layer_users.get(d, 0) > 1
-            )
-            row["Containers"] = sum(c.image_id == image.id for c in containers)
-            image_rows.append(row)
-        container_rows = []
-        for c in containers:
-            row = summary(c)
-            row["SizeRw"], row["SizeRootFs"] = self.sizes(c)
-            container_rows.append(row)
-        volume_rows = []
-        for volume in self._volumes.list({}, in_use=lambda name: False):
-            row = self._volumes.inspect(volume)
-            users = self._containers.volume_users(volume.name)
-            row["UsageData"] = {"Size": disk_usage(volume.mountpoint), "RefCount": len(users)}
-            volume_rows.append(row)
-        return {
-            "LayersSize": self._images.layers_size(),
-            "Images": image_rows,
-            "Containers": container_rows,
-            "Volumes": volume_rows,
-            "BuildCache": [],
-        }

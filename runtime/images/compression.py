@@ -9,6 +9,8 @@ import lzma
 import zlib
 from collections.abc import Callable
 
+from isal import igzip, isal_zlib
+
 from runtime.errors import InvalidParameter
 from runtime.images.readers import Readable
 
@@ -31,7 +33,9 @@ def _zstd_errors() -> tuple[type[BaseException], ...]:
 CORRUPT_DATA_ERRORS: tuple[type[BaseException], ...] = (
     EOFError,
     gzip.BadGzipFile,
+    igzip.BadGzipFile,
     zlib.error,
+    isal_zlib.error,
     lzma.LZMAError,
     *_zstd_errors(),
 )
@@ -52,6 +56,12 @@ class PrefixedReader:
             data, self._prefix = self._prefix[:size], self._prefix[size:]
             return data
         return self._stream.read(size)
+
+    def readinto(self, buffer) -> int:
+        """For readers that fill buffers (ISA-L's gzip reader)."""
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
 
 
 def _read_exactly_up_to(stream: Readable, count: int) -> bytes:
@@ -75,7 +85,8 @@ def _open_zstd(stream: Readable) -> Readable:
 
 
 _OPENERS: tuple[tuple[bytes, str, Callable[[Readable], Readable]], ...] = (
-    (GZIP_MAGIC, "gzip", lambda s: gzip.GzipFile(fileobj=s, mode="rb")),
+    # ISA-L's gzip reader decompresses 2-3 times as fast as zlib's (pulls and contexts are mostly gzip)
+    (GZIP_MAGIC, "gzip", lambda s: igzip.GzipFile(fileobj=s, mode="rb")),
     (BZIP2_MAGIC, "bzip2", lambda s: bz2.BZ2File(s, mode="rb")),
     (XZ_MAGIC, "xz", lambda s: lzma.LZMAFile(s, mode="rb")),
     (ZSTD_MAGIC, "zstd", _open_zstd),

@@ -8,18 +8,23 @@ recorded, so a concurrent `rmi` never collects them.
 """
 
 import errno
+import hashlib
 import json
 import os
 import shutil
 import tempfile
 import threading
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 from runtime.errors import InvalidParameter
 from runtime.images.layers import TREE_DIR, ExtractedLayer, extract_layer
 from runtime.images.readers import Readable
-from runtime.images.tarsplit import ReassembledTar, reassembled_size
+from runtime.images.tarsplit import ReassembledTar, TarSplitRecorder, reassembled_size
+
+TreeTarSource = Callable[[BinaryIO, Callable[[int, int, str], None]], None]
 
 LAYER_META = "layer.json"
 
@@ -81,6 +86,35 @@ class LayerStore:
             remove_tree(private)
         return extracted
 
+    def adopt(self, tree: Path, what: str, write_tar: TreeTarSource) -> ExtractedLayer:
+        """Make the directory `tree` (an overlay upper directory a step filled) a layer by moving it into the
+        store rather than copying it: `write_tar(out, on_payload)` writes the layer's tar once, which gives the
+        diff_id and the tar-split data, then one rename. Saves writing every file again and deleting the original
+        (on this kind of disk, unlinking thousands of small files costs more than writing them).
+        On error `tree` is where it was, unless it had moved already (then it goes with the private copy)."""
+        private = Path(tempfile.mkdtemp(prefix="layer-", dir=self._tmp))
+        try:
+            recorder = TarSplitRecorder(private)
+            sink = _RecordingSink(recorder)
+
+            def payload(offset: int, size: int, path: str) -> None:
+                sink.payload_bytes += size
+                recorder.member(offset, size, path)
+
+            try:
+                write_tar(sink, payload)
+            except BaseException:
+                recorder.abort()
+                raise
+            recorder.finish()
+            os.rename(tree, private / TREE_DIR)
+            extracted = ExtractedLayer(f"sha256:{sink.hash.hexdigest()}", sink.payload_bytes)
+            (private / LAYER_META).write_text(json.dumps({"diff_id": extracted.diff_id, "size": extracted.size}))
+            self._commit(private, extracted.diff_id)
+        finally:
+            remove_tree(private)
+        return extracted
+
     def pin_existing(self, diff_id: str) -> bool:
         """Pin a layer that is already stored, so a load can skip its blob; False if it is absent."""
         with self._lock:
@@ -123,3 +157,17 @@ class LayerStore:
                 if error.errno not in (errno.EEXIST, errno.ENOTEMPTY):
                     self._pins[diff_id] -= 1
                     raise
+
+
+class _RecordingSink:
+    """Where an adopted layer's tar is written: hashed (the diff_id) and handed to the tar-split recorder."""
+
+    def __init__(self, recorder: TarSplitRecorder) -> None:
+        self.hash = hashlib.sha256()
+        self._recorder = recorder
+        self.payload_bytes = 0
+
+    def write(self, data: bytes) -> int:
+        self.hash.update(data)
+        self._recorder.observe(data)
+        return len(data)

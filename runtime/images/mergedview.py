@@ -6,7 +6,6 @@ with `trusted.overlay.opaque=y` hides the same directory in lower layers; a non-
 directories of the same name. Symlinks on the way to the path resolve inside the image, never the host.
 """
 
-import errno
 import os
 import posixpath
 import shutil
@@ -14,23 +13,14 @@ import stat
 from pathlib import Path
 
 from runtime.errors import HostError
-from runtime.images.layers import OPAQUE_XATTR
 from runtime.images.memberpaths import existing_entry
+from runtime.images.upperdiff import is_opaque
 
 _MAX_SYMLINK_HOPS = 40
 
 
 def _is_whiteout(info: os.stat_result) -> bool:
     return stat.S_ISCHR(info.st_mode) and info.st_rdev == 0
-
-
-def _is_opaque(path: Path) -> bool:
-    try:
-        return os.getxattr(path, OPAQUE_XATTR, follow_symlinks=False) == b"y"
-    except OSError as error:
-        if error.errno == errno.ENODATA:
-            return False
-        raise
 
 
 def _topmost(trees: list[Path], relative: str) -> tuple[Path, os.stat_result] | None:
@@ -51,7 +41,7 @@ def _directory_layers(trees: list[Path], relative: str) -> list[Path]:
         if not stat.S_ISDIR(info.st_mode):
             break
         merged.append(tree)
-        if _is_opaque(tree / relative):
+        if is_opaque(str(tree / relative)):
             break
     return merged
 

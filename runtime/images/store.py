@@ -1,4 +1,5 @@
-"""The image store: import, load, save, tag, remove and resolve images over content-addressed layers.
+"""The image store: record, tag, remove and resolve images over content-addressed layers (`docker import`,
+`load` and `save` are archives.py, over this store's public calls).
 
 Layout under the data root: `images/` (configs by id, tags, layer holds), `layers/sha256/<hex>/` (trees by
 diff_id, shared between images), `tmp/` (uploads and extractions in progress; emptied at start-up).
@@ -7,32 +8,25 @@ One lock guards the index; slow extraction runs outside it and commits with a re
 
 from __future__ import annotations
 
-import re
-import tempfile
 import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from runtime.errors import InvalidParameter, NotFound
-from runtime.images.archive import ImageArchive, spool_upload
 from runtime.images.image import Image
-from runtime.images.imageconfig import canonical_json, created_seconds, import_config, import_container_config
+from runtime.images.imageconfig import canonical_json, created_seconds
 from runtime.images.imageindex import ImageIndex
 from runtime.images.layers import ExtractedLayer
-from runtime.images.layerstore import LayerStore, remove_tree
-from runtime.images.loader import ImageToLoad, images_in_archive
+from runtime.images.layerstore import LayerStore, TreeTarSource, remove_tree
+from runtime.images.loader import ImageToLoad
+from runtime.images.lookup import images_to_save, resolve_id
 from runtime.images.mergedview import copy_merged_directory
-from runtime.images.readers import CountingReader
-from runtime.images.reference import ImageReference, id_from_digest_text, parse_reference, parse_repo_and_tag
+from runtime.images.reference import parse_repo_and_tag
 from runtime.images.removal import Deleted, ImageUser, Removal, remove_references
-from runtime.images.save import ImageToSave, write_archive
+from runtime.images.save import ImageToSave
 
 __all__ = ["Image", "ImageStore", "ImageUser", "LoadedImage"]
-
-_HEX = re.compile(r"[a-f0-9]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +41,7 @@ class LoadedImage:
 class ImageStore:
     def __init__(self, data_root: Path) -> None:
         self._lock = threading.RLock()
-        self._tmp = data_root / "tmp"
+        self.tmp = data_root / "tmp"  # uploads and extractions in progress (archives spool loads here)
         self._index = ImageIndex(data_root)
         self._layers = LayerStore(data_root, self._lock)
         self._layer_sizes: dict[str, int] = {}
@@ -65,7 +59,7 @@ class ImageStore:
     def resolve(self, reference: str) -> Image:
         """By name[:tag], `sha256:<hex>`, 64-hex id or unique id prefix; NotFound("No such image: …")."""
         with self._lock:
-            return self._image(self._resolve_id(reference))
+            return self._image(resolve_id(self._index, reference))
 
     def layer_sizes(self, image: Image) -> dict[str, int]:
         """Bytes of each of the image's layers, by diff_id (what `docker history` shows per layer)."""
@@ -82,20 +76,28 @@ class ImageStore:
                 parent = found[-1].parent
             return found
 
+    def exists(self, image_id: str) -> bool:
+        with self._lock:
+            return image_id in self._index.configs
+
+    def has_children(self, image: Image) -> bool:
+        with self._lock:
+            return self._index.has_children(image.id)
+
+    def layer_size(self, diff_id: str) -> int:
+        """Bytes of the layer's regular file content."""
+        with self._lock:
+            return self._layer_size(diff_id)
+
+    def held_layers(self) -> set[str]:
+        """Layers containers hold (their image may be gone)."""
+        with self._lock:
+            return {d for diff_ids in self._index.holds.values() for d in diff_ids}
+
     def is_intermediate(self, image: Image) -> bool:
         """A build step's image that a later step built on: `docker images` lists it only with --all."""
         with self._lock:
             return not image.repo_tags and self._index.has_children(image.id)
-
-    def layer_size(self, diff_id: str) -> int:
-        """Bytes of one extracted layer."""
-        with self._lock:
-            return self._layer_size(diff_id)
-
-    def layers_size(self) -> int:
-        """Bytes of every extracted layer (`docker system df`'s LayersSize)."""
-        with self._lock:
-            return sum(self._layer_size(d) for d in self._layers.all_diff_ids())
 
     def layer_paths(self, image: Image) -> list[Path]:
         """The extracted layer trees, base first (reverse them for overlayfs lowerdir)."""
@@ -107,61 +109,6 @@ class ImageStore:
 
     # --- writing -------------------------------------------------------------------------------------
 
-    def import_rootfs(
-        self,
-        stream: BinaryIO,
-        reference: str | None,
-        *,
-        changes: Sequence[str] = (),
-        message: str = "",
-        progress: Callable[[int], None] | None = None,
-    ) -> Image:
-        """`docker import`: one rootfs tar (plain or compressed) becomes a one-layer image."""
-        target = parse_repo_and_tag(reference, None) if reference else None
-        container_config = import_container_config(changes)  # bad changes fail before the upload is read
-        extracted = self._layers.add(CountingReader(stream, progress), "import")
-        try:
-            config = import_config(extracted.diff_id, container_config, message, time.time_ns())
-            with self._lock:
-                image_id = self._index.add_config(canonical_json(config), config)
-                if target is not None:
-                    self._index.set_tags({target.familiar(): image_id})
-                return self._image(image_id)
-        finally:
-            self._release([extracted.diff_id])
-
-    def load(self, stream: BinaryIO, progress: Callable[[int], None] | None = None) -> list[LoadedImage]:
-        """`docker load` of a docker-save or OCI archive; what it added, one entry per name, in archive order."""
-        spool = Path(tempfile.mkstemp(prefix="load-", suffix=".tar", dir=self._tmp)[1])
-        pinned: list[str] = []
-        try:
-            spool_upload(stream, spool, progress)
-            archive = ImageArchive(spool)
-            try:
-                images = images_in_archive(archive)
-                for image in images:
-                    self._add_layers(archive, image, pinned)
-            finally:
-                archive.close()
-            with self._lock:
-                return self._commit_loaded(images)
-        finally:
-            spool.unlink(missing_ok=True)
-            self._release(pinned)
-
-    def save(self, references: Sequence[str], out: BinaryIO) -> None:
-        """`docker save`: an archive Docker ≥ 25 and our own `load` both accept."""
-        if not references:
-            raise InvalidParameter("images: save: names: at least one image is needed")
-        with self._lock:
-            images = self._images_to_save(references)
-            wanted = [d for image in images for d in image.config["rootfs"]["diff_ids"]]
-            pinned = [d for d in wanted if self._layers.pin_existing(d)]
-        try:
-            write_archive(out, images, self._layers)
-        finally:
-            self._release(pinned)
-
     def add_layer(
         self, stream: BinaryIO, what: str, expected_diff_id: str | None = None
     ) -> tuple[ExtractedLayer, Callable[[], None]]:
@@ -169,6 +116,30 @@ class ImageStore:
         that ends its pin (after an image that uses it was recorded, or on failure, which drops the layer)."""
         extracted = self._layers.add(stream, what, expected_diff_id)
         return extracted, lambda: self._release([extracted.diff_id])
+
+    def adopt_layer(self, tree: Path, what: str, write_tar: TreeTarSource) -> tuple[ExtractedLayer, Callable[[], None]]:
+        """Move a directory a step filled into the store as a layer (LayerStore.adopt); pinned as add_layer's."""
+        extracted = self._layers.adopt(tree, what, write_tar)
+        return extracted, lambda: self._release([extracted.diff_id])
+
+    def pin_layer(self, diff_id: str) -> Callable[[], None] | None:
+        """Keep a stored layer while an operation that skips its blob records its image; None if it is absent."""
+        if not self._layers.pin_existing(diff_id):
+            return None
+        return lambda: self._release([diff_id])
+
+    def record_loaded(self, images: list[ImageToLoad]) -> list[LoadedImage]:
+        """Record the images of a `docker load` (their layers added and pinned): one entry per name."""
+        with self._lock:
+            return self._commit_loaded(images)
+
+    def pin_for_save(self, references: Sequence[str]) -> tuple[list[ImageToSave], Callable[[], None]]:
+        """The images `docker save` names (a bare name: all its tags), their layers pinned until the call."""
+        with self._lock:
+            images = images_to_save(self._index, references)
+            wanted = [d for image in images for d in image.config["rootfs"]["diff_ids"]]
+            pinned = [d for d in wanted if self._layers.pin_existing(d)]
+        return images, lambda: self._release(pinned)
 
     def has_layer(self, diff_id: str) -> bool:
         return self._layers.exists(diff_id)
@@ -197,12 +168,16 @@ class ImageStore:
         with self._lock:
             return self._index.config_bytes(image.id)
 
-    def create_image(self, config: dict, parent: str | None) -> Image:
-        """Record a config a build made (its layers added and pinned already); `parent` is the previous step's."""
+    def create_image(self, config: dict, parent: str | None, tags: Sequence[str] = ()) -> Image:
+        """Record a config made here (a build step's, a commit's, an import's; its layers added and pinned
+        already); `parent` is the image it was made on; `tags` point at it at once."""
+        targets = [parse_repo_and_tag(tag, None).familiar() for tag in tags]
         with self._lock:
             image_id = self._index.add_config(canonical_json(config), config)
             if parent and image_id != parent and self._index.parents.get(image_id) != parent:
                 self._index.set_parent(image_id, parent)
+            if targets:
+                self._index.set_tags(dict.fromkeys(targets, image_id))
             return self._image(image_id)
 
     def set_tags(self, image: Image, references: Sequence[str]) -> list[str]:
@@ -215,7 +190,7 @@ class ImageStore:
     def tag(self, reference: str, repo: str, tag: str | None) -> None:
         target = parse_repo_and_tag(repo, tag)
         with self._lock:
-            self._index.set_tags({target.familiar(): self._resolve_id(reference)})
+            self._index.set_tags({target.familiar(): resolve_id(self._index, reference)})
 
     def remove(self, reference: str, *, force: bool, in_use_by: Callable[[str], ImageUser | None]) -> list[Removal]:
         """`docker rmi`: the names untagged, then the image deleted (if it was), then its layers no image uses.
@@ -224,10 +199,10 @@ class ImageStore:
         """
         while True:
             with self._lock:
-                image_id = self._resolve_id(reference)
+                image_id = resolve_id(self._index, reference)
             user = in_use_by(image_id)
             with self._lock:
-                if self._resolve_id(reference) != image_id:
+                if resolve_id(self._index, reference) != image_id:
                     continue  # retagged meanwhile: ask again about the image the name now means
                 records, delete = remove_references(self._index, image_id, reference, force, user)
                 if not delete:
@@ -280,33 +255,6 @@ class ImageStore:
             self._layer_sizes[diff_id] = self._layers.size(diff_id)
         return self._layer_sizes[diff_id]
 
-    def _resolve_id(self, reference: str) -> str:
-        full_id = id_from_digest_text(reference)
-        if full_id is not None:
-            if full_id in self._index.configs:
-                return full_id
-            raise NotFound(f"No such image: {full_id}")
-        parsed = parse_reference(reference).with_default_tag()
-        image_id = self._index.tags.get(parsed.familiar())
-        if parsed.digest is not None:
-            image_id = self._index.digests.get(f"{parsed.familiar_name}@{parsed.digest}")
-        if image_id is not None:
-            return image_id
-        prefix = reference.removeprefix("sha256:")
-        if _HEX.fullmatch(prefix):
-            matches = [i for i in self._index.configs if i.removeprefix("sha256:").startswith(prefix)]
-            if len(matches) == 1:
-                return matches[0]
-        raise NotFound(f"No such image: {parsed.familiar()}")
-
-    def _add_layers(self, archive: ImageArchive, image: ImageToLoad, pinned: list[str]) -> None:
-        """Add the image's layers not stored yet; each one pinned is appended to `pinned` at once."""
-        for layer in image.layers:
-            if not self._layers.pin_existing(layer.diff_id):
-                with archive.open(layer.member) as blob:
-                    self._layers.add(blob, f"load: layer {layer.member}", layer.diff_id)
-            pinned.append(layer.diff_id)
-
     def _commit_loaded(self, images: list[ImageToLoad]) -> list[LoadedImage]:
         loaded = []
         for image in images:
@@ -319,31 +267,6 @@ class ImageStore:
             if not image.tags:
                 loaded.append(LoadedImage(image_id))
         return loaded
-
-    def _images_to_save(self, references: Sequence[str]) -> list[ImageToSave]:
-        chosen: dict[str, list[ImageReference]] = {}
-        for text in references:
-            for image_id, tag in self._save_selection(text):
-                tags = chosen.setdefault(image_id, [])
-                if tag is not None and tag not in tags:
-                    tags.append(tag)
-        return [
-            ImageToSave(image_id, self._index.config_bytes(image_id), self._index.configs[image_id], tags)
-            for image_id, tags in chosen.items()
-        ]
-
-    def _save_selection(self, text: str) -> list[tuple[str, ImageReference | None]]:
-        """As Docker: a bare name saves all its tags, name:tag that tag, an id the image without tags."""
-        if id_from_digest_text(text) is None:
-            parsed = parse_reference(text)
-            if parsed.tag is None and parsed.digest is None:
-                same_repo = [parse_reference(t) for t in sorted(self._index.tags)]
-                selected = [(self._index.tags[r.familiar()], r) for r in same_repo if r.name == parsed.name]
-                if selected:
-                    return selected  # type: ignore[return-value]
-            elif parsed.familiar() in self._index.tags:
-                return [(self._index.tags[parsed.familiar()], parsed)]
-        return [(self._resolve_id(text), None)]
 
     def _release(self, diff_ids: list[str]) -> None:
         """End an operation's pins and drop the layers it added that no image took."""

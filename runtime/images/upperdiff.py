@@ -9,17 +9,21 @@ numeric, names relative, hard links kept, so the same tree always gives the same
 import errno
 import os
 import stat
-import tarfile
 import threading
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 from runtime.images.layers import OPAQUE_MARKER, OPAQUE_XATTR, WHITEOUT_PREFIX
+from runtime.images.treetar import TreeTarWriter
 
 _COPY_CHUNK = 1 << 20
+_OVERLAY_XATTR_PREFIX = "trusted.overlay."
+# What the runtime makes in a container's root to mount on (runtime/shim/rootfs.py): not what the container
+# changed, as long as they are still the empty file or directory it made.
+MOUNT_PLACEHOLDERS = frozenset({"proc", "sys", "dev", "etc/hostname", "etc/hosts", "etc/resolv.conf"})
 
 
-def _opaque(path: str) -> bool:
+def is_opaque(path: str) -> bool:
     try:
         return os.getxattr(path, OPAQUE_XATTR, follow_symlinks=False) == b"y"
     except OSError as error:
@@ -28,7 +32,7 @@ def _opaque(path: str) -> bool:
         raise
 
 
-def _walk(root: str, relative: str = "") -> Iterator[tuple[str, os.stat_result]]:
+def walk_sorted(root: str, relative: str = "") -> Iterator[tuple[str, os.stat_result]]:
     """(relative path, lstat) for every entry below `root`, parents before children, names sorted."""
     directory = os.path.join(root, relative) if relative else root
     for name in sorted(os.listdir(directory)):
@@ -36,72 +40,69 @@ def _walk(root: str, relative: str = "") -> Iterator[tuple[str, os.stat_result]]
         info = os.lstat(os.path.join(root, child))
         yield child, info
         if stat.S_ISDIR(info.st_mode):
-            yield from _walk(root, child)
+            yield from walk_sorted(root, child)
 
 
-def _info(name: str, info: os.stat_result) -> tarfile.TarInfo:
-    entry = tarfile.TarInfo(name)
-    entry.mode = stat.S_IMODE(info.st_mode)
-    entry.uid, entry.gid = info.st_uid, info.st_gid
-    entry.mtime = int(info.st_mtime)
-    return entry
-
-
-def _whiteout(relative: str, info: os.stat_result) -> tarfile.TarInfo:
-    parent, _, base = relative.rpartition("/")
-    entry = _info(f"{parent}/{WHITEOUT_PREFIX}{base}" if parent else WHITEOUT_PREFIX + base, info)
-    entry.mode = 0o600
-    return entry
-
-
-def _placeholder(relative: str, info: os.stat_result, placeholders: frozenset[str]) -> bool:
+def is_placeholder(relative: str, info: os.stat_result, placeholders: frozenset[str]) -> bool:
     if relative not in placeholders:
         return False
     return (stat.S_ISREG(info.st_mode) and info.st_size == 0) or stat.S_ISDIR(info.st_mode)
 
 
-def write_upper_tar(upper: str, out: BinaryIO, placeholders: frozenset[str] = frozenset()) -> None:
+def _whiteout_name(relative: str) -> str:
+    parent, _, base = relative.rpartition("/")
+    return f"{parent}/{WHITEOUT_PREFIX}{base}" if parent else WHITEOUT_PREFIX + base
+
+
+def write_upper_tar(
+    upper: str,
+    out: BinaryIO,
+    placeholders: frozenset[str] = frozenset(),
+    on_payload: Callable[[int, int, str], None] | None = None,
+) -> None:
     """Write the layer tar of overlay upper dir `upper` to `out` (PAX format, as Docker's archive package).
 
     `placeholders`: paths the runtime made to mount on (/proc, /etc/hosts, ...), left out while they are an
     empty file or a directory, as Docker keeps them in an init layer below the container's.
+    `on_payload(offset, size, path)`: where each file's content lies in the tar (TreeTarWriter).
     """
-    linked: dict[tuple[int, int], str] = {}
-    with tarfile.open(fileobj=out, mode="w|", format=tarfile.PAX_FORMAT) as tar:
-        for relative, info in _walk(upper):
-            if _placeholder(relative, info, placeholders):
-                continue
-            path = os.path.join(upper, relative)
-            if stat.S_ISCHR(info.st_mode) and info.st_rdev == 0:
-                tar.addfile(_whiteout(relative, info))
-                continue
-            entry = _info(relative, info)
+    writer = TreeTarWriter(out, on_payload)
+    for relative, info in walk_sorted(upper):
+        if is_placeholder(relative, info, placeholders):
+            continue
+        path = os.path.join(upper, relative)
+        if stat.S_ISCHR(info.st_mode) and info.st_rdev == 0:
+            writer.add_marker(_whiteout_name(relative), info)
+            continue
+        writer.add(relative, path, info)
+        if stat.S_ISDIR(info.st_mode) and is_opaque(path):
+            writer.add_marker(f"{relative}/{OPAQUE_MARKER}", info)
+    writer.close()
+
+
+def prepare_for_adoption(upper: str, placeholders: frozenset[str]) -> None:
+    """Make an upper directory a layer tree as extraction would have made it: the runtime's placeholders gone,
+    and no overlayfs bookkeeping xattr but the opaque marker (the kernel sets origin and impure on copy-up; in a
+    lower layer they could only mislead a later mount)."""
+    for relative in sorted(placeholders, reverse=True):
+        path = os.path.join(upper, relative)
+        try:
+            info = os.lstat(path)
+        except FileNotFoundError:
+            continue
+        if is_placeholder(relative, info, placeholders):
             if stat.S_ISDIR(info.st_mode):
-                entry.type = tarfile.DIRTYPE
-                tar.addfile(entry)
-                if _opaque(path):
-                    marker = _info(f"{relative}/{OPAQUE_MARKER}", info)
-                    marker.mode = 0o600
-                    tar.addfile(marker)
-            elif stat.S_ISLNK(info.st_mode):
-                entry.type, entry.linkname = tarfile.SYMTYPE, os.readlink(path)
-                tar.addfile(entry)
-            elif stat.S_ISREG(info.st_mode):
-                key = (info.st_dev, info.st_ino)
-                if info.st_nlink > 1 and key in linked:
-                    entry.type, entry.linkname = tarfile.LNKTYPE, linked[key]
-                    tar.addfile(entry)
-                    continue
-                linked[key] = relative
-                entry.size = info.st_size
-                with open(path, "rb") as content:
-                    tar.addfile(entry, content)
+                if not os.listdir(path):
+                    os.rmdir(path)
             else:
-                entry.type = {stat.S_IFCHR: tarfile.CHRTYPE, stat.S_IFBLK: tarfile.BLKTYPE}.get(
-                    stat.S_IFMT(info.st_mode), tarfile.FIFOTYPE
-                )
-                entry.devmajor, entry.devminor = os.major(info.st_rdev), os.minor(info.st_rdev)
-                tar.addfile(entry)
+                os.unlink(path)
+    for relative, info in [("", os.lstat(upper)), *walk_sorted(upper)]:
+        if stat.S_ISLNK(info.st_mode):
+            continue
+        path = os.path.join(upper, relative) if relative else upper
+        for name in os.listxattr(path, follow_symlinks=False):
+            if name.startswith(_OVERLAY_XATTR_PREFIX) and name != OPAQUE_XATTR:
+                os.removexattr(path, name, follow_symlinks=False)
 
 
 class PipedWriter:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from runtime.api.shapes import images as shapes
+from runtime.images.archives import ImageArchives
 from runtime.images.busybox import BUSYBOX_CANDIDATES, write_busybox_rootfs
 from runtime.images.store import ImageStore
 
@@ -62,7 +63,7 @@ def busybox_plus_layer(store):
     """busybox imported, then an image on top: etc/motd added, bin/ls whited out, var/www made opaque."""
     rootfs = io.BytesIO()
     write_busybox_rootfs(rootfs)
-    base = store.import_rootfs(io.BytesIO(rootfs.getvalue()), "busybox")
+    base = ImageArchives(store).import_rootfs(io.BytesIO(rootfs.getvalue()), "busybox")
     www = _tar([("var/www/index.html", b"old page")])
     top = _tar(
         [
@@ -78,7 +79,7 @@ def busybox_plus_layer(store):
     config = json.loads(json.dumps(base.config))
     config["rootfs"]["diff_ids"] += [_sha(www), _sha(top)]
     config["history"] += [{"created_by": "www"}, {"created_by": "top"}]
-    store.load(io.BytesIO(_docker_save(config, [rootfs.getvalue(), www, top], "layered:latest")))
+    ImageArchives(store).load(io.BytesIO(_docker_save(config, [rootfs.getvalue(), www, top], "layered:latest")))
     return store.resolve("layered")
 
 
@@ -122,9 +123,10 @@ def test_copy_out_matches_the_kernels_merged_view(store, busybox_plus_layer, mou
 
 def test_save_load_round_trip_of_a_layered_image(store, busybox_plus_layer, tmp_path: Path):
     archive = io.BytesIO()
-    store.save(["layered"], archive)
+    ImageArchives(store).save(["layered"], archive)
     other = ImageStore(tmp_path / "other-root")
-    assert shapes.load_lines(other.load(io.BytesIO(archive.getvalue()))) == ["Loaded image: layered:latest"]
+    loaded_lines = shapes.load_lines(ImageArchives(other).load(io.BytesIO(archive.getvalue())))
+    assert loaded_lines == ["Loaded image: layered:latest"]
     loaded = other.resolve("layered")
     assert loaded.id == busybox_plus_layer.id and loaded.size == busybox_plus_layer.size
     assert (other.layer_paths(loaded)[-1] / "etc/motd").read_bytes() == b"welcome\n"

@@ -4,15 +4,21 @@ round trips (skopeo in, porthole out, skopeo back), v2s2 and OCI manifests, Repo
 answers 500 or garbage failing the pull with no half image."""
 
 import hashlib
+import http.client
 import http.server
 import json
 import os
+import socket
 import subprocess
 import threading
+import urllib.request
 from pathlib import Path
 
+import docker
 import pytest
 
+from runtime.images.imageconfig import host_architecture
+from tests.support.imagetars import digest, file, oci_layout_of_platforms, tar_bytes
 from tests.support.registry import free_port, running_registry
 
 pytestmark = pytest.mark.root
@@ -224,3 +230,128 @@ def test_a_broken_registry_fails_the_pull_clearly(ph, images_cleaned, mode, mess
     finally:
         server.shutdown()
         server.server_close()
+
+
+class _CuttingProxy(http.server.BaseHTTPRequestHandler):
+    """Forwards to the registry; the first GET of the blob `cut` gets its headers and half its bytes, then the
+    connection is dropped. Every Range header that reaches it is recorded."""
+
+    upstream = ""
+    cut = ""
+    ranges: list[str] = []
+    cuts_done: list[str] = []
+
+    def do_GET(self):  # noqa: N802 - http.server's name
+        self._forward("GET")
+
+    def do_HEAD(self):  # noqa: N802
+        self._forward("HEAD")
+
+    def _forward(self, method: str) -> None:
+        connection = http.client.HTTPConnection(self.upstream, timeout=30)
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+        if "Range" in self.headers:
+            self.ranges.append(self.headers["Range"])
+        connection.request(method, self.path, headers=headers)
+        response = connection.getresponse()
+        body = response.read()
+        self.send_response(response.status)
+        for name, value in response.getheaders():
+            if name.lower() not in ("connection", "transfer-encoding"):
+                self.send_header(name, value)
+        self.end_headers()
+        cutting = method == "GET" and self.cut and self.path.endswith(self.cut) and not self.cuts_done
+        if cutting:
+            self.cuts_done.append(self.path)
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_RDWR)
+            self.close_connection = True
+        elif method == "GET":
+            self.wfile.write(body)
+        connection.close()
+
+    def log_message(self, *args):
+        return None
+
+
+def test_a_dropped_blob_download_resumes_with_range(ph, registry, images_cleaned, tmp_path):
+    name = f"{registry.address}/resume/app:1"
+    build_app(ph, tmp_path, name)
+    ph.docker("push", name, check=True)
+    manifest = json.loads(registry.skopeo("inspect", "--tls-verify=false", "--raw", f"docker://{name}").stdout)
+    big = manifest["layers"][-1]  # the app's layer: the base one is stored already
+    handler = type(
+        "Proxy", (_CuttingProxy,), {"upstream": registry.address, "cut": big["digest"], "ranges": [], "cuts_done": []}
+    )
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        ph.docker("rmi", name, check=True)
+        through_proxy = f"127.0.0.1:{server.server_address[1]}/resume/app:1"
+        pulled = ph.docker("pull", through_proxy, check=True).stdout.decode()
+        assert "Pull complete" in pulled
+        assert handler.cuts_done, "the proxy never cut the blob"
+        assert len(handler.ranges) == 1
+        start = int(handler.ranges[0].removeprefix("bytes=").rstrip("-"))
+        assert 0 < start <= big["size"] // 2  # asked from where it stopped, not from the start
+        assert ph.docker("run", "--rm", through_proxy, "cat", "/payload", check=True).stdout == b"payload\n"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_an_index_of_two_platforms_pulls_the_host_s(ph, registry, client, images_cleaned, tmp_path):
+    layers = {
+        "amd64": tar_bytes([file("platform", b"amd64\n")]),
+        "arm64": tar_bytes([file("platform", b"arm64\n")]),
+    }
+    oci_layout_of_platforms(tmp_path / "layout", "1", layers)
+    name = f"{registry.address}/multi/app:1"
+    registry.skopeo("copy", "--all", "--dest-tls-verify=false", f"oci:{tmp_path / 'layout'}:1", f"docker://{name}")
+    raw = json.loads(registry.skopeo("inspect", "--tls-verify=false", "--raw", f"docker://{name}").stdout)
+    assert raw["mediaType"] == "application/vnd.oci.image.index.v1+json" and len(raw["manifests"]) == 2
+    ph.docker("pull", name, check=True)
+    pulled = json.loads(ph.docker("image", "inspect", name, check=True).stdout)[0]
+    host = host_architecture()
+    assert pulled["Architecture"] == host
+    assert pulled["RootFS"]["Layers"] == [digest(layers[host])]
+    data = client.images.get_registry_data(name)
+    assert data.id.startswith("sha256:") and data.attrs["Descriptor"]["mediaType"] == raw["mediaType"]
+    assert data.has_platform("linux/amd64") and data.has_platform("linux/arm64")
+    assert not data.has_platform("linux/s390x")
+
+
+def test_distribution_inspect_of_a_single_manifest(ph, registry, client, images_cleaned, tmp_path):
+    name = f"{registry.address}/dist/app:1"
+    build_app(ph, tmp_path, name)
+    pushed = ph.docker("push", name, check=True).stdout.decode()
+    digest_pushed = pushed.split("digest: ")[1].split()[0]
+    data = client.images.get_registry_data(name)
+    assert data.id == digest_pushed
+    assert data.attrs["Platforms"] == [{"architecture": host_architecture(), "os": "linux"}]
+    with pytest.raises(docker.errors.NotFound):
+        client.images.get_registry_data(f"{registry.address}/dist/absent:1")
+
+
+def test_push_mounts_blobs_across_repositories(ph, registry, images_cleaned, tmp_path):
+    first = f"{registry.address}/mount/a:1"
+    build_app(ph, tmp_path, first)
+    ph.docker("push", first, check=True)
+    second = f"{registry.address}/mount/b:1"
+    ph.docker("tag", first, second, check=True)
+    pushed = ph.docker("push", second, check=True).stdout.decode()
+    app_layer = diff_ids(ph, second)[-1].removeprefix("sha256:")[:12]
+    assert f"{app_layer}: Mounted from mount/a" in pushed  # the base layer may come from any earlier repository
+    assert pushed.count("Mounted from ") == len(diff_ids(ph, second)) and "Pushed" not in pushed
+    raw = json.loads(registry.skopeo("inspect", "--tls-verify=false", "--raw", f"docker://{second}").stdout)
+    for layer in raw["layers"]:  # the blobs are served from b itself now
+        url = f"http://{registry.address}/v2/mount/b/blobs/{layer['digest']}"
+        request = urllib.request.Request(url, method="HEAD")
+        assert urllib.request.urlopen(request, timeout=10).status == 200
+
+
+def test_search_answers_a_clear_error(ph):
+    result = ph.docker("search", "busybox")
+    assert result.returncode != 0
+    assert "porthole: search" in result.stderr.decode() and "Docker Hub" in result.stderr.decode()

@@ -1,10 +1,12 @@
 """Debian's dockerd (docker.io), started by a test or a benchmark beside porthole with its own data root, exec
 root, socket, pid file and cgroup parent, and no iptables rules, so it touches nothing else on the machine;
-stopped (by its pid) and wiped after. Its containers run with --network none, unless it is given a `bip`: then
-they get a docker0 bridge of that address (a build's RUN steps need one), deleted after."""
+stopped (by its pid) and wiped after. Its containers run with --network none, unless it is asked for a bridge
+(a build's RUN steps need one): then it gets one of its own, made here and handed over with --bridge (the default
+docker0 would be shared with any other dockerd on the machine, and deleted under it when one of them stops)."""
 
 import contextlib
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -30,14 +32,14 @@ class Dockerd:
         cgroup_parent: str = "porthole-test-dockerd",
         journal_dir: Path | None = None,
         *,
-        bip: str | None = None,
+        with_bridge: bool = False,
         insecure_registries: tuple[str, ...] = (),
     ) -> None:
         """`journal_dir`: a directory holding a journal socket (tests.support.journald) that dockerd sees as
         /run/systemd/journal, in a mount namespace of its own, so that its journald driver writes there."""
         self.root = root
         self.journal_dir = journal_dir
-        self.bip = bip
+        self.bridge = f"phd{secrets.token_hex(3)}" if with_bridge else None
         self.insecure_registries = insecure_registries
         # containerd's sockets live under the exec root, and a unix socket path must fit in 108 bytes.
         self.exec_root = Path(tempfile.mkdtemp(prefix="phdk-", dir="/tmp"))
@@ -61,7 +63,7 @@ class Dockerd:
             "--exec-root", str(self.exec_root / "exec"),
             "--pidfile", str(self.root / "dockerd.pid"),
             "-H", self.host,
-            *(("--bip", self.bip) if self.bip else ("--bridge", "none")),
+            "--bridge", self.bridge or "none",
             "--iptables=false",
             "--ip-masq=false",
             "--ip-forward=false",
@@ -75,6 +77,11 @@ class Dockerd:
                 'mount --bind "$1" /run/systemd/journal; shift; exec "$@"'
             )
             command = ["unshare", "--mount", "sh", "-c", script, "sh", str(self.journal_dir), *command]
+        if self.bridge:
+            address = f"10.251.{1 + int(self.bridge[3:], 16) % 250}.1/24"
+            for step in (["add", self.bridge, "type", "bridge"], ["set", self.bridge, "up"]):
+                subprocess.run(["ip", "link", *step], check=True, capture_output=True)
+            subprocess.run(["ip", "addr", "add", address, "dev", self.bridge], check=True, capture_output=True)
         self.process = subprocess.Popen(command, stdout=log, stderr=log, start_new_session=True)
         try:
             wait_for(self._answers, START_TIMEOUT, interval=0.2, what=f"dockerd on {self.socket}")
@@ -152,8 +159,8 @@ class Dockerd:
             for root in (self.exec_root, self.root / "data"):
                 subprocess.run(["umount", "-R", str(root)], capture_output=True, check=False)
             subprocess.run(["rm", "-rf", "--one-file-system", str(self.root), str(self.exec_root)], check=False)
-            if self.bip:
-                subprocess.run(["ip", "link", "delete", "docker0"], capture_output=True, check=False)
+            if self.bridge:
+                subprocess.run(["ip", "link", "delete", self.bridge], capture_output=True, check=False)
             for hierarchy in Path("/sys/fs/cgroup").iterdir():
                 with contextlib.suppress(OSError):
                     (hierarchy / self.cgroup_parent).rmdir()

@@ -146,3 +146,44 @@ def oci_archive_nested(config: bytes, layers: list[bytes], name: str | None, arc
         }
     members["index.json"] = json.dumps({"schemaVersion": 2, "manifests": [nested_descriptor]}).encode()
     return archive(members)
+
+
+def oci_layout_of_platforms(directory, tag: str, layers_by_architecture: dict[str, bytes]) -> None:
+    """An OCI image layout directory (for `skopeo copy --all oci:DIR:TAG`) whose `tag` is an index of one
+    single-layer image per architecture (gzip layers, OCI manifests)."""
+    members: dict[str, bytes] = {}
+    entries = []
+    for architecture, layer in layers_by_architecture.items():
+        config = json.loads(image_config([layer], cmd=["cat", "/platform"]))
+        config["architecture"] = architecture
+        config_bytes = json.dumps(config).encode()
+        manifest = {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", **blob(members, config_bytes)},
+            "layers": [
+                {
+                    "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                    **blob(members, gzip.compress(layer, mtime=0)),
+                }
+            ],
+        }
+        entries.append(
+            {
+                "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                **blob(members, json.dumps(manifest).encode()),
+                "platform": {"architecture": architecture, "os": "linux"},
+            }
+        )
+    index = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": entries}
+    top = {
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        **blob(members, json.dumps(index).encode()),
+        "annotations": {"org.opencontainers.image.ref.name": tag},
+    }
+    members["oci-layout"] = b'{"imageLayoutVersion":"1.0.0"}'
+    members["index.json"] = json.dumps({"schemaVersion": 2, "manifests": [top]}).encode()
+    for name, data in members.items():
+        path = directory / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)

@@ -17,6 +17,7 @@ from runtime.api.http import Json, Request, Response, Stream, client_gone
 from runtime.api.router import Router
 from runtime.engine.daemon import Engine
 from runtime.errors import InvalidParameter, NotImplementedYet
+from runtime.images.builder.cacheusage import prune_cache
 from runtime.images.builder.options import BuildOptions
 from runtime.images.imageconfig import host_architecture
 
@@ -117,8 +118,11 @@ def register(router: Router, engine: Engine) -> None:
         return Stream(_lines(first, records, worker, cancelled, options.quiet, req))
 
     def prune(req: Request) -> Response:
-        count = builder.cache.prune()
-        return Json({"CachesDeleted": None if not count else [], "SpaceReclaimed": 0})
+        for name in ("filters", "keep-storage", "reserved-space", "max-used-space", "min-free-space"):
+            if params.text(req, name) not in ("", "0", "{}"):
+                raise NotImplementedYet(f"porthole: builder prune: {name} is not supported: every cached step goes")
+        report = prune_cache(builder.cache, engine.images, engine.image_user)
+        return Json({"CachesDeleted": report.deleted or None, "SpaceReclaimed": report.reclaimed})
 
     router.add("POST", "/build", build)
     router.add("POST", "/build/prune", prune)

@@ -36,15 +36,23 @@ def register(router: Router, engine: Engine) -> None:
         selected = containers.list(
             all_=params.flag(req, "all"), limit=params.integer(req, "limit", -1) or -1, filters=params.filters(req)
         )
-        rows = [shapes.summary(c, engine.networking(c)) for c in selected]
-        if params.flag(req, "size"):  # `docker ps -s`: the writable layer, and with the image's
-            for c, row in zip(selected, rows, strict=True):
-                row["SizeRw"], row["SizeRootFs"] = engine.housekeeping.sizes(c)
+        with_size = params.flag(req, "size")
+        rows = []
+        for c in selected:
+            row = shapes.summary(c, engine.networking(c))
+            if with_size:  # omitted when zero, as Docker's omitempty int64 fields are
+                row.update(
+                    (k, v) for k, v in zip(("SizeRw", "SizeRootFs"), engine.container_sizes(c), strict=True) if v
+                )
+            rows.append(row)
         return Json(rows)
 
     def inspect(req: Request, ref: str) -> Response:
         c = containers.get(ref)
-        return Json(shapes.inspect(c, engine.config, engine.networking(c)))
+        body = shapes.inspect(c, engine.config, engine.networking(c))
+        if params.flag(req, "size"):
+            body["SizeRw"], body["SizeRootFs"] = engine.container_sizes(c)
+        return Json(body)
 
     def start(req: Request, ref: str) -> Response:
         lifecycle.start(containers.get(ref))

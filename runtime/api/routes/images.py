@@ -55,7 +55,7 @@ def register(router: Router, engine: Engine) -> None:
             raise InvalidParameter("images/create: fromSrc: only '-' (the request body) is supported")
         repo, tag = params.text(req, "repo"), params.text(req, "tag")
         reference = f"{repo}:{tag}" if repo and tag else repo or None
-        image = images.import_rootfs(
+        image = engine.archives.import_rootfs(
             req.body(), reference, changes=req.query.get("changes", []), message=params.text(req, "message")
         )
         events.publish("image", "import", image.id, name=reference or "")
@@ -63,7 +63,7 @@ def register(router: Router, engine: Engine) -> None:
 
     def load(req: Request) -> Response:
         try:
-            loaded = images.load(req.body())
+            loaded = engine.archives.load(req.body())
         except EngineError as e:  # as Docker: the reply is a message stream, and the failure is in it
             return _json_lines({"errorDetail": {"message": e.message}, "error": e.message})
         for image in loaded:
@@ -75,7 +75,7 @@ def register(router: Router, engine: Engine) -> None:
         names = [name] if name else req.query.get("names", [])
         for ref in names:
             images.resolve(ref)  # 404 before the first byte of the tar
-        return Stream(_pipe_out(lambda out: images.save(names, out)), "application/x-tar")
+        return Stream(_pipe_out(lambda out: engine.archives.save(names, out)), "application/x-tar")
 
     def list_(req: Request) -> Response:
         wanted = params.filters(req)
@@ -98,11 +98,6 @@ def register(router: Router, engine: Engine) -> None:
 
     def prune(req: Request) -> Response:
         return Json(engine.housekeeping.prune_images(params.filters(req)))
-
-    def prune_build_cache(req: Request) -> Response:
-        # `docker system prune` ends with this call; porthole keeps no build cache of its own to prune (a
-        # builder that keeps one answers for it instead)
-        return Json({"CachesDeleted": None, "SpaceReclaimed": 0})
 
     def inspect(req: Request, name: str) -> Response:
         image = images.resolve(name)
@@ -150,6 +145,52 @@ def register(router: Router, engine: Engine) -> None:
 
         return Stream(streamed(work))
 
+    def build_profile(req: Request, name: str) -> Response:
+        """porthole's own: the cost of each step that made the image (empty for images no build here made)."""
+        image = images.resolve(name)
+
+        def parent_of(image_id: str):
+            return images.resolve(image_id) if images.exists(image_id) else None
+
+        steps = engine.builder.profiles.chain(image, parent_of)
+        return Json(
+            {
+                "Id": image.id,
+                "Steps": [
+                    {
+                        "Image": step.image_id,
+                        "CreatedBy": step.created_by,
+                        "WallSeconds": step.wall_seconds,
+                        "CpuSeconds": step.cpu_seconds,
+                        "PeakMemoryBytes": step.peak_memory_bytes,
+                        "WrittenBytes": step.written_bytes,
+                        "LayerBytes": step.layer_bytes,
+                    }
+                    for step in steps
+                ],
+            }
+        )
+
+    def distribution(req: Request, name: str) -> Response:
+        found = engine.distribution.inspect(name, parse_registry_auth(req.headers.get("X-Registry-Auth")))
+        descriptor = found.descriptor
+        return Json(
+            {
+                "Descriptor": {
+                    "mediaType": descriptor.media_type,
+                    "digest": descriptor.digest,
+                    "size": descriptor.size,
+                },
+                "Platforms": found.platforms,
+            }
+        )
+
+    def search(req: Request) -> Response:
+        raise NotImplementedYet(
+            "porthole: search: docker search queries Docker Hub's search API (index.docker.io/v1/search), which "
+            "porthole does not reach; Distribution registries have no search (list one with GET /v2/_catalog)"
+        )
+
     def auth(req: Request) -> Response:
         body = req.json_object(required=True)
         credentials = Credentials(body.get("username") or "", body.get("password") or "")
@@ -157,11 +198,13 @@ def register(router: Router, engine: Engine) -> None:
         return Json({"Status": "Login Succeeded", "IdentityToken": ""})
 
     router.add("POST", "/auth", auth)
+    router.add("GET", f"/distribution/{NAME}/json", distribution)
+    router.add("GET", f"/porthole/images/{NAME}/build-profile", build_profile)
+    router.add("GET", "/images/search", search)
     router.add("POST", "/images/create", create)
     router.add("POST", f"/images/{NAME}/push", push)
     router.add("POST", "/images/load", load)
     router.add("POST", "/images/prune", prune)
-    router.add("POST", "/build/prune", prune_build_cache)
     router.add("GET", "/images/get", save)
     router.add("GET", "/images/json", list_)
     router.add("GET", f"/images/{NAME}/get", save)

@@ -11,7 +11,6 @@ from runtime.api import params
 from runtime.api.http import Json, Raw, Request, Response, Stream, client_gone
 from runtime.api.router import Router
 from runtime.api.server import API_VERSION, MIN_API_VERSION
-from runtime.api.shapes import containers as container_shapes
 from runtime.api.shapes import events as shapes
 from runtime.engine.daemon import Engine
 from runtime.engine.events import Event
@@ -117,14 +116,10 @@ def register(router: Router, engine: Engine) -> None:
         since, until = params.seconds(req, "since"), params.seconds(req, "until")
         return Stream(_event_stream(engine, wanted, since, until, req))
 
-    def disk_usage(req: Request) -> Response:
-        return Json(engine.housekeeping.disk_usage(lambda c: container_shapes.summary(c, engine.networking(c))))
-
     router.add("GET", "/_ping", ping)
     router.add("GET", "/version", version)
     router.add("GET", "/info", info)
     router.add("GET", "/events", events)
-    router.add("GET", "/system/df", disk_usage)
 
 
 def _os_name() -> str:

@@ -35,7 +35,8 @@ def inspect(image: Image, trees_base_first: list[Path]) -> dict:
         "RepoTags": list(image.repo_tags),
         "RepoDigests": list(image.repo_digests),
         "Parent": image.parent,
-        "Comment": config.get("comment", ""),
+        # as moby's inspect: an image without a comment of its own (a commit's) shows its last step's
+        "Comment": config.get("comment") or ((config.get("history") or [{}])[-1].get("comment") or ""),
         "Created": config.get("created") or NEVER,
         "DockerVersion": config.get("docker_version", ""),
         "Author": config.get("author", ""),

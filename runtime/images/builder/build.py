@@ -16,6 +16,7 @@ from runtime.images.builder.dispatch import plan_step
 from runtime.images.builder.dockerfile import Line, parse_dockerfile
 from runtime.images.builder.instructions import Instruction, Program, Stage, parse_program
 from runtime.images.builder.options import BuildOptions
+from runtime.images.builder.profiles import StepProfiles, StepRecord
 from runtime.images.builder.progress import Built, CacheHit, Notice, Progress, StepImage, StepStarted, Tagged
 from runtime.images.builder.runner import StepRunner
 from runtime.images.builder.stage import StageState
@@ -45,6 +46,7 @@ class Builder:
         self._tmp = data_root / "tmp"
         self._fetch_base = fetch_base
         self.cache = BuildCache(data_root, self._exists)
+        self.profiles = StepProfiles(data_root)
 
     def _exists(self, image_id: str) -> bool:
         try:
@@ -69,6 +71,7 @@ class Builder:
             return _Run(self, context, program, options, emit, cancelled).build()
         finally:
             context.remove()
+            self.cache.flush()
 
 
 class _Run:
@@ -132,6 +135,7 @@ class _Run:
                     self._built[stage.name] = image
         finally:
             self._tools.release_all()
+            self._tools.close()
         if image is None:
             raise InvalidParameter("No image was generated. Is your Dockerfile empty?")
         unused = sorted(set(self._options.build_args) - self._used_args)
@@ -205,8 +209,19 @@ class _Run:
         metrics.cache.labels("miss").inc()
         started = time.monotonic()
         diff_id = plan.work() if plan.work is not None else None
-        metrics.build_steps.labels(instruction.keyword).observe(time.monotonic() - started)
+        wall = time.monotonic() - started
+        metrics.build_steps.labels(instruction.keyword).observe(wall)
         image = self._store.create_image(state.committed_config(plan.created_by, diff_id, plan.author), parent or None)
         self._tools.release_all()
         self._builder.cache.record(key, image.id)
+        self._builder.profiles.record(self._step_record(image.id, plan.created_by, wall))
         state.adopt(image)
+
+    def _step_record(self, image_id: str, created_by: str, wall: float) -> StepRecord:
+        cost = self._tools.take_cost()
+        if cost is None:
+            return StepRecord(image_id, created_by, wall)
+        p = cost.profile
+        return StepRecord(
+            image_id, created_by, p.wall_seconds, p.cpu_seconds, p.peak_memory_bytes, p.written_bytes, cost.layer_bytes
+        )

@@ -1,49 +1,245 @@
-"""The build context: the tar the client sends (plain or compressed) unpacked into a private directory with the
-layer extractor's checks (no absolute names, no `..`, no writes through symlinks), its .dockerignore read,
-the Dockerfile found. Removed with the build."""
+"""The build context: the tar the client sends (plain or compressed), kept as one spooled file with an index of
+its members, never unpacked into a directory. Each file is hashed once, as it streams in, for the cache's
+COPY checksums; a COPY that misses reads the file's bytes from the spool at its offset. Writing and deleting
+thousands of small files cost more than the whole rest of a cached build; one spool file costs one write.
 
+The members get the layer extractor's checks (no absolute names, no `..`, nothing below a symlink or a
+file); symlinks are resolved inside the context. The .dockerignore is read, the Dockerfile found.
+Removed with the build.
+"""
+
+import hashlib
+import os
+import stat
+import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
-from runtime.errors import InvalidParameter
+from runtime.errors import HostError, InvalidParameter
 from runtime.images.builder.dockerignore import IgnoreRules
-from runtime.images.builder.sources import resolve_inside
-from runtime.images.layers import TREE_DIR, extract_layer
-from runtime.images.layerstore import remove_tree
+from runtime.images.builder.trees import SymlinkLoop, TreeEntry, resolve_inside
+from runtime.images.compression import CORRUPT_DATA_ERRORS, open_decompressed
+from runtime.images.layers import STREAM_BUFFER
+from runtime.images.memberpaths import check_symlink_target, normalise_member_name, refuse
 from runtime.images.readers import CountingReader, Readable
+
+WHAT = "build context"
+_CHUNK = 1 << 20
+_ROOT = TreeEntry(stat.S_IFDIR | 0o755, 0, 0, 0, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class _Member:
+    entry: TreeEntry
+    offset: int = 0  # where a regular file's bytes start in the spool
+    digest: str = ""  # their sha256
+
+
+class _Tee:
+    """Reads `source` and writes every byte it hands out to `spool` too."""
+
+    def __init__(self, source: Readable, spool: BinaryIO) -> None:
+        self._source = source
+        self._spool = spool
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._source.read(size)
+        self._spool.write(data)
+        return data
+
+
+class _SpoolSlice:
+    """A regular file's bytes in the spool, read with pread (several readers may share the descriptor)."""
+
+    def __init__(self, fd: int, offset: int, size: int) -> None:
+        self._fd = fd
+        self._offset = offset
+        self._left = size
+
+    def read(self, size: int = -1) -> bytes:
+        wanted = self._left if size is None or size < 0 else min(size, self._left)
+        data = os.pread(self._fd, wanted, self._offset) if wanted else b""
+        self._offset += len(data)
+        self._left -= len(data)
+        return data
+
+    def close(self) -> None:
+        return None
+
+    def __enter__(self) -> "_SpoolSlice":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class ContextTree:
+    """The context as a SourceTree: an index of the spooled tar's members."""
+
+    name = "build context"
+
+    def __init__(self, spool: Path) -> None:
+        self._spool = spool
+        self._fd = os.open(spool, os.O_RDONLY | os.O_CLOEXEC)
+        self._members: dict[str, _Member] = {"": _Member(_ROOT)}
+        self._children: dict[str, set[str]] = {"": set()}
+
+    def entry(self, relative: str) -> TreeEntry | None:
+        member = self._members.get(relative)
+        return member.entry if member is not None else None
+
+    def children(self, relative: str) -> list[str]:
+        return sorted(self._children.get(relative, ()))
+
+    def open(self, relative: str) -> BinaryIO:
+        member = self._members[relative]
+        return _SpoolSlice(self._fd, member.offset, member.entry.size)  # type: ignore[return-value]
+
+    def content_digest(self, relative: str) -> str:
+        return self._members[relative].digest
+
+    def close(self) -> None:
+        os.close(self._fd)
+        self._spool.unlink(missing_ok=True)
+
+    def add(self, tar: tarfile.TarFile, member: tarfile.TarInfo) -> None:
+        """Index one member as it streams past (its bytes are hashed now, and reach the spool through the tee)."""
+        relative = normalise_member_name(WHAT, member.name)
+        parent, _, base = relative.rpartition("/")
+        self._ensure_parents(member.name, parent)
+        if not relative:
+            return  # the root's own entry: it stays the directory every context has
+        entry = TreeEntry(
+            _kind(member) | (member.mode & 0o7777),
+            member.uid,
+            member.gid,
+            member.size if member.isreg() else 0,
+            int(round(member.mtime * 1_000_000_000)),
+            member.linkname if member.issym() else "",
+            os.makedev(member.devmajor, member.devminor) if member.ischr() or member.isblk() else 0,
+        )
+        if member.issym():
+            check_symlink_target(WHAT, member.name, relative, member.linkname)
+            indexed = _Member(entry)
+        elif member.islnk():
+            target = self._members.get(normalise_member_name(WHAT, member.linkname))
+            if target is None or not target.entry.is_regular:
+                raise refuse(WHAT, member.name, f"hard link target {member.linkname!r} is not a file of the context")
+            indexed = target  # the same file: its bytes, its metadata
+        elif member.isreg():
+            indexed = _Member(entry, member.offset_data, _hash(tar.extractfile(member)))  # type: ignore[arg-type]
+        else:
+            indexed = _Member(entry)
+        self._put(relative, parent, base, indexed)
+
+    def _ensure_parents(self, name: str, parent: str) -> None:
+        walked = ""
+        for component in parent.split("/") if parent else ():
+            above = walked
+            walked = f"{walked}/{component}" if walked else component
+            found = self._members.get(walked)
+            if found is None:
+                self._put(walked, above, component, _Member(_ROOT))
+            elif found.entry.is_symlink:
+                raise refuse(WHAT, name, f"parent {walked!r} is a symlink; writing through it is refused")
+            elif not found.entry.is_dir:
+                raise refuse(WHAT, name, f"parent {walked!r} is not a directory")
+
+    def _put(self, relative: str, parent: str, base: str, member: _Member) -> None:
+        previous = self._members.get(relative)
+        if previous is not None and previous.entry.is_dir and not member.entry.is_dir:
+            for path in [p for p in self._members if p.startswith(relative + "/")]:
+                del self._members[path]
+                self._children.pop(path, None)
+            self._children.pop(relative, None)
+        self._members[relative] = member
+        self._children.setdefault(parent, set()).add(base)
+        if member.entry.is_dir:
+            self._children.setdefault(relative, set())
+
+
+def _kind(member: tarfile.TarInfo) -> int:
+    if member.isdir():
+        return stat.S_IFDIR
+    if member.issym():
+        return stat.S_IFLNK
+    if member.isreg() or member.islnk():
+        return stat.S_IFREG
+    if member.ischr():
+        return stat.S_IFCHR
+    if member.isblk():
+        return stat.S_IFBLK
+    if member.isfifo():
+        return stat.S_IFIFO
+    raise refuse(WHAT, member.name, f"unsupported member type {member.type!r}")
+
+
+def _hash(content: BinaryIO) -> str:
+    digest = hashlib.sha256()
+    while chunk := content.read(_CHUNK):
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 @dataclass
 class BuildContext:
-    directory: Path  # private; `root` is below it
+    tree: ContextTree
     ignore: IgnoreRules
     size: int  # bytes received
 
-    @property
-    def root(self) -> Path:
-        return self.directory / TREE_DIR
-
     def dockerfile(self, name: str) -> str:
-        path = self.root / resolve_inside(self.root, name)
-        if not path.is_file():
+        try:
+            relative = resolve_inside(self.tree, name)
+        except SymlinkLoop:
+            relative = ""
+        found = self.tree.entry(relative)
+        if found is None or not found.is_regular:
             raise InvalidParameter(f"Cannot locate specified Dockerfile: {name}")
-        return path.read_text(encoding="utf-8", errors="replace")
+        with self.tree.open(relative) as content:
+            return content.read().decode("utf-8", errors="replace")
 
     def remove(self) -> None:
-        remove_tree(self.directory)
+        self.tree.close()
 
 
 def receive_context(stream: Readable, tmp: Path) -> BuildContext:
-    directory = Path(tempfile.mkdtemp(prefix="build-context-", dir=tmp))
+    fd, spool_name = tempfile.mkstemp(prefix="build-context-", suffix=".tar", dir=tmp)
+    spool = Path(spool_name)
     counting = CountingReader(stream, None)
     try:
-        extract_layer(counting, directory, "build context")
-        ignore_file = directory / TREE_DIR / ".dockerignore"
-        rules = (
-            ignore_file.read_text(errors="replace") if ignore_file.is_file() and not ignore_file.is_symlink() else ""
-        )
-        return BuildContext(directory, IgnoreRules(rules), counting.total)
+        tree = ContextTree(spool)
     except BaseException:
-        remove_tree(directory)
+        os.close(fd)
+        spool.unlink(missing_ok=True)
         raise
+    try:
+        with os.fdopen(fd, "wb", buffering=_CHUNK) as spool_file:
+            _index(counting, spool_file, tree)
+        ignore = tree.entry(".dockerignore")
+        rules = ""
+        if ignore is not None and ignore.is_regular:
+            with tree.open(".dockerignore") as content:
+                rules = content.read().decode(errors="replace")
+        return BuildContext(tree, IgnoreRules(rules), counting.total)
+    except BaseException:
+        tree.close()
+        raise
+
+
+def _index(counting: CountingReader, spool_file: BinaryIO, tree: ContextTree) -> None:
+    member_name = ""
+    try:
+        tee = _Tee(open_decompressed(counting), spool_file)
+        with tarfile.open(fileobj=tee, mode="r|", bufsize=STREAM_BUFFER) as tar:  # type: ignore[call-overload]
+            for member in tar:
+                member_name = member.name
+                tree.add(tar, member)
+    except (tarfile.TarError, *CORRUPT_DATA_ERRORS) as error:
+        if counting.total == 0:
+            raise InvalidParameter(f"images: {WHAT}: archive is empty: expected a tar archive") from None
+        where = f" at member {member_name!r}" if member_name else ""
+        raise InvalidParameter(f"images: {WHAT}: not a valid tar archive{where}: {error}") from None
+    except OSError as error:
+        raise HostError(f"images: {WHAT}: cannot be spooled: {error.strerror or error}") from error

@@ -4,74 +4,51 @@ layer cache, as the classic builder's `file:<hash>`, `dir:<hash>` and `multi:<ha
 """
 
 import hashlib
-import os
 import posixpath
 import stat
 from dataclasses import dataclass
-from pathlib import Path
 
 from runtime.errors import InvalidParameter
 from runtime.images.builder.dockerignore import IgnoreRules, path_pattern
+from runtime.images.builder.trees import SourceTree, SymlinkLoop, TreeEntry, resolve_inside
 
 _GLOB_CHARS = "*?["
-_HASH_CHUNK = 1 << 20
+_NONE = TreeEntry(0, 0, 0, 0, 0)  # what an absent entry looks like to the hash and the walk
 
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    root: Path  # the tree it is read from
-    relative: str  # its path inside `root` ("" is the root itself)
+    tree: SourceTree  # the tree it is read from
+    relative: str  # its path inside the tree ("" is the root itself)
     is_dir: bool
-
-    @property
-    def path(self) -> Path:
-        return self.root / self.relative if self.relative else self.root
 
 
 class SourceError(InvalidParameter):
     """A source that cannot be copied; the message is Docker's, after `COPY failed: `."""
 
 
-def resolve_inside(root: Path, relative: str) -> str:
-    """`relative` with symlinks resolved inside `root` (a link to /etc means <root>/etc), never above it."""
-    parts = [p for p in relative.split("/") if p not in ("", ".")]
-    resolved: list[str] = []
-    hops = 0
-    while parts:
-        part = parts.pop(0)
-        if part == "..":
-            if resolved:
-                resolved.pop()
-            continue
-        candidate = os.path.join(root, *resolved, part)
-        if os.path.islink(candidate):
-            hops += 1
-            if hops > 40:
-                raise SourceError(f"too many levels of symbolic links: {relative}")
-            target = os.readlink(candidate)
-            if target.startswith("/"):
-                resolved = []
-            parts = [p for p in target.split("/") if p not in ("", ".")] + parts
-            continue
-        resolved.append(part)
-    return "/".join(resolved)
+def resolve_source(tree: SourceTree, relative: str) -> str:
+    try:
+        return resolve_inside(tree, relative)
+    except SymlinkLoop:
+        raise SourceError(f"too many levels of symbolic links: {relative}") from None
 
 
-def _walk_files(root: Path, ignore: IgnoreRules | None) -> list[str]:
+def _walk_files(tree: SourceTree, ignore: IgnoreRules | None) -> list[str]:
+    """Every path of the tree (not ignored) in the order of Go's filepath.Walk: depth first, names sorted."""
     found = []
-    for directory, dirs, files in os.walk(root):
-        relative_dir = os.path.relpath(directory, root)
-        prefix = "" if relative_dir == "." else relative_dir + "/"
-        for name in sorted(dirs + files):
-            relative = prefix + name
-            if ignore is None or not ignore.ignored(relative):
-                found.append(relative)
-        dirs.sort()
+    pending = [f"{name}" for name in reversed(tree.children(""))]
+    while pending:
+        relative = pending.pop()
+        if ignore is None or not ignore.ignored(relative):
+            found.append(relative)
+        if (tree.entry(relative) or _NONE).is_dir:
+            pending.extend(f"{relative}/{name}" for name in reversed(tree.children(relative)))
     return found
 
 
-def find_sources(root: Path, patterns: list[str], ignore: IgnoreRules | None) -> list[Source]:
-    """Every source `patterns` name in `root`; Docker's errors for paths outside it or missing."""
+def find_sources(tree: SourceTree, patterns: list[str], ignore: IgnoreRules | None) -> list[Source]:
+    """Every source `patterns` name in `tree`; Docker's errors for paths outside it or missing."""
     sources: list[Source] = []
     for pattern in patterns:
         cleaned = posixpath.normpath(pattern)
@@ -81,50 +58,48 @@ def find_sources(root: Path, patterns: list[str], ignore: IgnoreRules | None) ->
         cleaned = "" if cleaned == "." else cleaned
         if any(char in cleaned for char in _GLOB_CHARS):
             regex = path_pattern(cleaned)
-            matched = [r for r in _walk_files(root, ignore) if regex.match(r)]
+            matched = [r for r in _walk_files(tree, ignore) if regex.match(r)]
             if not matched:
                 raise SourceError("no source files were specified")
-            sources.extend(_source(root, r) for r in matched)
+            sources.extend(_source(tree, r) for r in matched)
             continue
-        relative = resolve_inside(root, cleaned)
-        if (cleaned and ignore is not None and ignore.ignored(cleaned)) or not os.path.lexists(root / relative):
+        relative = resolve_source(tree, cleaned)
+        if (cleaned and ignore is not None and ignore.ignored(cleaned)) or tree.entry(relative) is None:
             raise SourceError(
                 f"file not found in build context or excluded by .dockerignore: stat {pattern}: file does not exist"
             )
-        sources.append(_source(root, relative))
+        sources.append(_source(tree, relative))
     return sources
 
 
-def _source(root: Path, relative: str) -> Source:
-    return Source(root, relative, stat.S_ISDIR(os.stat(root / relative if relative else root).st_mode))
+def _source(tree: SourceTree, relative: str) -> Source:
+    """A source as COPY sees it: a symlink that a glob matched counts as what it points to, as os.stat says."""
+    found = tree.entry(relative)
+    if found is not None and found.is_symlink:
+        found = tree.entry(resolve_source(tree, relative))
+    return Source(tree, relative, found is not None and found.is_dir)
 
 
-def _file_digest(path: Path, update: "hashlib._Hash") -> None:
-    with open(path, "rb") as content:
-        while chunk := content.read(_HASH_CHUNK):
-            update.update(chunk)
-
-
-def _entry_hash(path: Path, name: str, ignore: IgnoreRules | None, in_context: str) -> str:
+def _entry_hash(tree: SourceTree, relative: str, name: str, ignore: IgnoreRules | None) -> str:
     digest = hashlib.sha256()
-    info = os.lstat(path)
-    digest.update(f"{name}\0{stat.S_IFMT(info.st_mode)}\0{stat.S_IMODE(info.st_mode)}\0".encode())
-    if stat.S_ISLNK(info.st_mode):
-        digest.update(os.readlink(path).encode())
-    elif stat.S_ISREG(info.st_mode):
-        _file_digest(path, digest)
-    elif stat.S_ISDIR(info.st_mode):
-        for child in sorted(os.listdir(path)):
-            child_context = f"{in_context}/{child}" if in_context else child
-            if ignore is not None and ignore.ignored(child_context):
+    found = tree.entry(relative) or _NONE
+    digest.update(f"{name}\0{stat.S_IFMT(found.mode)}\0{stat.S_IMODE(found.mode)}\0".encode())
+    if found.is_symlink:
+        digest.update(found.linkname.encode())
+    elif found.is_regular:
+        digest.update(tree.content_digest(relative).encode())  # hashed once (the context: as it arrived)
+    elif found.is_dir:
+        for child in tree.children(relative):
+            child_relative = f"{relative}/{child}" if relative else child
+            if ignore is not None and ignore.ignored(child_relative):
                 continue
-            digest.update(_entry_hash(path / child, child, ignore, child_context).encode())
+            digest.update(_entry_hash(tree, child_relative, child, ignore).encode())
     return digest.hexdigest()
 
 
 def checksum(sources: list[Source], ignore: IgnoreRules | None) -> str:
     """`file:<hex>`, `dir:<hex>` or `multi:<hex>`: what the step's history shows and the cache compares."""
-    hashes = [_entry_hash(s.path, "", ignore, s.relative) for s in sources]
+    hashes = [_entry_hash(s.tree, s.relative, "", ignore) for s in sources]
     if len(sources) == 1:
         return f"{'dir' if sources[0].is_dir else 'file'}:{hashes[0]}"
     return f"multi:{hashlib.sha256(''.join(hashes).encode()).hexdigest()}"

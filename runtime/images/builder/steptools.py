@@ -12,16 +12,15 @@ from runtime.images.builder.copying import RootWriter, parse_ownership
 from runtime.images.builder.instructions import Instruction
 from runtime.images.builder.options import BuildOptions
 from runtime.images.builder.progress import ContainerRemoved, ContainerStarted, Output, Progress, StepCost
+from runtime.images.builder.remote import Downloads, is_url
 from runtime.images.builder.runner import StepRunner, StepSpec
 from runtime.images.builder.scratchroot import mounted_root
 from runtime.images.builder.sources import Source, SourceError, checksum, find_sources
 from runtime.images.builder.stage import StageState
+from runtime.images.builder.trees import DirectoryTree, SourceTree
 from runtime.images.image import Image
 from runtime.images.store import ImageStore
-from runtime.images.upperdiff import PipedWriter, write_upper_tar
-
-# What the runtime makes in a container's root to mount on: not part of what the step changed.
-RUN_PLACEHOLDERS = frozenset({"proc", "sys", "dev", "etc/hostname", "etc/hosts", "etc/resolv.conf"})
+from runtime.images.upperdiff import MOUNT_PLACEHOLDERS, PipedWriter, prepare_for_adoption, write_upper_tar
 
 
 class StepFailed(InvalidParameter):
@@ -57,6 +56,17 @@ class BuildTools:
         self._cancelled = cancelled
         self._stage_image = stage_image  # COPY --from: a stage's name or index, or an image reference
         self._releases: list[Callable[[], None]] = []
+        self._downloads = Downloads(tmp)  # ADD's URLs, fetched once per build
+        self._cost: StepCost | None = None  # the last RUN step's, until the orchestrator takes it
+
+    def take_cost(self) -> StepCost | None:
+        """The cost of the RUN step just done (None after any other step)."""
+        cost, self._cost = self._cost, None
+        return cost
+
+    def close(self) -> None:
+        """The build is over: what its ADD steps downloaded goes."""
+        self._downloads.remove()
 
     def release_all(self) -> None:
         releases, self._releases = self._releases, []
@@ -88,8 +98,13 @@ class BuildTools:
                 raise StepFailed(
                     f"The command '{' '.join(argv)}' returned a non-zero code: {outcome.exit_code}", outcome.exit_code
                 )
-            diff_id, size = self._layer_from(outcome.upper_dir, f"build: RUN {argv[-1][:40]!r}", RUN_PLACEHOLDERS)
-            self._emit(StepCost(outcome.profile, size))
+            what = f"build: RUN {argv[-1][:40]!r}"
+            if self._options.remove:  # the container goes after the step: its upper directory can move
+                diff_id, size = self._layer_from(outcome.upper_dir, what, MOUNT_PLACEHOLDERS)
+            else:  # --rm=false keeps the container whole: its changes are copied
+                diff_id, size = self._layer_copied(outcome.upper_dir, what, MOUNT_PLACEHOLDERS)
+            self._cost = StepCost(outcome.profile, size)
+            self._emit(self._cost)
             succeeded = True
             return diff_id
         finally:
@@ -104,9 +119,9 @@ class BuildTools:
     def sources_checksum(self, state: StageState, instruction: Instruction, patterns: list[str]) -> str:
         source_image = self._from_image(instruction)
         if source_image is None:
-            return checksum(self._find(self._context.root, instruction, patterns), self._context.ignore)
+            return checksum(self._find(self._context.tree, instruction, patterns), self._context.ignore)
         with mounted_root(self._tmp, self._store.layer_paths(source_image), writable=False) as root:
-            return checksum(self._find(root.merged, instruction, patterns), None)
+            return checksum(self._find(DirectoryTree(root.merged), instruction, patterns), None)
 
     def copy(self, state: StageState, instruction: Instruction, patterns: list[str], destination: str) -> str:
         workdir = state.run_config.get("WorkingDir") or "/"
@@ -115,9 +130,9 @@ class BuildTools:
             absolute += "/"
         source_image = self._from_image(instruction)
         if source_image is None:
-            return self._copy_from(state, instruction, self._context.root, patterns, absolute)
+            return self._copy_from(state, instruction, self._context.tree, patterns, absolute)
         with mounted_root(self._tmp, self._store.layer_paths(source_image), writable=False) as source_root:
-            return self._copy_from(state, instruction, source_root.merged, patterns, absolute)
+            return self._copy_from(state, instruction, DirectoryTree(source_root.merged), patterns, absolute)
 
     def make_workdir(self, state: StageState, path: str) -> str | None:
         with mounted_root(self._tmp, self._layers(state)) as root:
@@ -142,17 +157,24 @@ class BuildTools:
             raise InvalidParameter(f"invalid from flag value {name}: the stage or image has no filesystem")
         return image
 
-    def _find(self, root: Path, instruction: Instruction, patterns: list[str]) -> list[Source]:
+    def _find(self, tree: SourceTree, instruction: Instruction, patterns: list[str]) -> list[Source]:
         try:
-            ignore = self._context.ignore if root == self._context.root else None
-            return find_sources(root, patterns, ignore)
+            ignore = self._context.ignore if tree is self._context.tree else None
+            if not any(is_url(pattern) for pattern in patterns):
+                return find_sources(tree, patterns, ignore)
+            if instruction.keyword != "ADD" or instruction.flags.get("from"):
+                raise SourceError(f"source can't be a URL for {instruction.keyword}")
+            found: list[Source] = []
+            for pattern in patterns:  # in the order given: the checksum of several sources depends on it
+                found += [self._downloads.fetch(pattern)] if is_url(pattern) else find_sources(tree, [pattern], ignore)
+            return found
         except SourceError as error:
             raise SourceError(f"{instruction.keyword} failed: {error.message}") from None
 
     def _copy_from(
-        self, state: StageState, instruction: Instruction, source_root: Path, patterns: list[str], destination: str
+        self, state: StageState, instruction: Instruction, tree: SourceTree, patterns: list[str], destination: str
     ) -> str:
-        sources = self._find(source_root, instruction, patterns)
+        sources = self._find(tree, instruction, patterns)
         if len(sources) > 1 and not destination.endswith("/"):
             raise InvalidParameter(
                 f"When using {instruction.keyword} with more than one source file, the destination must be a "
@@ -164,19 +186,29 @@ class BuildTools:
             into = destination.endswith("/") or writer.is_dir(destination)
             try:
                 for source in sources:
-                    unpack = instruction.keyword == "ADD" and not source.is_dir and source_root == self._context.root
-                    if not (unpack and writer.unpack(source.path, destination)):
+                    unpack = instruction.keyword == "ADD" and not source.is_dir and source.tree is self._context.tree
+                    if not (unpack and writer.unpack(source, destination)):
                         writer.copy(source, destination, into_directory=into)
             except SourceError as error:
                 raise SourceError(f"{instruction.keyword} failed: {error.message}") from None
             root.unmount()
             return self._layer_from(root.upper, f"build: {instruction.keyword}")[0]
 
-    def _layer_from(self, upper: Path, what: str, placeholders: frozenset[str] = frozenset()) -> tuple[str, int]:
+    def _layer_copied(self, upper: Path, what: str, placeholders: frozenset[str]) -> tuple[str, int]:
         writer = PipedWriter(lambda out: write_upper_tar(str(upper), out, placeholders), "build-layer")
         try:
             extracted, release = self._store.add_layer(writer.reader, what)
         finally:
             writer.close()
+        self._releases.append(release)
+        return extracted.diff_id, extracted.size
+
+    def _layer_from(self, upper: Path, what: str, placeholders: frozenset[str] = frozenset()) -> tuple[str, int]:
+        """The step's upper directory becomes the layer: moved into the store, not copied (it is thrown away
+        after the step anyway)."""
+        prepare_for_adoption(str(upper), placeholders)
+        extracted, release = self._store.adopt_layer(
+            upper, what, lambda out, on_payload: write_upper_tar(str(upper), out, on_payload=on_payload)
+        )
         self._releases.append(release)
         return extracted.diff_id, extracted.size

@@ -2,14 +2,19 @@
 asked again from where it stopped (HTTP Range) instead of starting over."""
 
 import hashlib
+import http.client
 from collections.abc import Callable
 
 import requests
+import urllib3
 
 from runtime.images.registry.transport import RegistryError, Transport
 
 CHUNK = 1 << 20
 RETRIES = 3
+# What a connection dropped mid-blob raises through requests' raw stream (urllib3's IncompleteRead and
+# ProtocolError are HTTPErrors; http.client's own when urllib3 does not wrap them).
+_DROPPED = (requests.RequestException, urllib3.exceptions.HTTPError, http.client.HTTPException, OSError)
 
 
 class BlobReader:
@@ -44,13 +49,12 @@ class BlobReader:
         while True:
             try:
                 data = self._response.raw.read(wanted, decode_content=False)
+            except _DROPPED as error:
+                self._resume(str(error))
+                continue
+            if data or self._read >= self._size:
                 break
-            except (requests.RequestException, OSError) as error:
-                self._response.close()
-                self._retries += 1
-                if self._retries > RETRIES:
-                    raise RegistryError(f"registry {self._transport.host}: blob {self._digest}: {error}") from None
-                self._response = self._open()
+            self._resume(f"the connection ended after {self._read} of {self._size} bytes")
         if data:
             self._hash.update(data)
             self._read += len(data)
@@ -62,6 +66,14 @@ class BlobReader:
         self._response.close()
         self._verify()
         return b""
+
+    def _resume(self, why: str) -> None:
+        """Ask again for the rest of the blob (a Range from the first byte not yet read)."""
+        self._response.close()
+        self._retries += 1
+        if self._retries > RETRIES:
+            raise RegistryError(f"registry {self._transport.host}: blob {self._digest}: {why}")
+        self._response = self._open()
 
     def _verify(self) -> None:
         got = f"sha256:{self._hash.hexdigest()}"

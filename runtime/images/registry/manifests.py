@@ -65,6 +65,21 @@ def is_index(media_type: str) -> bool:
     return media_type in (DOCKER_LIST, OCI_INDEX)
 
 
+_PLATFORM_FIELDS = ("architecture", "os", "os.version", "os.features", "variant")
+
+
+def index_platforms(data: bytes) -> list[dict]:
+    """The platform of each entry of a list/index, as OCI's Platform (empty fields left out)."""
+    entries = _document(data, "index").get("manifests") or []
+    return [{k: v for k, v in (e.get("platform") or {}).items() if k in _PLATFORM_FIELDS and v} for e in entries]
+
+
+def config_platform(config: dict) -> list[dict]:
+    """An image config's platform, as moby's distribution inspect reads it (none when it names neither)."""
+    platform = {k: config[k] for k in _PLATFORM_FIELDS if config.get(k)}
+    return [platform] if platform.get("os") or platform.get("architecture") else []
+
+
 def choose_platform(data: bytes, reference: str) -> Descriptor:
     """The entry of a list/index for linux on this machine's architecture."""
     wanted = host_architecture()

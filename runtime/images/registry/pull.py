@@ -44,10 +44,10 @@ class Puller:
         wanted = reference.digest or reference.tag or "latest"
         if reference.digest is None:
             emit(LayerStatus(wanted, f"Pulling from {reference.familiar_name}"))
-        data, digest, media_type = self._manifest(transport, repository, wanted, scope)
+        data, digest, media_type = self.manifest(transport, repository, wanted, scope)
         if manifests.is_index(media_type):
             chosen = manifests.choose_platform(data, reference.familiar())
-            data, _, media_type = self._manifest(transport, repository, chosen.digest, scope)
+            data, _, media_type = self.manifest(transport, repository, chosen.digest, scope)
             if f"sha256:{hashlib.sha256(data).hexdigest()}" != chosen.digest:
                 raise RegistryError(f"registry {host}: manifest {chosen.digest}: digest mismatch")
         manifest = manifests.image_manifest(data, media_type)
@@ -72,7 +72,8 @@ class Puller:
         emit(StatusLine(f"Digest: {digest}"))
         return image
 
-    def _manifest(self, transport: Transport, repository: str, ref: str, scope: str) -> tuple[bytes, str, str]:
+    def manifest(self, transport: Transport, repository: str, ref: str, scope: str) -> tuple[bytes, str, str]:
+        """The manifest's bytes, digest and media type; a digest reference is checked against the bytes."""
         response = transport.request(
             "GET", f"{repository}/manifests/{ref}", scope, headers={"Accept": manifests.ACCEPT}
         )

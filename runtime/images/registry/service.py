@@ -1,20 +1,32 @@
 """The engine's door to registries: pull, push and login by reference and credentials, a transport per call."""
 
 import contextlib
+import json
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from runtime.errors import InvalidParameter, NotFound
 from runtime.images.image import Image
 from runtime.images.metrics import ImageMetrics
 from runtime.images.reference import parse_reference, parse_repo_and_tag
+from runtime.images.registry import manifests
 from runtime.images.registry.blobindex import BlobIndex
+from runtime.images.registry.blobs import read_small_blob
 from runtime.images.registry.progress import LayerStatus, StatusLine, TransferProgress
 from runtime.images.registry.pull import Puller, split_name
 from runtime.images.registry.push import Pusher
 from runtime.images.registry.transport import Credentials, Transport
 from runtime.images.store import ImageStore
+
+
+@dataclass(frozen=True, slots=True)
+class DistributionInspect:
+    """GET /distribution/{name}/json: the manifest (or index) a name points at, and its platforms."""
+
+    descriptor: manifests.Descriptor
+    platforms: list[dict]
 
 
 class Distribution:
@@ -96,6 +108,31 @@ class Distribution:
             raise
         finally:
             self._metrics.transfer_seconds.labels(host, direction).observe(time.monotonic() - started)
+
+    def inspect(self, name: str, credentials: Credentials) -> DistributionInspect:
+        """What `name` (tag or digest) points at in its registry, without pulling it (moby's distribution
+        router): the descriptor of the manifest or index, and the platforms it serves."""
+        reference = parse_reference(name).with_default_tag()
+        host, repository = split_name(reference)
+        if host == "docker.io":
+            raise NotFound(
+                f"porthole reaches no Docker Hub here: {reference.familiar()}: name a registry (host:port/name)"
+            )
+        scope = f"repository:{repository}:pull"
+        transport = self._transport(host, credentials)
+        try:
+            data, digest, media_type = self._puller.manifest(
+                transport, repository, reference.digest or reference.tag, scope
+            )
+            if manifests.is_index(media_type):
+                platforms = manifests.index_platforms(data)
+            else:
+                config = manifests.image_manifest(data, media_type).config
+                blob = read_small_blob(transport, repository, config.digest, config.size, scope)
+                platforms = manifests.config_platform(json.loads(blob))
+        finally:
+            transport.close()
+        return DistributionInspect(manifests.Descriptor(media_type, digest, len(data)), platforms)
 
     def login(self, server: str, credentials: Credentials) -> None:
         """`docker login`: the registry's /v2/ answers with these credentials (Forbidden otherwise)."""

@@ -1,7 +1,7 @@
-"""Talking to one registry: scheme (HTTPS verified against the system CAs plus `<certs_dir>/<host:port>/ca.crt`;
-plain HTTP only for loopback and --insecure-registry entries, after HTTPS failed, as Docker does),
-authentication (anonymous, Basic, and the Bearer token flow of Docker's token spec), retries of dropped
-connections. requests does the HTTP; the Distribution rules are written here."""
+"""Talking to one registry: scheme and TLS (tls.py: HTTPS verified against the system CAs plus
+`<certs_dir>/<host:port>/*.crt`; loopback and --insecure-registry entries over HTTPS unverified, then plain HTTP,
+as Docker does), authentication (anonymous, Basic, and the Bearer token flow of Docker's token spec), retries of
+dropped connections. requests does the HTTP; the Distribution rules are written here."""
 
 import base64
 import binascii
@@ -14,6 +14,7 @@ from pathlib import Path
 import requests
 
 from runtime.errors import Forbidden, HostError, InvalidParameter, NotFound
+from runtime.images.registry.tls import ContextAdapter, registry_ssl_context
 
 TIMEOUT = (10, 300)  # connect, read
 _CHALLENGE = re.compile(r'(\w+)="([^"]*)"')
@@ -60,10 +61,11 @@ class Transport:
     def __init__(self, host: str, credentials: Credentials, certs_dir: Path, insecure: tuple[str, ...]) -> None:
         self.host = host
         self._credentials = credentials
-        self._session = requests.Session()
-        ca = certs_dir / host / "ca.crt"
-        self._session.verify = str(ca) if ca.is_file() else True
         self._insecure = is_insecure(host, insecure)
+        self._session = requests.Session()
+        self._session.mount(
+            "https://", ContextAdapter(registry_ssl_context(certs_dir, host, verify=not self._insecure))
+        )
         self._base: str | None = None
         self._authorization: dict[str, str] = {}  # scope -> Authorization header
 
@@ -125,7 +127,8 @@ class Transport:
         realm = challenge.get("realm")
         if not realm:
             raise RegistryError(f"registry {self.host}: Bearer challenge without a realm")
-        query = {"service": challenge.get("service", ""), "scope": scope}
+        # one `scope` parameter per scope, as the token spec asks (a cross-repository mount needs two)
+        query = {"service": challenge.get("service", ""), "scope": scope.split()}
         auth = (self._credentials.username, self._credentials.password) if self._credentials.username else None
         try:
             answer = self._session.get(realm, params=query, auth=auth, timeout=TIMEOUT)

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from runtime.images.archives import ImageArchives
 from runtime.images.busybox import BUSYBOX_CANDIDATES, write_busybox_rootfs
 from runtime.images.store import ImageStore
 
@@ -44,8 +45,8 @@ def test_rootfs_tar_is_deterministic():
 @pytest.mark.root
 def test_rootfs_imports_with_a_working_sh(tmp_path: Path):
     store = ImageStore(tmp_path / "root")
-    image = store.import_rootfs(io.BytesIO(rootfs_bytes()), "busybox", changes=['CMD ["sh"]'])
-    again = store.import_rootfs(io.BytesIO(rootfs_bytes()), "busybox:again")
+    image = ImageArchives(store).import_rootfs(io.BytesIO(rootfs_bytes()), "busybox", changes=['CMD ["sh"]'])
+    again = ImageArchives(store).import_rootfs(io.BytesIO(rootfs_bytes()), "busybox:again")
     assert image.diff_ids == again.diff_ids  # same busybox, same layer
     tree = store.layer_paths(image)[0]
     assert (tree / "bin/sh").readlink() == Path("/bin/busybox")

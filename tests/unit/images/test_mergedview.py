@@ -6,6 +6,7 @@ import stat
 
 import pytest
 
+from runtime.images.archives import ImageArchives
 from runtime.images.store import ImageStore
 from tests.support.imagetars import directory, file, hardlink, image_config, legacy_save_archive, symlink, tar_bytes
 
@@ -50,7 +51,7 @@ TOP = tar_bytes(
 def image(tmp_path):
     store = ImageStore(tmp_path / "data-root")
     config = image_config([BASE, MIDDLE, TOP])
-    store.load(io.BytesIO(legacy_save_archive(config, [BASE, MIDDLE, TOP], ["merged:latest"])))
+    ImageArchives(store).load(io.BytesIO(legacy_save_archive(config, [BASE, MIDDLE, TOP], ["merged:latest"])))
     return store, store.resolve("merged")
 
 
@@ -110,7 +111,7 @@ def test_copy_out_of_absent_or_hidden_paths_copies_nothing(image, tmp_path, path
 def test_hard_links_stay_hard_links(tmp_path):
     store = ImageStore(tmp_path / "root")
     layer = tar_bytes([directory("v"), file("v/one", b"x"), hardlink("v/two", "v/one")])
-    store.load(io.BytesIO(legacy_save_archive(image_config([layer]), [layer], ["h:1"])))
+    ImageArchives(store).load(io.BytesIO(legacy_save_archive(image_config([layer]), [layer], ["h:1"])))
     dest = tmp_path / "volume"
     dest.mkdir()
     store.copy_out(store.resolve("h:1"), "/v", dest)

@@ -11,6 +11,7 @@ import pytest
 
 from runtime.api.shapes import images as shapes
 from runtime.errors import Conflict, InvalidParameter, NotFound
+from runtime.images.archives import ImageArchives
 from runtime.images.imageconfig import host_architecture
 from runtime.images.store import ImageStore, ImageUser
 from tests.support.imagetars import (
@@ -49,12 +50,12 @@ def leftovers(root) -> list[str]:
 
 
 def import_tar(store: ImageStore, data: bytes, reference: str | None = "busybox", **kwargs):
-    return store.import_rootfs(io.BytesIO(data), reference, **kwargs)
+    return ImageArchives(store).import_rootfs(io.BytesIO(data), reference, **kwargs)
 
 
 def load(store: ImageStore, stream) -> list[str]:
     """`docker load`'s lines, as the API renders what the store loaded."""
-    return shapes.load_lines(store.load(stream))
+    return shapes.load_lines(ImageArchives(store).load(stream))
 
 
 def rmi(store: ImageStore, reference: str, **kwargs) -> list[dict]:
@@ -93,7 +94,7 @@ def test_import_without_changes_has_no_cmd_and_default_comment(store):
 def test_bad_import_requests_fail_before_reading_and_leave_nothing(store, root, reference, changes, message):
     upload = io.BytesIO(LAYER_A)
     with pytest.raises(InvalidParameter) as caught:
-        store.import_rootfs(upload, reference, changes=changes)
+        ImageArchives(store).import_rootfs(upload, reference, changes=changes)
     assert message in caught.value.message
     assert upload.tell() == 0
     assert store.list() == [] and leftovers(root) == [] and os.listdir(root / "layers/sha256") == []
@@ -260,7 +261,7 @@ def test_save_then_load_keeps_ids_tags_and_layers(store, tmp_path):
     config = image_config([LAYER_A, LAYER_B])
     load(store, io.BytesIO(legacy_save_archive(config, [LAYER_A, LAYER_B], ["app:latest"])))
     out = io.BytesIO()
-    store.save(["base", "app"], out)
+    ImageArchives(store).save(["base", "app"], out)
 
     with tarfile.open(fileobj=io.BytesIO(out.getvalue())) as archive:
         names = archive.getnames()
@@ -288,11 +289,11 @@ def test_save_then_load_keeps_ids_tags_and_layers(store, tmp_path):
 def test_save_by_id_has_no_tags_and_unknown_names_are_not_found(store):
     image = import_tar(store, LAYER_A, "busybox")
     out = io.BytesIO()
-    store.save([image.id[7:19]], out)
+    ImageArchives(store).save([image.id[7:19]], out)
     with tarfile.open(fileobj=io.BytesIO(out.getvalue())) as archive:
         assert json.load(archive.extractfile("manifest.json"))[0]["RepoTags"] is None
     with pytest.raises(NotFound):
-        store.save(["nothing"], io.BytesIO())
+        ImageArchives(store).save(["nothing"], io.BytesIO())
 
 
 RUNNING = "conflict: unable to delete {short} (cannot be forced) - image is being used by running container " + "c" * 12

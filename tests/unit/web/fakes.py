@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import docker
+
 from tests.unit.exporter.fakes import FakeEngine as FakeContainerApi
 
 
@@ -35,6 +37,9 @@ class FakeEngine(FakeContainerApi):
         self.log_calls: list[dict[str, Any]] = []
         self.log_streams: list[FakeStream] = []
         self.actions: list[tuple[str, str]] = []
+        self.image_details: dict[str, dict[str, Any]] = {}  # id -> inspect
+        self.image_history: dict[str, list[dict[str, Any]]] = {}
+        self.profiles: dict[str, dict[str, Any]] | None = {}  # None: an engine without the endpoint (Docker)
 
     def top(self, container: str) -> dict[str, Any]:
         return {"Titles": ["PID", "CMD"], "Processes": [["1", "sleep 1000"]]}
@@ -49,6 +54,27 @@ class FakeEngine(FakeContainerApi):
     def info(self) -> dict[str, Any]:
         self._check()
         return {"Name": "fakehost", "ServerVersion": "0.0-test"}
+
+    def images(self, all: bool = False) -> list[dict[str, Any]]:
+        self._check()
+        return [
+            {"Id": i["Id"], "RepoTags": i["RepoTags"], "Created": 1_700_000_000, "Size": i["Size"]}
+            for i in self.image_details.values()
+        ]
+
+    def inspect_image(self, image: str) -> dict[str, Any]:
+        self._check()
+        if image not in self.image_details:
+            raise docker.errors.ImageNotFound(f"No such image: {image}")
+        return self.image_details[image]
+
+    def history(self, image: str) -> list[dict[str, Any]]:
+        self.inspect_image(image)
+        return self.image_history.get(image, [])
+
+    def build_profile(self, image: str) -> dict[str, Any] | None:
+        self.inspect_image(image)
+        return None if self.profiles is None else self.profiles.get(image, {"Id": image, "Steps": []})
 
     def stop(self, container: str, timeout: int | None = None) -> None:
         self.actions.append(("stop", container))
