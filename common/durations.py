@@ -1,8 +1,11 @@
-"""go-units' HumanDuration, which `docker ps` prints in STATUS and the CLI in CREATED."""
+"""Durations as Go writes and reads them: go-units' HumanDuration, which `docker ps` prints in STATUS and the CLI
+in CREATED, and time.ParseDuration, which every duration flag and filter of Docker's takes."""
+
+import re
 
 
 def human_duration(seconds: float) -> str:
-    """ "Less than a second", "1 second", "About a minute", "3 hours", "2 weeks", ..."""
+    """go-units' HumanDuration: "Less than a second", "1 second", "About a minute", "3 hours", "2 weeks"..."""
     if seconds < 1:
         return "Less than a second"
     if int(seconds) == 1:
@@ -26,3 +29,29 @@ def human_duration(seconds: float) -> str:
     if hours < 24 * 365 * 2:
         return f"{hours // 24 // 30} months"
     return f"{int(seconds / 3600) // 24 // 365} years"
+
+
+# Go's time.ParseDuration units, in nanoseconds.
+_UNITS_NS = {
+    "ns": 1,
+    "us": 1_000,
+    "µs": 1_000,
+    "μs": 1_000,
+    "ms": 1_000_000,
+    "s": 10**9,
+    "m": 60 * 10**9,
+    "h": 3600 * 10**9,
+}
+_GO_DURATION = re.compile(r"([+-]?)((?:(?:\d+\.?\d*|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+)")
+_GO_DURATION_PART = re.compile(r"(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
+
+
+def go_duration_ns(text: str) -> int:
+    """Go's time.ParseDuration, in nanoseconds: `30s`, `1m30s`, `500ms`, `-1.5h`, `0`; ValueError otherwise."""
+    if text in ("0", "+0", "-0"):
+        return 0
+    match = _GO_DURATION.fullmatch(text)
+    if match is None:
+        raise ValueError(f"time: invalid duration {text!r}")
+    total = sum(float(number) * _UNITS_NS[unit] for number, unit in _GO_DURATION_PART.findall(match[2]))
+    return -int(total) if match[1] == "-" else int(total)

@@ -1,21 +1,10 @@
 """The HEALTHCHECK change line, parsed into Docker's config shape (durations in nanoseconds)."""
 
 import json
-import re
 
+from common.durations import go_duration_ns
 from runtime.errors import InvalidParameter
 
-_UNITS_NS = {
-    "ns": 1,
-    "us": 1_000,
-    "µs": 1_000,
-    "μs": 1_000,
-    "ms": 1_000_000,
-    "s": 10**9,
-    "m": 60 * 10**9,
-    "h": 3600 * 10**9,
-}
-_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
 _DURATION_FLAGS = {
     "interval": "Interval",
     "timeout": "Timeout",
@@ -29,22 +18,6 @@ def _invalid(why: str) -> InvalidParameter:
     return InvalidParameter(f"images: change HEALTHCHECK: {why}")
 
 
-def parse_go_duration(text: str) -> int:
-    """Nanoseconds of a Go duration such as `30s`, `1m30s`, `500ms` or `0`."""
-    if text == "0":
-        return 0
-    at, total = 0, 0.0
-    while at < len(text):
-        match = _DURATION_PART.match(text, at)
-        if match is None:
-            raise ValueError(f"time: invalid duration {text!r}")
-        total += float(match.group(1)) * _UNITS_NS[match.group(2)]
-        at = match.end()
-    if not text:
-        raise ValueError("time: invalid duration ''")
-    return int(total)
-
-
 def parse_healthcheck(text: str) -> dict:
     words = text.split()
     options: dict = {}
@@ -54,7 +27,7 @@ def parse_healthcheck(text: str) -> dict:
             raise _invalid(f"flag --{flag} needs a value: --{flag}=VALUE")
         if flag in _DURATION_FLAGS:
             try:
-                nanoseconds = parse_go_duration(value)
+                nanoseconds = go_duration_ns(value)
             except ValueError as error:
                 raise _invalid(f"flag --{flag}: {error}") from None
             if 0 < nanoseconds < _MINIMUM_NS:

@@ -3,8 +3,10 @@
 import re
 from collections.abc import Mapping
 
+from common import rfc3339
+from common.durations import go_duration_ns
 from runtime.errors import InvalidParameter
-from runtime.network.records import NetworkRecord, rfc3339_epoch
+from runtime.network.records import NetworkRecord
 
 LIST_FILTERS = frozenset({"name", "id", "driver", "label", "type", "scope", "dangling"})
 PRUNE_FILTERS = frozenset({"until", "label", "label!"})
@@ -12,9 +14,6 @@ PRUNE_FILTERS = frozenset({"until", "label", "label!"})
 _TRUE = {"true", "1"}
 _FALSE = {"false", "0"}
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
-_DURATION = re.compile(r"(?:\d+(?:\.\d+)?(?:ms|h|m|s))+")
-_DURATION_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
 
 
 def normalize_filters(filters: Mapping | None, allowed: frozenset[str]) -> dict[str, list[str]]:
@@ -75,16 +74,18 @@ def parse_until(value: str, now: float) -> float:
     """moby's `until`: a unix timestamp, a Go duration back from now ("24h", "1h30m"), or an RFC 3339 date."""
     if _NUMBER.fullmatch(value):
         return float(value)
-    if _DURATION.fullmatch(value):
-        return now - sum(float(n) * _DURATION_UNITS[u] for n, u in _DURATION_PART.findall(value))
     try:
-        return rfc3339_epoch(value)
+        return now - go_duration_ns(value) / 1e9
+    except ValueError:
+        pass  # not a duration: a date
+    try:
+        return rfc3339.parse_ns(value) / 1e9
     except ValueError as exc:
         raise InvalidParameter(f"invalid filter 'until={value}': not a timestamp, date or duration") from exc
 
 
 def matches_prune(network: NetworkRecord, filters: Mapping[str, list[str]], now: float) -> bool:
-    created = rfc3339_epoch(network.created)
+    created = rfc3339.parse_ns(network.created) / 1e9
     if any(created >= parse_until(v, now) for v in filters.get("until", [])):
         return False
     if not all(_label_matches(network.labels, v) for v in filters.get("label", [])):

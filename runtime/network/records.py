@@ -5,10 +5,7 @@ container runs (between create_sandbox and destroy_sandbox) and cleared after.
 """
 
 import ipaddress
-import re
-import time
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime
 from typing import Any
 
 DEFAULT_BRIDGE = "bridge"
@@ -20,20 +17,6 @@ MODE_BRIDGE = "bridge"
 MODE_NONE = "none"
 MODE_HOST = "host"
 MODE_CONTAINER = "container"
-
-_FRACTION = re.compile(r"\.(\d+)")
-
-
-def now_rfc3339() -> str:
-    """The current time as Go's RFC3339Nano in UTC (what Docker's `Created` fields hold)."""
-    nanos = time.time_ns()
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(nanos // 1_000_000_000)) + f".{nanos % 1_000_000_000:09d}Z"
-
-
-def rfc3339_epoch(text: str) -> float:
-    """Seconds since the epoch of an RFC 3339 time; Python 3.11 reads at most 6 fraction digits."""
-    text = _FRACTION.sub(lambda m: "." + m.group(1)[:6].ljust(6, "0"), text.replace("Z", "+00:00"), count=1)
-    return datetime.fromisoformat(text).timestamp()
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from common import rfc3339
 from runtime.errors import Conflict, EngineError, Forbidden, HostError
 from runtime.network.attachments import Attachments
 from runtime.network.config import NetworkConfig, Sandbox, SandboxSpec
@@ -24,7 +25,7 @@ from runtime.network.ipam import pick_subnet
 from runtime.network.links import delete_link, enable_ip_forward, ensure_bridge, host_routes
 from runtime.network.netns import remove_netns
 from runtime.network.port_allocator import HostPortAllocator
-from runtime.network.records import DEFAULT_BRIDGE, HOST, NONE, NetworkRecord, now_rfc3339
+from runtime.network.records import DEFAULT_BRIDGE, HOST, NONE, NetworkRecord
 from runtime.network.registry import NetworkRegistry
 from runtime.network.revival import restore_sandboxes
 from runtime.network.sandboxes import SandboxManager
@@ -150,7 +151,7 @@ class NetworkService:
                 id=old.id if old else _new_id(),
                 name=DEFAULT_BRIDGE,
                 driver="bridge",
-                created=old.created if old else now_rfc3339(),
+                created=old.created if old else rfc3339.now(),
                 subnet=str(address.network),
                 gateway=str(address.ip),
                 bridge_name=self.config.bridge_name,
@@ -162,7 +163,7 @@ class NetworkService:
         )
         for name, driver in ((HOST, "host"), (NONE, "null")):
             if self.registry.by_name(name) is None:
-                self.registry.put(NetworkRecord(_new_id(), name, driver, now_rfc3339(), predefined=True))
+                self.registry.put(NetworkRecord(_new_id(), name, driver, rfc3339.now(), predefined=True))
 
     # -- networks ------------------------------------------------------------------------------------
 
@@ -187,7 +188,7 @@ class NetworkService:
                 id=network_id,
                 name=options.name,
                 driver="bridge",
-                created=now_rfc3339(),
+                created=rfc3339.now(),
                 subnet=str(subnet),
                 gateway=str(options.gateway or subnet.network_address + 1),
                 ip_range=str(options.ip_range) if options.ip_range else None,

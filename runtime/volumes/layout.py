@@ -11,10 +11,10 @@ import secrets
 import shutil
 import stat
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from common.rfc3339 import format_ns
 from runtime.atomicfile import read_json, write_json_atomic
 from runtime.errors import HostError
 
@@ -41,8 +41,8 @@ def load(root: Path) -> Iterator[dict[str, Any]]:
         if meta_path.exists():
             yield read_json(meta_path)
         else:
-            created = datetime.fromtimestamp(entry.stat().st_ctime, UTC)
-            yield {"Name": entry.name, "CreatedAt": rfc3339(created), "Labels": None, "Options": None}
+            created = format_ns(int(entry.stat().st_ctime) * 1_000_000_000)  # whole seconds, as Docker's
+            yield {"Name": entry.name, "CreatedAt": created, "Labels": None, "Options": None}
 
 
 def create(root: Path, name: str, metadata: dict[str, Any]) -> Path:
@@ -97,10 +97,6 @@ def disk_usage(directory: Path) -> int:
                 seen.add((st.st_dev, st.st_ino))
                 total += st.st_size
     return total
-
-
-def rfc3339(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _fsync_dir(directory: Path) -> None:

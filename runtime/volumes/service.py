@@ -9,11 +9,12 @@ a container created between the in-use check of `remove` and the removal is the 
 from __future__ import annotations  # the method `list` shadows the builtin in annotations below it
 
 import threading
+import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from common.rfc3339 import format_ns
 from runtime.errors import Conflict, NotFound
 from runtime.volumes import layout
 from runtime.volumes.filters import Filters, list_predicate, prune_predicate
@@ -81,7 +82,7 @@ class VolumeService:
             metadata = {
                 "Name": name,
                 "Driver": LOCAL_DRIVER,
-                "CreatedAt": layout.rfc3339(datetime.now(UTC)),
+                "CreatedAt": format_ns(time.time_ns() // 1_000_000_000 * 1_000_000_000),  # whole seconds, as Docker's
                 "Labels": dict(labels) if labels is not None else None,
                 "Options": dict(driver_opts) if driver_opts is not None else None,
                 "Anonymous": anonymous,

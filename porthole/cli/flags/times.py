@@ -5,12 +5,9 @@ timestamp passed through as it is."""
 import re
 from datetime import UTC, datetime, timedelta, timezone
 
+from common.durations import go_duration_ns
 from runtime.errors import InvalidParameter
 
-# Go's time.ParseDuration units, in seconds.
-DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
-_DURATION = re.compile(r"([+-]?)((?:(?:\d+\.?\d*|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+)")
-_DURATION_PART = re.compile(r"(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
 _DATE_TIME = re.compile(
     r"(?P<date>\d{4}-\d{2}-\d{2})"
     r"(?:T(?P<hour>\d{2})(?::(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.(?P<fraction>\d{1,9}))?)?)?)?"
@@ -21,13 +18,12 @@ _UNIX_TIMESTAMP = re.compile(r"\d+(\.\d{1,9})?")
 
 def go_duration(text: str) -> float:
     """Go's time.ParseDuration in seconds: `10m` → 600.0, `1h30m` → 5400.0, `1.5s`, `300ms`; `0` alone is 0."""
-    if text == "0":
-        return 0.0
-    match = _DURATION.fullmatch(text)
-    if match is None:
-        raise InvalidParameter(f"invalid duration {text!r}: expected a number and a unit (ns, us, ms, s, m, h)")
-    seconds = sum(float(number) * DURATION_UNITS[unit] for number, unit in _DURATION_PART.findall(match[2]))
-    return -seconds if match[1] == "-" else seconds
+    try:
+        return go_duration_ns(text) / 1e9
+    except ValueError:
+        raise InvalidParameter(
+            f"invalid duration {text!r}: expected a number and a unit (ns, us, ms, s, m, h)"
+        ) from None
 
 
 def parse_time(text: str) -> datetime | None:
@@ -61,8 +57,12 @@ def api_timestamp(text: str, now: datetime | None = None) -> str:
 
     `10m` is ten minutes before `now`; a date or time is converted; a unix timestamp passes unchanged."""
     now = now or datetime.now(UTC)
-    if text != "0" and _DURATION.fullmatch(text):
-        return str(int((now - timedelta(seconds=go_duration(text))).timestamp()))
+    try:
+        duration_ns = go_duration_ns(text) if text != "0" else None
+    except ValueError:
+        duration_ns = None
+    if duration_ns is not None:
+        return str(int((now - timedelta(seconds=duration_ns / 1e9)).timestamp()))
     moment = parse_time(text)
     if moment is not None:
         seconds = int(moment.replace(microsecond=0).timestamp())

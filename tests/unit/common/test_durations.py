@@ -1,6 +1,6 @@
 import pytest
 
-from common.durations import human_duration
+from common.durations import go_duration_ns, human_duration
 
 
 @pytest.mark.parametrize(
@@ -31,3 +31,30 @@ from common.durations import human_duration
 )
 def test_human_duration_as_go_units(seconds, text):
     assert human_duration(seconds) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "nanoseconds"),
+    [
+        ("0", 0),
+        ("30s", 30 * 10**9),
+        ("1m30s", 90 * 10**9),
+        ("500ms", 5 * 10**8),
+        ("1.5h", 5400 * 10**9),
+        ("2us", 2000),
+        ("1µs", 1000),
+        ("5ns", 5),
+        ("2h45m10s", 9910 * 10**9),
+        (".5h", 1800 * 10**9),
+        ("-1m", -60 * 10**9),
+        ("+2s", 2 * 10**9),
+    ],
+)
+def test_go_duration_as_time_parse_duration(text, nanoseconds):
+    assert go_duration_ns(text) == nanoseconds
+
+
+@pytest.mark.parametrize("text", ["10", "", "m", "10x", "1h 30m", "h1", "1d"])
+def test_what_go_does_not_read_as_a_duration(text):
+    with pytest.raises(ValueError, match="time: invalid duration"):
+        go_duration_ns(text)

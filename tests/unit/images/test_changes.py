@@ -2,7 +2,6 @@ import pytest
 
 from runtime.errors import InvalidParameter
 from runtime.images.changes import apply_changes
-from runtime.images.healthcheck import parse_go_duration
 from runtime.images.imageconfig import empty_container_config
 from runtime.images.shellwords import expand_word, split_words
 
@@ -137,11 +136,3 @@ def test_split_words_keeps_quotes_for_expansion(text, words):
 )
 def test_expand_word(word, expanded):
     assert expand_word(word, {"A": "1"}) == expanded
-
-
-@pytest.mark.parametrize(
-    ("text", "nanoseconds"),
-    [("0", 0), ("30s", 30 * 10**9), ("1m30s", 90 * 10**9), ("500ms", 5 * 10**8), ("1.5h", 5400 * 10**9), ("2us", 2000)],
-)
-def test_parse_go_duration(text, nanoseconds):
-    assert parse_go_duration(text) == nanoseconds

@@ -1,5 +1,6 @@
 import pytest
 
+from common.rfc3339 import parse_ns
 from runtime.errors import InvalidParameter
 from runtime.network.filters import (
     LIST_FILTERS,
@@ -9,7 +10,7 @@ from runtime.network.filters import (
     normalize_filters,
     parse_until,
 )
-from runtime.network.records import NetworkRecord, rfc3339_epoch
+from runtime.network.records import NetworkRecord
 
 CUSTOM = NetworkRecord(
     "abc123" + "0" * 58, "frontend", "bridge", "2026-01-01T00:00:00.123456789Z", labels={"team": "web", "tier": "1"}
@@ -70,11 +71,11 @@ def test_until_forms(value, expected):
 
 
 def test_until_as_a_date():
-    assert parse_until("2026-01-01T00:00:00Z", 0) == rfc3339_epoch("2026-01-01T00:00:00Z")
+    assert parse_until("2026-01-01T00:00:00Z", 0) == parse_ns("2026-01-01T00:00:00Z") / 1e9
 
 
 def test_prune_filters():
-    created = rfc3339_epoch(CUSTOM.created)
+    created = parse_ns(CUSTOM.created) / 1e9
     assert matches_prune(CUSTOM, normalize_filters({"until": [str(created + 1)]}, PRUNE_FILTERS), created + 10)
     assert not matches_prune(CUSTOM, {"until": [str(created - 1)]}, created + 10)
     assert matches_prune(CUSTOM, {"label": ["team=web"]}, 0)
