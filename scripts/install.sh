@@ -16,7 +16,7 @@ apt-get update
 apt-get install -y --no-install-recommends \
     busybox-static iproute2 iptables util-linux procps curl ca-certificates \
     python3 python3-venv python3-dev gcc \
-    prometheus chromium chromium-driver runc
+    prometheus chromium chromium-driver runc libseccomp2 tini
 
 # The Debian package may start its own Prometheus; porthole's tests start theirs on their own ports.
 if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus 2>/dev/null; then

@@ -18,6 +18,7 @@ from runtime.engine.store import ContainerStore
 from runtime.engine.unsupported import refuse_unsupported
 from runtime.errors import InvalidParameter
 from runtime.images.store import ImageStore
+from runtime.security import SecurityPolicy
 from runtime.volumes import plan_mounts, realize
 from runtime.volumes.binds import parse_volumes_from
 from runtime.volumes.mountpoint import MountPoint
@@ -98,8 +99,10 @@ class ContainerFactory:
         volumes: VolumeService,
         log_registry: Registry,
         networks: ContainerNetworks,
+        security: SecurityPolicy,
     ) -> None:
         self._config = config
+        self._security = security
         self._store = store
         self._images = images
         self._volumes = volumes
@@ -116,6 +119,7 @@ class ContainerFactory:
         _check_unsupported(body)
         refuse_unsupported(body)
         host_config = normalize_host_config(body.get("HostConfig") or {}, self._log_registry, self._config)
+        self._security.program(self._security.confinement(host_config))  # a bad option or profile fails here
         networking = body.get("NetworkingConfig") or {}
         config = {k: v for k, v in body.items() if k not in ("HostConfig", "NetworkingConfig")}
         config = merge_config(config, image.config)

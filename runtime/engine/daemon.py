@@ -22,6 +22,7 @@ from runtime.engine.store import ContainerStore
 from runtime.images.removal import ImageUser
 from runtime.images.store import ImageStore
 from runtime.network import NetworkConfig, NetworkService
+from runtime.security import SecurityPolicy, own_capabilities
 from runtime.volumes import VolumeService
 
 log = logging.getLogger("porthole.engine")
@@ -54,9 +55,12 @@ class Engine:
                 pool_prefixlen=config.address_pool_size,
             ),
         )
+        self.security = SecurityPolicy(own_capabilities())
         store = ContainerStore(config.containers_dir)
         container_networks = ContainerNetworks(config, store, self.networks)
-        factory = ContainerFactory(config, store, self.images, self.volumes, self.log_registry, container_networks)
+        factory = ContainerFactory(
+            config, store, self.images, self.volumes, self.log_registry, container_networks, self.security
+        )
         self.containers = Containers(
             config, store, factory, self.volumes, self.log_registry, self.events, container_networks
         )
@@ -71,10 +75,11 @@ class Engine:
             self.events,
             container_networks,
             self.log_registry,
+            self.security,
             remove_files=self.shipping.keeping_logs(self.containers.remove_files),
         )
         self.containers.lifecycle = self.lifecycle
-        self.execs = Execs(config, self.shims, self.events)
+        self.execs = Execs(config, self.shims, self.events, self.security)
 
     @staticmethod
     def _daemon_id(path: Path) -> str:

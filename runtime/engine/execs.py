@@ -9,10 +9,11 @@ from typing import Any
 
 from runtime.engine.config import DaemonConfig
 from runtime.engine.events import EventBus
-from runtime.engine.launch import cgroup_for
+from runtime.engine.launch import Layout, cgroup_for
 from runtime.engine.model import PAUSED, RUNNING, Container
 from runtime.engine.shims import ShimLauncher
 from runtime.errors import Conflict, InvalidParameter, NotFound
+from runtime.security import SecurityPolicy
 
 
 @dataclass
@@ -56,8 +57,9 @@ class ExecStreams:
 
 
 class Execs:
-    def __init__(self, config: DaemonConfig, shims: ShimLauncher, events: EventBus) -> None:
+    def __init__(self, config: DaemonConfig, shims: ShimLauncher, events: EventBus, security: SecurityPolicy) -> None:
         self._config = config
+        self._security = security
         self._shims = shims
         self._events = events
         self._lock = threading.Lock()
@@ -105,6 +107,10 @@ class Execs:
             _refuse_if_started(instance)
             instance.running = True
         c, cfg = instance.container, instance.config
+        confinement = self._security.for_exec(
+            self._security.confinement(c.host_config), privileged=bool(cfg.get("Privileged"))
+        )
+        seccomp = Layout(self._config, c.id).seccomp_path if confinement.seccomp else None
         request = {
             "pid": c.state.pid,
             "cgroup_procs": [str(p) for p in cgroup_for(self._config, c.id).procs_files()],
@@ -113,7 +119,9 @@ class Execs:
             "hostname": c.config.get("Hostname") or c.short_id,  # HOSTNAME in the env, as in the container's
             "cwd": cfg.get("WorkingDir") or c.config.get("WorkingDir") or "/",
             "user": cfg.get("User") or c.config.get("User") or "",
-            "capabilities": 0xA80425FB,  # Docker's default set; --privileged is not supported
+            "capabilities": confinement.capabilities,
+            "seccomp": str(seccomp) if seccomp else None,  # the container's program, written at its start
+            "no_new_privileges": confinement.no_new_privileges,
         }
         stdout, stderr, status_fd = self._shims.start_exec(request)
         status = os.fdopen(status_fd, "rb")

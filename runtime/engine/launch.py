@@ -1,6 +1,7 @@
 """What a start needs beyond the container record: its cgroup, its network sandbox, its root filesystem
 layout, its /etc files, and the spec the shim runs; and the teardown of all of it after the container exits."""
 
+import os
 import socket
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,11 +15,13 @@ from runtime.engine.config import DaemonConfig
 from runtime.engine.model import Container
 from runtime.errors import InvalidParameter
 from runtime.network import Sandbox
+from runtime.security import SecurityPolicy
 from runtime.shim.spec import ContainerSpec, Mount, Process, Rootfs
 
 SPEC_FILE = "spec.json"
 EXIT_FILE = "exit.json"
 STDIN_FIFO = "stdin"
+SECCOMP_FILE = "seccomp.bpf"
 
 
 @dataclass
@@ -48,6 +51,11 @@ class Layout:
     @property
     def exit_path(self) -> Path:
         return self.exec_dir / EXIT_FILE
+
+    @property
+    def seccomp_path(self) -> Path:
+        """The container's compiled seccomp program, loaded by its init and by each exec in it."""
+        return self.exec_dir / SECCOMP_FILE
 
     @property
     def stdin_path(self) -> Path:
@@ -107,8 +115,11 @@ def build_spec(
     cgroup: CgroupManager,
     sandbox: Sandbox,
     log_registry: Registry,
+    security: SecurityPolicy,
 ) -> ContainerSpec:
     layout = Layout(config, container.id)
+    confinement = security.confinement(container.host_config)
+    seccomp = write_seccomp_program(layout, security.program(confinement))
     layers = list(reversed(container.layers))
     fs = layout.directory / "fs"
     for sub in ("upper", "work"):
@@ -130,7 +141,22 @@ def build_spec(
         log_writer=_log_writer_plan(log_registry, container, layout),
         stdin=str(layout.stdin_path) if cfg.get("OpenStdin") else None,
         stdin_once=bool(cfg.get("StdinOnce")),
+        capabilities=confinement.capabilities,
+        seccomp=seccomp,
+        no_new_privileges=confinement.no_new_privileges,
     )
+
+
+def write_seccomp_program(layout: Layout, program: bytes | None) -> str | None:
+    """The program's file for the container's init and its execs; None (and no file) when unconfined."""
+    path = layout.seccomp_path
+    if program is None:
+        path.unlink(missing_ok=True)
+        return None
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(program)
+    return str(path)
 
 
 def log_info(container: Container, layout: Layout) -> ContainerInfo:

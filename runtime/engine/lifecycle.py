@@ -22,6 +22,7 @@ from runtime.engine.signals import is_alive, parse_signal, send_signal
 from runtime.engine.statewatch import StateWatch
 from runtime.engine.store import ContainerStore
 from runtime.errors import Conflict, EngineError, HostError, InvalidParameter, NotFound, NotModified
+from runtime.security import SecurityPolicy
 from runtime.shim.init import exit_code_for
 
 DEFAULT_STOP_TIMEOUT = 10
@@ -37,9 +38,11 @@ class Lifecycle:
         events: EventBus,
         sandboxes: ContainerNetworks,
         log_registry: Registry,
+        security: SecurityPolicy,
         remove_files: Callable[[Container, bool], None],
     ) -> None:
         self._config = config
+        self._security = security
         self._log_registry = log_registry
         self._store = store
         self._shims = shims
@@ -98,7 +101,9 @@ class Lifecycle:
         layout.exit_path.unlink(missing_ok=True)
         cgroup, _ = prepare_cgroup(self._config, container)
         try:
-            spec = build_spec(self._config, container, cgroup, self._sandboxes.plan(container), self._log_registry)
+            spec = build_spec(
+                self._config, container, cgroup, self._sandboxes.plan(container), self._log_registry, self._security
+            )
             spec.write(layout.spec_path)
             try:
                 # The network is made while the shim starts: joining a v1 cgroup sleeps for an RCU grace

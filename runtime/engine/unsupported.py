@@ -26,7 +26,6 @@ UNSUPPORTED = (
     UnsupportedField("HostConfig", "CapAdd", "--cap-add"),
     UnsupportedField("HostConfig", "CapDrop", "--cap-drop"),
     UnsupportedField("HostConfig", "ReadonlyRootfs", "--read-only"),
-    UnsupportedField("HostConfig", "SecurityOpt", "--security-opt"),
     UnsupportedField("HostConfig", "Init", "--init"),
     UnsupportedField("HostConfig", "Devices", "--device"),
     UnsupportedField("HostConfig", "DeviceCgroupRules", "--device-cgroup-rule"),

@@ -4,7 +4,15 @@ nothing here may import lazily, because after pivot_root the host's Python libra
 import os
 import socket
 
-from runtime.shim.process import ExecError, drop_privileges, environment, execute, resolve_user
+from runtime.shim.process import (
+    ExecError,
+    ProcessConfinement,
+    confine,
+    environment,
+    execute,
+    read_program,
+    resolve_user,
+)
 from runtime.shim.rootfs import prepare_rootfs
 from runtime.shim.spec import ContainerSpec
 
@@ -35,13 +43,14 @@ def run_container_init(spec: ContainerSpec, stdin_fd: int, stdout_fd: int, stder
         os.setsid()
         os.dup2(stdout_fd, 1)
         os.dup2(stderr_fd, 2)
+        confinement = ProcessConfinement(spec.capabilities, read_program(spec.seccomp), spec.no_new_privileges)
         prepare_rootfs(spec)
         # /dev/null of the container, not the host's: no host file stays open across exec.
         os.dup2(stdin_fd if spec.stdin else os.open("/dev/null", os.O_RDONLY), 0)
         socket.sethostname(spec.hostname)
         user = resolve_user(spec.process.user)
         os.makedirs(spec.process.cwd, exist_ok=True)
-        drop_privileges(user, spec.capabilities)
+        confine(user, confinement)
         os.chdir(spec.process.cwd)
         execute(spec.process.args, environment(spec.process.env, user, spec.hostname), error_fd)
     except ExecError as e:

@@ -11,7 +11,15 @@ import os
 from runtime.linux.constants import CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS
 from runtime.linux.syscalls import setns
 from runtime.shim.init import report_and_exit
-from runtime.shim.process import ExecError, drop_privileges, environment, execute, resolve_user
+from runtime.shim.process import (
+    ExecError,
+    ProcessConfinement,
+    confine,
+    environment,
+    execute,
+    read_program,
+    resolve_user,
+)
 from runtime.shim.shim import join_cgroup
 
 # Mount namespace last: after it, /proc/<pid> of the host is out of sight.
@@ -35,14 +43,14 @@ def _enter(pid: int) -> None:
         os.close(fd)
 
 
-def _child(request: dict, stdout_w: int, stderr_w: int, error_w: int) -> None:
+def _child(request: dict, confinement: ProcessConfinement, stdout_w: int, stderr_w: int, error_w: int) -> None:
     try:
         os.setsid()
         os.dup2(stdout_w, 1)
         os.dup2(stderr_w, 2)
         os.dup2(os.open("/dev/null", os.O_RDONLY), 0)
         user = resolve_user(request["user"])
-        drop_privileges(user, request["capabilities"])
+        confine(user, confinement)
         os.chdir(request["cwd"] or "/")
         execute(request["args"], environment(request["env"], user, request["hostname"]), error_w)
     except ExecError as e:
@@ -54,6 +62,9 @@ def _child(request: dict, stdout_w: int, stderr_w: int, error_w: int) -> None:
 def run_exec(request: dict, stdout_w: int, stderr_w: int, status_fd: int) -> None:
     error_r, error_w = os.pipe2(os.O_CLOEXEC)
     try:
+        confinement = ProcessConfinement(
+            request["capabilities"], read_program(request["seccomp"]), request["no_new_privileges"]
+        )
         join_cgroup(request["cgroup_procs"])
         _enter(request["pid"])
     except OSError as e:
@@ -61,7 +72,7 @@ def run_exec(request: dict, stdout_w: int, stderr_w: int, status_fd: int) -> Non
         return
     child = os.fork()
     if child == 0:
-        _child(request, stdout_w, stderr_w, error_w)
+        _child(request, confinement, stdout_w, stderr_w, error_w)
     for fd in (stdout_w, stderr_w, error_w):
         os.close(fd)
     chunks = []

@@ -49,6 +49,8 @@ class ContainerSpec:
     cgroup_namespace: bool = False
     log_writer: dict = field(default_factory=lambda: {"driver": "none"})  # its plan (logdrivers.shimwriter)
     capabilities: int = 0xA80425FB
+    seccomp: str | None = None  # the compiled seccomp program's file; None runs unconfined
+    no_new_privileges: bool = False
     stdin: str | None = None  # with -i (OpenStdin): the FIFO the daemon writes attached stdin into
     stdin_once: bool = False  # StdinOnce: the first attached writer's end closes the container's stdin
 

@@ -91,7 +91,9 @@ def register(router: Router, engine: Engine) -> None:
                 "Swarm": {"LocalNodeState": "inactive", "NodeID": "", "ControlAvailable": False},
                 "Runtimes": {"porthole": {"path": "porthole-shim"}},
                 "DefaultRuntime": "porthole",
-                "SecurityOptions": [],
+                # as dockerd lists them: the default seccomp profile, and private cgroup namespaces on v2
+                "SecurityOptions": ["name=seccomp,profile=builtin"]
+                + (["name=cgroupns"] if engine.cgroup_mode == "v2" else []),
                 "KernelVersion": platform.release(),
                 "OperatingSystem": _os_name(),
                 "OSType": "linux",

@@ -15,6 +15,7 @@ from runtime.engine.model import RESTARTING, RUNNING, Container
 from runtime.engine.shims import ShimStarted
 from runtime.engine.store import ContainerStore
 from runtime.errors import Conflict
+from runtime.security import SecurityPolicy, own_capabilities
 
 
 class FakeCgroup:
@@ -91,7 +92,8 @@ def world(tmp_path, monkeypatch):
     store = ContainerStore(config.containers_dir)
     sandboxes = FakeSandboxes()
     shims, registry = FakeShims(), builtin_registry()
-    lifecycle = Lifecycle(config, store, shims, monitor, EventBus(), sandboxes, registry, lambda c, v: None)
+    security = SecurityPolicy(own_capabilities())
+    lifecycle = Lifecycle(config, store, shims, monitor, EventBus(), sandboxes, registry, security, lambda c, v: None)
     container = Container(
         id="c" * 64, name="looping", created="2026-12-06T00:00:00Z", image_ref="busybox", image_id="sha256:" + "0" * 64,
         config={}, host_config={"RestartPolicy": {"Name": "always"}}, networking_config={}, mounts=[],

@@ -50,7 +50,6 @@ def test_an_empty_body_passes():
             "porthole: HostConfig.ReadonlyRootfs: --read-only is not supported yet",
         ),
         ({"HostConfig": {"CapDrop": ["CHOWN"]}}, "porthole: HostConfig.CapDrop: --cap-drop is not supported yet"),
-        ({"HostConfig": {"SecurityOpt": ["no-new-privileges"]}}, "HostConfig.SecurityOpt: --security-opt"),
         ({"HostConfig": {"PidMode": "host"}}, "HostConfig.PidMode: --pid"),
         ({"HostConfig": {"IpcMode": "host"}}, "HostConfig.IpcMode: --ipc"),
         ({"HostConfig": {"ShmSize": 1 << 20}}, "HostConfig.ShmSize: --shm-size"),
