@@ -49,6 +49,9 @@ class Resources:
     device_write_iops: tuple[DeviceRate, ...] = ()
     pids_limit: int | None = None
     oom_kill_disable: bool = False
+    # device cgroup rules beyond Docker's default list, as v1's devices.allow spells them ("c 10:229 rwm");
+    # "a *:* rwm" allows every device (--privileged). Filled from --device and --device-cgroup-rule at start.
+    device_rules: tuple[str, ...] = ()
 
     def cfs_period_quota(self) -> tuple[int | None, int | None]:
         """(period, quota) to write: NanoCpus become a quota over a 100 ms period."""

@@ -20,6 +20,7 @@ class DaemonConfig:
     address_pool_size: int = 24  # the prefix length of those networks
     dns_upstreams: tuple[str, ...] = ()
     metrics_addr: str | None = None
+    init_path: Path = Path("/usr/bin/tini-static")  # --init's docker-init: Debian's tini, static
 
     @property
     def containers_dir(self) -> Path:

@@ -2,6 +2,7 @@
 validated in full before anything is made, so a refused request leaves nothing behind."""
 
 import secrets
+import socket
 from dataclasses import asdict
 from typing import Any
 
@@ -10,6 +11,7 @@ from logdrivers.registry import Registry
 from runtime.cgroups import Resources
 from runtime.engine import clock
 from runtime.engine.config import DaemonConfig
+from runtime.engine.isolation import check_isolation
 from runtime.engine.model import Container
 from runtime.engine.names import generate_name, validate_name
 from runtime.engine.networking import ContainerNetworks
@@ -120,6 +122,7 @@ class ContainerFactory:
         refuse_unsupported(body)
         host_config = normalize_host_config(body.get("HostConfig") or {}, self._log_registry, self._config)
         self._security.program(self._security.confinement(host_config))  # a bad option or profile fails here
+        check_isolation(host_config, body.get("Hostname") or "", self._store.get, self._config.init_path)
         networking = body.get("NetworkingConfig") or {}
         config = {k: v for k, v in body.items() if k not in ("HostConfig", "NetworkingConfig")}
         config = merge_config(config, image.config)
@@ -135,7 +138,9 @@ class ContainerFactory:
             self._store.add_conflict(name)
         container_id = secrets.token_hex(32)
         config["Image"] = image_ref
-        config["Hostname"] = config.get("Hostname") or container_id[:12]
+        # --uts host: the host's name, which the container sees
+        own_name = socket.gethostname() if host_config.get("UTSMode") == "host" else container_id[:12]
+        config["Hostname"] = config.get("Hostname") or own_name
         container = Container(
             id=container_id,
             name=name or generate_name({c.name for c in self._store}),

@@ -3,7 +3,7 @@ layout, its /etc files, and the spec the shim runs; and the teardown of all of i
 
 import os
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from logdrivers.errors import LogDriverError
@@ -12,6 +12,7 @@ from logdrivers.registry import Registry
 from logdrivers.shimwriter import writer_plan
 from runtime.cgroups import CgroupManager, Resources, detect_mode, open_manager
 from runtime.engine.config import DaemonConfig
+from runtime.engine.isolation import IsolationPlan
 from runtime.engine.model import Container
 from runtime.errors import InvalidParameter
 from runtime.network import Sandbox
@@ -70,16 +71,19 @@ def cgroup_for(config: DaemonConfig, container_id: str) -> CgroupManager:
     return open_manager(f"{config.cgroup_parent}/{container_id}", cgroup_root=config.cgroup_root)
 
 
-def cgroup_namespace_wanted(config: DaemonConfig) -> bool:
-    """Docker gives containers a private cgroup namespace on v2 hosts only."""
+def is_cgroup_v2(config: DaemonConfig) -> bool:
+    """Docker gives containers a private cgroup namespace by default on v2 hosts only."""
     return detect_mode(config.cgroup_root) == "v2"
 
 
-def prepare_cgroup(config: DaemonConfig, container: Container) -> tuple[CgroupManager, list[str]]:
+def prepare_cgroup(
+    config: DaemonConfig, container: Container, device_rules: tuple[str, ...] = ()
+) -> tuple[CgroupManager, list[str]]:
     cgroup = cgroup_for(config, container.id)
     cgroup.create()
     try:
-        warnings = cgroup.set(Resources.from_host_config(container.host_config))
+        resources = replace(Resources.from_host_config(container.host_config), device_rules=device_rules)
+        warnings = cgroup.set(resources)
     except BaseException:
         cgroup.destroy()
         raise
@@ -116,6 +120,7 @@ def build_spec(
     sandbox: Sandbox,
     log_registry: Registry,
     security: SecurityPolicy,
+    isolation: IsolationPlan,
 ) -> ContainerSpec:
     layout = Layout(config, container.id)
     confinement = security.confinement(container.host_config)
@@ -132,18 +137,22 @@ def build_spec(
         hostname=cfg.get("Hostname") or container.short_id,
         rootfs=Rootfs(layers, str(fs / "upper"), str(fs / "work"), str(merged)),
         process=Process(
-            container.argv, list(cfg.get("Env") or []), cfg.get("WorkingDir") or "/", cfg.get("User") or ""
+            [*isolation.argv_prefix, *container.argv],
+            list(cfg.get("Env") or []),
+            cfg.get("WorkingDir") or "/",
+            cfg.get("User") or "",
         ),
-        mounts=_mounts(container, sandbox),
+        mounts=[*_mounts(container, sandbox), *isolation.mounts],
         netns=str(sandbox.netns_path) if sandbox.netns_path else None,
         cgroup_procs=[str(p) for p in cgroup.procs_files()],
-        cgroup_namespace=cgroup_namespace_wanted(config),
+        cgroup_namespace=isolation.cgroup_namespace,
         log_writer=_log_writer_plan(log_registry, container, layout),
         stdin=str(layout.stdin_path) if cfg.get("OpenStdin") else None,
         stdin_once=bool(cfg.get("StdinOnce")),
         capabilities=confinement.capabilities,
         seccomp=seccomp,
         no_new_privileges=confinement.no_new_privileges,
+        isolation=isolation.isolation,
     )
 
 

@@ -13,7 +13,8 @@ from runtime.engine import clock
 from runtime.engine.config import DaemonConfig
 from runtime.engine.events import EventBus
 from runtime.engine.exits import ExitMonitor
-from runtime.engine.launch import Layout, build_spec, cgroup_for, prepare_cgroup
+from runtime.engine.isolation import mount_shared_shm, plan_isolation, release_shared_shm
+from runtime.engine.launch import Layout, build_spec, cgroup_for, is_cgroup_v2, prepare_cgroup
 from runtime.engine.model import CREATED, DEAD, EXITED, PAUSED, REMOVING, RESTARTING, RUNNING, Container
 from runtime.engine.networking import ContainerNetworks
 from runtime.engine.restart import RestartPolicy, RestartTimers
@@ -99,11 +100,14 @@ class Lifecycle:
         layout = Layout(self._config, container.id)
         layout.exec_dir.mkdir(parents=True, exist_ok=True)
         layout.exit_path.unlink(missing_ok=True)
-        cgroup, _ = prepare_cgroup(self._config, container)
+        isolation = plan_isolation(
+            container, self._store.get, self._config.init_path, is_cgroup_v2(self._config), self._config.exec_dir
+        )
+        cgroup, _ = prepare_cgroup(self._config, container, isolation.device_rules)
         try:
-            spec = build_spec(
-                self._config, container, cgroup, self._sandboxes.plan(container), self._log_registry, self._security
-            )
+            mount_shared_shm(container, layout.exec_dir)
+            sandbox = self._sandboxes.plan(container)
+            spec = build_spec(self._config, container, cgroup, sandbox, self._log_registry, self._security, isolation)
             spec.write(layout.spec_path)
             try:
                 # The network is made while the shim starts: joining a v1 cgroup sleeps for an RCU grace
@@ -114,10 +118,12 @@ class Lifecycle:
                 raise
         except StartFailed as e:
             cgroup.destroy()
+            release_shared_shm(layout.exec_dir)
             self._record_failure(container, str(e))
             raise (InvalidParameter if exit_code_for(str(e)) != 125 else HostError)(str(e)) from None
         except BaseException:
             cgroup.destroy()
+            release_shared_shm(layout.exec_dir)
             raise
         state = container.state
         state.status, state.pid, state.pid_starttime, state.shim_pid = (
@@ -157,6 +163,7 @@ class Lifecycle:
             state.oom_killed = cgroup.oom_kills() > 0
             cgroup.destroy()
             self._sandboxes.destroy(container)
+            release_shared_shm(layout.exec_dir)
             ran_for = (finished_ns / 1e9) - clock.parse_rfc3339(state.started_at)
             state.status, state.pid, state.shim_pid = EXITED, 0, 0
             state.exit_code, state.error, state.finished_at = exit_code, error, clock.rfc3339_nano(finished_ns)

@@ -4,6 +4,7 @@ nothing here may import lazily, because after pivot_root the host's Python libra
 import os
 import socket
 
+from runtime.shim.isolation import apply_process_limits
 from runtime.shim.process import (
     ExecError,
     ProcessConfinement,
@@ -12,6 +13,7 @@ from runtime.shim.process import (
     execute,
     read_program,
     resolve_user,
+    with_groups,
 )
 from runtime.shim.rootfs import prepare_rootfs
 from runtime.shim.spec import ContainerSpec
@@ -47,9 +49,10 @@ def run_container_init(spec: ContainerSpec, stdin_fd: int, stdout_fd: int, stder
         prepare_rootfs(spec)
         # /dev/null of the container, not the host's: no host file stays open across exec.
         os.dup2(stdin_fd if spec.stdin else os.open("/dev/null", os.O_RDONLY), 0)
-        socket.sethostname(spec.hostname)
-        user = resolve_user(spec.process.user)
-        os.makedirs(spec.process.cwd, exist_ok=True)
+        if spec.isolation.namespaces.uts != "host":
+            socket.sethostname(spec.hostname)
+        user = with_groups(resolve_user(spec.process.user), spec.isolation.group_add)
+        apply_process_limits(spec.isolation)
         confine(user, confinement)
         os.chdir(spec.process.cwd)
         execute(spec.process.args, environment(spec.process.env, user, spec.hostname), error_fd)

@@ -57,6 +57,23 @@ def resolve_user(spec: str) -> User:
     return User(uid, gid, supplementary, home)
 
 
+def with_groups(user: User, group_add: list[str]) -> User:
+    """--group-add: more supplementary groups, by name from the container's /etc/group or by number."""
+    if not group_add:
+        return user
+    groups_db = _read_db("/etc/group")
+    extra = []
+    for group in group_add:
+        match = next((g for g in groups_db if len(g) >= 3 and g[0] == group), None)
+        if match is not None:
+            extra.append(int(match[2]))
+        elif group.isdigit():
+            extra.append(int(group))
+        else:
+            raise ExecError(f"Unable to find group {group}: no matching entries in group file")
+    return User(user.uid, user.gid, tuple(dict.fromkeys(user.groups + tuple(extra))), user.home)
+
+
 def _cap_last_cap() -> int:
     with open("/proc/sys/kernel/cap_last_cap") as f:
         return int(f.read())

@@ -8,6 +8,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from runtime.shim.isolation import Isolation
+
 # Written by the daemon to the shim's network gate once the container's network is made (runtime.engine.shims).
 NETWORK_READY = b"go"
 
@@ -19,6 +21,7 @@ class Mount:
     readonly: bool = False
     type: str = "bind"  # bind | tmpfs
     data: str = ""  # tmpfs mount options
+    flags: int | None = None  # tmpfs mount flags (--tmpfs); None: nosuid, nodev
 
 
 @dataclass
@@ -51,6 +54,7 @@ class ContainerSpec:
     capabilities: int = 0xA80425FB
     seccomp: str | None = None  # the compiled seccomp program's file; None runs unconfined
     no_new_privileges: bool = False
+    isolation: Isolation = field(default_factory=Isolation)
     stdin: str | None = None  # with -i (OpenStdin): the FIFO the daemon writes attached stdin into
     stdin_once: bool = False  # StdinOnce: the first attached writer's end closes the container's stdin
 
@@ -63,4 +67,5 @@ class ContainerSpec:
         raw["rootfs"] = Rootfs(**raw["rootfs"])
         raw["process"] = Process(**raw["process"])
         raw["mounts"] = [Mount(**m) for m in raw["mounts"]]
+        raw["isolation"] = Isolation.from_dict(raw.get("isolation") or {})
         return cls(**raw)

@@ -1,5 +1,6 @@
-"""devices (v1): Docker's default device allow-list, so a container that keeps CAP_MKNOD still cannot open
-the host's disks. v2 needs an eBPF program for this (runc's devices/ebpf_linux.go), which porthole lacks."""
+"""devices (v1): Docker's default device allow-list plus the container's own rules (--device,
+--device-cgroup-rule; everything with --privileged), so a container that keeps CAP_MKNOD still cannot open the
+host's disks. v2 needs an eBPF program for this (runc's devices/ebpf_linux.go), which porthole lacks."""
 
 from __future__ import annotations
 
@@ -31,7 +32,10 @@ class DevicesV1:
     def set(self, cg: Path, res: Resources) -> list[str]:
         if not has_file(cg, "devices.deny"):
             return []
+        if any(rule.startswith("a ") for rule in res.device_rules):
+            write_file(cg, "devices.allow", "a")
+            return []
         write_file(cg, "devices.deny", "a")
-        for rule in DEFAULT_ALLOW:
+        for rule in DEFAULT_ALLOW + res.device_rules:
             write_file(cg, "devices.allow", rule)
         return []

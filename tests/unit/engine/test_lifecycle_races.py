@@ -79,7 +79,7 @@ class FakeMonitor:
 @pytest.fixture
 def world(tmp_path, monkeypatch):
     monitor = FakeMonitor()
-    monkeypatch.setattr(lifecycle_module, "prepare_cgroup", lambda config, container: (FakeCgroup(), []))
+    monkeypatch.setattr(lifecycle_module, "prepare_cgroup", lambda *args: (FakeCgroup(), []))
     monkeypatch.setattr(lifecycle_module, "cgroup_for", lambda config, container_id: FakeCgroup())
     monkeypatch.setattr(lifecycle_module, "build_spec", lambda *args: FakeSpec())
     # a signal ends the process at once: its shim exits
