@@ -8,6 +8,7 @@ import socket
 import docker
 import pytest
 
+from tests.support.cli import porthole
 from tests.support.probe import build_probe
 
 pytestmark = pytest.mark.root
@@ -246,3 +247,17 @@ def test_userns_host_is_accepted_and_remapping_refused(ph, client):
         client.api.create_container("busybox", "true", host_config={"UsernsMode": "remap"})
     assert refused.value.status_code == 501
     assert "user namespace remapping is not supported yet" in refused.value.explanation
+
+
+# -- the porthole CLI sends the same fields ----------------------------------------------------------------
+def test_the_porthole_cli_takes_the_isolation_flags(ph, tmp_path):
+    profile = tmp_path / "profile.json"
+    profile.write_text('{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "mkdirat"], '
+                       '"action": "SCMP_ACT_ERRNO"}]}')  # fmt: skip
+    script = "grep -E '^(CapEff|NoNewPrivs|Seccomp):' /proc/self/status; ulimit -n; id -G; mkdir /d || echo no-mkdir"
+    result = porthole(ph, "run", "--rm", "--cap-drop", "ALL", "--cap-add", "kill", "--security-opt",
+                      f"seccomp={profile}", "--security-opt", "no-new-privileges", "--ulimit", "nofile=64:64",
+                      "--group-add", "4242", "--read-only", "busybox", "sh", "-c", script)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["CapEff:", "0000000000000020", "NoNewPrivs:", "1", "Seccomp:", "2", "64", "0",
+                                     "4242", "no-mkdir"]  # fmt: skip
