@@ -260,4 +260,4 @@ def test_the_porthole_cli_takes_the_isolation_flags(ph, tmp_path):
                       "--group-add", "4242", "--read-only", "busybox", "sh", "-c", script)  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["CapEff:", "0000000000000020", "NoNewPrivs:", "1", "Seccomp:", "2", "64", "0",
-                                     "4242", "no-mkdir"]  # fmt: skip
+                                     "10", "4242", "no-mkdir"]  # fmt: skip
