@@ -21,6 +21,7 @@ class DaemonConfig:
     dns_upstreams: tuple[str, ...] = ()
     metrics_addr: str | None = None
     init_path: Path = Path("/usr/bin/tini-static")  # --init's docker-init: Debian's tini, static
+    warnings: tuple[str, ...] = ()  # shown by `docker info` (an API on TCP without TLS, ...)
 
     @property
     def containers_dir(self) -> Path:

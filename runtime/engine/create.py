@@ -26,6 +26,13 @@ from runtime.volumes.binds import parse_volumes_from
 from runtime.volumes.mountpoint import MountPoint
 from runtime.volumes.service import VolumeService
 
+# Docker's container.Config: what Go's decoder keeps of a create body (other fields are dropped, as there)
+CONFIG_FIELDS = frozenset(
+    {"Hostname", "Domainname", "User", "AttachStdin", "AttachStdout", "AttachStderr", "ExposedPorts", "Tty",
+     "OpenStdin", "StdinOnce", "Env", "Cmd", "Healthcheck", "ArgsEscaped", "Image", "Volumes", "WorkingDir",
+     "Entrypoint", "NetworkDisabled", "MacAddress", "OnBuild", "Labels", "StopSignal", "StopTimeout", "Shell"}
+)  # fmt: skip
+
 
 def merge_config(config: dict[str, Any], image_config: dict[str, Any]) -> dict[str, Any]:
     """The client's Config over the image's, as moby's merge does: -e wins per key, Entrypoint given by the
@@ -124,7 +131,7 @@ class ContainerFactory:
         self._security.program(self._security.confinement(host_config))  # a bad option or profile fails here
         check_isolation(host_config, body.get("Hostname") or "", self._store.get, self._config.init_path)
         networking = body.get("NetworkingConfig") or {}
-        config = {k: v for k, v in body.items() if k not in ("HostConfig", "NetworkingConfig")}
+        config = {k: v for k, v in body.items() if k in CONFIG_FIELDS}
         config = merge_config(config, image.config)
         argv = _argv(config)
         plan = plan_mounts(

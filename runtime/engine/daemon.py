@@ -31,8 +31,11 @@ log = logging.getLogger("porthole.engine")
 class Engine:
     def __init__(self, config: DaemonConfig) -> None:
         self.config = config
-        for directory in (config.data_root, config.exec_root, config.containers_dir):
+        # Private to root, as Docker's and containerd's (containers' env, specs and logs are in there); the data
+        # root stays traversable, as Docker's 0711, for the volumes' own modes to decide.
+        for directory, mode in ((config.data_root, 0o711), (config.exec_root, 0o700), (config.containers_dir, 0o700)):
             directory.mkdir(parents=True, exist_ok=True)
+            directory.chmod(mode)
         self.daemon_id = self._daemon_id(config.data_root / "engine-id")
         self.cgroup_mode = detect_mode(config.cgroup_root)
         self.events = EventBus()

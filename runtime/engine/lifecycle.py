@@ -98,7 +98,7 @@ class Lifecycle:
         if self.watch.is_removed(container):  # a start that raced a removal must not leave an orphan running
             raise NotFound(f"No such container: {container.id}")
         layout = Layout(self._config, container.id)
-        layout.exec_dir.mkdir(parents=True, exist_ok=True)
+        layout.exec_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         layout.exit_path.unlink(missing_ok=True)
         isolation = plan_isolation(
             container, self._store.get, self._config.init_path, is_cgroup_v2(self._config), self._config.exec_dir

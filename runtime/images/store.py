@@ -119,10 +119,16 @@ class ImageStore:
             spool.unlink(missing_ok=True)
             self._release(pinned)
 
-    def save(self, references: Sequence[str], out: BinaryIO) -> None:
-        """`docker save`: an archive Docker ≥ 25 and our own `load` both accept."""
+    def check_save(self, references: Sequence[str]) -> None:
+        """What would make a save fail, checked before the first byte of the archive goes out."""
         if not references:
             raise InvalidParameter("images: save: names: at least one image is needed")
+        with self._lock:
+            self._images_to_save(references)
+
+    def save(self, references: Sequence[str], out: BinaryIO) -> None:
+        """`docker save`: an archive Docker ≥ 25 and our own `load` both accept."""
+        self.check_save(references)
         with self._lock:
             images = self._images_to_save(references)
             wanted = [d for image in images for d in image.config["rootfs"]["diff_ids"]]

@@ -8,6 +8,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from runtime.atomicfile import write_bytes_atomic
 from runtime.shim.isolation import Isolation
 
 # Written by the daemon to the shim's network gate once the container's network is made (runtime.engine.shims).
@@ -59,7 +60,8 @@ class ContainerSpec:
     stdin_once: bool = False  # StdinOnce: the first attached writer's end closes the container's stdin
 
     def write(self, path: Path) -> None:
-        path.write_text(json.dumps(asdict(self)))
+        """0600: the spec holds the container's environment, often its secrets."""
+        write_bytes_atomic(path, json.dumps(asdict(self)).encode(), mode=0o600)
 
     @classmethod
     def read(cls, path: Path) -> "ContainerSpec":

@@ -105,7 +105,7 @@ def register(router: Router, engine: Engine) -> None:
                 "Labels": [],
                 "ExperimentalBuild": False,
                 "LiveRestoreEnabled": True,
-                "Warnings": [],
+                "Warnings": list(config.warnings),
             }
         )
 
