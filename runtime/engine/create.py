@@ -16,6 +16,7 @@ from runtime.engine.model import Container
 from runtime.engine.names import generate_name, validate_name
 from runtime.engine.networking import ContainerNetworks
 from runtime.engine.restart import RestartPolicy
+from runtime.engine.signals import parse_signal
 from runtime.engine.store import ContainerStore
 from runtime.engine.unsupported import refuse_unsupported
 from runtime.errors import InvalidParameter
@@ -127,6 +128,8 @@ class ContainerFactory:
         image = self._images.resolve(image_ref)
         _check_unsupported(body)
         refuse_unsupported(body)
+        if body.get("StopSignal"):
+            parse_signal(body["StopSignal"])  # moby's verifyContainerSettings: "Invalid signal: SIGFOO"
         host_config = normalize_host_config(body.get("HostConfig") or {}, self._log_registry, self._config)
         self._security.program(self._security.confinement(host_config))  # a bad option or profile fails here
         check_isolation(host_config, body.get("Hostname") or "", self._store.get, self._config.init_path)

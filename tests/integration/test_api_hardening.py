@@ -182,3 +182,49 @@ def test_the_socket_is_root_and_the_docker_group_only(ph):
         assert stat.S_IMODE(st.st_mode) == 0o600
         return
     assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (0, docker_gid, 0o660)
+
+
+# -- validation gaps ----------------------------------------------------------------------------------------
+def _create_raw(ph, body: dict, query: str = "") -> tuple[int, dict]:
+    conn = http.client.HTTPConnection("docker")
+    conn.sock = _unix(ph)
+    conn.request("POST", f"/v1.44/containers/create{query}", json.dumps(body), {"Content-Type": "application/json"})
+    response = conn.getresponse()
+    result = response.status, json.loads(response.read() or b"{}")
+    conn.close()
+    return result
+
+
+def test_a_name_with_a_trailing_newline_is_refused(ph, client):
+    status, body = _create_raw(ph, {"Image": "busybox", "Cmd": ["true"]}, "?name=web%0A")
+    assert status == 400
+    assert "Invalid container name" in body["message"]
+    assert client.containers.list(all=True) == []
+
+
+def test_path_parameters_are_percent_decoded(ph, client):
+    container = client.containers.create("busybox", ["true"], name="decoded")
+    reply = _exchange(ph, b"GET /v1.44/containers/%64ecoded/json HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n")
+    assert reply.startswith(b"HTTP/1.1 200 ")
+    assert container.id.encode() in reply
+
+
+def test_the_largest_memory_limit_starts(ph, client):
+    container = client.containers.run("busybox", ["true"], detach=True, mem_limit=(1 << 63) - 1)
+    assert container.wait(timeout=30)["StatusCode"] == 0
+    status, body = _create_raw(ph, {"Image": "busybox", "Cmd": ["true"], "HostConfig": {"Memory": 1 << 63}})
+    assert status == 400
+    assert "HostConfig.Memory" in body["message"]
+
+
+def test_an_unknown_stop_signal_is_refused(ph, client):
+    status, body = _create_raw(ph, {"Image": "busybox", "Cmd": ["true"], "StopSignal": "SIGFOO"})
+    assert (status, body["message"]) == (400, "Invalid signal: SIGFOO")
+    assert client.containers.list(all=True) == []
+
+
+def test_a_propagation_porthole_cannot_apply_is_refused(ph, client, tmp_path):
+    result = ph.docker("run", "--rm", "-v", f"{tmp_path}:/data:rshared", "busybox", "true")
+    assert result.returncode != 0
+    assert b"bind-propagation rshared" in result.stderr
+    assert client.containers.list(all=True) == []
