@@ -33,7 +33,7 @@ class DeviceRule:
 
 
 def parse_rule(text: str) -> DeviceRule:
-    """"c 1:3 rwm" (checked at create by the engine) as a DeviceRule; "a" alone is every device."""
+    """ "c 1:3 rwm" (checked at create by the engine) as a DeviceRule; "a" alone is every device."""
     kind, _, rest = text.partition(" ")
     if kind == "a" and rest in ("", "*:* rwm"):
         return DeviceRule("a", None, None, "rwm")
