@@ -1,5 +1,8 @@
-"""The dashboard served by waitress: the app, its monitor and the server bound together, for `porthole web`
-and `porthole daemon --web` (both in the command room, porthole/serve/)."""
+"""The dashboard served by waitress (or by cheroot over TLS): the app, its monitor and the server bound together,
+for `porthole web` and `porthole daemon --web` (both in the command room, porthole/serve/).
+
+Two servers because waitress has no TLS (its docs send HTTPS to a proxy in front); cheroot, CherryPy's server,
+has it built in, so a dashboard off loopback can be HTTPS with no proxy to set up."""
 
 from __future__ import annotations
 
@@ -51,9 +54,36 @@ class Dashboard:
         self._closed.set()
 
 
+class TlsDashboard:
+    """The same app over HTTPS, served by cheroot; serve() serves until close(), from any thread."""
+
+    def __init__(self, server: Any, monitor: Monitor, address: ListenAddress) -> None:
+        self.server = server
+        self.monitor = monitor
+        self.address = address
+
+    def serve(self) -> None:
+        self.server.serve()
+
+    def close(self) -> None:
+        self.server.stop()
+        self.monitor.close()
+
+
+def _tls_dashboard(app: Any, monitor: Monitor, options: ServingOptions, threads: int) -> TlsDashboard:
+    from cheroot.ssl.builtin import BuiltinSSLAdapter
+    from cheroot.wsgi import Server
+
+    server = Server((options.listen.host, options.listen.port), app, numthreads=threads, server_name="porthole")
+    server.ssl_adapter = BuiltinSSLAdapter(options.tls.cert, options.tls.key)
+    server.prepare()  # binds now: a taken address fails here, as waitress's does
+    port = server.socket.getsockname()[1]
+    return TlsDashboard(server, monitor, ListenAddress(options.listen.host, port))
+
+
 def build_dashboard(
     engine_url: str, options: ServingOptions, *, history_minutes: float = 16, threads: int = 16
-) -> Dashboard:
+) -> Dashboard | TlsDashboard:
     """The dashboard for `engine_url`, its monitor started and its socket bound; `server.run()` serves.
     For `porthole web` and for embedding (`porthole daemon --web`). :raise OSError: the address is taken."""
     app = create_app(
@@ -62,9 +92,16 @@ def build_dashboard(
             "TOKEN": options.token,
             "CONTROLS": options.controls,
             "HISTORY_SECONDS": history_minutes * 60,
+            "SESSION_COOKIE_SECURE": options.tls is not None,  # over HTTPS, the session never goes out in clear
         }
     )
     monitor: Monitor = app.extensions[EXTENSION]
+    if options.tls is not None:
+        try:
+            return _tls_dashboard(app, monitor, options, threads)
+        except OSError:
+            monitor.close()
+            raise
     sockets: dict = {}
     try:
         server = create_server(
