@@ -261,3 +261,13 @@ def test_the_porthole_cli_takes_the_isolation_flags(ph, tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["CapEff:", "0000000000000020", "NoNewPrivs:", "1", "Seccomp:", "2", "64", "0",
                                      "10", "4242", "no-mkdir"]  # fmt: skip
+
+
+def test_exec_runs_under_the_containers_confinement_and_privileged_exec_gets_the_daemons_caps(ph, client):
+    container = client.containers.run("busybox", ["sleep", "60"], detach=True, cap_add=["NET_ADMIN"],
+                                      security_opt=["no-new-privileges"])  # fmt: skip
+    status = container.exec_run(["cat", "/proc/self/status"]).output.decode()
+    fields = dict(line.split(":\t", 1) for line in status.splitlines() if ":\t" in line)
+    assert (fields["CapEff"], fields["NoNewPrivs"], fields["Seccomp"]) == ("00000000a80435fb", "1", "2")
+    privileged = container.exec_run(["grep", "CapEff", "/proc/self/status"], privileged=True).output.decode()
+    assert privileged.split() == ["CapEff:", _daemon_caps(ph)]
