@@ -1,7 +1,8 @@
 """The cost of the seccomp filter (issue 15), side by side with Docker in the same run.
 
-1. A syscall-heavy loop inside a container (the probe's getpid and stat loops, a million calls each), under the
-   default profile and under `--security-opt seccomp=unconfined`, in porthole and in a Docker daemon of the
+1. A syscall-heavy loop inside a container (the probe's getpid and stat loops, a million calls each, timed in
+   CPU time so that waiting for a CPU on a shared machine does not count), under the default profile and under
+   `--security-opt seccomp=unconfined`, in porthole and in a Docker daemon of the
    bench's own (Debian's docker.io, its own data root and socket, no bridge); the floor is the same loop on
    the host, with no filter. The filter's cost per call is confined - unconfined.
 2. `run --rm busybox true` with and without the filter in porthole: what compiling (cached) and loading it
@@ -28,28 +29,31 @@ from tests.support.probe import IN_CONTAINER, build_probe, probe_mount  # noqa: 
 UNCONFINED = ("--security-opt", "seccomp=unconfined")
 
 
-def loop_ns(host: str, probe: Path, loop: str, calls: int, runs: int, flags: tuple[str, ...]) -> float:
-    """Median ns per call of `loop` in a container, over `runs` containers."""
-    values = []
+def loop_ns(host: str, probe: Path, loop: str, calls: int, runs: int) -> tuple[float, float]:
+    """Fastest ns per call of `loop` in a container (filtered, unconfined), over `runs` pairs of containers run
+    alternately: on a shared machine the other load only ever adds time, so the minimum is the cost."""
+    values: tuple[list[float], list[float]] = ([], [])
     for _ in range(runs):
-        out = subprocess.run(
-            ["docker", "-H", host, "run", "--rm", "--network", "none", *probe_mount(probe), *flags, "busybox",
-             IN_CONTAINER, loop, str(calls)],
-            capture_output=True, check=True, timeout=300,
-        ).stdout  # fmt: skip
-        values.append(float(out))
-    return statistics.median(values)
+        for flags, into in zip(((), UNCONFINED), values, strict=True):
+            out = subprocess.run(
+                ["docker", "-H", host, "run", "--rm", "--network", "none", *probe_mount(probe), *flags, "busybox",
+                 IN_CONTAINER, loop, str(calls)],
+                capture_output=True, check=True, timeout=300,
+            ).stdout  # fmt: skip
+            into.append(float(out))
+    return min(values[0]), min(values[1])
 
 
 def host_ns(probe: Path, loop: str, calls: int, runs: int) -> float:
-    return statistics.median(
+    return min(
         float(subprocess.run([str(probe), loop, str(calls)], capture_output=True, check=True).stdout)
         for _ in range(runs)
     )
 
 
-def start_ms(host: str, runs: int) -> tuple[float, float]:
-    """Median ms of a start with the filter and without, alternated so that the machine's load hits both."""
+def start_ms(host: str, runs: int) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Fastest and median ms of a start with the filter and without, alternated so that the machine's load hits
+    both alike."""
     commands = [
         ["docker", "-H", host, "run", "--rm", "--network", "none", *flags, "busybox", "true"]
         for flags in ((), UNCONFINED)
@@ -62,14 +66,13 @@ def start_ms(host: str, runs: int) -> tuple[float, float]:
             started = time.perf_counter()
             subprocess.run(command, check=True, capture_output=True)
             into.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times[0]), statistics.median(times[1])
+    return (min(times[0]), statistics.median(times[0])), (min(times[1]), statistics.median(times[1]))
 
 
 def measure_loops(name: str, host: str, probe: Path, args: argparse.Namespace) -> dict[str, tuple[float, float]]:
     results = {}
     for loop in ("getpid-loop", "stat-loop"):
-        confined = loop_ns(host, probe, loop, args.calls, args.runs, ())
-        unconfined = loop_ns(host, probe, loop, args.calls, args.runs, UNCONFINED)
+        confined, unconfined = loop_ns(host, probe, loop, args.calls, args.runs)
         results[loop] = (confined, unconfined)
         print(f"  {name:9} {loop:12} filtered {confined:7.1f} ns/call   unconfined {unconfined:7.1f}   "
               f"filter cost {confined - unconfined:6.1f} ns/call")  # fmt: skip
@@ -79,15 +82,15 @@ def measure_loops(name: str, host: str, probe: Path, args: argparse.Namespace) -
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--calls", type=int, default=1_000_000)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--starts", type=int, default=20)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--starts", type=int, default=30)
     parser.add_argument("--no-docker", action="store_true", help="porthole and the floor only")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-seccomp-") as scratch:
         root = Path(scratch)
         probe = build_probe(root)
         image = busybox_tar(root / "busybox.tar")
-        print(f"syscall loops, {args.calls} calls, median of {args.runs} containers")
+        print(f"syscall loops, {args.calls} calls, fastest of {args.runs} containers each")
         for loop in ("getpid-loop", "stat-loop"):
             print(f"  host      {loop:12} no filter {host_ns(probe, loop, args.calls, args.runs):7.1f} ns/call (floor)")
         daemon = TestDaemon(root / "porthole")
@@ -104,9 +107,10 @@ def main() -> None:
                 subprocess.run(["docker", "-H", host, "import", str(image), "busybox:latest"], check=True,
                                capture_output=True)  # fmt: skip
                 theirs = measure_loops("docker", host, probe, args)
-        added = with_filter - without
-        print(f"run --rm busybox true, median of {args.starts}: filtered {with_filter:.1f} ms, "
-              f"unconfined {without:.1f} ms, the filter adds {added:+.1f} ms (goal: <= +5 ms)")  # fmt: skip
+        for what, index in (("fastest", 0), ("median", 1)):
+            added = with_filter[index] - without[index]
+            print(f"run --rm busybox true, {what} of {args.starts}: filtered {with_filter[index]:.1f} ms, "
+                  f"unconfined {without[index]:.1f} ms, the filter adds {added:+.1f} ms (goal: <= +5 ms)")  # fmt: skip
         if theirs:
             for loop, (confined, unconfined) in ours.items():
                 cost, docker_cost = confined - unconfined, theirs[loop][0] - theirs[loop][1]
