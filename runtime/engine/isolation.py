@@ -98,6 +98,12 @@ def _checked(host_config: Mapping[str, Any], init_path: Path) -> Isolation:
     groups = host_config.get("GroupAdd") or []
     if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
         raise InvalidParameter("invalid JSON: HostConfig.GroupAdd: expected a list of strings")
+    paths = {key: host_config.get(key) for key in ("MaskedPaths", "ReadonlyPaths")}
+    for key, value in paths.items():
+        if value is not None and not (
+            isinstance(value, list) and all(isinstance(p, str) and p.startswith("/") for p in value)
+        ):
+            raise InvalidParameter(f"invalid JSON: HostConfig.{key}: expected a list of absolute paths")
     if host_config.get("Init") and not init_path.is_file():
         raise InvalidParameter(f"porthole: --init: no init binary at {init_path} (Debian's tini package has it)")
     return Isolation(
@@ -108,6 +114,8 @@ def _checked(host_config: Mapping[str, Any], init_path: Path) -> Isolation:
         sysctls=_check_sysctls(host_config),
         oom_score_adj=oom,  # always written, as runc does: a container does not inherit the daemon's protection
         group_add=list(groups),
+        masked_paths=paths["MaskedPaths"],
+        readonly_paths=paths["ReadonlyPaths"],
     )
 
 

@@ -52,6 +52,8 @@ class Isolation:
     sysctls: dict[str, str] = field(default_factory=dict)
     oom_score_adj: int | None = None
     group_add: list[str] = field(default_factory=list)  # names or gids, looked up in the container
+    masked_paths: list[str] | None = None  # None: Docker's lists (runtime.shim.rootfs)
+    readonly_paths: list[str] | None = None
     namespaces: Namespaces = field(default_factory=Namespaces)
 
     @classmethod

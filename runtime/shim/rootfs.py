@@ -157,7 +157,7 @@ def prepare_rootfs(spec: ContainerSpec) -> None:
     write_sysctls(isolation.sysctls)
     os.makedirs(spec.process.cwd, exist_ok=True)  # before a read-only root forbids it
     if not isolation.privileged:
-        _mask_and_protect()
+        _mask_and_protect(isolation.masked_paths, isolation.readonly_paths)
     if isolation.readonly_rootfs:
         make_root_read_only()
 
@@ -178,14 +178,16 @@ def _pivot(root: str) -> None:
         os.close(new_root)
 
 
-def _mask_and_protect() -> None:
-    for path in MASKED_PATHS:
+def _mask_and_protect(masked: list[str] | None, readonly: list[str] | None) -> None:
+    """Docker's lists, or the container's own (HostConfig.MaskedPaths and ReadonlyPaths: the docker CLI sends
+    both empty for --security-opt systempaths=unconfined)."""
+    for path in MASKED_PATHS if masked is None else masked:
         if not os.path.exists(path):
             continue
         if os.path.isdir(path):
             mount("tmpfs", path, "tmpfs", MS_RDONLY)
         else:
             mount("/dev/null", path, None, MS_BIND)
-    for path in READONLY_PATHS:
+    for path in READONLY_PATHS if readonly is None else readonly:
         if os.path.exists(path):
             _bind(path, path, readonly=True)

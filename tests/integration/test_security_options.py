@@ -271,3 +271,10 @@ def test_exec_runs_under_the_containers_confinement_and_privileged_exec_gets_the
     assert (fields["CapEff"], fields["NoNewPrivs"], fields["Seccomp"]) == ("00000000a80435fb", "1", "2")
     privileged = container.exec_run(["grep", "CapEff", "/proc/self/status"], privileged=True).output.decode()
     assert privileged.split() == ["CapEff:", _daemon_caps(ph)]
+
+
+def test_systempaths_unconfined_leaves_proc_unmasked(ph):
+    script = "grep -cE ' /proc/(keys|timer_list|sys|acpi|scsi|bus|fs|irq) ' /proc/mounts"
+    assert int(_sh(ph, script)) > 0
+    result = ph.docker("run", "--rm", "--security-opt", "systempaths=unconfined", "busybox", "sh", "-c", script)
+    assert result.stdout == b"0\n"  # grep -c counts none (and exits 1)
