@@ -81,7 +81,9 @@ def own_capabilities(status_path: str = "/proc/self/status") -> int:
     raise OSError(f"porthole: capabilities: no CapPrm line in {status_path}")
 
 
-def _normalize(names: Iterable[str]) -> list[str]:
+def _normalize(names: Iterable[str], field: str) -> list[str]:
+    if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names):
+        raise InvalidParameter(f"invalid JSON: HostConfig.{field}: expected a list of strings")
     normalized = []
     for name in names:
         name = name.upper()
@@ -98,7 +100,7 @@ def container_capabilities(cap_add: Iterable[str], cap_drop: Iterable[str], priv
     --privileged and ALL take only those it has; one named in --cap-add is refused with the reason."""
     if privileged:
         return available
-    adds, drops = _normalize(cap_add), _normalize(cap_drop)
+    adds, drops = _normalize(cap_add, "CapAdd"), _normalize(cap_drop, "CapDrop")
     if ALL in adds:
         return available & ~mask_of(n for n in drops if n != ALL)
     missing = [name for name in adds if not available & (1 << CAPABILITIES[name])]

@@ -21,6 +21,8 @@ class SecurityOpts:
 
 def parse_security_opts(options: list[str] | None) -> SecurityOpts:
     seccomp, no_new_privileges = "", False
+    if options is not None and (not isinstance(options, list) or not all(isinstance(o, str) for o in options)):
+        raise InvalidParameter("invalid JSON: HostConfig.SecurityOpt: expected a list of strings")
     for opt in options or ():
         if opt == "no-new-privileges":
             no_new_privileges = True

@@ -6,6 +6,7 @@ machine's architecture and the kernel's version. Pure: compiling the chosen rule
 import json
 import os
 import platform
+import re
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -31,6 +32,9 @@ OPERATORS = (
     "SCMP_CMP_GT",
     "SCMP_CMP_MASKED_EQ",
 )
+MAX_ARGS = 6  # a system call's arguments
+U64_MAX = (1 << 64) - 1
+ERRNO_MAX = 4095  # the kernel's MAX_ERRNO
 # The names profiles use for this machine in `includes.arches` (Go's GOARCH, as moby compares them) and in
 # `archMap` (libseccomp's).
 GO_ARCH = {"x86_64": "amd64", "aarch64": "arm64", "riscv64": "riscv64", "s390x": "s390x", "ppc64le": "ppc64le"}
@@ -90,79 +94,169 @@ def _fail(why: str) -> InvalidParameter:
     return InvalidParameter(f"Decoding seccomp profile failed: {why}")
 
 
-def parse_profile(text: str) -> dict[str, Any]:
-    """The profile as JSON, checked for what a filter needs; the error is the one moby gives at start."""
+@dataclass(frozen=True)
+class Condition:
+    """A rule's `includes` or `excludes`."""
+
+    arches: tuple[str, ...] = ()
+    caps: tuple[str, ...] = ()
+    min_kernel: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class ProfileRule:
+    rule: SyscallRule
+    includes: Condition
+    excludes: Condition
+
+
+@dataclass(frozen=True)
+class Profile:
+    default_action: str
+    default_errno: int | None
+    architectures: tuple[str, ...]
+    arch_map: tuple[tuple[str, tuple[str, ...]], ...]
+    rules: tuple[ProfileRule, ...]
+
+
+def _strings(value: Any, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _fail(f"{where}: expected a list of strings")
+    return tuple(value)
+
+
+def _int(value: Any, where: str, low: int, high: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise _fail(f"{where}: expected an integer from {low} to {high}, got {value!r:.40}")
+    return value
+
+
+def _object(value: Any, where: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _fail(f"{where}: expected an object")
+    return value
+
+
+def _condition(value: Any, where: str) -> Condition:
+    raw = _object(value, where)
+    min_kernel = raw.get("minKernel")
+    if min_kernel is not None and (not isinstance(min_kernel, str) or not re.fullmatch(r"[0-9]+\.[0-9]+", min_kernel)):
+        raise _fail(f"{where}.minKernel: expected a version like 4.8, got {min_kernel!r:.40}")
+    return Condition(
+        _strings(raw.get("arches"), f"{where}.arches"),
+        _strings(raw.get("caps"), f"{where}.caps"),
+        kernel_version(min_kernel) if min_kernel else None,
+    )
+
+
+def _arg(value: Any, where: str) -> ArgCondition:
+    raw = _object(value, where)
+    if raw.get("op") not in OPERATORS:
+        raise _fail(f"{where}: unknown operator {raw.get('op')!r:.40}")
+    return ArgCondition(
+        _int(raw.get("index", 0), f"{where}.index", 0, MAX_ARGS - 1),
+        _int(raw.get("value", 0), f"{where}.value", 0, U64_MAX),
+        _int(raw.get("valueTwo", 0), f"{where}.valueTwo", 0, U64_MAX),
+        raw["op"],
+    )
+
+
+def _rule(value: Any, where: str) -> ProfileRule:
+    raw = _object(value, where)
+    if raw.get("name") and raw.get("names"):
+        raise _fail("use either 'name' or 'names'")
+    names = _strings(raw.get("names"), f"{where}.names") or _strings([raw["name"]] if raw.get("name") else [], where)
+    action = _action(raw.get("action"), f"{where}.action")
+    errno_ret = raw.get("errnoRet")
+    if errno_ret is not None:
+        errno_ret = _int(errno_ret, f"{where}.errnoRet", 0, ERRNO_MAX)
+    args = raw.get("args") or []
+    if not isinstance(args, list) or len(args) > MAX_ARGS:
+        raise _fail(f"{where}.args: expected at most {MAX_ARGS} conditions")
+    conditions = tuple(_arg(a, f"{where}.args[{i}]") for i, a in enumerate(args))
+    return ProfileRule(
+        SyscallRule(names, action, errno_ret, conditions),
+        _condition(raw.get("includes"), f"{where}.includes"),
+        _condition(raw.get("excludes"), f"{where}.excludes"),
+    )
+
+
+def _arch_entry(value: Any, where: str) -> tuple[str, tuple[str, ...]]:
+    raw = _object(value, where)
+    architecture = raw.get("architecture")
+    if not isinstance(architecture, str):
+        raise _fail(f"{where}.architecture: expected a string")
+    return architecture, _strings(raw.get("subArchitectures"), f"{where}.subArchitectures")
+
+
+def parse_profile(text: str) -> Profile:
+    """The profile, checked field by field; the errors start as moby's do at start."""
     try:
-        profile = json.loads(text)
-    except ValueError as e:
+        raw = json.loads(text)
+    except (ValueError, RecursionError) as e:
         raise _fail(str(e)) from None
-    if not isinstance(profile, dict):
-        raise _fail("the profile is not a JSON object")
-    if profile.get("architectures") and profile.get("archMap"):
+    raw = _object(raw, "the profile")
+    if raw.get("architectures") and raw.get("archMap"):
         raise _fail(
             "both 'architectures' and 'archMap' are specified in the seccomp profile, use either "
             "'architectures' or 'archMap'"
         )
-    if profile.get("listenerPath") or profile.get("defaultAction") == "SCMP_ACT_NOTIFY":
+    if raw.get("listenerPath") or raw.get("defaultAction") == "SCMP_ACT_NOTIFY":
         raise NotImplementedYet("porthole: seccomp profile: SCMP_ACT_NOTIFY (listenerPath) is not supported yet")
-    _action(profile.get("defaultAction"), "defaultAction")
-    for number, call in enumerate(profile.get("syscalls") or []):
-        if not isinstance(call, dict):
-            raise _fail(f"syscalls[{number}] is not an object")
-        if call.get("name") and call.get("names"):
-            raise _fail("use either 'name' or 'names'")
-        _action(call.get("action"), f"syscalls[{number}].action")
-        for arg in call.get("args") or []:
-            if not isinstance(arg, dict) or arg.get("op") not in OPERATORS:
-                raise _fail(f"syscalls[{number}]: unknown operator {arg.get('op') if isinstance(arg, dict) else arg!r}")
-    return profile
+    default_errno = raw.get("defaultErrnoRet")
+    arch_map = raw.get("archMap") or []
+    if not isinstance(arch_map, list):
+        raise _fail("archMap: expected a list")
+    syscalls = raw.get("syscalls") or []
+    if not isinstance(syscalls, list):
+        raise _fail("syscalls: expected a list")
+    return Profile(
+        _action(raw.get("defaultAction"), "defaultAction"),
+        None if default_errno is None else _int(default_errno, "defaultErrnoRet", 0, ERRNO_MAX),
+        _strings(raw.get("architectures"), "architectures"),
+        tuple(_arch_entry(entry, f"archMap[{i}]") for i, entry in enumerate(arch_map)),
+        tuple(_rule(call, f"syscalls[{i}]") for i, call in enumerate(syscalls)),
+    )
 
 
-def _action(name: Any, where: str) -> None:
+def _action(name: Any, where: str) -> str:
     if name == "SCMP_ACT_NOTIFY":
         raise NotImplementedYet(f"porthole: seccomp profile: {where}: SCMP_ACT_NOTIFY is not supported yet")
     if name not in ACTIONS:
-        raise _fail(f"{where}: unknown action {name!r}")
+        raise _fail(f"{where}: unknown action {name!r:.40}")
+    return name
 
 
-def _applies(call: dict[str, Any], capabilities: frozenset[str], host: Host) -> bool:
-    includes = call.get("includes") or {}
-    excludes = call.get("excludes") or {}
-    if includes.get("arches") and host.arch not in includes["arches"]:
+def _applies(rule: ProfileRule, capabilities: frozenset[str], host: Host) -> bool:
+    includes, excludes = rule.includes, rule.excludes
+    if includes.arches and host.arch not in includes.arches:
         return False
-    if includes.get("caps") and not set(includes["caps"]) <= capabilities:
+    if includes.caps and not set(includes.caps) <= capabilities:
         return False
-    if includes.get("minKernel") and host.kernel < kernel_version(includes["minKernel"]):
+    if includes.min_kernel and host.kernel < includes.min_kernel:
         return False
-    if host.arch in (excludes.get("arches") or ()):
+    if host.arch in excludes.arches:
         return False
-    if set(excludes.get("caps") or ()) & capabilities:
+    if set(excludes.caps) & capabilities:
         return False
-    return not (excludes.get("minKernel") and host.kernel >= kernel_version(excludes["minKernel"]))
+    return not (excludes.min_kernel and host.kernel >= excludes.min_kernel)
 
 
-def _architectures(profile: dict[str, Any], host: Host) -> tuple[str, ...]:
-    if profile.get("architectures"):
-        return tuple(profile["architectures"])
+def _architectures(profile: Profile, host: Host) -> tuple[str, ...]:
+    if profile.architectures:
+        return profile.architectures
     native = SCMP_ARCH.get(host.arch)
-    for entry in profile.get("archMap") or ():
-        if entry.get("architecture") == native:
-            return (native, *(entry.get("subArchitectures") or ()))
+    for architecture, subs in profile.arch_map:
+        if architecture == native:
+            return (native, *subs)
     return (native,) if native else ()
 
 
-def choose(profile: dict[str, Any], capabilities: frozenset[str], host: Host) -> ChosenFilter:
+def choose(profile: Profile, capabilities: frozenset[str], host: Host) -> ChosenFilter:
     """The rules of a parsed profile that apply to a container holding `capabilities` (CAP_ names)."""
-    rules = []
-    for call in profile.get("syscalls") or ():
-        if not _applies(call, capabilities, host):
-            continue
-        names = tuple(call.get("names") or ([call["name"]] if call.get("name") else []))
-        args = tuple(
-            ArgCondition(int(a.get("index", 0)), int(a.get("value", 0)), int(a.get("valueTwo", 0)), a["op"])
-            for a in call.get("args") or ()
-        )
-        rules.append(SyscallRule(names, call["action"], call.get("errnoRet"), args))
-    return ChosenFilter(
-        profile["defaultAction"], profile.get("defaultErrnoRet"), _architectures(profile, host), tuple(rules)
-    )
+    rules = tuple(r.rule for r in profile.rules if _applies(r, capabilities, host))
+    return ChosenFilter(profile.default_action, profile.default_errno, _architectures(profile, host), rules)

@@ -3,12 +3,15 @@
 from pathlib import Path
 
 import pytest
+from hypothesis import given, seed, settings
+from hypothesis import strategies as st
 
 from runtime.engine.isolation import check_isolation, plan_isolation
 from runtime.engine.model import RUNNING, Container
 from runtime.engine.tmpfs import tmpfs_mount
-from runtime.errors import Conflict, InvalidParameter, NotFound, NotImplementedYet
+from runtime.errors import Conflict, EngineError, InvalidParameter, NotFound, NotImplementedYet
 from runtime.linux.constants import MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY
+from runtime.security import SecurityPolicy, own_capabilities
 
 TINI = Path("/usr/bin/tini-static")
 
@@ -104,3 +107,25 @@ def test_privileged_allows_every_device_and_cgroupns_follows_the_mode(tmp_path):
     assert plan.device_rules == ("a *:* rwm",)
     assert plan.isolation.privileged and plan.cgroup_namespace  # v2's default: private
     assert not plan_isolation(_container(CgroupnsMode="host"), _nobody, TINI, True, lambda c: tmp_path).cgroup_namespace
+
+
+FIELDS = ["Privileged", "CapAdd", "CapDrop", "SecurityOpt", "ReadonlyRootfs", "Tmpfs", "Devices", "DeviceCgroupRules",
+          "Ulimits", "GroupAdd", "Sysctls", "ShmSize", "Init", "OomScoreAdj", "PidMode", "IpcMode", "UTSMode",
+          "CgroupnsMode", "UsernsMode", "MaskedPaths", "ReadonlyPaths", "NetworkMode"]  # fmt: skip
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**64), 2**64) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=10,
+)
+
+
+@seed(15)
+@settings(max_examples=400, deadline=None, derandomize=True, database=None)
+@given(st.dictionaries(st.sampled_from(FIELDS), json_values, max_size=4))
+def test_any_isolation_option_is_accepted_or_refused_with_a_reason(host_config):
+    policy = SecurityPolicy(own_capabilities())
+    try:
+        check_isolation(host_config, "", _nobody, TINI)
+        policy.program(policy.confinement(host_config))
+    except EngineError as e:
+        assert str(e)

@@ -1,11 +1,24 @@
 """Which rules of Docker's default profile a container gets, by its capabilities, the architecture and the
 kernel, as moby's setupSeccomp chooses them."""
 
+import json
+
 import pytest
+from hypothesis import given, seed, settings
+from hypothesis import strategies as st
 
 from runtime.errors import InvalidParameter, NotImplementedYet
 from runtime.security.capabilities import DEFAULT_SET, names_of
-from runtime.security.seccomp_profile import Host, choose, default_profile, kernel_version, parse_profile
+from runtime.security.seccomp_filter import compile_filter
+from runtime.security.seccomp_profile import (
+    ACTIONS,
+    OPERATORS,
+    Host,
+    choose,
+    default_profile,
+    kernel_version,
+    parse_profile,
+)
 
 AMD64 = Host("amd64", (6, 1))
 DEFAULT_CAPS = names_of(DEFAULT_SET)
@@ -115,3 +128,41 @@ def test_notify_is_refused_as_not_supported():
 )
 def test_kernel_versions(release, version):
     assert kernel_version(release) == version
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**65), 2**65) | st.text(max_size=12) | st.sampled_from(ACTIONS),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=15,
+)
+args = st.fixed_dictionaries(
+    {"index": st.integers(-1, 7), "value": st.integers(-1, 2**64), "op": st.sampled_from(OPERATORS)}
+)
+rule_fields = st.fixed_dictionaries(
+    {},
+    optional={
+        "names": json_values | st.lists(st.sampled_from(["read", "mount", "nosuch", "personality"]), max_size=3),
+        "action": json_values | st.sampled_from(ACTIONS),
+        "errnoRet": json_values,
+        "args": json_values | st.lists(args, max_size=7),
+        "includes": json_values,
+        "excludes": json_values,
+    },
+)  # fmt: skip
+profiles = st.fixed_dictionaries(
+    {"defaultAction": json_values | st.sampled_from(ACTIONS)},
+    optional={"syscalls": json_values | st.lists(rule_fields, max_size=4), "archMap": json_values,
+              "architectures": json_values, "defaultErrnoRet": json_values},
+)  # fmt: skip
+
+
+@seed(15)
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(profiles)
+def test_any_profile_is_compiled_or_refused_with_a_reason(raw):
+    """What a client sends as --security-opt seccomp=: a 400 or 501 with a message, or a program; never a crash."""
+    try:
+        profile = parse_profile(json.dumps(raw))
+        compile_filter(choose(profile, DEFAULT_CAPS, Host.this_machine()))
+    except (InvalidParameter, NotImplementedYet) as e:
+        assert str(e)
