@@ -49,9 +49,13 @@ def _node(st: os.stat_result, path_in_container: str) -> Device | None:
 
 
 def _user_device(entry: Mapping[str, Any]) -> list[tuple[Device, str]]:
-    host = entry.get("PathOnHost") or ""
-    inside = entry.get("PathInContainer") or host
-    permissions = entry.get("CgroupPermissions") or "rwm"
+    fields = [entry.get(k) for k in ("PathOnHost", "PathInContainer", "CgroupPermissions")]
+    if not all(f is None or isinstance(f, str) for f in fields):
+        raise InvalidParameter("invalid JSON: HostConfig.Devices: PathOnHost, PathInContainer and "
+                               "CgroupPermissions are strings")  # fmt: skip
+    host = fields[0] or ""
+    inside = fields[1] or host
+    permissions = fields[2] or "rwm"
     if not _PERMISSIONS.match(permissions):
         raise InvalidParameter(f"invalid device mode: {permissions}")
     st = _device_at(host)
@@ -93,6 +97,8 @@ def host_devices(dev: Path = Path("/dev")) -> list[Device]:
 
 
 def check_cgroup_rules(rules: list[str]) -> None:
+    if not isinstance(rules, list) or not all(isinstance(r, str) for r in rules):
+        raise InvalidParameter("invalid JSON: HostConfig.DeviceCgroupRules: expected a list of strings")
     for rule in rules:
         if not _CGROUP_RULE.match(rule):
             raise InvalidParameter(f"invalid device cgroup format '{rule}'")
@@ -100,12 +106,16 @@ def check_cgroup_rules(rules: list[str]) -> None:
 
 def plan_devices(host_config: Mapping[str, Any], with_nodes: bool = True) -> DevicePlan:
     """Validates at create; with_nodes at start also walks the host's /dev for --privileged."""
-    rules = list(host_config.get("DeviceCgroupRules") or ())
+    rules = host_config.get("DeviceCgroupRules") or []
     check_cgroup_rules(rules)
+    rules = list(rules)
     if host_config.get("Privileged"):
         return DevicePlan(tuple(host_devices()) if with_nodes else (), (ALLOW_ALL,))
     nodes = []
-    for entry in host_config.get("Devices") or ():
+    devices = host_config.get("Devices") or []
+    if not isinstance(devices, list):
+        raise InvalidParameter("invalid JSON: HostConfig.Devices: expected a list of objects")
+    for entry in devices:
         if not isinstance(entry, Mapping):
             raise InvalidParameter(f"invalid JSON: HostConfig.Devices: expected objects, got {entry!r:.60}")
         for node, permissions in _user_device(entry):

@@ -43,13 +43,16 @@ class IsolationPlan:
 
 def _ulimits(host_config: Mapping[str, Any]) -> list[Ulimit]:
     limits = []
-    for entry in host_config.get("Ulimits") or ():
+    ulimits = host_config.get("Ulimits") or []
+    if not isinstance(ulimits, list):
+        raise InvalidParameter("invalid JSON: HostConfig.Ulimits: expected a list of objects")
+    for entry in ulimits:
         if not isinstance(entry, Mapping):
             raise InvalidParameter(f"invalid JSON: HostConfig.Ulimits: expected objects, got {entry!r:.60}")
         name, soft, hard = entry.get("Name"), entry.get("Soft"), entry.get("Hard")
-        if name not in RLIMITS:
+        if not isinstance(name, str) or name not in RLIMITS:
             raise InvalidParameter(f"invalid ulimit type: {name}")
-        if not isinstance(soft, int) or not isinstance(hard, int):
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (soft, hard)):
             raise InvalidParameter(f"invalid ulimit {name}: Soft and Hard must be integers")
         soft, hard = (-1 if v < 0 else v for v in (soft, hard))  # Docker's -1: unlimited
         if hard != -1 and (soft == -1 or soft > hard):

@@ -120,7 +120,7 @@ json_values = st.recursive(
 
 
 @seed(15)
-@settings(max_examples=400, deadline=None, derandomize=True, database=None)
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
 @given(st.dictionaries(st.sampled_from(FIELDS), json_values, max_size=4))
 def test_any_isolation_option_is_accepted_or_refused_with_a_reason(host_config):
     policy = SecurityPolicy(own_capabilities())
