@@ -25,7 +25,7 @@ apt-get update
 apt-get install -y --no-install-recommends \
     busybox-static iproute2 iptables util-linux procps curl ca-certificates \
     python3 python3-venv python3-dev gcc \
-    prometheus prometheus-alertmanager chromium chromium-driver runc \
+    prometheus prometheus-alertmanager chromium chromium-driver runc libseccomp2 tini \
     rsyslog rsyslog-gnutls systemd docker.io openssl \
     docker-registry skopeo apache2-utils docker-compose
 

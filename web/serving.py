@@ -1,5 +1,8 @@
-"""The dashboard served by waitress: the app, its live state and the server bound together, for `porthole web`
-and `porthole daemon --web` (both in the command room, porthole/serve/)."""
+"""The dashboard served by waitress (or by cheroot over TLS): the app, its live state and the server bound
+together, for `porthole web` and `porthole daemon --web` (both in the command room, porthole/serve/).
+
+Two servers because waitress has no TLS (its docs send HTTPS to a proxy in front); cheroot, CherryPy's server,
+has it built in, so a dashboard off loopback can be HTTPS with no proxy to set up."""
 
 from __future__ import annotations
 
@@ -54,6 +57,33 @@ class Dashboard:
         self._closed.set()
 
 
+class TlsDashboard:
+    """The same app over HTTPS, served by cheroot; serve() serves until close(), from any thread."""
+
+    def __init__(self, server: Any, app: Flask, address: ListenAddress) -> None:
+        self.server = server
+        self._app = app
+        self.address = address
+
+    def serve(self) -> None:
+        self.server.serve()
+
+    def close(self) -> None:
+        self.server.stop()
+        _close_state(self._app)
+
+
+def _tls_dashboard(app: Flask, options: ServingOptions, threads: int) -> TlsDashboard:
+    from cheroot.ssl.builtin import BuiltinSSLAdapter
+    from cheroot.wsgi import Server
+
+    server = Server((options.listen.host, options.listen.port), app, numthreads=threads, server_name="porthole")
+    server.ssl_adapter = BuiltinSSLAdapter(options.tls.cert, options.tls.key)
+    server.prepare()  # binds now: a taken address fails here, as waitress's does
+    port = server.socket.getsockname()[1]
+    return TlsDashboard(server, app, ListenAddress(options.listen.host, port))
+
+
 def build_dashboard(
     engine_url: str,
     options: ServingOptions,
@@ -61,7 +91,7 @@ def build_dashboard(
     history_minutes: float = 16,
     threads: int = 16,
     watcher: ContainerWatcher | None = None,
-) -> Dashboard:
+) -> Dashboard | TlsDashboard:
     """The dashboard for `engine_url`, its state started and its socket bound; `server.run()` serves.
     For `porthole web` and for embedding (`porthole daemon --web`, which passes the `watcher` it shares
     with its exporter, and starts and closes it). :raise OSError: the address is taken."""
@@ -72,8 +102,15 @@ def build_dashboard(
             "CONTROLS": options.controls,
             "HISTORY_SECONDS": history_minutes * 60,
             "WATCHER": watcher,
+            "SESSION_COOKIE_SECURE": options.tls is not None,  # over HTTPS, the session never goes out in clear
         }
     )
+    if options.tls is not None:
+        try:
+            return _tls_dashboard(app, options, threads)
+        except OSError:
+            _close_state(app)
+            raise
     sockets: dict = {}
     try:
         server = create_server(

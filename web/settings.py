@@ -29,6 +29,13 @@ class ServingOptions:
     listen: ListenAddress
     token: str | None
     controls: bool
+    tls: TlsFiles | None = None  # HTTPS, for a dashboard off loopback: the token and the pages travel encrypted
+
+
+@dataclass(frozen=True, slots=True)
+class TlsFiles:
+    cert: str
+    key: str
 
 
 def parse_listen(text: str) -> ListenAddress:
@@ -63,7 +70,22 @@ def _resolves_to_loopback(host: str) -> bool:
     return all(ipaddress.ip_address(info[4][0]).is_loopback for info in infos)
 
 
-def serving_options(listen: str, token: str | None, controls: bool) -> ServingOptions:
+def tls_files(cert: str | None, key: str | None) -> TlsFiles | None:
+    """--tls-cert and --tls-key, both or neither, both readable."""
+    if not cert and not key:
+        return None
+    if not (cert and key):
+        raise InvalidOption("web: --tls-cert and --tls-key go together")
+    for flag, path in (("--tls-cert", cert), ("--tls-key", key)):
+        try:
+            with open(path, "rb"):
+                pass
+        except OSError as e:
+            raise InvalidOption(f"web: cannot read {flag} {path}: {e.strerror}") from e
+    return TlsFiles(cert, key)
+
+
+def serving_options(listen: str, token: str | None, controls: bool, tls: TlsFiles | None = None) -> ServingOptions:
     """Check the combination: a token off loopback, a token for controls, a token long enough to matter."""
     address = parse_listen(listen)
     if token is not None and len(token) < _MIN_TOKEN_LENGTH:
@@ -78,4 +100,4 @@ def serving_options(listen: str, token: str | None, controls: bool) -> ServingOp
         raise UnsafeExposure(
             "web: refusing --enable-controls without --token: stop, restart and pause need a token to log in with"
         )
-    return ServingOptions(address, token, controls)
+    return ServingOptions(address, token, controls, tls)

@@ -8,6 +8,7 @@ from porthole.cli.flags.keyvalues import env_entry, read_env_file
 from porthole.cli.flags.mounts import parse_mount
 from porthole.cli.flags.ports import parse_port_spec
 from porthole.cli.flags.restart import restart_policy
+from porthole.cli.flags.security import device, security_opt, sysctl, tmpfs, ulimit
 from porthole.cli.flags.sizes import device_bps, device_iops, memory_swap, nano_cpus, ram_in_bytes
 
 
@@ -16,6 +17,7 @@ def add_create_arguments(parser: argparse.ArgumentParser) -> None:
     _add_config_flags(parser)
     _add_storage_and_network_flags(parser)
     _add_resource_flags(parser)
+    _add_isolation_flags(parser)
     parser.add_argument("image", metavar="IMAGE")
     parser.add_argument(
         "command", metavar="COMMAND", nargs=argparse.REMAINDER, help="command and arguments (default: the image's)"
@@ -141,3 +143,32 @@ def _add_resource_flags(parser: argparse.ArgumentParser) -> None:
         )
     parser.add_argument("--pids-limit", type=int, help="process limit (-1 for unlimited)")
     parser.add_argument("--oom-kill-disable", action="store_true", help="do not OOM-kill the container")
+
+
+def _add_isolation_flags(parser: argparse.ArgumentParser) -> None:
+    many = {"action": "append", "default": []}
+    parser.add_argument("--privileged", action="store_true", help="every capability the daemon holds, all devices")
+    parser.add_argument("--cap-add", **many, metavar="CAP", help="add a Linux capability (ALL for all)")
+    parser.add_argument("--cap-drop", **many, metavar="CAP", help="drop a Linux capability (ALL for all)")
+    parser.add_argument(
+        "--security-opt",
+        **many,
+        type=argtype(security_opt),
+        metavar="OPT",
+        help="seccomp=unconfined|PROFILE.json, no-new-privileges",
+    )
+    parser.add_argument("--read-only", action="store_true", help="mount the root filesystem read-only")
+    parser.add_argument("--tmpfs", **many, type=argtype(tmpfs), metavar="PATH[:OPTS]", help="mount a tmpfs")
+    parser.add_argument("--device", **many, type=argtype(device), metavar="HOST[:CTR][:rwm]", help="add a host device")
+    parser.add_argument("--device-cgroup-rule", **many, metavar="RULE", help="allow devices ('c 1:3 rwm')")
+    parser.add_argument("--ulimit", **many, type=argtype(ulimit), metavar="NAME=SOFT[:HARD]", help="set a ulimit")
+    parser.add_argument("--group-add", **many, metavar="GROUP", help="add a supplementary group")
+    parser.add_argument("--sysctl", **many, type=argtype(sysctl), metavar="K=V", help="set a namespaced sysctl")
+    parser.add_argument("--shm-size", type=argtype(ram_in_bytes), default=0, metavar="BYTES", help="/dev/shm size")
+    parser.add_argument("--init", action="store_true", help="run an init (tini) that forwards signals and reaps")
+    parser.add_argument("--oom-score-adj", type=int, default=0, help="tune the OOM killer's preference (-1000..1000)")
+    parser.add_argument("--pid", default="", metavar="MODE", help="PID namespace: host or container:NAME")
+    parser.add_argument("--ipc", default="", metavar="MODE", help="IPC: private, shareable, host, container:NAME")
+    parser.add_argument("--uts", default="", metavar="MODE", help="UTS namespace: host")
+    parser.add_argument("--cgroupns", default="", metavar="MODE", help="cgroup namespace: host or private")
+    parser.add_argument("--userns", default="", metavar="MODE", help="user namespace: host")

@@ -85,6 +85,31 @@ def _host_config(
         "BlkioDeviceWriteIOps": args.device_write_iops,
         "PidsLimit": args.pids_limit,
         "OomKillDisable": args.oom_kill_disable,
+        **_isolation(args),
+    }
+
+
+def _isolation(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "Privileged": args.privileged,
+        "CapAdd": args.cap_add or None,
+        "CapDrop": args.cap_drop or None,
+        "SecurityOpt": args.security_opt or None,
+        "ReadonlyRootfs": args.read_only,
+        "Tmpfs": dict(args.tmpfs) or None,
+        "Devices": args.device,
+        "DeviceCgroupRules": args.device_cgroup_rule or None,
+        "Ulimits": args.ulimit,
+        "GroupAdd": args.group_add or None,
+        "Sysctls": dict(args.sysctl) or None,
+        "ShmSize": args.shm_size,
+        "Init": args.init or None,
+        "OomScoreAdj": args.oom_score_adj,
+        "PidMode": args.pid,
+        "IpcMode": args.ipc,
+        "UTSMode": args.uts,
+        "CgroupnsMode": args.cgroupns,
+        "UsernsMode": args.userns,
     }
 
 

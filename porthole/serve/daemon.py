@@ -21,6 +21,7 @@ from logdrivers.metrics import LogDriverCollector
 from porthole.serve.metrics import DaemonMetrics
 from porthole.serve.stopping import StopSignals
 from runtime.api.app import build_router
+from runtime.api.listeners import DEFAULT_GROUP, ListenError, ListenOptions, check_tcp
 from runtime.api.metrics import EngineMetrics
 from runtime.api.server import API_VERSION, ApiServer
 from runtime.engine.config import DaemonConfig
@@ -107,6 +108,42 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--max-concurrent-uploads", type=int, default=defaults.max_concurrent_uploads, help="layers per push"
     )
     parser.add_argument("--debug", action="store_true", help="log every request")
+    _add_api_security_arguments(parser)
+
+
+def _add_api_security_arguments(parser: argparse.ArgumentParser) -> None:
+    """dockerd's names for the API's TLS, plus the guards porthole adds (README: "The API over TCP")."""
+    parser.add_argument("--tls", action="store_true", help="serve TCP over TLS (implied by --tlsverify)")
+    parser.add_argument("--tlsverify", action="store_true", help="TLS, and require client certificates")
+    parser.add_argument("--tlscacert", metavar="FILE", help="CA that signs the client certificates")
+    parser.add_argument("--tlscert", metavar="FILE", help="the daemon's TLS certificate")
+    parser.add_argument("--tlskey", metavar="FILE", help="the daemon's TLS key")
+    parser.add_argument(
+        "--insecure-tcp",
+        action="store_true",
+        help="allow a TCP address off loopback without --tlsverify (anyone reaching it is root here)",
+    )
+    parser.add_argument(
+        "--api-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a name TCP clients may send as Host besides loopback and this machine's (DNS rebinding guard)",
+    )
+    parser.add_argument("--group", default=DEFAULT_GROUP, help="group of the unix socket, 0660 when it exists")
+
+
+def listen_options(args: argparse.Namespace) -> ListenOptions:
+    return ListenOptions(
+        tls=args.tls,
+        tls_verify=args.tlsverify,
+        tls_ca=args.tlscacert,
+        tls_cert=args.tlscert,
+        tls_key=args.tlskey,
+        insecure_tcp=args.insecure_tcp,
+        api_hosts=tuple(args.api_host),
+        group=args.group,
+    )
 
 
 def parse_address_pool(text: str) -> tuple[str, int]:
@@ -124,7 +161,7 @@ def parse_address_pool(text: str) -> tuple[str, int]:
     return fields["base"], int(size)
 
 
-def config_from_args(args: argparse.Namespace) -> DaemonConfig:
+def config_from_args(args: argparse.Namespace, warnings: tuple[str, ...] = ()) -> DaemonConfig:
     log_opts = {}
     for item in args.log_opt:
         key, sep, value = item.partition("=")
@@ -149,6 +186,7 @@ def config_from_args(args: argparse.Namespace) -> DaemonConfig:
         registry_certs_dir=args.registry_certs_dir,
         max_concurrent_downloads=args.max_concurrent_downloads,
         max_concurrent_uploads=args.max_concurrent_uploads,
+        warnings=warnings,
     )
 
 
@@ -156,7 +194,15 @@ def run(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=logging.DEBUG if args.debug else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    config = config_from_args(args)
+    hosts = list(args.hosts or DaemonConfig().hosts)
+    options = listen_options(args)
+    try:
+        warnings = tuple(w for w in (check_tcp(h, options) for h in hosts if h.startswith("tcp://")) if w)
+    except ListenError as e:
+        raise SystemExit(str(e)) from None
+    for warning in warnings:
+        log.warning("%s", warning)
+    config = config_from_args(args, warnings)
     if args.exporter and not config.metrics_addr:
         raise SystemExit("porthole daemon: --exporter: needs --metrics-addr HOST:PORT to serve on")
     web_options = _web_options(args.web) if args.web else None  # checked before anything is made
@@ -189,7 +235,11 @@ def run(args: argparse.Namespace) -> int:
         except InvalidOption as e:
             _close(engine_metrics, client, engine)
             raise SystemExit(str(e)) from None
-    server = ApiServer(list(config.hosts), router, observe=engine_metrics.observe if engine_metrics else None)
+    try:
+        server = ApiServer(list(config.hosts), router, engine_metrics.observe if engine_metrics else None, options)
+    except ListenError as e:
+        _close(metrics or engine_metrics, client, engine)
+        raise SystemExit(str(e)) from None
     stopping = StopSignals()
     engine.restore()
     server.start()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from web.errors import WebError
 from web.serving import TOKEN_ENV, build_dashboard
-from web.settings import serving_options
+from web.settings import serving_options, tls_files
 
 DEFAULT_HOST = "unix:///run/porthole/porthole.sock"
 DEFAULT_LISTEN = "127.0.0.1:8080"
@@ -49,6 +49,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="MINUTES",
         help="how much 1-second history to keep per container (default 16)",
     )
+    parser.add_argument("--tls-cert", metavar="FILE", help="serve HTTPS with this certificate (with --tls-key)")
+    parser.add_argument("--tls-key", metavar="FILE", help="the certificate's private key")
     parser.add_argument(
         "--threads",
         type=int,
@@ -90,7 +92,9 @@ def run(args: argparse.Namespace) -> int:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     host = getattr(args, "host", None) or os.environ.get("DOCKER_HOST") or DEFAULT_HOST
     try:
-        options = serving_options(args.listen, _token(args), args.enable_controls)
+        options = serving_options(
+            args.listen, _token(args), args.enable_controls, tls_files(args.tls_cert, args.tls_key)
+        )
         dashboard = build_dashboard(host, options, history_minutes=args.history_minutes, threads=args.threads)
     except WebError as e:
         print(e, file=sys.stderr)
@@ -101,7 +105,8 @@ def run(args: argparse.Namespace) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, _stop)
     # the first line on stdout says where it listens (a --listen port 0 picks a free one)
-    print(f"web: serving http://{dashboard.address}/ for the containers of {host}", flush=True)
+    scheme = "https" if options.tls else "http"
+    print(f"web: serving {scheme}://{dashboard.address}/ for the containers of {host}", flush=True)
     try:
         dashboard.serve()
     except _Stop:

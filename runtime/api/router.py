@@ -3,6 +3,7 @@
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from runtime.api.http import Request, Response
 
@@ -35,7 +36,8 @@ class Router:
                 continue
             m = route.pattern.match(path)
             if m:
-                return route.handler, m.groupdict()
+                # matched on the path as sent, then each parameter percent-decoded, as Go's router hands them
+                return route.handler, {k: v if v is None else unquote(v) for k, v in m.groupdict().items()}
         return None
 
 

@@ -15,6 +15,7 @@ from runtime.cgroups.hostconfig import get_bool, get_device_rates, get_int, get_
 from runtime.cgroups.hostinfo import HostInfo
 from runtime.errors import InvalidParameter
 
+INT64_MAX = (1 << 63) - 1
 # Docker's linuxMinMemory: not a kernel limit, room for start-up overhead.
 MIN_MEMORY = 6 * 1024 * 1024
 # The kernel's MIN_SHARES and MAX_SHARES (1 << 18); Docker clamps into this range.
@@ -49,6 +50,9 @@ class Resources:
     device_write_iops: tuple[DeviceRate, ...] = ()
     pids_limit: int | None = None
     oom_kill_disable: bool = False
+    # device cgroup rules beyond Docker's default list, as v1's devices.allow spells them ("c 10:229 rwm");
+    # "a *:* rwm" allows every device (--privileged). Filled from --device and --device-cgroup-rule at start.
+    device_rules: tuple[str, ...] = ()
 
     def cfs_period_quota(self) -> tuple[int | None, int | None]:
         """(period, quota) to write: NanoCpus become a quota over a 100 ms period."""
@@ -94,8 +98,12 @@ def _memory(hc: Mapping[str, Any]) -> tuple[int | None, int | None, int | None]:
     reservation = get_int(hc, "MemoryReservation")
     if memory != 0 and memory < MIN_MEMORY:
         raise InvalidParameter("Minimum memory limit allowed is 6MB")
+    for key, value in (("Memory", memory), ("MemorySwap", swap), ("MemoryReservation", reservation)):
+        if not -1 <= value <= INT64_MAX:
+            raise InvalidParameter(f"invalid HostConfig.{key} {value}: must fit a signed 64-bit integer (Go's int64)")
     if memory > 0 and swap == 0:
-        swap = 2 * memory  # Docker's default: as much swap as memory
+        # Docker's default: as much swap as memory; past int64, Go's arithmetic wraps negative: unlimited swap
+        swap = 2 * memory if 2 * memory <= INT64_MAX else -1
     if memory > 0 and 0 < swap < memory:
         raise InvalidParameter("Minimum memoryswap limit should be larger than memory limit, see usage")
     if memory == 0 and swap > 0:

@@ -24,6 +24,8 @@ class DaemonConfig:
     registry_certs_dir: Path = Path("/etc/docker/certs.d")  # <host:port>/ca.crt, as Docker reads them
     max_concurrent_downloads: int = 3
     max_concurrent_uploads: int = 5
+    init_path: Path = Path("/usr/bin/tini-static")  # --init's docker-init: Debian's tini, static
+    warnings: tuple[str, ...] = ()  # shown by `docker info` (an API on TCP without TLS, ...)
 
     @property
     def containers_dir(self) -> Path:

@@ -2,6 +2,7 @@
 validated in full before anything is made, so a refused request leaves nothing behind."""
 
 import secrets
+import socket
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -10,6 +11,7 @@ from logdrivers.registry import LogConfig, Registry
 from runtime.cgroups import Resources
 from runtime.engine.config import DaemonConfig
 from runtime.engine.healthsettings import check_healthcheck, health_settings, merge_healthcheck
+from runtime.engine.isolation import check_isolation
 from runtime.engine.launch import resource_warnings
 from runtime.engine.links import register_links
 from runtime.engine.logconfig import parse_at_create
@@ -17,10 +19,12 @@ from runtime.engine.model import Container
 from runtime.engine.names import generate_name, validate_name
 from runtime.engine.networking import ContainerNetworks
 from runtime.engine.restart import RestartPolicy
+from runtime.engine.signals import parse_signal
 from runtime.engine.store import ContainerStore
 from runtime.engine.unsupported import refuse_unsupported
 from runtime.errors import InvalidParameter
 from runtime.images.store import ImageStore
+from runtime.security import SecurityPolicy
 from runtime.volumes import plan_mounts, realize
 from runtime.volumes.binds import parse_volumes_from
 from runtime.volumes.mountpoint import MountPoint
@@ -40,6 +44,14 @@ MAC_ADDRESS_DEPRECATED = (
 class Created:
     container: Container
     warnings: list[str]  # Docker's, for limits this host cannot apply: the CLI prints each
+
+
+# Docker's container.Config: what Go's decoder keeps of a create body (other fields are dropped, as there)
+CONFIG_FIELDS = frozenset(
+    {"Hostname", "Domainname", "User", "AttachStdin", "AttachStdout", "AttachStderr", "ExposedPorts", "Tty",
+     "OpenStdin", "StdinOnce", "Env", "Cmd", "Healthcheck", "ArgsEscaped", "Image", "Volumes", "WorkingDir",
+     "Entrypoint", "NetworkDisabled", "MacAddress", "OnBuild", "Labels", "StopSignal", "StopTimeout", "Shell"}
+)  # fmt: skip
 
 
 def merge_config(config: dict[str, Any], image_config: dict[str, Any]) -> dict[str, Any]:
@@ -133,8 +145,10 @@ class ContainerFactory:
         volumes: VolumeService,
         log_registry: Registry,
         networks: ContainerNetworks,
+        security: SecurityPolicy,
     ) -> None:
         self._config = config
+        self._security = security
         self._store = store
         self._images = images
         self._volumes = volumes
@@ -151,10 +165,14 @@ class ContainerFactory:
         _check_unsupported(body)
         refuse_unsupported(body)
         check_healthcheck(body.get("Healthcheck"))
+        if body.get("StopSignal"):
+            parse_signal(body["StopSignal"])  # moby's verifyContainerSettings: "Invalid signal: SIGFOO"
         host_config, log_config = normalize_host_config(body.get("HostConfig") or {}, self._log_registry, self._config)
+        self._security.program(self._security.confinement(host_config))  # a bad option or profile fails here
+        check_isolation(host_config, body.get("Hostname") or "", self._store.get, self._config.init_path)
         networking = body.get("NetworkingConfig") or {}
         warnings = _move_container_mac(body, host_config, networking)
-        config = {k: v for k, v in body.items() if k not in ("HostConfig", "NetworkingConfig")}
+        config = {k: v for k, v in body.items() if k in CONFIG_FIELDS}
         config = merge_config(config, image.config)
         health_settings(config["Healthcheck"], config["Shell"])  # an unknown Test type is refused now
         argv = _argv(config)
@@ -170,7 +188,9 @@ class ContainerFactory:
             self._store.add_conflict(name)
         container_id = secrets.token_hex(32)
         config["Image"] = image_ref
-        config["Hostname"] = config.get("Hostname") or container_id[:12]
+        # --uts host: the host's name, which the container sees
+        own_name = socket.gethostname() if host_config.get("UTSMode") == "host" else container_id[:12]
+        config["Hostname"] = config.get("Hostname") or own_name
         container = Container(
             id=container_id,
             name=name or generate_name({c.name for c in self._store}),

@@ -37,6 +37,7 @@ from runtime.images.registry.transport import Credentials
 from runtime.images.removal import ImageUser
 from runtime.images.store import ImageStore
 from runtime.network import ContainerNetworking, NetworkConfig, NetworkService
+from runtime.security import SecurityPolicy, own_capabilities
 from runtime.volumes import VolumeService
 from runtime.volumes.layout import disk_usage
 
@@ -46,8 +47,11 @@ log = logging.getLogger("porthole.engine")
 class Engine:
     def __init__(self, config: DaemonConfig) -> None:
         self.config = config
-        for directory in (config.data_root, config.exec_root, config.containers_dir):
+        # Private to root, as Docker's and containerd's (containers' env, specs and logs are in there); the data
+        # root stays traversable, as Docker's 0711, for the volumes' own modes to decide.
+        for directory, mode in ((config.data_root, 0o711), (config.exec_root, 0o700), (config.containers_dir, 0o700)):
             directory.mkdir(parents=True, exist_ok=True)
+            directory.chmod(mode)
         self.daemon_id = self._daemon_id(config.data_root / "engine-id")
         self.cgroup_mode = detect_mode(config.cgroup_root)
         self.events = EventBus()
@@ -74,9 +78,12 @@ class Engine:
                 "network", action, network_id, **attributes
             ),
         )
+        self.security = SecurityPolicy(own_capabilities())
         store = ContainerStore(config.containers_dir)
         container_networks = ContainerNetworks(config, store, self.networks)
-        factory = ContainerFactory(config, store, self.images, self.volumes, self.log_registry, container_networks)
+        factory = ContainerFactory(
+            config, store, self.images, self.volumes, self.log_registry, container_networks, self.security
+        )
         self.containers = Containers(
             config, store, factory, self.volumes, self.log_registry, self.events, container_networks
         )
@@ -92,11 +99,12 @@ class Engine:
             self.events,
             container_networks,
             self.log_registry,
+            self.security,
             remove_files=self.shipping.keeping_logs(self.containers.remove_files),
             exit_samples=exit_samples,
         )
         self.containers.lifecycle = self.lifecycle
-        self.execs = Execs(config, self.shims, self.events)
+        self.execs = Execs(config, self.shims, self.events, self.security)
         self.stats = StatsReader(config)
         self.filesystems = ContainerFilesystems(config, self.lifecycle)
         self.committer = Committer(config, self.images, self.lifecycle)

@@ -11,12 +11,12 @@ from typing import Any
 from runtime.engine.config import DaemonConfig
 from runtime.engine.detachkeys import parse_detach_keys
 from runtime.engine.events import EventBus
-from runtime.engine.launch import cgroup_for
+from runtime.engine.launch import Layout, cgroup_for
 from runtime.engine.model import PAUSED, RUNNING, Container
 from runtime.engine.shims import ExecChannels, ShimLauncher
 from runtime.engine.terminals import HeldTerminal
 from runtime.errors import Conflict, InvalidParameter, NotFound
-from runtime.linux.constants import DEFAULT_CAPABILITY_SET
+from runtime.security import SecurityPolicy
 
 RESIZE_WAIT_S = 10.0  # moby waits this long for an exec to start before a resize gives up
 
@@ -52,8 +52,9 @@ class ExecStreams:
 
 
 class Execs:
-    def __init__(self, config: DaemonConfig, shims: ShimLauncher, events: EventBus) -> None:
+    def __init__(self, config: DaemonConfig, shims: ShimLauncher, events: EventBus, security: SecurityPolicy) -> None:
         self._config = config
+        self._security = security
         self._shims = shims
         self._events = events
         self._lock = threading.Lock()
@@ -103,11 +104,13 @@ class Execs:
         cfg = instance.config
         request = exec_request(
             self._config,
+            self._security,
             instance.container,
             cfg["Cmd"],
             env=list(cfg.get("Env") or []),
             cwd=cfg.get("WorkingDir") or "",
             user=cfg.get("User") or "",
+            privileged=bool(cfg.get("Privileged")),
             tty=instance.tty,
             stdin=bool(cfg.get("AttachStdin")),
             console_size=console_size or cfg.get("ConsoleSize"),
@@ -149,18 +152,23 @@ class Execs:
 
 def exec_request(
     config: DaemonConfig,
+    security: SecurityPolicy,
     container: Container,
     args: list[str],
     *,
     env: list[str] = (),
     cwd: str = "",
     user: str = "",
+    privileged: bool = False,
     tty: bool = False,
     stdin: bool = False,
     console_size: list[int] | None = None,
 ) -> dict[str, Any]:
     """What the exec helper needs to start `args` in the running `container` (runtime.shim.nsexec); the
-    container's env, working dir and user unless the exec names its own."""
+    container's env, working dir and user unless the exec names its own, and its confinement (`privileged`: an
+    exec's --privileged)."""
+    confinement = security.for_exec(security.confinement(container.host_config), privileged=privileged)
+    seccomp = Layout(config, container.id).seccomp_path if confinement.seccomp else None
     return {
         "pid": container.state.pid,
         "cgroup_procs": [str(p) for p in cgroup_for(config, container.id).procs_files()],
@@ -169,7 +177,9 @@ def exec_request(
         "hostname": container.config.get("Hostname") or container.short_id,  # HOSTNAME, as in the container's
         "cwd": cwd or container.config.get("WorkingDir") or "/",
         "user": user or container.config.get("User") or "",
-        "capabilities": DEFAULT_CAPABILITY_SET,  # Docker's; --privileged is not supported
+        "capabilities": confinement.capabilities,
+        "seccomp": str(seccomp) if seccomp else None,  # the container's program, written at its start
+        "no_new_privileges": confinement.no_new_privileges,
         "tty": tty,
         "stdin": stdin,
         "console_size": console_size,

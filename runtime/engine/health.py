@@ -26,6 +26,7 @@ from runtime.engine.execs import exec_request
 from runtime.engine.healthsettings import NS, HealthSettings, health_settings
 from runtime.engine.model import HEALTHY, RUNNING, STARTING, UNHEALTHY, Container, Health, HealthResult
 from runtime.engine.shims import ShimLauncher
+from runtime.security import SecurityPolicy
 
 log = logging.getLogger("porthole.health")
 
@@ -47,6 +48,7 @@ class HealthMonitor:
     def __init__(
         self,
         config: DaemonConfig,
+        security: SecurityPolicy,
         shims: ShimLauncher,
         events: EventBus,
         save: Callable[[Container], None],
@@ -54,6 +56,7 @@ class HealthMonitor:
     ) -> None:
         """`save` writes a container's state; `lock_for` is the lock its transitions hold (Lifecycle.lock)."""
         self._config = config
+        self._security = security
         self._shims = shims
         self._events = events
         self._save = save
@@ -78,7 +81,10 @@ class HealthMonitor:
         if fresh or container.state.health is None:
             container.state.health = Health()
             self._save(container)
-        request = {**exec_request(self._config, container, settings.command), "timeout": settings.timeout}
+        request = {
+            **exec_request(self._config, self._security, container, settings.command),
+            "timeout": settings.timeout,
+        }
         tick_w, result_r = self._shims.start_prober(request)
         started_at = rfc3339.unix_seconds(container.state.started_at) or 0.0
         watched = _Watched(container, settings, tick_w, result_r, started_at=started_at)

@@ -13,9 +13,11 @@ from logdrivers.registry import LogConfig, Registry
 from logdrivers.shimwriter import writer_plan
 from runtime.cgroups import CgroupManager, Resources, detect_mode, open_manager
 from runtime.engine.config import DaemonConfig
+from runtime.engine.isolation import IsolationPlan
 from runtime.engine.logconfig import log_config_of
 from runtime.engine.model import Container
 from runtime.network import Sandbox
+from runtime.security import SecurityPolicy
 from runtime.shim.spec import ContainerSpec, Mount, Process, Rootfs
 
 SPEC_FILE = "spec.json"
@@ -26,6 +28,7 @@ ATTACH_LOG = "attach-json.log"
 # Attach reads output from a log, so the shim of a none container writes this small one under the exec root,
 # read by attach only: 2 x 1 MiB at most, json-file.
 ATTACH_LOG_OPTIONS = {"max-size": "1m", "max-file": "2", "compress": "false"}
+SECCOMP_FILE = "seccomp.bpf"
 
 
 @dataclass
@@ -62,6 +65,11 @@ class Layout:
         return self.exec_dir / ATTACH_LOG
 
     @property
+    def seccomp_path(self) -> Path:
+        """The container's compiled seccomp program, loaded by its init and by each exec in it."""
+        return self.exec_dir / SECCOMP_FILE
+
+    @property
     def stdin_path(self) -> Path:
         """The FIFO an attach writes the client's stdin into, for a container made with -i (OpenStdin)."""
         return self.exec_dir / STDIN_FIFO
@@ -74,8 +82,8 @@ def cgroup_for(config: DaemonConfig, container_id: str) -> CgroupManager:
     return open_manager(f"{config.cgroup_parent}/{container_id}", cgroup_root=config.cgroup_root)
 
 
-def cgroup_namespace_wanted(config: DaemonConfig) -> bool:
-    """Docker gives containers a private cgroup namespace on v2 hosts only."""
+def is_cgroup_v2(config: DaemonConfig) -> bool:
+    """Docker gives containers a private cgroup namespace by default on v2 hosts only."""
     return detect_mode(config.cgroup_root) == "v2"
 
 
@@ -138,12 +146,16 @@ def build_spec(
     cgroup: CgroupManager,
     sandbox: Sandbox,
     log_config: LogConfig,
+    security: SecurityPolicy,
+    isolation: IsolationPlan,
     link_env: list[str] = (),
 ) -> ContainerSpec:
     """What the shim runs; `link_env` (legacy links' variables) comes before the container's own Env, as in
     moby."""
     layout = Layout(config, container.id)
     writer_info = (attach_log_info if keeps_no_log(container) else log_info)(container, layout)
+    confinement = security.confinement(container.host_config)
+    seccomp = write_seccomp_program(layout, security.program(confinement))
     layers = list(reversed(container.layers))
     fs = layout.directory / "fs"
     for sub in ("upper", "work"):
@@ -156,22 +168,38 @@ def build_spec(
         hostname=cfg.get("Hostname") or container.short_id,
         rootfs=Rootfs(layers, str(fs / "upper"), str(fs / "work"), str(merged)),
         process=Process(
-            container.argv,
+            [*isolation.argv_prefix, *container.argv],
             [*link_env, *(cfg.get("Env") or [])],
             cfg.get("WorkingDir") or "/",
             cfg.get("User") or "",
         ),
-        mounts=_mounts(container, sandbox),
+        mounts=[*_mounts(container, sandbox), *isolation.mounts],
         netns=str(sandbox.netns_path) if sandbox.netns_path else None,
         cgroup_procs=[str(p) for p in cgroup.procs_files()],
-        cgroup_namespace=cgroup_namespace_wanted(config),
+        cgroup_namespace=isolation.cgroup_namespace,
         log_writer=writer_plan(log_config, writer_info),
         stdin=str(layout.stdin_path) if cfg.get("OpenStdin") else None,
         # As moby's attach: the client's end of stdin closes a terminal's never (it is not the program's EOF).
         stdin_once=bool(cfg.get("StdinOnce")) and not cfg.get("Tty"),
         terminal=bool(cfg.get("Tty")),
         console_size=container.host_config.get("ConsoleSize") or None,
+        capabilities=confinement.capabilities,
+        seccomp=seccomp,
+        no_new_privileges=confinement.no_new_privileges,
+        isolation=isolation.isolation,
     )
+
+
+def write_seccomp_program(layout: Layout, program: bytes | None) -> str | None:
+    """The program's file for the container's init and its execs; None (and no file) when unconfined."""
+    path = layout.seccomp_path
+    if program is None:
+        path.unlink(missing_ok=True)
+        return None
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(program)
+    return str(path)
 
 
 def log_info(container: Container, layout: Layout) -> ContainerInfo:

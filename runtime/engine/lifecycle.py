@@ -6,6 +6,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from common import rfc3339
 from logdrivers.errors import LogDriverError
@@ -17,7 +18,8 @@ from runtime.engine.events import EventBus
 from runtime.engine.exits import ExitMonitor
 from runtime.engine.exitsamples import ExitSamples
 from runtime.engine.health import HealthMonitor
-from runtime.engine.launch import Layout, build_spec, cgroup_for, prepare_cgroup, shim_log_config
+from runtime.engine.isolation import mount_shared_shm, plan_isolation, release_shared_shm
+from runtime.engine.launch import Layout, build_spec, cgroup_for, is_cgroup_v2, prepare_cgroup, shim_log_config
 from runtime.engine.model import CREATED, DEAD, EXITED, PAUSED, REMOVING, RESTARTING, RUNNING, Container
 from runtime.engine.networking import ContainerNetworks
 from runtime.engine.restart import RestartPolicy, RestartTimers
@@ -26,6 +28,7 @@ from runtime.engine.signals import is_alive, parse_signal, send_signal
 from runtime.engine.statewatch import StateWatch
 from runtime.engine.store import ContainerStore
 from runtime.errors import Conflict, EngineError, HostError, InvalidParameter, NotFound, NotModified
+from runtime.security import SecurityPolicy
 from runtime.shim.init import exit_code_for
 
 DEFAULT_STOP_TIMEOUT = 10
@@ -41,11 +44,13 @@ class Lifecycle:
         events: EventBus,
         sandboxes: ContainerNetworks,
         log_registry: Registry,
+        security: SecurityPolicy,
         remove_files: Callable[[Container, bool], None],
         exit_samples: ExitSamples | None = None,
     ) -> None:
         self._config = config
         self._exit_samples = exit_samples  # final counters of the containers a build step runs
+        self._security = security
         self._log_registry = log_registry
         self._store = store
         self._shims = shims
@@ -58,7 +63,7 @@ class Lifecycle:
         self.watch = StateWatch()
         self._restarting_by_hand: set[str] = set()  # their exit in a `restart` is not the end of a --rm
         self._timers = RestartTimers()
-        self.health = HealthMonitor(config, shims, events, self._save, self.lock)
+        self.health = HealthMonitor(config, security, shims, events, self._save, self.lock)
 
     # -- bookkeeping ------------------------------------------------------------------------------------
     def lock(self, container: Container) -> threading.RLock:
@@ -114,12 +119,17 @@ class Lifecycle:
         link_env = self._sandboxes.link_environment(container)  # first: a linked container that is down is a 400
         log_config = shim_log_config(container, self._log_registry)  # before anything is made that needs undoing
         layout = Layout(self._config, container.id)
-        layout.exec_dir.mkdir(parents=True, exist_ok=True)
+        layout.exec_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         layout.exit_path.unlink(missing_ok=True)
-        cgroup, _ = prepare_cgroup(self._config, container.id, Resources.from_host_config(container.host_config))
+        isolation = plan_isolation(
+            container, self._store.get, self._config.init_path, is_cgroup_v2(self._config), self._config.exec_dir
+        )
+        resources = replace(Resources.from_host_config(container.host_config), device_rules=isolation.device_rules)
+        cgroup, _ = prepare_cgroup(self._config, container.id, resources)
         try:
-            plan = self._sandboxes.plan(container)
-            spec = build_spec(self._config, container, cgroup, plan, log_config, link_env)
+            mount_shared_shm(container, layout.exec_dir)
+            sandbox = self._sandboxes.plan(container)
+            spec = build_spec(self._config, container, cgroup, sandbox, log_config, self._security, isolation, link_env)
             spec.write(layout.spec_path)
             try:
                 # The network is made while the shim starts: joining a v1 cgroup sleeps for an RCU grace
@@ -132,10 +142,12 @@ class Lifecycle:
                 raise
         except StartFailed as e:
             cgroup.destroy()
+            release_shared_shm(layout.exec_dir)
             self._record_failure(container, str(e))
             raise (InvalidParameter if exit_code_for(str(e)) != 125 else HostError)(str(e)) from None
         except BaseException:
             cgroup.destroy()
+            release_shared_shm(layout.exec_dir)
             raise
         state = container.state
         state.status, state.pid, state.pid_starttime, state.shim_pid = (
@@ -180,6 +192,7 @@ class Lifecycle:
                 self._exit_samples.take(container.id, cgroup)
             cgroup.destroy()
             self._sandboxes.destroy(container)
+            release_shared_shm(layout.exec_dir)
             ran_for = (finished_ns / 1e9) - (rfc3339.unix_seconds(state.started_at) or 0.0)
             state.status, state.pid, state.shim_pid = EXITED, 0, 0
             state.exit_code, state.error, state.finished_at = exit_code, error, rfc3339.format_ns(finished_ns)

@@ -55,7 +55,7 @@ _SURNAMES = (
 
 def validate_name(name: str) -> str:
     """The name without its optional leading slash, or 400 with Docker's text."""
-    if not VALID_NAME.match(name):
+    if not VALID_NAME.fullmatch(name):  # match's $ would pass a name ending in a newline
         raise InvalidParameter(f"Invalid container name ({name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
     return name.removeprefix("/")
 

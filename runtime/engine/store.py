@@ -50,7 +50,7 @@ class ContainerStore:
         with self._lock:
             self.add_conflict(container.name)
             self._by_id[container.id] = container
-            self.directory(container.id).mkdir(parents=True, exist_ok=True)
+            self.directory(container.id).mkdir(mode=0o700, parents=True, exist_ok=True)  # its env is private
             write_json_atomic(self.directory(container.id) / CONFIG_FILE, container.config_record())
             self.save_state(container)
 

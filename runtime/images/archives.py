@@ -79,10 +79,16 @@ class ImageArchives:
             for release in releases:
                 release()
 
-    def save(self, references: Sequence[str], out: BinaryIO) -> None:
-        """`docker save`: an archive Docker ≥ 25 and our own `load` both accept."""
+    def check_save(self, references: Sequence[str]) -> None:
+        """What would make a save fail (no name: 400, an unknown one: 404), before the archive's first byte."""
         if not references:
             raise InvalidParameter("images: save: names: at least one image is needed")
+        _, release = self._store.pin_for_save(references)
+        release()
+
+    def save(self, references: Sequence[str], out: BinaryIO) -> None:
+        """`docker save`: an archive Docker ≥ 25 and our own `load` both accept."""
+        self.check_save(references)
         images, release = self._store.pin_for_save(references)
         try:
             write_archive(out, images, _StoreLayers(self._store))

@@ -30,9 +30,12 @@ PR_CAPBSET_DROP = 24
 PR_SET_CHILD_SUBREAPER = 36
 PR_SET_NO_NEW_PRIVS = 38
 
+SECCOMP_SET_MODE_FILTER = 1
+BPF_INSTRUCTION_SIZE = 8  # struct sock_filter: u16 code, u8 jt, u8 jf, u32 k
+
 _SYSCALLS = {
-    "x86_64": {"pivot_root": 155, "setns": 308, "capset": 126, "pidfd_getfd": 438},
-    "aarch64": {"pivot_root": 41, "setns": 268, "capset": 91, "pidfd_getfd": 438},
+    "x86_64": {"pivot_root": 155, "setns": 308, "capset": 126, "pidfd_getfd": 438, "seccomp": 317},
+    "aarch64": {"pivot_root": 41, "setns": 268, "capset": 91, "pidfd_getfd": 438, "seccomp": 277},
 }
 SYSCALL = _SYSCALLS[platform.machine()]
 

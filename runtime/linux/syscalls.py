@@ -4,7 +4,7 @@ capset never did). Each raises OSError with errno and the call's name, like the 
 import ctypes
 import os
 
-from runtime.linux.constants import SYSCALL
+from runtime.linux.constants import BPF_INSTRUCTION_SIZE, SECCOMP_SET_MODE_FILTER, SYSCALL
 
 # Loaded by soname, not ctypes.util.find_library: that runs a subprocess, and these wrappers are also used
 # inside a container after pivot_root, where no ldconfig exists.
@@ -90,3 +90,15 @@ def lean_fork() -> int:
     pid = _libc.fork()
     _check(pid, "fork")
     return pid
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_char_p)]
+
+
+def seccomp_set_filter(program: bytes) -> None:
+    """Install a compiled seccomp program (libseccomp's export, runtime.security.seccomp_filter) on the calling
+    thread, as libseccomp's seccomp_load does with its no_new_privs control off: without no_new_privs the
+    caller needs CAP_SYS_ADMIN, so a container's init calls this before it drops capabilities."""
+    prog = _SockFprog(len(program) // BPF_INSTRUCTION_SIZE, program)
+    _check(_libc.syscall(SYSCALL["seccomp"], SECCOMP_SET_MODE_FILTER, 0, ctypes.byref(prog)), "seccomp")

@@ -4,7 +4,17 @@ nothing here may import lazily, because after pivot_root the host's Python libra
 import os
 import socket
 
-from runtime.shim.process import ExecError, drop_privileges, environment, execute, resolve_user
+from runtime.shim.isolation import apply_process_limits
+from runtime.shim.process import (
+    ExecError,
+    ProcessConfinement,
+    confine,
+    environment,
+    execute,
+    read_program,
+    resolve_user,
+    with_groups,
+)
 from runtime.shim.rootfs import prepare_rootfs
 from runtime.shim.spec import ContainerSpec
 from runtime.shim.terminal import mount_console, open_terminal, send_master, take_as_stdio
@@ -53,18 +63,20 @@ def run_container_init(
         os.setsid()
         os.dup2(stdout_fd, 1)
         os.dup2(stderr_fd, 2)
+        confinement = ProcessConfinement(spec.capabilities, read_program(spec.seccomp), spec.no_new_privileges)
         prepare_rootfs(spec)
         if spec.terminal:
             _take_terminal(spec, console_fd)
         else:
             # /dev/null of the container, not the host's: no host file stays open across exec.
             os.dup2(stdin_fd if spec.stdin else os.open("/dev/null", os.O_RDONLY), 0)
-        socket.sethostname(spec.hostname)
-        user = resolve_user(spec.process.user)
+        if spec.isolation.namespaces.uts != "host":
+            socket.sethostname(spec.hostname)
+        user = with_groups(resolve_user(spec.process.user), spec.isolation.group_add)
         if spec.terminal:
             give_terminal(user.uid)
-        os.makedirs(spec.process.cwd, exist_ok=True)
-        drop_privileges(user, spec.capabilities)
+        apply_process_limits(spec.isolation)
+        confine(user, confinement)
         os.chdir(spec.process.cwd)
         execute(spec.process.args, environment(spec.process.env, user, spec.hostname), error_fd)
     except ExecError as e:

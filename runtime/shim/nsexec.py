@@ -17,7 +17,15 @@ import socket
 from runtime.linux.constants import CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS
 from runtime.linux.syscalls import setns
 from runtime.shim.init import give_terminal, report_and_exit
-from runtime.shim.process import ExecError, drop_privileges, environment, execute, resolve_user
+from runtime.shim.process import (
+    ExecError,
+    ProcessConfinement,
+    confine,
+    environment,
+    execute,
+    read_program,
+    resolve_user,
+)
 from runtime.shim.shim import join_cgroup
 from runtime.shim.terminal import open_terminal, take_as_stdio
 
@@ -51,7 +59,9 @@ def _take_pipes(stdio: tuple[int, ...]) -> None:
     os.dup2(stdin[0] if stdin else os.open("/dev/null", os.O_RDONLY), 0)
 
 
-def _child(request: dict, stdio: tuple[int, ...], slave: int | None, error_w: int) -> None:
+def _child(
+    request: dict, confinement: ProcessConfinement, stdio: tuple[int, ...], slave: int | None, error_w: int
+) -> None:
     try:
         os.setsid()
         if slave is None:
@@ -61,7 +71,7 @@ def _child(request: dict, stdio: tuple[int, ...], slave: int | None, error_w: in
         user = resolve_user(request["user"])
         if slave is not None:
             give_terminal(user.uid)
-        drop_privileges(user, request["capabilities"])
+        confine(user, confinement)
         os.chdir(request["cwd"] or "/")
         execute(request["args"], environment(request["env"], user, request["hostname"]), error_w)
     except ExecError as e:
@@ -75,6 +85,9 @@ def run_exec(request: dict, status_fd: int, *stdio: int) -> None:
     channel = socket.socket(fileno=status_fd)
     error_r, error_w = os.pipe2(os.O_CLOEXEC)
     try:
+        confinement = ProcessConfinement(  # its seccomp program is read from the host, before entering
+            request["capabilities"], read_program(request["seccomp"]), request["no_new_privileges"]
+        )
         join_cgroup(request["cgroup_procs"])
         enter_container(request["pid"])
         master, slave = open_terminal(request["console_size"]) if request["tty"] else (None, None)
@@ -83,7 +96,7 @@ def run_exec(request: dict, status_fd: int, *stdio: int) -> None:
         return
     child = os.fork()
     if child == 0:
-        _child(request, stdio, slave, error_w)
+        _child(request, confinement, stdio, slave, error_w)
     # Taken before any wait: until it is reaped, the child's pid cannot name another process.
     pidfd = os.pidfd_open(child)
     for fd in (*stdio, error_w, *((slave,) if slave is not None else ())):

@@ -23,9 +23,11 @@ from runtime.shim.nsexec import enter_container
 from runtime.shim.process import (
     DEFAULT_PATH,
     ExecError,
-    drop_privileges,
+    ProcessConfinement,
+    confine,
     environment,
     find_executable,
+    read_program,
     resolve_user,
 )
 from runtime.shim.shim import join_cgroup
@@ -37,12 +39,15 @@ DEFAULT_SIGNALS = frozenset(signal.valid_signals()) - {signal.SIGKILL, signal.SI
 
 def run_prober(request: dict, tick_fd: int, result_fd: int) -> None:
     """`request` is an exec request (runtime.engine.execs.exec_request) with the probe's `timeout`."""
+    confinement = ProcessConfinement(  # its seccomp program is read from the host, before entering
+        request["capabilities"], read_program(request["seccomp"]), request["no_new_privileges"]
+    )
     join_cgroup(request["cgroup_procs"])
     enter_container(request["pid"])
     user = resolve_user(request["user"])
     env = dict(item.partition("=")[::2] for item in environment(request["env"], user, request["hostname"]))
     os.chdir(request["cwd"] or "/")
-    drop_privileges(user, request["capabilities"])  # its own: every probe it spawns inherits them
+    confine(user, confinement)  # its own: every probe it spawns inherits it
     for fd in (tick_fd, result_fd):
         os.set_inheritable(fd, False)  # fds passed over a socket come without close-on-exec
     null = os.open("/dev/null", os.O_RDONLY | os.O_CLOEXEC)  # the container's

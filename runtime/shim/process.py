@@ -7,8 +7,8 @@ import os
 import signal
 from dataclasses import dataclass
 
-from runtime.linux.constants import PR_CAPBSET_DROP, PR_SET_KEEPCAPS
-from runtime.linux.syscalls import capset, prctl
+from runtime.linux.constants import PR_CAPBSET_DROP, PR_SET_KEEPCAPS, PR_SET_NO_NEW_PRIVS
+from runtime.linux.syscalls import capset, prctl, seccomp_set_filter
 
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -57,9 +57,57 @@ def resolve_user(spec: str) -> User:
     return User(uid, gid, supplementary, home)
 
 
+def with_groups(user: User, group_add: list[str]) -> User:
+    """--group-add: more supplementary groups, by name from the container's /etc/group or by number."""
+    if not group_add:
+        return user
+    groups_db = _read_db("/etc/group")
+    extra = []
+    for group in group_add:
+        match = next((g for g in groups_db if len(g) >= 3 and g[0] == group), None)
+        if match is not None:
+            extra.append(int(match[2]))
+        elif group.isdigit():
+            extra.append(int(group))
+        else:
+            raise ExecError(f"Unable to find group {group}: no matching entries in group file")
+    return User(user.uid, user.gid, tuple(dict.fromkeys(user.groups + tuple(extra))), user.home)
+
+
 def _cap_last_cap() -> int:
     with open("/proc/sys/kernel/cap_last_cap") as f:
         return int(f.read())
+
+
+@dataclass(frozen=True)
+class ProcessConfinement:
+    """What the process runs under, from the spec (or the exec request)."""
+
+    capabilities: int
+    seccomp_program: bytes | None
+    no_new_privileges: bool
+
+
+def read_program(path: str | None) -> bytes | None:
+    """The compiled seccomp program; read before pivot_root or setns, while the host's file is in reach."""
+    if path is None:
+        return None
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def confine(user: User, confinement: ProcessConfinement) -> None:
+    """no_new_privileges, seccomp, capabilities and the uid switch, in runc's order: without
+    no_new_privileges, loading a filter needs CAP_SYS_ADMIN, so it goes first, before any is dropped; with it,
+    as late as possible, so the filter has the fewest of our own calls to allow."""
+    program = confinement.seccomp_program
+    if confinement.no_new_privileges:
+        prctl(PR_SET_NO_NEW_PRIVS, 1)
+    elif program is not None:
+        seccomp_set_filter(program)
+    drop_privileges(user, confinement.capabilities)
+    if confinement.no_new_privileges and program is not None:
+        seccomp_set_filter(program)
 
 
 def drop_privileges(user: User, capabilities: int) -> None:

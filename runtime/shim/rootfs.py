@@ -1,5 +1,6 @@
 """The container's filesystem, set up by its init inside its new mount namespace, in runc's order:
-private propagation, overlay root, kernel filesystems, /dev, user mounts, pivot_root, masked and read-only paths.
+private propagation, overlay root, kernel filesystems, /dev, user mounts, pivot_root, sysctls, masked and
+read-only paths (none when privileged), the read-only root (--read-only).
 Everything mounted here lives in the container's mount namespace and vanishes with it: nothing reaches the host.
 """
 
@@ -20,6 +21,7 @@ from runtime.linux.constants import (
     MS_STRICTATIME,
 )
 from runtime.linux.syscalls import mount, pivot_root, umount2
+from runtime.shim.isolation import Isolation, make_devices, make_root_read_only, write_sysctls
 from runtime.shim.spec import ContainerSpec, Mount
 
 # moby oci/defaults.go
@@ -109,7 +111,7 @@ def _locked_flags(path: str) -> int:
     return flags
 
 
-def _setup_dev(root: str) -> None:
+def _setup_dev(root: str, isolation: Isolation) -> None:
     dev = _mkdir_in_root(root, "/dev")
     mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k")
     old_umask = os.umask(0)
@@ -123,8 +125,11 @@ def _setup_dev(root: str) -> None:
     for name, target in _DEV_LINKS:
         os.symlink(target, os.path.join(dev, name))
     mount("devpts", f"{dev}/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5")
-    mount("shm", f"{dev}/shm", "tmpfs", MS_NOSUID | MS_NOEXEC | MS_NODEV, "mode=1777,size=65536k")
+    if isolation.shm_size:  # 0: --ipc none, or a /dev/shm shared from the host or another container
+        shm_data = f"mode=1777,size={isolation.shm_size // 1024}k"
+        mount("shm", f"{dev}/shm", "tmpfs", MS_NOSUID | MS_NOEXEC | MS_NODEV, shm_data)
     mount("mqueue", f"{dev}/mqueue", "mqueue", MS_NOSUID | MS_NOEXEC | MS_NODEV)
+    make_devices(dev, isolation.devices)
 
 
 def prepare_rootfs(spec: ContainerSpec) -> None:
@@ -134,19 +139,27 @@ def prepare_rootfs(spec: ContainerSpec) -> None:
     root = fs.merged
     options = f"lowerdir={':'.join(fs.lowerdirs)},upperdir={fs.upperdir},workdir={fs.workdir}"
     mount("overlay", root, "overlay", 0, options)
+    isolation = spec.isolation
     mount("proc", _mkdir_in_root(root, "/proc"), "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV)
-    mount("sysfs", _mkdir_in_root(root, "/sys"), "sysfs", MS_RDONLY | MS_NOSUID | MS_NOEXEC | MS_NODEV)
-    _setup_dev(root)
+    sys_flags = MS_NOSUID | MS_NOEXEC | MS_NODEV | (0 if isolation.privileged else MS_RDONLY)
+    mount("sysfs", _mkdir_in_root(root, "/sys"), "sysfs", sys_flags)
+    _setup_dev(root, isolation)
     for m in spec.mounts:
         if m.type == "tmpfs":
             target = _mkdir_in_root(root, m.destination)
-            mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | (MS_RDONLY if m.readonly else 0), m.data)
+            flags = MS_NOSUID | MS_NODEV if m.flags is None else m.flags
+            mount("tmpfs", target, "tmpfs", flags | (MS_RDONLY if m.readonly else 0), m.data)
         else:
             if not os.path.exists(m.source):  # checked at create; it may have gone since
                 raise FileNotFoundError(errno.ENOENT, f"bind source path does not exist: {m.source}", m.destination)
             _bind(m.source, _mount_point_for(root, m), m.readonly)
     _pivot(root)
-    _mask_and_protect()
+    write_sysctls(isolation.sysctls)
+    os.makedirs(spec.process.cwd, exist_ok=True)  # before a read-only root forbids it
+    if not isolation.privileged:
+        _mask_and_protect(isolation.masked_paths, isolation.readonly_paths)
+    if isolation.readonly_rootfs:
+        make_root_read_only()
 
 
 def _pivot(root: str) -> None:
@@ -165,14 +178,16 @@ def _pivot(root: str) -> None:
         os.close(new_root)
 
 
-def _mask_and_protect() -> None:
-    for path in MASKED_PATHS:
+def _mask_and_protect(masked: list[str] | None, readonly: list[str] | None) -> None:
+    """Docker's lists, or the container's own (HostConfig.MaskedPaths and ReadonlyPaths: the docker CLI sends
+    both empty for --security-opt systempaths=unconfined)."""
+    for path in MASKED_PATHS if masked is None else masked:
         if not os.path.exists(path):
             continue
         if os.path.isdir(path):
             mount("tmpfs", path, "tmpfs", MS_RDONLY)
         else:
             mount("/dev/null", path, None, MS_BIND)
-    for path in READONLY_PATHS:
+    for path in READONLY_PATHS if readonly is None else readonly:
         if os.path.exists(path):
             _bind(path, path, readonly=True)

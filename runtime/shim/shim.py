@@ -53,15 +53,13 @@ def _stage_a(
         join_cgroup(spec.cgroup_procs)  # while the daemon makes the network (the join sleeps: RCU)
         if os.read(network_gate, len(NETWORK_READY)) != NETWORK_READY:
             raise RuntimeError("the daemon did not set up the container's network")
-        flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID
+        flags = CLONE_NEWNS
         if spec.cgroup_namespace:
             flags |= CLONE_NEWCGROUP
-        if spec.netns == "":
-            flags |= CLONE_NEWNET
-        elif spec.netns:
-            fd = os.open(spec.netns, os.O_RDONLY | os.O_CLOEXEC)
-            setns(fd, CLONE_NEWNET)
-            os.close(fd)
+        namespaces = spec.isolation.namespaces
+        for mode, flag in ((spec.netns, CLONE_NEWNET), (namespaces.pid, CLONE_NEWPID),
+                           (namespaces.ipc, CLONE_NEWIPC), (namespaces.uts, CLONE_NEWUTS)):  # fmt: skip
+            flags |= _join_or_new(mode, flag)
         unshare(flags)
         pid = os.fork()
         if pid == 0:
@@ -71,6 +69,21 @@ def _stage_a(
     except BaseException as e:  # noqa: BLE001 - stage A reports every failure on the error pipe
         os.write(error_w, f"porthole: container setup: {e}".encode(errors="replace"))
         os._exit(EXIT_RUNTIME_ERROR)
+
+
+def _join_or_new(mode: str | None, flag: int) -> int:
+    """A namespace of the container's: joined now when `mode` is a namespace file (another container's, or
+    the network's), the host's when "host" or None, else the flag to unshare. For pid, joining applies to the
+    children: the init forked next is in the joined namespace."""
+    if mode == "":
+        return flag
+    if mode not in (None, "host"):
+        fd = os.open(mode, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            setns(fd, flag)
+        finally:
+            os.close(fd)
+    return 0
 
 
 def _read_all(fd: int) -> bytes:

@@ -8,7 +8,9 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from runtime.atomicfile import write_bytes_atomic
 from runtime.linux.constants import DEFAULT_CAPABILITY_SET
+from runtime.shim.isolation import Isolation
 
 # Written by the daemon to the shim's network gate once the container's network is made (runtime.engine.shims).
 NETWORK_READY = b"go"
@@ -21,6 +23,7 @@ class Mount:
     readonly: bool = False
     type: str = "bind"  # bind | tmpfs
     data: str = ""  # tmpfs mount options
+    flags: int | None = None  # tmpfs mount flags (--tmpfs); None: nosuid, nodev
 
 
 @dataclass
@@ -51,13 +54,17 @@ class ContainerSpec:
     cgroup_namespace: bool = False
     log_writer: dict = field(default_factory=lambda: {"driver": "none"})  # its plan (logdrivers.shimwriter)
     capabilities: int = DEFAULT_CAPABILITY_SET
+    seccomp: str | None = None  # the compiled seccomp program's file; None runs unconfined
+    no_new_privileges: bool = False
+    isolation: Isolation = field(default_factory=Isolation)
     stdin: str | None = None  # with -i (OpenStdin): the FIFO the daemon writes attached stdin into
     stdin_once: bool = False  # StdinOnce: the first attached writer's end closes the container's stdin
     terminal: bool = False  # -t: the init's stdio is a pseudo-terminal whose master the shim keeps
     console_size: list[int] | None = None  # ConsoleSize, [rows, columns], the terminal's size at start
 
     def write(self, path: Path) -> None:
-        path.write_text(json.dumps(asdict(self)))
+        """0600: the spec holds the container's environment, often its secrets."""
+        write_bytes_atomic(path, json.dumps(asdict(self)).encode(), mode=0o600)
 
     @classmethod
     def read(cls, path: Path) -> "ContainerSpec":
@@ -65,4 +72,5 @@ class ContainerSpec:
         raw["rootfs"] = Rootfs(**raw["rootfs"])
         raw["process"] = Process(**raw["process"])
         raw["mounts"] = [Mount(**m) for m in raw["mounts"]]
+        raw["isolation"] = Isolation.from_dict(raw.get("isolation") or {})
         return cls(**raw)

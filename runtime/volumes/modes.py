@@ -4,6 +4,8 @@ A mode is a comma list holding at most one word of each kind. SELinux labels and
 accepted and have no effect here, as on any Docker host without SELinux.
 """
 
+from runtime.errors import NotImplementedYet
+
 RW_MODES = frozenset({"rw", "ro"})
 LABEL_MODES = frozenset({"z", "Z"})
 PROPAGATION_MODES = frozenset({"private", "rprivate", "slave", "rslave", "shared", "rshared"})
@@ -35,6 +37,14 @@ def read_write(mode: str) -> bool:
 def propagation(mode: str) -> str | None:
     """The propagation word of the mode, or None when the mode names none."""
     return next((w for w in mode.split(",") if w in PROPAGATION_MODES), None)
+
+
+def supported_propagation(word: str) -> str:
+    """Only private propagation is applied: the container's root is made rprivate before its mounts, so a
+    shared or slave bind would not propagate as asked; refused rather than accepted and not applied."""
+    if word not in ("private", "rprivate"):
+        raise NotImplementedYet(f"porthole: bind-propagation {word}: only private and rprivate are supported yet")
+    return word
 
 
 def copy_mode(mode: str) -> bool | None:

@@ -65,6 +65,8 @@ def plan_mounts(
     for spec in [parse_bind(b) for b in _strings(binds, "Binds")] + [parse_mount(m) for m in mounts]:
         if spec.destination in explicit:
             raise InvalidParameter(f"Duplicate mount point: {spec.destination}")
+        if spec.propagation:
+            modes.supported_propagation(spec.propagation)
         explicit[spec.destination] = spec
 
     anonymous: list[str] = []

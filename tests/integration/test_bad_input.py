@@ -212,13 +212,10 @@ def test_bad_options_are_refused_with_dockers_text(ph, untouched, flags, message
 @pytest.mark.parametrize(
     ("flags", "field"),
     [
-        (["--read-only"], b"HostConfig.ReadonlyRootfs: --read-only is not supported yet"),
-        (["--cap-drop", "CHOWN"], b"HostConfig.CapDrop"),
-        (["--security-opt", "no-new-privileges"], b"HostConfig.SecurityOpt"),
-        (["--pid", "host"], b"HostConfig.PidMode"),
-        (["--tmpfs", "/t:size=12x"], b"HostConfig.Tmpfs"),
-        (["--shm-size", "1m"], b"HostConfig.ShmSize"),
-        (["--ulimit", "nofile=10:10"], b"HostConfig.Ulimits"),
+        (["--memory-swappiness", "10"], b"HostConfig.MemorySwappiness: --memory-swappiness is not supported yet"),
+        (["--cgroup-parent", "elsewhere"], b"HostConfig.CgroupParent"),
+        (["--domainname", "example.com"], b"Domainname"),
+        (["--security-opt", "apparmor=docker-default"], b"AppArmor profiles are not supported"),
     ],
 )
 def test_options_porthole_does_not_honour_are_refused_not_ignored(ph, untouched, flags, field):

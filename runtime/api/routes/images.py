@@ -73,8 +73,7 @@ def register(router: Router, engine: Engine) -> None:
 
     def save(req: Request, name: str | None = None) -> Response:
         names = [name] if name else req.query.get("names", [])
-        for ref in names:
-            images.resolve(ref)  # 404 before the first byte of the tar
+        engine.archives.check_save(names)  # 400 or 404 before the first byte of the tar
         return Stream(_pipe_out(lambda out: engine.archives.save(names, out)), "application/x-tar")
 
     def list_(req: Request) -> Response:

@@ -92,7 +92,9 @@ def register(router: Router, engine: Engine) -> None:
                 "Swarm": {"LocalNodeState": "inactive", "NodeID": "", "ControlAvailable": False},
                 "Runtimes": {"runc": {"path": "porthole-shim"}},  # what inspect names HostConfig.Runtime
                 "DefaultRuntime": "runc",
-                "SecurityOptions": [],
+                # as dockerd lists them: the default seccomp profile, and private cgroup namespaces on v2
+                "SecurityOptions": ["name=seccomp,profile=builtin"]
+                + (["name=cgroupns"] if engine.cgroup_mode == "v2" else []),
                 "KernelVersion": platform.release(),
                 "OperatingSystem": _os_name(),
                 "OSType": "linux",
@@ -104,7 +106,7 @@ def register(router: Router, engine: Engine) -> None:
                 "Labels": [],
                 "ExperimentalBuild": False,
                 "LiveRestoreEnabled": True,
-                "Warnings": [],
+                "Warnings": list(config.warnings),
             }
         )
 

@@ -23,13 +23,14 @@ from runtime.cgroups.resources import Resources
 from runtime.cgroups.teardown import kill_all, pids_under, remove_tree
 from runtime.cgroups.v2.cpu import CpuV2
 from runtime.cgroups.v2.cpuset import CpusetV2
+from runtime.cgroups.v2.devices import DevicesV2
 from runtime.cgroups.v2.io import IoV2
 from runtime.cgroups.v2.memory import MemoryV2
 from runtime.errors import HostError
 
 log = logging.getLogger(__name__)
 
-CONTROLLERS: tuple[Controller, ...] = (CpusetV2(), MemoryV2(), CpuV2(), IoV2(), Pids())
+CONTROLLERS: tuple[Controller, ...] = (CpusetV2(), MemoryV2(), CpuV2(), IoV2(), Pids(), DevicesV2())
 WANTED = ("cpuset", "cpu", "io", "memory", "pids")
 # the group the root's processes move to when the root must hand controllers down (moby's hack/dind)
 EVACUATION_GROUP = "init"

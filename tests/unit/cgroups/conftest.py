@@ -111,3 +111,13 @@ def fake_host():
         v2 = staticmethod(make_v2_host)
 
     return Builders
+
+
+@pytest.fixture(autouse=True)
+def attached_device_programs(monkeypatch) -> list[tuple[Path, bytes]]:
+    """A fake tree is no cgroup the kernel can attach a program to: record what v2's devices would attach."""
+    from runtime.cgroups.v2 import devices
+
+    attached: list[tuple[Path, bytes]] = []
+    monkeypatch.setattr(devices, "attach_program", lambda cg, program: attached.append((cg, program)))
+    return attached

@@ -15,6 +15,7 @@ from runtime.engine.model import RESTARTING, RUNNING, Container
 from runtime.engine.shims import ShimStarted
 from runtime.engine.store import ContainerStore
 from runtime.errors import Conflict
+from runtime.security import SecurityPolicy, own_capabilities
 
 
 class FakeCgroup:
@@ -83,7 +84,7 @@ class FakeMonitor:
 @pytest.fixture
 def world(tmp_path, monkeypatch):
     monitor = FakeMonitor()
-    monkeypatch.setattr(lifecycle_module, "prepare_cgroup", lambda config, container_id, res: (FakeCgroup(), []))
+    monkeypatch.setattr(lifecycle_module, "prepare_cgroup", lambda *args: (FakeCgroup(), []))
     monkeypatch.setattr(lifecycle_module, "cgroup_for", lambda config, container_id: FakeCgroup())
     monkeypatch.setattr(lifecycle_module, "build_spec", lambda *args: FakeSpec())
     # a signal ends the process at once: its shim exits
@@ -96,7 +97,8 @@ def world(tmp_path, monkeypatch):
     store = ContainerStore(config.containers_dir)
     sandboxes = FakeSandboxes()
     shims, registry = FakeShims(), builtin_registry()
-    lifecycle = Lifecycle(config, store, shims, monitor, EventBus(), sandboxes, registry, lambda c, v: None)
+    security = SecurityPolicy(own_capabilities())
+    lifecycle = Lifecycle(config, store, shims, monitor, EventBus(), sandboxes, registry, security, lambda c, v: None)
     container = Container(
         id="c" * 64, name="looping", created="2026-12-06T00:00:00Z", image_ref="busybox", image_id="sha256:" + "0" * 64,
         config={}, host_config={"RestartPolicy": {"Name": "always"}, "LogConfig": {"Type": "none", "Config": {}}},

@@ -1,10 +1,12 @@
 """The token login, bearer tokens for scripts, and CSRF on the controls."""
 
 import re
+from urllib.parse import unquote
 
 import pytest
 
 from tests.unit.web.conftest import WEB_ID, make_app
+from web.auth import FAILED_LOGIN_WINDOW, LoginFailures
 
 TOKEN = "correct-horse-battery-staple"
 
@@ -103,3 +105,48 @@ def test_logout_needs_the_csrf_token_and_ends_the_session(guarded):
     assert guarded.post("/logout").status_code == 403
     assert guarded.post("/logout", data={"csrf_token": csrf_of(guarded)}).status_code == 303
     assert guarded.get("/api/v1/containers").status_code == 401
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["/%09/evil.example/x", "/\t/evil.example/x", "/\\evil.example", "/\\/evil.example", "http://evil.example/",
+     "/\n/evil.example", "//evil.example"],
+)  # fmt: skip
+def test_login_never_redirects_off_site_however_the_next_is_spelled(guarded, target):
+    response = guarded.post("/login", data={"token": TOKEN, "next": unquote(target)})
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/"
+
+
+def test_failed_logins_are_throttled_per_address(guarded):
+    for _ in range(5):
+        assert guarded.post("/login", data={"token": "wrong"}).status_code == 401
+    throttled = guarded.post("/login", data={"token": TOKEN})  # even the right token waits
+    assert throttled.status_code == 429
+    assert int(throttled.headers["Retry-After"]) > 0
+    other = guarded.post("/login", data={"token": TOKEN}, environ_base={"REMOTE_ADDR": "10.9.8.7"})
+    assert other.status_code == 303
+
+
+def test_the_throttle_forgets_after_its_window():
+    now = [0.0]
+    failures = LoginFailures(clock=lambda: now[0])
+    for _ in range(5):
+        failures.record("a")
+    assert failures.wait_seconds("a") == pytest.approx(FAILED_LOGIN_WINDOW)
+    now[0] = FAILED_LOGIN_WINDOW + 1
+    assert failures.wait_seconds("a") == 0
+
+
+@pytest.mark.parametrize(("host", "status"), [("localhost:8080", 200), ("127.0.0.1:8080", 200), ("[::1]:8080", 200),
+                                              ("evil.example:8080", 403), ("127.0.0.1.evil.example", 403)])  # fmt: skip
+def test_without_a_token_only_loopback_names_are_answered(http, host, status):
+    response = http.get("/api/v1/containers", headers={"Host": host})
+    assert response.status_code == status
+    if status == 403:
+        assert "is not a loopback name" in response.json["message"]
+
+
+def test_a_forged_report_from_a_rebound_page_is_refused(http):
+    response = http.post("/api/report", json={}, headers={"Host": "evil.example"})
+    assert response.status_code == 403

@@ -1,7 +1,7 @@
 import pytest
 
 from web.errors import InvalidOption, UnsafeExposure
-from web.settings import ListenAddress, is_loopback, parse_listen, serving_options
+from web.settings import ListenAddress, TlsFiles, is_loopback, parse_listen, serving_options, tls_files
 
 TOKEN = "s3cret-token-of-24-chars"
 
@@ -80,3 +80,15 @@ def test_controls_without_a_token_are_refused_even_on_loopback():
 def test_a_short_token_is_refused():
     with pytest.raises(InvalidOption, match="web: invalid --token: it must be at least 16 characters long"):
         serving_options("0.0.0.0:8080", "short", False)
+
+
+def test_tls_files_go_together_and_must_be_readable(tmp_path):
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert.write_text("x")
+    key.write_text("y")
+    assert tls_files(None, None) is None
+    assert tls_files(str(cert), str(key)) == TlsFiles(str(cert), str(key))
+    with pytest.raises(InvalidOption, match="go together"):
+        tls_files(str(cert), None)
+    with pytest.raises(InvalidOption, match="cannot read --tls-key"):
+        tls_files(str(cert), str(tmp_path / "missing.pem"))
