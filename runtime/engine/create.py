@@ -10,6 +10,7 @@ from logdrivers.errors import LogDriverError
 from logdrivers.registry import Registry
 from runtime.cgroups import Resources
 from runtime.engine.config import DaemonConfig
+from runtime.engine.deferred import DeferredWork
 from runtime.engine.model import Container
 from runtime.engine.names import generate_name, validate_name
 from runtime.engine.networking import ContainerNetworks
@@ -98,6 +99,7 @@ class ContainerFactory:
         volumes: VolumeService,
         log_registry: Registry,
         networks: ContainerNetworks,
+        deferred: DeferredWork,
     ) -> None:
         self._config = config
         self._store = store
@@ -105,6 +107,7 @@ class ContainerFactory:
         self._volumes = volumes
         self._log_registry = log_registry
         self._networks = networks
+        self._deferred = deferred
 
     def create(self, name: str | None, body: dict[str, Any]) -> Container:
         if name:
@@ -152,17 +155,23 @@ class ContainerFactory:
             container.mounts = [asdict(m) for m in mounts]
             self._images.hold_layers(container_id, image)
             self._store.add(container)
-        except BaseException:  # e.g. the name was taken meanwhile: nothing of a refused create stays
-            self._images.release_layers(container_id)
+        except BaseException:  # e.g. the name was taken meanwhile, a full disk: nothing of a refused create stays
+            self._networks.forget(container)
             for request in plan.volumes:
                 if request.anonymous:
                     self._volumes.remove(request.name, force=True, users=lambda _: [])
-            self._networks.forget(container)
+            self.release_layers(container_id)
             raise
         return container
 
     def release_layers(self, container_id: str) -> None:
-        self._images.release_layers(container_id)
+        """The container is gone (or was never made): its hold on the image's layers goes, now or, when the
+        disk refuses the index's write, once it takes it."""
+        self._deferred.attempt(
+            ("layers", container_id),
+            lambda: self._images.release_layers(container_id),
+            f"releasing the image layers of container {container_id}",
+        )
 
     def _volumes_from(self, entry: str) -> tuple[list[MountPoint], str]:
         ref, mode = parse_volumes_from(entry)

@@ -9,6 +9,7 @@ from runtime.cgroups import detect_mode
 from runtime.engine.config import DaemonConfig
 from runtime.engine.containers import Containers
 from runtime.engine.create import ContainerFactory
+from runtime.engine.deferred import DeferredWork
 from runtime.engine.events import EventBus
 from runtime.engine.execs import Execs
 from runtime.engine.exits import ExitMonitor
@@ -56,7 +57,10 @@ class Engine:
         )
         store = ContainerStore(config.containers_dir)
         container_networks = ContainerNetworks(config, store, self.networks)
-        factory = ContainerFactory(config, store, self.images, self.volumes, self.log_registry, container_networks)
+        self.deferred = DeferredWork()
+        factory = ContainerFactory(
+            config, store, self.images, self.volumes, self.log_registry, container_networks, self.deferred
+        )
         self.containers = Containers(
             config, store, factory, self.volumes, self.log_registry, self.events, container_networks
         )
@@ -72,6 +76,7 @@ class Engine:
             container_networks,
             self.log_registry,
             remove_files=self.shipping.keeping_logs(self.containers.remove_files),
+            deferred=self.deferred,
         )
         self.containers.lifecycle = self.lifecycle
         self.execs = Execs(config, self.shims, self.events)
@@ -115,6 +120,7 @@ class Engine:
         """Stop serving; the containers and their shims live on."""
         self.shipping.close()
         self.lifecycle.close()
+        self.deferred.close()
         self.monitor.close()
         self.shims.close()
         self.networks.close()

@@ -1,7 +1,13 @@
 """The container state machine: start, stop, kill, restart, pause, unpause, remove, exits and restart
 policies. Each container's transitions are serialized by its own lock; waiting (for an exit, a stop timeout, a
-removal) happens outside it, on the StateWatch that every state change notifies."""
+removal) happens outside it, on the StateWatch that every state change notifies.
 
+What the kernel is asked to do comes first, its record second: a signal, an exit, a freeze happen whatever the
+disk says, and a record that cannot be written (a full disk) is kept in memory and written by DeferredWork once
+space returns. The same goes for the cleanup after an exit (cgroup, network): a failure is retried, and done
+again before the container's next start. Only a create fails on a full disk, and it leaves nothing."""
+
+import logging
 import signal
 import threading
 import time
@@ -10,7 +16,9 @@ from collections.abc import Callable
 from common import rfc3339
 from logdrivers.registry import Registry
 from runtime.atomicfile import read_json
+from runtime.cgroups import CgroupManager
 from runtime.engine.config import DaemonConfig
+from runtime.engine.deferred import DeferredWork
 from runtime.engine.events import EventBus
 from runtime.engine.exits import ExitMonitor
 from runtime.engine.launch import Layout, build_spec, cgroup_for, prepare_cgroup
@@ -26,6 +34,8 @@ from runtime.shim.init import exit_code_for
 
 DEFAULT_STOP_TIMEOUT = 10
 
+log = logging.getLogger("porthole.engine")
+
 
 class Lifecycle:
     def __init__(
@@ -38,6 +48,7 @@ class Lifecycle:
         sandboxes: ContainerNetworks,
         log_registry: Registry,
         remove_files: Callable[[Container, bool], None],
+        deferred: DeferredWork,
     ) -> None:
         self._config = config
         self._log_registry = log_registry
@@ -47,6 +58,7 @@ class Lifecycle:
         self._events = events
         self._sandboxes = sandboxes
         self._remove_files = remove_files  # volumes and records, after the process is gone
+        self._deferred = deferred
         self._locks: dict[str, threading.RLock] = {}
         self._locks_guard = threading.Lock()
         self.watch = StateWatch()
@@ -59,8 +71,57 @@ class Lifecycle:
             return self._locks.setdefault(container.id, threading.RLock())
 
     def _save(self, container: Container) -> None:
-        self._store.save_state(container)
+        """Record the state in memory's image on disk, now or, if the disk refuses, by a retry; never raises a
+        host's refusal (the transition it records has happened)."""
+        self._deferred.attempt(
+            ("state", container.id),
+            lambda: self._write_record(container, self._store.save_state),
+            f"saving the state of container {container.id}",
+        )
         self.watch.notify()
+
+    def _save_config(self, container: Container) -> None:
+        self._deferred.attempt(
+            ("config", container.id),
+            lambda: self._write_record(container, self._store.save_config),
+            f"saving the config of container {container.id}",
+        )
+
+    def _write_record(self, container: Container, write: Callable[[Container], None]) -> None:
+        with self.lock(container):  # what memory holds now, not what it held when the first attempt failed
+            if not self.watch.is_removed(container):
+                write(container)
+
+    def _release(self, container: Container) -> None:
+        """The cgroup and the network sandbox of a container whose process is gone (or never started): each
+        failure is logged and retried, and what is still pending is done before the next start."""
+        run = container.state.started_at
+        self._deferred.attempt(
+            ("cgroup", container.id),
+            self._for_run(container, run, lambda: cgroup_for(self._config, container.id).destroy()),
+            f"removing the cgroup of container {container.id}",
+        )
+        self._deferred.attempt(
+            ("network", container.id),
+            self._for_run(container, run, lambda: self._sandboxes.destroy(container)),
+            f"releasing the network of container {container.id}",
+        )
+
+    def _for_run(self, container: Container, run: str, step: Callable[[], None]) -> Callable[[], None]:
+        """`step`, skipped if the container runs again since (a start does what is pending first, so a retry
+        that lost the race to it must not tear the new run down)."""
+
+        def work() -> None:
+            with self.lock(container):
+                if not (container.state.live and container.state.started_at != run):
+                    step()
+
+        return work
+
+    def _release_pending(self, container: Container) -> None:
+        """Before a start: what a failed cleanup left; raises if the host still refuses it."""
+        for kind in ("cgroup", "network"):
+            self._deferred.run_pending((kind, container.id))
 
     def _event(self, container: Container, action: str, **extra: str) -> None:
         attributes = {"image": container.image_ref, "name": container.name}
@@ -93,6 +154,7 @@ class Lifecycle:
         """Start the process now; on failure everything prepared is undone and the reason is recorded."""
         if self.watch.is_removed(container):  # a start that raced a removal must not leave an orphan running
             raise NotFound(f"No such container: {container.id}")
+        self._release_pending(container)
         layout = Layout(self._config, container.id)
         layout.exec_dir.mkdir(parents=True, exist_ok=True)
         layout.exit_path.unlink(missing_ok=True)
@@ -100,19 +162,15 @@ class Lifecycle:
         try:
             spec = build_spec(self._config, container, cgroup, self._sandboxes.plan(container), self._log_registry)
             spec.write(layout.spec_path)
-            try:
-                # The network is made while the shim starts: joining a v1 cgroup sleeps for an RCU grace
-                # period (~15 ms here), and the container's init does it first, then waits for the network.
-                started = self._shims.start_container(layout.spec_path, lambda: self._sandboxes.create(container))
-            except BaseException:
-                self._sandboxes.destroy(container)
-                raise
+            # The network is made while the shim starts: joining a v1 cgroup sleeps for an RCU grace
+            # period (~15 ms here), and the container's init does it first, then waits for the network.
+            started = self._shims.start_container(layout.spec_path, lambda: self._sandboxes.create(container))
         except StartFailed as e:
-            cgroup.destroy()
+            self._release(container)
             self._record_failure(container, str(e))
             raise (InvalidParameter if exit_code_for(str(e)) != 125 else HostError)(str(e)) from None
         except BaseException:
-            cgroup.destroy()
+            self._release(container)
             raise
         state = container.state
         state.status, state.pid, state.pid_starttime, state.shim_pid = (
@@ -149,9 +207,10 @@ class Lifecycle:
                 exit_code, finished_ns = 255, time.time_ns()
                 error = "porthole: the shim exited without recording the container's exit status"
             state = container.state
-            state.oom_killed = cgroup.oom_kills() > 0
-            cgroup.destroy()
-            self._sandboxes.destroy(container)
+            state.oom_killed = _oom_killed(cgroup, container)
+            # before the exit is recorded, so that a waiter who hears of it finds the network free; a failure
+            # is retried (DeferredWork) and never keeps the exit from being recorded
+            self._release(container)
             ran_for = (finished_ns / 1e9) - (rfc3339.unix_seconds(state.started_at) or 0.0)
             state.status, state.pid, state.shim_pid = EXITED, 0, 0
             state.exit_code, state.error, state.finished_at = exit_code, error, rfc3339.format_ns(finished_ns)
@@ -212,12 +271,12 @@ class Lifecycle:
                 return
             if not container.state.live:
                 raise NotModified("Container already stopped")
-            container.state.manually_stopped = True
-            self._save(container)
             if timeout is None:
                 timeout = container.config.get("StopTimeout") or DEFAULT_STOP_TIMEOUT
             stop_signal = signum or _stop_signal(container)
+            container.state.manually_stopped = True  # the exit handler waits for this lock: it sees the flag
             self._signal(container, stop_signal)
+            self._save(container)
             self._event(container, "kill", signal=str(stop_signal))
         # a negative timeout waits as long as the process takes, as in moby
         if not self.watch.wait_until(self._exited(container), None if timeout < 0 else timeout):
@@ -232,9 +291,9 @@ class Lifecycle:
         with self.lock(container):
             if not container.state.live:
                 raise Conflict(f"Container {container.id} is not running")
-            container.state.manually_stopped = True
-            self._save(container)
+            container.state.manually_stopped = True  # the exit handler waits for this lock: it sees the flag
             self._signal(container, signum)
+            self._save(container)
             self._event(container, "kill", signal=str(signum))
 
     def restart(self, container: Container, timeout: int | None = None) -> None:
@@ -315,7 +374,7 @@ class Lifecycle:
         written again, since the failed deletion may have taken them and a restarted daemon must still see it."""
         container.state.status = DEAD
         container.state.error = f"unable to remove filesystem for {container.id}: {error}"
-        self._store.save_config(container)
+        self._save_config(container)
         self._save(container)
         return HostError(container.state.error)
 
@@ -330,6 +389,9 @@ class Lifecycle:
         if state.status in (RUNNING, PAUSED):
             self._on_shim_exit(container)  # records the exit code the shim wrote, applies the policy
             return
+        # not running by its record: a cgroup or sandbox it holds was left by a cleanup that failed, or by a
+        # start whose record the daemon never wrote (killed in between); its process, if any, goes with it
+        self._release(container)
         if state.status == REMOVING:  # the daemon went in the middle of an `rm`: what is left waits for another
             state.status = DEAD
             self._save(container)
@@ -350,6 +412,14 @@ class Lifecycle:
 
     def close(self) -> None:
         self._timers.close()
+
+
+def _oom_killed(cgroup: CgroupManager, container: Container) -> bool:
+    try:
+        return cgroup.oom_kills() > 0
+    except (OSError, EngineError) as e:  # the exit is recorded all the same, without the flag
+        log.warning("porthole: container %s: OOM kills unreadable at exit: %s", container.id, e)
+        return False
 
 
 def _stop_signal(container: Container) -> int:

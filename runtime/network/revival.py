@@ -21,7 +21,10 @@ def restore_sandboxes(sandboxes: SandboxManager, running: Mapping[str, Path]) ->
         if not record.running:
             continue
         if record.container_id not in running:
-            sandboxes.undo(record)
+            try:
+                sandboxes.undo(record)
+            except (EngineError, OSError):  # a full disk: the engine's cleanup of the container retries it
+                log.exception("network: sandbox of %s: could not be recorded stopped", record.name)
         elif record.mode in (MODE_BRIDGE, MODE_NONE):
             _revive(sandboxes, record, Path(running[record.container_id]))
     _reconcile_pools(sandboxes)

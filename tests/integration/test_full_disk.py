@@ -1,0 +1,101 @@
+"""A full disk under the daemon (its data root on a 64 MB tmpfs, filled by a container's output or by a file
+written until ENOSPC): the operator can still stop, kill and remove containers, exits are recorded, and once
+space returns the records on disk agree with what happened."""
+
+import json
+import os
+import signal
+
+import pytest
+
+from tests.support.daemon import TestDaemon, running
+from tests.support.fulldisk import free_bytes
+from tests.support.waiting import wait_for
+
+pytestmark = pytest.mark.root
+
+FLOOD = "while true; do echo flooding the disk with a line that is long enough to fill it fast; done"
+
+
+@pytest.fixture(scope="module")
+def daemon(tmp_path_factory, busybox_rootfs):
+    with running(TestDaemon(tmp_path_factory.mktemp("porthole"), data_root_size="64m"), busybox_rootfs) as d:
+        yield d
+
+
+def _run(ph, *args: str) -> str:
+    return ph.docker("run", "-d", *args, check=True).stdout.decode().strip()
+
+
+def _state(client, cid: str) -> dict:
+    return client.api.inspect_container(cid)["State"]
+
+
+def _state_on_disk(ph, cid: str) -> dict:
+    with open(ph.data_root / "containers" / cid / "state.json") as f:
+        return json.load(f)
+
+
+def _restart_daemon(ph) -> None:
+    ph.kill(signal.SIGKILL)
+    ph.start()
+
+
+def test_a_container_flooding_the_disk_can_be_stopped_and_its_stop_is_recorded(ph, client):
+    cid = _run(ph, "--restart", "unless-stopped", "busybox", "sh", "-c", FLOOD)
+    try:
+        wait_for(lambda: free_bytes(ph.data_root) < 64 * 1024, 60, what="the container's log to fill the disk")
+        result = ph.docker("stop", "-t", "1", cid, timeout=30)
+        assert result.returncode == 0, result.stderr.decode()
+        assert _state(client, cid)["Running"] is False
+    finally:
+        log = ph.data_root / "containers" / cid / f"{cid}-json.log"
+        if log.exists():
+            os.truncate(log, 0)  # space returns
+    wait_for(lambda: _state_on_disk(ph, cid)["status"] == "exited", 10, what="the stop to reach the disk")
+    assert _state_on_disk(ph, cid)["manually_stopped"] is True
+    _restart_daemon(ph)  # unless-stopped: a container stopped by hand stays stopped across a daemon restart
+    assert _state(client, cid)["Status"] == "exited"
+
+
+def test_kill_while_the_disk_is_full_kills_and_is_recorded_once_space_returns(ph, client):
+    cid = _run(ph, "busybox", "sleep", "600")
+    with ph.data_root_full():
+        result = ph.docker("kill", cid, timeout=30)
+        assert result.returncode == 0, result.stderr.decode()
+        wait_for(lambda: not _state(client, cid)["Running"], 10, what="the container to die")
+        assert _state(client, cid)["ExitCode"] == 137
+        assert _state_on_disk(ph, cid)["status"] == "running"  # nothing can be written yet
+    wait_for(lambda: _state_on_disk(ph, cid)["status"] == "exited", 10, what="the exit to reach the disk")
+    assert _state_on_disk(ph, cid)["exit_code"] == 137
+
+
+def test_rm_f_while_the_disk_is_full_removes_running_and_created_containers(ph, client):
+    running_id = _run(ph, "busybox", "sleep", "600")
+    created_id = ph.docker("create", "busybox", "true", check=True).stdout.decode().strip()
+    netns = ph.exec_root / "netns" / running_id
+    assert netns.exists()
+    with ph.data_root_full():
+        for cid in (running_id, created_id):
+            result = ph.docker("rm", "-f", cid, timeout=30)
+            assert result.returncode == 0, result.stderr.decode()
+        assert ph.docker("ps", "-aq").stdout.decode().split() == []
+    assert not netns.exists()
+    assert not (ph.data_root / "containers" / running_id).exists()
+    assert not os.path.exists(f"/sys/fs/cgroup/pids/{ph.cgroup_parent}/{running_id}")
+    assert client.api.inspect_network("bridge")["Containers"] == {}
+
+
+def test_an_exit_on_a_full_disk_is_recorded_and_its_network_released_once_space_returns(ph, client, tmp_path):
+    cid = _run(
+        ph, "-v", f"{tmp_path}:/signal", "busybox", "sh", "-c", "until [ -e /signal/go ]; do sleep 0.05; done; exit 3"
+    )
+    with ph.data_root_full():
+        (tmp_path / "go").touch()
+        assert client.api.wait(cid, timeout=30)["StatusCode"] == 3
+        assert _state(client, cid)["Status"] == "exited"
+    wait_for(lambda: _state_on_disk(ph, cid)["status"] == "exited", 10, what="the exit to reach the disk")
+    wait_for(lambda: client.api.inspect_network("bridge")["Containers"] == {}, 10, what="the address to be released")
+    assert not (ph.exec_root / "netns" / cid).exists()
+    client.api.start(cid)  # and it starts again
+    assert _state(client, cid)["Running"] is True
