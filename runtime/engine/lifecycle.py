@@ -384,6 +384,7 @@ class Lifecycle:
         the daemon was away; then bring back what the restart policy says should run."""
         state = container.state
         if state.status in (RUNNING, PAUSED) and is_alive(state.pid, state.pid_starttime):
+            self._reconcile_pause(container)
             self._monitor.watch(state.shim_pid, lambda: self._on_shim_exit(container))
             return
         if state.status in (RUNNING, PAUSED):
@@ -409,6 +410,30 @@ class Lifecycle:
             except Exception as e:  # noqa: BLE001 - recorded in the state; the daemon keeps starting
                 state.error = str(e)
                 self._save(container)
+
+    def _reconcile_pause(self, container: Container) -> None:
+        """Paused exactly when the kernel says frozen: the daemon may have gone between a freeze (or a thaw)
+        and its record. A freeze it left half-done (v1 FREEZING) is undone, as that pause never answered."""
+        cgroup = cgroup_for(self._config, container.id)
+        try:
+            frozen = cgroup.is_frozen()
+            if not frozen:
+                cgroup.freeze(False)
+        except (OSError, EngineError) as e:
+            log.warning(
+                "porthole: container %s: freezer unreadable, kept %s: %s", container.id, container.state.status, e
+            )
+            return
+        status = PAUSED if frozen else RUNNING
+        if container.state.status != status:
+            log.info(
+                "porthole: container %s: recorded %s, the kernel has it %s",
+                container.id,
+                container.state.status,
+                status,
+            )
+            container.state.status = status
+            self._save(container)
 
     def close(self) -> None:
         self._timers.close()

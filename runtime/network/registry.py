@@ -50,6 +50,8 @@ class NetworkRegistry:
         raise NotFound(f"network {ref} not found")
 
     def put(self, record: NetworkRecord) -> None:
+        if self._networks.get(record.id) == record:
+            return  # unchanged (the predefined networks at every start): a daemon starts on a full disk
         self.store.save_network(record)
         self._networks[record.id] = record
         self._pools.pop(record.id, None)

@@ -1,6 +1,7 @@
 """pause and unpause: the freezer stops every process of the container, and thaws them."""
 
 import os
+import signal
 
 import pytest
 
@@ -102,3 +103,36 @@ def test_start_of_a_paused_container_is_a_conflict(ph, client):
     result = ph.docker("start", container.id)
     assert result.returncode != 0
     assert b"cannot start a paused container" in result.stderr
+
+
+def _set_freezer(ph, cid: str, state: str) -> None:
+    with open(f"/sys/fs/cgroup/freezer/{ph.cgroup_parent}/{cid}/freezer.state", "w") as f:
+        f.write(state)
+    wait_for(lambda: _freezer_state(ph, cid) == state, 10, what=f"the freezer to read {state}")
+
+
+def _restart_daemon(ph, while_down) -> None:
+    ph.kill(signal.SIGKILL)
+    try:
+        while_down()
+    finally:
+        ph.start()
+
+
+def test_a_freeze_the_daemon_did_not_record_before_it_died_reads_as_paused(ph, client):
+    cid = ph.docker("run", "-d", "busybox", "sleep", "600", check=True).stdout.decode().strip()
+    # what a SIGKILL between the freeze and the record leaves: the kernel froze it, the record says running
+    _restart_daemon(ph, lambda: _set_freezer(ph, cid, "FROZEN"))
+    state = client.api.inspect_container(cid)["State"]
+    assert (state["Status"], state["Paused"]) == ("paused", True)
+    assert ph.docker("unpause", cid).returncode == 0
+    assert _freezer_state(ph, cid) == "THAWED"
+    assert ph.docker("stop", "-t", "1", cid).returncode == 0
+
+
+def test_a_thaw_the_daemon_did_not_record_before_it_died_reads_as_running(ph, client):
+    cid = ph.docker("run", "-d", "busybox", "sleep", "600", check=True).stdout.decode().strip()
+    ph.docker("pause", cid, check=True)
+    _restart_daemon(ph, lambda: _set_freezer(ph, cid, "THAWED"))
+    assert client.api.inspect_container(cid)["State"]["Status"] == "running"
+    assert ph.docker("exec", cid, "true").returncode == 0
