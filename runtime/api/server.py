@@ -67,9 +67,11 @@ class EngineHandler(BaseHTTPRequestHandler):
                     try:
                         response = handler(req, **params)
                     except Exception as e:  # noqa: BLE001 - mapped to a status here, in one place
-                        if not hasattr(e, "message"):
+                        response = error_response(e, f"{self.command} {path}")
+                        if response.status == 500 and not hasattr(e, "message"):
                             log.exception("%s %s failed", self.command, path)
-                        response = error_response(e)
+                        elif response.status == 507:  # the operator's to act on, as the client's
+                            log.warning("%s", response.body["message"])
             status = response.status
             if not self.close_connection:
                 req.drain()

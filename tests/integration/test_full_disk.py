@@ -99,3 +99,35 @@ def test_an_exit_on_a_full_disk_is_recorded_and_its_network_released_once_space_
     assert not (ph.exec_root / "netns" / cid).exists()
     client.api.start(cid)  # and it starts again
     assert _state(client, cid)["Running"] is True
+
+
+def test_a_pause_on_a_full_disk_holds_across_a_daemon_crash_before_its_record_was_written(ph, client):
+    cid = _run(ph, "busybox", "sleep", "600")
+    with ph.data_root_full():
+        result = ph.docker("pause", cid, timeout=30)
+        assert result.returncode == 0, result.stderr.decode()
+        _restart_daemon(ph)  # on the full disk: the pause was never written
+        assert _state_on_disk(ph, cid)["status"] == "running"
+        assert _state(client, cid)["Status"] == "paused"
+        result = ph.docker("unpause", cid, timeout=30)
+        assert result.returncode == 0, result.stderr.decode()
+    wait_for(lambda: _state_on_disk(ph, cid)["status"] == "running", 10, what="the record to agree")
+    assert ph.docker("stop", "-t", "1", cid, timeout=30).returncode == 0
+
+
+def test_create_on_a_full_disk_fails_with_507_naming_the_file_and_leaves_nothing(ph, client):
+    before = set(os.listdir(ph.data_root / "containers"))
+    with ph.data_root_full():
+        result = ph.docker("create", "--name", "never", "busybox", "true", timeout=30)
+        assert result.returncode != 0
+        message = result.stderr.decode()
+        assert "POST /containers/create: cannot store " + str(ph.data_root) in message
+        assert "No space left on device (ENOSPC)" in message
+        response = client.api._post_json(
+            client.api._url("/containers/create"), data={"Image": "busybox", "Cmd": ["true"]}
+        )
+        assert response.status_code == 507
+        assert ph.docker("ps", "-aq").stdout.decode().split() == []
+        assert set(os.listdir(ph.data_root / "containers")) == before
+        assert os.listdir(ph.data_root / "network" / "containers") == []
+    assert ph.docker("create", "--name", "never", "busybox", "true").returncode == 0  # the name was not kept
