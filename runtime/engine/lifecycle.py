@@ -29,6 +29,7 @@ from runtime.engine.shims import ShimLauncher, StartFailed
 from runtime.engine.signals import is_alive, parse_signal, send_signal
 from runtime.engine.statewatch import StateWatch
 from runtime.engine.store import ContainerStore
+from runtime.engine.upkeep import Upkeep
 from runtime.errors import Conflict, EngineError, HostError, InvalidParameter, NotFound, NotModified
 from runtime.shim.init import exit_code_for
 
@@ -48,7 +49,7 @@ class Lifecycle:
         sandboxes: ContainerNetworks,
         log_registry: Registry,
         remove_files: Callable[[Container, bool], None],
-        deferred: DeferredWork,
+        deferred: DeferredWork,  # records and cleanups the host refuses, retried (a full disk)
     ) -> None:
         self._config = config
         self._log_registry = log_registry
@@ -58,12 +59,12 @@ class Lifecycle:
         self._events = events
         self._sandboxes = sandboxes
         self._remove_files = remove_files  # volumes and records, after the process is gone
-        self._deferred = deferred
         self._locks: dict[str, threading.RLock] = {}
         self._locks_guard = threading.Lock()
         self.watch = StateWatch()
         self._restarting_by_hand: set[str] = set()  # their exit in a `restart` is not the end of a --rm
         self._timers = RestartTimers()
+        self._upkeep = Upkeep(config, store, sandboxes, deferred, self.watch, self.lock)
 
     # -- bookkeeping ------------------------------------------------------------------------------------
     def lock(self, container: Container) -> threading.RLock:
@@ -71,57 +72,7 @@ class Lifecycle:
             return self._locks.setdefault(container.id, threading.RLock())
 
     def _save(self, container: Container) -> None:
-        """Record the state in memory's image on disk, now or, if the disk refuses, by a retry; never raises a
-        host's refusal (the transition it records has happened)."""
-        self._deferred.attempt(
-            ("state", container.id),
-            lambda: self._write_record(container, self._store.save_state),
-            f"saving the state of container {container.id}",
-        )
-        self.watch.notify()
-
-    def _save_config(self, container: Container) -> None:
-        self._deferred.attempt(
-            ("config", container.id),
-            lambda: self._write_record(container, self._store.save_config),
-            f"saving the config of container {container.id}",
-        )
-
-    def _write_record(self, container: Container, write: Callable[[Container], None]) -> None:
-        with self.lock(container):  # what memory holds now, not what it held when the first attempt failed
-            if not self.watch.is_removed(container):
-                write(container)
-
-    def _release(self, container: Container) -> None:
-        """The cgroup and the network sandbox of a container whose process is gone (or never started): each
-        failure is logged and retried, and what is still pending is done before the next start."""
-        run = container.state.started_at
-        self._deferred.attempt(
-            ("cgroup", container.id),
-            self._for_run(container, run, lambda: cgroup_for(self._config, container.id).destroy()),
-            f"removing the cgroup of container {container.id}",
-        )
-        self._deferred.attempt(
-            ("network", container.id),
-            self._for_run(container, run, lambda: self._sandboxes.destroy(container)),
-            f"releasing the network of container {container.id}",
-        )
-
-    def _for_run(self, container: Container, run: str, step: Callable[[], None]) -> Callable[[], None]:
-        """`step`, skipped if the container runs again since (a start does what is pending first, so a retry
-        that lost the race to it must not tear the new run down)."""
-
-        def work() -> None:
-            with self.lock(container):
-                if not (container.state.live and container.state.started_at != run):
-                    step()
-
-        return work
-
-    def _release_pending(self, container: Container) -> None:
-        """Before a start: what a failed cleanup left; raises if the host still refuses it."""
-        for kind in ("cgroup", "network"):
-            self._deferred.run_pending((kind, container.id))
+        self._upkeep.save_state(container)
 
     def _event(self, container: Container, action: str, **extra: str) -> None:
         attributes = {"image": container.image_ref, "name": container.name}
@@ -154,7 +105,7 @@ class Lifecycle:
         """Start the process now; on failure everything prepared is undone and the reason is recorded."""
         if self.watch.is_removed(container):  # a start that raced a removal must not leave an orphan running
             raise NotFound(f"No such container: {container.id}")
-        self._release_pending(container)
+        self._upkeep.release_pending(container)
         layout = Layout(self._config, container.id)
         layout.exec_dir.mkdir(parents=True, exist_ok=True)
         layout.exit_path.unlink(missing_ok=True)
@@ -166,11 +117,11 @@ class Lifecycle:
             # period (~15 ms here), and the container's init does it first, then waits for the network.
             started = self._shims.start_container(layout.spec_path, lambda: self._sandboxes.create(container))
         except StartFailed as e:
-            self._release(container)
+            self._upkeep.release(container)
             self._record_failure(container, str(e))
             raise (InvalidParameter if exit_code_for(str(e)) != 125 else HostError)(str(e)) from None
         except BaseException:
-            self._release(container)
+            self._upkeep.release(container)
             raise
         state = container.state
         state.status, state.pid, state.pid_starttime, state.shim_pid = (
@@ -210,7 +161,7 @@ class Lifecycle:
             state.oom_killed = _oom_killed(cgroup, container)
             # before the exit is recorded, so that a waiter who hears of it finds the network free; a failure
             # is retried (DeferredWork) and never keeps the exit from being recorded
-            self._release(container)
+            self._upkeep.release(container)
             ran_for = (finished_ns / 1e9) - (rfc3339.unix_seconds(state.started_at) or 0.0)
             state.status, state.pid, state.shim_pid = EXITED, 0, 0
             state.exit_code, state.error, state.finished_at = exit_code, error, rfc3339.format_ns(finished_ns)
@@ -374,7 +325,7 @@ class Lifecycle:
         written again, since the failed deletion may have taken them and a restarted daemon must still see it."""
         container.state.status = DEAD
         container.state.error = f"unable to remove filesystem for {container.id}: {error}"
-        self._save_config(container)
+        self._upkeep.save_config(container)
         self._save(container)
         return HostError(container.state.error)
 
@@ -384,7 +335,7 @@ class Lifecycle:
         the daemon was away; then bring back what the restart policy says should run."""
         state = container.state
         if state.status in (RUNNING, PAUSED) and is_alive(state.pid, state.pid_starttime):
-            self._reconcile_pause(container)
+            self._upkeep.reconcile_pause(container)
             self._monitor.watch(state.shim_pid, lambda: self._on_shim_exit(container))
             return
         if state.status in (RUNNING, PAUSED):
@@ -392,7 +343,7 @@ class Lifecycle:
             return
         # not running by its record: a cgroup or sandbox it holds was left by a cleanup that failed, or by a
         # start whose record the daemon never wrote (killed in between); its process, if any, goes with it
-        self._release(container)
+        self._upkeep.release(container)
         if state.status == REMOVING:  # the daemon went in the middle of an `rm`: what is left waits for another
             state.status = DEAD
             self._save(container)
@@ -410,30 +361,6 @@ class Lifecycle:
             except Exception as e:  # noqa: BLE001 - recorded in the state; the daemon keeps starting
                 state.error = str(e)
                 self._save(container)
-
-    def _reconcile_pause(self, container: Container) -> None:
-        """Paused exactly when the kernel says frozen: the daemon may have gone between a freeze (or a thaw)
-        and its record. A freeze it left half-done (v1 FREEZING) is undone, as that pause never answered."""
-        cgroup = cgroup_for(self._config, container.id)
-        try:
-            frozen = cgroup.is_frozen()
-            if not frozen:
-                cgroup.freeze(False)
-        except (OSError, EngineError) as e:
-            log.warning(
-                "porthole: container %s: freezer unreadable, kept %s: %s", container.id, container.state.status, e
-            )
-            return
-        status = PAUSED if frozen else RUNNING
-        if container.state.status != status:
-            log.info(
-                "porthole: container %s: recorded %s, the kernel has it %s",
-                container.id,
-                container.state.status,
-                status,
-            )
-            container.state.status = status
-            self._save(container)
 
     def close(self) -> None:
         self._timers.close()

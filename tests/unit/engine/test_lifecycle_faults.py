@@ -73,7 +73,7 @@ def test_a_retry_that_loses_the_race_to_a_start_leaves_the_new_run_alone(world):
     lifecycle.start(container)
     sandboxes.refusal = HostError("network: netlink refused")
     lifecycle.stop(container, timeout=1)
-    pending = lifecycle._deferred._pending[("network", container.id)]
+    pending = lifecycle._upkeep._deferred._pending[("network", container.id)]
     sandboxes.refusal = None
     with lifecycle.lock(container):  # the start runs the pending cleanup itself, then starts
         lifecycle.start(container)
