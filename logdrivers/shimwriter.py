@@ -9,7 +9,8 @@ pathlib in each shim cost ~0.5 MB per container; opening the writer from ready v
 
     {"driver": "none"}
     {"driver": "json-file", "json_file": {JsonFileDriver's arguments},
-     "non_blocking": {"max_bytes": N, "stats_path": PATH}}   (with mode=non-blocking only)
+     "non_blocking": {"max_bytes": N, "stats_path": PATH},   (with mode=non-blocking only)
+     "failures_path": PATH}                                   (added by the daemon: where it reads the count)
 """
 
 from __future__ import annotations
@@ -54,5 +55,5 @@ def open_writer(plan: Mapping[str, Any]) -> LogDriver:
     driver = JsonFileDriver(**plan["json_file"])
     if "non_blocking" in plan:
         queue = plan["non_blocking"]
-        return NonBlockingDriver(driver, queue["max_bytes"], Path(queue["stats_path"]))
+        return NonBlockingDriver(driver, queue["max_bytes"], Path(queue["stats_path"]), plan.get("failures_path"))
     return driver

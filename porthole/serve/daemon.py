@@ -12,7 +12,7 @@ from logdrivers.metrics import LogDriverCollector
 from porthole.serve.metrics import DaemonMetrics
 from porthole.serve.stopping import StopSignals
 from runtime.api.app import build_router
-from runtime.api.metrics import EngineMetrics
+from runtime.api.metrics import DeferredWorkCollector, EngineMetrics
 from runtime.api.server import ApiServer
 from runtime.engine.config import DaemonConfig
 from runtime.engine.daemon import Engine
@@ -139,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
             engine.events,
             lambda: [c.state.status for c in engine.containers.store],
             router,
-            collectors=[LogDriverCollector(engine.shipping.log_stats)],
+            collectors=[LogDriverCollector(engine.shipping.log_stats), DeferredWorkCollector(engine.deferred.counts)],
         )
         try:
             metrics = DaemonMetrics(

@@ -5,6 +5,7 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
+from logdrivers.dropstats import WRITE_FAILURES_FILE
 from logdrivers.errors import LogDriverError
 from logdrivers.info import ContainerInfo
 from logdrivers.registry import Registry
@@ -48,6 +49,12 @@ class Layout:
     @property
     def exit_path(self) -> Path:
         return self.exec_dir / EXIT_FILE
+
+    @property
+    def log_failures_path(self) -> Path:
+        """Where the shim counts the log lines it could not write: on the exec root, which a full data root
+        leaves writable (logdrivers.dropstats)."""
+        return self.exec_dir / WRITE_FAILURES_FILE
 
     @property
     def stdin_path(self) -> Path:
@@ -154,6 +161,8 @@ def _log_writer_plan(log_registry: Registry, container: Container, layout: Layou
     log_config = container.host_config["LogConfig"]
     options = log_config.get("Config") or {}
     try:
-        return writer_plan(log_registry, log_config["Type"], options, log_info(container, layout))
+        plan = writer_plan(log_registry, log_config["Type"], options, log_info(container, layout))
     except LogDriverError as e:  # valid at create, but the daemon's drivers or defaults may have changed since
         raise InvalidParameter(str(e)) from None
+    plan["failures_path"] = str(layout.log_failures_path)
+    return plan

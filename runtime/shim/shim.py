@@ -161,4 +161,5 @@ def _report(fd: int, message: dict) -> None:
 
 
 def copy_output(writer_plan: dict, stdout_r: int, stderr_r: int) -> None:
-    Copier({"stdout": stdout_r, "stderr": stderr_r}, open_writer(writer_plan)).run()
+    streams = {"stdout": stdout_r, "stderr": stderr_r}
+    Copier(streams, open_writer(writer_plan), failures_path=writer_plan.get("failures_path")).run()

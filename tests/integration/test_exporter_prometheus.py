@@ -3,9 +3,10 @@ run (one busy under a CPU quota, one near its memory limit, one OOM-killing, one
 writing to disk, one logging to an unreachable fluentd, one shipping to Elasticsearch (noida-db: see
 tests/unit/logdrivers/test_elasticsearch_server.py)), and then every expression of every dashboard panel
 and every rule evaluates without error and returns series, and every alert goes pending or fires, but
-ContainerLogLinesDropped: no test can make the logging pipeline lose a line on demand, so that alert's
-expression is checked with its threshold lowered to ">= 0" (the counters it sums are there) and its rule must
-evaluate with health ok. promtool accepts the config and the rules.
+ContainerLogLinesDropped, ContainerLogWritesFailing and PortholeRecordsWaitingForDisk: this test cannot make
+the logging pipeline lose a line or fill the daemon's disk on demand, so their expressions are checked with the
+threshold lowered to ">= 0" (the counters they read are there) and their rules must evaluate with health ok;
+promtool's rule tests (tests/unit/exporter/test_rules.py) make them fire. promtool accepts the config and the rules.
 """
 
 import json
@@ -28,7 +29,11 @@ BOARDS = sorted((DASHBOARDS / "grafana").glob("*.json"))
 # Grafana's variables, as a user who picks "All" sees them
 VARIABLES = {"instance": ".*", "name": ".+", "__rate_interval": "5s", "__range": "1m", "__interval": "1s"}
 # alert -> its threshold and the one that holds without a lost line (see the module's docstring)
-UNPROVOKED = {"ContainerLogLinesDropped": (") > 0", ") >= 0")}
+UNPROVOKED = {
+    "ContainerLogLinesDropped": (") > 0", ") >= 0"),
+    "ContainerLogWritesFailing": (") > 0", ") >= 0"),  # a full disk: tests/unit/exporter/test_rules.py
+    "PortholeRecordsWaitingForDisk": (") > 0", ") >= 0"),
+}
 ALERTS_EXPECTED = {
     "ContainerOOMKilled",
     "ContainerExitedOnOOM",

@@ -8,7 +8,8 @@ import signal
 
 import pytest
 
-from tests.support.daemon import TestDaemon, running
+from tests.support.daemon import running
+from tests.support.exporter import MetricsDaemon, scrape_until, value
 from tests.support.fulldisk import free_bytes
 from tests.support.waiting import wait_for
 
@@ -19,7 +20,7 @@ FLOOD = "while true; do echo flooding the disk with a line that is long enough t
 
 @pytest.fixture(scope="module")
 def daemon(tmp_path_factory, busybox_rootfs):
-    with running(TestDaemon(tmp_path_factory.mktemp("porthole"), data_root_size="64m"), busybox_rootfs) as d:
+    with running(MetricsDaemon(tmp_path_factory.mktemp("porthole"), data_root_size="64m"), busybox_rootfs) as d:
         yield d
 
 
@@ -131,3 +132,32 @@ def test_create_on_a_full_disk_fails_with_507_naming_the_file_and_leaves_nothing
         assert set(os.listdir(ph.data_root / "containers")) == before
         assert os.listdir(ph.data_root / "network" / "containers") == []
     assert ph.docker("create", "--name", "never", "busybox", "true").returncode == 0  # the name was not kept
+
+
+def test_lines_lost_to_failed_writes_and_records_waiting_for_the_disk_are_in_the_metrics(ph, client):
+    cid = _run(ph, "--name", "flood", "busybox", "sh", "-c", FLOOD)
+    log = ph.data_root / "containers" / cid / f"{cid}-json.log"
+    try:
+        wait_for(lambda: free_bytes(ph.data_root) < 64 * 1024, 60, what="the container's log to fill the disk")
+        samples = scrape_until(
+            ph.metrics_port,
+            lambda s: (
+                (value(s, "porthole_log_dropped_lines_total", container_name="flood", reason="write_failed") or 0) > 100
+            ),
+            "lines lost to failed writes in /metrics",
+        )
+        assert value(samples, "porthole_log_dropped_lines_total", container_name="flood", reason="buffer-full") == 0
+        with ph.data_root_full():  # to the last byte: the exit cannot be recorded on disk yet
+            assert ph.docker("kill", cid, timeout=30).returncode == 0
+            scrape_until(
+                ph.metrics_port,
+                lambda s: value(s, "porthole_engine_deferred_work", kind="state") == 1,
+                "the unsaved state in /metrics",
+            )
+    finally:
+        os.truncate(log, 0)
+    scrape_until(
+        ph.metrics_port,
+        lambda s: value(s, "porthole_engine_deferred_work", kind="state") == 0,
+        "the state to be saved once space returned",
+    )
