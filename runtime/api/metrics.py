@@ -59,7 +59,7 @@ class DeferredWorkCollector(Collector):
     """porthole_engine_deferred_work{kind}: records and cleanups the host refused (a full disk) and the engine
     retries every second (runtime.engine.deferred); every kind present, so a board shows 0 rather than nothing."""
 
-    KINDS = ("state", "config", "cgroup", "network", "layers")
+    KINDS = ("state", "config", "cgroup", "network", "layers", "ipam")
 
     def __init__(self, counts: Callable[[], Mapping[str, int]]) -> None:
         self._counts = counts

@@ -109,6 +109,8 @@ class Engine:
                 if c.state.live and is_alive(c.state.pid, c.state.pid_starttime)
             }
         )
+        # the pools' reconciliation above may have found the disk full: written once it takes them
+        self.deferred.attempt(("ipam", "pools"), self.networks.save_pools, "saving the address pools")
         for container in self.containers.store:
             try:
                 self.lifecycle.restore(container)

@@ -74,5 +74,10 @@ class NetworkRegistry:
             self._pools[network.id] = pool
         return pool
 
+    def save_pools(self) -> None:
+        """Write the pools whose last write failed (a full disk); OSError if one fails again."""
+        for pool in self._pools.values():
+            pool.save()
+
     def subnets(self) -> list[ipaddress.IPv4Network]:
         return [n.network for n in self._networks.values() if n.subnet]

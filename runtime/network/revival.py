@@ -61,4 +61,7 @@ def _reconcile_pools(sandboxes: SandboxManager) -> None:
             for e in r.endpoints
             if e.network_id == network.id and e.ip
         }
-        sandboxes.registry.pool(network).keep_only(held)
+        try:
+            sandboxes.registry.pool(network).keep_only(held)
+        except OSError as e:  # a full disk: memory holds the truth, NetworkService.save_pools writes it later
+            log.warning("network: address pool of %s: kept in memory, not yet on disk: %s", network.name, e)

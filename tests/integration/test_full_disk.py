@@ -161,3 +161,23 @@ def test_lines_lost_to_failed_writes_and_records_waiting_for_the_disk_are_in_the
         lambda s: value(s, "porthole_engine_deferred_work", kind="state") == 0,
         "the state to be saved once space returned",
     )
+
+
+def test_the_daemon_starts_on_a_full_disk_and_records_exits_that_happened_while_it_was_down(ph, client):
+    cid = _run(ph, "busybox", "sleep", "600")
+    pid = _state(client, cid)["Pid"]
+    ph.kill(signal.SIGKILL)
+    try:
+        os.kill(pid, signal.SIGKILL)  # the container dies while the daemon is away
+        with ph.data_root_full():
+            ph.start()  # its address goes back to the pool, which cannot be written now
+            state = _state(client, cid)
+            assert (state["Status"], state["ExitCode"]) == ("exited", 137)
+    finally:
+        if ph.process is None:
+            ph.start()
+    wait_for(lambda: _state_on_disk(ph, cid)["status"] == "exited", 10, what="the exit to reach the disk")
+    ipam = {}
+    for path in (ph.data_root / "network" / "ipam").glob("*.json"):
+        ipam.update(json.loads(path.read_text())["allocated"])
+    assert cid not in ipam.values()
