@@ -237,13 +237,13 @@ def _run(daemon: CrashingDaemon, rounds: int, full_disk: bool) -> Counter:
     filler = None
     try:
         for _ in range(rounds):
-            if full_disk and rng.random() < 0.25:  # the disk fills, or space returns, at random moments
+            if full_disk and rng.random() < 0.35:  # the disk fills, or space returns, at random moments
                 if filler is None:
                     filler = fill(daemon.data_root)
                 else:
                     filler.unlink()
                     filler = None
-            deaths[_crash_round(daemon, workload, rng)] += 1
+            deaths[_crash_round(daemon, workload, rng) + (" on a full disk" if filler else "")] += 1
             client = workload.client = docker.APIClient(base_url=daemon.host, timeout=REQUEST_TIMEOUT_S)
             _converged(client, daemon, disk_full=filler is not None)
     finally:
@@ -270,4 +270,6 @@ def test_a_daemon_killed_at_any_point_comes_back_agreeing_with_the_kernel(tmp_pa
 def test_the_same_with_writes_failing_on_a_full_disk(tmp_path_factory, busybox_rootfs):
     daemon = CrashingDaemon(tmp_path_factory.mktemp("porthole"), data_root_size="48m")
     with running(daemon, busybox_rootfs):
-        _run(daemon, FULL_DISK_ROUNDS, full_disk=True)
+        deaths = _run(daemon, FULL_DISK_ROUNDS, full_disk=True)
+    on_full_disk = sum(n for how, n in deaths.items() if how.endswith("on a full disk"))
+    assert FULL_DISK_ROUNDS // 4 <= on_full_disk <= FULL_DISK_ROUNDS * 3 // 4
