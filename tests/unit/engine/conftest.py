@@ -8,6 +8,7 @@ import pytest
 
 from logdrivers.registry import builtin_registry
 from runtime.engine import lifecycle as lifecycle_module
+from runtime.engine import upkeep as upkeep_module
 from runtime.engine.config import DaemonConfig
 from runtime.engine.deferred import DeferredWork
 from runtime.engine.events import EventBus
@@ -18,12 +19,23 @@ from runtime.engine.store import ContainerStore
 from runtime.errors import Conflict
 
 
+@dataclass
 class FakeCgroup:
+    """One container's group; `frozen` is what the kernel's freezer reports."""
+
+    frozen: bool = False
+
     def oom_kills(self) -> int:
         return 0
 
     def destroy(self) -> None:
         pass
+
+    def is_frozen(self) -> bool:
+        return self.frozen
+
+    def freeze(self, frozen: bool) -> None:
+        self.frozen = frozen
 
 
 class FakeSpec:
@@ -82,8 +94,10 @@ class FakeMonitor:
 @pytest.fixture
 def world(tmp_path, monkeypatch):
     monitor = FakeMonitor()
-    monkeypatch.setattr(lifecycle_module, "prepare_cgroup", lambda config, container: (FakeCgroup(), []))
-    monkeypatch.setattr(lifecycle_module, "cgroup_for", lambda config, container_id: FakeCgroup())
+    cgroup = FakeCgroup()  # the one container's
+    monkeypatch.setattr(lifecycle_module, "prepare_cgroup", lambda config, container: (cgroup, []))
+    for module in (lifecycle_module, upkeep_module):
+        monkeypatch.setattr(module, "cgroup_for", lambda config, container_id: cgroup)
     monkeypatch.setattr(lifecycle_module, "build_spec", lambda *args: FakeSpec())
     # a signal ends the process at once: its shim exits
     monkeypatch.setattr(

@@ -7,7 +7,8 @@ import signal
 
 import pytest
 
-from runtime.engine.model import EXITED, RUNNING
+from runtime.engine import lifecycle as lifecycle_module
+from runtime.engine.model import EXITED, PAUSED, RUNNING
 from runtime.errors import HostError
 from tests.support.waiting import wait_for
 
@@ -81,3 +82,19 @@ def test_a_retry_that_loses_the_race_to_a_start_leaves_the_new_run_alone(world):
     pending.work()  # what the retry thread would run if it had taken its copy before the start
     assert sandboxes.running == {container.id}
     assert container.state.status == RUNNING
+
+
+@pytest.mark.parametrize(
+    "recorded, frozen, reported",
+    [(RUNNING, True, PAUSED), (PAUSED, False, RUNNING), (PAUSED, True, PAUSED), (RUNNING, False, RUNNING)],
+)
+def test_restore_reports_paused_exactly_when_the_kernel_has_it_frozen(world, monkeypatch, recorded, frozen, reported):
+    lifecycle, container, monitor, sandboxes = world
+    lifecycle.start(container)
+    container.state.status = recorded  # what the record said when the daemon died
+    lifecycle._store.save_state(container)
+    lifecycle_module.cgroup_for(lifecycle._config, container.id).frozen = frozen
+    monkeypatch.setattr(lifecycle_module, "is_alive", lambda pid, starttime: True)
+    lifecycle.restore(container)
+    assert container.state.status == reported
+    assert _on_disk(lifecycle, container)["status"] == reported
