@@ -37,6 +37,7 @@ VOLUMES = ("v0", "v1")
 NETWORK = "crashnet"
 CONVERGE_S = 30  # exits seen after a restart are handled on threads of their own
 REQUEST_TIMEOUT_S = 20
+STOP_AND_REMOVE_EVERY = 50  # rounds: every container is stopped and removed, and nothing may be left
 
 
 @dataclass
@@ -236,7 +237,7 @@ def _run(daemon: CrashingDaemon, rounds: int, full_disk: bool) -> Counter:
     deaths: Counter = Counter()
     filler = None
     try:
-        for _ in range(rounds):
+        for number in range(rounds):
             if full_disk and rng.random() < 0.35:  # the disk fills, or space returns, at random moments
                 if filler is None:
                     filler = fill(daemon.data_root)
@@ -246,6 +247,8 @@ def _run(daemon: CrashingDaemon, rounds: int, full_disk: bool) -> Counter:
             deaths[_crash_round(daemon, workload, rng) + (" on a full disk" if filler else "")] += 1
             client = workload.client = docker.APIClient(base_url=daemon.host, timeout=REQUEST_TIMEOUT_S)
             _converged(client, daemon, disk_full=filler is not None)
+            if (number + 1) % STOP_AND_REMOVE_EVERY == 0 and filler is None:
+                _stop_and_remove_everything(client, daemon)
     finally:
         if filler is not None:
             filler.unlink()
@@ -253,9 +256,8 @@ def _run(daemon: CrashingDaemon, rounds: int, full_disk: bool) -> Counter:
     _converged(client, daemon)
     _stop_and_remove_everything(client, daemon)
     assert workload.errors == []
-    print(
-        f"\n{sum(deaths.values())} kill points: {dict(deaths)}; crash points reached: {len(daemon.crashes())} distinct"
-    )
+    crashes = daemon.crashes().most_common()
+    print(f"\n{sum(deaths.values())} kill points: {dict(deaths)}\ncrash points reached: {dict(crashes)}")
     return deaths
 
 
