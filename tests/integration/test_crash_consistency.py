@@ -22,7 +22,8 @@ import docker
 import pytest
 import requests
 
-from tests.support.daemon import REPO, TestDaemon, running
+from tests.support.crashingdaemon import CrashingDaemon
+from tests.support.daemon import running
 from tests.support.fulldisk import fill
 from tests.support.invariants import COUNTER, violations
 from tests.support.waiting import wait_for
@@ -38,44 +39,6 @@ NETWORK = "crashnet"
 CONVERGE_S = 30  # exits seen after a restart are handled on threads of their own
 REQUEST_TIMEOUT_S = 20
 STOP_AND_REMOVE_EVERY = 50  # rounds: every container is stopped and removed, and nothing may be left
-
-
-@dataclass
-class CrashingDaemon(TestDaemon):
-    """A test daemon with crash points: arm(n) makes the n-th point it reaches from then on SIGKILL it."""
-
-    __test__ = False
-
-    def __post_init__(self) -> None:
-        self.env = {
-            "PYTHONPATH": str(REPO / "tests" / "support" / "crashpoints"),
-            "PORTHOLE_CRASH_ARM": str(self.root / "crash-arm"),
-            "PORTHOLE_CRASH_LOG": str(self.root / "crash-log"),
-        }
-
-    def arm(self, points: int) -> None:
-        (self.root / "crash-arm").write_text(str(points))
-
-    def disarm(self) -> None:
-        (self.root / "crash-arm").unlink(missing_ok=True)
-
-    def crashes(self) -> Counter:
-        log = self.root / "crash-log"
-        return Counter(log.read_text().splitlines() if log.exists() else [])
-
-    def dead(self) -> bool:
-        return self.process is not None and self.process.poll() is not None
-
-    def restart(self) -> None:
-        """Start again after a SIGKILL; a crash point armed before the start may kill it in its recovery, and
-        that is one more kill point: it starts again, disarmed."""
-        self.process = None
-        try:
-            self.start()
-        except AssertionError:
-            self.disarm()
-            self.process = None
-            self.start()
 
 
 @dataclass
@@ -174,7 +137,7 @@ class Workload:
 def _crash_round(daemon: CrashingDaemon, workload: Workload, rng: random.Random) -> str:
     """One kill point: arm a crash point, run a few operations until the daemon dies of it or, for the rest, at
     a random instant; returns how it died."""
-    daemon.arm(rng.randint(1, 8))
+    daemon.arm(int(2 ** rng.uniform(0, 5.5)))  # 1 to 45, as often 1-3 as 16-45: early and late steps alike
     timed = rng.random() < 0.3
     delay = rng.uniform(0.0, 0.6)
     existing = {c["Names"][0].lstrip("/") for c in workload.client.containers(all=True)}

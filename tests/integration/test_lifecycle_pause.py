@@ -4,7 +4,10 @@ import os
 import signal
 
 import pytest
+import requests
 
+from tests.support.crashingdaemon import CrashingDaemon
+from tests.support.daemon import running
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.root
@@ -136,3 +139,22 @@ def test_a_thaw_the_daemon_did_not_record_before_it_died_reads_as_running(ph, cl
     _restart_daemon(ph, lambda: _set_freezer(ph, cid, "THAWED"))
     assert client.api.inspect_container(cid)["State"]["Status"] == "running"
     assert ph.docker("exec", cid, "true").returncode == 0
+
+
+def test_a_daemon_killed_between_the_freeze_and_its_record_comes_back_paused(tmp_path_factory, busybox_rootfs):
+    with running(CrashingDaemon(tmp_path_factory.mktemp("porthole")), busybox_rootfs) as crashing:
+        client = crashing.client()
+        cid = crashing.docker("run", "-d", "busybox", "sleep", "600", check=True).stdout.decode().strip()
+        crashing.arm(1, only="after runtime.cgroups.cgroupfile.write_file")  # right after the freezer's write
+        with pytest.raises(requests.ConnectionError):
+            client.api.pause(cid)
+        crashing.process.wait(timeout=30)
+        assert crashing.crashes() == {"after runtime.cgroups.cgroupfile.write_file": 1}
+        assert _freezer_state(crashing, cid) == "FROZEN"
+        crashing.restart()
+        client = crashing.client()
+        assert client.api.inspect_container(cid)["State"]["Status"] == "paused"
+        client.api.unpause(cid)
+        assert _freezer_state(crashing, cid) == "THAWED"
+        client.api.stop(cid, timeout=1)
+        client.close()

@@ -4,20 +4,21 @@ removed, a container's or a volume's files removed), the daemon may SIGKILL itse
 exactly between two steps, as the crash tests of databases place them.
 
 The test arms the daemon by writing a number N to the arm file: the N-th crash point reached from then on kills
-it, after appending the point's name to the crash log. Installed in the daemon process only
-(crashpoints/sitecustomize.py, through PYTHONPATH and PORTHOLE_CRASH_ARM); the shims, forked from a zygote
-started with `python -I`, never load it."""
+it, after appending the point's name to the crash log; "N name" counts only the points of that name. Installed
+in the daemon process only (crashpoints/sitecustomize.py, through PYTHONPATH and PORTHOLE_CRASH_ARM); the shims,
+forked from a zygote started with `python -I`, never load it."""
 
 import functools
 import importlib
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
-# (module, attribute): functions and methods patched before anything of the daemon imports them, so that the
-# names other modules import with `from module import name` are the wrapped ones
+# (module, attribute): functions and methods wrapped before the daemon's own imports; a function a module took
+# with `from module import name` while these were imported (a package's __init__) is replaced there too
 POINTS = (
     ("runtime.atomicfile", "write_bytes_atomic"),
     ("runtime.cgroups.cgroupfile", "write_file"),
@@ -39,6 +40,7 @@ class CrashPoints:
         self._arm_path = arm_path
         self._log_path = log_path
         self._left: int | None = None
+        self._only = ""  # count only the points whose name is this (all if empty)
         self._lock = threading.Lock()
 
     def reached(self, name: str) -> None:
@@ -46,8 +48,11 @@ class CrashPoints:
             if self._left is None:
                 if not os.path.exists(self._arm_path):
                     return
-                self._left = int(Path(self._arm_path).read_text())
+                count, _, self._only = Path(self._arm_path).read_text().partition(" ")
+                self._left = int(count)
                 os.unlink(self._arm_path)
+            if self._only and name != self._only:
+                return
             self._left -= 1
             if self._left > 0:
                 return
@@ -73,4 +78,12 @@ def install(arm_path: str, log_path: str) -> None:
         *classes, function = attribute.split(".")
         for class_name in classes:
             owner = getattr(owner, class_name)
-        setattr(owner, function, points.wrap(f"{module_name}.{attribute}", getattr(owner, function)))
+        original = getattr(owner, function)
+        wrapped = points.wrap(f"{module_name}.{attribute}", original)
+        setattr(owner, function, wrapped)
+        if not classes:
+            for module in list(sys.modules.values()):
+                if getattr(module, "__name__", "").startswith("runtime."):
+                    for name, value in list(vars(module).items()):
+                        if value is original:
+                            setattr(module, name, wrapped)
