@@ -42,12 +42,14 @@ class Copier:
         clock: Callable[[], int] = time.time_ns,
         new_partial_id: Callable[[], str] = random_partial_id,
         flush_partial_after: float | None = None,
+        failures_path: str | None = None,
     ) -> None:
         """`streams` maps a source name ("stdout", "stderr") to the read end of its pipe or pty.
 
         The caller keeps ownership of the descriptors; the copier only reads them. With `flush_partial_after`
         (seconds), data that waited that long for its newline is handed on as a partial piece (a terminal's
-        prompt); without, it waits for the newline, the 16 KiB cut or EOF, as in Docker.
+        prompt); without, it waits for the newline, the 16 KiB cut or EOF, as in Docker. With `failures_path`,
+        the count of lines the driver refused is saved there (logdrivers.dropstats) for the daemon's metrics.
         """
         self._sources = {fd: source for source, fd in streams.items()}
         self._driver = driver
@@ -55,6 +57,7 @@ class Copier:
         self._read_size = read_size
         self._clock = clock
         self._new_id = new_partial_id
+        self._failures_path = failures_path
         self.stats = CopierStats()
         self._failures: FailureCounter | None = None  # made at the first failure, which most shims never see
         self._deadline: float | None = None
@@ -170,9 +173,11 @@ class Copier:
             self._driver.close()
         except (LogDriverError, OSError) as exc:
             self._count_failure(0, exc)
+        if self._failures is not None:
+            self._failures.save()
 
     def _count_failure(self, entries: int, exc: Exception) -> None:
         self.stats.failed_writes += entries
         if self._failures is None:
-            self._failures = FailureCounter(self._driver.name)
+            self._failures = FailureCounter(self._driver.name, self._failures_path)
         self._failures.count(entries, exc)

@@ -3,6 +3,8 @@
 Register it on the daemon's registry: `registry.register(LogDriverCollector(shipping_manager.log_stats))`.
 Lines lost anywhere are one family, `porthole_log_dropped_lines_total`, told apart by `reason`:
   buffer-full  mode=non-blocking dropped them in the shim (Docker drops these silently)
+  write_failed the shim's write to the local log failed (a full disk; Docker's logger_log_write_operations_failed);
+               lines only: the bytes of a refused write are not counted
   rotated      the local log rotated them away before they were shipped
   refused      the collector can never take them (a GELF message over 128 chunks)
   removed      the container was removed and delivery gave up (after ShipperConfig.removal_drain_s)
@@ -31,6 +33,7 @@ class ContainerLogStats:
     driver: str
     drops: DropCounts  # mode=non-blocking, counted by the shim
     shipping: ShipperStats | None = None  # None where the shim writes the driver itself (json-file, none)
+    write_failed_lines: int = 0  # refused by the local log (a full disk), counted by the shim
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +57,7 @@ class LogDriverCollector(Collector):
             base = [stats.container_id, stats.container_name, stats.driver]
             dropped = families["porthole_log_dropped_lines"]
             dropped.add_metric([*base, "buffer-full"], stats.drops.lines)
+            dropped.add_metric([*base, "write_failed"], stats.write_failed_lines)
             families["porthole_log_dropped_bytes"].add_metric([*base, "buffer-full"], stats.drops.bytes)
             shipping = stats.shipping
             if shipping is None:
@@ -95,7 +99,7 @@ class LogDriverCollector(Collector):
         )
         yield CounterMetricFamily(
             "porthole_log_dropped_lines",
-            "Log lines lost, by reason (buffer-full, rotated, refused, removed)",
+            "Log lines lost, by reason (buffer-full, write_failed, rotated, refused, removed)",
             labels=reason,
         )
         yield CounterMetricFamily("porthole_log_dropped_bytes", "Bytes of log lines lost, by reason", labels=reason)

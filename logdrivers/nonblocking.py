@@ -21,15 +21,18 @@ SAVE_INTERVAL_S = 1.0  # how often the drop counts reach the stats file while dr
 
 
 class NonBlockingDriver:
-    def __init__(self, inner: LogDriver, max_bytes: int, stats_path: Path | None = None) -> None:
-        """With `stats_path`, drop counts start from what that file holds and are saved there (dropstats)."""
+    def __init__(
+        self, inner: LogDriver, max_bytes: int, stats_path: Path | None = None, failures_path: str | None = None
+    ) -> None:
+        """With `stats_path`, drop counts start from what that file holds and are saved there (dropstats); with
+        `failures_path`, so are the lines the driver refused."""
         self.name = inner.name
         self._inner = inner
         self._max_bytes = max_bytes
         self._queue: deque[tuple[LineBatch | Message, int]] = deque()
         self._queued_bytes = 0
         self._closing = False
-        self.failures = FailureCounter(inner.name)
+        self.failures = FailureCounter(inner.name, failures_path)
         self._stats_path = stats_path
         self._dropped = self._saved = self._load_drops()
         self._next_save = 0.0
@@ -73,6 +76,7 @@ class NonBlockingDriver:
             self._changed.notify()
         self._worker.join()
         self._save_drops()
+        self.failures.save()
         self._inner.close()
 
     def _enqueue(self, entry: LineBatch | Message, size: int) -> None:

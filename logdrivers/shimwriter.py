@@ -10,8 +10,9 @@ for the container's lifetime. Parsing options, building a ContainerInfo and runn
 
     {"driver": "none"}
     {"driver": "json-file", "json_file": {JsonFileDriver's arguments},
-     "non_blocking": {"max_bytes": N, "stats_path": PATH}}   (with mode=non-blocking only)
-    {"driver": "local", "local": {LocalDriver's arguments}, "non_blocking": ...}
+     "non_blocking": {"max_bytes": N, "stats_path": PATH},   (with mode=non-blocking only)
+     "failures_path": PATH}                                   (added by the daemon: where it reads the count)
+    {"driver": "local", "local": {LocalDriver's arguments}, "non_blocking": ..., "failures_path": ...}
 """
 
 from __future__ import annotations
@@ -65,5 +66,5 @@ def open_writer(plan: Mapping[str, Any]) -> LogDriver:
         driver = JsonFileDriver(**plan["json_file"])
     if "non_blocking" in plan:
         queue = plan["non_blocking"]
-        return NonBlockingDriver(driver, queue["max_bytes"], Path(queue["stats_path"]))
+        return NonBlockingDriver(driver, queue["max_bytes"], Path(queue["stats_path"]), plan.get("failures_path"))
     return driver

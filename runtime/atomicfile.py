@@ -16,9 +16,11 @@ def write_bytes_atomic(path: Path, data: bytes, mode: int = 0o600) -> None:
         while view:  # a regular file's write may be short (a nearly full disk): write the rest, or fail
             view = view[os.write(fd, view) :]
         os.fsync(fd)
-    except OSError:
+    except OSError as e:
         os.close(fd)
         os.unlink(tmp)
+        if e.filename is None:  # os.write and os.fsync name no file: the caller's message must say where
+            raise OSError(e.errno, e.strerror, str(path)) from e
         raise
     os.close(fd)
     os.rename(tmp, path)

@@ -5,6 +5,8 @@ and Docker's `{"message": ...}` body in one place. Messages follow `<component>:
 where Docker's own wording is not what clients match on (Docker's texts are kept where they are).
 """
 
+import errno
+
 
 class EngineError(Exception):
     """Base of every error the engine raises on purpose."""
@@ -44,3 +46,19 @@ class Unavailable(EngineError):
 
 class HostError(EngineError):
     """The host refused an operation the request was entitled to (500)."""
+
+
+class InsufficientStorage(HostError):
+    """The host has no room (ENOSPC, EDQUOT) or no write access (EROFS) for what the request must store (507);
+    the client can act on it: free space, raise the quota, remount, and retry."""
+
+    ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
+
+    @classmethod
+    def of(cls, error: BaseException, what: str) -> "InsufficientStorage | None":
+        """The refusal `error` is, named with `what` failed and the file, or None if it is not one."""
+        if not isinstance(error, OSError) or error.errno not in cls.ERRNOS:
+            return None
+        where = f" {error.filename}" if error.filename is not None else ""
+        why = f"{error.strerror} ({errno.errorcode[error.errno]})"
+        return cls(f"porthole: {what}: cannot store{where}: {why}")

@@ -22,7 +22,7 @@ from porthole.serve.metrics import DaemonMetrics
 from porthole.serve.stopping import StopSignals
 from runtime.api.app import build_router
 from runtime.api.listeners import DEFAULT_GROUP, ListenError, ListenOptions, check_tcp
-from runtime.api.metrics import EngineMetrics
+from runtime.api.metrics import DeferredWorkCollector, EngineMetrics
 from runtime.api.server import API_VERSION, ApiServer
 from runtime.engine.config import DaemonConfig
 from runtime.engine.daemon import Engine
@@ -225,7 +225,11 @@ def run(args: argparse.Namespace) -> int:
             lambda: [c.state.status for c in engine.containers.store],
             router,
             stats_read_errors=lambda: engine.stats.read_errors,
-            collectors=[LogDriverCollector(engine.shipping.log_stats), engine.image_metrics],
+            collectors=[
+                LogDriverCollector(engine.shipping.log_stats),
+                engine.image_metrics,
+                DeferredWorkCollector(engine.deferred.counts),
+            ],
         )
         exporter = None
         if watcher is not None and exporter_metrics is not None:

@@ -1,5 +1,11 @@
 """Errors to HTTP statuses and Docker's `{"message": ...}` body: the one place this mapping lives, for the
-engine's hierarchy (runtime.errors) and the log pipeline's (logdrivers.errors)."""
+engine's hierarchy (runtime.errors) and the log pipeline's (logdrivers.errors).
+
+A full disk, a quota or a read-only file system (ENOSPC, EDQUOT, EROFS), wherever it surfaces as an OSError, is
+507 Insufficient Storage (RFC 4918: the server cannot store what the request needs) with the request and the
+file named. Docker answers 500 with the path; 507 is a 5xx all the same (docker-py raises the same APIError, the
+CLI prints the message), and a client can tell "free space and retry" from a fault of the daemon's.
+"""
 
 from logdrivers.errors import (
     DriverUnavailable,
@@ -14,6 +20,7 @@ from runtime.errors import (
     EngineError,
     Forbidden,
     HostError,
+    InsufficientStorage,
     InvalidParameter,
     NotFound,
     NotImplementedYet,
@@ -27,6 +34,7 @@ STATUS: dict[type[Exception], int] = {
     NotFound: 404,
     Conflict: 409,
     HostError: 500,
+    InsufficientStorage: 507,
     NotImplementedYet: 501,
     # logdrivers: what Docker answers for each (moby wraps its create-time log errors as invalid parameters)
     InvalidLogOpt: 400,  # UnknownLogOpt too
@@ -50,7 +58,9 @@ def status_of(error: Exception) -> int:
     return 500
 
 
-def error_response(error: Exception) -> Response:
+def error_response(error: Exception, request: str = "") -> Response:
+    """`request` ("POST /containers/create") names what failed in the message of a host's refusal."""
+    error = InsufficientStorage.of(error, request or "request") or error
     if isinstance(error, NotModified):
         return Empty(304)
     if isinstance(error, EngineError):

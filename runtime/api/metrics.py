@@ -73,6 +73,31 @@ class _StatsReadErrors(Collector):
     def collect(self):
         yield self._family(self._count())
 
+
+class DeferredWorkCollector(Collector):
+    """porthole_engine_deferred_work{kind}: records and cleanups the host refused (a full disk) and the engine
+    retries every second (runtime.engine.deferred); every kind present, so a board shows 0 rather than nothing."""
+
+    KINDS = ("state", "config", "cgroup", "network", "layers", "ipam")
+
+    def __init__(self, counts: Callable[[], Mapping[str, int]]) -> None:
+        self._counts = counts
+
+    @staticmethod
+    def _family() -> GaugeMetricFamily:
+        return GaugeMetricFamily(
+            "porthole_engine_deferred_work",
+            "Container records and cleanups the host refused (a full disk), waiting for their retry, by kind",
+            labels=["kind"],
+        )
+
+    def collect(self):
+        counts = self._counts()
+        family = self._family()
+        for kind in (*self.KINDS, *sorted(set(counts) - set(self.KINDS))):
+            family.add_metric([kind], counts.get(kind, 0))
+        yield family
+
     def describe(self):
         return [self._family()]
 

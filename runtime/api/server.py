@@ -120,9 +120,12 @@ class EngineHandler(BaseHTTPRequestHandler):
         try:
             return handler(req, **params)
         except Exception as e:  # noqa: BLE001 - mapped to a status here, in one place
-            if not raised_on_purpose(e):
+            response = error_response(e, f"{self.command} {path}")
+            if response.status == 507:  # a full disk: the operator's to act on, as the client's
+                log.warning("%s", response.body["message"])
+            elif not raised_on_purpose(e):
                 log.exception("%s %s failed", self.command, path)
-            return error_response(e)
+            return response
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _dispatch
 

@@ -33,6 +33,9 @@ class CgroupManager(Protocol):
     def freeze(self, frozen: bool) -> None:
         """Freeze or thaw every task, returning once the kernel reports the new state."""
 
+    def is_frozen(self) -> bool:
+        """Whether the kernel reports every task frozen (False while a freeze is half-done, or with no freezer)."""
+
     def pids(self) -> list[int]:
         """The pids in the group and its sub-groups."""
 

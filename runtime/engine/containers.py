@@ -90,12 +90,13 @@ class Containers:
         return next((c.id for c in self.store if c.image_id == image_id), None)
 
     def remove_files(self, container: Container, volumes: bool) -> None:
-        """The part of `rm` after the process is gone: network, layers, records with the writable layer and logs,
-        anonymous volumes. Each step can run again after an OSError left the container dead."""
+        """The part of `rm` after the process is gone: network, records with the writable layer and logs, layers,
+        anonymous volumes. Each step can run again after an OSError left the container dead. None needs room on
+        the disk but the index of held layers, written last and, on a full disk, later (DeferredWork)."""
         self.networks.forget(container)
-        self.factory.release_layers(container.id)
         shutil.rmtree(Layout(self.config, container.id).exec_dir, ignore_errors=True)
         self.store.remove(container)
+        self.factory.release_layers(container.id)
         if volumes:
             mounts = [MountPoint(**m) for m in container.mounts]
             remove_anonymous(self.volumes, mounts, self.volume_users, container.id)

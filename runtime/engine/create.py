@@ -10,6 +10,7 @@ from common import rfc3339
 from logdrivers.registry import LogConfig, Registry
 from runtime.cgroups import Resources
 from runtime.engine.config import DaemonConfig
+from runtime.engine.deferred import DeferredWork
 from runtime.engine.healthsettings import check_healthcheck, health_settings, merge_healthcheck
 from runtime.engine.isolation import check_isolation
 from runtime.engine.launch import resource_warnings
@@ -146,6 +147,7 @@ class ContainerFactory:
         log_registry: Registry,
         networks: ContainerNetworks,
         security: SecurityPolicy,
+        deferred: DeferredWork,
     ) -> None:
         self._config = config
         self._security = security
@@ -154,6 +156,7 @@ class ContainerFactory:
         self._volumes = volumes
         self._log_registry = log_registry
         self._networks = networks
+        self._deferred = deferred
 
     def create(self, name: str | None, body: dict[str, Any]) -> Created:
         if name:
@@ -214,17 +217,23 @@ class ContainerFactory:
             warnings += resource_warnings(self._config, container_id, host_config)
             self._images.hold_layers(container_id, image)
             self._store.add(container)
-        except BaseException:  # e.g. the name was taken meanwhile: nothing of a refused create stays
-            self._images.release_layers(container_id)
+        except BaseException:  # e.g. the name was taken meanwhile, a full disk: nothing of a refused create stays
+            self._networks.forget(container)
             for request in plan.volumes:
                 if request.anonymous:
                     self._volumes.remove(request.name, force=True, users=lambda _: [])
-            self._networks.forget(container)
+            self.release_layers(container_id)
             raise
         return Created(container, warnings)
 
     def release_layers(self, container_id: str) -> None:
-        self._images.release_layers(container_id)
+        """The container is gone (or was never made): its hold on the image's layers goes, now or, when the
+        disk refuses the index's write, once it takes it."""
+        self._deferred.attempt(
+            ("layers", container_id),
+            lambda: self._images.release_layers(container_id),
+            f"releasing the image layers of container {container_id}",
+        )
 
     def _volumes_from(self, entry: str) -> tuple[list[MountPoint], str]:
         ref, mode = parse_volumes_from(entry)

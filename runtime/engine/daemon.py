@@ -12,6 +12,7 @@ from runtime.engine.config import DaemonConfig
 from runtime.engine.containerfs import ContainerFilesystems
 from runtime.engine.containers import Containers
 from runtime.engine.create import ContainerFactory
+from runtime.engine.deferred import DeferredWork
 from runtime.engine.diskusage import DiskUsageReport
 from runtime.engine.events import EventBus
 from runtime.engine.execs import Execs
@@ -81,8 +82,16 @@ class Engine:
         self.security = SecurityPolicy(own_capabilities())
         store = ContainerStore(config.containers_dir)
         container_networks = ContainerNetworks(config, store, self.networks)
+        self.deferred = DeferredWork()
         factory = ContainerFactory(
-            config, store, self.images, self.volumes, self.log_registry, container_networks, self.security
+            config,
+            store,
+            self.images,
+            self.volumes,
+            self.log_registry,
+            container_networks,
+            self.security,
+            self.deferred,
         )
         self.containers = Containers(
             config, store, factory, self.volumes, self.log_registry, self.events, container_networks
@@ -102,6 +111,7 @@ class Engine:
             self.security,
             remove_files=self.shipping.keeping_logs(self.containers.remove_files),
             exit_samples=exit_samples,
+            deferred=self.deferred,
         )
         self.containers.lifecycle = self.lifecycle
         self.execs = Execs(config, self.shims, self.events, self.security)
@@ -174,6 +184,8 @@ class Engine:
                 if c.state.live and is_alive(c.state.pid, c.state.pid_starttime)
             }
         )
+        # the pools' reconciliation above may have found the disk full: written once it takes them
+        self.deferred.attempt(("ipam", "pools"), self.networks.save_pools, "saving the address pools")
         for container in self.containers.store:
             try:
                 self.lifecycle.restore(container)
@@ -185,6 +197,7 @@ class Engine:
         """Stop serving; the containers and their shims live on."""
         self.shipping.close()
         self.lifecycle.close()
+        self.deferred.close()
         self.monitor.close()
         self.shims.close()
         self.networks.close()

@@ -7,6 +7,7 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
+from logdrivers.dropstats import WRITE_FAILURES_FILE
 from logdrivers.info import ContainerInfo
 from logdrivers.jsonfile.driver import JsonFileDriver
 from logdrivers.registry import LogConfig, Registry
@@ -68,6 +69,12 @@ class Layout:
     def seccomp_path(self) -> Path:
         """The container's compiled seccomp program, loaded by its init and by each exec in it."""
         return self.exec_dir / SECCOMP_FILE
+
+    @property
+    def log_failures_path(self) -> Path:
+        """Where the shim counts the log lines it could not write: on the exec root, which a full data root
+        leaves writable (logdrivers.dropstats)."""
+        return self.exec_dir / WRITE_FAILURES_FILE
 
     @property
     def stdin_path(self) -> Path:
@@ -177,7 +184,7 @@ def build_spec(
         netns=str(sandbox.netns_path) if sandbox.netns_path else None,
         cgroup_procs=[str(p) for p in cgroup.procs_files()],
         cgroup_namespace=isolation.cgroup_namespace,
-        log_writer=writer_plan(log_config, writer_info),
+        log_writer={**writer_plan(log_config, writer_info), "failures_path": str(layout.log_failures_path)},
         stdin=str(layout.stdin_path) if cfg.get("OpenStdin") else None,
         # As moby's attach: the client's end of stdin closes a terminal's never (it is not the program's EOF).
         stdin_once=bool(cfg.get("StdinOnce")) and not cfg.get("Tty"),

@@ -1,7 +1,13 @@
 """The container state machine: start, stop, kill, restart, pause, unpause, remove, exits and restart
 policies. Each container's transitions are serialized by its own lock; waiting (for an exit, a stop timeout, a
-removal) happens outside it, on the StateWatch that every state change notifies."""
+removal) happens outside it, on the StateWatch that every state change notifies.
 
+What the kernel is asked to do comes first, its record second: a signal, an exit, a freeze happen whatever the
+disk says, and a record that cannot be written (a full disk) is kept in memory and written by DeferredWork once
+space returns. The same goes for the cleanup after an exit (cgroup, network): a failure is retried, and done
+again before the container's next start. Only a create fails on a full disk, and it leaves nothing."""
+
+import logging
 import signal
 import threading
 import time
@@ -12,13 +18,14 @@ from common import rfc3339
 from logdrivers.errors import LogDriverError
 from logdrivers.registry import Registry
 from runtime.atomicfile import read_json
-from runtime.cgroups import Resources
+from runtime.cgroups import CgroupManager, Resources
 from runtime.engine.config import DaemonConfig
+from runtime.engine.deferred import DeferredWork
 from runtime.engine.events import EventBus
 from runtime.engine.exits import ExitMonitor
 from runtime.engine.exitsamples import ExitSamples
 from runtime.engine.health import HealthMonitor
-from runtime.engine.isolation import mount_shared_shm, plan_isolation, release_shared_shm
+from runtime.engine.isolation import mount_shared_shm, plan_isolation
 from runtime.engine.launch import Layout, build_spec, cgroup_for, is_cgroup_v2, prepare_cgroup, shim_log_config
 from runtime.engine.model import CREATED, DEAD, EXITED, PAUSED, REMOVING, RESTARTING, RUNNING, Container
 from runtime.engine.networking import ContainerNetworks
@@ -27,11 +34,14 @@ from runtime.engine.shims import ShimLauncher, StartFailed
 from runtime.engine.signals import is_alive, parse_signal, send_signal
 from runtime.engine.statewatch import StateWatch
 from runtime.engine.store import ContainerStore
+from runtime.engine.upkeep import Upkeep
 from runtime.errors import Conflict, EngineError, HostError, InvalidParameter, NotFound, NotModified
 from runtime.security import SecurityPolicy
 from runtime.shim.init import exit_code_for
 
 DEFAULT_STOP_TIMEOUT = 10
+
+log = logging.getLogger("porthole.engine")
 
 
 class Lifecycle:
@@ -47,6 +57,7 @@ class Lifecycle:
         security: SecurityPolicy,
         remove_files: Callable[[Container, bool], None],
         exit_samples: ExitSamples | None = None,
+        deferred: DeferredWork | None = None,  # records and cleanups the host refuses, retried (a full disk)
     ) -> None:
         self._config = config
         self._exit_samples = exit_samples  # final counters of the containers a build step runs
@@ -64,6 +75,7 @@ class Lifecycle:
         self._restarting_by_hand: set[str] = set()  # their exit in a `restart` is not the end of a --rm
         self._timers = RestartTimers()
         self.health = HealthMonitor(config, security, shims, events, self._save, self.lock)
+        self._upkeep = Upkeep(config, store, sandboxes, deferred or DeferredWork(), self.watch, self.lock)
 
     # -- bookkeeping ------------------------------------------------------------------------------------
     def lock(self, container: Container) -> threading.RLock:
@@ -71,8 +83,7 @@ class Lifecycle:
             return self._locks.setdefault(container.id, threading.RLock())
 
     def _save(self, container: Container) -> None:
-        self._store.save_state(container)
-        self.watch.notify()
+        self._upkeep.save_state(container)
 
     def _volume_events(self, container: Container, action: str) -> None:
         """moby's volume `mount` at a container's start and `unmount` at its exit, one per volume it mounts."""
@@ -118,6 +129,7 @@ class Lifecycle:
             raise NotFound(f"No such container: {container.id}")
         link_env = self._sandboxes.link_environment(container)  # first: a linked container that is down is a 400
         log_config = shim_log_config(container, self._log_registry)  # before anything is made that needs undoing
+        self._upkeep.release_pending(container)
         layout = Layout(self._config, container.id)
         layout.exec_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         layout.exit_path.unlink(missing_ok=True)
@@ -131,23 +143,17 @@ class Lifecycle:
             sandbox = self._sandboxes.plan(container)
             spec = build_spec(self._config, container, cgroup, sandbox, log_config, self._security, isolation, link_env)
             spec.write(layout.spec_path)
-            try:
-                # The network is made while the shim starts: joining a v1 cgroup sleeps for an RCU grace
-                # period (~15 ms here), and the container's init does it first, then waits for the network.
-                started = self._shims.start_container(
-                    layout.spec_path, spec.terminal, lambda: self._sandboxes.create(container)
-                )
-            except BaseException:
-                self._sandboxes.destroy(container)
-                raise
+            # The network is made while the shim starts: joining a v1 cgroup sleeps for an RCU grace
+            # period (~15 ms here), and the container's init does it first, then waits for the network.
+            started = self._shims.start_container(
+                layout.spec_path, spec.terminal, lambda: self._sandboxes.create(container)
+            )
         except StartFailed as e:
-            cgroup.destroy()
-            release_shared_shm(layout.exec_dir)
+            self._upkeep.release(container)
             self._record_failure(container, str(e))
             raise (InvalidParameter if exit_code_for(str(e)) != 125 else HostError)(str(e)) from None
         except BaseException:
-            cgroup.destroy()
-            release_shared_shm(layout.exec_dir)
+            self._upkeep.release(container)
             raise
         state = container.state
         state.status, state.pid, state.pid_starttime, state.shim_pid = (
@@ -187,12 +193,12 @@ class Lifecycle:
                 exit_code, finished_ns = 255, time.time_ns()
                 error = "porthole: the shim exited without recording the container's exit status"
             state = container.state
-            state.oom_killed = cgroup.oom_kills() > 0
+            state.oom_killed = _oom_killed(cgroup, container)
             if self._exit_samples is not None:
                 self._exit_samples.take(container.id, cgroup)
-            cgroup.destroy()
-            self._sandboxes.destroy(container)
-            release_shared_shm(layout.exec_dir)
+            # before the exit is recorded, so that a waiter who hears of it finds the network free; a failure
+            # is retried (DeferredWork) and never keeps the exit from being recorded
+            self._upkeep.release(container)
             ran_for = (finished_ns / 1e9) - (rfc3339.unix_seconds(state.started_at) or 0.0)
             state.status, state.pid, state.shim_pid = EXITED, 0, 0
             state.exit_code, state.error, state.finished_at = exit_code, error, rfc3339.format_ns(finished_ns)
@@ -254,12 +260,12 @@ class Lifecycle:
                 return
             if not container.state.live:
                 raise NotModified("Container already stopped")
-            container.state.manually_stopped = True
-            self._save(container)
             if timeout is None:
                 timeout = container.config.get("StopTimeout") or DEFAULT_STOP_TIMEOUT
             stop_signal = signum or _stop_signal(container)
+            container.state.manually_stopped = True  # the exit handler waits for this lock: it sees the flag
             self._signal(container, stop_signal)
+            self._save(container)
             self.event(container, "kill", signal=str(stop_signal))
         # a negative timeout waits as long as the process takes, as in moby
         if not self.watch.wait_until(self._exited(container), None if timeout < 0 else timeout):
@@ -276,9 +282,9 @@ class Lifecycle:
         with self.lock(container):
             if not container.state.live:
                 raise Conflict(f"Container {container.id} is not running")
-            container.state.manually_stopped = True
-            self._save(container)
+            container.state.manually_stopped = True  # the exit handler waits for this lock: it sees the flag
             self._signal(container, signum)
+            self._save(container)
             self.event(container, "kill", signal=str(signum))
         if signum == signal.SIGKILL:
             self.watch.wait_until(self._exited(container), None)
@@ -361,7 +367,7 @@ class Lifecycle:
         written again, since the failed deletion may have taken them and a restarted daemon must still see it."""
         container.state.status = DEAD
         container.state.error = f"unable to remove filesystem for {container.id}: {error}"
-        self._store.save_config(container)
+        self._upkeep.save_config(container)
         self._save(container)
         return HostError(container.state.error)
 
@@ -371,12 +377,16 @@ class Lifecycle:
         the daemon was away; then bring back what the restart policy says should run."""
         state = container.state
         if state.status in (RUNNING, PAUSED) and is_alive(state.pid, state.pid_starttime):
+            self._upkeep.reconcile_pause(container)
             self._monitor.watch(state.shim_pid, lambda: self._on_shim_exit(container))
             self.health.watch(container, fresh=False)
             return
         if state.status in (RUNNING, PAUSED):
             self._on_shim_exit(container)  # records the exit code the shim wrote, applies the policy
             return
+        # not running by its record: a cgroup or sandbox it holds was left by a cleanup that failed, or by a
+        # start whose record the daemon never wrote (killed in between); its process, if any, goes with it
+        self._upkeep.release(container)
         if state.status == REMOVING:  # the daemon went in the middle of an `rm`: what is left waits for another
             state.status = DEAD
             self._save(container)
@@ -398,6 +408,14 @@ class Lifecycle:
     def close(self) -> None:
         self._timers.close()
         self.health.close()
+
+
+def _oom_killed(cgroup: CgroupManager, container: Container) -> bool:
+    try:
+        return cgroup.oom_kills() > 0
+    except (OSError, EngineError) as e:  # the exit is recorded all the same, without the flag
+        log.warning("porthole: container %s: OOM kills unreadable at exit: %s", container.id, e)
+        return False
 
 
 def _stop_signal(container: Container) -> int:

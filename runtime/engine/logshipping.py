@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 
 from logdrivers.driver import DropCounts
-from logdrivers.dropstats import drop_stats_path, read_drop_stats
+from logdrivers.dropstats import drop_stats_path, read_drop_stats, read_failed_lines
 from logdrivers.errors import LogDriverError
 from logdrivers.metrics import ContainerLogStats, LogStatsSnapshot
 from logdrivers.registry import Registry
@@ -132,16 +132,14 @@ class ShippingManager:
             layout = Layout(self._config, container.id)
             try:
                 drops = read_drop_stats(drop_stats_path(layout.log_path))
+                failed = read_failed_lines(layout.log_failures_path)
             except LogDriverError as exc:
                 errors.append(exc)
                 continue
             shipper = shippers.get(container.id)
             driver = (container.host_config.get("LogConfig") or {}).get("Type", "")
-            containers.append(
-                ContainerLogStats(
-                    container.id, container.name, driver, drops, shipper.stats() if shipper is not None else None
-                )
-            )
+            shipping = shipper.stats() if shipper is not None else None
+            containers.append(ContainerLogStats(container.id, container.name, driver, drops, shipping, failed))
         for container_id, shipper in shippers.items():
             if container_id not in known:  # removed, still draining what it holds
                 name = shipper.container_name.removeprefix("/")

@@ -46,13 +46,19 @@ class ContainerStore:
             )
 
     def add(self, container: Container) -> None:
-        """Claims the name and writes both records; the name check and the claim are one step."""
+        """Claims the name and writes both records; the name check and the claim are one step, and a record that
+        cannot be written leaves neither claim nor directory."""
         with self._lock:
             self.add_conflict(container.name)
+            directory = self.directory(container.id)
+            try:
+                directory.mkdir(mode=0o700, parents=True, exist_ok=True)  # its env is private
+                write_json_atomic(directory / CONFIG_FILE, container.config_record())
+                self.save_state(container)
+            except OSError:  # a full disk: the create fails and leaves no directory behind
+                shutil.rmtree(directory, ignore_errors=True)
+                raise
             self._by_id[container.id] = container
-            self.directory(container.id).mkdir(mode=0o700, parents=True, exist_ok=True)  # its env is private
-            write_json_atomic(self.directory(container.id) / CONFIG_FILE, container.config_record())
-            self.save_state(container)
 
     def rename(self, container: Container, name: str) -> None:
         """Claims `name` for the container (Docker's 409 if taken) and writes its record; one step."""

@@ -97,11 +97,13 @@ class ImageIndex:
         write_json_atomic(self._dir / TAGS_FILE, {"tags": self.tags})
 
     def set_hold(self, holder: str, diff_ids: list[str] | None) -> None:
-        if diff_ids is None:
-            self.holds.pop(holder, None)
-        else:
-            self.holds[holder] = diff_ids
-        write_json_atomic(self._dir / HOLDS_FILE, {"holds": self.holds})
+        """Written first, kept in memory once on disk: a write refused (a full disk) changes nothing, so the
+        same call can be made again."""
+        holds = {h: d for h, d in self.holds.items() if h != holder}
+        if diff_ids is not None:
+            holds[holder] = diff_ids
+        write_json_atomic(self._dir / HOLDS_FILE, {"holds": holds})
+        self.holds = holds
 
     def referenced_layers(self) -> set[str]:
         """Layers some image or holder still needs."""

@@ -34,6 +34,7 @@ class AddressPool:
         self.ip_range = ip_range or subnet
         self._allocated: dict[IPv4Address, str] = {}
         self._last: IPv4Address | None = None
+        self.unsaved = False  # memory changed but the file could not be written (a full disk): save() again
         if path.exists():
             self._load()
 
@@ -45,6 +46,7 @@ class AddressPool:
         self._last = IPv4Address(data["last"]) if data.get("last") else None
 
     def _save(self) -> None:
+        self.unsaved = True
         write_json_atomic(
             self.path,
             {
@@ -53,6 +55,12 @@ class AddressPool:
                 "last": str(self._last) if self._last else None,
             },
         )
+        self.unsaved = False
+
+    def save(self) -> None:
+        """Write what memory holds if an earlier write failed; OSError if it fails again."""
+        if self.unsaved:
+            self._save()
 
     @property
     def allocations(self) -> dict[IPv4Address, str]:
@@ -67,13 +75,13 @@ class AddressPool:
         return address
 
     def release(self, address: IPv4Address) -> None:
-        if self._allocated.pop(address, None) is not None:
+        if self._allocated.pop(address, None) is not None or self.unsaved:
             self._save()
 
     def keep_only(self, wanted: Mapping[IPv4Address, str]) -> None:
         """Reconcile after a restart: drop every allocation whose holder is gone."""
         kept = {a: o for a, o in wanted.items() if a in self.subnet}
-        if kept != self._allocated:
+        if kept != self._allocated or self.unsaved:
             self._allocated = kept
             self._save()
 

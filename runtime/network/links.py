@@ -53,6 +53,14 @@ def link_exists(name: str) -> bool:
         return _index(ipr, name) is not None
 
 
+def plugged_into(bridges: set[str]) -> list[str]:
+    """The names of the links whose master is one of `bridges` (the host ends of containers' veths)."""
+    with IPRoute() as ipr:
+        links = ipr.get_links()
+        masters = {link["index"] for link in links if link.get_attr("IFLA_IFNAME") in bridges}
+        return [link.get_attr("IFLA_IFNAME") for link in links if link.get_attr("IFLA_MASTER") in masters]
+
+
 def ensure_bridge(name: str, address: ipaddress.IPv4Interface, mtu: int) -> bool:
     """The bridge up with the gateway address; True if we created it. route_localnet lets the OUTPUT DNAT
     of a published port send 127.0.0.1-sourced packets out of the bridge (masqueraded on the way)."""

@@ -50,6 +50,8 @@ class NetworkRegistry:
         raise NotFound(f"network {ref} not found")
 
     def put(self, record: NetworkRecord) -> None:
+        if self._networks.get(record.id) == record:
+            return  # unchanged (the predefined networks at every start): a daemon starts on a full disk
         self.store.save_network(record)
         self._networks[record.id] = record
         self._pools.pop(record.id, None)
@@ -71,6 +73,11 @@ class NetworkRegistry:
             )
             self._pools[network.id] = pool
         return pool
+
+    def save_pools(self) -> None:
+        """Write the pools whose last write failed (a full disk); OSError if one fails again."""
+        for pool in self._pools.values():
+            pool.save()
 
     def subnets(self) -> list[ipaddress.IPv4Network]:
         return [n.network for n in self._networks.values() if n.subnet]

@@ -118,8 +118,11 @@ class SandboxManager:
             self.sync()
             self.write_files(record)
             self.save(record)
-        except BaseException:
-            self.undo(self.containers[record.container_id])
+        except BaseException as error:
+            try:
+                self.undo(self.containers[record.container_id])
+            except (EngineError, OSError) as second:  # its record's write, on a full disk: destroy_sandbox
+                error.add_note(f"network: undoing the sandbox of {record.name} failed: {second}")  # retries it
             self.sync_after_failure()
             raise
         return self.sandbox_of(record)
@@ -168,6 +171,12 @@ class SandboxManager:
         return replace(record, ports=mappings)
 
     def undo(self, record: ContainerRecord) -> ContainerRecord:
+        """Undo a sandbox and record it stopped. The record is written before memory changes: if the write
+        fails (a full disk), memory still says running and undo() can be called again (each step is
+        idempotent), as destroy_sandbox() is by the engine's retries."""
+        return self.save(self._release(record))
+
+    def _release(self, record: ContainerRecord) -> ContainerRecord:
         """Undo a sandbox, whole or half-made: each step is tried, a failed one is logged and the rest go on.
 
         The veths go with the namespace: once its file is unmounted and nothing is left in it, the kernel
@@ -184,7 +193,7 @@ class SandboxManager:
                     deactivate(self.registry, endpoint, unplug=unplug)
                 except (EngineError, OSError):
                     log.exception("network: endpoint of %s on %s: cleanup failed", record.name, endpoint.network_id)
-        return self.save(record.stopped())
+        return record.stopped()
 
     def _release_netns(self, record: ContainerRecord) -> bool:
         """Unmount and delete the namespace file; False if it could not be."""
@@ -209,9 +218,14 @@ class SandboxManager:
         self.sync()
 
     def forget(self, container_id: str) -> None:
-        self.destroy_sandbox(container_id)
+        """Undo the sandbox if any and drop the record; nothing is written, so it works on a full disk."""
+        record = self.containers.get(container_id)
+        if record is not None and record.running:
+            self._release(record)
         self.store.delete_container(container_id)
         self.containers.pop(container_id, None)
+        if record is not None and record.running:
+            self.sync()
 
     # -- pieces used on every change ---------------------------------------------------------------------
 

@@ -86,6 +86,11 @@ class NetworkService:
         with self._lock:
             restore_sandboxes(self.sandboxes, running)
 
+    def save_pools(self) -> None:
+        """Write the address pools a full disk kept from their file; OSError if the disk still refuses."""
+        with self._lock:
+            self.registry.save_pools()
+
     def close(self) -> None:
         """Stop serving DNS and release port reservations; networks, rules and containers live on."""
         with self._lock:

@@ -195,11 +195,14 @@ def _report(fd: int, message: dict) -> None:
 
 
 def copy_output(writer_plan: dict, stdout_r: int, stderr_r: int) -> None:
-    Copier({"stdout": stdout_r, "stderr": stderr_r}, open_writer(writer_plan)).run()
+    streams = {"stdout": stdout_r, "stderr": stderr_r}
+    Copier(streams, open_writer(writer_plan), failures_path=writer_plan.get("failures_path")).run()
 
 
 def copy_terminal(writer_plan: dict, master: int, flush_after: float = TERMINAL_FLUSH_S) -> None:
     """A terminal's output is one stream, stdout, as in Docker. What waits for its newline is logged after
     `flush_after` seconds without more output: attach reads the log, and a prompt must show before its line ends."""
-    Copier({"stdout": master}, open_writer(writer_plan), flush_partial_after=flush_after).run()
+    writer = open_writer(writer_plan)
+    failures = writer_plan.get("failures_path")
+    Copier({"stdout": master}, writer, flush_partial_after=flush_after, failures_path=failures).run()
     os.close(master)

@@ -3,11 +3,13 @@ run (one busy under a CPU quota, one near its memory limit, one OOM-killing, one
 writing to disk, one logging to an unreachable fluentd, one shipping to Elasticsearch (noida-db: see
 tests/unit/logdrivers/test_elasticsearch_server.py)), and then every expression of every dashboard panel
 and every rule evaluates without error and returns series, and every alert goes pending or fires, but
-ContainerLogLinesDropped and ContainerLogShippingLagging (no test can make the logging pipeline lose a line or
-lag five minutes on demand: their thresholds are lowered to ">= 0", the series they read are there),
-PortholeNotScraped (both jobs are scraped: it is asked about a job that is not) and ContainerDown (whether the
-exporter saw the looping container between its short runs is chance; tests/integration/test_alerting.py
-delivers alerts end to end); their rules must evaluate with health ok. promtool accepts the config and the rules.
+ContainerLogLinesDropped, ContainerLogShippingLagging, ContainerLogWritesFailing and PortholeRecordsWaitingForDisk
+(no test can make the logging pipeline lose a line, lag five minutes or fill the daemon's disk on demand: their
+thresholds are lowered to ">= 0", the series they read are there; promtool's rule tests in
+tests/unit/exporter/test_rules.py make the disk ones fire), PortholeNotScraped (both jobs are scraped: it is asked
+about a job that is not) and ContainerDown (whether the exporter saw the looping container between its short runs
+is chance; tests/integration/test_alerting.py delivers alerts end to end); their rules must evaluate with health ok.
+promtool accepts the config and the rules.
 """
 
 import json
@@ -35,6 +37,8 @@ UNPROVOKED = {
     "ContainerLogShippingLagging": (") > 300", ") >= 0"),
     # both jobs are scraped here: ask for a job that is not, so that absent() answers
     "PortholeNotScraped": ('absent(up{job="porthole-exporter"})', 'absent(up{job="no-such-job"})'),
+    "ContainerLogWritesFailing": (") > 0", ") >= 0"),  # a full disk: tests/unit/exporter/test_rules.py
+    "PortholeRecordsWaitingForDisk": (") > 0", ") >= 0"),
 }
 ALERTS_EXPECTED = {
     "ContainerOOMKilled",

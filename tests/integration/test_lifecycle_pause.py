@@ -1,9 +1,13 @@
 """pause and unpause: the freezer stops every process of the container, and thaws them."""
 
 import os
+import signal
 
 import pytest
+import requests
 
+from tests.support.crashingdaemon import CrashingDaemon
+from tests.support.daemon import running
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.root
@@ -102,3 +106,55 @@ def test_start_of_a_paused_container_is_a_conflict(ph, client):
     result = ph.docker("start", container.id)
     assert result.returncode != 0
     assert b"cannot start a paused container" in result.stderr
+
+
+def _set_freezer(ph, cid: str, state: str) -> None:
+    with open(f"/sys/fs/cgroup/freezer/{ph.cgroup_parent}/{cid}/freezer.state", "w") as f:
+        f.write(state)
+    wait_for(lambda: _freezer_state(ph, cid) == state, 10, what=f"the freezer to read {state}")
+
+
+def _restart_daemon(ph, while_down) -> None:
+    ph.kill(signal.SIGKILL)
+    try:
+        while_down()
+    finally:
+        ph.start()
+
+
+def test_a_freeze_the_daemon_did_not_record_before_it_died_reads_as_paused(ph, client):
+    cid = ph.docker("run", "-d", "busybox", "sleep", "600", check=True).stdout.decode().strip()
+    # what a SIGKILL between the freeze and the record leaves: the kernel froze it, the record says running
+    _restart_daemon(ph, lambda: _set_freezer(ph, cid, "FROZEN"))
+    state = client.api.inspect_container(cid)["State"]
+    assert (state["Status"], state["Paused"]) == ("paused", True)
+    assert ph.docker("unpause", cid).returncode == 0
+    assert _freezer_state(ph, cid) == "THAWED"
+    assert ph.docker("stop", "-t", "1", cid).returncode == 0
+
+
+def test_a_thaw_the_daemon_did_not_record_before_it_died_reads_as_running(ph, client):
+    cid = ph.docker("run", "-d", "busybox", "sleep", "600", check=True).stdout.decode().strip()
+    ph.docker("pause", cid, check=True)
+    _restart_daemon(ph, lambda: _set_freezer(ph, cid, "THAWED"))
+    assert client.api.inspect_container(cid)["State"]["Status"] == "running"
+    assert ph.docker("exec", cid, "true").returncode == 0
+
+
+def test_a_daemon_killed_between_the_freeze_and_its_record_comes_back_paused(tmp_path_factory, busybox_rootfs):
+    with running(CrashingDaemon(tmp_path_factory.mktemp("porthole")), busybox_rootfs) as crashing:
+        client = crashing.client()
+        cid = crashing.docker("run", "-d", "busybox", "sleep", "600", check=True).stdout.decode().strip()
+        crashing.arm(1, only="after runtime.cgroups.cgroupfile.write_file")  # right after the freezer's write
+        with pytest.raises(requests.ConnectionError):
+            client.api.pause(cid)
+        crashing.process.wait(timeout=30)
+        assert crashing.crashes() == {"after runtime.cgroups.cgroupfile.write_file": 1}
+        assert _freezer_state(crashing, cid) == "FROZEN"
+        crashing.restart()
+        client = crashing.client()
+        assert client.api.inspect_container(cid)["State"]["Status"] == "paused"
+        client.api.unpause(cid)
+        assert _freezer_state(crashing, cid) == "THAWED"
+        client.api.stop(cid, timeout=1)
+        client.close()

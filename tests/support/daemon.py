@@ -14,7 +14,10 @@ from pathlib import Path
 import docker
 
 from runtime.cgroups import open_manager, remove_parent_if_empty
+from runtime.linux.constants import MNT_DETACH
+from runtime.linux.syscalls import mount, umount2
 from runtime.network import NetworkConfig, NetworkService
+from tests.support.fulldisk import fill
 from tests.support.waiting import wait_for
 
 REPO = Path(__file__).resolve().parents[2]
@@ -32,6 +35,9 @@ class TestDaemon:
     extra_args: tuple[str, ...] = ()  # more `porthole daemon` flags, e.g. --metrics-addr
     ip_forward: str | None = None  # as found before the first start, put back at stop
     env: dict[str, str] = field(default_factory=dict)  # added to the daemon's environment (e.g. PYTHONPATH)
+    # a tmpfs of this size ("64m") mounted on the data root before the first start, unmounted by stop(): a disk
+    # the test can fill (fill_data_root) and free again, as /var/lib/docker fills on a real host
+    data_root_size: str | None = None
 
     @property
     def data_root(self) -> Path:
@@ -103,6 +109,9 @@ class TestDaemon:
         if self.ip_forward is None:
             self.ip_forward = IP_FORWARD.read_text()
         self.root.mkdir(parents=True, exist_ok=True)
+        if self.data_root_size is not None and not os.path.ismount(self.data_root):
+            self.data_root.mkdir(exist_ok=True)
+            mount("tmpfs", str(self.data_root), "tmpfs", 0, f"size={self.data_root_size},mode=0711")
         log = open(self.root / "daemon.log", "ab")
         self.process = subprocess.Popen(
             self.command(), stdout=log, stderr=log, cwd=REPO, start_new_session=True, env={**os.environ, **self.env}
@@ -179,9 +188,21 @@ class TestDaemon:
                 ).teardown()
             finally:
                 self.destroy_leftover_cgroups()
+                if self.data_root_size is not None and os.path.ismount(self.data_root):
+                    umount2(str(self.data_root), MNT_DETACH)
                 subprocess.run(["rm", "-rf", "--one-file-system", str(self.root)], check=False)
                 if self.ip_forward is not None:
                     IP_FORWARD.write_text(self.ip_forward)
+
+    @contextlib.contextmanager
+    def data_root_full(self) -> Iterator[Path]:
+        """The data root's tmpfs filled to the last byte while the block runs, freed after it, even on failure."""
+        assert self.data_root_size is not None, "a full disk needs TestDaemon(data_root_size=...)"
+        filler = fill(self.data_root)
+        try:
+            yield filler
+        finally:
+            filler.unlink()
 
     def destroy_leftover_cgroups(self) -> None:
         """Containers a dead daemon could not remove: kill what is left in each group, then drop the parent."""

@@ -110,6 +110,11 @@ class V1Manager:
                 write_file(d, "freezer.state", "THAWED")  # never leave a half-frozen group behind
             raise
 
+    def is_frozen(self) -> bool:
+        # freezer.state reads FREEZING while some task has not stopped yet, FROZEN once every one has
+        d = self.paths().get("freezer")
+        return d is not None and has_file(d, "freezer.state") and read_file(d, "freezer.state").strip() == "FROZEN"
+
     def pids(self) -> list[int]:
         paths = self.paths()
         for controller in _PIDS_FROM:

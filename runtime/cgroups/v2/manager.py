@@ -148,6 +148,12 @@ class V2Manager:
                 write_file(self._dir, "cgroup.freeze", "0")  # never leave a half-frozen group behind
             raise
 
+    def is_frozen(self) -> bool:
+        # cgroup.freeze is what was asked; cgroup.events' "frozen 1" is the kernel's word that it is done (5.2+)
+        if not has_file(self._dir, "cgroup.events"):
+            return False
+        return read_keyed(self._dir, "cgroup.events").get("frozen") == "1"
+
     def pids(self) -> list[int]:
         return pids_under(self._dir)
 

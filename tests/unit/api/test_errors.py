@@ -1,4 +1,8 @@
-"""The one table of statuses: the engine's errors and the log pipeline's, each answered as Docker does."""
+"""The one table of statuses: the engine's errors and the log pipeline's, each answered as Docker does, and a
+host's storage refusal (ENOSPC, EDQUOT, EROFS) as 507 naming the request and the file."""
+
+import errno
+import os
 
 import pytest
 
@@ -11,7 +15,15 @@ from logdrivers.errors import (
     UnknownLogOpt,
 )
 from runtime.api.errors import error_response, raised_on_purpose
-from runtime.errors import Conflict, InvalidParameter, NotFound, NotImplementedYet, NotModified
+from runtime.errors import (
+    Conflict,
+    HostError,
+    InsufficientStorage,
+    InvalidParameter,
+    NotFound,
+    NotImplementedYet,
+    NotModified,
+)
 
 
 @pytest.mark.parametrize(
@@ -44,3 +56,39 @@ def test_anything_else_is_an_internal_error():
     response = error_response(KeyError("x"))
     assert response.status == 500 and not raised_on_purpose(KeyError("x"))
     assert response.body["message"] == "porthole: internal error: KeyError('x')"
+
+
+@pytest.mark.parametrize(
+    "code, why",
+    [
+        (errno.ENOSPC, "No space left on device (ENOSPC)"),
+        (errno.EDQUOT, "Disk quota exceeded (EDQUOT)"),
+        (errno.EROFS, "Read-only file system (EROFS)"),
+    ],
+)
+def test_a_storage_refusal_is_507_naming_what_failed_and_where(code, why):
+    error = OSError(code, os.strerror(code), "/var/lib/porthole/containers/abc/.state.json.tmp")
+    response = error_response(error, "POST /containers/create")
+    assert response.status == 507
+    assert response.body == {
+        "message": f"porthole: POST /containers/create: cannot store "
+        f"/var/lib/porthole/containers/abc/.state.json.tmp: {why}"
+    }
+
+
+def test_a_storage_refusal_without_a_file_still_says_what_failed():
+    response = error_response(OSError(errno.ENOSPC, "No space left on device"), "POST /containers/x/start")
+    assert (response.status, response.body["message"]) == (
+        507,
+        "porthole: POST /containers/x/start: cannot store: No space left on device (ENOSPC)",
+    )
+
+
+def test_the_engine_can_raise_it_itself():
+    assert error_response(InsufficientStorage("porthole: images: no room for layer x")).status == 507
+
+
+def test_other_host_errors_keep_their_status():
+    assert error_response(OSError(errno.EIO, "Input/output error", "/x")).status == 500
+    assert error_response(HostError("cgroups: x")).status == 500
+    assert error_response(NotFound("No such container: x")).status == 404

@@ -162,6 +162,16 @@ def test_freeze_writes_the_state_and_returns_once_it_reads_back(v1_host):
     assert read(v1_host, "freezer", "freezer.state") == "THAWED"
 
 
+@pytest.mark.parametrize("state, frozen", [("FROZEN\n", True), ("FREEZING\n", False), ("THAWED\n", False)])
+def test_is_frozen_reads_the_kernels_freezer_state(v1_host, state, frozen):
+    (v1_host / "freezer" / "porthole" / "c1" / "freezer.state").write_text(state)
+    assert open_manager("porthole/c1", cgroup_root=v1_host, mode="v1").is_frozen() is frozen
+
+
+def test_a_group_without_freezer_is_not_frozen(v1_host):
+    assert open_manager("never/made", cgroup_root=v1_host, mode="v1").is_frozen() is False
+
+
 def test_freeze_without_freezer_says_so(v1_host):
     for f in sorted((v1_host / "freezer").rglob("*"), reverse=True):
         f.rmdir() if f.is_dir() else f.unlink()

@@ -189,6 +189,25 @@ def test_freeze_gives_up_at_the_deadline_and_thaws(v2_host):
     assert (group(v2_host) / "cgroup.freeze").read_text() == "0"
 
 
+@pytest.mark.parametrize(
+    "asked, events, frozen",
+    [
+        ("1\n", "populated 1\nfrozen 1\n", True),
+        ("1\n", "populated 1\nfrozen 0\n", False),
+        ("0\n", "populated 1\nfrozen 0\n", False),
+    ],
+)
+def test_is_frozen_is_the_kernels_word_in_cgroup_events_not_the_request(v2_host, asked, events, frozen):
+    (group(v2_host) / "cgroup.freeze").write_text(asked)
+    (group(v2_host) / "cgroup.events").write_text(events)
+    assert manager(v2_host).is_frozen() is frozen
+
+
+def test_a_group_without_cgroup_events_is_not_frozen(v2_host):
+    (group(v2_host) / "cgroup.events").unlink()
+    assert manager(v2_host).is_frozen() is False
+
+
 def test_freeze_needs_kernel_5_2(v2_host):
     (group(v2_host) / "cgroup.freeze").unlink()
     with pytest.raises(HostError, match=r"no cgroup.freeze \(the v2 freezer needs kernel 5.2\)"):

@@ -29,5 +29,6 @@ def test_a_write_cut_short_leaves_the_old_file_and_no_temporary(tmp_path):
     finally:
         resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
     assert failed.value.errno == errno.EFBIG
+    assert failed.value.filename == str(path)  # os.write names no file: the error says which one
     assert path.read_bytes() == b'{"old": true}'
     assert [p.name for p in tmp_path.iterdir()] == ["state.json"]

@@ -84,6 +84,8 @@ def test_the_alerts_cover_what_an_operator_needs():
         "ContainerExitedOnOOM",
         "ContainerCPUThrottled",
         "ContainerLogLinesDropped",
+        "ContainerLogWritesFailing",
+        "PortholeRecordsWaitingForDisk",
         "ContainerLogShippingLagging",
         "LogCollectorUnreachable",
         "PortholeTargetDown",

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from logdrivers.copier import Copier
+from logdrivers.dropstats import read_failed_lines
 from logdrivers.errors import LogDriverError
 from logdrivers.message import MAX_LINE, LineBatch, Message
 from tests.support.waiting import wait_for
@@ -129,6 +130,26 @@ def test_refused_entries_are_counted_and_logged_once(run_program, caplog):
     assert [r.getMessage() for r in caplog.records] == [
         "logdrivers: recording log driver: 1 entries lost since the last report: disk gone"
     ]
+
+
+def test_refused_lines_are_saved_for_the_daemon_and_carry_over_a_restart(run_program, tmp_path):
+    class Refusing(MessageDriver):
+        def log(self, msg):
+            raise OSError(28, "No space left on device")
+
+    failures = tmp_path / "log-write-failures.json"
+    copier = run_program(
+        WRITE + r"o.write(b'a\nb\n'); o.flush(); o.write(b'c\n')", Refusing(), failures_path=str(failures)
+    )
+    assert copier.stats.failed_writes == 3
+    assert read_failed_lines(failures) == 3
+    run_program(WRITE + r"o.write(b'd\n')", Refusing(), failures_path=str(failures))  # the container's next run
+    assert read_failed_lines(failures) == 4
+
+
+def test_a_copier_that_refuses_nothing_writes_no_failure_file(run_program, tmp_path):
+    run_program(WRITE + r"o.write(b'a\n')", MessageDriver(), failures_path=str(tmp_path / "failures.json"))
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_pty_eio_is_end_of_stream():

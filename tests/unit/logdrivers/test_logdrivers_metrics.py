@@ -29,7 +29,7 @@ def snapshot():
     return LogStatsSnapshot(
         [
             ContainerLogStats("c1", "web", "fluentd", DropCounts(7, 700), shipping),
-            ContainerLogStats("c2", "db", "json-file", DropCounts(0, 0)),
+            ContainerLogStats("c2", "db", "json-file", DropCounts(0, 0), write_failed_lines=219),
         ],
         [LogFileError("/x", "read drop counts", ValueError("bad"))],
     )
@@ -53,6 +53,8 @@ def test_every_counter_is_exported_per_container_and_driver():
     assert value("porthole_log_shipping_retrying", LABELS) == 1
     json_file = {"container_id": "c2", "container_name": "db", "driver": "json-file"}
     assert value("porthole_log_dropped_lines_total", {**json_file, "reason": "buffer-full"}) == 0
+    assert value("porthole_log_dropped_lines_total", {**json_file, "reason": "write_failed"}) == 219
+    assert value("porthole_log_dropped_lines_total", {**LABELS, "reason": "write_failed"}) == 0
     assert value("porthole_log_shipped_lines_total", json_file) is None  # written by the shim, never shipped
     assert value("porthole_log_stats_read_errors") == 1
     assert b"# TYPE porthole_log_dropped_lines_total counter" in generate_latest(registry)

@@ -3,6 +3,7 @@ import threading
 import pytest
 
 from logdrivers.driver import DropCounts
+from logdrivers.dropstats import read_failed_lines
 from logdrivers.errors import LogDriverError
 from logdrivers.message import LineBatch, Message
 from logdrivers.nonblocking import NonBlockingDriver
@@ -90,7 +91,7 @@ def test_close_delivers_everything_queued(gated):
     assert b"".join(inner.got) == b"".join(b"%d\n" % i for i in range(100))
 
 
-def test_driver_errors_are_counted_not_raised():
+def test_driver_errors_are_counted_not_raised(tmp_path):
     class Failing:
         name = "failing"
 
@@ -100,8 +101,10 @@ def test_driver_errors_are_counted_not_raised():
         def close(self):
             pass
 
-    driver = NonBlockingDriver(Failing(), 1000)
+    failures = tmp_path / "log-write-failures.json"
+    driver = NonBlockingDriver(Failing(), 1000, failures_path=str(failures))
     driver.log(Message(b"a", "stdout", 0))
     driver.log_batch(batch(b"b\nc\n"))
     driver.close()
     assert driver.failures.entries == 3
+    assert read_failed_lines(failures) == 3  # saved for the daemon's metrics

@@ -1,8 +1,10 @@
+import errno
 import ipaddress
 
 import pytest
 
 from runtime.errors import Conflict, InvalidParameter
+from runtime.network import ipam
 from runtime.network.ipam import AddressPool, pick_subnet
 
 A = ipaddress.IPv4Address
@@ -83,6 +85,26 @@ def test_keep_only_reconciles_after_a_restart(tmp_path):
     p.allocate("dead")
     p.keep_only({A("10.9.0.2"): "alive"})
     assert pool(tmp_path).allocations == {A("10.9.0.2"): "alive"}
+
+
+def test_a_change_the_disk_refused_is_written_by_the_next_save(tmp_path, monkeypatch):
+    p = pool(tmp_path)
+    p.allocate("alive")
+    p.allocate("dead")
+    full = OSError(errno.ENOSPC, "No space left on device")
+
+    def refuse(path, obj):
+        raise full
+
+    monkeypatch.setattr(ipam, "write_json_atomic", refuse)
+    with pytest.raises(OSError):
+        p.keep_only({A("10.9.0.2"): "alive"})
+    assert p.unsaved and p.allocations == {A("10.9.0.2"): "alive"}
+    monkeypatch.undo()
+    p.release(A("10.9.0.3"))  # no longer held in memory, but the file still has it: written now
+    assert pool(tmp_path).allocations == {A("10.9.0.2"): "alive"}
+    assert not p.unsaved
+    p.save()  # nothing to write
 
 
 def test_pick_subnet_avoids_taken_networks():

@@ -1,0 +1,47 @@
+"""A test daemon with crash points (tests/support/crashinjection.py): arm(n) makes the n-th point it reaches from
+then on SIGKILL it, between two steps that leave a trace outside its memory."""
+
+from collections import Counter
+from dataclasses import dataclass
+
+from tests.support.daemon import REPO, TestDaemon
+
+
+@dataclass
+class CrashingDaemon(TestDaemon):
+    """A test daemon with crash points: arm(n) makes the n-th point it reaches from then on SIGKILL it."""
+
+    __test__ = False
+
+    def __post_init__(self) -> None:
+        self.env = {
+            "PYTHONPATH": str(REPO / "tests" / "support" / "crashpoints"),
+            "PORTHOLE_CRASH_ARM": str(self.root / "crash-arm"),
+            "PORTHOLE_CRASH_LOG": str(self.root / "crash-log"),
+        }
+
+    def arm(self, points: int, only: str = "") -> None:
+        """The `points`-th crash point from now kills the daemon; with `only`, the `points`-th of that name
+        ("after runtime.cgroups.cgroupfile.write_file")."""
+        (self.root / "crash-arm").write_text(f"{points} {only}".rstrip())
+
+    def disarm(self) -> None:
+        (self.root / "crash-arm").unlink(missing_ok=True)
+
+    def crashes(self) -> Counter:
+        log = self.root / "crash-log"
+        return Counter(log.read_text().splitlines() if log.exists() else [])
+
+    def dead(self) -> bool:
+        return self.process is not None and self.process.poll() is not None
+
+    def restart(self) -> None:
+        """Start again after a SIGKILL; a crash point armed before the start may kill it in its recovery, and
+        that is one more kill point: it starts again, disarmed."""
+        self.process = None
+        try:
+            self.start()
+        except AssertionError:
+            self.disarm()
+            self.process = None
+            self.start()

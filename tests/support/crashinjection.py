@@ -1,0 +1,89 @@
+"""Crash points in a test daemon: before and after each step that leaves a trace outside the daemon's memory
+(a state file written, a cgroup file written, a signal sent, a shim started, a namespace, link or rule made or
+removed, a container's or a volume's files removed), the daemon may SIGKILL itself, so that a crash lands
+exactly between two steps, as the crash tests of databases place them.
+
+The test arms the daemon by writing a number N to the arm file: the N-th crash point reached from then on kills
+it, after appending the point's name to the crash log; "N name" counts only the points of that name. Installed
+in the daemon process only (crashpoints/sitecustomize.py, through PYTHONPATH and PORTHOLE_CRASH_ARM); the shims,
+forked from a zygote started with `python -I`, never load it."""
+
+import functools
+import importlib
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+# (module, attribute): functions and methods wrapped before the daemon's own imports; a function a module took
+# with `from module import name` while these were imported (a package's __init__) is replaced there too
+POINTS = (
+    ("runtime.atomicfile", "write_bytes_atomic"),
+    ("runtime.cgroups.cgroupfile", "write_file"),
+    ("runtime.engine.signals", "send_signal"),
+    ("runtime.engine.shims", "ShimLauncher.start_container"),
+    ("runtime.engine.store", "ContainerStore.remove"),
+    ("runtime.network.netns", "create_netns"),
+    ("runtime.network.netns", "remove_netns"),
+    ("runtime.network.links", "add_veth"),
+    ("runtime.network.links", "delete_link"),
+    ("runtime.network.firewall", "HostFirewall.apply"),
+    ("runtime.volumes.service", "VolumeService.create"),
+    ("runtime.volumes.service", "VolumeService.remove"),
+)
+
+
+class CrashPoints:
+    def __init__(self, arm_path: str, log_path: str) -> None:
+        self._arm_path = arm_path
+        self._log_path = log_path
+        self._left: int | None = None
+        self._only = ""  # count only the points whose name is this (all if empty)
+        self._lock = threading.Lock()
+
+    def reached(self, name: str) -> None:
+        with self._lock:
+            if self._left is None:
+                if not os.path.exists(self._arm_path):
+                    return
+                count, _, self._only = Path(self._arm_path).read_text().partition(" ")
+                self._left = int(count)
+                os.unlink(self._arm_path)
+            if self._only and name != self._only:
+                return
+            self._left -= 1
+            if self._left > 0:
+                return
+            with open(self._log_path, "a") as log:
+                log.write(name + "\n")
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    def wrap(self, name: str, function: Callable) -> Callable:
+        @functools.wraps(function)
+        def crashing(*args, **kwargs):
+            self.reached(f"before {name}")
+            result = function(*args, **kwargs)
+            self.reached(f"after {name}")
+            return result
+
+        return crashing
+
+
+def install(arm_path: str, log_path: str) -> None:
+    points = CrashPoints(arm_path, log_path)
+    for module_name, attribute in POINTS:
+        owner = importlib.import_module(module_name)
+        *classes, function = attribute.split(".")
+        for class_name in classes:
+            owner = getattr(owner, class_name)
+        original = getattr(owner, function)
+        wrapped = points.wrap(f"{module_name}.{attribute}", original)
+        setattr(owner, function, wrapped)
+        if not classes:
+            for module in list(sys.modules.values()):
+                if getattr(module, "__name__", "").startswith("runtime."):
+                    for name, value in list(vars(module).items()):
+                        if value is original:
+                            setattr(module, name, wrapped)
