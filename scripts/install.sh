@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what porthole needs on a fresh Debian 12 machine, as root: the system packages it drives
 # (busybox-static for the base image, iproute2, iptables, util-linux's nsenter, procps' ps) and the tools the
-# tests and benchmarks use (Prometheus, headless Chromium and its driver, runc), then a virtualenv in .venv
+# tests and benchmarks use (Prometheus, headless Chromium and its driver, runc, etcd for the multi-host tests), then a virtualenv in .venv
 # with porthole and its Python dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,12 +16,15 @@ apt-get update
 apt-get install -y --no-install-recommends \
     busybox-static iproute2 iptables util-linux procps curl ca-certificates \
     python3 python3-venv python3-dev gcc \
-    prometheus chromium chromium-driver runc
+    prometheus chromium chromium-driver runc etcd-server etcd-client
 
-# The Debian package may start its own Prometheus; porthole's tests start theirs on their own ports.
-if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus 2>/dev/null; then
-    systemctl stop prometheus || true
-fi
+# The Debian packages may start their own Prometheus and etcd; porthole's tests start theirs, in namespaces and on
+# ports of their own.
+for service in prometheus etcd; do
+    if command -v systemctl >/dev/null && systemctl is-active --quiet "$service" 2>/dev/null; then
+        systemctl stop "$service" || true
+    fi
+done
 
 python3 -m venv .venv
 .venv/bin/pip install --quiet --upgrade pip

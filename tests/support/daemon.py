@@ -15,12 +15,14 @@ import docker
 
 from runtime.cgroups import open_manager, remove_parent_if_empty
 from runtime.network import NetworkConfig, NetworkService
+from runtime.network.netns import run_in_netns
 from tests.support.waiting import wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 20.0
 IP_FORWARD = Path("/proc/sys/net/ipv4/ip_forward")
 CGROUP_ROOT = Path("/sys/fs/cgroup")
+NETNS_DIR = Path("/run/netns")
 
 
 @dataclass
@@ -32,6 +34,7 @@ class TestDaemon:
     extra_args: tuple[str, ...] = ()  # more `porthole daemon` flags, e.g. --metrics-addr
     ip_forward: str | None = None  # as found before the first start, put back at stop
     env: dict[str, str] = field(default_factory=dict)  # added to the daemon's environment (e.g. PYTHONPATH)
+    netns: str | None = None  # a namespace in /run/netns to run the daemon in (a "host" of tests/support/cluster)
 
     @property
     def data_root(self) -> Path:
@@ -74,8 +77,11 @@ class TestDaemon:
         return f"10.{self.octet}.128.0/17"
 
     def command(self) -> list[str]:
-        """`porthole daemon` with this daemon's own roots, socket, bridge, subnets, chains and cgroup parent."""
+        """`porthole daemon` with this daemon's own roots, socket, bridge, subnets, chains and cgroup parent;
+        in its network namespace if it has one (nsenter enters that alone: `ip netns exec` would remount /sys)."""
+        enter = ["nsenter", f"--net={NETNS_DIR / self.netns}"] if self.netns else []
         return [
+            *enter,
             sys.executable,
             "-m",
             "porthole.cli.main",
@@ -167,21 +173,27 @@ class TestDaemon:
                     self.kill(signal.SIGTERM)
         finally:
             try:
-                NetworkService(
-                    self.data_root,
-                    self.exec_root,
-                    NetworkConfig(
-                        bridge_name=self.bridge,
-                        bip=self.bip,
-                        chain_prefix=self.chain_prefix,
-                        address_pool=self.address_pool,
-                    ),
-                ).teardown()
+                self.teardown_network()
             finally:
                 self.destroy_leftover_cgroups()
                 subprocess.run(["rm", "-rf", "--one-file-system", str(self.root)], check=False)
                 if self.ip_forward is not None:
                     IP_FORWARD.write_text(self.ip_forward)
+
+    def teardown_network(self) -> None:
+        """The network room's leftovers, looked for where the daemon made them: in its namespace if it had one
+        (a thread that entered it runs the teardown, and the iptables it starts inherit that namespace)."""
+        service = NetworkService(
+            self.data_root,
+            self.exec_root,
+            NetworkConfig(
+                bridge_name=self.bridge, bip=self.bip, chain_prefix=self.chain_prefix, address_pool=self.address_pool
+            ),
+        )
+        if self.netns is None:
+            service.teardown()
+        elif (NETNS_DIR / self.netns).exists():
+            run_in_netns(NETNS_DIR / self.netns, service.teardown)
 
     def destroy_leftover_cgroups(self) -> None:
         """Containers a dead daemon could not remove: kill what is left in each group, then drop the parent."""
