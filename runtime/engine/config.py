@@ -20,6 +20,10 @@ class DaemonConfig:
     address_pool_size: int = 24  # the prefix length of those networks
     dns_upstreams: tuple[str, ...] = ()
     metrics_addr: str | None = None
+    mtu: int = 1500  # of the default bridge and of new networks (overlays: minus VXLAN's 50 bytes)
+    cluster_store: str | None = None  # etcd://HOST:PORT[,...]: global networks across hosts
+    cluster_advertise: str | None = None  # IFACE_OR_IP:PORT this host is reached at by the others
+    cluster_store_opts: tuple[str, ...] = ()  # KEY=VALUE: kv.cacertfile, kv.certfile, kv.keyfile, discovery.ttl
 
     @property
     def containers_dir(self) -> Path:

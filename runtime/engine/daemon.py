@@ -3,6 +3,7 @@
 import logging
 import secrets
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from logdrivers.registry import Registry, builtin_registry
 from runtime.cgroups import detect_mode
@@ -23,6 +24,9 @@ from runtime.images.removal import ImageUser
 from runtime.images.store import ImageStore
 from runtime.network import NetworkConfig, NetworkService
 from runtime.volumes import VolumeService
+
+if TYPE_CHECKING:
+    from runtime.network.cluster import ClusterStore
 
 log = logging.getLogger("porthole.engine")
 
@@ -50,9 +54,11 @@ class Engine:
                 bip=config.bip,
                 chain_prefix=config.iptables_prefix,
                 dns_upstreams=config.dns_upstreams,
+                mtu=config.mtu,
                 address_pool=config.address_pool,
                 pool_prefixlen=config.address_pool_size,
             ),
+            cluster=self._cluster(config) if config.cluster_store else None,
         )
         store = ContainerStore(config.containers_dir)
         container_networks = ContainerNetworks(config, store, self.networks)
@@ -75,6 +81,14 @@ class Engine:
         )
         self.containers.lifecycle = self.lifecycle
         self.execs = Execs(config, self.shims, self.events)
+
+    def _cluster(self, config: DaemonConfig) -> "ClusterStore":
+        """The cluster store this host joins at restore(); imported only when asked for."""
+        from runtime.network.cluster import ClusterStore, local_host, parse_cluster_config
+
+        cluster = parse_cluster_config(config.cluster_store, config.cluster_advertise, config.cluster_store_opts)
+        host = local_host(cluster, self.daemon_id, config.metrics_addr)
+        return ClusterStore(cluster, host, config.data_root / "network")
 
     @staticmethod
     def _daemon_id(path: Path) -> str:

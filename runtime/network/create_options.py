@@ -13,6 +13,7 @@ OPT_MTU = "com.docker.network.driver.mtu"
 OPT_ICC = "com.docker.network.bridge.enable_icc"
 OPT_MASQUERADE = "com.docker.network.bridge.enable_ip_masquerade"
 
+SCOPES = {"bridge": "local", "overlay": "global"}  # the drivers served, and the scope of their networks
 _TRUE = {"1", "t", "T", "TRUE", "true", "True"}  # Go's strconv.ParseBool, which Docker uses for options
 _FALSE = {"0", "f", "F", "FALSE", "false", "False"}
 
@@ -20,6 +21,7 @@ _FALSE = {"0", "f", "F", "FALSE", "false", "False"}
 @dataclass(frozen=True, slots=True)
 class NetworkCreateOptions:
     name: str
+    driver: str
     subnet: ipaddress.IPv4Network | None
     gateway: ipaddress.IPv4Address | None
     ip_range: ipaddress.IPv4Network | None
@@ -55,10 +57,12 @@ def _check_unsupported(body: Mapping[str, Any]) -> None:
     driver = body.get("Driver") or "bridge"
     if driver in ("host", "null"):
         raise Forbidden(f'only one instance of "{"host" if driver == "host" else "none"}" network is allowed')
-    if driver != "bridge":
-        raise NotImplementedYet(f"network: driver {driver!r}: only the bridge driver is supported")
-    if (body.get("Scope") or "local") != "local":
-        raise InvalidParameter(f"network: field Scope {body.get('Scope')!r}: only local scope is supported")
+    if driver not in SCOPES:
+        raise NotImplementedYet(f"network: driver {driver!r}: only the {' and '.join(SCOPES)} drivers are supported")
+    if (body.get("Scope") or SCOPES[driver]) != SCOPES[driver]:
+        raise InvalidParameter(
+            f"network: field Scope {body.get('Scope')!r}: networks of the {driver} driver have {SCOPES[driver]} scope"
+        )
     if body.get("EnableIPv6"):
         raise NotImplementedYet("network: field EnableIPv6: IPv6 networks are not supported")
     if body.get("EnableIPv4") is False:
@@ -162,6 +166,7 @@ def parse_create_body(body: Mapping[str, Any]) -> NetworkCreateOptions:
         validate_ifname(bridge_name, f"option {OPT_BRIDGE_NAME}")
     return NetworkCreateOptions(
         name=name,
+        driver=body.get("Driver") or "bridge",
         subnet=subnet,
         gateway=gateway,
         ip_range=ip_range,

@@ -34,7 +34,7 @@ def enable_ip_forward() -> None:
     write_sysctl("ip_forward", "1")
 
 
-def _without_ipv6(name: str) -> None:
+def disable_ipv6(name: str) -> None:
     """Before a link goes up. porthole's networks are IPv4 only; left on, IPv6 would give every bridge port a
     link-local address a second or two after its container started (after duplicate address detection), and
     whatever watches the host's addresses would take each for a network change (Chromium drops its requests
@@ -63,7 +63,7 @@ def ensure_bridge(name: str, address: ipaddress.IPv4Interface, mtu: int) -> bool
             if created:
                 ipr.link("add", ifname=name, kind="bridge", mtu=mtu)
                 index = _index(ipr, name)
-                _without_ipv6(name)
+                disable_ipv6(name)
             else:
                 kind = ipr.get_links(index)[0].get(("linkinfo", "kind"))
                 if kind != "bridge":
@@ -130,7 +130,7 @@ def add_veth(
             peer = {"ifname": ifname, "net_ns_fd": fd, "address": mac, "mtu": mtu}
             ipr.link("add", ifname=host_ifname, kind="veth", mtu=mtu, master=bridge_index, peer=peer)
             host_index = _index(ipr, host_ifname)
-            _without_ipv6(host_ifname)
+            disable_ipv6(host_ifname)
             ipr.link("set", index=host_index, state="up")
             ipr.brport("set", index=host_index, mode=1)
         with netlink_in(netns) as ns:

@@ -41,7 +41,7 @@ def rfc3339_epoch(text: str) -> float:
 class NetworkRecord:
     id: str
     name: str
-    driver: str  # "bridge", "host" or "null"
+    driver: str  # "bridge", "overlay", "host" or "null"
     created: str  # RFC3339Nano
     subnet: str | None = None
     gateway: str | None = None
@@ -57,10 +57,21 @@ class NetworkRecord:
     predefined: bool = False
     options: dict[str, str] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
+    scope: str = "local"  # "global": kept in the cluster store, the same network on every host
+    vni: int | None = None  # overlay: the VXLAN id, unique in the cluster
 
     @property
     def is_bridge(self) -> bool:
         return self.driver == "bridge"
+
+    @property
+    def is_overlay(self) -> bool:
+        return self.driver == "overlay"
+
+    @property
+    def takes_endpoints(self) -> bool:
+        """A network a container gets an interface and an address on (not host or none)."""
+        return self.is_bridge or self.is_overlay
 
     @property
     def is_default_bridge(self) -> bool:
@@ -69,7 +80,7 @@ class NetworkRecord:
     @property
     def has_dns(self) -> bool:
         """Docker runs its embedded DNS on user-defined networks only, never on the default bridge."""
-        return self.is_bridge and not self.predefined
+        return self.takes_endpoints and not self.predefined
 
     @property
     def network(self) -> ipaddress.IPv4Network:
@@ -128,6 +139,7 @@ class EndpointRecord:
     mac: str | None = None
     host_ifname: str | None = None
     ifname: str | None = None
+    gateway_only: bool = False  # on the gateway bridge for an overlay's way out: not shown, not in DNS
 
     def cleared(self) -> "EndpointRecord":
         return replace(self, endpoint_id=None, ip=None, mac=None, host_ifname=None, ifname=None)
@@ -175,7 +187,7 @@ class ContainerRecord:
             sandbox_id=None,
             netns_path=None,
             ports=(),
-            endpoints=tuple(e.cleared() for e in self.endpoints),
+            endpoints=tuple(e.cleared() for e in self.endpoints if not e.gateway_only),
         )
 
     def to_json(self) -> dict[str, Any]:

@@ -12,9 +12,9 @@ import logging
 import os
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from runtime.errors import Conflict, EngineError, NotFound
+from runtime.errors import Conflict, EngineError, InvalidParameter, NotFound
 from runtime.network import hostfiles
 from runtime.network.config import NetworkConfig, Sandbox, SandboxSpec
 from runtime.network.container_specs import record_from_spec, refreshed
@@ -25,10 +25,22 @@ from runtime.network.firewall import HostFirewall, gateway_endpoint
 from runtime.network.links import bring_up_loopback, set_default_route
 from runtime.network.netns import create_netns, remove_netns
 from runtime.network.port_allocator import HostPortAllocator
-from runtime.network.records import HOST, MODE_BRIDGE, MODE_CONTAINER, MODE_HOST, NONE, ContainerRecord
+from runtime.network.records import (
+    HOST,
+    MODE_BRIDGE,
+    MODE_CONTAINER,
+    MODE_HOST,
+    NONE,
+    ContainerRecord,
+    EndpointRecord,
+    NetworkRecord,
+)
 from runtime.network.registry import NetworkRegistry
 from runtime.network.shapes import dns_names, network_settings
 from runtime.network.store import NetworkStore
+
+if TYPE_CHECKING:
+    from runtime.network.overlays import Overlays
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +55,10 @@ class SandboxManager:
         firewall: HostFirewall,
         dns: EmbeddedDns,
         ports: HostPortAllocator,
+        overlays: "Overlays | None" = None,
     ) -> None:
         self.config = config
+        self.overlays = overlays  # None: no cluster store, no global networks
         self.netns_dir = exec_root / "netns"
         self.store = store
         self.registry = registry
@@ -109,9 +123,12 @@ class SandboxManager:
             create_netns(netns)
             bring_up_loopback(netns)
             for endpoint in record.endpoints:
-                if self.registry.get(endpoint.network_id) is None:
+                network = self.registry.get(endpoint.network_id)
+                if network is None:
                     raise NotFound(f"network {endpoint.network_id} not found")
-                record = self._remember(record.with_endpoint(activate(self.registry, record, endpoint, netns)))
+                record = self._remember(record.with_endpoint(self.join(record, network, endpoint, netns)))
+            if self.overlays is not None:
+                record = self._remember(self.overlays.way_out(record, netns))
             if record.endpoints:  # without, there is nothing to route: a new namespace has no default route
                 self.route(record)
             record = self._remember(self._allocate_ports(record))
@@ -183,7 +200,7 @@ class SandboxManager:
             unplug = not self._release_netns(record) or self._shared(record.container_id)
             for endpoint in record.endpoints:
                 try:
-                    deactivate(self.registry, endpoint, unplug=unplug)
+                    self.leave(endpoint, unplug=unplug)
                 except (EngineError, OSError):
                     log.exception("network: endpoint of %s on %s: cleanup failed", record.name, endpoint.network_id)
         return self.save(record.stopped())
@@ -203,12 +220,33 @@ class SandboxManager:
         """Whether a running container joined this one's namespace (`--network container:`)."""
         return any(r.running and r.joined_to == container_id for r in self.containers.values())
 
+    def join(self, record: ContainerRecord, network: NetworkRecord, endpoint: EndpointRecord, netns: Path):
+        """One endpoint up: a veth on the network's bridge, or on an overlay (published to the cluster)."""
+        if not network.is_overlay:
+            return activate(self.registry, record, endpoint, netns)
+        if self.overlays is None:
+            raise InvalidParameter(f"network: overlay {network.name}: this daemon has no --cluster-store")
+        return self.overlays.join(record, network, endpoint, netns)
+
+    def leave(self, endpoint: EndpointRecord, unplug: bool = True) -> None:
+        network = self.registry.get(endpoint.network_id)
+        if network is not None and network.is_overlay and self.overlays is not None:
+            self.overlays.leave(endpoint, unplug)
+        else:
+            deactivate(self.registry, endpoint, unplug=unplug)
+
     def destroy_sandbox(self, container_id: str) -> None:
         record = self.containers.get(container_id)
         if record is None or not record.running:
             return
         self.undo(record)
         self.sync()
+        if self.overlays is not None:
+            self.overlays.reconcile(self.global_use())
+
+    def global_use(self) -> dict[str, bool]:
+        """Global network id -> whether a container of this host is on it now."""
+        return {n.id: self.in_use(n.id) for n in self.registry.all() if n.scope == "global"}
 
     def forget(self, container_id: str) -> None:
         self.destroy_sandbox(container_id)
@@ -246,12 +284,15 @@ class SandboxManager:
             on = []
             for endpoint in record.endpoints:
                 network = networks.get(endpoint.network_id)
-                if network is not None and network.has_dns and endpoint.ip:
+                if network is not None and network.has_dns and endpoint.ip and not endpoint.gateway_only:
                     on.append(network.id)
                     names = tuple(dns_names(record, network, endpoint))
                     entries.setdefault(network.id, []).append((endpoint.ip, names))
             if on:
                 memberships[record.container_id] = tuple(on)
+        for network in networks.values():
+            if network.is_overlay and self.overlays is not None:
+                entries.setdefault(network.id, []).extend(self.overlays.dns_entries(network.id))
         self.dns.publish(build_views(memberships, entries))
 
     def sync_after_failure(self) -> None:

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runtime.errors import Conflict, EngineError, Forbidden, HostError
 from runtime.network.attachments import Attachments
@@ -22,6 +22,7 @@ from runtime.network.firewall import HostFirewall
 from runtime.network.ipam import pick_subnet
 from runtime.network.links import delete_link, enable_ip_forward, ensure_bridge, host_routes
 from runtime.network.netns import remove_netns
+from runtime.network.overlay_links import delete_overlay
 from runtime.network.port_allocator import HostPortAllocator
 from runtime.network.records import DEFAULT_BRIDGE, HOST, NONE, NetworkRecord, now_rfc3339
 from runtime.network.registry import NetworkRegistry
@@ -29,6 +30,9 @@ from runtime.network.revival import restore_sandboxes
 from runtime.network.sandboxes import SandboxManager
 from runtime.network.shapes import network_container_entry, network_object, ps_ports
 from runtime.network.store import NetworkStore
+
+if TYPE_CHECKING:
+    from runtime.network.cluster import ClusterStore
 
 log = logging.getLogger(__name__)
 OVERLAP = "invalid pool request: Pool overlaps with other one on this address space"
@@ -39,15 +43,29 @@ def _new_id() -> str:
 
 
 class NetworkService:
-    def __init__(self, data_root: Path, exec_root: Path, config: NetworkConfig | None = None) -> None:
+    def __init__(
+        self,
+        data_root: Path,
+        exec_root: Path,
+        config: NetworkConfig | None = None,
+        cluster: "ClusterStore | None" = None,
+    ) -> None:
         self.config = config or NetworkConfig()
         self.store = NetworkStore(data_root)
-        self.registry = NetworkRegistry(self.store)
+        self.cluster = cluster
+        self.overlays = None
+        if cluster is not None:  # imported only with a cluster store: etcd's client costs every start otherwise
+            from runtime.network.overlays import ClusterPool, Overlays
+
+            self.registry = NetworkRegistry(self.store, global_pool=lambda network: ClusterPool(cluster, network))
+            self.overlays = Overlays(cluster, self.registry, self.config)
+        else:
+            self.registry = NetworkRegistry(self.store)
         self.firewall = HostFirewall(self.config.chain_prefix)
         self.dns = EmbeddedDns(self.config.upstream_servers)
         self.ports = HostPortAllocator()
         self.sandboxes = SandboxManager(
-            self.config, exec_root, self.store, self.registry, self.firewall, self.dns, self.ports
+            self.config, exec_root, self.store, self.registry, self.firewall, self.dns, self.ports, self.overlays
         )
         self.attachments = Attachments(self.sandboxes)
         self._lock = threading.RLock()
@@ -72,9 +90,23 @@ class NetworkService:
         """After start(): container id -> netns path of the containers still running; the rest are undone."""
         with self._lock:
             restore_sandboxes(self.sandboxes, running)
+        if self.cluster is not None:
+            self.cluster.start(self._cluster_changed, self._cluster_claims)
+
+    def _cluster_changed(self) -> None:
+        """The watch saw the store change: global networks, overlay entries and DNS views follow."""
+        with self._lock:
+            self.overlays.reconcile(self.sandboxes.global_use())
+            self.sandboxes.sync()
+
+    def _cluster_claims(self):
+        with self._lock:
+            return self.overlays.claims(list(self.sandboxes.containers.values()))
 
     def close(self) -> None:
         """Stop serving DNS and release port reservations; networks, rules and containers live on."""
+        if self.cluster is not None:
+            self.cluster.close()
         with self._lock:
             self.dns.close()
             self.ports.close()
@@ -102,6 +134,8 @@ class NetworkService:
             for network in self.registry.all():
                 if network.is_bridge and network.bridge_created:
                     attempt(delete_link, network.bridge_name)
+                if network.is_overlay:
+                    attempt(delete_overlay, network)
                 attempt(self.registry.remove, network.id)
             attempt(self.firewall.remove)
             netns_dir = self.sandboxes.netns_dir
@@ -160,6 +194,8 @@ class NetworkService:
         with self._lock:
             if self.registry.by_name(options.name) is not None:
                 raise Conflict(f"network with name {options.name} already exists")
+            if options.driver == "overlay":
+                return self._create_overlay(options)
             subnet = options.subnet
             if subnet is not None and any(subnet.overlaps(s) for s in self.registry.subnets()):
                 raise Forbidden(OVERLAP)
@@ -201,6 +237,15 @@ class NetworkService:
                 raise
             return {"Id": network_id, "Warning": ""}
 
+    def _create_overlay(self, options) -> dict[str, str]:
+        if self.overlays is None:
+            raise Forbidden(
+                "network: driver overlay: this daemon has no cluster store (porthole daemon --cluster-store etcd://...)"
+            )
+        record = self.overlays.create(options)
+        self.registry.put(record)
+        return {"Id": record.id, "Warning": ""}
+
     def inspect_network(self, ref: str) -> dict[str, Any]:
         """GET /networks/{id}: by full id, name or unique id prefix."""
         with self._lock:
@@ -239,6 +284,8 @@ class NetworkService:
                 raise Conflict(
                     f"error while removing network: network {network.name} id {network.id} has active endpoints"
                 )
+            if network.is_overlay and self.overlays is not None:
+                self.overlays.remove(network)
             self.registry.remove(network.id)
             self.sandboxes.sync()
             if network.bridge_created:

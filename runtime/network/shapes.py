@@ -18,7 +18,7 @@ def network_object(network: NetworkRecord, containers: Mapping[str, dict[str, st
         "Name": network.name,
         "Id": network.id,
         "Created": network.created,
-        "Scope": "local",
+        "Scope": network.scope,
         "Driver": network.driver,
         "EnableIPv4": True,
         "EnableIPv6": False,
@@ -145,8 +145,8 @@ def network_settings(record: ContainerRecord | None, networks: Mapping[str, Netw
     settings["Ports"] = ports_map(record)
     for endpoint in record.endpoints:
         network = networks.get(endpoint.network_id)
-        if network is None:
-            continue  # removed while the container was stopped; starting it will say so
+        if network is None or endpoint.gateway_only:
+            continue  # removed while the container was stopped (starting it will say so), or the hidden way out
         entry = endpoint_settings(record, network, endpoint)
         settings["Networks"][network.name] = entry
         if network.is_default_bridge:

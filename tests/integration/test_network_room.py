@@ -231,7 +231,7 @@ def test_the_default_bridge_has_addresses_but_no_embedded_dns(room: Room) -> Non
 
 
 def test_bridge_and_host_ends_have_no_ipv6_addresses_to_announce(room: Room) -> None:
-    """IPv4 only: no link-local address appears on the host after a container starts (see links._without_ipv6)."""
+    """IPv4 only: no link-local address appears on the host after a container starts (see links.disable_ipv6)."""
     room.service.create_sandbox(room.spec("one"))
     bridge = room.config.bridge_name
     ports = subprocess.run(["ip", "-o", "link", "show", "master", bridge], capture_output=True, text=True, check=True)

@@ -26,6 +26,7 @@ from tests.support.daemon import NETNS_DIR, TestDaemon
 from tests.support.waiting import wait_for
 
 ETCD_PORT = 2379
+LEASE_TTL = 5  # seconds: a host that disappears is gone from the others this long after
 UNDERLAY_IFNAME = "eth0"
 
 
@@ -208,7 +209,14 @@ class Cluster:
         assert self.etcd is not None
         if not self.with_store:
             return ()
-        return ("--cluster-store", self.etcd.url, "--cluster-advertise", f"{UNDERLAY_IFNAME}:7946")
+        return (
+            "--cluster-store",
+            self.etcd.url,
+            "--cluster-advertise",
+            f"{UNDERLAY_IFNAME}:7946",
+            "--cluster-store-opt",
+            f"discovery.ttl={LEASE_TTL}",
+        )
 
     def add_host(self, name: str, number: int, busybox_rootfs: Path | None = None) -> Host:
         assert self.underlay is not None
@@ -227,6 +235,14 @@ class Cluster:
             daemon.docker("import", str(busybox_rootfs), "busybox:latest", check=True)
         return host
 
+    def remove_everything(self) -> None:
+        """Every host's containers first (a global network is in use while any host has one on it), then the
+        networks."""
+        for host in self.hosts.values():
+            host.daemon.remove_containers()
+        for host in self.hosts.values():
+            host.daemon.remove_networks()
+
     def remove_host(self, name: str) -> None:
         """Stop a host's daemon with everything it made, then delete its namespace."""
         host = self.hosts.pop(name)
@@ -238,7 +254,7 @@ class Cluster:
 
     def stop(self) -> None:
         """Every daemon (and its containers), etcd, then every namespace, each step tried whatever failed."""
-        steps: list[Callable[[], None]] = [h.daemon.stop for h in self.hosts.values()]
+        steps: list[Callable[[], None]] = [self.remove_everything, *(h.daemon.stop for h in self.hosts.values())]
         if self.etcd is not None:
             steps.append(self.etcd.stop)
         steps += [lambda ns=ns: ip("netns", "del", ns) for ns in reversed(self._namespaces)]

@@ -148,17 +148,30 @@ class TestDaemon:
 
     def remove_everything(self) -> None:
         """Every container (forced), volume and user network of this daemon."""
+        self.remove_containers()
+        self.remove_networks()
+
+    def remove_containers(self) -> None:
+        """Every container (forced) and volume."""
         client = self.client()
         for container in client.containers.list(all=True, sparse=True):
             try:
                 container.remove(force=True, v=True)
             except docker.errors.NotFound:
                 pass
-        for network in client.networks.list():
-            if network.name not in ("bridge", "host", "none"):
-                network.remove()
         for volume in client.volumes.list():
             volume.remove(force=True)
+        client.close()
+
+    def remove_networks(self) -> None:
+        """Every user network (a global one another host removed first is fine)."""
+        client = self.client()
+        for network in client.networks.list():
+            if network.name not in ("bridge", "host", "none"):
+                try:
+                    network.remove()
+                except docker.errors.NotFound:
+                    pass
         client.close()
 
     def stop(self) -> None:

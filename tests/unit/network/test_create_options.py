@@ -36,7 +36,13 @@ def test_addresses_are_parsed(fields, subnet, gateway, ip_range):
     [
         ({"Name": ""}, InvalidParameter, "network: field Name: must not be empty"),
         ({"Name": "a/b"}, InvalidParameter, "must not contain '/'"),
-        ({"Driver": "overlay"}, NotImplementedYet, "network: driver 'overlay': only the bridge driver is supported"),
+        (
+            {"Driver": "weave"},
+            NotImplementedYet,
+            "network: driver 'weave': only the bridge and overlay drivers are supported",
+        ),
+        ({"Driver": "overlay", "Scope": "local"}, InvalidParameter, "networks of the overlay driver have global scope"),
+        ({"Driver": "bridge", "Scope": "global"}, InvalidParameter, "networks of the bridge driver have local scope"),
         ({"Driver": "host"}, Forbidden, 'only one instance of "host" network is allowed'),
         ({"EnableIPv6": True}, NotImplementedYet, "IPv6 networks are not supported"),
         ({"Ingress": True}, NotImplementedYet, "field Ingress"),
@@ -87,3 +93,10 @@ def test_options_become_bridge_settings():
     assert (options.bridge_name, options.mtu, options.icc, options.masquerade) == ("pt-test0", 1400, False, False)
     assert options.internal is True
     assert options.labels == {"team": "a"}
+
+
+def test_an_overlay_body_keeps_its_driver_and_mtu_option():
+    options = parse_create_body(
+        body(Driver="overlay", Scope="global", Options={"com.docker.network.driver.mtu": "9000"}, Attachable=True)
+    )
+    assert (options.driver, options.mtu, options.attachable) == ("overlay", 9000, True)

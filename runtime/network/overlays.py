@@ -1,0 +1,233 @@
+"""Overlay networks on this host: the network room's side of the cluster store.
+
+A global network is created and removed in the store (unique name and VXLAN id, refused while any host has an
+endpoint on it) and mirrored into the local registry from the store's cache. Its kernel objects (overlay_links)
+exist on a host while a container of that host is on it, as with Docker's overlay driver; their forwarding and
+neighbour entries follow the endpoints the other hosts publish. An overlay container reaches the outside through
+the gateway bridge (Docker's docker_gwbridge): a local bridge network without inter-container traffic, on which it
+gets a second, hidden endpoint that carries its default route and its published ports.
+"""
+
+import ipaddress
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from pathlib import Path
+
+from runtime.errors import EngineError
+from runtime.network.cluster import ClusterStore
+from runtime.network.cluster.keys import AddressClaim, ClusterEndpoint, ipam_key
+from runtime.network.cluster.membership import Claims
+from runtime.network.config import NetworkConfig
+from runtime.network.create_options import OPT_ICC, OPT_MASQUERADE, NetworkCreateOptions
+from runtime.network.endpoints import activate, deactivate
+from runtime.network.firewall import gateway_endpoint
+from runtime.network.ipam import pick_subnet
+from runtime.network.links import ensure_bridge, host_routes
+from runtime.network.overlay_links import (
+    VXLAN_OVERHEAD,
+    Peer,
+    bridge_name,
+    delete_overlay,
+    ensure_overlay,
+    overlay_exists,
+    program_peers,
+)
+from runtime.network.records import ContainerRecord, EndpointRecord, NetworkRecord, now_rfc3339
+from runtime.network.registry import NetworkRegistry
+from runtime.network.shapes import dns_names
+
+log = logging.getLogger(__name__)
+GLOBAL_POOL = ipaddress.IPv4Network("10.0.0.0/8")  # Docker's default pool of global networks, in /24s
+GATEWAY_NETWORK = "porthole_gwbridge"
+GATEWAY_BRIDGE = "porthole_gwbr"
+
+
+class ClusterPool:
+    """A global network's addresses: claimed in the cluster store, one holder across all hosts."""
+
+    def __init__(self, cluster: ClusterStore, network: NetworkRecord) -> None:
+        self.cluster = cluster
+        self.network = network
+
+    def allocate(self, owner: str, requested: ipaddress.IPv4Address | None = None) -> ipaddress.IPv4Address:
+        return ipaddress.IPv4Address(self.cluster.allocate(self.network, owner, requested))
+
+    def release(self, address: ipaddress.IPv4Address) -> None:
+        self.cluster.release(self.network.id, str(address))
+
+
+class Overlays:
+    def __init__(self, cluster: ClusterStore, registry: NetworkRegistry, config: NetworkConfig) -> None:
+        self.cluster = cluster
+        self.registry = registry
+        self.config = config
+
+    @property
+    def vtep(self) -> str:
+        return self.cluster.host.address
+
+    # -- networks ----------------------------------------------------------------------------------------
+
+    def create(self, options: NetworkCreateOptions) -> NetworkRecord:
+        subnet = options.subnet
+        known = [n.network for n in self.cluster.networks.values() if n.subnet]
+        if subnet is None:
+            subnet = pick_subnet(GLOBAL_POOL, 24, [*known, *self.registry.subnets(), *host_routes()])
+        network_id = os.urandom(32).hex()
+        record = NetworkRecord(
+            id=network_id,
+            name=options.name,
+            driver="overlay",
+            created=now_rfc3339(),
+            subnet=str(subnet),
+            gateway=str(options.gateway or subnet.network_address + 1),
+            ip_range=str(options.ip_range) if options.ip_range else None,
+            user_subnet=options.subnet is not None,
+            internal=options.internal,
+            attachable=options.attachable,
+            bridge_name=bridge_name(network_id),
+            mtu=(options.mtu or self.config.mtu) - VXLAN_OVERHEAD,
+            options=options.options,
+            labels=options.labels,
+            scope="global",
+        )
+        return self.cluster.create_network(record)
+
+    def remove(self, network: NetworkRecord) -> None:
+        self.cluster.remove_network(network)
+        delete_overlay(network)
+
+    def pool(self, network: NetworkRecord) -> ClusterPool:
+        return ClusterPool(self.cluster, network)
+
+    def gateway_network(self) -> NetworkRecord:
+        """The local bridge an overlay container leaves by (made at the first need)."""
+        network = self.registry.by_name(GATEWAY_NETWORK)
+        if network is None:
+            subnet = pick_subnet(
+                self.config.pool_network, self.config.pool_prefixlen, [*self.registry.subnets(), *host_routes()]
+            )
+            network = NetworkRecord(
+                id=os.urandom(32).hex(),
+                name=GATEWAY_NETWORK,
+                driver="bridge",
+                created=now_rfc3339(),
+                subnet=str(subnet),
+                gateway=str(subnet.network_address + 1),
+                bridge_name=GATEWAY_BRIDGE,
+                mtu=self.config.mtu,
+                icc=False,  # overlay containers on different overlays must not meet here
+                options={OPT_ICC: "false", OPT_MASQUERADE: "true"},
+            )
+        address = ipaddress.IPv4Interface(f"{network.gateway}/{network.network.prefixlen}")
+        created = ensure_bridge(network.bridge_name, address, network.mtu)
+        if created or not network.bridge_created:
+            network = replace(network, bridge_created=True)
+            self.registry.put(network)
+        return network
+
+    # -- endpoints ---------------------------------------------------------------------------------------
+
+    def prepare(self, network: NetworkRecord) -> None:
+        """The network's bridge and VXLAN device on this host, with every remote endpoint programmed."""
+        ensure_overlay(network, self.vtep)
+        program_peers(network, self._peers(network.id))
+
+    def joined(self, record: ContainerRecord, network: NetworkRecord, endpoint: EndpointRecord) -> None:
+        self.cluster.publish(self._published(record, network, endpoint))
+
+    def left(self, endpoint: EndpointRecord) -> None:
+        if endpoint.endpoint_id:
+            self.cluster.withdraw(endpoint.network_id, endpoint.endpoint_id)
+
+    def dns_entries(self, network_id: str) -> list[tuple[str, tuple[str, ...]]]:
+        """(address, names) of the other hosts' endpoints on the network, for the embedded DNS."""
+        return [(e.ip, e.dns_names) for e in self.cluster.remote_endpoints(network_id)]
+
+    def _peers(self, network_id: str) -> list[Peer]:
+        return [Peer(e.mac, e.ip, e.vtep) for e in self.cluster.remote_endpoints(network_id)]
+
+    def _published(self, record: ContainerRecord, network: NetworkRecord, endpoint: EndpointRecord) -> ClusterEndpoint:
+        return ClusterEndpoint(
+            network_id=network.id,
+            endpoint_id=endpoint.endpoint_id,
+            host_id=self.cluster.host.host_id,
+            vtep=self.vtep,
+            container_id=record.container_id,
+            name=record.name,
+            dns_names=tuple(dns_names(record, network, endpoint) or ()),
+            ip=endpoint.ip,
+            mac=endpoint.mac,
+        )
+
+    def claims(self, containers: Iterable[ContainerRecord]) -> Claims:
+        """What this host's running containers hold on global networks (republished after an outage)."""
+        addresses, endpoints = {}, []
+        networks = self.registry.by_id()
+        for record in containers:
+            for endpoint in record.endpoints if record.running else ():
+                network = networks.get(endpoint.network_id)
+                if network is None or not network.is_overlay or not endpoint.ip:
+                    continue
+                addresses[ipam_key(network.id, endpoint.ip)] = AddressClaim(
+                    self.cluster.host.host_id, record.container_id
+                )
+                endpoints.append(self._published(record, network, endpoint))
+        return Claims(addresses, endpoints)
+
+    # -- following the store -----------------------------------------------------------------------------
+
+    def reconcile(self, in_use: Mapping[str, bool]) -> None:
+        """After a change in the store: global networks into the registry (and out, unless used here), and the
+        kernel's entries of every overlay present here in line with the other hosts' endpoints."""
+        seen = dict(self.cluster.networks)
+        for network in seen.values():
+            if self.registry.get(network.id) != network:
+                self.registry.put(network)
+        for network in self.registry.all():
+            if network.scope != "global":
+                continue
+            if network.id not in seen and self.cluster.synced.is_set() and not in_use.get(network.id):
+                self.registry.remove(network.id)
+                delete_overlay(network)
+                continue
+            try:
+                if in_use.get(network.id):
+                    program_peers(network, self._peers(network.id))
+                elif overlay_exists(network):
+                    delete_overlay(network)
+            except EngineError:
+                log.exception("network: overlay %s: could not follow the cluster store", network.name)
+
+    # -- a container's side --------------------------------------------------------------------------------
+
+    def join(
+        self, record: ContainerRecord, network: NetworkRecord, endpoint: EndpointRecord, netns: Path
+    ) -> EndpointRecord:
+        """The endpoint up on this host's side of the overlay, then published for the other hosts."""
+        self.prepare(network)
+        live = activate(self.registry, record, endpoint, netns)
+        try:
+            self.joined(record, network, live)
+        except BaseException:
+            deactivate(self.registry, live)
+            raise
+        return live
+
+    def leave(self, endpoint: EndpointRecord, unplug: bool) -> None:
+        self.left(endpoint)
+        deactivate(self.registry, endpoint, unplug=unplug)
+
+    def way_out(self, record: ContainerRecord, netns: Path) -> ContainerRecord:
+        """A container whose only way out is a non-internal overlay gets its endpoint on the gateway bridge."""
+        networks = self.registry.by_id()
+        if gateway_endpoint(record, networks) is not None or any(e.gateway_only for e in record.endpoints):
+            return record
+        on = [networks.get(e.network_id) for e in record.endpoints]
+        if not any(n is not None and n.is_overlay and not n.internal for n in on):
+            return record
+        gateway = self.gateway_network()
+        live = activate(self.registry, record, EndpointRecord(gateway.id, gateway_only=True), netns)
+        return record.with_endpoint(live)
