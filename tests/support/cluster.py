@@ -247,6 +247,9 @@ class Cluster:
         """Stop a host's daemon with everything it made, then delete its namespace."""
         host = self.hosts.pop(name)
         try:
+            if host.daemon.process is not None:  # its containers go; the global networks stay for the others
+                host.daemon.remove_containers()
+                host.daemon.kill(signal.SIGTERM)
             host.daemon.stop()
         finally:
             ip("netns", "del", host.netns)
