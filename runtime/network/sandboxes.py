@@ -20,6 +20,7 @@ from runtime.network.config import NetworkConfig, Sandbox, SandboxSpec
 from runtime.network.container_specs import record_from_spec, refreshed
 from runtime.network.dns_answers import build_views
 from runtime.network.dns_server import EmbeddedDns
+from runtime.network.dns_views import local_dns_entries
 from runtime.network.endpoints import activate, deactivate
 from runtime.network.firewall import HostFirewall, gateway_endpoint
 from runtime.network.links import bring_up_loopback, set_default_route
@@ -36,7 +37,7 @@ from runtime.network.records import (
     NetworkRecord,
 )
 from runtime.network.registry import NetworkRegistry
-from runtime.network.shapes import dns_names, network_settings
+from runtime.network.shapes import network_settings
 from runtime.network.store import NetworkStore
 
 if TYPE_CHECKING:
@@ -276,20 +277,7 @@ class SandboxManager:
         """Bring the host's rules and every container's DNS view in line with the records."""
         networks = self.registry.by_id()
         self.firewall.apply(networks.values(), self.containers.values())
-        memberships: dict[str, tuple[str, ...]] = {}
-        entries: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
-        for record in self.containers.values():
-            if not record.running:
-                continue
-            on = []
-            for endpoint in record.endpoints:
-                network = networks.get(endpoint.network_id)
-                if network is not None and network.has_dns and endpoint.ip and not endpoint.gateway_only:
-                    on.append(network.id)
-                    names = tuple(dns_names(record, network, endpoint))
-                    entries.setdefault(network.id, []).append((endpoint.ip, names))
-            if on:
-                memberships[record.container_id] = tuple(on)
+        memberships, entries = local_dns_entries(self.containers.values(), networks)
         for network in networks.values():
             if network.is_overlay and self.overlays is not None:
                 entries.setdefault(network.id, []).extend(self.overlays.dns_entries(network.id))
@@ -304,25 +292,8 @@ class SandboxManager:
 
     def write_files(self, record: ContainerRecord) -> None:
         """hosts, resolv.conf and hostname in the container's directory (the joined share the target's)."""
-        if record.mode == MODE_CONTAINER:
-            return
-        directory = Path(record.container_dir)
-        extra = hostfiles.parse_extra_hosts(record.extra_hosts, self.host_gateway)
-        host_resolv = hostfiles.read_text_or_empty(self.config.host_resolv_conf)
-        if record.mode == MODE_HOST:
-            hosts = hostfiles.render_host_mode_hosts(hostfiles.read_text_or_empty(self.config.host_hosts), extra)
-            resolv = host_resolv
-        else:
-            addresses = [e.ip for e in record.endpoints if e.ip]
-            hosts = hostfiles.render_hosts(record.hostname, record.domainname, addresses, extra)
-            embedded = record.container_id in self._dns_attached
-            conf = hostfiles.container_resolv_conf(
-                hostfiles.parse_resolv_conf(host_resolv), embedded, record.dns, record.dns_search, record.dns_options
-            )
-            resolv = hostfiles.render_resolv_conf(conf)
-        hostfiles.write_in_place(directory / "hosts", hosts)
-        hostfiles.write_in_place(directory / "resolv.conf", resolv)
-        hostfiles.write_in_place(directory / "hostname", record.hostname + "\n")
+        embedded = record.container_id in self._dns_attached
+        hostfiles.write_container_files(record, self.config, self.host_gateway, embedded)
 
     # -- views ---------------------------------------------------------------------------------------
 

@@ -4,42 +4,37 @@ once, and the kernel objects, rules and state files must change in step."""
 
 import ipaddress
 import logging
-import os
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from runtime.errors import Conflict, EngineError, Forbidden, HostError
+from runtime.errors import Conflict, Forbidden
 from runtime.network.attachments import Attachments
 from runtime.network.config import NetworkConfig, Sandbox, SandboxSpec
-from runtime.network.create_options import OPT_BRIDGE_NAME, OPT_ICC, OPT_MASQUERADE, OPT_MTU, parse_create_body
+from runtime.network.create_options import parse_create_body
 from runtime.network.dns_server import EmbeddedDns
 from runtime.network.filters import LIST_FILTERS, PRUNE_FILTERS, matches_list, matches_prune, normalize_filters
 from runtime.network.firewall import HostFirewall
 from runtime.network.ipam import pick_subnet
 from runtime.network.links import delete_link, enable_ip_forward, ensure_bridge, host_routes
-from runtime.network.netns import remove_netns
-from runtime.network.overlay_links import delete_overlay
 from runtime.network.port_allocator import HostPortAllocator
-from runtime.network.records import DEFAULT_BRIDGE, HOST, NONE, NetworkRecord, now_rfc3339
+from runtime.network.predefined import ensure_predefined, new_network_id
+from runtime.network.records import NetworkRecord, now_rfc3339
 from runtime.network.registry import NetworkRegistry
 from runtime.network.revival import restore_sandboxes
 from runtime.network.sandboxes import SandboxManager
 from runtime.network.shapes import network_container_entry, network_object, ps_ports
 from runtime.network.store import NetworkStore
+from runtime.network.teardown import teardown_room
 
 if TYPE_CHECKING:
     from runtime.network.cluster import ClusterStore
 
 log = logging.getLogger(__name__)
 OVERLAP = "invalid pool request: Pool overlaps with other one on this address space"
-
-
-def _new_id() -> str:
-    return os.urandom(32).hex()
 
 
 class NetworkService:
@@ -77,7 +72,7 @@ class NetworkService:
         with self._lock:
             self.registry.load()
             self.sandboxes.load()
-            self._ensure_predefined()
+            ensure_predefined(self.registry, self.config)
             for network in self.registry.bridges():
                 created = ensure_bridge(network.bridge_name, self._bridge_address(network), network.mtu)
                 if created and not network.bridge_created:
@@ -112,79 +107,16 @@ class NetworkService:
             self.ports.close()
 
     def teardown(self) -> None:
-        """Remove everything the room made (sandboxes, bridges, rules, netns files) and its state: for tests
-        and uninstall. The service is unusable afterwards. The state is read from disk first, so a service
-        built only to clean up after a daemon that is gone (never start()ed) finds that daemon's bridges.
-        Every step is tried even if an earlier one failed (a half-done cleanup would leak the rest); the
-        first failure is raised at the end."""
-        failures: list[Exception] = []
-
-        def attempt(step: Callable[..., object], *args: object) -> None:
-            try:
-                step(*args)
-            except (EngineError, OSError) as exc:
-                log.exception("network: teardown step %s%s failed", getattr(step, "__name__", step), args)
-                failures.append(exc)
-
+        """Remove everything the room made (sandboxes, bridges, overlays, rules, netns files) and its state:
+        for tests and uninstall (teardown.py). The service is unusable afterwards."""
         with self._lock:
-            self.registry.load()
-            self.sandboxes.load()
-            for container_id in list(self.sandboxes.containers):
-                attempt(self.sandboxes.forget, container_id)
-            for network in self.registry.all():
-                if network.is_bridge and network.bridge_created:
-                    attempt(delete_link, network.bridge_name)
-                if network.is_overlay:
-                    attempt(delete_overlay, network)
-                attempt(self.registry.remove, network.id)
-            attempt(self.firewall.remove)
-            netns_dir = self.sandboxes.netns_dir
-            for path in netns_dir.glob("*") if netns_dir.is_dir() else ():
-                attempt(remove_netns, path)
-            if netns_dir.is_dir():
-                attempt(netns_dir.rmdir)
+            failures = teardown_room(self.registry, self.sandboxes, self.firewall)
         self.close()
         if failures:
             raise failures[0]
 
     def _bridge_address(self, network: NetworkRecord) -> ipaddress.IPv4Interface:
         return ipaddress.IPv4Interface(f"{network.gateway}/{network.network.prefixlen}")
-
-    def _ensure_predefined(self) -> None:
-        address = self.config.bridge_address
-        old = self.registry.by_name(DEFAULT_BRIDGE)
-        for other in self.registry.all():
-            if not other.predefined and other.subnet and other.network.overlaps(address.network):
-                raise HostError(f"network: bip {self.config.bip}: overlaps network {other.name} ({other.subnet})")
-        if old is not None and old.bridge_name != self.config.bridge_name and old.bridge_created:
-            delete_link(old.bridge_name)  # --bridge changed since the last run: the old one is ours to drop
-        options = {
-            "com.docker.network.bridge.default_bridge": "true",
-            OPT_ICC: "true",
-            OPT_MASQUERADE: "true",
-            "com.docker.network.bridge.host_binding_ipv4": "0.0.0.0",
-            OPT_BRIDGE_NAME: self.config.bridge_name,
-            OPT_MTU: str(self.config.mtu),
-        }
-        same_bridge = old is not None and old.bridge_name == self.config.bridge_name
-        self.registry.put(
-            NetworkRecord(
-                id=old.id if old else _new_id(),
-                name=DEFAULT_BRIDGE,
-                driver="bridge",
-                created=old.created if old else now_rfc3339(),
-                subnet=str(address.network),
-                gateway=str(address.ip),
-                bridge_name=self.config.bridge_name,
-                bridge_created=same_bridge and old.bridge_created,
-                mtu=self.config.mtu,
-                predefined=True,
-                options=options,
-            )
-        )
-        for name, driver in ((HOST, "host"), (NONE, "null")):
-            if self.registry.by_name(name) is None:
-                self.registry.put(NetworkRecord(_new_id(), name, driver, now_rfc3339(), predefined=True))
 
     # -- networks ------------------------------------------------------------------------------------
 
@@ -202,7 +134,7 @@ class NetworkService:
             if subnet is None:
                 taken = [*self.registry.subnets(), *host_routes()]
                 subnet = pick_subnet(self.config.pool_network, self.config.pool_prefixlen, taken)
-            network_id = _new_id()
+            network_id = new_network_id()
             bridge = options.bridge_name or f"br-{network_id[:12]}"
             user = next((n for n in self.registry.bridges() if n.bridge_name == bridge), None)
             if user is not None:
