@@ -77,7 +77,7 @@ class Attachments:
         if not record.running:
             self.sandboxes.save(record.without_endpoint(network.id))
             return
-        self.sandboxes.leave(endpoint)
+        self.sandboxes.leave(endpoint, netns=record.netns_path)
         record = self.sandboxes.save(record.without_endpoint(network.id))
         self.sandboxes.route(record)
         self.sandboxes.sync()

@@ -15,6 +15,7 @@ from runtime.network.ipam import parse_requested_address
 from runtime.network.links import add_veth, delete_link, link_exists
 from runtime.network.records import ContainerRecord, EndpointRecord, NetworkRecord
 from runtime.network.registry import NetworkRegistry
+from runtime.network.sublinks import add_sublink
 
 _MAC = re.compile(r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$")
 
@@ -64,16 +65,23 @@ def _next_ifname(record: ContainerRecord) -> str:
 def activate(
     registry: NetworkRegistry, record: ContainerRecord, endpoint: EndpointRecord, netns: Path
 ) -> EndpointRecord:
-    """Allocate the address and plug a veth pair into the namespace; on failure nothing is left."""
+    """Allocate the address and plug a veth pair into the namespace (or, on macvlan and ipvlan, a link of the
+    parent); on failure nothing is left."""
     network = registry.get(endpoint.network_id)
     pool = registry.pool(network)
     requested = ipaddress.IPv4Address(endpoint.requested_ip) if endpoint.requested_ip else None
     address = pool.allocate(record.container_id, requested)
     try:
-        host_ifname, ifname = _free_veth_name(), _next_ifname(record)
+        ifname = _next_ifname(record)
         mac = endpoint.requested_mac or mac_for(address)
         interface = ipaddress.IPv4Interface(f"{address}/{network.network.prefixlen}")
-        add_veth(network.bridge_name, host_ifname, netns, ifname, mac, interface, network.mtu)
+        if network.is_sublink:
+            host_ifname = None
+            add_sublink(network, netns, ifname, mac, interface)
+            mac = mac if network.driver == "macvlan" else ""  # an ipvlan link has its parent's MAC
+        else:
+            host_ifname = _free_veth_name()
+            add_veth(network.bridge_name, host_ifname, netns, ifname, mac, interface, network.mtu)
     except BaseException:
         pool.release(address)
         raise

@@ -92,6 +92,7 @@ class Overlays:
             options=options.options,
             labels=options.labels,
             scope="global",
+            aux_addresses=options.aux_addresses,
         )
         return self.cluster.create_network(record)
 

@@ -59,6 +59,10 @@ class NetworkRecord:
     labels: dict[str, str] = field(default_factory=dict)
     scope: str = "local"  # "global": kept in the cluster store, the same network on every host
     vni: int | None = None  # overlay: the VXLAN id, unique in the cluster
+    aux_addresses: dict[str, str] = field(default_factory=dict)  # --aux-address: never handed out
+    parent: str | None = None  # macvlan, ipvlan: the host link the endpoints hang off
+    parent_created: bool = False  # an 802.1Q sub-interface made for the network, removed with it
+    mode: str | None = None  # macvlan_mode or ipvlan_mode
 
     @property
     def is_bridge(self) -> bool:
@@ -69,9 +73,14 @@ class NetworkRecord:
         return self.driver == "overlay"
 
     @property
+    def is_sublink(self) -> bool:
+        """macvlan or ipvlan: endpoints are links of the parent, moved into the container."""
+        return self.driver in ("macvlan", "ipvlan")
+
+    @property
     def takes_endpoints(self) -> bool:
         """A network a container gets an interface and an address on (not host or none)."""
-        return self.is_bridge or self.is_overlay
+        return self.is_bridge or self.is_overlay or self.is_sublink
 
     @property
     def is_default_bridge(self) -> bool:

@@ -83,6 +83,7 @@ class NetworkRegistry:
                 network.network,
                 network.gateway_address,
                 ipaddress.IPv4Network(network.ip_range) if network.ip_range else None,
+                reserved=[ipaddress.IPv4Address(a) for a in network.aux_addresses.values()],
             )
             self._pools[network.id] = pool
         return pool

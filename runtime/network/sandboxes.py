@@ -22,7 +22,7 @@ from runtime.network.dns_answers import build_views
 from runtime.network.dns_server import EmbeddedDns
 from runtime.network.dns_views import local_dns_entries
 from runtime.network.endpoints import activate, deactivate
-from runtime.network.firewall import HostFirewall, gateway_endpoint
+from runtime.network.firewall import HostFirewall, gateway_endpoint, route_endpoint
 from runtime.network.links import bring_up_loopback, set_default_route
 from runtime.network.netns import create_netns, remove_netns
 from runtime.network.port_allocator import HostPortAllocator
@@ -39,6 +39,7 @@ from runtime.network.records import (
 from runtime.network.registry import NetworkRegistry
 from runtime.network.shapes import network_settings
 from runtime.network.store import NetworkStore
+from runtime.network.sublinks import remove_sublink
 
 if TYPE_CHECKING:
     from runtime.network.overlays import Overlays
@@ -229,8 +230,11 @@ class SandboxManager:
             raise InvalidParameter(f"network: overlay {network.name}: this daemon has no --cluster-store")
         return self.overlays.join(record, network, endpoint, netns)
 
-    def leave(self, endpoint: EndpointRecord, unplug: bool = True) -> None:
+    def leave(self, endpoint: EndpointRecord, unplug: bool = True, netns: str | None = None) -> None:
+        """One endpoint down; unplug: take its link out now (a disconnect) rather than with the namespace."""
         network = self.registry.get(endpoint.network_id)
+        if network is not None and network.is_sublink and unplug and netns and endpoint.ifname:
+            remove_sublink(Path(netns), endpoint.ifname)
         if network is not None and network.is_overlay and self.overlays is not None:
             self.overlays.leave(endpoint, unplug)
         else:
@@ -257,7 +261,7 @@ class SandboxManager:
     # -- pieces used on every change ---------------------------------------------------------------------
 
     def route(self, record: ContainerRecord) -> None:
-        endpoint = gateway_endpoint(record, self.registry.by_id())
+        endpoint = route_endpoint(record, self.registry.by_id())
         gateway = self.registry.get(endpoint.network_id).gateway_address if endpoint else None
         set_default_route(Path(record.netns_path), gateway)
 

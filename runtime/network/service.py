@@ -28,6 +28,7 @@ from runtime.network.revival import restore_sandboxes
 from runtime.network.sandboxes import SandboxManager
 from runtime.network.shapes import network_container_entry, network_object, ps_ports
 from runtime.network.store import NetworkStore
+from runtime.network.sublinks import check_kernel_support, delete_parent, ensure_parent, sublink_record
 from runtime.network.teardown import teardown_room
 
 if TYPE_CHECKING:
@@ -134,6 +135,8 @@ class NetworkService:
             if subnet is None:
                 taken = [*self.registry.subnets(), *host_routes()]
                 subnet = pick_subnet(self.config.pool_network, self.config.pool_prefixlen, taken)
+            if options.driver in ("macvlan", "ipvlan"):
+                return self._create_sublink(options, subnet)
             network_id = new_network_id()
             bridge = options.bridge_name or f"br-{network_id[:12]}"
             user = next((n for n in self.registry.bridges() if n.bridge_name == bridge), None)
@@ -168,6 +171,19 @@ class NetworkService:
                 self.sandboxes.sync_after_failure()
                 raise
             return {"Id": network_id, "Warning": ""}
+
+    def _create_sublink(self, options, subnet) -> dict[str, str]:
+        record = sublink_record(options, subnet, new_network_id(), self.config.mtu)
+        created = ensure_parent(record.parent)
+        try:
+            check_kernel_support(record.driver, record.parent)
+            self.registry.put(replace(record, parent_created=created))
+            self.sandboxes.sync()
+        except BaseException:
+            self.registry.remove(record.id)
+            delete_parent(replace(record, parent_created=created))
+            raise
+        return {"Id": record.id, "Warning": ""}
 
     def _create_overlay(self, options) -> dict[str, str]:
         if self.overlays is None:
@@ -222,6 +238,8 @@ class NetworkService:
             self.sandboxes.sync()
             if network.bridge_created:
                 delete_link(network.bridge_name)
+            if network.is_sublink and not any(n.parent == network.parent for n in self.registry.all()):
+                delete_parent(network)
 
     def prune_networks(self, filters: Mapping[str, Any] | None = None) -> list[str]:
         """POST /networks/prune: remove unused user-defined networks (filters until, label, label!) -> names."""

@@ -13,6 +13,8 @@ def network_object(network: NetworkRecord, containers: Mapping[str, dict[str, st
         entry = {"Subnet": network.subnet, "Gateway": network.gateway}
         if network.ip_range:
             entry["IPRange"] = network.ip_range
+        if network.aux_addresses:
+            entry["AuxiliaryAddresses"] = dict(network.aux_addresses)
         ipam_config.append(entry)
     return {
         "Name": network.name,

@@ -15,6 +15,7 @@ from runtime.network.netns import remove_netns
 from runtime.network.overlay_links import delete_overlay
 from runtime.network.registry import NetworkRegistry
 from runtime.network.sandboxes import SandboxManager
+from runtime.network.sublinks import delete_parent
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,8 @@ def teardown_room(registry: NetworkRegistry, sandboxes: SandboxManager, firewall
             attempt(delete_link, network.bridge_name)
         if network.is_overlay:
             attempt(delete_overlay, network)
+        if network.is_sublink:
+            attempt(delete_parent, network)
         attempt(registry.remove, network.id)
     attempt(firewall.remove)
     netns_dir = sandboxes.netns_dir

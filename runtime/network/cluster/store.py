@@ -122,7 +122,7 @@ class ClusterStore:
             raise StoreUnavailable(f"network: cluster store {self.url}: unreachable (this host has not joined yet)")
         claim = AddressClaim(self.host.host_id, owner).to_json()
         first, last = _range(network)
-        reserved = {str(network.gateway_address)}
+        reserved = {str(network.gateway_address), *network.aux_addresses.values()}
         for _ in range(64):
             claimed = {kv.key.rsplit("/", 1)[1] for kv in self.etcd.range_prefix(keys.ipam_prefix(network.id))[0]}
             if requested is not None:
