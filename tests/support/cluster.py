@@ -226,6 +226,7 @@ class Cluster:
             self.root / name,
             tag=f"{self.tag[:4]}{number:02x}",
             netns=netns,
+            hostname=f"host-{name}",
             extra_args=(*self.cluster_args(), *self.daemon_args),
         )
         host = Host(name, netns, address, daemon)

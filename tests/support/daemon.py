@@ -35,6 +35,7 @@ class TestDaemon:
     ip_forward: str | None = None  # as found before the first start, put back at stop
     env: dict[str, str] = field(default_factory=dict)  # added to the daemon's environment (e.g. PYTHONPATH)
     netns: str | None = None  # a namespace in /run/netns to run the daemon in (a "host" of tests/support/cluster)
+    hostname: str | None = None  # a UTS namespace of its own with this hostname (each "host" has its name)
 
     @property
     def data_root(self) -> Path:
@@ -80,6 +81,8 @@ class TestDaemon:
         """`porthole daemon` with this daemon's own roots, socket, bridge, subnets, chains and cgroup parent;
         in its network namespace if it has one (nsenter enters that alone: `ip netns exec` would remount /sys)."""
         enter = ["nsenter", f"--net={NETNS_DIR / self.netns}"] if self.netns else []
+        if self.hostname:  # each exec keeps the pid: the process started is the daemon
+            enter += ["unshare", "--uts", "sh", "-c", 'hostname "$0" && exec "$@"', self.hostname]
         return [
             *enter,
             sys.executable,

@@ -3,7 +3,7 @@ option keys of the days of overlay networks without swarm)."""
 
 import ipaddress
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from runtime.errors import InvalidParameter
@@ -83,17 +83,14 @@ def parse_store_opts(items: Sequence[str]) -> dict[str, str]:
     return options
 
 
-def parse_cluster_config(store: str, advertise: str | None, opts: Sequence[str] = ()) -> ClusterConfig:
-    """Check the flags as `porthole daemon` takes them; an error names the flag and the reason."""
+def parse_store_config(store: str, opts: Sequence[str] = ()) -> ClusterConfig:
+    """--cluster-store and its options alone, for a reader of the store (`porthole sd`) that is no host."""
     scheme, sep, rest = store.partition("://")
     if not sep or scheme != "etcd":
         raise InvalidParameter(f"network: cluster store {store!r}: only etcd://HOST:PORT[,HOST:PORT...] is supported")
     endpoints = tuple(_endpoint(item, store) for item in rest.strip("/").split(",") if item)
     if not endpoints:
         raise InvalidParameter(f"network: cluster store {store!r}: names no endpoint")
-    if not advertise:
-        raise InvalidParameter("network: cluster advertise: --cluster-store needs --cluster-advertise IFACE_OR_IP:PORT")
-    where, port = _advertise(advertise)
     options = parse_store_opts(opts)
     if (OPT_CERT in options) != (OPT_KEY in options):
         raise InvalidParameter(f"network: cluster store options {OPT_CERT} and {OPT_KEY}: give both or neither")
@@ -102,13 +99,22 @@ def parse_cluster_config(store: str, advertise: str | None, opts: Sequence[str] 
         raise InvalidParameter(f"network: cluster store option {OPT_TTL}={ttl_text}: must be 2 seconds or more")
     return ClusterConfig(
         endpoints=endpoints,
-        advertise=where,
-        advertise_port=port,
+        advertise="",
+        advertise_port=0,
         ca_file=_file(options, OPT_CA),
         cert_file=_file(options, OPT_CERT),
         key_file=_file(options, OPT_KEY),
         ttl=int(ttl_text.rstrip("s")),
     )
+
+
+def parse_cluster_config(store: str, advertise: str | None, opts: Sequence[str] = ()) -> ClusterConfig:
+    """Check the flags as `porthole daemon` takes them; an error names the flag and the reason."""
+    config = parse_store_config(store, opts)
+    if not advertise:
+        raise InvalidParameter("network: cluster advertise: --cluster-store needs --cluster-advertise IFACE_OR_IP:PORT")
+    where, port = _advertise(advertise)
+    return replace(config, advertise=where, advertise_port=port)
 
 
 def is_address(text: str) -> bool:
