@@ -68,9 +68,12 @@ def activate(
     """Allocate the address and plug a veth pair into the namespace (or, on macvlan and ipvlan, a link of the
     parent); on failure nothing is left."""
     network = registry.get(endpoint.network_id)
-    pool = registry.pool(network)
-    requested = ipaddress.IPv4Address(endpoint.requested_ip) if endpoint.requested_ip else None
-    address = pool.allocate(record.container_id, requested)
+    if endpoint.ip is not None:  # claimed already, in the cluster store: the caller gives it back on failure
+        address, pool = ipaddress.IPv4Address(endpoint.ip), None
+    else:
+        pool = registry.pool(network)
+        requested = ipaddress.IPv4Address(endpoint.requested_ip) if endpoint.requested_ip else None
+        address = pool.allocate(record.container_id, requested)
     try:
         ifname = _next_ifname(record)
         mac = endpoint.requested_mac or mac_for(address)
@@ -83,11 +86,12 @@ def activate(
             host_ifname = _free_veth_name()
             add_veth(network.bridge_name, host_ifname, netns, ifname, mac, interface, network.mtu)
     except BaseException:
-        pool.release(address)
+        if pool is not None:
+            pool.release(address)
         raise
     return replace(
         endpoint,
-        endpoint_id=os.urandom(32).hex(),
+        endpoint_id=endpoint.endpoint_id or os.urandom(32).hex(),
         ip=str(address),
         mac=mac,
         host_ifname=host_ifname,
@@ -95,12 +99,15 @@ def activate(
     )
 
 
-def deactivate(registry: NetworkRegistry, endpoint: EndpointRecord, unplug: bool = True) -> EndpointRecord:
-    """Give the address back and, if unplug, delete the veth (its peer goes with it); unplug=False leaves
-    the pair to die with its namespace. Tolerant of half-made endpoints."""
+def deactivate(
+    registry: NetworkRegistry, endpoint: EndpointRecord, unplug: bool = True, release: bool = True
+) -> EndpointRecord:
+    """Give the address back (unless release is False: the cluster store's, given back by the caller) and, if
+    unplug, delete the veth (its peer goes with it); unplug=False leaves the pair to die with its namespace.
+    Tolerant of half-made endpoints."""
     if unplug and endpoint.host_ifname:
         delete_link(endpoint.host_ifname)
     network = registry.get(endpoint.network_id)
-    if network is not None and endpoint.ip:
+    if network is not None and endpoint.ip and release:
         registry.pool(network).release(ipaddress.IPv4Address(endpoint.ip))
     return endpoint.cleared()

@@ -21,7 +21,7 @@ from runtime.network.cluster.keys import AddressClaim, ClusterEndpoint, ipam_key
 from runtime.network.cluster.membership import Claims
 from runtime.network.config import NetworkConfig
 from runtime.network.create_options import OPT_ICC, OPT_MASQUERADE, NetworkCreateOptions
-from runtime.network.endpoints import activate, deactivate
+from runtime.network.endpoints import activate, deactivate, mac_for
 from runtime.network.firewall import gateway_endpoint
 from runtime.network.ipam import pick_subnet
 from runtime.network.links import ensure_bridge, host_routes
@@ -31,7 +31,6 @@ from runtime.network.overlay_links import (
     bridge_name,
     delete_overlay,
     ensure_overlay,
-    overlay_exists,
     program_peers,
 )
 from runtime.network.records import ContainerRecord, EndpointRecord, NetworkRecord, now_rfc3339
@@ -44,25 +43,12 @@ GATEWAY_NETWORK = "porthole_gwbridge"
 GATEWAY_BRIDGE = "porthole_gwbr"
 
 
-class ClusterPool:
-    """A global network's addresses: claimed in the cluster store, one holder across all hosts."""
-
-    def __init__(self, cluster: ClusterStore, network: NetworkRecord) -> None:
-        self.cluster = cluster
-        self.network = network
-
-    def allocate(self, owner: str, requested: ipaddress.IPv4Address | None = None) -> ipaddress.IPv4Address:
-        return ipaddress.IPv4Address(self.cluster.allocate(self.network, owner, requested))
-
-    def release(self, address: ipaddress.IPv4Address) -> None:
-        self.cluster.release(self.network.id, str(address))
-
-
 class Overlays:
     def __init__(self, cluster: ClusterStore, registry: NetworkRegistry, config: NetworkConfig) -> None:
         self.cluster = cluster
         self.registry = registry
         self.config = config
+        self._programmed: dict[str, frozenset[Peer]] = {}  # network id -> the peers last put in the kernel
 
     @property
     def vtep(self) -> str:
@@ -99,13 +85,14 @@ class Overlays:
     def remove(self, network: NetworkRecord) -> None:
         self.cluster.remove_network(network)
         delete_overlay(network)
-
-    def pool(self, network: NetworkRecord) -> ClusterPool:
-        return ClusterPool(self.cluster, network)
+        self._programmed.pop(network.id, None)
 
     def gateway_network(self) -> NetworkRecord:
-        """The local bridge an overlay container leaves by (made at the first need)."""
+        """The local bridge an overlay container leaves by (made at the first need; the daemon's start makes
+        sure it exists after that, as every bridge)."""
         network = self.registry.by_name(GATEWAY_NETWORK)
+        if network is not None and network.bridge_created:
+            return network
         if network is None:
             subnet = pick_subnet(
                 self.config.pool_network, self.config.pool_prefixlen, [*self.registry.subnets(), *host_routes()]
@@ -132,23 +119,22 @@ class Overlays:
     # -- endpoints ---------------------------------------------------------------------------------------
 
     def prepare(self, network: NetworkRecord) -> None:
-        """The network's bridge and VXLAN device on this host, with every remote endpoint programmed."""
-        ensure_overlay(network, self.vtep)
-        program_peers(network, self._peers(network.id))
+        """The network's bridge and VXLAN device on this host; when just made, every remote endpoint programmed
+        (from then on the store's watch keeps the entries current)."""
+        if ensure_overlay(network, self.vtep):
+            self._programmed.pop(network.id, None)  # what was "programmed" while it had no device went nowhere
+            self._program(network)
 
-    def joined(self, record: ContainerRecord, network: NetworkRecord, endpoint: EndpointRecord) -> None:
-        self.cluster.publish(self._published(record, network, endpoint))
-
-    def left(self, endpoint: EndpointRecord) -> None:
-        if endpoint.endpoint_id:
-            self.cluster.withdraw(endpoint.network_id, endpoint.endpoint_id)
+    def _program(self, network: NetworkRecord) -> None:
+        """The device's entries as the store has the other hosts' endpoints, if they changed since last time."""
+        peers = frozenset(Peer(e.mac, e.ip, e.vtep) for e in self.cluster.remote_endpoints(network.id))
+        if self._programmed.get(network.id) != peers:
+            program_peers(network, peers)  # a network without a device here: nothing
+            self._programmed[network.id] = peers
 
     def dns_entries(self, network_id: str) -> list[tuple[str, tuple[str, ...]]]:
         """(address, names) of the other hosts' endpoints on the network, for the embedded DNS."""
         return [(e.ip, e.dns_names) for e in self.cluster.remote_endpoints(network_id)]
-
-    def _peers(self, network_id: str) -> list[Peer]:
-        return [Peer(e.mac, e.ip, e.vtep) for e in self.cluster.remote_endpoints(network_id)]
 
     def _published(self, record: ContainerRecord, network: NetworkRecord, endpoint: EndpointRecord) -> ClusterEndpoint:
         return ClusterEndpoint(
@@ -193,12 +179,10 @@ class Overlays:
             if network.id not in seen and self.cluster.synced.is_set() and not in_use.get(network.id):
                 self.registry.remove(network.id)
                 delete_overlay(network)
+                self._programmed.pop(network.id, None)
                 continue
             try:
-                if in_use.get(network.id):
-                    program_peers(network, self._peers(network.id))
-                elif overlay_exists(network):
-                    delete_overlay(network)
+                self._program(network)
             except EngineError:
                 log.exception("network: overlay %s: could not follow the cluster store", network.name)
 
@@ -207,19 +191,26 @@ class Overlays:
     def join(
         self, record: ContainerRecord, network: NetworkRecord, endpoint: EndpointRecord, netns: Path
     ) -> EndpointRecord:
-        """The endpoint up on this host's side of the overlay, then published for the other hosts."""
+        """The address and the endpoint claimed in the store (one transaction: the other hosts learn of it at
+        once), then this host's side made; on failure the claim is withdrawn."""
         self.prepare(network)
-        live = activate(self.registry, record, endpoint, netns)
+        endpoint_id = os.urandom(32).hex()
+
+        def at(address: str) -> ClusterEndpoint:
+            mac = endpoint.requested_mac or mac_for(ipaddress.IPv4Address(address))
+            return self._published(record, network, replace(endpoint, endpoint_id=endpoint_id, ip=address, mac=mac))
+
+        claimed = self.cluster.claim(network, record.container_id, endpoint.requested_ip, at)
         try:
-            self.joined(record, network, live)
+            return activate(self.registry, record, replace(endpoint, endpoint_id=endpoint_id, ip=claimed.ip), netns)
         except BaseException:
-            deactivate(self.registry, live)
+            self.cluster.unclaim(network.id, endpoint_id, claimed.ip)
             raise
-        return live
 
     def leave(self, endpoint: EndpointRecord, unplug: bool) -> None:
-        self.left(endpoint)
-        deactivate(self.registry, endpoint, unplug=unplug)
+        if endpoint.endpoint_id and endpoint.ip:
+            self.cluster.unclaim(endpoint.network_id, endpoint.endpoint_id, endpoint.ip)
+        deactivate(self.registry, endpoint, unplug=unplug, release=False)
 
     def way_out(self, record: ContainerRecord, netns: Path) -> ContainerRecord:
         """A container whose only way out is a non-internal overlay gets its endpoint on the gateway bridge."""

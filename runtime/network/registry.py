@@ -2,8 +2,6 @@
 address pool. Not thread-safe on its own: NetworkService holds one lock around every call."""
 
 import ipaddress
-from collections.abc import Callable
-from typing import Protocol
 
 from runtime.errors import InvalidParameter, NotFound
 from runtime.network.ipam import AddressPool
@@ -11,22 +9,11 @@ from runtime.network.records import NetworkRecord
 from runtime.network.store import NetworkStore
 
 
-class Pool(Protocol):
-    """A network's addresses: handed out while no one else holds them."""
-
-    def allocate(self, owner: str, requested: ipaddress.IPv4Address | None = None) -> ipaddress.IPv4Address:
-        """An address for owner (the requested one, or any free one); Conflict if it cannot be had."""
-
-    def release(self, address: ipaddress.IPv4Address) -> None:
-        """Give the address back."""
-
-
 class NetworkRegistry:
-    def __init__(self, store: NetworkStore, global_pool: Callable[[NetworkRecord], Pool] | None = None) -> None:
+    def __init__(self, store: NetworkStore) -> None:
         self.store = store
-        self._global_pool = global_pool  # the cluster store's allocator, for networks of global scope
         self._networks: dict[str, NetworkRecord] = {}
-        self._pools: dict[str, Pool] = {}
+        self._pools: dict[str, AddressPool] = {}
 
     def load(self) -> None:
         self._networks = {record.id: record for record in self.store.load_networks()}
@@ -72,10 +59,9 @@ class NetworkRegistry:
         self._networks.pop(network_id, None)
         self._pools.pop(network_id, None)
 
-    def pool(self, network: NetworkRecord) -> Pool:
+    def pool(self, network: NetworkRecord) -> AddressPool:
+        """A local network's allocator (a global network's addresses are claimed in the cluster store)."""
         pool = self._pools.get(network.id)
-        if pool is None and network.scope == "global" and self._global_pool is not None:
-            pool = self._pools[network.id] = self._global_pool(network)
         if pool is None:
             pool = AddressPool(
                 self.store.ipam_path(network.id),

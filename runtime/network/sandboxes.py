@@ -246,8 +246,6 @@ class SandboxManager:
             return
         self.undo(record)
         self.sync()
-        if self.overlays is not None:
-            self.overlays.reconcile(self.global_use())
 
     def global_use(self) -> dict[str, bool]:
         """Global network id -> whether a container of this host is on it now."""

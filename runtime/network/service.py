@@ -49,14 +49,12 @@ class NetworkService:
         self.config = config or NetworkConfig()
         self.store = NetworkStore(data_root)
         self.cluster = cluster
+        self.registry = NetworkRegistry(self.store)
         self.overlays = None
         if cluster is not None:  # imported only with a cluster store: etcd's client costs every start otherwise
-            from runtime.network.overlays import ClusterPool, Overlays
+            from runtime.network.overlays import Overlays
 
-            self.registry = NetworkRegistry(self.store, global_pool=lambda network: ClusterPool(cluster, network))
             self.overlays = Overlays(cluster, self.registry, self.config)
-        else:
-            self.registry = NetworkRegistry(self.store)
         self.firewall = HostFirewall(self.config.chain_prefix)
         self.dns = EmbeddedDns(self.config.upstream_servers)
         self.ports = HostPortAllocator()

@@ -11,6 +11,7 @@ embedded DNS from the cache).
 import ipaddress
 import json
 import logging
+import queue
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -45,6 +46,8 @@ class ClusterStore:
         self._stopping = threading.Event()
         self._throttle = LogThrottle(30.0)
         self._watcher = threading.Thread(target=self._follow, name="porthole-cluster-watch", daemon=True)
+        self._withdrawals: queue.Queue[tuple[str, str] | None] = queue.Queue()
+        self._withdrawer = threading.Thread(target=self._withdraw, name="porthole-cluster-withdraw", daemon=True)
 
     @property
     def url(self) -> str:
@@ -55,10 +58,15 @@ class ClusterStore:
         self._listener = listener
         self.membership.start(claims)
         self._watcher.start()
+        self._withdrawer.start()
 
     def close(self) -> None:
+        """Stop following; the withdrawals queued so far are written first (each waits REQUEST_TIMEOUT at most)."""
         self._stopping.set()
         self.membership.close()
+        self._withdrawals.put(None)
+        if self._withdrawer.is_alive():
+            self._withdrawer.join()
 
     # -- reads -------------------------------------------------------------------------------------------
 
@@ -116,47 +124,45 @@ class ClusterStore:
 
     # -- addresses and endpoints -------------------------------------------------------------------------
 
-    def allocate(self, network: NetworkRecord, owner: str, requested: ipaddress.IPv4Address | None) -> str:
-        """An address of the network no host holds, claimed under this host's lease in one transaction."""
+    def claim(
+        self, network: NetworkRecord, owner: str, requested: str | None, endpoint_at: Callable[[str], ClusterEndpoint]
+    ) -> ClusterEndpoint:
+        """An address of the network no host holds, and the endpoint at it (endpoint_at(address)), written in one
+        transaction under this host's lease. The first guess comes from the cache (no read); a guess another
+        host took meanwhile fails the transaction, and the next ones come from a fresh read of the claims."""
         if not self.membership.lease:
             raise StoreUnavailable(f"network: cluster store {self.url}: unreachable (this host has not joined yet)")
         claim = AddressClaim(self.host.host_id, owner).to_json()
-        first, last = _range(network)
         reserved = {str(network.gateway_address), *network.aux_addresses.values()}
+        with self._lock:
+            claimed = {e.ip for e in self.endpoints.get(network.id, {}).values()}
         for _ in range(64):
-            claimed = {kv.key.rsplit("/", 1)[1] for kv in self.etcd.range_prefix(keys.ipam_prefix(network.id))[0]}
-            if requested is not None:
-                if str(requested) in claimed or str(requested) in reserved:
-                    raise Conflict("Address already in use")
-                candidate = str(requested)
-            else:
-                candidate = next(
-                    (str(a) for a in _addresses(first, last) if str(a) not in claimed and str(a) not in reserved), None
-                )
-                if candidate is None:
-                    raise Conflict(f"no available IPv4 addresses on this network's address pools: {network.name}")
-            key = keys.ipam_key(network.id, candidate)
-            if self.etcd.create({key: claim}, lease=self.membership.lease):
-                return candidate
-            if requested is not None:
+            if requested is not None and (requested in claimed or requested in reserved):
                 raise Conflict("Address already in use")
+            candidate = requested or _first_free(network, claimed | reserved)
+            endpoint = endpoint_at(candidate)
+            puts = {
+                keys.ipam_key(network.id, candidate): claim,
+                keys.endpoint_key(network.id, endpoint.endpoint_id): endpoint.to_json(),
+            }
+            if self.etcd.create(puts, lease=self.membership.lease):
+                with self._lock:
+                    self.endpoints.setdefault(network.id, {})[endpoint.endpoint_id] = endpoint
+                return endpoint
+            claimed = {kv.key.rsplit("/", 1)[1] for kv in self.etcd.range_prefix(keys.ipam_prefix(network.id))[0]}
         raise HostError(f"network: cluster store {self.url}: address on {network.name}: 64 attempts collided")
 
-    def release(self, network_id: str, address: str) -> None:
-        """Give the address back; if the store is away, the next republish drops the claim."""
-        self._forgiving(lambda: self.etcd.delete(keys.ipam_key(network_id, address)))
-
-    def publish(self, endpoint: ClusterEndpoint) -> None:
-        self.etcd.put(
-            keys.endpoint_key(endpoint.network_id, endpoint.endpoint_id), endpoint.to_json(), self.membership.lease
-        )
-        with self._lock:
-            self.endpoints.setdefault(endpoint.network_id, {})[endpoint.endpoint_id] = endpoint
-
-    def withdraw(self, network_id: str, endpoint_id: str) -> None:
+    def unclaim(self, network_id: str, endpoint_id: str, address: str) -> None:
+        """Withdraw the endpoint and give its address back, in one transaction written by the withdrawer
+        thread: a container's stop never waits on the store (nor on its timeout when it is away; the next
+        republish then does it). Until it is written, the address stays claimed: no one else can take it."""
         with self._lock:
             self.endpoints.get(network_id, {}).pop(endpoint_id, None)
-        self._forgiving(lambda: self.etcd.delete(keys.endpoint_key(network_id, endpoint_id)))
+        self._withdrawals.put((keys.endpoint_key(network_id, endpoint_id), keys.ipam_key(network_id, address)))
+
+    def _withdraw(self) -> None:
+        while (withdrawal := self._withdrawals.get()) is not None:
+            self._forgiving(lambda keys_=withdrawal: self.etcd.delete_all(*keys_))
 
     def _forgiving(self, work: Callable[[], None]) -> None:
         """A removal that may wait for the store: a stop or rm never fails because the store is away."""
@@ -228,13 +234,13 @@ class ClusterStore:
                 on[endpoint_id] = ClusterEndpoint.from_json(value)
 
 
-def _range(network: NetworkRecord) -> tuple[int, int]:
+def _first_free(network: NetworkRecord, taken: set[str]) -> str:
+    """The lowest address of the network's range (its subnet without network and broadcast) not taken."""
     span = ipaddress.IPv4Network(network.ip_range) if network.ip_range else network.network
     edges = network.network
     first = max(int(span.network_address), int(edges.network_address) + 1)
     last = min(int(span.broadcast_address), int(edges.broadcast_address) - 1)
-    return first, last
-
-
-def _addresses(first: int, last: int):
-    return (ipaddress.IPv4Address(n) for n in range(first, last + 1))
+    for number in range(first, last + 1):
+        if str(ipaddress.IPv4Address(number)) not in taken:
+            return str(ipaddress.IPv4Address(number))
+    raise Conflict(f"no available IPv4 addresses on this network's address pools: {network.name}")
