@@ -41,6 +41,16 @@ def network_on(host, name: str) -> dict | None:
     return next((line.split() for line in listing if line.startswith(name + " ")), None)
 
 
+def test_info_names_the_cluster_store_and_the_drivers(hosts, cluster):
+    client = hosts["a"].daemon.client()
+    try:
+        info = client.info()
+    finally:
+        client.close()
+    assert (info["ClusterStore"], info["ClusterAdvertise"]) == (cluster.etcd.url, "eth0:7946")
+    assert {"overlay", "macvlan", "ipvlan"} <= set(info["Plugins"]["Network"])
+
+
 def test_a_network_created_on_one_host_is_on_every_host(hosts):
     ok(hosts["a"].docker("network", "create", "-d", "overlay", "--subnet", "10.50.0.0/24", "--label", "x=y", "ov1"))
     for name in "bc":

@@ -84,11 +84,14 @@ def register(router: Router, engine: Engine) -> None:
                 "CgroupVersion": "2" if engine.cgroup_mode == "v2" else "1",
                 "Plugins": {
                     "Volume": ["local"],
-                    "Network": ["bridge", "host", "none"],
+                    "Network": ["bridge", "host", "ipvlan", "macvlan", "null", "overlay"],
                     "Authorization": None,
                     "Log": engine.log_registry.names(),
                 },
                 "Swarm": {"LocalNodeState": "inactive", "NodeID": "", "ControlAvailable": False},
+                # Docker's fields of the days of --cluster-store (API < 1.42), kept: clients of that time read them
+                "ClusterStore": config.cluster_store or "",
+                "ClusterAdvertise": config.cluster_advertise or "",
                 "Runtimes": {"porthole": {"path": "porthole-shim"}},
                 "DefaultRuntime": "porthole",
                 "SecurityOptions": [],
