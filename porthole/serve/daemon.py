@@ -135,6 +135,7 @@ def config_from_args(args: argparse.Namespace) -> DaemonConfig:
         iptables_prefix=args.iptables_chain_prefix,
         dns_upstreams=tuple(args.dns_upstream),
         metrics_addr=args.metrics_addr,
+        web_addr=args.web,
         mtu=args.mtu,
         cluster_store=args.cluster_store,
         cluster_advertise=args.cluster_advertise,

@@ -20,6 +20,7 @@ class DaemonConfig:
     address_pool_size: int = 24  # the prefix length of those networks
     dns_upstreams: tuple[str, ...] = ()
     metrics_addr: str | None = None
+    web_addr: str | None = None  # HOST:PORT of the dashboard served with --web (published to the cluster)
     mtu: int = 1500  # of the default bridge and of new networks (overlays: minus VXLAN's 50 bytes)
     cluster_store: str | None = None  # etcd://HOST:PORT[,...]: global networks across hosts
     cluster_advertise: str | None = None  # IFACE_OR_IP:PORT this host is reached at by the others

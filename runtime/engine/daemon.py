@@ -87,7 +87,7 @@ class Engine:
         from runtime.network.cluster import ClusterStore, local_host, parse_cluster_config
 
         cluster = parse_cluster_config(config.cluster_store, config.cluster_advertise, config.cluster_store_opts)
-        host = local_host(cluster, self.daemon_id, config.metrics_addr)
+        host = local_host(cluster, self.daemon_id, config.metrics_addr, config.web_addr)
         return ClusterStore(cluster, host, config.data_root / "network")
 
     @staticmethod

@@ -32,7 +32,7 @@ from runtime.network.sublinks import check_kernel_support, delete_parent, ensure
 from runtime.network.teardown import teardown_room
 
 if TYPE_CHECKING:
-    from runtime.network.cluster import ClusterStore
+    from runtime.network.cluster import ClusterHost, ClusterStore
 
 log = logging.getLogger(__name__)
 OVERLAP = "invalid pool request: Pool overlaps with other one on this address space"
@@ -96,6 +96,10 @@ class NetworkService:
     def _cluster_claims(self):
         with self._lock:
             return self.overlays.claims(list(self.sandboxes.containers.values()))
+
+    def cluster_hosts(self) -> "list[ClusterHost]":
+        """The hosts of the cluster store (ClusterHost records) as last seen; none without a cluster store."""
+        return self.cluster.all_hosts() if self.cluster is not None else []
 
     def close(self) -> None:
         """Stop serving DNS and release port reservations; networks, rules and containers live on."""

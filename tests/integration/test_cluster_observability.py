@@ -4,6 +4,8 @@ scrapes all three, every series labelled with its host. A host that leaves drops
 
 import json
 import os
+import re
+import secrets
 import subprocess
 import sys
 import time
@@ -18,12 +20,17 @@ from tests.support.waiting import wait_for
 pytestmark = [pytest.mark.root, pytest.mark.skipif(os.geteuid() != 0, reason="needs root")]
 METRICS_PORT = 9323
 PROMETHEUS_PORT = 9090
+WEB_PORT = 8080
+TOKEN = secrets.token_urlsafe(24)
 
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory, busybox_rootfs):
-    args = ("--metrics-addr", f"0.0.0.0:{METRICS_PORT}", "--exporter")
-    with cluster_of(tmp_path_factory.mktemp("cluster"), ("a", "b", "c"), busybox_rootfs, daemon_args=args) as c:
+    args = ("--metrics-addr", f"0.0.0.0:{METRICS_PORT}", "--exporter", "--web", f"0.0.0.0:{WEB_PORT}")
+    env = {"PORTHOLE_WEB_TOKEN": TOKEN}
+    with cluster_of(
+        tmp_path_factory.mktemp("cluster"), ("a", "b", "c"), busybox_rootfs, daemon_args=args, daemon_env=env
+    ) as c:
         yield c
 
 
@@ -102,6 +109,30 @@ def test_one_prometheus_scrapes_every_host(cluster, tmp_path):
         process.terminate()
         process.wait(timeout=30)
         log.close()
+
+
+def page(cluster, url: str) -> str:
+    done = in_netns(cluster.hosts["a"].netns, "curl", "-sf", "-H", f"Authorization: Bearer {TOKEN}", url)
+    return done.stdout.decode() if done.returncode == 0 else ""
+
+
+def test_the_dashboard_lists_the_hosts_and_opens_each_ones_containers(cluster):
+    b = cluster.hosts["b"]
+    b.docker("run", "-d", "--name", "only-on-b", "busybox", "sleep", "600", check=True)
+    overview = wait_for(
+        lambda: (
+            (html := page(cluster, f"http://{cluster.hosts['a'].address}:{WEB_PORT}/")) and "host-c" in html and html
+        ),
+        30,
+        what="the cluster's hosts on host a's dashboard",
+    )
+    assert "Cluster hosts" in overview and all(f"host-{n}" in overview for n in "abc")
+    links = dict(
+        re.findall(r'<td class="name">(host-\w)[^<]*(?:<small>[^<]*</small>)?</td>.*?href="([^"]+)"', overview, re.S)
+    )
+    assert links["host-b"] == f"http://{b.address}:{WEB_PORT}/"
+    wait_for(lambda: "only-on-b" in page(cluster, links["host-b"]), 30, what="host b's container on its dashboard")
+    assert "only-on-b" not in page(cluster, links["host-a"])
 
 
 def test_a_host_that_leaves_drops_out_of_the_targets(cluster, tmp_path, busybox_rootfs):

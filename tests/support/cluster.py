@@ -202,6 +202,7 @@ class Cluster:
     etcd: Etcd | None = None
     underlay: Underlay | None = None
     daemon_args: Sequence[str] = ()  # more `porthole daemon` flags for every host
+    daemon_env: dict[str, str] = field(default_factory=dict)  # and more of its environment
     with_store: bool = True  # the daemons join etcd as their cluster store
     _namespaces: list[str] = field(default_factory=list)
 
@@ -243,6 +244,7 @@ class Cluster:
             tag=f"{self.tag[:4]}{number:02x}",
             netns=netns,
             hostname=f"host-{name}",
+            env=dict(self.daemon_env),
             extra_args=(*self.cluster_args(), *self.daemon_args),
         )
         host = Host(name, netns, address, daemon)
@@ -293,9 +295,14 @@ class Cluster:
 
 @contextlib.contextmanager
 def cluster_of(
-    root: Path, names: Sequence[str], busybox_rootfs: Path, daemon_args: Sequence[str] = (), with_store: bool = True
+    root: Path,
+    names: Sequence[str],
+    busybox_rootfs: Path,
+    daemon_args: Sequence[str] = (),
+    with_store: bool = True,
+    daemon_env: dict[str, str] | None = None,
 ) -> Iterator[Cluster]:
-    cluster = Cluster(root, daemon_args=tuple(daemon_args), with_store=with_store)
+    cluster = Cluster(root, daemon_args=tuple(daemon_args), with_store=with_store, daemon_env=daemon_env or {})
     try:
         cluster.start(names, busybox_rootfs)
         yield cluster

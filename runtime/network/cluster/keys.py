@@ -59,6 +59,7 @@ class ClusterHost:
     address: str  # the advertised IPv4 address: VXLAN tunnels end there
     advertise: str  # --cluster-advertise as given
     metrics: str | None = None  # HOST:PORT of its /metrics, when it serves one
+    web: str | None = None  # HOST:PORT of its dashboard, when it serves one
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
