@@ -126,6 +126,7 @@ class ContainerFactory:
             mounts=host_config.get("Mounts") or [],
             image_volumes=(image.config.get("config") or {}).get("Volumes") or {},
             volumes_from=[self._volumes_from(entry) for entry in host_config.get("VolumesFrom") or []],
+            volume_driver=host_config.get("VolumeDriver") or "",
         )
         if name:
             self._store.add_conflict(name)

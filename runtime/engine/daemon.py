@@ -20,6 +20,7 @@ from runtime.engine.networking import ContainerNetworks
 from runtime.engine.shims import ShimLauncher
 from runtime.engine.signals import is_alive
 from runtime.engine.store import ContainerStore
+from runtime.engine.volume_mounts import ContainerVolumes
 from runtime.images.removal import ImageUser
 from runtime.images.store import ImageStore
 from runtime.network import NetworkConfig, NetworkService
@@ -68,6 +69,7 @@ class Engine:
         )
         self.shipping = ShippingManager(self.log_registry, config, store, self.events)
         self.shims = ShimLauncher()
+        self.volume_mounts = ContainerVolumes(self.volumes, store)
         self.monitor = ExitMonitor()
         self.lifecycle = Lifecycle(
             config,
@@ -78,6 +80,7 @@ class Engine:
             container_networks,
             self.log_registry,
             remove_files=self.shipping.keeping_logs(self.containers.remove_files),
+            volume_mounts=self.volume_mounts,
         )
         self.containers.lifecycle = self.lifecycle
         self.execs = Execs(config, self.shims, self.events)
@@ -110,19 +113,17 @@ class Engine:
 
     def restore(self) -> None:
         """Re-attach to the containers that lived on while the daemon was away (DESIGN.md, process model)."""
+        live = [c for c in self.containers.store if c.state.live and is_alive(c.state.pid, c.state.pid_starttime)]
         self.networks.start()
-        self.networks.restore(
-            {
-                c.id: self.config.exec_root / "netns" / c.id
-                for c in self.containers.store
-                if c.state.live and is_alive(c.state.pid, c.state.pid_starttime)
-            }
-        )
+        self.networks.restore({c.id: self.config.exec_root / "netns" / c.id for c in live})
+        for container in live:  # before any exit is recorded: a dead one must not unmount what a live one uses
+            self.volume_mounts.adopt(container)
         for container in self.containers.store:
             try:
                 self.lifecycle.restore(container)
             except Exception:  # noqa: BLE001 - one broken container must not keep the daemon down
                 log.exception("restoring container %s", container.id)
+        self.volumes.release_unused()
         self.shipping.start()
 
     def close(self) -> None:

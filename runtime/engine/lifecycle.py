@@ -21,6 +21,7 @@ from runtime.engine.shims import ShimLauncher, StartFailed
 from runtime.engine.signals import is_alive, parse_signal, send_signal
 from runtime.engine.statewatch import StateWatch
 from runtime.engine.store import ContainerStore
+from runtime.engine.volume_mounts import ContainerVolumes
 from runtime.errors import Conflict, EngineError, HostError, InvalidParameter, NotFound, NotModified
 from runtime.shim.init import exit_code_for
 
@@ -38,6 +39,7 @@ class Lifecycle:
         sandboxes: ContainerNetworks,
         log_registry: Registry,
         remove_files: Callable[[Container, bool], None],
+        volume_mounts: ContainerVolumes,
     ) -> None:
         self._config = config
         self._log_registry = log_registry
@@ -46,6 +48,7 @@ class Lifecycle:
         self._monitor = monitor
         self._events = events
         self._sandboxes = sandboxes
+        self._volume_mounts = volume_mounts  # volumes that are mounts: mounted at start, unmounted at exit
         self._remove_files = remove_files  # volumes and records, after the process is gone
         self._locks: dict[str, threading.RLock] = {}
         self._locks_guard = threading.Lock()
@@ -97,7 +100,10 @@ class Lifecycle:
         layout.exec_dir.mkdir(parents=True, exist_ok=True)
         layout.exit_path.unlink(missing_ok=True)
         cgroup, _ = prepare_cgroup(self._config, container)
+        volumes_attached = False
         try:
+            self._volume_mounts.attach(container)  # undoes itself when it fails
+            volumes_attached = True
             spec = build_spec(self._config, container, cgroup, self._sandboxes.plan(container), self._log_registry)
             spec.write(layout.spec_path)
             try:
@@ -109,10 +115,13 @@ class Lifecycle:
                 raise
         except StartFailed as e:
             cgroup.destroy()
+            self._volume_mounts.detach(container)
             self._record_failure(container, str(e))
             raise (InvalidParameter if exit_code_for(str(e)) != 125 else HostError)(str(e)) from None
         except BaseException:
             cgroup.destroy()
+            if volumes_attached:
+                self._volume_mounts.detach(container)
             raise
         state = container.state
         state.status, state.pid, state.pid_starttime, state.shim_pid = (
@@ -152,6 +161,7 @@ class Lifecycle:
             state.oom_killed = cgroup.oom_kills() > 0
             cgroup.destroy()
             self._sandboxes.destroy(container)
+            self._volume_mounts.detach(container)
             ran_for = (finished_ns / 1e9) - (rfc3339.unix_seconds(state.started_at) or 0.0)
             state.status, state.pid, state.shim_pid = EXITED, 0, 0
             state.exit_code, state.error, state.finished_at = exit_code, error, rfc3339.format_ns(finished_ns)

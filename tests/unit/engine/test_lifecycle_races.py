@@ -14,7 +14,9 @@ from runtime.engine.lifecycle import Lifecycle
 from runtime.engine.model import RESTARTING, RUNNING, Container
 from runtime.engine.shims import ShimStarted
 from runtime.engine.store import ContainerStore
+from runtime.engine.volume_mounts import ContainerVolumes
 from runtime.errors import Conflict
+from runtime.volumes import VolumeService
 
 
 class FakeCgroup:
@@ -91,7 +93,10 @@ def world(tmp_path, monkeypatch):
     store = ContainerStore(config.containers_dir)
     sandboxes = FakeSandboxes()
     shims, registry = FakeShims(), builtin_registry()
-    lifecycle = Lifecycle(config, store, shims, monitor, EventBus(), sandboxes, registry, lambda c, v: None)
+    volume_mounts = ContainerVolumes(VolumeService(config.data_root), store)
+    lifecycle = Lifecycle(
+        config, store, shims, monitor, EventBus(), sandboxes, registry, lambda c, v: None, volume_mounts
+    )
     container = Container(
         id="c" * 64, name="looping", created="2026-12-06T00:00:00Z", image_ref="busybox", image_id="sha256:" + "0" * 64,
         config={}, host_config={"RestartPolicy": {"Name": "always"}}, networking_config={}, mounts=[],
