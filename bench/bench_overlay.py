@@ -12,10 +12,10 @@ tests' own harness, tests/support/cluster.py), and:
 3. Set-up cost: `run --rm busybox true` on an overlay against a user bridge network, interleaved, medians.
    Goal: <= +30 ms.
 
-Docker is not run beside it: Debian's dockerd (20.10) has no --cluster-store any more (removed in 20.10), so
-its overlays need swarm mode; the figures are against the kernel's floor and porthole's own bridge.
+With --docker, Debian's dockerd does the same work in the same run on two more hosts of the underlay: 20.10 has
+no --cluster-store any more, so its overlay is swarm mode's (an attachable overlay, bench/docker_swarm.py).
 
-    .venv/bin/python bench/bench_overlay.py [--megabytes 512] [--transfers 3] [--starts 100] [--runs 20]
+    .venv/bin/python bench/bench_overlay.py [--megabytes 512] [--transfers 3] [--starts 100] [--runs 20] [--docker]
 """
 
 import argparse
@@ -31,6 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.bench_network import run_medians, transfer  # noqa: E402
+from bench.docker_swarm import docker_swarm  # noqa: E402
 from tests.support.cluster import NETNS_DIR, UNDERLAY_IFNAME, Cluster, ip  # noqa: E402
 from tests.support.daemon import busybox_tar  # noqa: E402
 
@@ -101,30 +102,22 @@ def sandbox(host, name: str, network: str) -> tuple[Path, str]:
     return Path(settings["SandboxKey"]), settings["Networks"][network]["IPAddress"]
 
 
-def throughput(cluster: Cluster, megabytes: int, transfers: int) -> None:
-    a, b = cluster.hosts["a"], cluster.hosts["b"]
-    b.docker("run", "-d", "--name", "rx", "--network", "benchov", "busybox", "sleep", "3600", check=True)
-    a.docker("run", "-d", "--name", "tx", "--network", "benchov", "busybox", "sleep", "3600", check=True)
-    (rx_ns, rx_ip), (tx_ns, _) = sandbox(b, "rx", "benchov"), sandbox(a, "tx", "benchov")
-    floor = FloorPair(cluster)
+def throughput(sender, receiver, network: str, floor: FloorPair, megabytes: int, transfers: int) -> tuple[float, float]:
+    """Median Gbit/s over the overlay and over the floor, transfers interleaved."""
+    receiver.docker("run", "-d", "--name", "rx", "--network", network, "busybox", "sleep", "3600", check=True)
+    sender.docker("run", "-d", "--name", "tx", "--network", network, "busybox", "sleep", "3600", check=True)
+    (rx_ns, rx_ip), (tx_ns, _) = sandbox(receiver, "rx", network), sandbox(sender, "tx", network)
     ours, kernel = [], []
     for _ in range(transfers):
         ours.append(transfer(rx_ns, tx_ns, rx_ip, megabytes))
         kernel.append(transfer(floor.netns[1], floor.netns[0], FLOOR_ADDRESSES[1], megabytes))
-    ours_median, floor_median = statistics.median(ours), statistics.median(kernel)
-    print(f"TCP throughput host a -> host b, {megabytes} MiB, median of {transfers}:")
-    print(f"  porthole overlay (veth, bridge, VXLAN)   {ours_median:6.2f} Gbit/s")
-    print(f"  bare namespaces on a hand-made VXLAN     {floor_median:6.2f} Gbit/s   (floor)")
-    ratio = ours_median / floor_median
-    print(
-        f"  ratio                                    {ratio:6.2f}   goal >= 0.9: {'met' if ratio >= 0.9 else 'NOT met'}"
-    )
+    return statistics.median(ours), statistics.median(kernel)
 
 
-def reachability(cluster: Cluster, starts: int) -> None:
-    a, b = cluster.hosts["a"], cluster.hosts["b"]
-    b.docker("run", "-d", "--name", "watcher", "--network", "benchov", "busybox", "sleep", "3600", check=True)
-    watcher_ns, _ = sandbox(b, "watcher", "benchov")
+def reachability(starter, watcher_host, network: str, starts: int) -> list[float]:
+    """Seconds from `run -d` returning on one host to the name answering on the other, per start, sorted."""
+    watcher_host.docker("run", "-d", "--name", "watcher", "--network", network, "busybox", "sleep", "3600", check=True)
+    watcher_ns, _ = sandbox(watcher_host, "watcher", network)
     reacher = subprocess.Popen(
         ["nsenter", f"--net={watcher_ns}", sys.executable, "-c", REACHER],
         stdin=subprocess.PIPE,
@@ -135,35 +128,43 @@ def reachability(cluster: Cluster, starts: int) -> None:
     try:
         for n in range(starts):
             name = f"reach{n}"
-            a.docker(
-                "run", "-d", "--name", name, "--network", "benchov", "busybox", "httpd", "-f", "-p", "80", check=True
-            )
+            starter.docker("run", "-d", "--name", name, "--network", network, "busybox", "httpd", "-f", "-p", "80",
+                           check=True)  # fmt: skip
             reacher.stdin.write(name + "\n")
             reacher.stdin.flush()
             delays.append(float(reacher.stdout.readline()))
-            a.docker("rm", "-f", name, check=True)
+            starter.docker("rm", "-f", name, check=True)
     finally:
         reacher.kill()
         reacher.wait()
-    delays.sort()
-    p50, p99 = delays[len(delays) // 2], delays[min(len(delays) - 1, int(len(delays) * 0.99))]
-    print(f"name reachable from host b after a start on host a, {starts} starts:")
+    return sorted(delays)
+
+
+def setup_cost(host, bridge: str, overlay: str, runs: int) -> dict[str, float]:
+    """Median ms of `run --rm` on each network, interleaved (host: a cluster Host or a DockerHost)."""
+    return run_medians(["docker", "-H", host.url], "busybox", (bridge, overlay), runs)
+
+
+def percentile(delays: list[float], share: float) -> float:
+    return delays[min(len(delays) - 1, int(len(delays) * share))]
+
+
+def report(name: str, gbps: tuple[float, float], delays: list[float], setup: dict[str, float], bridge: str) -> None:
+    ours, floor = gbps
+    extra = setup["benchov"] - setup[bridge]
+    print(f"{name}:")
     print(
-        f"  p50 {p50 * 1000:6.1f} ms, p99 {p99 * 1000:6.1f} ms, max {delays[-1] * 1000:6.1f} ms   "
-        f"goal p99 <= 1 s: {'met' if p99 <= 1 else 'NOT met'}"
+        f"  TCP host a -> host b over the overlay {ours:6.2f} Gbit/s, floor (bare VXLAN) {floor:6.2f}: "
+        f"ratio {ours / floor:4.2f} (goal >= 0.9: {'met' if ours / floor >= 0.9 else 'NOT met'})"
     )
-
-
-def setup_cost(cluster: Cluster, runs: int) -> None:
-    a = cluster.hosts["a"]
-    a.docker("network", "create", "benchbr", check=True)
-    medians = run_medians(["docker", "-H", a.daemon.host], "busybox", ("benchbr", "benchov"), runs)
-    extra = medians["benchov"] - medians["benchbr"]
-    print(f"docker run --rm busybox true on host a, median of {runs}:")
-    print(f"  user bridge network {medians['benchbr']:7.1f} ms")
     print(
-        f"  overlay network     {medians['benchov']:7.1f} ms   ({extra:+.1f} ms; goal <= +30: "
-        f"{'met' if extra <= 30 else 'NOT met'})"
+        f"  name reachable from host b after a start on host a: p50 {percentile(delays, 0.5) * 1000:.1f} ms, "
+        f"p99 {percentile(delays, 0.99) * 1000:.1f} ms, max {delays[-1] * 1000:.1f} ms over {len(delays)} "
+        f"(goal p99 <= 1 s: {'met' if percentile(delays, 0.99) <= 1 else 'NOT met'})"
+    )
+    print(
+        f"  run --rm busybox true: bridge network {setup[bridge]:.1f} ms, overlay {setup['benchov']:.1f} ms "
+        f"({extra:+.1f} ms; goal <= +30: {'met' if extra <= 30 else 'NOT met'})"
     )
 
 
@@ -173,24 +174,38 @@ def main() -> None:
     parser.add_argument("--transfers", type=int, default=3)
     parser.add_argument("--starts", type=int, default=100)
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--docker", action="store_true", help="Debian's dockerd in swarm mode, side by side")
     args = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("bench_overlay: needs root (namespaces, VXLAN devices, iptables)")
     root = Path(tempfile.mkdtemp(prefix="porthole-bench-overlay-"))
     cluster = Cluster(root)
+    swarm = ()
     try:
-        cluster.start(("a", "b"), busybox_tar(root / "busybox.tar"))
-        a = cluster.hosts["a"]
+        image = busybox_tar(root / "busybox.tar")
+        cluster.start(("a", "b"), image)
+        a, b = cluster.hosts["a"], cluster.hosts["b"]
         a.docker("network", "create", "-d", "overlay", "--subnet", "10.90.0.0/24", "benchov", check=True)
+        a.docker("network", "create", "benchbr", check=True)
         deadline = time.monotonic() + 10
-        while b"benchov" not in cluster.hosts["b"].docker("network", "ls").stdout:
+        while b"benchov" not in b.docker("network", "ls").stdout:
             if time.monotonic() > deadline:
                 raise RuntimeError("benchov never reached host b")
             time.sleep(0.05)
-        throughput(cluster, args.megabytes, args.transfers)
-        reachability(cluster, args.starts)
-        setup_cost(cluster, args.runs)
+        floor = FloorPair(cluster)
+        if args.docker:
+            swarm = docker_swarm(cluster, image, "benchov", "10.91.0.0/24")
+            swarm[0].docker("network", "create", "benchbr")
+        results = [("porthole", a, b)] + ([("docker (swarm mode)", *swarm)] if swarm else [])
+        print(f"{args.megabytes} MiB x {args.transfers} transfers, {args.starts} starts, {args.runs} runs each")
+        for name, first, second in results:
+            gbps = throughput(first, second, "benchov", floor, args.megabytes, args.transfers)
+            delays = reachability(first, second, "benchov", args.starts)
+            setup = setup_cost(first, "benchbr", "benchov", args.runs)
+            report(name, gbps, delays, setup, "benchbr")
     finally:
+        for host in swarm:
+            host.stop()
         cluster.stop()
 
 

@@ -186,6 +186,11 @@ class Host:
     address: str
     daemon: TestDaemon
 
+    @property
+    def url(self) -> str:
+        """Its daemon's API, for the docker CLI's -H."""
+        return self.daemon.host
+
     def run(self, *argv: str, timeout: float = 30) -> subprocess.CompletedProcess:
         """A command in the host's namespace, outside any container."""
         return in_netns(self.netns, *argv, timeout=timeout)
