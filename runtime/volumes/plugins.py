@@ -95,9 +95,6 @@ class VolumePlugin:
     def unmount(self, volume: str, container_id: str) -> None:
         self.call("VolumeDriver.Unmount", {"Name": volume, "ID": container_id})
 
-    def path(self, volume: str) -> str:
-        return self.call("VolumeDriver.Path", {"Name": volume}).get("Mountpoint") or ""
-
     def get(self, volume: str) -> dict[str, Any]:
         return self.call("VolumeDriver.Get", {"Name": volume}).get("Volume") or {}
 

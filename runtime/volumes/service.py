@@ -165,16 +165,18 @@ class VolumeService:
                 self._pruning = False
 
     def inspect(self, volume: Volume) -> dict[str, Any]:
-        """Docker's volume JSON, as `volume inspect`, `volume create` and `volume ls` return it."""
+        """Docker's volume JSON, as `volume inspect`, `volume create` and `volume ls` return it (a plugin's
+        volume: its Mountpoint and Status as the plugin's Get says)."""
+        plugin_volume = None if volume.driver == LOCAL_DRIVER else self._plugin_view(volume)
         return {
             "CreatedAt": volume.created_at,
             "Driver": volume.driver,
             "Labels": dict(volume.labels) if volume.labels is not None else None,
-            "Mountpoint": self._mountpoint(volume),
+            "Mountpoint": str(volume.mountpoint) if plugin_volume is None else plugin_volume.get("Mountpoint", ""),
             "Name": volume.name,
             "Options": dict(volume.options) if volume.options is not None else None,
             "Scope": "local" if volume.driver == LOCAL_DRIVER else self._scope(volume.driver),
-            "Status": None,
+            "Status": None if plugin_volume is None else plugin_volume.get("Status"),
             "UsageData": None,
         }
 
@@ -232,14 +234,12 @@ class VolumeService:
             plugin = self._plugins[driver] = find_plugin(driver, self._plugin_dirs)
         return plugin
 
-    def _mountpoint(self, volume: Volume) -> str:
-        if volume.driver == LOCAL_DRIVER:
-            return str(volume.mountpoint)
+    def _plugin_view(self, volume: Volume) -> dict[str, Any]:
         try:
-            return self._plugin(volume.driver).path(volume.name)
+            return self._plugin(volume.driver).get(volume.name)
         except EngineError as exc:  # inspect and ls still answer: the plugin's absence shows as no path
             log.warning("%s", exc.message)
-            return ""
+            return {}
 
     def _scope(self, driver: str) -> str:
         try:

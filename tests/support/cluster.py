@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.support.certificates import TlsFiles, make_tls_files
 from tests.support.daemon import NETNS_DIR, TestDaemon
 from tests.support.waiting import wait_for
 
@@ -90,7 +91,12 @@ class Etcd:
     root: Path
     netns: str
     address: str
+    tls: TlsFiles | None = None  # client port over TLS, client certificates required
     process: subprocess.Popen | None = None
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.tls else "http"
 
     @property
     def endpoint(self) -> str:
@@ -114,7 +120,11 @@ class Etcd:
             subprocess.run(
                 ["mount", "-t", "tmpfs", "-o", "size=256m,mode=0700", "tmpfs", str(self.data_dir)], check=True
             )
-        client = f"http://{self.endpoint}"
+        client = f"{self.scheme}://{self.endpoint}"
+        tls = []
+        if self.tls is not None:
+            tls = [f"--cert-file={self.tls.server_cert}", f"--key-file={self.tls.server_key}",
+                   "--client-cert-auth", f"--trusted-ca-file={self.tls.ca}"]  # fmt: skip
         log = open(self.root / "etcd.log", "ab")
         self.process = subprocess.Popen(
             [
@@ -129,6 +139,7 @@ class Etcd:
                 "--initial-advertise-peer-urls=http://127.0.0.1:2380",
                 "--initial-cluster=porthole-test=http://127.0.0.1:2380",
                 "--listen-metrics-urls=",
+                *tls,
             ],
             stdout=log,
             stderr=log,
@@ -157,8 +168,13 @@ class Etcd:
         self.process = None
 
     def etcdctl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        tls = []
+        if self.tls is not None:
+            tls = [f"--cacert={self.tls.ca}", f"--cert={self.tls.client_cert}", f"--key={self.tls.client_key}"]
         done = in_netns(
-            self.netns, "env", "ETCDCTL_API=3", "etcdctl", f"--endpoints=http://{self.endpoint}", *args, timeout=30
+            self.netns,
+            *("env", "ETCDCTL_API=3", "etcdctl", f"--endpoints={self.scheme}://{self.endpoint}", *tls, *args),
+            timeout=30,
         )
         if check and done.returncode != 0:
             raise AssertionError(f"etcdctl {' '.join(args)}: {done.stderr.decode()}")
@@ -209,6 +225,7 @@ class Cluster:
     daemon_args: Sequence[str] = ()  # more `porthole daemon` flags for every host
     daemon_env: dict[str, str] = field(default_factory=dict)  # and more of its environment
     with_store: bool = True  # the daemons join etcd as their cluster store
+    tls: bool = False  # etcd's client port over TLS with client certificates (the daemons get theirs)
     _namespaces: list[str] = field(default_factory=list)
 
     def _netns(self, name: str) -> str:
@@ -222,7 +239,9 @@ class Cluster:
         self.underlay.create()
         self._namespaces.append(self.underlay.netns)
         etcd_netns = self._netns("etcd")
-        self.etcd = Etcd(self.root / "etcd", etcd_netns, self.underlay.plug(etcd_netns, 250))
+        address = self.underlay.plug(etcd_netns, 250)
+        tls = make_tls_files(self.root / "tls", address) if self.tls else None
+        self.etcd = Etcd(self.root / "etcd", etcd_netns, address, tls)
         self.etcd.start()
         for number, name in enumerate(names, start=1):
             self.add_host(name, number, busybox_rootfs)
@@ -238,6 +257,22 @@ class Cluster:
             f"{UNDERLAY_IFNAME}:7946",
             "--cluster-store-opt",
             f"discovery.ttl={LEASE_TTL}",
+            *self.tls_args(),
+        )
+
+    def tls_args(self) -> tuple[str, ...]:
+        """--cluster-store-opt flags for etcd's TLS (`porthole sd` takes the same)."""
+        files = self.etcd.tls if self.etcd is not None else None
+        if files is None:
+            return ()
+        return tuple(
+            flag
+            for option in (
+                f"kv.cacertfile={files.ca}",
+                f"kv.certfile={files.client_cert}",
+                f"kv.keyfile={files.client_key}",
+            )
+            for flag in ("--cluster-store-opt", option)
         )
 
     def add_host(self, name: str, number: int, busybox_rootfs: Path | None = None) -> Host:
@@ -306,8 +341,9 @@ def cluster_of(
     daemon_args: Sequence[str] = (),
     with_store: bool = True,
     daemon_env: dict[str, str] | None = None,
+    tls: bool = False,
 ) -> Iterator[Cluster]:
-    cluster = Cluster(root, daemon_args=tuple(daemon_args), with_store=with_store, daemon_env=daemon_env or {})
+    cluster = Cluster(root, daemon_args=tuple(daemon_args), with_store=with_store, daemon_env=daemon_env or {}, tls=tls)
     try:
         cluster.start(names, busybox_rootfs)
         yield cluster

@@ -65,6 +65,19 @@ class Event:
     revision: int
 
 
+def _session(config: ClusterConfig) -> requests.Session:
+    """A session that takes nothing from the environment: requests lets $REQUESTS_CA_BUNDLE override a session's
+    own CA (kv.cacertfile would be ignored wherever it is set), and the store is never reached through
+    $HTTP_PROXY."""
+    session = requests.Session()
+    session.trust_env = False
+    if config.ca_file is not None:
+        session.verify = str(config.ca_file)
+    if config.cert_file is not None and config.key_file is not None:
+        session.cert = (str(config.cert_file), str(config.key_file))
+    return session
+
+
 def _key_value(kv: dict[str, Any]) -> KeyValue:
     return KeyValue(
         unb64(kv["key"]), unb64(kv.get("value", "")), int(kv.get("mod_revision", 0)), int(kv.get("lease", 0))
@@ -79,11 +92,9 @@ class EtcdClient:
                 host=e.host,
                 port=e.port,
                 protocol="https" if config.tls else "http",
-                ca_cert=str(config.ca_file) if config.ca_file else None,
-                cert_key=str(config.key_file) if config.key_file else None,
-                cert_cert=str(config.cert_file) if config.cert_file else None,
                 timeout=REQUEST_TIMEOUT,
                 api_path="/v3/",  # etcd >= 3.4; no discovery round trip
+                session=_session(config),
             )
             for e in config.endpoints
         ]
@@ -158,9 +169,6 @@ class EtcdClient:
         """Refresh the lease; False if it has expired (its keys are gone)."""
         result = self._post("/lease/keepalive", {"ID": str(lease)}, "keep the host's lease alive")
         return int(result.get("result", {}).get("TTL", -1)) > 0
-
-    def revoke(self, lease: int) -> None:
-        self._post("/kv/lease/revoke", {"ID": str(lease)}, "revoke the host's lease")
 
     # -- the watch stream ----------------------------------------------------------------------------------
 

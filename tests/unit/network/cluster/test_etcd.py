@@ -43,3 +43,19 @@ def test_an_unreachable_store_is_named_in_the_error():
 
 def test_a_prefix_range_ends_after_its_last_key():
     assert prefix_end("/porthole/v1/") == "/porthole/v10"
+
+
+def test_tls_files_are_used_whatever_the_environment_says(tmp_path, monkeypatch):
+    ca, cert, key = (tmp_path / name for name in ("ca.pem", "cert.pem", "key.pem"))
+    for path in (ca, cert, key):
+        path.write_text("x")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
+    config = parse_cluster_config(
+        "etcd://10.0.0.1:2379", "eth0:1", [f"kv.cacertfile={ca}", f"kv.certfile={cert}", f"kv.keyfile={key}"]
+    )
+    member = EtcdClient(config)._clients[0]
+    assert member.base_url == "https://10.0.0.1:2379"
+    # requests would let the environment replace the CA and add a proxy; this session takes nothing from it
+    settings = member.session.merge_environment_settings(member.base_url, {}, None, None, None)
+    assert settings["verify"] == str(ca) and settings["proxies"] == {} and settings["cert"] == (str(cert), str(key))
