@@ -252,9 +252,15 @@ class NetworkService:
             for network in self.registry.all():
                 if network.predefined or self.sandboxes.in_use(network.id):
                     continue
-                if matches_prune(network, wanted, now):
+                if not matches_prune(network, wanted, now):
+                    continue
+                try:
                     self.remove_network(network.id)
-                    removed.append(network.name)
+                except Conflict:
+                    if network.scope != "global":
+                        raise
+                    continue  # a global network another host still uses: not unused, kept
+                removed.append(network.name)
         return removed
 
     # -- containers ----------------------------------------------------------------------------------

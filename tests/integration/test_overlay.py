@@ -178,3 +178,14 @@ def test_an_overlay_container_goes_out_and_publishes_ports_on_its_host(hosts, cl
     # host b's namespace (not a container) reaches the published port on host a's underlay address
     done = hosts["b"].run("busybox", "sh", "-c", f"nc {hosts['a'].address} 8080 </dev/null", timeout=20)
     assert done.stdout.decode().strip() == "served-on-a", done.stderr.decode()
+
+
+def test_prune_keeps_an_overlay_another_host_uses(hosts):
+    ok(hosts["a"].docker("network", "create", "-d", "overlay", "--subnet", "10.57.0.0/24", "shared"))
+    ok(hosts["a"].docker("network", "create", "-d", "overlay", "--subnet", "10.58.0.0/24", "idle"))
+    wait_for(lambda: network_on(hosts["b"], "shared") and network_on(hosts["b"], "idle"), 10, what="both on b")
+    ok(hosts["b"].docker("run", "-d", "--name", "user", "--network", "shared", "busybox", "sleep", "600"))
+    pruned = ok(hosts["a"].docker("network", "prune", "-f"))
+    assert "idle" in pruned and "shared" not in pruned
+    assert network_on(hosts["a"], "shared") and not network_on(hosts["a"], "idle")
+    wait_for(lambda: not network_on(hosts["c"], "idle"), 10, what="idle gone from c too")
