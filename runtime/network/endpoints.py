@@ -12,7 +12,7 @@ from typing import Any
 
 from runtime.errors import HostError, InvalidParameter, NotImplementedYet
 from runtime.network.ipam import parse_requested_address
-from runtime.network.links import add_veth, delete_link, link_exists
+from runtime.network.links import LinkNameTaken, add_veth, delete_link
 from runtime.network.records import ContainerRecord, EndpointRecord, NetworkRecord
 from runtime.network.registry import NetworkRegistry
 from runtime.network.sublinks import add_sublink
@@ -49,11 +49,16 @@ def mac_for(address: ipaddress.IPv4Address) -> str:
     return "02:42:" + ":".join(f"{octet:02x}" for octet in address.packed)
 
 
-def _free_veth_name() -> str:
+def _plug_veth(bridge: str, netns: Path, ifname: str, mac: str, interface: ipaddress.IPv4Interface, mtu: int) -> str:
+    """A veth pair on the bridge under a random host-side name (28 random bits: a taken one is tried again);
+    -> that name."""
     for _ in range(16):
         name = "veth" + secrets.token_hex(4)[:7]  # 11 characters: inside IFNAMSIZ
-        if not link_exists(name):
-            return name
+        try:
+            add_veth(bridge, name, netns, ifname, mac, interface, mtu)
+        except LinkNameTaken:
+            continue
+        return name
     raise HostError("network: veth name: 16 random names in a row were taken")
 
 
@@ -83,8 +88,7 @@ def activate(
             add_sublink(network, netns, ifname, mac, interface)
             mac = mac if network.driver == "macvlan" else ""  # an ipvlan link has its parent's MAC
         else:
-            host_ifname = _free_veth_name()
-            add_veth(network.bridge_name, host_ifname, netns, ifname, mac, interface, network.mtu)
+            host_ifname = _plug_veth(network.bridge_name, netns, ifname, mac, interface, network.mtu)
     except BaseException:
         if pool is not None:
             pool.release(address)

@@ -48,6 +48,10 @@ def _index(ipr: IPRoute, name: str) -> int | None:
     return found[0] if found else None
 
 
+class LinkNameTaken(HostError):
+    """A link of that name exists already."""
+
+
 def link_exists(name: str) -> bool:
     with IPRoute() as ipr:
         return _index(ipr, name) is not None
@@ -119,8 +123,10 @@ def add_veth(
 ) -> None:
     """A veth pair made in one request (host end up on the bridge, peer born inside the namespace as ifname
     with its MAC and MTU), then hairpin on the host end (for a container reaching itself through a published
-    port) and the address on the peer, up."""
+    port) and the address on the peer, up. LinkNameTaken if host_ifname is another link's (that one is left
+    alone; the caller tries another name): no lookup beforehand, which cost a netlink session per endpoint."""
     fd = None
+    created = False
     try:
         with IPRoute() as ipr:
             bridge_index = _index(ipr, bridge)
@@ -129,6 +135,7 @@ def add_veth(
             fd = os.open(netns, os.O_RDONLY | os.O_CLOEXEC)
             peer = {"ifname": ifname, "net_ns_fd": fd, "address": mac, "mtu": mtu}
             ipr.link("add", ifname=host_ifname, kind="veth", mtu=mtu, master=bridge_index, peer=peer)
+            created = True
             host_index = _index(ipr, host_ifname)
             disable_ipv6(host_ifname)
             ipr.link("set", index=host_index, state="up")
@@ -138,10 +145,14 @@ def add_veth(
             ns.addr("add", index=index, address=str(address.ip), prefixlen=address.network.prefixlen)
             ns.link("set", index=index, state="up")
     except NetlinkError as exc:
-        delete_link(host_ifname)
+        if created:
+            delete_link(host_ifname)
+        elif exc.code == errno.EEXIST:
+            raise LinkNameTaken(f"network: veth {host_ifname}: the name is taken") from exc
         raise HostError(f"network: veth {host_ifname} ({ifname} in {netns}): {exc.args[-1]}") from exc
     except HostError:
-        delete_link(host_ifname)
+        if created:
+            delete_link(host_ifname)
         raise
     finally:
         if fd is not None:
