@@ -189,3 +189,69 @@ def test_prune_keeps_an_overlay_another_host_uses(hosts):
     assert "idle" in pruned and "shared" not in pruned
     assert network_on(hosts["a"], "shared") and not network_on(hosts["a"], "idle")
     wait_for(lambda: not network_on(hosts["c"], "idle"), 10, what="idle gone from c too")
+
+
+def test_the_data_path_is_a_vxlan_device_programmed_from_the_store(hosts, cluster):
+    a, b = hosts["a"], hosts["b"]
+    network_id = ok(a.docker("network", "create", "-d", "overlay", "--subnet", "10.59.0.0/24", "wired")).strip()
+    ok(a.docker("run", "-d", "--name", "wa", "--network", "wired", "busybox", "sleep", "600"))
+    ok(b.docker("run", "-d", "--name", "wb", "--network", "wired", "busybox", "sleep", "600"))
+    vni = cluster.etcd.get_json(f"/porthole/v1/networks/{network_id}")["vni"]
+    device = f"vx-{network_id[:12]}"
+    shown = a.run("ip", "-d", "link", "show", device).stdout.decode()
+    details = next(line.strip() + " " for line in shown.splitlines() if line.strip().startswith("vxlan id"))
+    for fact in (f"vxlan id {vni} ", f"local {a.address} ", "dstport 4789 ", "nolearning ", "proxy "):
+        assert fact in details, (fact, details)
+    assert " group " not in details and " remote " not in details  # no multicast group, no flood destination
+    wb_mac = ok(b.docker("inspect", "-f", "{{.NetworkSettings.Networks.wired.MacAddress}}", "wb")).strip()
+    wb_ip = address_of(b, "wb", "wired")
+
+    def programmed():
+        fdb = a.run("bridge", "fdb", "show", "dev", device).stdout.decode()
+        neigh = a.run("ip", "neigh", "show", "dev", device).stdout.decode()
+        return f"{wb_mac} dst {b.address} self permanent" in fdb and f"{wb_ip} lladdr {wb_mac} PERMANENT" in neigh
+
+    wait_for(programmed, 10, what="wb's forwarding and neighbour entries on host a")
+    assert "00:00:00:00:00:00" not in a.run("bridge", "fdb", "show", "dev", device).stdout.decode()  # no flooding
+    ok(b.docker("rm", "-f", "wb"))
+    wait_for(lambda: wb_mac not in a.run("bridge", "fdb", "show", "dev", device).stdout.decode(), 10,
+             what="wb's entry gone from host a")  # fmt: skip
+
+
+def test_gateway_ip_range_attachable_and_mtu_options_hold_on_every_host(hosts):
+    a, b = hosts["a"], hosts["b"]
+    ok(
+        a.docker(
+            "network",
+            "create",
+            "-d",
+            "overlay",
+            "--subnet",
+            "10.60.0.0/24",
+            "--gateway",
+            "10.60.0.254",
+            "--ip-range",
+            "10.60.0.128/25",
+            "--attachable",
+            "-o",
+            "com.docker.network.driver.mtu=1400",
+            "tuned",
+        )
+    )
+    wait_for(lambda: network_on(b, "tuned"), 10, what="tuned on b")
+    seen = ok(b.docker("network", "inspect", "-f", "{{json .IPAM.Config}} {{.Attachable}} {{json .Options}}", "tuned"))
+    assert '"Gateway":"10.60.0.254"' in seen and '"IPRange":"10.60.0.128/25"' in seen and " true " in seen
+    ok(b.docker("run", "-d", "--name", "tb", "--network", "tuned", "busybox", "sleep", "600"))
+    assert address_of(b, "tb", "tuned").startswith("10.60.0.1")  # .128-.255, never the gateway
+    assert ok(b.docker("exec", "tb", "cat", "/sys/class/net/eth0/mtu")).strip() == "1350"  # 1400 less VXLAN's 50
+
+
+def test_the_daemons_mtu_sets_its_overlays(cluster, busybox_rootfs):
+    small = cluster.add_host("d", 4, busybox_rootfs, extra_args=("--mtu", "1400"))
+    try:
+        ok(small.docker("network", "create", "-d", "overlay", "--subnet", "10.61.0.0/24", "narrow"))
+        mtu = ok(small.docker("run", "--rm", "--network", "narrow", "busybox", "cat", "/sys/class/net/eth0/mtu"))
+        assert mtu.strip() == "1350"
+    finally:
+        small.daemon.remove_everything()
+        cluster.remove_host("d")

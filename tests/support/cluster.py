@@ -275,7 +275,9 @@ class Cluster:
             for flag in ("--cluster-store-opt", option)
         )
 
-    def add_host(self, name: str, number: int, busybox_rootfs: Path | None = None) -> Host:
+    def add_host(
+        self, name: str, number: int, busybox_rootfs: Path | None = None, extra_args: Sequence[str] = ()
+    ) -> Host:
         assert self.underlay is not None
         netns = self._netns(name)
         address = self.underlay.plug(netns, number)
@@ -285,7 +287,7 @@ class Cluster:
             netns=netns,
             hostname=f"host-{name}",
             env=dict(self.daemon_env),
-            extra_args=(*self.cluster_args(), *self.daemon_args),
+            extra_args=(*self.cluster_args(), *self.daemon_args, *extra_args),
         )
         host = Host(name, netns, address, daemon)
         self.hosts[name] = host
