@@ -161,6 +161,7 @@ class NetworkService:
                 masquerade=options.masquerade,
                 options=options.options,
                 labels=options.labels,
+                aux_addresses=options.aux_addresses,
             )
             created = ensure_bridge(bridge, self._bridge_address(record), record.mtu)
             try:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli import porthole
 from tests.support.volume_plugin import start_plugin
 from tests.support.waiting import wait_for
 
@@ -169,3 +170,15 @@ def test_an_absent_or_failing_plugin_is_named(ph, plugin):
     done = ph.docker("run", "--rm", "-v", "pv5:/d", "busybox", "true")
     assert done.returncode != 0
     assert f"volume plugin {plugin.name}: VolumeDriver.Mount: the disk is attached elsewhere".encode() in done.stderr
+
+
+def test_the_porthole_cli_takes_volume_driver_and_aux_address(ph, plugin):
+    done = porthole(ph, "run", "--rm", "--volume-driver", plugin.name, "-v", "pv6:/d", "busybox", "touch", "/d/e")
+    assert done.returncode == 0, done.stderr
+    assert (plugin.state.path("pv6") / "e").exists()
+    done = porthole(ph, "network", "create", "--subnet", "10.66.0.0/29", "--aux-address", "router=10.66.0.2", "aux")
+    assert done.returncode == 0, done.stderr
+    shown = ok(ph.docker("network", "inspect", "-f", "{{json .IPAM.Config}}", "aux"))
+    assert '"AuxiliaryAddresses":{"router":"10.66.0.2"}' in shown
+    ok(ph.docker("run", "-d", "--name", "first", "--network", "aux", "busybox", "sleep", "600"))
+    assert ok(ph.docker("inspect", "-f", "{{.NetworkSettings.Networks.aux.IPAddress}}", "first")).strip() == "10.66.0.3"
