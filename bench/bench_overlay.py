@@ -32,8 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.bench_network import run_medians, transfer  # noqa: E402
 from bench.docker_swarm import docker_swarm  # noqa: E402
-from tests.support.cluster import NETNS_DIR, UNDERLAY_IFNAME, Cluster, ip  # noqa: E402
-from tests.support.daemon import busybox_tar  # noqa: E402
+from tests.support.cluster import UNDERLAY_IFNAME, Cluster, ip  # noqa: E402
+from tests.support.daemon import NETNS_DIR, busybox_tar  # noqa: E402
 
 FLOOR_ADDRESSES = ("192.0.2.1", "192.0.2.2")  # inside the floor's VXLAN only
 FLOOR_VNI = 99

@@ -15,8 +15,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.cluster import NETNS_DIR, Cluster, ip
-from tests.support.daemon import CGROUP_ROOT
+from tests.support.cluster import Cluster, ip
+from tests.support.daemon import CGROUP_ROOT, NETNS_DIR
 
 
 @dataclass

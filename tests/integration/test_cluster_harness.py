@@ -6,8 +6,8 @@ import subprocess
 
 import pytest
 
-from tests.support.cluster import NETNS_DIR, cluster_of
-from tests.support.daemon import CGROUP_ROOT
+from tests.support.cluster import cluster_of
+from tests.support.daemon import CGROUP_ROOT, NETNS_DIR
 
 pytestmark = [pytest.mark.root, pytest.mark.skipif(os.geteuid() != 0, reason="needs root")]
 

@@ -13,8 +13,8 @@ import urllib.parse
 
 import pytest
 
-from tests.support.cluster import NETNS_DIR, cluster_of, in_netns
-from tests.support.daemon import REPO
+from tests.support.cluster import cluster_of, in_netns
+from tests.support.daemon import NETNS_DIR, REPO
 from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.root, pytest.mark.skipif(os.geteuid() != 0, reason="needs root")]

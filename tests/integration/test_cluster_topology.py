@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from tests.support.cluster import NETNS_DIR, cluster_of, in_netns
-from tests.support.daemon import REPO
+from tests.support.cluster import cluster_of, in_netns
+from tests.support.daemon import NETNS_DIR, REPO
 from tests.support.topology import client_command
 from tests.support.waiting import wait_for
 from tests.support.web import start_web

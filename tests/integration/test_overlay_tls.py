@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from tests.support.cluster import NETNS_DIR, cluster_of
-from tests.support.daemon import REPO, TestDaemon
+from tests.support.cluster import cluster_of
+from tests.support.daemon import NETNS_DIR, REPO, TestDaemon
 from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.root, pytest.mark.skipif(os.geteuid() != 0, reason="needs root")]
