@@ -15,6 +15,7 @@ OPT_MASQUERADE = "com.docker.network.bridge.enable_ip_masquerade"
 
 SCOPES = {"bridge": "local", "overlay": "global", "macvlan": "local", "ipvlan": "local"}  # drivers and scopes
 OPT_PARENT = "parent"
+OPT_ENCRYPTED = "encrypted"  # Docker's overlay: IPsec (ESP) between hosts
 MODE_OPTIONS = {  # driver -> its mode option, the modes served, the default
     "macvlan": ("macvlan_mode", ("bridge", "private", "vepa", "passthru"), "bridge"),
     "ipvlan": ("ipvlan_mode", ("l2", "l3"), "l2"),
@@ -207,6 +208,8 @@ def parse_create_body(body: Mapping[str, Any]) -> NetworkCreateOptions:
     options = _string_map(body.get("Options"), "Options")
     driver = body.get("Driver") or "bridge"
     parent, mode = _parse_link_options(driver, options)
+    if driver == "overlay" and OPT_ENCRYPTED in options:
+        raise NotImplementedYet(f"network: overlay option {OPT_ENCRYPTED}: IPsec between the hosts is not supported")
     bridge_name = options.get(OPT_BRIDGE_NAME)
     if bridge_name is not None:
         validate_ifname(bridge_name, f"option {OPT_BRIDGE_NAME}")

@@ -255,3 +255,34 @@ def test_the_daemons_mtu_sets_its_overlays(cluster, busybox_rootfs):
     finally:
         small.daemon.remove_everything()
         cluster.remove_host("d")
+
+
+def test_a_running_container_connected_to_an_overlay_reaches_the_other_host(hosts):
+    a, b = hosts["a"], hosts["b"]
+    ok(a.docker("network", "create", "-d", "overlay", "--subnet", "10.62.0.0/24", "later"))
+    wait_for(lambda: network_on(b, "later"), 10, what="later on b")
+    ok(b.docker("run", "-d", "--name", "far", "--network", "later", "busybox", "sleep", "600"))
+    ok(a.docker("network", "create", "local-only"))
+    ok(a.docker("run", "-d", "--name", "near", "--network", "local-only", "busybox", "sleep", "600"))
+    assert a.docker("exec", "near", "ping", "-c1", "-W1", "far").returncode != 0
+    ok(a.docker("network", "connect", "later", "near"))
+    ok(a.docker("exec", "near", "ping", "-c1", "-W2", "far"))
+    ok(a.docker("network", "disconnect", "later", "near"))
+    wait_for(lambda: b.docker("exec", "far", "nslookup", "near").returncode != 0, 10, what="near gone from far's DNS")
+
+
+def test_a_cluster_store_list_fails_over_to_the_member_that_answers(cluster, busybox_rootfs):
+    unanswered = cluster.underlay.address(249)  # nothing there: the first member never answers
+    stores = f"etcd://{unanswered}:2379,{cluster.etcd.endpoint}"
+    host = cluster.add_host("e", 5, busybox_rootfs, extra_args=("--cluster-store", stores))
+    try:
+        ok(host.docker("network", "create", "-d", "overlay", "--subnet", "10.63.0.0/24", "failover"))
+        wait_for(lambda: network_on(cluster.hosts["a"], "failover"), 20, what="failover on host a")
+        client = host.daemon.client()
+        try:
+            assert client.info()["ClusterStore"] == stores
+        finally:
+            client.close()
+    finally:
+        host.daemon.remove_everything()
+        cluster.remove_host("e")

@@ -114,8 +114,10 @@ def test_a_host_that_disappears_is_cleaned_from_the_others(hosts, cluster, busyb
     vanished_at = time.monotonic()
     wait_for(lambda: not resolves(hosts["a"], "stay", "doomed"), LEASE_TTL + 15, what="doomed gone from a")
     assert time.monotonic() - vanished_at >= LEASE_TTL - 1  # not before its lease ran out
-    assert c.daemon.process is None
+    host_key = "/porthole/v1/hosts/" + (c.daemon.data_root / "engine-id").read_text().strip()
+    assert host_key not in cluster.etcd.keys("/porthole/v1/hosts/")  # the host itself is gone from the store
+    assert not [k for k in cluster.etcd.keys("/porthole/v1/endpoints/") if "doomed" in str(cluster.etcd.get_json(k))]
     ip("-n", c.netns, "link", "set", UNDERLAY_IFNAME, "up")
-    c.daemon.start()
+    c.daemon.start()  # back on the underlay only to be removed with all it made
+    wait_for(lambda: host_key in cluster.etcd.keys("/porthole/v1/hosts/"), 10, what="host c joined again")
     cluster.remove_host("c")
-    assert not [k for k in cluster.etcd.keys("/porthole/v1/hosts/") if k.endswith(c.daemon.root.name)]

@@ -44,6 +44,11 @@ def test_addresses_are_parsed(fields, subnet, gateway, ip_range):
         ({"Driver": "overlay", "Scope": "local"}, InvalidParameter, "networks of the overlay driver have global scope"),
         ({"Driver": "bridge", "Scope": "global"}, InvalidParameter, "networks of the bridge driver have local scope"),
         ({"Driver": "macvlan"}, InvalidParameter, "option parent: names no host interface"),
+        (
+            {"Driver": "overlay", "Options": {"encrypted": ""}},
+            NotImplementedYet,
+            "network: overlay option encrypted: IPsec between the hosts is not supported",
+        ),
         ({"Driver": "macvlan", "Options": {"parent": "eth0.5000"}}, InvalidParameter, "must be 1 to 4094"),
         (
             {"Driver": "macvlan", "Options": {"parent": "eth0", "macvlan_mode": "l2"}},
