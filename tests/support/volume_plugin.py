@@ -104,18 +104,23 @@ class RunningPlugin:
     state: PluginState
     server: socketserver.BaseServer
     files: list[Path]
+    made_dir: Path | None = None  # the plugin directory, when this made it (removed again if left empty)
 
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
         for path in self.files:
             path.unlink(missing_ok=True)
+        if self.made_dir is not None and not any(self.made_dir.iterdir()):
+            self.made_dir.rmdir()
 
 
 def start_plugin(name: str, root: Path, spec_dir: Path | None = None) -> RunningPlugin:
     """On a unix socket at /run/docker/plugins/NAME.sock; with spec_dir, on 127.0.0.1 behind NAME.spec there."""
     state = PluginState(root)
     root.mkdir(parents=True, exist_ok=True)
+    directory = PLUGINS_DIR if spec_dir is None else spec_dir
+    made_dir = None if directory.is_dir() else directory
     if spec_dir is None:
         PLUGINS_DIR.mkdir(parents=True, exist_ok=True)
         path = PLUGINS_DIR / f"{name}.sock"
@@ -131,4 +136,4 @@ def start_plugin(name: str, root: Path, spec_dir: Path | None = None) -> Running
         files = [path]
     server.state = state
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    return RunningPlugin(name, state, server, files)
+    return RunningPlugin(name, state, server, files, made_dir)
