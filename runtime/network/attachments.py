@@ -41,12 +41,8 @@ class Attachments:
         if not record.running:
             self.sandboxes.save(record.with_endpoint(endpoint))
             return
-        netns = Path(record.netns_path)
-        live = self.sandboxes.join(record, network, endpoint, netns)
-        record = self.sandboxes.save(record.with_endpoint(live))
+        record = self.sandboxes.save(self.sandboxes.join(record, network, endpoint, Path(record.netns_path)))
         try:
-            if self.sandboxes.overlays is not None:
-                record = self.sandboxes.save(self.sandboxes.overlays.way_out(record, netns))
             self.sandboxes.route(record)
             self.sandboxes.attach_dns(record)
             self.sandboxes.sync()

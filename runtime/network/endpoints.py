@@ -62,8 +62,9 @@ def _plug_veth(bridge: str, netns: Path, ifname: str, mac: str, interface: ipadd
     raise HostError("network: veth name: 16 random names in a row were taken")
 
 
-def _next_ifname(record: ContainerRecord) -> str:
-    used = {e.ifname for e in record.endpoints if e.ifname}
+def next_ifname(record: ContainerRecord, taken: tuple[str, ...] = ()) -> str:
+    """The container's next interface name: the lowest ethN none of its endpoints (nor `taken`) has."""
+    used = {e.ifname for e in record.endpoints if e.ifname} | set(taken)
     return next(f"eth{n}" for n in range(len(used) + 1) if f"eth{n}" not in used)
 
 
@@ -71,7 +72,8 @@ def activate(
     registry: NetworkRegistry, record: ContainerRecord, endpoint: EndpointRecord, netns: Path
 ) -> EndpointRecord:
     """Allocate the address and plug a veth pair into the namespace (or, on macvlan and ipvlan, a link of the
-    parent); on failure nothing is left."""
+    parent); on failure nothing is left. An endpoint that arrives with an address has it claimed already (in the
+    cluster store), and one with an interface name gets that name."""
     network = registry.get(endpoint.network_id)
     if endpoint.ip is not None:  # claimed already, in the cluster store: the caller gives it back on failure
         address, pool = ipaddress.IPv4Address(endpoint.ip), None
@@ -80,7 +82,7 @@ def activate(
         requested = ipaddress.IPv4Address(endpoint.requested_ip) if endpoint.requested_ip else None
         address = pool.allocate(record.container_id, requested)
     try:
-        ifname = _next_ifname(record)
+        ifname = endpoint.ifname or next_ifname(record)  # preset: a name kept for it while another was made
         mac = endpoint.requested_mac or mac_for(address)
         interface = ipaddress.IPv4Interface(f"{address}/{network.network.prefixlen}")
         if network.is_sublink:

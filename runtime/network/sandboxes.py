@@ -128,9 +128,7 @@ class SandboxManager:
                 network = self.registry.get(endpoint.network_id)
                 if network is None:
                     raise NotFound(f"network {endpoint.network_id} not found")
-                record = self._remember(record.with_endpoint(self.join(record, network, endpoint, netns)))
-            if self.overlays is not None:
-                record = self._remember(self.overlays.way_out(record, netns))
+                record = self._remember(self.join(record, network, endpoint, netns))
             if record.endpoints:  # without, there is nothing to route: a new namespace has no default route
                 self.route(record)
             record = self._remember(self._allocate_ports(record))
@@ -222,10 +220,13 @@ class SandboxManager:
         """Whether a running container joined this one's namespace (`--network container:`)."""
         return any(r.running and r.joined_to == container_id for r in self.containers.values())
 
-    def join(self, record: ContainerRecord, network: NetworkRecord, endpoint: EndpointRecord, netns: Path):
-        """One endpoint up: a veth on the network's bridge, or on an overlay (published to the cluster)."""
+    def join(
+        self, record: ContainerRecord, network: NetworkRecord, endpoint: EndpointRecord, netns: Path
+    ) -> ContainerRecord:
+        """One endpoint up (a veth on the network's bridge, a link of a macvlan's parent, or on an overlay:
+        published to the cluster, with the way out it may need) -> the record with it."""
         if not network.is_overlay:
-            return activate(self.registry, record, endpoint, netns)
+            return record.with_endpoint(activate(self.registry, record, endpoint, netns))
         if self.overlays is None:
             raise InvalidParameter(f"network: overlay {network.name}: this daemon has no --cluster-store")
         return self.overlays.join(record, network, endpoint, netns)

@@ -103,7 +103,8 @@ class NetworkService:
 
     def close(self) -> None:
         """Stop serving DNS and release port reservations; networks, rules and containers live on."""
-        if self.cluster is not None:
+        if self.overlays is not None:
+            self.overlays.close()
             self.cluster.close()
         with self._lock:
             self.dns.close()

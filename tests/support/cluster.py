@@ -176,9 +176,10 @@ class Cluster:
     def remove_everything(self) -> None:
         """Every host's containers first (a global network is in use while any host has one on it), then the
         networks."""
-        for host in self.hosts.values():
+        running = [h for h in self.hosts.values() if h.daemon.process is not None]  # a killed one has no API
+        for host in running:
             host.daemon.remove_containers()
-        for host in self.hosts.values():
+        for host in running:
             host.daemon.remove_networks()
 
     def remove_host(self, name: str) -> None:
