@@ -3,7 +3,8 @@
 # (busybox-static for the base image, iproute2, iptables, util-linux's nsenter, procps' ps) and the tools the
 # tests and benchmarks use (Prometheus and Alertmanager, headless Chromium and its driver, runc, rsyslog with
 # GnuTLS, systemd's journald, Distribution's registry, skopeo and htpasswd, Docker's dockerd to measure beside,
-# openssl for test CAs), then a virtualenv in .venv with porthole and its Python dependencies.
+# openssl for test CAs, etcd for the multi-host tests), then a virtualenv in .venv with porthole and its Python
+# dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,12 +28,12 @@ apt-get install -y --no-install-recommends \
     python3 python3-venv python3-dev gcc \
     prometheus prometheus-alertmanager chromium chromium-driver runc libseccomp2 tini \
     rsyslog rsyslog-gnutls systemd docker.io openssl \
-    docker-registry skopeo apache2-utils docker-compose
+    docker-registry skopeo apache2-utils docker-compose etcd-server etcd-client
 
-# The Debian packages may start their own Prometheus, Alertmanager, rsyslog, registry and dockerd; porthole's
-# tests and benchmarks start theirs on their own ports, sockets and roots.
+# The Debian packages may start their own Prometheus, Alertmanager, rsyslog, registry, etcd and dockerd;
+# porthole's tests and benchmarks start theirs on their own ports, sockets, roots and namespaces.
 if command -v systemctl >/dev/null; then
-    for service in prometheus prometheus-alertmanager rsyslog docker-registry docker docker.socket containerd; do
+    for service in prometheus prometheus-alertmanager rsyslog docker-registry etcd docker docker.socket containerd; do
         if systemctl is-active --quiet "$service" 2>/dev/null; then
             systemctl stop "$service" || true
         fi

@@ -86,6 +86,9 @@ def engine_info() -> dict[str, Any]:
         "os": info.get("OperatingSystem"),
         "kernel": info.get("KernelVersion"),
         "cgroup_version": info.get("CgroupVersion"),
+        "cluster_store": info.get("ClusterStore") or None,
+        # a porthole cluster's hosts (porthole's own /info field; a Docker engine has none)
+        "cluster_hosts": sorted(info.get("ClusterHosts") or [], key=lambda h: h.get("Name", "")),
         "error": None,
     }
 

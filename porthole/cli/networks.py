@@ -20,7 +20,10 @@ def add_create_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gateway", help="gateway address of the subnet")
     parser.add_argument("--ip-range", help="allocate container addresses from this sub-range")
     parser.add_argument("--internal", action="store_true", help="no route out of the network")
-    parser.add_argument("--attachable", action="store_true", help="accepted for compatibility")
+    parser.add_argument("--attachable", action="store_true", help="containers may join it (overlay networks)")
+    parser.add_argument(
+        "--aux-address", action="append", default=[], metavar="NAME=IP", help="an address no container gets"
+    )
     parser.add_argument(
         "-o",
         "--opt",
@@ -37,8 +40,14 @@ def create(args: argparse.Namespace, session: Session) -> int:
     from docker.types import IPAMConfig, IPAMPool
 
     ipam = None
-    if args.subnet or args.gateway or args.ip_range:
-        ipam = IPAMConfig(pool_configs=[IPAMPool(subnet=args.subnet, gateway=args.gateway, iprange=args.ip_range)])
+    if args.subnet or args.gateway or args.ip_range or args.aux_address:
+        pool = IPAMPool(
+            subnet=args.subnet,
+            gateway=args.gateway,
+            iprange=args.ip_range,
+            aux_addresses=string_map(args.aux_address) or None,
+        )
+        ipam = IPAMConfig(pool_configs=[pool])
     created = session.api.create_network(
         args.name,
         driver=args.driver,

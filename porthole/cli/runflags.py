@@ -77,6 +77,7 @@ def _add_storage_and_network_flags(parser: argparse.ArgumentParser) -> None:
         metavar="[SRC:]DST[:OPTS]",
         help="bind mount a host path, mount a named volume, or make an anonymous one",
     )
+    parser.add_argument("--volume-driver", default="", help="the driver of volumes that name none (a plugin)")
     parser.add_argument(
         "--volumes-from",
         action="append",

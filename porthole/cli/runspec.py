@@ -70,6 +70,7 @@ def _host_config(
         "RestartPolicy": args.restart or {"Name": "no", "MaximumRetryCount": 0},
         "AutoRemove": args.rm,
         "VolumesFrom": args.volumes_from,
+        "VolumeDriver": args.volume_driver,
         "PublishAllPorts": args.publish_all,
         "Mounts": args.mount,
         "Memory": args.memory,

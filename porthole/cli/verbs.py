@@ -168,6 +168,14 @@ VERBS = (
         service=True,
     ),
     _verb(
+        ("sd",),
+        "Write Prometheus file-SD targets for every host of a cluster store",
+        "porthole.serve.sd",
+        "add_arguments",
+        "run",
+        service=True,
+    ),
+    _verb(
         ("web",),
         "Serve the dashboard and the topology map for the containers of -H",
         "porthole.serve.web",

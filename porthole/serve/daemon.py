@@ -73,6 +73,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="IP[:PORT]",
         help="resolver the embedded DNS forwards unknown names to (default: none)",
     )
+    parser.add_argument("--mtu", type=int, default=defaults.mtu, help="MTU of the default bridge and new networks")
+    parser.add_argument(
+        "--cluster-store",
+        metavar="etcd://HOST:PORT[,HOST:PORT...]",
+        help="etcd (v3 API) holding the overlay networks shared with other hosts (default: none)",
+    )
+    parser.add_argument(
+        "--cluster-advertise",
+        metavar="IFACE_OR_IP:PORT",
+        help="the address other hosts reach this one at (VXLAN tunnels end there)",
+    )
+    parser.add_argument(
+        "--cluster-store-opt",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="kv.cacertfile, kv.certfile, kv.keyfile (TLS to etcd), discovery.ttl (seconds a host's lease lasts)",
+    )
     parser.add_argument(
         "--metrics-addr",
         default=defaults.metrics_addr,
@@ -187,6 +205,11 @@ def config_from_args(args: argparse.Namespace, warnings: tuple[str, ...] = ()) -
         max_concurrent_downloads=args.max_concurrent_downloads,
         max_concurrent_uploads=args.max_concurrent_uploads,
         warnings=warnings,
+        web_addr=args.web,
+        mtu=args.mtu,
+        cluster_store=args.cluster_store,
+        cluster_advertise=args.cluster_advertise,
+        cluster_store_opts=tuple(args.cluster_store_opt),
     )
 
 

@@ -26,6 +26,11 @@ class DaemonConfig:
     max_concurrent_uploads: int = 5
     init_path: Path = Path("/usr/bin/tini-static")  # --init's docker-init: Debian's tini, static
     warnings: tuple[str, ...] = ()  # shown by `docker info` (an API on TCP without TLS, ...)
+    web_addr: str | None = None  # HOST:PORT of the dashboard served with --web (published to the cluster)
+    mtu: int = 1500  # of the default bridge and of new networks (overlays: minus VXLAN's 50 bytes)
+    cluster_store: str | None = None  # etcd://HOST:PORT[,...]: global networks across hosts
+    cluster_advertise: str | None = None  # IFACE_OR_IP:PORT this host is reached at by the others
+    cluster_store_opts: tuple[str, ...] = ()  # KEY=VALUE: kv.cacertfile, kv.certfile, kv.keyfile, discovery.ttl
 
     @property
     def containers_dir(self) -> Path:

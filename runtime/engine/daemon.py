@@ -3,6 +3,7 @@
 import logging
 import secrets
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from logdrivers.registry import Registry, builtin_registry
 from runtime.cgroups import detect_mode
@@ -28,6 +29,7 @@ from runtime.engine.signals import is_alive
 from runtime.engine.stats import StatsReader
 from runtime.engine.store import ContainerStore
 from runtime.engine.update import Adjustments
+from runtime.engine.volume_mounts import ContainerVolumes
 from runtime.errors import NotFound
 from runtime.images.archives import ImageArchives
 from runtime.images.builder.build import Builder
@@ -41,6 +43,9 @@ from runtime.network import ContainerNetworking, NetworkConfig, NetworkService
 from runtime.security import SecurityPolicy, own_capabilities
 from runtime.volumes import VolumeService
 from runtime.volumes.layout import disk_usage
+
+if TYPE_CHECKING:
+    from runtime.network.cluster import ClusterStore
 
 log = logging.getLogger("porthole.engine")
 
@@ -72,12 +77,14 @@ class Engine:
                 bip=config.bip,
                 chain_prefix=config.iptables_prefix,
                 dns_upstreams=config.dns_upstreams,
+                mtu=config.mtu,
                 address_pool=config.address_pool,
                 pool_prefixlen=config.address_pool_size,
             ),
             events=lambda action, network_id, attributes: self.events.publish(
                 "network", action, network_id, **attributes
             ),
+            cluster=self._cluster(config) if config.cluster_store else None,
         )
         self.security = SecurityPolicy(own_capabilities())
         store = ContainerStore(config.containers_dir)
@@ -98,6 +105,7 @@ class Engine:
         )
         self.shipping = ShippingManager(self.log_registry, config, store, self.events)
         self.shims = ShimLauncher()
+        self.volume_mounts = ContainerVolumes(self.volumes, store)
         self.monitor = ExitMonitor()
         exit_samples = ExitSamples(self.cgroup_mode)
         self.lifecycle = Lifecycle(
@@ -112,6 +120,7 @@ class Engine:
             remove_files=self.shipping.keeping_logs(self.containers.remove_files),
             exit_samples=exit_samples,
             deferred=self.deferred,
+            volume_mounts=self.volume_mounts,
         )
         self.containers.lifecycle = self.lifecycle
         self.execs = Execs(config, self.shims, self.events, self.security)
@@ -151,6 +160,14 @@ class Engine:
         """A build's FROM of an image not stored here (or --pull): pulled anonymously, its progress dropped."""
         return self.distribution.pull(name, "", Credentials(), lambda record: None)
 
+    def _cluster(self, config: DaemonConfig) -> "ClusterStore":
+        """The cluster store this host joins at restore(); imported only when asked for."""
+        from runtime.network.cluster import ClusterStore, local_host, parse_cluster_config
+
+        cluster = parse_cluster_config(config.cluster_store, config.cluster_advertise, config.cluster_store_opts)
+        host = local_host(cluster, self.daemon_id, config.metrics_addr, config.web_addr)
+        return ClusterStore(cluster, host, config.data_root / "network")
+
     @staticmethod
     def _daemon_id(path: Path) -> str:
         if not path.exists():
@@ -176,21 +193,19 @@ class Engine:
 
     def restore(self) -> None:
         """Re-attach to the containers that lived on while the daemon was away (DESIGN.md, process model)."""
+        live = [c for c in self.containers.store if c.state.live and is_alive(c.state.pid, c.state.pid_starttime)]
         self.networks.start()
-        self.networks.restore(
-            {
-                c.id: self.config.exec_root / "netns" / c.id
-                for c in self.containers.store
-                if c.state.live and is_alive(c.state.pid, c.state.pid_starttime)
-            }
-        )
+        self.networks.restore({c.id: self.config.exec_root / "netns" / c.id for c in live})
         # the pools' reconciliation above may have found the disk full: written once it takes them
         self.deferred.attempt(("ipam", "pools"), self.networks.save_pools, "saving the address pools")
+        for container in live:  # before any exit is recorded: a dead one must not unmount what a live one uses
+            self.volume_mounts.adopt(container)
         for container in self.containers.store:
             try:
                 self.lifecycle.restore(container)
             except Exception:  # noqa: BLE001 - one broken container must not keep the daemon down
                 log.exception("restoring container %s", container.id)
+        self.volumes.release_unused()
         self.shipping.start()
 
     def close(self) -> None:

@@ -35,6 +35,7 @@ from runtime.engine.signals import is_alive, parse_signal, send_signal
 from runtime.engine.statewatch import StateWatch
 from runtime.engine.store import ContainerStore
 from runtime.engine.upkeep import Upkeep
+from runtime.engine.volume_mounts import ContainerVolumes
 from runtime.errors import Conflict, EngineError, HostError, InvalidParameter, NotFound, NotModified
 from runtime.security import SecurityPolicy
 from runtime.shim.init import exit_code_for
@@ -56,6 +57,8 @@ class Lifecycle:
         log_registry: Registry,
         security: SecurityPolicy,
         remove_files: Callable[[Container, bool], None],
+        *,
+        volume_mounts: ContainerVolumes,
         exit_samples: ExitSamples | None = None,
         deferred: DeferredWork | None = None,  # records and cleanups the host refuses, retried (a full disk)
     ) -> None:
@@ -68,6 +71,7 @@ class Lifecycle:
         self._monitor = monitor
         self._events = events
         self._sandboxes = sandboxes
+        self._volume_mounts = volume_mounts  # volumes that are mounts: mounted at start, unmounted at exit
         self._remove_files = remove_files  # volumes and records, after the process is gone
         self._locks: dict[str, threading.RLock] = {}
         self._locks_guard = threading.Lock()
@@ -138,8 +142,11 @@ class Lifecycle:
         )
         resources = replace(Resources.from_host_config(container.host_config), device_rules=isolation.device_rules)
         cgroup, _ = prepare_cgroup(self._config, container.id, resources)
+        volumes_attached = False
         try:
             mount_shared_shm(container, layout.exec_dir)
+            self._volume_mounts.attach(container)  # undoes itself when it fails
+            volumes_attached = True
             sandbox = self._sandboxes.plan(container)
             spec = build_spec(self._config, container, cgroup, sandbox, log_config, self._security, isolation, link_env)
             spec.write(layout.spec_path)
@@ -150,10 +157,14 @@ class Lifecycle:
             )
         except StartFailed as e:
             self._upkeep.release(container)
+            if volumes_attached:
+                self._volume_mounts.detach(container)
             self._record_failure(container, str(e))
             raise (InvalidParameter if exit_code_for(str(e)) != 125 else HostError)(str(e)) from None
         except BaseException:
             self._upkeep.release(container)
+            if volumes_attached:
+                self._volume_mounts.detach(container)
             raise
         state = container.state
         state.status, state.pid, state.pid_starttime, state.shim_pid = (
@@ -199,6 +210,7 @@ class Lifecycle:
             # before the exit is recorded, so that a waiter who hears of it finds the network free; a failure
             # is retried (DeferredWork) and never keeps the exit from being recorded
             self._upkeep.release(container)
+            self._volume_mounts.detach(container)  # each failure is logged: an exit is never refused
             ran_for = (finished_ns / 1e9) - (rfc3339.unix_seconds(state.started_at) or 0.0)
             state.status, state.pid, state.shim_pid = EXITED, 0, 0
             state.exit_code, state.error, state.finished_at = exit_code, error, rfc3339.format_ns(finished_ns)

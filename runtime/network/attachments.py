@@ -8,7 +8,7 @@ from typing import Any
 
 from runtime.errors import Conflict, EngineError, Forbidden
 from runtime.network.container_specs import PRIVATE_MODE, SHARED_NAMESPACE
-from runtime.network.endpoints import activate, deactivate, endpoint_from_config
+from runtime.network.endpoints import endpoint_from_config
 from runtime.network.records import HOST, MODE_BRIDGE, MODE_CONTAINER, MODE_HOST, MODE_NONE, NONE, NetworkRecord
 from runtime.network.sandboxes import SandboxManager
 
@@ -41,8 +41,7 @@ class Attachments:
         if not record.running:
             self.sandboxes.save(record.with_endpoint(endpoint))
             return
-        live = activate(self.registry, record, endpoint, Path(record.netns_path))
-        record = self.sandboxes.save(record.with_endpoint(live))
+        record = self.sandboxes.save(self.sandboxes.join(record, network, endpoint, Path(record.netns_path)))
         try:
             self.sandboxes.route(record)
             self.sandboxes.attach_dns(record)
@@ -55,7 +54,7 @@ class Attachments:
     def _undo_connect(self, container_id: str, network_id: str) -> None:
         record = self.sandboxes.containers[container_id]
         try:
-            deactivate(self.registry, record.endpoint(network_id))
+            self.sandboxes.leave(record.endpoint(network_id))
             record = self.sandboxes.save(record.without_endpoint(network_id))
             self.sandboxes.route(record)
         except (EngineError, OSError):
@@ -74,7 +73,7 @@ class Attachments:
         if not record.running:
             self.sandboxes.save(record.without_endpoint(network.id))
             return
-        deactivate(self.registry, endpoint)
+        self.sandboxes.leave(endpoint, netns=record.netns_path)
         record = self.sandboxes.save(record.without_endpoint(network.id))
         self.sandboxes.route(record)
         self.sandboxes.sync()

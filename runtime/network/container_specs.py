@@ -47,7 +47,7 @@ def _endpoints(spec: SandboxSpec, registry: NetworkRegistry, primary_ref: str) -
     """The primary network first, then the other EndpointsConfig entries (API >= 1.44 allows several)."""
     configs = {("bridge" if ref == "default" else ref): cfg for ref, cfg in spec.endpoints_config.items()}
     primary = registry.resolve(primary_ref)
-    if not primary.is_bridge:
+    if not primary.takes_endpoints:
         raise InvalidParameter(f"network: NetworkMode {spec.network_mode}: cannot attach to network {primary.name}")
     primary_config = configs.pop(primary_ref, None) or configs.pop(primary.name, None) or configs.pop(primary.id, None)
     endpoints = [endpoint_from_config(primary, primary_config)]
@@ -55,7 +55,7 @@ def _endpoints(spec: SandboxSpec, registry: NetworkRegistry, primary_ref: str) -
         network = registry.resolve(ref)
         if network.id == primary.id or any(e.network_id == network.id for e in endpoints):
             continue
-        if not network.is_bridge:
+        if not network.takes_endpoints:
             raise InvalidParameter(SHARED_NAMESPACE if network.name == HOST else PRIVATE_MODE)
         endpoints.append(endpoint_from_config(network, config))
     return tuple(endpoints)

@@ -12,9 +12,10 @@ from typing import Any
 
 from runtime.errors import HostError, InvalidParameter, NotImplementedYet
 from runtime.network.ipam import parse_requested_address
-from runtime.network.links import add_veth, delete_link, link_exists
+from runtime.network.links import LinkNameTaken, add_veth, delete_link
 from runtime.network.records import ContainerRecord, EndpointRecord, NetworkRecord
 from runtime.network.registry import NetworkRegistry
+from runtime.network.sublinks import add_sublink
 
 _MAC = re.compile(r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$")
 LINK_LOCAL_PREFIXLEN = 16  # 169.254.0.0/16, as Docker adds a LinkLocalIPs address
@@ -85,39 +86,58 @@ def mac_for(address: ipaddress.IPv4Address) -> str:
     return "02:42:" + ":".join(f"{octet:02x}" for octet in address.packed)
 
 
-def _free_veth_name() -> str:
+def _plug_veth(
+    bridge: str, netns: Path, ifname: str, mac: str, addresses: list[ipaddress.IPv4Interface], mtu: int
+) -> str:
+    """A veth pair on the bridge under a random host-side name (28 random bits: a taken one is tried again);
+    -> that name."""
     for _ in range(16):
         name = "veth" + secrets.token_hex(4)[:7]  # 11 characters: inside IFNAMSIZ
-        if not link_exists(name):
-            return name
+        try:
+            add_veth(bridge, name, netns, ifname, mac, addresses, mtu)
+        except LinkNameTaken:
+            continue
+        return name
     raise HostError("network: veth name: 16 random names in a row were taken")
 
 
-def _next_ifname(record: ContainerRecord) -> str:
-    used = {e.ifname for e in record.endpoints if e.ifname}
+def next_ifname(record: ContainerRecord, taken: tuple[str, ...] = ()) -> str:
+    """The container's next interface name: the lowest ethN none of its endpoints (nor `taken`) has."""
+    used = {e.ifname for e in record.endpoints if e.ifname} | set(taken)
     return next(f"eth{n}" for n in range(len(used) + 1) if f"eth{n}" not in used)
 
 
 def activate(
     registry: NetworkRegistry, record: ContainerRecord, endpoint: EndpointRecord, netns: Path
 ) -> EndpointRecord:
-    """Allocate the address and plug a veth pair into the namespace; on failure nothing is left."""
+    """Allocate the address and plug a veth pair into the namespace (or, on macvlan and ipvlan, a link of the
+    parent); on failure nothing is left. An endpoint that arrives with an address has it claimed already (in the
+    cluster store), and one with an interface name gets that name."""
     network = registry.get(endpoint.network_id)
-    pool = registry.pool(network)
-    requested = ipaddress.IPv4Address(endpoint.requested_ip) if endpoint.requested_ip else None
-    address = pool.allocate(record.container_id, requested)
+    if endpoint.ip is not None:  # claimed already, in the cluster store: the caller gives it back on failure
+        address, pool = ipaddress.IPv4Address(endpoint.ip), None
+    else:
+        pool = registry.pool(network)
+        requested = ipaddress.IPv4Address(endpoint.requested_ip) if endpoint.requested_ip else None
+        address = pool.allocate(record.container_id, requested)
     try:
-        host_ifname, ifname = _free_veth_name(), _next_ifname(record)
+        ifname = endpoint.ifname or next_ifname(record)  # preset: a name kept for it while another was made
         mac = endpoint.requested_mac or mac_for(address)
         interface = ipaddress.IPv4Interface(f"{address}/{network.network.prefixlen}")
-        link_local = [ipaddress.IPv4Interface(f"{ip}/{LINK_LOCAL_PREFIXLEN}") for ip in endpoint.link_local_ips]
-        add_veth(network.bridge_name, host_ifname, netns, ifname, mac, [interface, *link_local], network.mtu)
+        if network.is_sublink:
+            host_ifname = None
+            add_sublink(network, netns, ifname, mac, interface)
+            mac = mac if network.driver == "macvlan" else ""  # an ipvlan link has its parent's MAC
+        else:
+            link_local = [ipaddress.IPv4Interface(f"{ip}/{LINK_LOCAL_PREFIXLEN}") for ip in endpoint.link_local_ips]
+            host_ifname = _plug_veth(network.bridge_name, netns, ifname, mac, [interface, *link_local], network.mtu)
     except BaseException:
-        pool.release(address)
+        if pool is not None:
+            pool.release(address)
         raise
     return replace(
         endpoint,
-        endpoint_id=os.urandom(32).hex(),
+        endpoint_id=endpoint.endpoint_id or os.urandom(32).hex(),
         ip=str(address),
         mac=mac,
         host_ifname=host_ifname,
@@ -125,12 +145,15 @@ def activate(
     )
 
 
-def deactivate(registry: NetworkRegistry, endpoint: EndpointRecord, unplug: bool = True) -> EndpointRecord:
-    """Give the address back and, if unplug, delete the veth (its peer goes with it); unplug=False leaves
-    the pair to die with its namespace. Tolerant of half-made endpoints."""
+def deactivate(
+    registry: NetworkRegistry, endpoint: EndpointRecord, unplug: bool = True, release: bool = True
+) -> EndpointRecord:
+    """Give the address back (unless release is False: the cluster store's, given back by the caller) and, if
+    unplug, delete the veth (its peer goes with it); unplug=False leaves the pair to die with its namespace.
+    Tolerant of half-made endpoints."""
     if unplug and endpoint.host_ifname:
         delete_link(endpoint.host_ifname)
     network = registry.get(endpoint.network_id)
-    if network is not None and endpoint.ip:
+    if network is not None and endpoint.ip and release:
         registry.pool(network).release(ipaddress.IPv4Address(endpoint.ip))
     return endpoint.cleared()

@@ -51,7 +51,7 @@ def matches_list(network: NetworkRecord, in_use: bool, filters: Mapping[str, lis
         "id": lambda v: v in network.id,
         "driver": lambda v: v == network.driver,
         "label": lambda v: _label_matches(network.labels, v),
-        "scope": lambda v: v == "local",
+        "scope": lambda v: v == network.scope,
         "type": lambda v: _type_matches(network, v),
         "dangling": lambda v: _bool_filter("dangling", v) == (not in_use and not network.predefined),
     }

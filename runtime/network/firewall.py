@@ -26,6 +26,19 @@ def gateway_endpoint(record: ContainerRecord, networks: Mapping[str, NetworkReco
     return None
 
 
+def route_endpoint(record: ContainerRecord, networks: Mapping[str, NetworkRecord]) -> EndpointRecord | None:
+    """The endpoint the default route goes through: the gateway endpoint, else the first one on a macvlan or
+    ipvlan network that is not internal (its gateway is a router on the parent's segment)."""
+    found = gateway_endpoint(record, networks)
+    if found is not None:
+        return found
+    for endpoint in record.endpoints:
+        network = networks.get(endpoint.network_id)
+        if network is not None and network.is_sublink and not network.internal:
+            return endpoint
+    return None
+
+
 def bridge_policies(networks: Iterable[NetworkRecord]) -> list[BridgePolicy]:
     return [
         BridgePolicy(n.bridge_name, n.subnet, n.internal, n.icc, n.masquerade)

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from runtime.errors import InvalidParameter
+from runtime.network.config import NetworkConfig
 from runtime.network.firewall_rules import DNS_ADDRESS
+from runtime.network.records import MODE_CONTAINER, MODE_HOST, ContainerRecord
 
 HOSTS_PREAMBLE = (
     "127.0.0.1\tlocalhost\n"
@@ -124,3 +126,25 @@ def read_text_or_empty(path: Path) -> str:
         return path.read_text(encoding="utf-8", errors="replace")
     except FileNotFoundError:
         return ""
+
+
+def write_container_files(record: ContainerRecord, config: NetworkConfig, host_gateway: str, embedded: bool) -> None:
+    """hosts, resolv.conf and hostname in the container's directory; embedded: it has the embedded DNS."""
+    if record.mode == MODE_CONTAINER:
+        return
+    directory = Path(record.container_dir)
+    extra = parse_extra_hosts(record.extra_hosts, host_gateway)
+    host_resolv = read_text_or_empty(config.host_resolv_conf)
+    if record.mode == MODE_HOST:
+        hosts = render_host_mode_hosts(read_text_or_empty(config.host_hosts), extra)
+        resolv = host_resolv
+    else:
+        addresses = [e.ip for e in record.endpoints if e.ip and not e.gateway_only]
+        hosts = render_hosts(record.hostname, record.domainname, addresses, extra)
+        conf = container_resolv_conf(
+            parse_resolv_conf(host_resolv), embedded, record.dns, record.dns_search, record.dns_options
+        )
+        resolv = render_resolv_conf(conf)
+    write_in_place(directory / "hosts", hosts)
+    write_in_place(directory / "resolv.conf", resolv)
+    write_in_place(directory / "hostname", record.hostname + "\n")

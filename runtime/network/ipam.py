@@ -26,8 +26,10 @@ class AddressPool:
         subnet: IPv4Network,
         gateway: IPv4Address,
         ip_range: IPv4Network | None = None,
+        reserved: Iterable[IPv4Address] = (),
     ) -> None:
         self.path = path
+        self.reserved = frozenset(reserved)  # auxiliary addresses: in use outside the network's containers
         self.label = label  # "<name> (<id>)" for messages
         self.subnet = subnet
         self.gateway = gateway
@@ -87,14 +89,14 @@ class AddressPool:
 
     def _reserved(self, address: IPv4Address) -> bool:
         edges = (self.subnet.network_address, self.subnet.broadcast_address)
-        return address == self.gateway or address in edges
+        return address == self.gateway or address in edges or address in self.reserved
 
     def _check_requested(self, address: IPv4Address) -> IPv4Address:
         if address not in self.subnet:
             raise InvalidParameter(f"no configured subnet or ip-range contain the IP address {address}")
         if address in (self.subnet.network_address, self.subnet.broadcast_address):
             raise InvalidParameter(f"network: address {address}: is the subnet's network or broadcast address")
-        if address == self.gateway or address in self._allocated:
+        if address == self.gateway or address in self._allocated or address in self.reserved:
             raise Conflict("Address already in use")
         return address
 

@@ -34,7 +34,7 @@ def enable_ip_forward() -> None:
     write_sysctl("ip_forward", "1")
 
 
-def _without_ipv6(name: str) -> None:
+def disable_ipv6(name: str) -> None:
     """Before a link goes up. porthole's networks are IPv4 only; left on, IPv6 would give every bridge port a
     link-local address a second or two after its container started (after duplicate address detection), and
     whatever watches the host's addresses would take each for a network change (Chromium drops its requests
@@ -46,6 +46,10 @@ def _without_ipv6(name: str) -> None:
 def _index(ipr: IPRoute, name: str) -> int | None:
     found = ipr.link_lookup(ifname=name)
     return found[0] if found else None
+
+
+class LinkNameTaken(HostError):
+    """A link of that name exists already."""
 
 
 def link_exists(name: str) -> bool:
@@ -71,7 +75,7 @@ def ensure_bridge(name: str, address: ipaddress.IPv4Interface, mtu: int) -> bool
             if created:
                 ipr.link("add", ifname=name, kind="bridge", mtu=mtu)
                 index = _index(ipr, name)
-                _without_ipv6(name)
+                disable_ipv6(name)
             else:
                 kind = ipr.get_links(index)[0].get(("linkinfo", "kind"))
                 if kind != "bridge":
@@ -127,8 +131,11 @@ def add_veth(
 ) -> None:
     """A veth pair made in one request (host end up on the bridge, peer born inside the namespace as ifname
     with its MAC and MTU), then hairpin on the host end (for a container reaching itself through a published
-    port) and the addresses on the peer (the endpoint's, then its link-local ones), up."""
+    port) and the addresses on the peer (the endpoint's, then its link-local ones), up. LinkNameTaken if
+    host_ifname is another link's (that one is left alone; the caller tries another name): no lookup beforehand,
+    which cost a netlink session per endpoint."""
     fd = None
+    created = False
     try:
         with IPRoute() as ipr:
             bridge_index = _index(ipr, bridge)
@@ -137,8 +144,9 @@ def add_veth(
             fd = os.open(netns, os.O_RDONLY | os.O_CLOEXEC)
             peer = {"ifname": ifname, "net_ns_fd": fd, "address": mac, "mtu": mtu}
             ipr.link("add", ifname=host_ifname, kind="veth", mtu=mtu, master=bridge_index, peer=peer)
+            created = True
             host_index = _index(ipr, host_ifname)
-            _without_ipv6(host_ifname)
+            disable_ipv6(host_ifname)
             ipr.link("set", index=host_index, state="up")
             ipr.brport("set", index=host_index, mode=1)
         with netlink_in(netns) as ns:
@@ -147,10 +155,14 @@ def add_veth(
                 ns.addr("add", index=index, address=str(address.ip), prefixlen=address.network.prefixlen)
             ns.link("set", index=index, state="up")
     except NetlinkError as exc:
-        delete_link(host_ifname)
+        if created:
+            delete_link(host_ifname)
+        elif exc.code == errno.EEXIST:
+            raise LinkNameTaken(f"network: veth {host_ifname}: the name is taken") from exc
         raise HostError(f"network: veth {host_ifname} ({ifname} in {netns}): {exc.args[-1]}") from exc
     except HostError:
-        delete_link(host_ifname)
+        if created:
+            delete_link(host_ifname)
         raise
     finally:
         if fd is not None:

@@ -23,7 +23,7 @@ MODE_CONTAINER = "container"
 class NetworkRecord:
     id: str
     name: str
-    driver: str  # "bridge", "host" or "null"
+    driver: str  # "bridge", "overlay", "host" or "null"
     created: str  # RFC3339Nano
     subnet: str | None = None
     gateway: str | None = None
@@ -39,10 +39,30 @@ class NetworkRecord:
     predefined: bool = False
     options: dict[str, str] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
+    scope: str = "local"  # "global": kept in the cluster store, the same network on every host
+    vni: int | None = None  # overlay: the VXLAN id, unique in the cluster
+    aux_addresses: dict[str, str] = field(default_factory=dict)  # --aux-address: never handed out
+    parent: str | None = None  # macvlan, ipvlan: the host link the endpoints hang off
+    parent_created: bool = False  # an 802.1Q sub-interface made for the network, removed with it
+    mode: str | None = None  # macvlan_mode or ipvlan_mode
 
     @property
     def is_bridge(self) -> bool:
         return self.driver == "bridge"
+
+    @property
+    def is_overlay(self) -> bool:
+        return self.driver == "overlay"
+
+    @property
+    def is_sublink(self) -> bool:
+        """macvlan or ipvlan: endpoints are links of the parent, moved into the container."""
+        return self.driver in ("macvlan", "ipvlan")
+
+    @property
+    def takes_endpoints(self) -> bool:
+        """A network a container gets an interface and an address on (not host or none)."""
+        return self.is_bridge or self.is_overlay or self.is_sublink
 
     @property
     def is_default_bridge(self) -> bool:
@@ -51,7 +71,7 @@ class NetworkRecord:
     @property
     def has_dns(self) -> bool:
         """Docker runs its embedded DNS on user-defined networks only, never on the default bridge."""
-        return self.is_bridge and not self.predefined
+        return self.takes_endpoints and not self.predefined
 
     @property
     def network(self) -> ipaddress.IPv4Network:
@@ -114,6 +134,7 @@ class EndpointRecord:
     links: tuple[str, ...] = ()  # EndpointSettings.Links, "container:alias" each
     driver_opts: tuple[tuple[str, str], ...] = ()  # EndpointSettings.DriverOpts, shown as given
     link_local_ips: tuple[str, ...] = ()  # EndpointSettings.IPAMConfig.LinkLocalIPs, added to the interface
+    gateway_only: bool = False  # on the gateway bridge for an overlay's way out: not shown, not in DNS
 
     def cleared(self) -> "EndpointRecord":
         return replace(self, endpoint_id=None, ip=None, mac=None, host_ifname=None, ifname=None)
@@ -161,7 +182,7 @@ class ContainerRecord:
             sandbox_id=None,
             netns_path=None,
             ports=(),
-            endpoints=tuple(e.cleared() for e in self.endpoints),
+            endpoints=tuple(e.cleared() for e in self.endpoints if not e.gateway_only),
         )
 
     def to_json(self) -> dict[str, Any]:

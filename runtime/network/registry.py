@@ -62,6 +62,7 @@ class NetworkRegistry:
         self._pools.pop(network_id, None)
 
     def pool(self, network: NetworkRecord) -> AddressPool:
+        """A local network's allocator (a global network's addresses are claimed in the cluster store)."""
         pool = self._pools.get(network.id)
         if pool is None:
             pool = AddressPool(
@@ -70,6 +71,7 @@ class NetworkRegistry:
                 network.network,
                 network.gateway_address,
                 ipaddress.IPv4Network(network.ip_range) if network.ip_range else None,
+                reserved=[ipaddress.IPv4Address(a) for a in network.aux_addresses.values()],
             )
             self._pools[network.id] = pool
         return pool

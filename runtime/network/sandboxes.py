@@ -12,22 +12,37 @@ import logging
 import os
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from runtime.errors import Conflict, EngineError, NotFound
+from runtime.errors import Conflict, EngineError, InvalidParameter, NotFound
 from runtime.network import hostfiles
 from runtime.network.config import NetworkConfig, Sandbox, SandboxSpec
 from runtime.network.container_specs import record_from_spec, refreshed
 from runtime.network.dns_answers import build_views
 from runtime.network.dns_server import EmbeddedDns
+from runtime.network.dns_views import link_aliases, local_dns_entries
 from runtime.network.endpoints import activate, deactivate
-from runtime.network.firewall import HostFirewall, gateway_endpoint
+from runtime.network.firewall import HostFirewall, gateway_endpoint, route_endpoint
 from runtime.network.links import bring_up_loopback, set_default_route
 from runtime.network.netns import create_netns, remove_netns
 from runtime.network.port_allocator import HostPortAllocator
-from runtime.network.records import HOST, MODE_BRIDGE, MODE_CONTAINER, MODE_HOST, NONE, ContainerRecord
+from runtime.network.records import (
+    HOST,
+    MODE_BRIDGE,
+    MODE_CONTAINER,
+    MODE_HOST,
+    NONE,
+    ContainerRecord,
+    EndpointRecord,
+    NetworkRecord,
+)
 from runtime.network.registry import NetworkRegistry
 from runtime.network.store import NetworkStore
-from runtime.network.views import ContainerNetworking, dns_names
+from runtime.network.sublinks import remove_sublink
+from runtime.network.views import ContainerNetworking
+
+if TYPE_CHECKING:
+    from runtime.network.overlays import Overlays
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +57,10 @@ class SandboxManager:
         firewall: HostFirewall,
         dns: EmbeddedDns,
         ports: HostPortAllocator,
+        overlays: "Overlays | None" = None,
     ) -> None:
         self.config = config
+        self.overlays = overlays  # None: no cluster store, no global networks
         self.netns_dir = exec_root / "netns"
         self.store = store
         self.registry = registry
@@ -108,9 +125,10 @@ class SandboxManager:
             create_netns(netns)
             bring_up_loopback(netns)
             for endpoint in record.endpoints:
-                if self.registry.get(endpoint.network_id) is None:
+                network = self.registry.get(endpoint.network_id)
+                if network is None:
                     raise NotFound(f"network {endpoint.network_id} not found")
-                record = self._remember(record.with_endpoint(activate(self.registry, record, endpoint, netns)))
+                record = self._remember(self.join(record, network, endpoint, netns))
             if record.endpoints:  # without, there is nothing to route: a new namespace has no default route
                 self.route(record)
             record = self._remember(self._allocate_ports(record))
@@ -190,7 +208,7 @@ class SandboxManager:
             unplug = not self._release_netns(record) or self._shared(record.container_id)
             for endpoint in record.endpoints:
                 try:
-                    deactivate(self.registry, endpoint, unplug=unplug)
+                    self.leave(endpoint, unplug=unplug)
                 except (EngineError, OSError):
                     log.exception("network: endpoint of %s on %s: cleanup failed", record.name, endpoint.network_id)
         return record.stopped()
@@ -210,12 +228,37 @@ class SandboxManager:
         """Whether a running container joined this one's namespace (`--network container:`)."""
         return any(r.running and r.joined_to == container_id for r in self.containers.values())
 
+    def join(
+        self, record: ContainerRecord, network: NetworkRecord, endpoint: EndpointRecord, netns: Path
+    ) -> ContainerRecord:
+        """One endpoint up (a veth on the network's bridge, a link of a macvlan's parent, or on an overlay:
+        published to the cluster, with the way out it may need) -> the record with it."""
+        if not network.is_overlay:
+            return record.with_endpoint(activate(self.registry, record, endpoint, netns))
+        if self.overlays is None:
+            raise InvalidParameter(f"network: overlay {network.name}: this daemon has no --cluster-store")
+        return self.overlays.join(record, network, endpoint, netns)
+
+    def leave(self, endpoint: EndpointRecord, unplug: bool = True, netns: str | None = None) -> None:
+        """One endpoint down; unplug: take its link out now (a disconnect) rather than with the namespace."""
+        network = self.registry.get(endpoint.network_id)
+        if network is not None and network.is_sublink and unplug and netns and endpoint.ifname:
+            remove_sublink(Path(netns), endpoint.ifname)
+        if network is not None and network.is_overlay and self.overlays is not None:
+            self.overlays.leave(endpoint, unplug)
+        else:
+            deactivate(self.registry, endpoint, unplug=unplug)
+
     def destroy_sandbox(self, container_id: str) -> None:
         record = self.containers.get(container_id)
         if record is None or not record.running:
             return
         self.undo(record)
         self.sync()
+
+    def global_use(self) -> dict[str, bool]:
+        """Global network id -> whether a container of this host is on it now."""
+        return {n.id: self.in_use(n.id) for n in self.registry.all() if n.scope == "global"}
 
     def forget(self, container_id: str) -> None:
         """Undo the sandbox if any and drop the record; nothing is written, so it works on a full disk."""
@@ -230,7 +273,7 @@ class SandboxManager:
     # -- pieces used on every change ---------------------------------------------------------------------
 
     def route(self, record: ContainerRecord) -> None:
-        endpoint = gateway_endpoint(record, self.registry.by_id())
+        endpoint = route_endpoint(record, self.registry.by_id())
         gateway = self.registry.get(endpoint.network_id).gateway_address if endpoint else None
         set_default_route(Path(record.netns_path), gateway)
 
@@ -250,37 +293,11 @@ class SandboxManager:
         """Bring the host's rules and every container's DNS view in line with the records."""
         networks = self.registry.by_id()
         self.firewall.apply(networks.values(), self.containers.values())
-        memberships: dict[str, tuple[str, ...]] = {}
-        entries: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
-        for record in self.containers.values():
-            if not record.running:
-                continue
-            on = []
-            for endpoint in record.endpoints:
-                network = networks.get(endpoint.network_id)
-                if network is not None and network.has_dns and endpoint.ip:
-                    on.append(network.id)
-                    names = tuple(dns_names(record, network, endpoint))
-                    entries.setdefault(network.id, []).append((endpoint.ip, names))
-            if on:
-                memberships[record.container_id] = tuple(on)
-        self.dns.publish(build_views(memberships, entries, self._link_aliases()))
-
-    def _link_aliases(self) -> dict[str, list[tuple[str, tuple[str, ...]]]]:
-        """container id -> (address, (alias,)) of its endpoints' Links (`--link name:alias` on a user-defined
-        network): the linked container's address on that network, under the alias, for the linking one only."""
-        running = {r.name: r for r in self.containers.values() if r.running}
-        aliases: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
-        for record in running.values():
-            for endpoint in record.endpoints:
-                for link in endpoint.links:
-                    name, _, alias = link.partition(":")
-                    target = running.get(name.lstrip("/"))
-                    target_endpoint = target.endpoint(endpoint.network_id) if target is not None else None
-                    if target_endpoint is not None and target_endpoint.ip:
-                        pair = (target_endpoint.ip, (alias.rpartition("/")[2] or name.lstrip("/"),))
-                        aliases.setdefault(record.container_id, []).append(pair)
-        return aliases
+        memberships, entries = local_dns_entries(self.containers.values(), networks)
+        for network in networks.values():
+            if network.is_overlay and self.overlays is not None:
+                entries.setdefault(network.id, []).extend(self.overlays.dns_entries(network.id))
+        self.dns.publish(build_views(memberships, entries, link_aliases(self.containers.values())))
 
     def sync_after_failure(self) -> None:
         """sync() while an error is on its way up: a second failure is logged, the first one is raised."""
@@ -291,25 +308,8 @@ class SandboxManager:
 
     def write_files(self, record: ContainerRecord) -> None:
         """hosts, resolv.conf and hostname in the container's directory (the joined share the target's)."""
-        if record.mode == MODE_CONTAINER:
-            return
-        directory = Path(record.container_dir)
-        extra = hostfiles.parse_extra_hosts(record.extra_hosts, self.host_gateway)
-        host_resolv = hostfiles.read_text_or_empty(self.config.host_resolv_conf)
-        if record.mode == MODE_HOST:
-            hosts = hostfiles.render_host_mode_hosts(hostfiles.read_text_or_empty(self.config.host_hosts), extra)
-            resolv = host_resolv
-        else:
-            addresses = [e.ip for e in record.endpoints if e.ip]
-            hosts = hostfiles.render_hosts(record.hostname, record.domainname, addresses, extra)
-            embedded = record.container_id in self._dns_attached
-            conf = hostfiles.container_resolv_conf(
-                hostfiles.parse_resolv_conf(host_resolv), embedded, record.dns, record.dns_search, record.dns_options
-            )
-            resolv = hostfiles.render_resolv_conf(conf)
-        hostfiles.write_in_place(directory / "hosts", hosts)
-        hostfiles.write_in_place(directory / "resolv.conf", resolv)
-        hostfiles.write_in_place(directory / "hostname", record.hostname + "\n")
+        embedded = record.container_id in self._dns_attached
+        hostfiles.write_container_files(record, self.config, self.host_gateway, embedded)
 
     # -- views ---------------------------------------------------------------------------------------
 

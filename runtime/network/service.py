@@ -5,39 +5,39 @@ in step."""
 
 import ipaddress
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from common import rfc3339
-from runtime.errors import Conflict, EngineError, Forbidden, HostError
+from runtime.errors import Conflict, Forbidden
 from runtime.network.attachments import Attachments
 from runtime.network.config import NetworkConfig, Sandbox, SandboxSpec
-from runtime.network.create_options import OPT_BRIDGE_NAME, OPT_ICC, OPT_MASQUERADE, OPT_MTU, parse_create_body
+from runtime.network.create_options import parse_create_body
 from runtime.network.dns_server import EmbeddedDns
 from runtime.network.filters import LIST_FILTERS, PRUNE_FILTERS, matches_list, matches_prune, normalize_filters
 from runtime.network.firewall import HostFirewall
 from runtime.network.ipam import pick_subnet
 from runtime.network.links import delete_link, enable_ip_forward, ensure_bridge, host_routes
-from runtime.network.netns import remove_netns
 from runtime.network.port_allocator import HostPortAllocator
-from runtime.network.records import DEFAULT_BRIDGE, HOST, NONE, NetworkRecord
+from runtime.network.predefined import ensure_predefined, new_network_id
+from runtime.network.records import NetworkRecord
 from runtime.network.registry import NetworkRegistry
 from runtime.network.revival import restore_sandboxes
 from runtime.network.sandboxes import SandboxManager
 from runtime.network.store import NetworkStore
+from runtime.network.sublinks import check_kernel_support, delete_parent, ensure_parent, sublink_record
+from runtime.network.teardown import teardown_room
 from runtime.network.views import ContainerNetworking, NetworkMember, NetworkView
+
+if TYPE_CHECKING:
+    from runtime.network.cluster import ClusterHost, ClusterStore
 
 log = logging.getLogger(__name__)
 OVERLAP = "invalid pool request: Pool overlaps with other one on this address space"
-
-
-def _new_id() -> str:
-    return os.urandom(32).hex()
 
 
 # (action, network id, attributes) for `docker events`: create, destroy, connect, disconnect, as moby's.
@@ -51,16 +51,23 @@ class NetworkService:
         exec_root: Path,
         config: NetworkConfig | None = None,
         events: NetworkEvents | None = None,
+        cluster: "ClusterStore | None" = None,
     ) -> None:
         self.config = config or NetworkConfig()
         self._events = events
         self.store = NetworkStore(data_root)
+        self.cluster = cluster
         self.registry = NetworkRegistry(self.store)
+        self.overlays = None
+        if cluster is not None:  # imported only with a cluster store: etcd's client costs every start otherwise
+            from runtime.network.overlays import Overlays
+
+            self.overlays = Overlays(cluster, self.registry, self.config)
         self.firewall = HostFirewall(self.config.chain_prefix)
         self.dns = EmbeddedDns(self.config.upstream_servers)
         self.ports = HostPortAllocator()
         self.sandboxes = SandboxManager(
-            self.config, exec_root, self.store, self.registry, self.firewall, self.dns, self.ports
+            self.config, exec_root, self.store, self.registry, self.firewall, self.dns, self.ports, self.overlays
         )
         self.attachments = Attachments(self.sandboxes)
         self._lock = threading.RLock()
@@ -72,7 +79,7 @@ class NetworkService:
         with self._lock:
             self.registry.load()
             self.sandboxes.load()
-            self._ensure_predefined()
+            ensure_predefined(self.registry, self.config)
             for network in self.registry.bridges():
                 created = ensure_bridge(network.bridge_name, self._bridge_address(network), network.mtu)
                 if created and not network.bridge_created:
@@ -85,6 +92,22 @@ class NetworkService:
         """After start(): container id -> netns path of the containers still running; the rest are undone."""
         with self._lock:
             restore_sandboxes(self.sandboxes, running)
+        if self.cluster is not None:
+            self.cluster.start(self._cluster_changed, self._cluster_claims)
+
+    def _cluster_changed(self) -> None:
+        """The watch saw the store change: global networks, overlay entries and DNS views follow."""
+        with self._lock:
+            self.overlays.reconcile(self.sandboxes.global_use())
+            self.sandboxes.sync()
+
+    def _cluster_claims(self):
+        with self._lock:
+            return self.overlays.claims(list(self.sandboxes.containers.values()))
+
+    def cluster_hosts(self) -> "list[ClusterHost]":
+        """The hosts of the cluster store (ClusterHost records) as last seen; none without a cluster store."""
+        return self.cluster.all_hosts() if self.cluster is not None else []
 
     def save_pools(self) -> None:
         """Write the address pools a full disk kept from their file; OSError if the disk still refuses."""
@@ -93,82 +116,24 @@ class NetworkService:
 
     def close(self) -> None:
         """Stop serving DNS and release port reservations; networks, rules and containers live on."""
+        if self.overlays is not None:
+            self.overlays.close()
+            self.cluster.close()
         with self._lock:
             self.dns.close()
             self.ports.close()
 
     def teardown(self) -> None:
-        """Remove everything the room made (sandboxes, bridges, rules, netns files) and its state: for tests
-        and uninstall. The service is unusable afterwards. The state is read from disk first, so a service
-        built only to clean up after a daemon that is gone (never start()ed) finds that daemon's bridges.
-        Every step is tried even if an earlier one failed (a half-done cleanup would leak the rest); the
-        first failure is raised at the end."""
-        failures: list[Exception] = []
-
-        def attempt(step: Callable[..., object], *args: object) -> None:
-            try:
-                step(*args)
-            except (EngineError, OSError) as exc:
-                log.exception("network: teardown step %s%s failed", getattr(step, "__name__", step), args)
-                failures.append(exc)
-
+        """Remove everything the room made (sandboxes, bridges, overlays, rules, netns files) and its state:
+        for tests and uninstall (teardown.py). The service is unusable afterwards."""
         with self._lock:
-            self.registry.load()
-            self.sandboxes.load()
-            for container_id in list(self.sandboxes.containers):
-                attempt(self.sandboxes.forget, container_id)
-            for network in self.registry.all():
-                if network.is_bridge and network.bridge_created:
-                    attempt(delete_link, network.bridge_name)
-                attempt(self.registry.remove, network.id)
-            attempt(self.firewall.remove)
-            netns_dir = self.sandboxes.netns_dir
-            for path in netns_dir.glob("*") if netns_dir.is_dir() else ():
-                attempt(remove_netns, path)
-            if netns_dir.is_dir():
-                attempt(netns_dir.rmdir)
+            failures = teardown_room(self.registry, self.sandboxes, self.firewall)
         self.close()
         if failures:
             raise failures[0]
 
     def _bridge_address(self, network: NetworkRecord) -> ipaddress.IPv4Interface:
         return ipaddress.IPv4Interface(f"{network.gateway}/{network.network.prefixlen}")
-
-    def _ensure_predefined(self) -> None:
-        address = self.config.bridge_address
-        old = self.registry.by_name(DEFAULT_BRIDGE)
-        for other in self.registry.all():
-            if not other.predefined and other.subnet and other.network.overlaps(address.network):
-                raise HostError(f"network: bip {self.config.bip}: overlaps network {other.name} ({other.subnet})")
-        if old is not None and old.bridge_name != self.config.bridge_name and old.bridge_created:
-            delete_link(old.bridge_name)  # --bridge changed since the last run: the old one is ours to drop
-        options = {
-            "com.docker.network.bridge.default_bridge": "true",
-            OPT_ICC: "true",
-            OPT_MASQUERADE: "true",
-            "com.docker.network.bridge.host_binding_ipv4": "0.0.0.0",
-            OPT_BRIDGE_NAME: self.config.bridge_name,
-            OPT_MTU: str(self.config.mtu),
-        }
-        same_bridge = old is not None and old.bridge_name == self.config.bridge_name
-        self.registry.put(
-            NetworkRecord(
-                id=old.id if old else _new_id(),
-                name=DEFAULT_BRIDGE,
-                driver="bridge",
-                created=old.created if old else rfc3339.now(),
-                subnet=str(address.network),
-                gateway=str(address.ip),
-                bridge_name=self.config.bridge_name,
-                bridge_created=same_bridge and old.bridge_created,
-                mtu=self.config.mtu,
-                predefined=True,
-                options=options,
-            )
-        )
-        for name, driver in ((HOST, "host"), (NONE, "null")):
-            if self.registry.by_name(name) is None:
-                self.registry.put(NetworkRecord(_new_id(), name, driver, rfc3339.now(), predefined=True))
 
     # -- networks ------------------------------------------------------------------------------------
 
@@ -178,13 +143,17 @@ class NetworkService:
         with self._lock:
             if self.registry.by_name(options.name) is not None:
                 raise Conflict(f"network with name {options.name} already exists")
+            if options.driver == "overlay":
+                return self._created(self._create_overlay(options))
             subnet = options.subnet
             if subnet is not None and any(subnet.overlaps(s) for s in self.registry.subnets()):
                 raise Forbidden(OVERLAP)
             if subnet is None:
                 taken = [*self.registry.subnets(), *host_routes()]
                 subnet = pick_subnet(self.config.pool_network, self.config.pool_prefixlen, taken)
-            network_id = _new_id()
+            if options.driver in ("macvlan", "ipvlan"):
+                return self._created(self._create_sublink(options, subnet))
+            network_id = new_network_id()
             bridge = options.bridge_name or f"br-{network_id[:12]}"
             user = next((n for n in self.registry.bridges() if n.bridge_name == bridge), None)
             if user is not None:
@@ -206,6 +175,7 @@ class NetworkService:
                 masquerade=options.masquerade,
                 options=options.options,
                 labels=options.labels,
+                aux_addresses=options.aux_addresses,
             )
             created = ensure_bridge(bridge, self._bridge_address(record), record.mtu)
             record = replace(record, bridge_created=created)
@@ -218,8 +188,34 @@ class NetworkService:
                     delete_link(bridge)
                 self.sandboxes.sync_after_failure()
                 raise
-            self._event("create", record)
-            return record
+            return self._created(record)
+
+    def _create_sublink(self, options, subnet) -> NetworkRecord:
+        record = sublink_record(options, subnet, new_network_id(), self.config.mtu)
+        created = ensure_parent(record.parent)
+        try:
+            check_kernel_support(record.driver, record.parent)
+            record = replace(record, parent_created=created)
+            self.registry.put(record)
+            self.sandboxes.sync()
+        except BaseException:
+            self.registry.remove(record.id)
+            delete_parent(replace(record, parent_created=created))
+            raise
+        return record
+
+    def _create_overlay(self, options) -> NetworkRecord:
+        if self.overlays is None:
+            raise Forbidden(
+                "network: driver overlay: this daemon has no cluster store (porthole daemon --cluster-store etcd://...)"
+            )
+        record = self.overlays.create(options)
+        self.registry.put(record)
+        return record
+
+    def _created(self, record: NetworkRecord) -> NetworkRecord:
+        self._event("create", record)
+        return record
 
     def inspect_network(self, ref: str) -> NetworkView:
         """GET /networks/{id}: by full id, name or unique id prefix, with the running containers on it."""
@@ -246,10 +242,14 @@ class NetworkService:
                 raise Conflict(
                     f"error while removing network: network {network.name} id {network.id} has active endpoints"
                 )
+            if network.is_overlay and self.overlays is not None:
+                self.overlays.remove(network)
             self.registry.remove(network.id)
             self.sandboxes.sync()
             if network.bridge_created:
                 delete_link(network.bridge_name)
+            if network.is_sublink and not any(n.parent == network.parent for n in self.registry.all()):
+                delete_parent(network)
             self._event("destroy", network)
 
     def prune_networks(self, filters: Mapping[str, Any] | None = None) -> list[str]:
@@ -261,9 +261,15 @@ class NetworkService:
             for network in self.registry.all():
                 if network.predefined or self.sandboxes.in_use(network.id):
                     continue
-                if matches_prune(network, wanted, now):
+                if not matches_prune(network, wanted, now):
+                    continue
+                try:
                     self.remove_network(network.id)
-                    removed.append(network.name)
+                except Conflict:
+                    if network.scope != "global":
+                        raise
+                    continue  # a global network another host still uses: not unused, kept
+                removed.append(network.name)
         return removed
 
     # -- containers ----------------------------------------------------------------------------------

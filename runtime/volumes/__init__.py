@@ -7,7 +7,7 @@ from runtime.volumes.mountpoint import BIND, TMPFS, VOLUME, MountPoint
 from runtime.volumes.mounts import parse_mount
 from runtime.volumes.plan import MountPlan, VolumeRequest, plan_mounts
 from runtime.volumes.service import Users, VolumeEvents, VolumeService
-from runtime.volumes.volume import Volume
+from runtime.volumes.volume import PluginView, Volume
 
 __all__ = [
     "BIND",
@@ -16,6 +16,7 @@ __all__ = [
     "Fill",
     "MountPlan",
     "MountPoint",
+    "PluginView",
     "Users",
     "Volume",
     "VolumeEvents",

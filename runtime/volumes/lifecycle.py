@@ -30,15 +30,17 @@ def realize(plan: MountPlan, volumes: VolumeService, fill: Fill) -> list[MountPo
         for request in plan.volumes:
             volume, new = volumes.create_if_missing(
                 request.name,
+                driver=request.driver,
                 driver_opts=request.driver_opts,
                 labels=request.labels,
                 anonymous=request.anonymous,
             )
             if new:
                 made.append(volume.name)
-            if request.copy_data and layout.is_empty(volume.mountpoint):
+            # a volume that is a mount (a plugin's, or local with options) is not mounted yet: nothing to fill
+            if request.copy_data and not volumes.needs_mount(volume.name) and layout.is_empty(volume.mountpoint):
                 fill(request.destination, volume.mountpoint)
-        return [replace(m, source=str(volumes.get(m.name).mountpoint)) if m.type == VOLUME else m for m in plan.mounts]
+        return [_with_source(m, volumes) if m.type == VOLUME else m for m in plan.mounts]
     except BaseException:
         for name in reversed(made):
             volumes.remove(name, force=True, users=_nobody)
@@ -66,6 +68,14 @@ def remove_anonymous(
             continue  # already gone, or another container (e.g. via --volumes-from) still uses it: kept
         removed.append(mount.name)
     return removed
+
+
+def _with_source(mount: MountPoint, volumes: VolumeService) -> MountPoint:
+    """A volume mount with its host path: its directory, or "" until a start mounts it (mount_at_start)."""
+    volume = volumes.get(mount.name)
+    return replace(
+        mount, source="" if volumes.needs_mount(mount.name) else str(volume.mountpoint), driver=volume.driver
+    )
 
 
 def _nobody(_name: str) -> list[str]:

@@ -16,9 +16,10 @@ from typing import Any
 from runtime.errors import InvalidParameter
 from runtime.volumes import modes
 from runtime.volumes.binds import parse_bind
+from runtime.volumes.local_mounts import parse_mount_options
 from runtime.volumes.mountpoint import BIND, VOLUME, MountPoint
 from runtime.volumes.mounts import parse_mount
-from runtime.volumes.names import LOCAL_DRIVER, new_anonymous_name, validate_driver, validate_driver_opts
+from runtime.volumes.names import LOCAL_DRIVER, new_anonymous_name
 from runtime.volumes.spec import MountSpec, check_destination
 
 
@@ -32,6 +33,7 @@ class VolumeRequest:
     copy_data: bool  # fill it from the image at `destination` if it is empty ("nocopy" says no)
     driver_opts: Mapping[str, str] | None = None
     labels: Mapping[str, str] | None = None
+    driver: str = LOCAL_DRIVER  # a plugin's name: it is looked up when the volume is made (realize)
 
 
 @dataclass(frozen=True)
@@ -52,8 +54,8 @@ def plan_mounts(
 ) -> MountPlan:
     """Validate every mount request and plan the container's mount points (see the module's docstring).
     `volumes_from` holds, per VolumesFrom entry, the other container's mount points and the entry's mode
-    (as parse_volumes_from returns it); `volume_driver` (HostConfig.VolumeDriver) is the driver of the volumes
-    that name none. Raises InvalidParameter (or NotFound for an unknown volume driver, as Docker does)."""
+    (as parse_volumes_from returns it); `volume_driver` is HostConfig.VolumeDriver, the driver of volumes that
+    name none. Raises InvalidParameter."""
     inherited: dict[str, MountPoint] = {}
     for their_mounts, mode in volumes_from:
         rw = modes.read_write(mode)
@@ -82,20 +84,20 @@ def plan_mounts(
         if destination not in explicit:
             planned.append(mount)
     for spec in explicit.values():
-        mount, request = _from_spec(replace(spec, driver=spec.driver or volume_driver))
+        mount, request = _from_spec(spec, volume_driver or LOCAL_DRIVER)
         planned.append(mount)
         requests += [request] if request else []
     for destination in anonymous:
         name = new_anonymous_name()
-        validate_driver(name, volume_driver)
-        requests.append(VolumeRequest(name=name, destination=destination, anonymous=True, copy_data=True))
-        mount = MountPoint(VOLUME, "", destination, mode="", rw=True, name=name, driver=LOCAL_DRIVER)
+        driver = volume_driver or LOCAL_DRIVER
+        requests.append(VolumeRequest(name, destination, anonymous=True, copy_data=True, driver=driver))
+        mount = MountPoint(VOLUME, "", destination, mode="", rw=True, name=name, driver=driver)
         planned.append(mount)
     planned.sort(key=lambda m: (m.destination.count("/"), m.destination))
     return MountPlan(mounts=tuple(planned), volumes=tuple(requests))
 
 
-def _from_spec(spec: MountSpec) -> tuple[MountPoint, VolumeRequest | None]:
+def _from_spec(spec: MountSpec, default_driver: str) -> tuple[MountPoint, VolumeRequest | None]:
     mount = MountPoint(
         type=spec.type,
         source=spec.source if spec.type == BIND else "",
@@ -109,8 +111,9 @@ def _from_spec(spec: MountSpec) -> tuple[MountPoint, VolumeRequest | None]:
     if spec.type != VOLUME:
         return mount, None
     name = spec.source or new_anonymous_name()
-    validate_driver(name, spec.driver)
-    validate_driver_opts(name, spec.driver_opts)
+    driver = spec.driver or default_driver
+    if driver == LOCAL_DRIVER:
+        parse_mount_options(name, spec.driver_opts)
     request = VolumeRequest(
         name=name,
         destination=spec.destination,
@@ -118,8 +121,9 @@ def _from_spec(spec: MountSpec) -> tuple[MountPoint, VolumeRequest | None]:
         copy_data=spec.copy_data,
         driver_opts=spec.driver_opts,
         labels=spec.labels,
+        driver=driver,
     )
-    return replace(mount, name=name, driver=LOCAL_DRIVER), request
+    return replace(mount, name=name, driver=driver), request
 
 
 def _strings(values: Sequence[str] | Mapping[str, Any], field: str) -> list[str]:

@@ -1,4 +1,7 @@
-"""The local volume store behind `volume create/ls/inspect/rm/prune` and behind containers' volume mounts.
+"""The volume store behind `volume create/ls/inspect/rm/prune` and behind containers' volume mounts: local
+volumes (plain directories, or mounts of something else: local_mounts.py) and volumes of plugins (plugins.py).
+A volume that is a mount is mounted when a container first uses it and unmounted when the last one stops
+(mount/unmount, called by the engine at start and exit).
 
 Safe for the daemon's concurrent requests: one lock guards the name table and each volume's appearance or
 disappearance (one rename each, see layout.py); slow work (deleting data, measuring it) and the engine's
@@ -8,25 +11,23 @@ a container created between the in-use check of `remove` and the removal is the 
 
 from __future__ import annotations  # the method `list` shadows the builtin in annotations below it
 
+import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from common.rfc3339 import format_ns
-from runtime.errors import Conflict, NotFound
+from runtime.errors import Conflict, EngineError, NotFound
 from runtime.volumes import layout
 from runtime.volumes.filters import Filters, list_predicate, prune_predicate
-from runtime.volumes.names import (
-    ANONYMOUS_LABEL,
-    LOCAL_DRIVER,
-    new_anonymous_name,
-    validate_driver,
-    validate_driver_opts,
-    validate_volume_name,
-)
-from runtime.volumes.volume import Volume
+from runtime.volumes.local_mounts import is_mounted, mount_volume, parse_mount_options, unmount_volume
+from runtime.volumes.names import ANONYMOUS_LABEL, LOCAL_DRIVER, new_anonymous_name, validate_volume_name
+from runtime.volumes.plugins import PLUGIN_DIRS, VolumePlugin, find_plugin
+from runtime.volumes.volume import PluginView, Volume
+
+log = logging.getLogger(__name__)
 
 Users = Callable[[str], list[str]]  # volume name -> ids of the containers that mount it
 # (action, volume name) after a volume appeared ("create") or went ("destroy"): the engine's `docker events`.
@@ -34,9 +35,15 @@ VolumeEvents = Callable[[str, str], None]
 
 
 class VolumeService:
-    def __init__(self, data_root: Path, events: VolumeEvents | None = None) -> None:
+    def __init__(
+        self, data_root: Path, events: VolumeEvents | None = None, plugin_dirs: Sequence[Path] = PLUGIN_DIRS
+    ) -> None:
         self._root = data_root / "volumes"
         self._events = events
+        self._plugin_dirs = tuple(plugin_dirs)
+        self._plugins: dict[str, VolumePlugin] = {}  # activated once, as Docker does
+        self._users: dict[str, set[str]] = {}  # volume name -> containers it is mounted for now
+        self._mount_lock = threading.Lock()  # mounts and plugin calls may be slow: not under _lock
         self._lock = threading.Lock()
         self._pruning = False
         layout.prepare(self._root)
@@ -71,17 +78,24 @@ class VolumeService:
         if not name:
             name, anonymous = new_anonymous_name(), True
         validate_volume_name(name)
-        validate_driver(name, driver)
+        driver = driver or LOCAL_DRIVER
+        try:
+            plugin = None if driver == LOCAL_DRIVER else self._plugin(driver)
+        except NotFound as exc:
+            raise NotFound(f"create {name}: {exc.message}") from exc
         with self._lock:
             existing = self._volumes.get(name)
             if existing is not None:
                 return existing, False
-            validate_driver_opts(name, driver_opts)  # Docker checks options only for a volume it makes
+            if plugin is None:
+                parse_mount_options(name, driver_opts)  # Docker checks options only for a volume it makes
+            else:
+                plugin.create(name, dict(driver_opts or {}))
             if anonymous:
                 labels = {**(labels or {}), ANONYMOUS_LABEL: ""}
             metadata = {
                 "Name": name,
-                "Driver": LOCAL_DRIVER,
+                "Driver": driver,
                 "CreatedAt": format_ns(time.time_ns() // 1_000_000_000 * 1_000_000_000),  # whole seconds, as Docker's
                 "Labels": dict(labels) if labels is not None else None,
                 "Options": dict(driver_opts) if driver_opts is not None else None,
@@ -105,7 +119,8 @@ class VolumeService:
         return [v for v in self._snapshot() if matches(v)]
 
     def remove(self, name: str, *, force: bool, users: Users) -> None:
-        """Remove a volume and its data. `force` only forgives a missing volume; a volume in use is kept."""
+        """Remove a volume and its data. `force` forgives a missing volume, and a plugin that cannot remove its
+        volume (the record is dropped); a volume in use is kept."""
         try:
             self.get(name)
         except NotFound:
@@ -115,6 +130,15 @@ class VolumeService:
         in_use_by = users(name)
         if in_use_by:
             raise Conflict(f"remove {name}: volume is in use - [{', '.join(in_use_by)}]")
+        volume = self.get(name)
+        if volume.driver != LOCAL_DRIVER:
+            try:
+                self._plugin(volume.driver).remove(name)
+            except EngineError as exc:
+                if not force:
+                    raise
+                # as Docker's `volume rm -f`: a plugin gone or failing does not keep the record here
+                log.warning("%s (volume %s forgotten: --force)", exc.message, name)
         self._discard(name)
 
     def prune(self, filters: Filters, users: Users) -> tuple[list[str], int]:
@@ -128,8 +152,9 @@ class VolumeService:
         try:
             deleted, reclaimed = [], 0
             for volume in self._snapshot():
-                # Docker leaves out volumes with options: mounts of something else, nothing to reclaim.
-                if volume.options or not matches(volume) or users(volume.name):
+                # Docker leaves out volumes with options: mounts of something else, nothing to reclaim (and
+                # porthole leaves out plugins' volumes: their data is the plugin's)
+                if volume.options or volume.driver != LOCAL_DRIVER or not matches(volume) or users(volume.name):
                     continue
                 size = layout.disk_usage(volume.mountpoint)
                 if self._discard(volume.name):
@@ -139,6 +164,81 @@ class VolumeService:
         finally:
             with self._lock:
                 self._pruning = False
+
+    def plugin_view(self, volume: Volume) -> PluginView | None:
+        """What a plugin's Get and Capabilities say of one of its volumes (None for a local volume); a plugin that
+        does not answer shows as no path, and inspect and ls still answer."""
+        if volume.driver == LOCAL_DRIVER:
+            return None
+        found = self._plugin_view(volume)
+        return PluginView(found.get("Mountpoint", ""), found.get("Status"), self._scope(volume.driver))
+
+    # -- mounts ------------------------------------------------------------------------------------------
+
+    def needs_mount(self, name: str) -> bool:
+        """Whether the volume is mounted per use (a plugin's, or a local one with mount options)."""
+        volume = self.get(name)
+        return volume.driver != LOCAL_DRIVER or bool(volume.options)
+
+    def mount(self, name: str, container_id: str) -> Path:
+        """The volume ready for the container: the path to bind into it (mounted at its first user)."""
+        volume = self.get(name)
+        with self._mount_lock:
+            users = self._users.setdefault(name, set())
+            if volume.driver != LOCAL_DRIVER:
+                path = self._plugin(volume.driver).mount(name, container_id)  # the plugin counts its users
+            else:
+                options = parse_mount_options(name, volume.options)
+                if options is not None and not users and not is_mounted(volume.mountpoint):
+                    mount_volume(name, options, volume.mountpoint)
+                path = volume.mountpoint
+            users.add(container_id)
+            return path
+
+    def unmount(self, name: str, container_id: str) -> None:
+        """The container is done with the volume: unmounted after its last user."""
+        volume = self.get(name)
+        with self._mount_lock:
+            users = self._users.get(name, set())
+            users.discard(container_id)
+            if volume.driver != LOCAL_DRIVER:
+                self._plugin(volume.driver).unmount(name, container_id)
+            elif not users and volume.options:
+                unmount_volume(name, volume.mountpoint)
+
+    def adopt(self, name: str, container_id: str) -> None:
+        """After a daemon restart: a running container still has the volume mounted."""
+        with self._mount_lock:
+            self._users.setdefault(name, set()).add(container_id)
+
+    def release_unused(self) -> None:
+        """After the restart's adopt() calls: local mounts no running container uses any more (their last
+        user died while the daemon was away) are unmounted."""
+        for volume in self._snapshot():
+            if volume.driver == LOCAL_DRIVER and volume.options and not self._users.get(volume.name):
+                try:
+                    unmount_volume(volume.name, volume.mountpoint)
+                except EngineError:
+                    log.exception("volume %s: could not be unmounted after the restart", volume.name)
+
+    def _plugin(self, driver: str) -> VolumePlugin:
+        plugin = self._plugins.get(driver)
+        if plugin is None:
+            plugin = self._plugins[driver] = find_plugin(driver, self._plugin_dirs)
+        return plugin
+
+    def _plugin_view(self, volume: Volume) -> dict[str, Any]:
+        try:
+            return self._plugin(volume.driver).get(volume.name)
+        except EngineError as exc:  # inspect and ls still answer: the plugin's absence shows as no path
+            log.warning("%s", exc.message)
+            return {}
+
+    def _scope(self, driver: str) -> str:
+        try:
+            return self._plugin(driver).capabilities().get("Scope") or "local"
+        except EngineError:
+            return "local"
 
     def _snapshot(self) -> list[Volume]:
         with self._lock:

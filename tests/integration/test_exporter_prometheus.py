@@ -30,7 +30,7 @@ pytestmark = pytest.mark.root
 DASHBOARDS = REPO / "dashboards"
 BOARDS = sorted((DASHBOARDS / "grafana").glob("*.json"))
 # Grafana's variables, as a user who picks "All" sees them
-VARIABLES = {"instance": ".*", "name": ".+", "__rate_interval": "5s", "__range": "1m", "__interval": "1s"}
+VARIABLES = {"host": ".*", "instance": ".*", "name": ".+", "__rate_interval": "5s", "__range": "1m", "__interval": "1s"}
 # alert -> its threshold and the one that holds without a lost line (see the module's docstring)
 UNPROVOKED = {
     "ContainerLogLinesDropped": (") > 0", ") >= 0"),
@@ -72,11 +72,16 @@ def prometheus(tmp_path_factory, daemon, exporter):
         "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
         "rule_files": [str(DASHBOARDS / "rules.yml")],
         "scrape_configs": [
-            {"job_name": "porthole-daemon", "static_configs": [{"targets": [f"127.0.0.1:{daemon.metrics_port}"]}]},
+            {
+                "job_name": "porthole-daemon",
+                "static_configs": [{"targets": [f"127.0.0.1:{daemon.metrics_port}"], "labels": {"host": "here"}}],
+            },
             # the second target answers nothing: PortholeTargetDown must notice
             {
                 "job_name": "porthole-exporter",
-                "static_configs": [{"targets": [f"127.0.0.1:{exporter}", f"127.0.0.1:{dead_port}"]}],
+                "static_configs": [
+                    {"targets": [f"127.0.0.1:{exporter}", f"127.0.0.1:{dead_port}"], "labels": {"host": "here"}}
+                ],
             },
         ],
     }

@@ -259,7 +259,7 @@ def test_the_default_bridge_has_addresses_but_no_embedded_dns(room: Room) -> Non
 
 
 def test_bridge_and_host_ends_have_no_ipv6_addresses_to_announce(room: Room) -> None:
-    """IPv4 only: no link-local address appears on the host after a container starts (see links._without_ipv6)."""
+    """IPv4 only: no link-local address appears on the host after a container starts (see links.disable_ipv6)."""
     room.sandbox(room.spec("one"))
     bridge = room.config.bridge_name
     ports = subprocess.run(["ip", "-o", "link", "show", "master", bridge], capture_output=True, text=True, check=True)
@@ -552,3 +552,18 @@ def test_connect_while_stopped_takes_effect_at_the_next_start(room: Room) -> Non
     again = room.sandbox(spec)
     assert list(again.settings["Networks"]) == ["second"]
     assert links_in(again.netns_path) == ["eth0", "lo"]
+
+
+def test_a_taken_veth_name_is_left_alone_and_another_tried(room: Room, monkeypatch) -> None:
+    """Host-side veth names are random and not looked up first: a name another link has makes the creation
+    fail with EEXIST, and that link must survive while the endpoint gets the next name."""
+    taken = "vethc0ffee1"
+    subprocess.run(["ip", "link", "add", taken, "type", "veth", "peer", "name", "vethc0ffee2"], check=True)
+    try:
+        names = iter(["c0ffee1f", "beefcafe"])
+        monkeypatch.setattr("runtime.network.endpoints.secrets.token_hex", lambda n: next(names))
+        sandbox = room.service.create_sandbox(room.spec("lucky"))
+        assert link_exists(taken) and link_exists("vethbeefcaf")
+        room.service.destroy_sandbox(sandbox.container_id)
+    finally:
+        delete_link(taken)

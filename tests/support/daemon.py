@@ -17,6 +17,7 @@ from runtime.cgroups import open_manager, remove_parent_if_empty
 from runtime.linux.constants import MNT_DETACH
 from runtime.linux.syscalls import mount, umount2
 from runtime.network import NetworkConfig, NetworkService
+from runtime.network.netns import run_in_netns
 from tests.support.fulldisk import fill
 from tests.support.waiting import wait_for
 
@@ -24,6 +25,7 @@ REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 20.0
 IP_FORWARD = Path("/proc/sys/net/ipv4/ip_forward")
 CGROUP_ROOT = Path("/sys/fs/cgroup")
+NETNS_DIR = Path("/run/netns")
 
 
 @dataclass
@@ -38,6 +40,8 @@ class TestDaemon:
     # a tmpfs of this size ("64m") mounted on the data root before the first start, unmounted by stop(): a disk
     # the test can fill (fill_data_root) and free again, as /var/lib/docker fills on a real host
     data_root_size: str | None = None
+    netns: str | None = None  # a namespace in /run/netns to run the daemon in (a "host" of tests/support/cluster)
+    hostname: str | None = None  # a UTS namespace of its own with this hostname (each "host" has its name)
 
     @property
     def data_root(self) -> Path:
@@ -80,8 +84,13 @@ class TestDaemon:
         return f"10.{self.octet}.128.0/17"
 
     def command(self) -> list[str]:
-        """`porthole daemon` with this daemon's own roots, socket, bridge, subnets, chains and cgroup parent."""
+        """`porthole daemon` with this daemon's own roots, socket, bridge, subnets, chains and cgroup parent;
+        in its network namespace if it has one (nsenter enters that alone: `ip netns exec` would remount /sys)."""
+        enter = ["nsenter", f"--net={NETNS_DIR / self.netns}"] if self.netns else []
+        if self.hostname:  # each exec keeps the pid: the process started is the daemon
+            enter += ["unshare", "--uts", "sh", "-c", 'hostname "$0" && exec "$@"', self.hostname]
         return [
+            *enter,
             sys.executable,
             "-m",
             "porthole.cli.main",
@@ -151,17 +160,30 @@ class TestDaemon:
 
     def remove_everything(self) -> None:
         """Every container (forced), volume and user network of this daemon."""
+        self.remove_containers()
+        self.remove_networks()
+
+    def remove_containers(self) -> None:
+        """Every container (forced) and volume."""
         client = self.client()
         for container in client.containers.list(all=True, sparse=True):
             try:
                 container.remove(force=True, v=True)
             except docker.errors.NotFound:
                 pass
-        for network in client.networks.list():
-            if network.name not in ("bridge", "host", "none"):
-                network.remove()
         for volume in client.volumes.list():
             volume.remove(force=True)
+        client.close()
+
+    def remove_networks(self) -> None:
+        """Every user network (a global one another host removed first is fine)."""
+        client = self.client()
+        for network in client.networks.list():
+            if network.name not in ("bridge", "host", "none"):
+                try:
+                    network.remove()
+                except docker.errors.NotFound:
+                    pass
         client.close()
 
     def stop(self) -> None:
@@ -176,16 +198,7 @@ class TestDaemon:
                     self.kill(signal.SIGTERM)
         finally:
             try:
-                NetworkService(
-                    self.data_root,
-                    self.exec_root,
-                    NetworkConfig(
-                        bridge_name=self.bridge,
-                        bip=self.bip,
-                        chain_prefix=self.chain_prefix,
-                        address_pool=self.address_pool,
-                    ),
-                ).teardown()
+                self.teardown_network()
             finally:
                 self.destroy_leftover_cgroups()
                 if self.data_root_size is not None and os.path.ismount(self.data_root):
@@ -203,6 +216,21 @@ class TestDaemon:
             yield filler
         finally:
             filler.unlink()
+
+    def teardown_network(self) -> None:
+        """The network room's leftovers, looked for where the daemon made them: in its namespace if it had one
+        (a thread that entered it runs the teardown, and the iptables it starts inherit that namespace)."""
+        service = NetworkService(
+            self.data_root,
+            self.exec_root,
+            NetworkConfig(
+                bridge_name=self.bridge, bip=self.bip, chain_prefix=self.chain_prefix, address_pool=self.address_pool
+            ),
+        )
+        if self.netns is None:
+            service.teardown()
+        elif (NETNS_DIR / self.netns).exists():
+            run_in_netns(NETNS_DIR / self.netns, service.teardown)
 
     def destroy_leftover_cgroups(self) -> None:
         """Containers a dead daemon could not remove: kill what is left in each group, then drop the parent."""

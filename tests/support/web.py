@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,10 +50,24 @@ class WebServer:
         return self.process.returncode
 
 
-def start_web(engine_host: str, log: Path, *args: str, env: dict[str, str] | None = None) -> WebServer:
-    """`porthole -H <engine> web --listen 127.0.0.1:0 <args>`, once it says where it listens."""
+def start_web(
+    engine_host: str, log: Path, *args: str, env: dict[str, str] | None = None, prefix: Sequence[str] = ()
+) -> WebServer:
+    """`porthole -H <engine> web --listen 127.0.0.1:0 <args>`, once it says where it listens; prefix: what runs
+    it (nsenter into a test host's namespace)."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "porthole.cli.main", "-H", engine_host, "web", "--listen", "127.0.0.1:0", *args],
+        [
+            *prefix,
+            sys.executable,
+            "-m",
+            "porthole.cli.main",
+            "-H",
+            engine_host,
+            "web",
+            "--listen",
+            "127.0.0.1:0",
+            *args,
+        ],
         stdout=subprocess.PIPE,
         stderr=open(log, "ab"),
         cwd=REPO,

@@ -6,6 +6,7 @@ import platform
 import socket
 import time
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from runtime.api import params
 from runtime.api.http import Json, Raw, Request, Response, Stream, client_gone
@@ -16,6 +17,9 @@ from runtime.engine.daemon import Engine
 from runtime.engine.events import Event
 from runtime.engine.model import PAUSED, RUNNING
 from runtime.errors import InvalidParameter
+
+if TYPE_CHECKING:
+    from runtime.network.cluster import ClusterHost
 
 VERSION = "0.1.0"
 EVENT_FILTERS = ("type", "event", "container", "image", "label", "network", "volume")
@@ -85,11 +89,16 @@ def register(router: Router, engine: Engine) -> None:
                 "CgroupVersion": "2" if engine.cgroup_mode == "v2" else "1",
                 "Plugins": {
                     "Volume": ["local"],
-                    "Network": ["bridge", "host", "none"],
+                    "Network": ["bridge", "host", "ipvlan", "macvlan", "null", "overlay"],
                     "Authorization": None,
                     "Log": engine.log_registry.names(),
                 },
                 "Swarm": {"LocalNodeState": "inactive", "NodeID": "", "ControlAvailable": False},
+                # Docker's fields of the days of --cluster-store (API < 1.42), kept: clients of that time read them
+                "ClusterStore": config.cluster_store or "",
+                "ClusterAdvertise": config.cluster_advertise or "",
+                # porthole's own: the hosts of the cluster store, for the dashboard's list of hosts
+                "ClusterHosts": [_cluster_host(h) for h in engine.networks.cluster_hosts()],
                 "Runtimes": {"runc": {"path": "porthole-shim"}},  # what inspect names HostConfig.Runtime
                 "DefaultRuntime": "runc",
                 # as dockerd lists them: the default seccomp profile, and private cgroup namespaces on v2
@@ -122,6 +131,17 @@ def register(router: Router, engine: Engine) -> None:
     router.add("GET", "/version", version)
     router.add("GET", "/info", info)
     router.add("GET", "/events", events)
+
+
+def _cluster_host(host: "ClusterHost") -> dict[str, str]:
+    """One entry of /info's ClusterHosts (porthole's own field): a host of the cluster store."""
+    return {
+        "ID": host.host_id,
+        "Name": host.name,
+        "Addr": host.address,
+        "Metrics": host.metrics or "",
+        "Dashboard": host.web or "",
+    }
 
 
 def _os_name() -> str:

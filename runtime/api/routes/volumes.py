@@ -23,14 +23,15 @@ def register(router: Router, engine: Engine) -> None:
             driver_opts=body.get("DriverOpts"),
             labels=body.get("Labels"),
         )
-        return Json(shape(volume), 201)
+        return Json(shape(volume, volumes.plugin_view(volume)), 201)
 
     def list_(req: Request) -> Response:
         selected = volumes.list(params.filters(req), in_use=lambda name: bool(users(name)))
-        return Json({"Volumes": [shape(v) for v in selected], "Warnings": None})
+        return Json({"Volumes": [shape(v, volumes.plugin_view(v)) for v in selected], "Warnings": None})
 
     def inspect(req: Request, name: str) -> Response:
-        return Json(shape(volumes.get(name)))
+        volume = volumes.get(name)
+        return Json(shape(volume, volumes.plugin_view(volume)))
 
     def remove(req: Request, name: str) -> Response:
         volumes.remove(name, force=params.flag(req, "force"), users=users)

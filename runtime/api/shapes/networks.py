@@ -16,12 +16,14 @@ def network_object(view: NetworkView) -> dict[str, Any]:
         entry = {"Subnet": network.subnet, "Gateway": network.gateway}
         if network.ip_range:
             entry["IPRange"] = network.ip_range
+        if network.aux_addresses:
+            entry["AuxiliaryAddresses"] = dict(network.aux_addresses)
         ipam_config.append(entry)
     return {
         "Name": network.name,
         "Id": network.id,
         "Created": network.created,
-        "Scope": "local",
+        "Scope": network.scope,
         "Driver": network.driver,
         "EnableIPv4": True,
         "EnableIPv6": False,
@@ -163,8 +165,8 @@ def _settings(record: ContainerRecord | None, networks: Mapping[str, NetworkReco
     settings["Ports"] = _ports_map(record)
     for endpoint in record.endpoints:
         network = networks.get(endpoint.network_id)
-        if network is None:
-            continue  # removed while the container was stopped; starting it will say so
+        if network is None or endpoint.gateway_only:
+            continue  # removed while the container was stopped (starting it will say so), or the hidden way out
         entry = _endpoint_settings(record, network, endpoint)
         settings["Networks"][network.name] = entry
         if network.is_default_bridge:

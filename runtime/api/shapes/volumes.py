@@ -3,20 +3,21 @@ container's "Mounts"."""
 
 from typing import Any
 
-from runtime.volumes import VOLUME, MountPoint, Volume
+from runtime.volumes import VOLUME, MountPoint, PluginView, Volume
 
 
-def volume(v: Volume) -> dict[str, Any]:
-    """The volume object, as `volume inspect`, `volume create` and `volume ls` return it."""
+def volume(v: Volume, plugin: PluginView | None = None) -> dict[str, Any]:
+    """The volume object, as `volume inspect`, `volume create` and `volume ls` return it; a plugin's volume with
+    the mountpoint, status and scope its plugin gives."""
     return {
         "CreatedAt": v.created_at,
         "Driver": v.driver,
         "Labels": dict(v.labels) if v.labels is not None else None,
-        "Mountpoint": str(v.mountpoint),
+        "Mountpoint": str(v.mountpoint) if plugin is None else plugin.mountpoint,
         "Name": v.name,
         "Options": dict(v.options) if v.options is not None else None,
-        "Scope": "local",
-        "Status": None,
+        "Scope": "local" if plugin is None else plugin.scope,
+        "Status": None if plugin is None else plugin.status,
         "UsageData": None,
     }
 

@@ -16,8 +16,10 @@ from runtime.engine.lifecycle import Lifecycle
 from runtime.engine.model import Container
 from runtime.engine.shims import ShimStarted
 from runtime.engine.store import ContainerStore
+from runtime.engine.volume_mounts import ContainerVolumes
 from runtime.errors import Conflict
 from runtime.security import SecurityPolicy, own_capabilities
+from runtime.volumes import VolumeService
 
 
 @dataclass
@@ -117,8 +119,19 @@ def world(tmp_path, monkeypatch):
     shims, registry = FakeShims(), builtin_registry()
     deferred = DeferredWork(interval=0.02)
     security = SecurityPolicy(own_capabilities())
+    volume_mounts = ContainerVolumes(VolumeService(config.data_root), store)
     lifecycle = Lifecycle(
-        config, store, shims, monitor, EventBus(), sandboxes, registry, security, lambda c, v: None, deferred=deferred
+        config,
+        store,
+        shims,
+        monitor,
+        EventBus(),
+        sandboxes,
+        registry,
+        security,
+        lambda c, v: None,
+        volume_mounts=volume_mounts,
+        deferred=deferred,
     )
     container = Container(
         id="c" * 64, name="looping", created="2026-12-06T00:00:00Z", image_ref="busybox", image_id="sha256:" + "0" * 64,

@@ -36,7 +36,31 @@ def test_addresses_are_parsed(fields, subnet, gateway, ip_range):
     [
         ({"Name": ""}, InvalidParameter, "network: field Name: must not be empty"),
         ({"Name": "a/b"}, InvalidParameter, "must not contain '/'"),
-        ({"Driver": "overlay"}, NotImplementedYet, "network: driver 'overlay': only the bridge driver is supported"),
+        (
+            {"Driver": "weave"},
+            NotImplementedYet,
+            "network: driver 'weave': only the bridge, overlay, macvlan, ipvlan drivers are supported",
+        ),
+        ({"Driver": "overlay", "Scope": "local"}, InvalidParameter, "networks of the overlay driver have global scope"),
+        ({"Driver": "bridge", "Scope": "global"}, InvalidParameter, "networks of the bridge driver have local scope"),
+        ({"Driver": "macvlan"}, InvalidParameter, "option parent: names no host interface"),
+        (
+            {"Driver": "overlay", "Options": {"encrypted": ""}},
+            NotImplementedYet,
+            "network: overlay option encrypted: IPsec between the hosts is not supported",
+        ),
+        ({"Driver": "macvlan", "Options": {"parent": "eth0.5000"}}, InvalidParameter, "must be 1 to 4094"),
+        (
+            {"Driver": "macvlan", "Options": {"parent": "eth0", "macvlan_mode": "l2"}},
+            InvalidParameter,
+            "option macvlan_mode 'l2': must be one of bridge, private, vepa, passthru",
+        ),
+        ({"Driver": "ipvlan", "Options": {"parent": "eth0", "ipvlan_mode": "l3s"}}, InvalidParameter, "one of l2, l3"),
+        (
+            ipam(Subnet="10.0.0.0/24", AuxiliaryAddresses={"router": "10.0.1.1"}),
+            InvalidParameter,
+            "invalid auxiliary address router=10.0.1.1: parent subnet 10.0.0.0/24 doesn't contain this address",
+        ),
         ({"Driver": "host"}, Forbidden, 'only one instance of "host" network is allowed'),
         ({"EnableIPv6": True}, NotImplementedYet, "IPv6 networks are not supported"),
         ({"Ingress": True}, NotImplementedYet, "field Ingress"),
@@ -87,3 +111,23 @@ def test_options_become_bridge_settings():
     assert (options.bridge_name, options.mtu, options.icc, options.masquerade) == ("pt-test0", 1400, False, False)
     assert options.internal is True
     assert options.labels == {"team": "a"}
+
+
+def test_an_overlay_body_keeps_its_driver_and_mtu_option():
+    options = parse_create_body(
+        body(Driver="overlay", Scope="global", Options={"com.docker.network.driver.mtu": "9000"}, Attachable=True)
+    )
+    assert (options.driver, options.mtu, options.attachable) == ("overlay", 9000, True)
+
+
+def test_macvlan_and_ipvlan_bodies_keep_parent_mode_and_aux_addresses():
+    options = parse_create_body(
+        body(
+            Driver="macvlan",
+            Options={"parent": "eth0.10"},
+            **ipam(Subnet="10.9.0.0/24", AuxiliaryAddresses={"r": "10.9.0.9"}),
+        )
+    )
+    assert (options.parent, options.mode, options.aux_addresses) == ("eth0.10", "bridge", {"r": "10.9.0.9"})
+    ipvlan = parse_create_body(body(Driver="ipvlan", Options={"parent": "eth0", "ipvlan_mode": "l3"}))
+    assert (ipvlan.parent, ipvlan.mode) == ("eth0", "l3")

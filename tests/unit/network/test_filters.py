@@ -80,3 +80,11 @@ def test_prune_filters():
     assert not matches_prune(CUSTOM, {"until": [str(created - 1)]}, created + 10)
     assert matches_prune(CUSTOM, {"label": ["team=web"]}, 0)
     assert not matches_prune(CUSTOM, {"label!": ["team"]}, 0)
+
+
+def test_the_scope_filter_tells_global_networks_from_local_ones():
+    overlay = NetworkRecord("fed789" + "0" * 58, "ov", "overlay", "2026-01-01T00:00:00Z", scope="global")
+    assert matches_list(overlay, False, {"scope": ["global"]}) and not matches_list(
+        CUSTOM, False, {"scope": ["global"]}
+    )
+    assert not matches_list(overlay, False, {"scope": ["local"]})

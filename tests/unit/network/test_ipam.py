@@ -113,3 +113,10 @@ def test_pick_subnet_avoids_taken_networks():
     with pytest.raises(Conflict) as caught:
         pick_subnet(N("10.5.0.0/23"), 24, taken)
     assert "could not find an available, non-overlapping IPv4 address pool" in caught.value.message
+
+
+def test_auxiliary_addresses_are_never_handed_out(tmp_path):
+    p = AddressPool(tmp_path / "pool.json", "n1 (abc)", N("10.9.0.0/29"), A("10.9.0.1"), reserved=[A("10.9.0.2")])
+    assert p.allocate("c1") == A("10.9.0.3")
+    with pytest.raises(Conflict, match="Address already in use"):
+        p.allocate("c2", A("10.9.0.2"))

@@ -138,10 +138,6 @@ def test_anonymous_names_are_unique():
             {"mounts": [{"Type": "bind", "Source": "/x", "Target": "/data"}]},
             'invalid mount config for type "bind": bind source path does not exist: /x',
         ),
-        (
-            {"binds": ["v1:/data"], "volume_driver": "flocker"},
-            'error looking up volume plugin flocker: plugin "flocker"',
-        ),
         ({"binds": [3]}, "invalid Binds: entries must be strings, got 3"),
         (
             {"config_volumes": {"data": {}}},
@@ -151,18 +147,10 @@ def test_anonymous_names_are_unique():
         (
             {
                 "mounts": [
-                    {"Type": "volume", "Source": "v1", "Target": "/a", "VolumeOptions": {"DriverConfig": {"Name": "x"}}}
-                ]
-            },
-            'create v1: error looking up volume plugin x: plugin "x" not found',
-        ),
-        (
-            {
-                "mounts": [
                     {"Type": "volume", "Target": "/a", "VolumeOptions": {"DriverConfig": {"Options": {"o": "x"}}}}
                 ]
             },
-            'volume option "o" is not supported by porthole',
+            'option "o" needs "type" and "device"',
         ),
     ],
 )
@@ -170,3 +158,18 @@ def test_refusals(requests, message):
     with pytest.raises((InvalidParameter, NotFound)) as caught:
         plan(**requests)
     assert message in caught.value.message
+
+
+def test_a_volume_driver_names_the_driver_of_volumes_that_name_none():
+    """HostConfig.VolumeDriver (--volume-driver): the plugin is looked up when the volume is made, not here."""
+    plan = plan_mounts(
+        binds=["named:/a"],
+        config_volumes={"/anon": {}},
+        mounts=[{"Type": "volume", "Source": "own", "Target": "/b", "VolumeOptions": {"DriverConfig": {"Name": "x"}}}],
+        image_volumes={},
+        volumes_from=[],
+        volume_driver="flocker",
+    )
+    drivers = {r.destination: r.driver for r in plan.volumes}
+    assert drivers == {"/a": "flocker", "/anon": "flocker", "/b": "x"}
+    assert {m.destination: m.driver for m in plan.mounts} == drivers

@@ -51,7 +51,14 @@ def test_an_existing_name_returns_the_existing_volume_unchanged(service):
         ("_lead", {}, InvalidParameter, 'create _lead: "_lead" includes invalid characters'),
         ("v1", {"driver": "nfs"}, NotFound, 'create v1: error looking up volume plugin nfs: plugin "nfs" not found'),
         ("v1", {"driver_opts": {"foo": "1"}}, InvalidParameter, 'create v1: invalid option: "foo"'),
-        ("v1", {"driver_opts": {"type": "nfs"}}, InvalidParameter, 'create v1: volume option "type" is not supported'),
+        ("v1", {"driver_opts": {"type": "nfs"}}, InvalidParameter, 'create v1: missing required option: "device"'),
+        ("v1", {"driver_opts": {"size": "1g"}}, InvalidParameter, 'create v1: volume option "size" is not supported'),
+        (
+            "v1",
+            {"driver_opts": {"type": "none", "device": "/srv"}},
+            InvalidParameter,
+            'create v1: type "none" needs o=bind',
+        ),
     ],
 )
 def test_create_refuses(service, tmp_path, name, kwargs, error, message):
