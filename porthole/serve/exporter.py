@@ -21,22 +21,13 @@ from exporter.errors import InvalidOption
 from exporter.self_metrics import ExporterMetrics
 from exporter.server import MetricsServer, parse_listen
 from exporter.watcher import ContainerWatcher
+from porthole.serve.options import positive
 from porthole.serve.stopping import StopSignals
 
 DEFAULT_HOST = "unix:///run/porthole/porthole.sock"
 DEFAULT_LISTEN = "127.0.0.1:9338"
 
 log = logging.getLogger("porthole.exporter")
-
-
-def _positive_seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected a number of seconds above 0")
-    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -48,14 +39,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--fs-interval",
-        type=_positive_seconds,
+        type=positive("a number of seconds"),
         default=FS_INTERVAL_SECONDS,
         metavar="SECONDS",
         help="how often a container's writable layer is measured (default 60, as cAdvisor)",
     )
     parser.add_argument(
         "--discovery-interval",
-        type=_positive_seconds,
+        type=positive("a number of seconds"),
         default=5.0,
         metavar="SECONDS",
         help="how often containers are listed while the events stream is down (default 5)",

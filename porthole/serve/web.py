@@ -15,6 +15,7 @@ import signal
 import sys
 from pathlib import Path
 
+from porthole.serve.options import positive
 from web.errors import WebError
 from web.serving import TOKEN_ENV, build_dashboard
 from web.settings import serving_options, tls_files
@@ -44,7 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--history-minutes",
-        type=_positive_number,
+        type=positive("a number"),
         default=16,
         metavar="MINUTES",
         help="how much 1-second history to keep per container (default 16)",
@@ -57,16 +58,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=16,
         help="requests served at once; each open log viewer holds one (default 16)",
     )
-
-
-def _positive_number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected a number above 0")
-    return value
 
 
 def _token(args: argparse.Namespace) -> str | None:
