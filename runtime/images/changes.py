@@ -50,7 +50,8 @@ def _env_map(config: dict) -> dict[str, str]:
     return {pair[0]: pair[1] if len(pair) > 1 else "" for pair in pairs}
 
 
-def _json_list(text: str) -> list[str] | None:
+def json_array(text: str) -> list[str] | None:
+    """The exec form's strings, or None when `text` is not a JSON array of strings (then it is shell form)."""
     if not text.startswith("["):
         return None
     try:
@@ -63,7 +64,7 @@ def _json_list(text: str) -> list[str] | None:
 
 
 def _command_line(config: dict, text: str) -> list[str]:
-    exec_form = _json_list(text)
+    exec_form = json_array(text)
     if exec_form is not None:
         return exec_form
     return [*(config.get("Shell") or DEFAULT_SHELL), text]
@@ -128,7 +129,7 @@ class _ChangeState:
     def volume(self, text: str) -> None:
         volumes = dict(self.config.get("Volumes") or {})
         env = _env_map(self.config)
-        exec_form = _json_list(text)
+        exec_form = json_array(text)
         paths = [expand_word(p, env) for p in exec_form] if exec_form is not None else expand_words(text, env)
         if not paths:
             raise _invalid("VOLUME", "requires at least one path")

@@ -4,12 +4,12 @@ builder/dockerfile/instructions/parse.go), before any step runs: a bad line fail
 that when the step runs, with the environment of that moment.
 """
 
-import json
 import re
 from dataclasses import dataclass, field
 
 from runtime.errors import InvalidParameter
 from runtime.images.builder.dockerfile import Dockerfile, Line, parse_error
+from runtime.images.changes import json_array
 from runtime.images.shellwords import split_words
 
 _STAGE_NAME = re.compile(r"[a-z][a-z0-9-_.]*")
@@ -50,19 +50,6 @@ class Program:
     meta_args: tuple[Instruction, ...]  # ARGs before the first FROM
     stages: tuple[Stage, ...]
     escape: str
-
-
-def json_array(text: str) -> list[str] | None:
-    """The exec form's strings, or None when `text` is not a JSON array of strings (then it is shell form)."""
-    if not text.startswith("["):
-        return None
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return None
-    if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return value
-    return None
 
 
 def _flags(line: Line) -> dict[str, str]:
