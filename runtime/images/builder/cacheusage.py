@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from runtime.errors import NotFound
 from runtime.images.builder.cache import BuildCache, CacheEntry
 from runtime.images.imageconfig import created_seconds
-from runtime.images.removal import ImageUser
+from runtime.images.removal import Deleted, ImageUser
 from runtime.images.store import ImageStore
 
 RECORD_ID_LENGTH = 25  # as long as BuildKit's record ids, which the docker CLI's table is sized for
@@ -76,7 +76,7 @@ def prune_cache(cache: BuildCache, store: ImageStore, in_use_by: Callable[[str],
         image = store.resolve(entry.image_id)
         if image.repo_tags or store.has_children(image) or in_use_by(image.id) is not None:
             continue
-        for record in store.remove(image.id, force=False, in_use_by=in_use_by):
-            deleted = record.get("Deleted", "")
-            reclaimed += sizes.get(deleted, 0)  # image ids are never layer diff_ids: they add nothing
+        for removal in store.remove(image.id, force=False, in_use_by=in_use_by):
+            if isinstance(removal, Deleted):  # image ids are never layer diff_ids: they add nothing
+                reclaimed += sizes.get(removal.id, 0)
     return PruneReport([entry.key[:RECORD_ID_LENGTH] for entry in forgotten], reclaimed)
