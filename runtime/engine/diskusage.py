@@ -68,16 +68,12 @@ class DiskUsageReport:
         images = [i for i in self._images.list() if not self._images.is_intermediate(i)]
         sizes = {i.id: i.size for i in images}
         return DiskUsage(
-            self._layers_size() if "image" in kinds else None,
+            self._images.layers_size() if "image" in kinds else None,
             self._image_usage(images, containers) if "image" in kinds else None,
             [self._container_usage(c, sizes.get(c.image_id, 0)) for c in containers] if "container" in kinds else None,
             self._volume_usage(containers) if "volume" in kinds else None,
             cache_records(self._builder.cache, self._images) if "build-cache" in kinds else None,
         )
-
-    def _layers_size(self) -> int:
-        every = {d for image in self._images.list() for d in image.diff_ids} | self._images.held_layers()
-        return sum(self._images.layer_size(d) for d in every)
 
     def _image_usage(self, images: list[Image], containers: list[Container]) -> list[ImageUsage]:
         users = Counter(c.image_id for c in containers)

@@ -3,7 +3,6 @@
 
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
 
 from common import rfc3339
 from runtime.engine.containers import Containers
@@ -11,6 +10,7 @@ from runtime.engine.events import EventBus
 from runtime.engine.lifecycle import Lifecycle
 from runtime.engine.model import CREATED, DEAD, EXITED, Container
 from runtime.errors import Conflict, InvalidParameter, NotFound
+from runtime.images.removal import Removal
 from runtime.images.store import ImageStore
 from runtime.network.filters import parse_until
 from runtime.volumes import VolumeService
@@ -59,7 +59,8 @@ class Housekeeping:
         self._image_users = image_users
         self._writable_size = writable_size
 
-    def prune_containers(self, filters: Mapping[str, list[str]]) -> dict[str, Any]:
+    def prune_containers(self, filters: Mapping[str, list[str]]) -> tuple[list[str], int]:
+        """Stopped containers the filters select: the ids removed, and the bytes of their writable layers."""
         _check(filters, CONTAINER_PRUNE_FILTERS)
         now, deleted, reclaimed = time.time(), [], 0
         for c in self._containers.store:
@@ -76,10 +77,11 @@ class Housekeeping:
             deleted.append(c.id)
             reclaimed += size
         self._events.publish("container", "prune", "", reclaimed=str(reclaimed))
-        return {"ContainersDeleted": deleted, "SpaceReclaimed": reclaimed}
+        return deleted, reclaimed
 
-    def prune_images(self, filters: Mapping[str, list[str]]) -> dict[str, Any]:
-        """Unused images: without tags only, or with dangling=false every one no container uses."""
+    def prune_images(self, filters: Mapping[str, list[str]]) -> tuple[list[Removal], int]:
+        """Unused images: without tags only, or with dangling=false every one no container uses; what rmi said
+        of each, and the bytes reclaimed."""
         _check(filters, IMAGE_PRUNE_FILTERS)
         dangling_only = (filters.get("dangling") or ["true"])[0].lower() in ("true", "1")
         now, deleted = time.time(), []
@@ -96,4 +98,4 @@ class Housekeeping:
                 continue  # used or removed meanwhile
         reclaimed = max(before - self._images.layers_size(), 0)
         self._events.publish("image", "prune", "", reclaimed=str(reclaimed))
-        return {"ImagesDeleted": deleted or None, "SpaceReclaimed": reclaimed}
+        return deleted, reclaimed

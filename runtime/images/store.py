@@ -89,6 +89,11 @@ class ImageStore:
         with self._lock:
             return self._layer_size(diff_id)
 
+    def layers_size(self) -> int:
+        """Bytes of every layer an image or a container holds (`docker system df`'s LayersSize)."""
+        every = {d for image in self.list() for d in image.diff_ids} | self.held_layers()
+        return sum(self.layer_size(d) for d in every)
+
     def held_layers(self) -> set[str]:
         """Layers containers hold (their image may be gone)."""
         with self._lock:

@@ -122,7 +122,8 @@ def register(router: Router, engine: Engine) -> None:
         return Json({"Warnings": engine.adjustments.update(containers.get(ref), body)})
 
     def prune(req: Request) -> Response:
-        return Json(engine.housekeeping.prune_containers(params.filters(req)))
+        deleted, reclaimed = engine.housekeeping.prune_containers(params.filters(req))
+        return Json({"ContainersDeleted": deleted, "SpaceReclaimed": reclaimed})
 
     def top(req: Request, ref: str) -> Response:
         return Json(shapes.top(containers.top(containers.get(ref), params.text(req, "ps_args"))))

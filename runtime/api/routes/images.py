@@ -96,7 +96,8 @@ def register(router: Router, engine: Engine) -> None:
         return Json(rows)
 
     def prune(req: Request) -> Response:
-        return Json(engine.housekeeping.prune_images(params.filters(req)))
+        removed, reclaimed = engine.housekeeping.prune_images(params.filters(req))
+        return Json({"ImagesDeleted": [shapes.removal(r) for r in removed] or None, "SpaceReclaimed": reclaimed})
 
     def inspect(req: Request, name: str) -> Response:
         image = images.resolve(name)
