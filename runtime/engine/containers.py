@@ -162,6 +162,10 @@ class Containers:
         if not keeps_no_log(container) or cfg.tail != 0:
             return self.logs(container, cfg, still_running)
         layout = Layout(self.config, container.id)
+        # The log's directory is made at start, and an attach comes before it (`docker run`): made now, the reader
+        # hears of the log's creation at once (inotify), where it would poll, and could miss the whole output of
+        # a short --rm container that is gone before its next look.
+        layout.exec_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         reader = self.log_registry.open_reader(
             shim_log_config(container, self.log_registry), attach_log_info(container, layout)
         )
