@@ -11,11 +11,12 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import signal
 import sys
+import threading
 from pathlib import Path
 
 from porthole.serve.options import positive
+from porthole.serve.stopping import StopSignals
 from web.errors import WebError
 from web.serving import TOKEN_ENV, build_dashboard
 from web.settings import serving_options, tls_files
@@ -69,14 +70,6 @@ def _token(args: argparse.Namespace) -> str | None:
     return args.token or os.environ.get(TOKEN_ENV) or None
 
 
-class _Stop(Exception):
-    """Raised by the signal handler to leave waitress's loop."""
-
-
-def _stop(signum: int, frame: object) -> None:
-    raise _Stop(signum)
-
-
 def run(args: argparse.Namespace) -> int:
     """Serve until SIGTERM or SIGINT. `args.host` is the Engine API (None: $DOCKER_HOST, else porthole's)."""
     if not logging.getLogger().handlers:
@@ -93,17 +86,19 @@ def run(args: argparse.Namespace) -> int:
     except OSError as e:
         print(f"web: cannot listen on {args.listen}: {e.strerror}", file=sys.stderr)
         return 2
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, _stop)
+    # The server runs in a thread and the main thread waits for the signal, as under `porthole daemon --web`: an
+    # exception raised from a signal handler lands wherever the server happens to be, and waitress's error
+    # handling swallowed one (the server then served on until it was killed).
+    stopping = StopSignals()
+    serving = threading.Thread(target=dashboard.serve, name="web")
+    serving.start()
     # the first line on stdout says where it listens (a --listen port 0 picks a free one)
     scheme = "https" if options.tls else "http"
     print(f"web: serving {scheme}://{dashboard.address}/ for the containers of {host}", flush=True)
-    try:
-        dashboard.serve()
-    except _Stop:
-        log.info("web: stopping")
-    finally:
-        dashboard.close()
+    stopping.wait()
+    log.info("web: stopping")
+    dashboard.close()
+    serving.join()
     return 0
 
 
