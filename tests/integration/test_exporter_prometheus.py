@@ -1,15 +1,14 @@
 """dashboards/ proven against a real Prometheus: it scrapes the exporter and the daemon while real containers
 run (one busy under a CPU quota, one near its memory limit, one OOM-killing, one in a restart loop, one
 writing to disk, one logging to an unreachable fluentd, one shipping to Elasticsearch (noida-db: see
-tests/unit/logdrivers/test_elasticsearch_server.py)), and then every expression of every dashboard panel
-and every rule evaluates without error and returns series, and every alert goes pending or fires, but
-ContainerLogLinesDropped, ContainerLogShippingLagging, ContainerLogWritesFailing and PortholeRecordsWaitingForDisk
-(no test can make the logging pipeline lose a line, lag five minutes or fill the daemon's disk on demand: their
-thresholds are lowered to ">= 0", the series they read are there; promtool's rule tests in
-tests/unit/exporter/test_rules.py make the disk ones fire), PortholeNotScraped (both jobs are scraped: it is asked
-about a job that is not) and ContainerDown (whether the exporter saw the looping container between its short runs
-is chance; tests/integration/test_alerting.py delivers alerts end to end); their rules must evaluate with health ok.
-promtool accepts the config and the rules.
+tests/unit/logdrivers/test_elasticsearch_server.py), one removed after Prometheus saw it), and then every
+expression of every dashboard panel and every rule evaluates without error and returns series, and every alert
+goes pending or fires, but ContainerLogLinesDropped, ContainerLogShippingLagging, ContainerLogWritesFailing and
+PortholeRecordsWaitingForDisk (no test can make the logging pipeline lose a line, lag five minutes or fill the
+daemon's disk on demand: their thresholds are lowered to ">= 0", the series they read are there; promtool's rule
+tests in tests/unit/exporter/test_rules.py make the disk ones fire) and PortholeNotScraped (both jobs are
+scraped: it is asked about a job that is not); their rules must evaluate with health ok. promtool accepts the
+config and the rules.
 """
 
 import json
@@ -41,6 +40,7 @@ UNPROVOKED = {
     "PortholeRecordsWaitingForDisk": (") > 0", ") >= 0"),
 }
 ALERTS_EXPECTED = {
+    "ContainerDown",
     "ContainerOOMKilled",
     "ContainerExitedOnOOM",
     "ContainerRestartLoop",
@@ -153,6 +153,14 @@ def scenario(daemon, prometheus, es_server):
         to_es = ("--log-driver", "elasticsearch", "--log-opt", f"elasticsearch-url={es_server.url}")
         run("--name", "searchable", *to_es, "busybox", "sh", "-c", "while :; do date; sleep 0.2; done")
         assert daemon.docker("inspect", "no-such-container").returncode == 1  # a 404 for the API panels
+        # one that is gone: seen in the last minutes, seen no more (ContainerDown)
+        run("--name", "departed", "busybox", "sleep", "1000")
+        wait_for(
+            lambda: query(prometheus, 'container_last_seen{name="departed"}'),
+            timeout=20,
+            what="Prometheus to scrape the departed container",
+        )
+        daemon.docker("rm", "-f", "departed", check=True)
         # increase() needs a sample from before the OOM kill: wait until Prometheus has one
         for expr in ('container_oom_events_total{name="survivor"}', "porthole_container_oom_kills_total"):
             wait_for(lambda e=expr: query(prometheus, e), timeout=20, what=f"Prometheus to scrape {expr}")
