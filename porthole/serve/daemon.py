@@ -27,6 +27,7 @@ from runtime.api.server import API_VERSION, ApiServer
 from runtime.engine.config import DaemonConfig
 from runtime.engine.daemon import Engine
 from runtime.errors import EngineError
+from runtime.security.userns import RemapError, remapped_data_root, resolve_remap
 
 if TYPE_CHECKING:  # the web app is imported only when --web asks for it
     from web.serving import Dashboard
@@ -125,6 +126,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-concurrent-uploads", type=int, default=defaults.max_concurrent_uploads, help="layers per push"
     )
+    parser.add_argument(
+        "--userns-remap",
+        default="",
+        metavar="default|USER[:GROUP]|UID[:GID]",
+        help="run containers in user namespaces mapped to the user's /etc/subuid and /etc/subgid ranges",
+    )
     parser.add_argument("--debug", action="store_true", help="log every request")
     _add_api_security_arguments(parser)
 
@@ -186,8 +193,13 @@ def config_from_args(args: argparse.Namespace, warnings: tuple[str, ...] = ()) -
         if not sep:
             raise SystemExit(f"porthole daemon: --log-opt {item!r}: expected KEY=VALUE")
         log_opts[key] = value
+    try:
+        remap = resolve_remap(args.userns_remap)
+    except RemapError as e:
+        raise SystemExit(f"porthole daemon: --userns-remap: {e.message}") from None
+    data_root = args.data_root.resolve()
     return DaemonConfig(
-        data_root=args.data_root.resolve(),
+        data_root=remapped_data_root(data_root, remap) if remap else data_root,
         exec_root=args.exec_root.resolve(),
         hosts=tuple(args.hosts or DaemonConfig().hosts),
         cgroup_parent=args.cgroup_parent,
@@ -210,6 +222,7 @@ def config_from_args(args: argparse.Namespace, warnings: tuple[str, ...] = ()) -
         cluster_store=args.cluster_store,
         cluster_advertise=args.cluster_advertise,
         cluster_store_opts=tuple(args.cluster_store_opt),
+        userns_remap=remap,
     )
 
 

@@ -3,6 +3,8 @@
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from runtime.security.userns import IdMapping
+
 
 @dataclass(frozen=True)
 class DaemonConfig:
@@ -31,6 +33,7 @@ class DaemonConfig:
     cluster_store: str | None = None  # etcd://HOST:PORT[,...]: global networks across hosts
     cluster_advertise: str | None = None  # IFACE_OR_IP:PORT this host is reached at by the others
     cluster_store_opts: tuple[str, ...] = ()  # KEY=VALUE: kv.cacertfile, kv.certfile, kv.keyfile, discovery.ttl
+    userns_remap: IdMapping | None = None  # --userns-remap: containers' ids in the subordinate ranges
 
     @property
     def containers_dir(self) -> Path:

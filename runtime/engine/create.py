@@ -172,7 +172,13 @@ class ContainerFactory:
             parse_signal(body["StopSignal"])  # moby's verifyContainerSettings: "Invalid signal: SIGFOO"
         host_config, log_config = normalize_host_config(body.get("HostConfig") or {}, self._log_registry, self._config)
         self._security.program(self._security.confinement(host_config))  # a bad option or profile fails here
-        check_isolation(host_config, body.get("Hostname") or "", self._store.get, self._config.init_path)
+        check_isolation(
+            host_config,
+            body.get("Hostname") or "",
+            self._store.get,
+            self._config.init_path,
+            remapped=self._config.userns_remap is not None,
+        )
         networking = body.get("NetworkingConfig") or {}
         warnings = _move_container_mac(body, host_config, networking)
         config = {k: v for k, v in body.items() if k in CONFIG_FIELDS}

@@ -123,10 +123,10 @@ def _checked(host_config: Mapping[str, Any], init_path: Path) -> Isolation:
 
 
 def check_isolation(host_config: Mapping[str, Any], hostname: str, find: Callable[[str], Container],
-                    init_path: Path) -> None:  # fmt: skip
-    """At create: every option valid, nothing made."""
+                    init_path: Path, remapped: bool = False) -> None:  # fmt: skip
+    """At create: every option valid, nothing made; `remapped`: the daemon runs with --userns-remap."""
     _checked(host_config, init_path)
-    check_modes(host_config, hostname, find)
+    check_modes(host_config, hostname, find, remapped)
     tmpfs_mounts(host_config)
     plan_devices(host_config, with_nodes=False)
 

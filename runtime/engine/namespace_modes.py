@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from runtime.engine.model import RUNNING, Container
-from runtime.errors import Conflict, InvalidParameter, NotImplementedYet
+from runtime.errors import Conflict, InvalidParameter
+from runtime.security.userns import IdMapping
 from runtime.shim.isolation import Namespaces
 from runtime.shim.spec import Mount
 
@@ -29,8 +30,11 @@ class NamespacePlan:
     shm_mounted: bool  # False: no /dev/shm of its own (--ipc none), or one bound from elsewhere
 
 
-def check_modes(host_config: Mapping[str, Any], hostname: str, find: Callable[[str], Container]) -> None:
-    """At create: each mode is one Docker knows, and a container named in one exists (find raises NotFound)."""
+def check_modes(
+    host_config: Mapping[str, Any], hostname: str, find: Callable[[str], Container], remapped: bool = False
+) -> None:
+    """At create: each mode is one Docker knows, and a container named in one exists (find raises NotFound);
+    with the daemon's --userns-remap (`remapped`), none that a remapped container cannot have."""
     for key, (what, valid) in _VALID.items():
         mode = host_config.get(key) or ""
         if not isinstance(mode, str):
@@ -43,7 +47,29 @@ def check_modes(host_config: Mapping[str, Any], hostname: str, find: Callable[[s
         raise InvalidParameter("conflicting options: hostname and the UTS mode")
     userns = host_config.get("UsernsMode") or ""
     if userns not in ("", HOST):
-        raise NotImplementedYet(f"porthole: --userns {userns}: user namespace remapping is not supported yet")
+        raise InvalidParameter(f"invalid USER mode: {userns}")
+    if remapped and userns != HOST:
+        _check_remappable(host_config)
+
+
+def _check_remappable(host_config: Mapping[str, Any]) -> None:
+    """moby's verifyPlatformContainerSettings: what only --userns=host may have under --userns-remap."""
+    if host_config.get("Privileged"):
+        raise InvalidParameter(
+            "privileged mode is incompatible with user namespaces.  You must run the container in the host "
+            "namespace when running privileged mode"
+        )
+    if host_config.get("NetworkMode") == HOST:
+        raise InvalidParameter("cannot share the host's network namespace when user namespaces are enabled")
+    if host_config.get("PidMode") == HOST:
+        raise InvalidParameter("cannot share the host PID namespace when user namespaces are enabled")
+
+
+def id_mapping_of(host_config: Mapping[str, Any], remap: IdMapping | None) -> dict | None:
+    """The shim's uid_map and gid_map for a container: the daemon's, unless it opted out with --userns=host."""
+    if remap is None or (host_config.get("UsernsMode") or "") == HOST:
+        return None
+    return remap.as_spec()
 
 
 def _donor(mode: str, what: str, find: Callable[[str], Container], me: Container) -> Container:

@@ -5,6 +5,7 @@ import platform
 CLONE_FS = 0x00000200
 CLONE_NEWNS = 0x00020000
 CLONE_NEWCGROUP = 0x02000000
+CLONE_NEWUSER = 0x10000000
 CLONE_NEWUTS = 0x04000000
 CLONE_NEWIPC = 0x08000000
 CLONE_NEWPID = 0x20000000
@@ -25,6 +26,14 @@ MS_RELATIME = 1 << 21
 MS_STRICTATIME = 1 << 24
 MNT_DETACH = 2
 
+# The new mount API (open_tree, move_mount: 5.2; mount_setattr with MOUNT_ATTR_IDMAP: 5.12)
+AT_FDCWD = -100
+AT_EMPTY_PATH = 0x1000
+AT_RECURSIVE = 0x8000
+OPEN_TREE_CLONE = 1
+MOVE_MOUNT_F_EMPTY_PATH = 0x4
+MOUNT_ATTR_IDMAP = 0x00100000
+
 PR_SET_KEEPCAPS = 8
 PR_CAPBSET_DROP = 24
 PR_SET_CHILD_SUBREAPER = 36
@@ -37,7 +46,9 @@ _SYSCALLS = {
     "x86_64": {"pivot_root": 155, "setns": 308, "capset": 126, "pidfd_getfd": 438, "seccomp": 317},
     "aarch64": {"pivot_root": 41, "setns": 268, "capset": 91, "pidfd_getfd": 438, "seccomp": 277},
 }
-SYSCALL = _SYSCALLS[platform.machine()]
+# Numbered alike on every architecture (the unified table, from 5.1 on)
+_COMMON_SYSCALLS = {"open_tree": 428, "move_mount": 429, "mount_setattr": 442}
+SYSCALL = {**_SYSCALLS[platform.machine()], **_COMMON_SYSCALLS}
 
 # Docker's default capability set (moby oci/defaults.go): CapEff 00000000a80425fb inside a container.
 DEFAULT_CAPABILITIES = {

@@ -4,7 +4,15 @@ capset never did). Each raises OSError with errno and the call's name, like the 
 import ctypes
 import os
 
-from runtime.linux.constants import BPF_INSTRUCTION_SIZE, SECCOMP_SET_MODE_FILTER, SYSCALL
+from runtime.linux.constants import (
+    AT_EMPTY_PATH,
+    AT_FDCWD,
+    BPF_INSTRUCTION_SIZE,
+    MOUNT_ATTR_IDMAP,
+    MOVE_MOUNT_F_EMPTY_PATH,
+    SECCOMP_SET_MODE_FILTER,
+    SYSCALL,
+)
 
 # Loaded by soname, not ctypes.util.find_library: that runs a subprocess, and these wrappers are also used
 # inside a container after pivot_root, where no ldconfig exists.
@@ -102,3 +110,30 @@ def seccomp_set_filter(program: bytes) -> None:
     caller needs CAP_SYS_ADMIN, so a container's init calls this before it drops capabilities."""
     prog = _SockFprog(len(program) // BPF_INSTRUCTION_SIZE, program)
     _check(_libc.syscall(SYSCALL["seccomp"], SECCOMP_SET_MODE_FILTER, 0, ctypes.byref(prog)), "seccomp")
+
+
+def open_tree(path: str, flags: int) -> int:
+    """A descriptor of the mount at `path`; with OPEN_TREE_CLONE a detached copy of it (AT_RECURSIVE: of its
+    whole tree) that move_mount can attach elsewhere."""
+    fd = _libc.syscall(SYSCALL["open_tree"], ctypes.c_long(AT_FDCWD), _b(path), flags | os.O_CLOEXEC)
+    _check(fd, "open_tree", path)
+    return fd
+
+
+def move_mount(fd: int, target: str) -> None:
+    """Attach the mount `fd` holds (open_tree's) at `target`."""
+    call = _libc.syscall(SYSCALL["move_mount"], fd, b"", ctypes.c_long(AT_FDCWD), _b(target), MOVE_MOUNT_F_EMPTY_PATH)
+    _check(call, "move_mount", target)
+
+
+class _MountAttr(ctypes.Structure):
+    _fields_ = [("attr_set", ctypes.c_uint64), ("attr_clr", ctypes.c_uint64),
+                ("propagation", ctypes.c_uint64), ("userns_fd", ctypes.c_uint64)]  # fmt: skip
+
+
+def idmap_mount(fd: int, userns_fd: int) -> None:
+    """Make the detached mount `fd` show its files' owners through the user namespace `userns_fd`'s mapping
+    (an idmapped mount, 5.12; the filesystem must allow it: ext4, xfs, btrfs, tmpfs since 6.3)."""
+    attr = _MountAttr(MOUNT_ATTR_IDMAP, 0, 0, userns_fd)
+    call = _libc.syscall(SYSCALL["mount_setattr"], fd, b"", AT_EMPTY_PATH, ctypes.byref(attr), ctypes.sizeof(attr))
+    _check(call, "mount_setattr")

@@ -4,14 +4,12 @@ nothing here may import lazily, because after pivot_root the host's Python libra
 import os
 import socket
 
-from runtime.shim.isolation import apply_process_limits
 from runtime.shim.process import (
     ExecError,
     ProcessConfinement,
     confine,
     environment,
     execute,
-    read_program,
     resolve_user,
     with_groups,
 )
@@ -54,7 +52,13 @@ def give_terminal(uid: int) -> None:
 
 
 def run_container_init(
-    spec: ContainerSpec, stdin_fd: int, stdout_fd: int, stderr_fd: int, error_fd: int, console_fd: int
+    spec: ContainerSpec,
+    confinement: ProcessConfinement,
+    stdin_fd: int,
+    stdout_fd: int,
+    stderr_fd: int,
+    error_fd: int,
+    console_fd: int,
 ) -> None:
     """Never returns: execs the container's command, or writes why not to `error_fd` and exits. `stdin_fd` is
     the container's stdin with -i; without, it reads the container's /dev/null. With a terminal (-t) all three
@@ -63,7 +67,6 @@ def run_container_init(
         os.setsid()
         os.dup2(stdout_fd, 1)
         os.dup2(stderr_fd, 2)
-        confinement = ProcessConfinement(spec.capabilities, read_program(spec.seccomp), spec.no_new_privileges)
         prepare_rootfs(spec)
         if spec.terminal:
             _take_terminal(spec, console_fd)
@@ -75,7 +78,6 @@ def run_container_init(
         user = with_groups(resolve_user(spec.process.user), spec.isolation.group_add)
         if spec.terminal:
             give_terminal(user.uid)
-        apply_process_limits(spec.isolation)
         confine(user, confinement)
         os.chdir(spec.process.cwd)
         execute(spec.process.args, environment(spec.process.env, user, spec.hostname), error_fd)

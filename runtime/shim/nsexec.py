@@ -14,7 +14,7 @@ import select
 import signal
 import socket
 
-from runtime.linux.constants import CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS
+from runtime.linux.constants import CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, CLONE_NEWUTS
 from runtime.linux.syscalls import setns
 from runtime.shim.init import give_terminal, report_and_exit
 from runtime.shim.process import (
@@ -29,11 +29,14 @@ from runtime.shim.process import (
 from runtime.shim.shim import join_cgroup
 from runtime.shim.terminal import open_terminal, take_as_stdio
 
-# Mount namespace last: after it, /proc/<pid> of the host is out of sight.
+# The network namespace first: the host's user namespace owns it, even a remapped container's, and joining it
+# takes privileges there; then the container's user namespace, if it has one, which owns the rest. Mount
+# namespace last: after it, /proc/<pid> of the host is out of sight.
 _NAMESPACES = (
+    ("net", CLONE_NEWNET),
+    ("user", CLONE_NEWUSER),
     ("ipc", CLONE_NEWIPC),
     ("uts", CLONE_NEWUTS),
-    ("net", CLONE_NEWNET),
     ("pid", CLONE_NEWPID),
     ("mnt", CLONE_NEWNS),
 )
@@ -47,8 +50,18 @@ def enter_container(pid: int) -> None:
     """setns into the namespaces of the container whose init is `pid` (this process; children get its pid ns)."""
     fds = [(os.open(f"/proc/{pid}/ns/{name}", os.O_RDONLY | os.O_CLOEXEC), flag) for name, flag in _NAMESPACES]
     for fd, flag in fds:
-        setns(fd, flag)
+        if flag != CLONE_NEWUSER:
+            setns(fd, flag)
+        elif not _same_namespace(fd, "/proc/self/ns/user"):  # joining one's own user namespace is refused
+            setns(fd, flag)
+            os.setresgid(0, 0, 0)
+            os.setresuid(0, 0, 0)
         os.close(fd)
+
+
+def _same_namespace(fd: int, path: str) -> bool:
+    mine, theirs = os.stat(path), os.fstat(fd)
+    return (mine.st_dev, mine.st_ino) == (theirs.st_dev, theirs.st_ino)
 
 
 def _take_pipes(stdio: tuple[int, ...]) -> None:

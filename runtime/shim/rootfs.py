@@ -9,6 +9,7 @@ import os
 import stat
 
 from runtime.linux.constants import (
+    CLONE_NEWNS,
     MNT_DETACH,
     MS_BIND,
     MS_NODEV,
@@ -20,9 +21,10 @@ from runtime.linux.constants import (
     MS_REMOUNT,
     MS_STRICTATIME,
 )
-from runtime.linux.syscalls import mount, pivot_root, umount2
+from runtime.linux.syscalls import mount, pivot_root, umount2, unshare
 from runtime.shim.isolation import Isolation, make_devices, make_root_read_only, write_sysctls
-from runtime.shim.spec import ContainerSpec, Mount
+from runtime.shim.spec import ContainerSpec, Mount, Rootfs
+from runtime.shim.userns import idmapped_layers, remount_here_unlocked
 
 # moby oci/defaults.go
 MASKED_PATHS = (
@@ -111,13 +113,23 @@ def _locked_flags(path: str) -> int:
     return flags
 
 
-def _setup_dev(root: str, isolation: Isolation) -> None:
+def _make_device(dev: str, name: str, major: int, minor: int, bind: bool) -> None:
+    """A device node; in a user namespace, where mknod is refused, the host's node bound on a file (as runc)."""
+    target = os.path.join(dev, name)
+    if bind:
+        os.close(os.open(target, os.O_CREAT | os.O_WRONLY | os.O_CLOEXEC, 0o666))
+        mount(f"/dev/{name}", target, None, MS_BIND)
+    else:
+        os.mknod(target, stat.S_IFCHR | 0o666, os.makedev(major, minor))
+
+
+def _setup_dev(root: str, isolation: Isolation, bind_devices: bool) -> None:
     dev = _mkdir_in_root(root, "/dev")
     mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k")
     old_umask = os.umask(0)
     try:
         for name, major, minor in _DEVICES:
-            os.mknod(os.path.join(dev, name), stat.S_IFCHR | 0o666, os.makedev(major, minor))
+            _make_device(dev, name, major, minor, bind_devices)
         for sub, mode in (("pts", 0o755), ("shm", 0o1777), ("mqueue", 0o755)):
             os.mkdir(os.path.join(dev, sub), mode)
     finally:
@@ -132,27 +144,63 @@ def _setup_dev(root: str, isolation: Isolation) -> None:
     make_devices(dev, isolation.devices)
 
 
-def prepare_rootfs(spec: ContainerSpec) -> None:
-    """Mount everything under the merged dir and pivot into it. Runs in the container's init, before exec."""
+def mount_image(fs: Rootfs, lowerdirs: list[str]) -> None:
+    options = f"lowerdir={':'.join(lowerdirs)},upperdir={fs.upperdir},workdir={fs.workdir}"
+    mount("overlay", fs.merged, "overlay", 0, options)
+
+
+def _bind_mounts(root: str, mounts: list[Mount]) -> None:
+    for m in mounts:
+        if not os.path.exists(m.source):  # checked at create; it may have gone since
+            raise FileNotFoundError(errno.ENOENT, f"bind source path does not exist: {m.source}", m.destination)
+        _bind(m.source, _mount_point_for(root, m), m.readonly)
+
+
+def premount_remapped(spec: ContainerSpec, userns_fd: int) -> None:
+    """For a remapped container, in stage A's own mount namespace and with the host's privileges: the image,
+    its layers idmapped through the container's user namespace, and the bind mounts (their sources may lie
+    where the remapped root cannot go); the working directory is left at the container's root."""
+    unshare(CLONE_NEWNS)
     mount(None, "/", None, MS_REC | MS_PRIVATE)
     fs = spec.rootfs
-    root = fs.merged
-    options = f"lowerdir={':'.join(fs.lowerdirs)},upperdir={fs.upperdir},workdir={fs.workdir}"
-    mount("overlay", root, "overlay", 0, options)
+    mount_image(fs, idmapped_layers(fs.lowerdirs, userns_fd, fs.merged + ".layers"))
+    _bind_mounts(fs.merged, [m for m in spec.mounts if m.type != "tmpfs"])
+    os.chdir(fs.merged)
+
+
+def _mount_sys(root: str, isolation: Isolation) -> None:
+    """sysfs; a remapped container does not own its network namespace, so the kernel refuses it a sysfs of its
+    own, and gets the host's, read-only (as runc does)."""
+    target = _mkdir_in_root(root, "/sys")
+    flags = MS_NOSUID | MS_NOEXEC | MS_NODEV | (0 if isolation.privileged else MS_RDONLY)
+    try:
+        mount("sysfs", target, "sysfs", flags)
+    except PermissionError:
+        _bind("/sys", target, readonly=not isolation.privileged)
+
+
+def prepare_rootfs(spec: ContainerSpec) -> None:
+    """Mount everything under the container's root and pivot into it. Runs in the container's init, before
+    exec. A remapped container's image and binds are mounted already (premount_remapped), its root the working
+    directory."""
+    mount(None, "/", None, MS_REC | MS_PRIVATE)
+    remapped = spec.id_mapping is not None
+    root = "." if remapped else spec.rootfs.merged
+    if not remapped:
+        mount_image(spec.rootfs, spec.rootfs.lowerdirs)
     isolation = spec.isolation
     mount("proc", _mkdir_in_root(root, "/proc"), "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV)
-    sys_flags = MS_NOSUID | MS_NOEXEC | MS_NODEV | (0 if isolation.privileged else MS_RDONLY)
-    mount("sysfs", _mkdir_in_root(root, "/sys"), "sysfs", sys_flags)
-    _setup_dev(root, isolation)
+    _mount_sys(root, isolation)
+    _setup_dev(root, isolation, bind_devices=remapped)
     for m in spec.mounts:
         if m.type == "tmpfs":
             target = _mkdir_in_root(root, m.destination)
             flags = MS_NOSUID | MS_NODEV if m.flags is None else m.flags
             mount("tmpfs", target, "tmpfs", flags | (MS_RDONLY if m.readonly else 0), m.data)
-        else:
-            if not os.path.exists(m.source):  # checked at create; it may have gone since
-                raise FileNotFoundError(errno.ENOENT, f"bind source path does not exist: {m.source}", m.destination)
-            _bind(m.source, _mount_point_for(root, m), m.readonly)
+    if remapped:
+        remount_here_unlocked()
+    else:
+        _bind_mounts(root, [m for m in spec.mounts if m.type != "tmpfs"])
     _pivot(root)
     write_sysctls(isolation.sysctls)
     os.makedirs(spec.process.cwd, exist_ok=True)  # before a read-only root forbids it

@@ -29,9 +29,13 @@ from runtime.linux.constants import (
 from runtime.linux.proc import process_starttime
 from runtime.linux.syscalls import lean_fork, prctl, setns, unshare
 from runtime.shim.init import EXIT_RUNTIME_ERROR, run_container_init
+from runtime.shim.isolation import apply_process_limits
+from runtime.shim.process import ProcessConfinement, read_program
+from runtime.shim.rootfs import premount_remapped
 from runtime.shim.spec import NETWORK_READY, ContainerSpec
 from runtime.shim.stdin import make_fifo, start_forwarding
 from runtime.shim.terminal import console_channel, receive_master
+from runtime.shim.userns import enter_user_namespace, make_user_namespace
 
 EXIT_FILE = "exit.json"  # beside the spec; the daemon reads it when the shim is gone
 TERMINAL_FLUSH_S = 0.005  # unterminated terminal output waits this long for more before it is logged
@@ -51,8 +55,16 @@ def _stage_a(
     PID 1 and tells the shim its pid."""
     try:
         join_cgroup(spec.cgroup_procs)  # while the daemon makes the network (the join sleeps: RCU)
+        # Read here, while the host's files are in reach (a remapped init could not open them).
+        confinement = ProcessConfinement(spec.capabilities, read_program(spec.seccomp), spec.no_new_privileges)
+        # Inherited by the init; set here, with the host's privileges: a remapped init may not raise a limit
+        # or, no longer dumpable, even open its own oom_score_adj.
+        apply_process_limits(spec.isolation)
+        userns = make_user_namespace(spec.id_mapping) if spec.id_mapping else None
         if os.read(network_gate, len(NETWORK_READY)) != NETWORK_READY:
             raise RuntimeError("the daemon did not set up the container's network")
+        if userns is not None:
+            premount_remapped(spec, userns)
         flags = CLONE_NEWNS
         if spec.cgroup_namespace:
             flags |= CLONE_NEWCGROUP
@@ -60,10 +72,12 @@ def _stage_a(
         for mode, flag in ((spec.netns, CLONE_NEWNET), (namespaces.pid, CLONE_NEWPID),
                            (namespaces.ipc, CLONE_NEWIPC), (namespaces.uts, CLONE_NEWUTS)):  # fmt: skip
             flags |= _join_or_new(mode, flag)
+        if userns is not None:  # after the joins: the namespaces joined belong to the host's user namespace
+            enter_user_namespace(userns)
         unshare(flags)
         pid = os.fork()
         if pid == 0:
-            run_container_init(spec, *stdio, error_w, console_w)
+            run_container_init(spec, confinement, *stdio, error_w, console_w)
         os.write(sync_w, str(pid).encode())
         os._exit(0)
     except BaseException as e:  # noqa: BLE001 - stage A reports every failure on the error pipe

@@ -61,6 +61,7 @@ class ContainerSpec:
     stdin_once: bool = False  # StdinOnce: the first attached writer's end closes the container's stdin
     terminal: bool = False  # -t: the init's stdio is a pseudo-terminal whose master the shim keeps
     console_size: list[int] | None = None  # ConsoleSize, [rows, columns], the terminal's size at start
+    id_mapping: dict | None = None  # --userns-remap: uid_map and gid_map of the container's user namespace
 
     def write(self, path: Path) -> None:
         """0600: the spec holds the container's environment, often its secrets."""

@@ -241,12 +241,11 @@ def test_bad_namespace_modes_get_dockers_messages(ph, client, field, value, mess
     assert (refused.value.status_code, refused.value.explanation) == (400, message)
 
 
-def test_userns_host_is_accepted_and_remapping_refused(ph, client):
+def test_userns_host_is_accepted_and_an_unknown_mode_refused(ph, client):
     _sh(ph, "true", "--userns=host")
     with pytest.raises(docker.errors.APIError) as refused:
         client.api.create_container("busybox", "true", host_config={"UsernsMode": "remap"})
-    assert refused.value.status_code == 501
-    assert "user namespace remapping is not supported yet" in refused.value.explanation
+    assert (refused.value.status_code, refused.value.explanation) == (400, "invalid USER mode: remap")
 
 
 # -- the porthole CLI sends the same fields ----------------------------------------------------------------

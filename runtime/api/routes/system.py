@@ -103,6 +103,7 @@ def register(router: Router, engine: Engine) -> None:
                 "DefaultRuntime": "runc",
                 # as dockerd lists them: the default seccomp profile, and private cgroup namespaces on v2
                 "SecurityOptions": ["name=seccomp,profile=builtin"]
+                + (["name=userns"] if config.userns_remap else [])
                 + (["name=cgroupns"] if engine.cgroup_mode == "v2" else []),
                 "KernelVersion": platform.release(),
                 "OperatingSystem": _os_name(),

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from runtime.engine.isolation import check_isolation, plan_isolation
 from runtime.engine.model import RUNNING, Container
 from runtime.engine.tmpfs import tmpfs_mount
-from runtime.errors import Conflict, EngineError, InvalidParameter, NotFound, NotImplementedYet
+from runtime.errors import Conflict, EngineError, InvalidParameter, NotFound
 from runtime.linux.constants import MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY
 from runtime.security import SecurityPolicy, own_capabilities
 
@@ -65,9 +65,24 @@ def test_joining_a_container_that_does_not_exist_is_a_404():
         check_isolation({"PidMode": "container:ghost"}, "", _nobody, TINI)
 
 
-def test_userns_remap_is_not_implemented():
-    with pytest.raises(NotImplementedYet):
+def test_an_unknown_userns_mode_is_refused():
+    with pytest.raises(InvalidParameter, match="invalid USER mode: private"):
         check_isolation({"UsernsMode": "private"}, "", _nobody, TINI)
+
+
+@pytest.mark.parametrize(
+    ("host_config", "message"),
+    [
+        ({"Privileged": True}, "privileged mode is incompatible with user namespaces.  You must run the container"),
+        ({"NetworkMode": "host"}, "cannot share the host's network namespace when user namespaces are enabled"),
+        ({"PidMode": "host"}, "cannot share the host PID namespace when user namespaces are enabled"),
+    ],
+)
+def test_under_userns_remap_what_needs_the_hosts_user_namespace_is_refused_unless_userns_host(host_config, message):
+    with pytest.raises(InvalidParameter, match=message):
+        check_isolation(host_config, "", _nobody, TINI, remapped=True)
+    check_isolation({**host_config, "UsernsMode": "host"}, "", _nobody, TINI, remapped=True)
+    check_isolation(host_config, "", _nobody, TINI, remapped=False)
 
 
 def test_init_without_the_binary_is_refused(tmp_path):

@@ -1,0 +1,145 @@
+"""`porthole daemon --userns-remap`: containers run in a user namespace whose root is the remap user's first
+subordinate id on the host, with the image's layers idmapped so that root's files are the container's root's.
+The module makes its own remap user and its ranges, and takes them away after (nothing left in /etc)."""
+
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.daemon import TestDaemon, running
+from tests.support.waiting import wait_for
+
+pytestmark = pytest.mark.root
+
+SUBUID, SUBGID = Path("/etc/subuid"), Path("/etc/subgid")
+FIRST, COUNT = 3_100_000, 65536  # far above any range a system hands out, so no other user's
+
+
+@pytest.fixture(scope="module")
+def remap_user() -> Iterator[str]:
+    """A system user with a range in /etc/subuid and /etc/subgid; after, the files are as found (useradd may
+    make them empty: gone again if they were not there)."""
+    name = f"phur{os.getpid() % 100000}"
+    line = f"{name}:{FIRST}:{COUNT}\n"
+    existed = {path: path.exists() for path in (SUBUID, SUBGID)}
+    subprocess.run(["useradd", "-r", "-s", "/bin/false", name], check=True)
+    try:
+        for path in existed:
+            with open(path, "a") as f:
+                f.write(line)
+        yield name
+    finally:
+        subprocess.run(["userdel", name], check=False)
+        for path, was_there in existed.items():
+            rest = "".join(x for x in path.read_text().splitlines(keepends=True) if x != line) if path.exists() else ""
+            if was_there:
+                path.write_text(rest)
+            elif path.exists() and not rest:
+                path.unlink()
+
+
+@pytest.fixture(scope="module")
+def remapped(tmp_path_factory, busybox_rootfs, remap_user) -> Iterator[TestDaemon]:
+    daemon = TestDaemon(tmp_path_factory.mktemp("porthole"), extra_args=("--userns-remap", remap_user))
+    with running(daemon, busybox_rootfs) as d:
+        yield d
+
+
+@pytest.fixture
+def rp(remapped) -> Iterator[TestDaemon]:
+    yield remapped
+    remapped.remove_everything()
+
+
+def _run(daemon: TestDaemon, *args: str) -> str:
+    result = daemon.docker("run", "--rm", *args)
+    assert result.returncode == 0, result.stderr.decode() + daemon.log_tail()
+    return result.stdout.decode()
+
+
+def test_the_container_sees_its_user_namespace_and_is_root_in_it(rp):
+    out = _run(rp, "busybox", "sh", "-c", "cat /proc/self/uid_map /proc/self/gid_map; id -u; id -g")
+    lines = [line.split() for line in out.splitlines()]
+    assert lines[:2] == [["0", str(FIRST), str(COUNT)]] * 2
+    assert lines[2:] == [["0"], ["0"]]
+
+
+def test_the_containers_root_is_the_mapped_uid_on_the_host(rp):
+    rp.docker("run", "-d", "--name", "sleeper", "busybox", "sleep", "600", check=True)
+    pid = rp.client().api.inspect_container("sleeper")["State"]["Pid"]
+    status = dict(line.split(":\t", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines())
+    assert status["Uid"].split()[0] == str(FIRST)
+    assert status["Gid"].split()[0] == str(FIRST)
+
+
+def test_the_image_is_roots_inside_and_writable(rp):
+    out = _run(rp, "busybox", "sh", "-c", "stat -c '%u %g' /bin/sh /etc; echo hi > /etc/new && cat /etc/new")
+    assert out.splitlines() == ["0 0", "0 0", "hi"]
+
+
+def test_the_data_root_is_per_mapping_and_info_shows_userns(rp):
+    info = rp.client().info()
+    assert "name=userns" in info["SecurityOptions"]
+    assert info["DockerRootDir"] == str(rp.data_root / f"{FIRST}.{FIRST}")
+
+
+def test_exec_joins_the_user_namespace(rp):
+    rp.docker("run", "-d", "--name", "execd", "busybox", "sleep", "600", check=True)
+    result = rp.docker("exec", "execd", "sh", "-c", "cat /proc/self/uid_map; id -u; touch /made-by-exec")
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode().split() == ["0", str(FIRST), str(COUNT), "0"]
+    assert rp.docker("exec", "execd", "stat", "-c", "%u", "/made-by-exec").stdout == b"0\n"
+
+
+def test_files_made_in_a_bind_mount_are_the_mapped_uids_and_host_files_stay_out_of_reach(rp, tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chown(shared, FIRST, FIRST)
+    secret = tmp_path / "secret"
+    secret.write_text("root's\n")
+    secret.chmod(0o600)
+    out = _run(
+        rp,
+        "-v", f"{shared}:/shared",
+        "-v", f"{secret}:/secret",
+        "busybox", "sh", "-c", "touch /shared/made; cat /secret || echo refused; echo x >> /secret || echo refused",
+    )  # fmt: skip
+    assert out.split() == ["refused", "refused"]
+    made = (shared / "made").stat()
+    assert (made.st_uid, made.st_gid) == (FIRST, FIRST)
+    assert secret.read_text() == "root's\n"
+
+
+def test_userns_host_opts_out_and_may_then_be_privileged(rp):
+    out = _run(rp, "--userns=host", "--privileged", "busybox", "cat", "/proc/self/uid_map")
+    assert out.split() == ["0", "0", "4294967295"]
+
+
+@pytest.mark.parametrize(
+    ("flag", "message"),
+    [
+        ("--privileged", "privileged mode is incompatible with user namespaces."),
+        ("--net=host", "cannot share the host's network namespace when user namespaces are enabled"),
+        ("--pid=host", "cannot share the host PID namespace when user namespaces are enabled"),
+    ],
+)
+def test_what_needs_the_hosts_user_namespace_is_refused_as_docker_refuses_it(rp, flag, message):
+    result = rp.docker("run", "--rm", flag, "busybox", "true")
+    assert result.returncode == 125
+    assert message in result.stderr.decode()
+
+
+def test_a_remapped_container_has_its_network_logs_and_stops(rp):
+    rp.docker(
+        "run", "-d", "--name", "netted", "busybox", "sh", "-c", "ip -o -4 addr show eth0; exec sleep 600", check=True
+    )
+    wait_for(lambda: b"inet" in rp.docker("logs", "netted").stdout, 20, what="the container's address in its logs")
+    started = time.monotonic()
+    rp.docker("stop", "-t", "1", "netted", check=True)
+    assert time.monotonic() - started < 10
+    assert rp.client().api.inspect_container("netted")["State"]["Status"] == "exited"
+    rp.docker("rm", "netted", check=True)
