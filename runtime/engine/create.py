@@ -4,6 +4,7 @@ validated in full before anything is made, so a refused request leaves nothing b
 import secrets
 import socket
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from common import rfc3339
@@ -26,6 +27,7 @@ from runtime.engine.unsupported import refuse_unsupported
 from runtime.errors import InvalidParameter
 from runtime.images.store import ImageStore
 from runtime.security import SecurityPolicy
+from runtime.security.userns import shift_owners
 from runtime.volumes import plan_mounts, realize
 from runtime.volumes.binds import parse_volumes_from
 from runtime.volumes.mountpoint import MountPoint
@@ -218,7 +220,7 @@ class ContainerFactory:
         register_links(container, self._store)
         self._networks.register(container)  # validates networks, addresses and ports; records them
         try:
-            mounts = realize(plan, self._volumes, lambda path, dest: self._images.copy_out(image, path, dest))
+            mounts = realize(plan, self._volumes, lambda path, dest: self._fill_volume(image, path, dest))
             container.mounts = [asdict(m) for m in mounts]
             warnings += resource_warnings(self._config, container_id, host_config)
             self._images.hold_layers(container_id, image)
@@ -231,6 +233,13 @@ class ContainerFactory:
             self.release_layers(container_id)
             raise
         return Created(container, warnings)
+
+    def _fill_volume(self, image: str, path: str, destination: Path) -> None:
+        """The image's content at `path`, copied into a new volume; under --userns-remap with its owners shifted
+        into the containers' range, as they are seen through the idmapped image."""
+        self._images.copy_out(image, path, destination)
+        if self._config.userns_remap is not None:
+            shift_owners(destination, self._config.userns_remap)
 
     def release_layers(self, container_id: str) -> None:
         """The container is gone (or was never made): its hold on the image's layers goes, now or, when the

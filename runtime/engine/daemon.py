@@ -67,7 +67,9 @@ class Engine:
         self.images = ImageStore(config.data_root)
         self.archives = ImageArchives(self.images)
         self.volumes = VolumeService(
-            config.data_root, events=lambda action, name: self.events.publish("volume", action, name, driver="local")
+            config.data_root,
+            events=lambda action, name: self.events.publish("volume", action, name, driver="local"),
+            data_owner=config.userns_remap.root if config.userns_remap else None,
         )
         self.networks = NetworkService(
             config.data_root,

@@ -9,6 +9,7 @@ createIDMap: the ranges sorted by start, container ids counted from 0 across the
 import grp
 import os
 import pwd
+import stat
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -185,3 +186,12 @@ def remapped_data_root(base: Path, mapping: IdMapping) -> Path:
     os.chown(root, 0, gid)
     root.chmod(0o710)
     return root
+
+
+def shift_owners(directory: Path, mapping: IdMapping) -> None:
+    """Every file under `directory`, itself included, given the host ids its owner has in the mapping."""
+    for path in (directory, *directory.rglob("*")):
+        st = path.lstat()
+        os.lchown(path, *mapping.host_ids(st.st_uid, st.st_gid))
+        if not stat.S_ISLNK(st.st_mode):
+            os.chmod(path, stat.S_IMODE(st.st_mode))  # chown clears setuid and setgid bits, even root's

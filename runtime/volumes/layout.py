@@ -45,13 +45,16 @@ def load(root: Path) -> Iterator[dict[str, Any]]:
             yield {"Name": entry.name, "CreatedAt": created, "Labels": None, "Options": None}
 
 
-def create(root: Path, name: str, metadata: dict[str, Any]) -> Path:
-    """Make the volume `name` with its metadata; return its data directory."""
+def create(root: Path, name: str, metadata: dict[str, Any], owner: tuple[int, int] | None = None) -> Path:
+    """Make the volume `name` with its metadata; return its data directory, `owner`'s (uid, gid) if given (the
+    containers' root under --userns-remap), else root's."""
     staging = root / f".creating-{secrets.token_hex(8)}"
     try:
         staging.mkdir(mode=0o701)
         (staging / DATA_DIR).mkdir()
         os.chmod(staging / DATA_DIR, 0o755)  # not left to the daemon's umask: containers' users must enter
+        if owner is not None:
+            os.chown(staging / DATA_DIR, *owner)
         write_json_atomic(staging / METADATA_FILE, metadata)
         os.rename(staging, root / name)
         _fsync_dir(root)

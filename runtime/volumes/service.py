@@ -36,9 +36,14 @@ VolumeEvents = Callable[[str, str], None]
 
 class VolumeService:
     def __init__(
-        self, data_root: Path, events: VolumeEvents | None = None, plugin_dirs: Sequence[Path] = PLUGIN_DIRS
+        self,
+        data_root: Path,
+        events: VolumeEvents | None = None,
+        plugin_dirs: Sequence[Path] = PLUGIN_DIRS,
+        data_owner: tuple[int, int] | None = None,  # --userns-remap: the containers' root owns new volumes
     ) -> None:
         self._root = data_root / "volumes"
+        self._data_owner = data_owner
         self._events = events
         self._plugin_dirs = tuple(plugin_dirs)
         self._plugins: dict[str, VolumePlugin] = {}  # activated once, as Docker does
@@ -101,7 +106,7 @@ class VolumeService:
                 "Options": dict(driver_opts) if driver_opts is not None else None,
                 "Anonymous": anonymous,
             }
-            layout.create(self._root, name, metadata)
+            layout.create(self._root, name, metadata, self._data_owner)
             volume = self._volumes[name] = self._volume(metadata)
         self._emit("create", name)
         return volume, True

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from runtime.security.userns import resolve_remap
 from tests.support.daemon import TestDaemon, running
 from tests.support.waiting import wait_for
 
@@ -143,3 +144,35 @@ def test_a_remapped_container_has_its_network_logs_and_stops(rp):
     assert time.monotonic() - started < 10
     assert rp.client().api.inspect_container("netted")["State"]["Status"] == "exited"
     rp.docker("rm", "netted", check=True)
+
+
+def test_default_makes_the_remap_user_and_a_free_range_in_each_file(tmp_path):
+    """dockerd's `default` (its user, dockremap, is made here under a test name; the files are the test's)."""
+    name = f"phud{os.getpid() % 100000}"
+    subuid, subgid = tmp_path / "subuid", tmp_path / "subgid"
+    subuid.write_text("someone:100000:65536\n")
+    try:
+        mapping = resolve_remap("default", default_user=name, subuid=subuid, subgid=subgid)
+        assert (mapping.user, mapping.group) == (name, name)
+        assert mapping.root == (165536, 100000)
+        assert subuid.read_text().splitlines()[-1] == f"{name}:165536:65536"
+        assert resolve_remap("default", default_user=name, subuid=subuid, subgid=subgid) == mapping  # made once
+    finally:
+        subprocess.run(["userdel", name], check=False)
+
+
+def test_a_named_volume_is_the_containers_roots_with_the_images_content_shifted(rp):
+    out = _run(
+        rp,
+        "-v",
+        "etcvol:/etc",
+        "busybox",
+        "sh",
+        "-c",
+        "stat -c '%u' /etc/passwd; echo more >> /etc/passwd; touch /etc/x",
+    )
+    assert out == "0\n"
+    data = Path(rp.client().volumes.get("etcvol").attrs["Mountpoint"])
+    assert data.stat().st_uid == FIRST
+    assert (data / "passwd").stat().st_uid == FIRST
+    assert (data / "x").stat().st_uid == FIRST
