@@ -11,7 +11,7 @@ namespace, made after, is a copy owned by the new user namespace.
 import os
 
 from runtime.linux.constants import AT_RECURSIVE, CLONE_NEWUSER, MS_NODEV, MS_NOSUID, OPEN_TREE_CLONE
-from runtime.linux.syscalls import idmap_mount, mount, move_mount, open_tree, setns, unshare
+from runtime.linux.syscalls import idmap_mount, lean_fork, mount, move_mount, open_tree, setns, unshare
 
 
 def _write_map(path: str, lines: list[list[int]]) -> None:
@@ -23,7 +23,7 @@ def make_user_namespace(mapping: dict[str, list[list[int]]]) -> int:
     """A descriptor of a new user namespace with `mapping`'s uid_map and gid_map."""
     unshared_r, unshared_w = os.pipe2(os.O_CLOEXEC)
     release_r, release_w = os.pipe2(os.O_CLOEXEC)
-    child = os.fork()
+    child = lean_fork()
     if child == 0:
         code = 0
         try:
@@ -43,9 +43,10 @@ def make_user_namespace(mapping: dict[str, list[list[int]]]) -> int:
         _write_map(f"/proc/{child}/gid_map", mapping["gid_map"])
         return os.open(f"/proc/{child}/ns/user", os.O_RDONLY | os.O_CLOEXEC)
     finally:
+        # Not waited for: the child exits once released, and the shim, our subreaper, reaps it (waiting here
+        # would add a round of scheduling to every start).
         os.close(unshared_r)
         os.close(release_w)
-        os.waitpid(child, 0)
 
 
 def idmapped_layers(lowerdirs: list[str], userns_fd: int, under: str) -> list[str]:

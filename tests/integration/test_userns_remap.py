@@ -12,35 +12,17 @@ import pytest
 
 from runtime.security.userns import resolve_remap
 from tests.support.daemon import TestDaemon, running
+from tests.support.userns import COUNT, FIRST
+from tests.support.userns import remap_user as made_remap_user
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.root
 
-SUBUID, SUBGID = Path("/etc/subuid"), Path("/etc/subgid")
-FIRST, COUNT = 3_100_000, 65536  # far above any range a system hands out, so no other user's
-
 
 @pytest.fixture(scope="module")
 def remap_user() -> Iterator[str]:
-    """A system user with a range in /etc/subuid and /etc/subgid; after, the files are as found (useradd may
-    make them empty: gone again if they were not there)."""
-    name = f"phur{os.getpid() % 100000}"
-    line = f"{name}:{FIRST}:{COUNT}\n"
-    existed = {path: path.exists() for path in (SUBUID, SUBGID)}
-    subprocess.run(["useradd", "-r", "-s", "/bin/false", name], check=True)
-    try:
-        for path in existed:
-            with open(path, "a") as f:
-                f.write(line)
+    with made_remap_user() as name:
         yield name
-    finally:
-        subprocess.run(["userdel", name], check=False)
-        for path, was_there in existed.items():
-            rest = "".join(x for x in path.read_text().splitlines(keepends=True) if x != line) if path.exists() else ""
-            if was_there:
-                path.write_text(rest)
-            elif path.exists() and not rest:
-                path.unlink()
 
 
 @pytest.fixture(scope="module")

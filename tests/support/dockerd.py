@@ -34,6 +34,7 @@ class Dockerd:
         *,
         with_bridge: bool = False,
         insecure_registries: tuple[str, ...] = (),
+        extra_args: tuple[str, ...] = (),
     ) -> None:
         """`journal_dir`: a directory holding a journal socket (tests.support.journald) that dockerd sees as
         /run/systemd/journal, in a mount namespace of its own, so that its journald driver writes there."""
@@ -41,6 +42,7 @@ class Dockerd:
         self.journal_dir = journal_dir
         self.bridge = f"phd{secrets.token_hex(3)}" if with_bridge else None
         self.insecure_registries = insecure_registries
+        self.extra_args = extra_args  # more dockerd flags, e.g. --userns-remap
         # containerd's sockets live under the exec root, and a unix socket path must fit in 108 bytes.
         self.exec_root = Path(tempfile.mkdtemp(prefix="phdk-", dir="/tmp"))
         self.cgroup_parent = cgroup_parent
@@ -70,6 +72,7 @@ class Dockerd:
             "--cgroup-parent", self.cgroup_parent,
             "--config-file", str(self._config()),
             *(f"--insecure-registry={registry}" for registry in self.insecure_registries),
+            *self.extra_args,
         ]  # fmt: skip
         if self.journal_dir is not None:
             script = (
