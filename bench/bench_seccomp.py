@@ -12,11 +12,9 @@
 """
 
 import argparse
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -25,6 +23,7 @@ sys.path.insert(0, str(REPO))
 from tests.support.daemon import TestDaemon, busybox_tar  # noqa: E402
 from tests.support.dockerd import running_dockerd  # noqa: E402
 from tests.support.probe import IN_CONTAINER, build_probe, probe_mount  # noqa: E402
+from tests.support.timing import alternated_ms  # noqa: E402
 
 UNCONFINED = ("--security-opt", "seccomp=unconfined")
 
@@ -58,15 +57,8 @@ def start_ms(host: str, runs: int) -> tuple[tuple[float, float], tuple[float, fl
         ["docker", "-H", host, "run", "--rm", "--network", "none", *flags, "busybox", "true"]
         for flags in ((), UNCONFINED)
     ]
-    for command in commands:
-        subprocess.run(command, check=True, capture_output=True)
-    times: tuple[list[float], list[float]] = ([], [])
-    for _ in range(runs):
-        for command, into in zip(commands, times, strict=True):
-            started = time.perf_counter()
-            subprocess.run(command, check=True, capture_output=True)
-            into.append((time.perf_counter() - started) * 1000)
-    return (min(times[0]), statistics.median(times[0])), (min(times[1]), statistics.median(times[1]))
+    with_filter, without = alternated_ms(commands, runs)
+    return with_filter, without
 
 
 def measure_loops(name: str, host: str, probe: Path, args: argparse.Namespace) -> dict[str, tuple[float, float]]:

@@ -11,11 +11,8 @@ both alike; fastest and median of --starts. The remap user and its ranges are th
 
 import argparse
 import os
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -23,21 +20,15 @@ sys.path.insert(0, str(REPO))
 
 from tests.support.daemon import TestDaemon, busybox_tar, running  # noqa: E402
 from tests.support.dockerd import Dockerd  # noqa: E402
+from tests.support.timing import alternated_ms  # noqa: E402
 from tests.support.userns import remap_user  # noqa: E402
 
 
 def start_ms(hosts: tuple[str, str], runs: int) -> list[tuple[float, float]]:
     """Fastest and median ms of a start in each daemon of the pair, alternated."""
-    commands = [["docker", "-H", host, "run", "--rm", "--network", "none", "busybox", "true"] for host in hosts]
-    for command in commands:
-        subprocess.run(command, check=True, capture_output=True)
-    times: tuple[list[float], list[float]] = ([], [])
-    for _ in range(runs):
-        for command, into in zip(commands, times, strict=True):
-            started = time.perf_counter()
-            subprocess.run(command, check=True, capture_output=True)
-            into.append((time.perf_counter() - started) * 1000)
-    return [(min(t), statistics.median(t)) for t in times]
+    return alternated_ms(
+        [["docker", "-H", h, "run", "--rm", "--network", "none", "busybox", "true"] for h in hosts], runs
+    )
 
 
 def _dockerd(root: Path, image: Path, extra: tuple[str, ...]) -> Dockerd:
