@@ -17,6 +17,7 @@ from runtime.engine.config import DaemonConfig
 from runtime.engine.launch import Layout
 from runtime.engine.lifecycle import Lifecycle
 from runtime.engine.model import RUNNING, Container
+from runtime.engine.namespace_modes import remapping_of
 from runtime.images.changes import apply_changes
 from runtime.images.image import Image
 from runtime.images.reference import parse_repo_and_tag
@@ -162,7 +163,11 @@ class Committer:
         lowers = list(reversed(container.layers))
         if not upper.is_dir() or not upper_changes(str(upper), lowers, MOUNT_PLACEHOLDERS):
             return None, lambda: None
-        writer = PipedWriter(lambda out: write_upper_tar(str(upper), out, MOUNT_PLACEHOLDERS), "commit-layer")
+        remapping = remapping_of(container.host_config, self._config.userns_remap)
+        owners = remapping.container_ids if remapping else None  # a remapped container's files, as it saw them
+        writer = PipedWriter(
+            lambda out: write_upper_tar(str(upper), out, MOUNT_PLACEHOLDERS, owners=owners), "commit-layer"
+        )
         try:
             extracted, release = self._images.add_layer(writer.reader, f"commit: container {container.short_id}")
         finally:

@@ -17,7 +17,7 @@ from runtime.engine.config import DaemonConfig
 from runtime.engine.isolation import IsolationPlan
 from runtime.engine.logconfig import log_config_of
 from runtime.engine.model import Container
-from runtime.engine.namespace_modes import id_mapping_of
+from runtime.engine.namespace_modes import remapping_of
 from runtime.network import Sandbox
 from runtime.security import SecurityPolicy
 from runtime.shim.spec import ContainerSpec, Mount, Process, Rootfs
@@ -170,9 +170,9 @@ def build_spec(
         (fs / sub).mkdir(parents=True, exist_ok=True)
     merged = layout.exec_dir / "rootfs"
     merged.mkdir(parents=True, exist_ok=True)
-    id_mapping = id_mapping_of(container.host_config, config.userns_remap)
-    if id_mapping is not None:  # the upper layer's root is the container's /: its root's
-        os.chown(fs / "upper", *config.userns_remap.root)
+    remapping = remapping_of(container.host_config, config.userns_remap)
+    if remapping is not None:  # the upper layer's root is the container's /: its root's
+        os.chown(fs / "upper", *remapping.root)
     cfg = container.config
     return ContainerSpec(
         id=container.id,
@@ -198,7 +198,7 @@ def build_spec(
         seccomp=seccomp,
         no_new_privileges=confinement.no_new_privileges,
         isolation=isolation.isolation,
-        id_mapping=id_mapping,
+        id_mapping=remapping.as_spec() if remapping else None,
     )
 
 

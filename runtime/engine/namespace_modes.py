@@ -65,11 +65,11 @@ def _check_remappable(host_config: Mapping[str, Any]) -> None:
         raise InvalidParameter("cannot share the host PID namespace when user namespaces are enabled")
 
 
-def id_mapping_of(host_config: Mapping[str, Any], remap: IdMapping | None) -> dict | None:
-    """The shim's uid_map and gid_map for a container: the daemon's, unless it opted out with --userns=host."""
+def remapping_of(host_config: Mapping[str, Any], remap: IdMapping | None) -> IdMapping | None:
+    """A container's id mapping: the daemon's (--userns-remap), unless it opted out with --userns=host."""
     if remap is None or (host_config.get("UsernsMode") or "") == HOST:
         return None
-    return remap.as_spec()
+    return remap
 
 
 def _donor(mode: str, what: str, find: Callable[[str], Container], me: Container) -> Container:

@@ -55,16 +55,23 @@ class TreeTarWriter:
     records its tar-split data from that (tarsplit.TarSplitRecorder.member) without a second pass.
     """
 
-    def __init__(self, out: BinaryIO, on_payload: Callable[[int, int, str], None] | None = None) -> None:
+    def __init__(
+        self,
+        out: BinaryIO,
+        on_payload: Callable[[int, int, str], None] | None = None,
+        owners: Callable[[int, int], tuple[int, int]] | None = None,
+    ) -> None:
+        """`owners`: the (uid, gid) a member gets for its file's (a remapped container's are shifted back)."""
         self._out = out
         self._on_payload = on_payload
+        self._owners = owners
         self.offset = 0
         self._linked: dict[tuple[int, int], str] = {}  # (device, inode) → first member name, to keep hard links
 
     def add(self, name: str, path: str, info: os.stat_result, payload_path: str | None = None) -> None:
         """Append `path` (lstat `info`) as member `name`; a directory's name gets its trailing slash here.
         `payload_path` is what `on_payload` is told of a file's content (the member name by default)."""
-        entry = member_info(name, info)
+        entry = self._member_info(name, info)
         mode = stat.S_IFMT(info.st_mode)
         if mode == stat.S_IFSOCK:
             return  # tar has no sockets; Docker skips them too
@@ -87,9 +94,15 @@ class TreeTarWriter:
 
     def add_marker(self, name: str, info: os.stat_result) -> None:
         """An empty regular member that stands for something else (a whiteout, an opaque directory's marker)."""
-        entry = member_info(name, info)
+        entry = self._member_info(name, info)
         entry.mode = 0o600
         self._header(entry)
+
+    def _member_info(self, name: str, info: os.stat_result) -> tarfile.TarInfo:
+        entry = member_info(name, info)
+        if self._owners is not None:
+            entry.uid, entry.gid = self._owners(entry.uid, entry.gid)
+        return entry
 
     def close(self) -> None:
         """The end-of-archive blocks and the padding to a whole record, as tarfile.TarFile.close writes them."""

@@ -59,14 +59,16 @@ def write_upper_tar(
     out: BinaryIO,
     placeholders: frozenset[str] = frozenset(),
     on_payload: Callable[[int, int, str], None] | None = None,
+    owners: Callable[[int, int], tuple[int, int]] | None = None,
 ) -> None:
     """Write the layer tar of overlay upper dir `upper` to `out` (PAX format, as Docker's archive package).
 
     `placeholders`: paths the runtime made to mount on (/proc, /etc/hosts, ...), left out while they are an
     empty file or a directory, as Docker keeps them in an init layer below the container's.
-    `on_payload(offset, size, path)`: where each file's content lies in the tar (TreeTarWriter).
+    `on_payload(offset, size, path)`: where each file's content lies in the tar (TreeTarWriter); `owners`: the
+    members' owners for their files' (TreeTarWriter).
     """
-    writer = TreeTarWriter(out, on_payload)
+    writer = TreeTarWriter(out, on_payload, owners)
     for relative, info in walk_sorted(upper):
         if is_placeholder(relative, info, placeholders):
             continue

@@ -21,6 +21,7 @@ DEFAULT_USER = "dockremap"
 SUBUID, SUBGID = Path("/etc/subuid"), Path("/etc/subgid")
 # dockerd's createSubordinateRanges: the first free range of this size at or above this start
 RANGE_START, RANGE_SIZE = 100000, 65536
+OVERFLOW_ID = 65534  # /proc/sys/kernel/overflowuid: what an id without a mapping shows as
 
 
 class RemapError(InvalidParameter):
@@ -50,6 +51,10 @@ class IdMapping:
         """The host ids of a container's uid and gid."""
         return _to_host(self.uids, uid, "uid"), _to_host(self.gids, gid, "gid")
 
+    def container_ids(self, uid: int, gid: int) -> tuple[int, int]:
+        """The ids a container sees for host ids; one outside the ranges is the kernel's overflow id, nobody's."""
+        return _to_container(self.uids, uid), _to_container(self.gids, gid)
+
     def as_spec(self) -> dict[str, list[list[int]]]:
         """uid_map and gid_map as the kernel reads them, one [inside, outside, count] per line."""
         return {
@@ -63,6 +68,13 @@ def _to_host(ranges: tuple[IdRange, ...], value: int, what: str) -> int:
         if r.container <= value < r.container + r.size:
             return r.host + value - r.container
     raise RemapError(f"Container ID {value} cannot be mapped to a host ID ({what})")
+
+
+def _to_container(ranges: tuple[IdRange, ...], value: int) -> int:
+    for r in ranges:
+        if r.host <= value < r.host + r.size:
+            return r.container + value - r.host
+    return OVERFLOW_ID
 
 
 def _lookup_user(text: str) -> pwd.struct_passwd:

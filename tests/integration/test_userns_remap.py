@@ -158,3 +158,10 @@ def test_a_named_volume_is_the_containers_roots_with_the_images_content_shifted(
     assert data.stat().st_uid == FIRST
     assert (data / "passwd").stat().st_uid == FIRST
     assert (data / "x").stat().st_uid == FIRST
+
+
+def test_commit_keeps_the_owners_the_container_saw(rp):
+    rp.docker("run", "--name", "maker", "busybox", "sh", "-c", "touch /made; chown 12:34 /etc/passwd", check=True)
+    rp.docker("commit", "maker", "made:1", check=True)
+    out = _run(rp, "--userns=host", "made:1", "stat", "-c", "%u %g", "/made", "/etc/passwd")
+    assert out.splitlines() == ["0 0", "12 34"]

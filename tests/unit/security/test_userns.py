@@ -66,3 +66,9 @@ def test_the_ranges_of_the_user_and_group_make_the_mapping_counted_from_zero(tmp
 )
 def test_a_new_remap_user_gets_the_first_free_range(taken, start):
     assert first_free_range(taken) == start
+
+
+def test_host_ids_map_back_to_the_containers_and_others_are_nobody():
+    mapping = IdMapping("u", "g", (IdRange(0, 200000, 10), IdRange(10, 300000, 1000)), (IdRange(0, 400000, 65536),))
+    assert mapping.container_ids(300002, 400005) == (12, 5)
+    assert mapping.container_ids(0, 0) == (65534, 65534)
