@@ -54,6 +54,7 @@ def give_terminal(uid: int) -> None:
 def run_container_init(
     spec: ContainerSpec,
     confinement: ProcessConfinement,
+    bind_sources: list[int],
     stdin_fd: int,
     stdout_fd: int,
     stderr_fd: int,
@@ -67,7 +68,7 @@ def run_container_init(
         os.setsid()
         os.dup2(stdout_fd, 1)
         os.dup2(stderr_fd, 2)
-        prepare_rootfs(spec)
+        prepare_rootfs(spec, bind_sources)
         if spec.terminal:
             _take_terminal(spec, console_fd)
         else:

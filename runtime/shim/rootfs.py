@@ -9,6 +9,7 @@ import os
 import stat
 
 from runtime.linux.constants import (
+    AT_RECURSIVE,
     CLONE_NEWNS,
     MNT_DETACH,
     MS_BIND,
@@ -20,8 +21,9 @@ from runtime.linux.constants import (
     MS_REC,
     MS_REMOUNT,
     MS_STRICTATIME,
+    OPEN_TREE_CLONE,
 )
-from runtime.linux.syscalls import mount, pivot_root, umount2, unshare
+from runtime.linux.syscalls import mount, move_mount, open_tree, pivot_root, umount2, unshare
 from runtime.shim.isolation import Isolation, make_devices, make_root_read_only, write_sysctls
 from runtime.shim.spec import ContainerSpec, Mount, Rootfs
 from runtime.shim.userns import idmapped_layers, remount_here_unlocked
@@ -86,9 +88,9 @@ def _mkdir_in_root(root: str, path: str) -> str:
     return target
 
 
-def _mount_point_for(root: str, m: Mount) -> str:
+def _mount_point_for(root: str, m: Mount, is_dir: bool) -> str:
     target = resolve_in_root(root, m.destination)
-    if os.path.isdir(m.source):
+    if is_dir:
         os.makedirs(target, exist_ok=True)
     elif not os.path.exists(target):
         os.makedirs(os.path.dirname(target), exist_ok=True)
@@ -99,9 +101,12 @@ def _mount_point_for(root: str, m: Mount) -> str:
 def _bind(source: str, target: str, readonly: bool) -> None:
     mount(source, target, None, MS_BIND | MS_REC)
     if readonly:
-        # A bind ignores flags on the first call; the read-only remount must keep the flags the kernel locked.
-        locked = _locked_flags(target)
-        mount(None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | locked)
+        _make_read_only(target)
+
+
+def _make_read_only(target: str) -> None:
+    # A bind ignores flags on the first call; the read-only remount must keep the flags the kernel locked.
+    mount(None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | _locked_flags(target))
 
 
 def _locked_flags(path: str) -> int:
@@ -149,22 +154,46 @@ def mount_image(fs: Rootfs, lowerdirs: list[str]) -> None:
     mount("overlay", fs.merged, "overlay", 0, options)
 
 
-def _bind_mounts(root: str, mounts: list[Mount]) -> None:
-    for m in mounts:
-        if not os.path.exists(m.source):  # checked at create; it may have gone since
-            raise FileNotFoundError(errno.ENOENT, f"bind source path does not exist: {m.source}", m.destination)
-        _bind(m.source, _mount_point_for(root, m), m.readonly)
+def _missing_source(m: Mount) -> FileNotFoundError:
+    # checked at create; it may have gone since
+    return FileNotFoundError(errno.ENOENT, f"bind source path does not exist: {m.source}", m.destination)
+
+
+def _bind_from_host(root: str, m: Mount) -> None:
+    if not os.path.exists(m.source):
+        raise _missing_source(m)
+    _bind(m.source, _mount_point_for(root, m, os.path.isdir(m.source)), m.readonly)
+
+
+def _attach(root: str, m: Mount, fd: int) -> None:
+    """A bind of a remapped container: its source, cloned by stage A (detach_bind_sources), attached here."""
+    target = _mount_point_for(root, m, stat.S_ISDIR(os.fstat(fd).st_mode))
+    move_mount(fd, target)
+    os.close(fd)
+    if m.readonly:
+        _make_read_only(target)
+
+
+def detach_bind_sources(spec: ContainerSpec) -> list[int]:
+    """For a remapped container, with the host's privileges: a detached copy of each bind's source, in the
+    spec's order, that its init attaches (the source may lie where the remapped root cannot go)."""
+    fds = []
+    for m in spec.mounts:
+        if m.type != "tmpfs":
+            try:
+                fds.append(open_tree(m.source, OPEN_TREE_CLONE | AT_RECURSIVE))
+            except FileNotFoundError:
+                raise _missing_source(m) from None
+    return fds
 
 
 def premount_remapped(spec: ContainerSpec, userns_fd: int) -> None:
     """For a remapped container, in stage A's own mount namespace and with the host's privileges: the image,
-    its layers idmapped through the container's user namespace, and the bind mounts (their sources may lie
-    where the remapped root cannot go); the working directory is left at the container's root."""
+    its layers idmapped through the container's user namespace; the working directory is left at its root."""
     unshare(CLONE_NEWNS)
     mount(None, "/", None, MS_REC | MS_PRIVATE)
     fs = spec.rootfs
     mount_image(fs, idmapped_layers(fs.lowerdirs, userns_fd, fs.merged + ".layers"))
-    _bind_mounts(fs.merged, [m for m in spec.mounts if m.type != "tmpfs"])
     os.chdir(fs.merged)
 
 
@@ -179,10 +208,10 @@ def _mount_sys(root: str, isolation: Isolation) -> None:
         _bind("/sys", target, readonly=not isolation.privileged)
 
 
-def prepare_rootfs(spec: ContainerSpec) -> None:
+def prepare_rootfs(spec: ContainerSpec, bind_sources: list[int]) -> None:
     """Mount everything under the container's root and pivot into it. Runs in the container's init, before
-    exec. A remapped container's image and binds are mounted already (premount_remapped), its root the working
-    directory."""
+    exec. A remapped container's image is mounted already (premount_remapped), its root the working directory,
+    and its binds' sources are `bind_sources` (detach_bind_sources)."""
     mount(None, "/", None, MS_REC | MS_PRIVATE)
     remapped = spec.id_mapping is not None
     root = "." if remapped else spec.rootfs.merged
@@ -192,15 +221,18 @@ def prepare_rootfs(spec: ContainerSpec) -> None:
     mount("proc", _mkdir_in_root(root, "/proc"), "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV)
     _mount_sys(root, isolation)
     _setup_dev(root, isolation, bind_devices=remapped)
+    detached = iter(bind_sources)
     for m in spec.mounts:
         if m.type == "tmpfs":
             target = _mkdir_in_root(root, m.destination)
             flags = MS_NOSUID | MS_NODEV if m.flags is None else m.flags
             mount("tmpfs", target, "tmpfs", flags | (MS_RDONLY if m.readonly else 0), m.data)
+        elif remapped:
+            _attach(root, m, next(detached))
+        else:
+            _bind_from_host(root, m)
     if remapped:
         remount_here_unlocked()
-    else:
-        _bind_mounts(root, [m for m in spec.mounts if m.type != "tmpfs"])
     _pivot(root)
     write_sysctls(isolation.sysctls)
     os.makedirs(spec.process.cwd, exist_ok=True)  # before a read-only root forbids it

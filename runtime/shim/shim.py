@@ -31,7 +31,7 @@ from runtime.linux.syscalls import lean_fork, prctl, setns, unshare
 from runtime.shim.init import EXIT_RUNTIME_ERROR, run_container_init
 from runtime.shim.isolation import apply_process_limits
 from runtime.shim.process import ProcessConfinement, read_program
-from runtime.shim.rootfs import premount_remapped
+from runtime.shim.rootfs import detach_bind_sources, premount_remapped
 from runtime.shim.spec import NETWORK_READY, ContainerSpec
 from runtime.shim.stdin import make_fifo, start_forwarding
 from runtime.shim.terminal import console_channel, receive_master
@@ -63,6 +63,7 @@ def _stage_a(
         userns = make_user_namespace(spec.id_mapping) if spec.id_mapping else None
         if os.read(network_gate, len(NETWORK_READY)) != NETWORK_READY:
             raise RuntimeError("the daemon did not set up the container's network")
+        bind_sources = detach_bind_sources(spec) if userns is not None else []
         if userns is not None:
             premount_remapped(spec, userns)
         flags = CLONE_NEWNS
@@ -77,7 +78,7 @@ def _stage_a(
         unshare(flags)
         pid = os.fork()
         if pid == 0:
-            run_container_init(spec, confinement, *stdio, error_w, console_w)
+            run_container_init(spec, confinement, bind_sources, *stdio, error_w, console_w)
         os.write(sync_w, str(pid).encode())
         os._exit(0)
     except BaseException as e:  # noqa: BLE001 - stage A reports every failure on the error pipe

@@ -165,3 +165,16 @@ def test_commit_keeps_the_owners_the_container_saw(rp):
     rp.docker("commit", "maker", "made:1", check=True)
     out = _run(rp, "--userns=host", "made:1", "stat", "-c", "%u %g", "/made", "/etc/passwd")
     assert out.splitlines() == ["0 0", "12 34"]
+
+
+def test_binds_are_mounted_in_order_even_under_dev_and_read_only_stays(rp, tmp_path):
+    shared = tmp_path / "dev-bound"
+    shared.mkdir()
+    (shared / "seen").write_text("yes\n")
+    shared.chmod(0o755)
+    out = _run(
+        rp,
+        "-v", f"{shared}:/dev/bound:ro",
+        "busybox", "sh", "-c", "cat /dev/bound/seen; touch /dev/bound/x 2>/dev/null || echo read-only",
+    )  # fmt: skip
+    assert out.split() == ["yes", "read-only"]
