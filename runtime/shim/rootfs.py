@@ -206,6 +206,8 @@ def _mount_sys(root: str, isolation: Isolation) -> None:
         mount("sysfs", target, "sysfs", flags)
     except PermissionError:
         _bind("/sys", target, readonly=not isolation.privileged)
+        # The host's cgroup hierarchies come with it: covered, as a sysfs of the container's own has none there.
+        mount("tmpfs", os.path.join(target, "fs/cgroup"), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY)
 
 
 def prepare_rootfs(spec: ContainerSpec, bind_sources: list[int]) -> None:

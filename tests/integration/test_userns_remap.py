@@ -178,3 +178,26 @@ def test_binds_are_mounted_in_order_even_under_dev_and_read_only_stays(rp, tmp_p
         "busybox", "sh", "-c", "cat /dev/bound/seen; touch /dev/bound/x 2>/dev/null || echo read-only",
     )  # fmt: skip
     assert out.split() == ["yes", "read-only"]
+
+
+def test_limits_health_probes_and_a_terminal_work_remapped(rp):
+    rp.docker(
+        "run", "-d", "--name", "checked", "--memory", "64m", "--health-cmd", "id -u | grep -qx 0",
+        "--health-interval", "1s", "busybox", "sleep", "600",
+        check=True,
+    )  # fmt: skip
+    client = rp.client()
+    wait_for(
+        lambda: client.api.inspect_container("checked")["State"]["Health"]["Status"] == "healthy",
+        30,
+        what="a healthy probe run in the container's user namespace",
+    )
+    pid = client.api.inspect_container("checked")["State"]["Pid"]
+    groups = dict(line.split(":", 2)[1:] for line in Path(f"/proc/{pid}/cgroup").read_text().splitlines())
+    limit = Path("/sys/fs/cgroup/memory", groups["memory"].lstrip("/"), "memory.limit_in_bytes")
+    assert limit.read_text() == f"{64 << 20}\n"
+    # the host's hierarchies do not show through the host's /sys a remapped container gets
+    assert rp.docker("exec", "checked", "ls", "/sys/fs/cgroup").stdout == b""
+    tty = rp.docker("run", "--rm", "-t", "busybox", "sh", "-c", "tty; id -u")
+    assert tty.returncode == 0, tty.stderr.decode()
+    assert tty.stdout.decode().split() == ["/dev/pts/0", "0"]
