@@ -201,3 +201,12 @@ def test_limits_health_probes_and_a_terminal_work_remapped(rp):
     tty = rp.docker("run", "--rm", "-t", "busybox", "sh", "-c", "tty; id -u")
     assert tty.returncode == 0, tty.stderr.decode()
     assert tty.stdout.decode().split() == ["/dev/pts/0", "0"]
+
+
+def test_a_restarted_daemon_finds_its_remapped_containers_and_execs_into_them(rp):
+    rp.docker("run", "-d", "--name", "survivor", "busybox", "sleep", "600", check=True)
+    rp.kill()
+    rp.start()
+    result = rp.docker("exec", "survivor", "cat", "/proc/self/uid_map")
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode().split() == ["0", str(FIRST), str(COUNT)]
