@@ -210,3 +210,9 @@ def test_a_restarted_daemon_finds_its_remapped_containers_and_execs_into_them(rp
     result = rp.docker("exec", "survivor", "cat", "/proc/self/uid_map")
     assert result.returncode == 0, result.stderr.decode()
     assert result.stdout.decode().split() == ["0", str(FIRST), str(COUNT)]
+
+
+def test_read_only_and_tmpfs_work_remapped(rp):
+    out = _run(rp, "--read-only", "--tmpfs", "/scratch", "busybox", "sh", "-c",
+               "touch /x 2>/dev/null || echo refused; touch /scratch/y && stat -c %u /scratch/y")  # fmt: skip
+    assert out.split() == ["refused", "0"]

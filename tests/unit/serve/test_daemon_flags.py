@@ -1,6 +1,7 @@
 """`porthole daemon` flags that take more than a word: --default-address-pool, and errors without tracebacks."""
 
 import argparse
+import re
 import subprocess
 import sys
 
@@ -47,3 +48,25 @@ def test_a_bad_value_found_at_start_is_one_line_not_a_traceback(tmp_path):
         "porthole daemon: network: address pool 10.9.0.0/16/40: size must be between /16 and /30"
     )
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("a:b:c", 'Invalid user/group specification in --userns-remap: "a:b:c"'),
+        ("nosuchuser-ph", 'Error during uid lookup for "nosuchuser-ph": user: unknown user nosuchuser-ph'),
+    ],
+)
+def test_a_bad_userns_remap_stops_the_daemon_with_dockerds_message(value, message):
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    with pytest.raises(SystemExit, match=re.escape(f"porthole daemon: --userns-remap: {message}")):
+        config_from_args(parser.parse_args(["--userns-remap", value]))
+
+
+def test_no_userns_remap_and_root_leave_the_data_root_alone(tmp_path):
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    for flags in ([], ["--userns-remap", "root"]):
+        config = config_from_args(parser.parse_args(["--data-root", str(tmp_path), *flags]))
+        assert (config.data_root, config.userns_remap) == (tmp_path, None)
