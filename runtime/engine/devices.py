@@ -37,7 +37,7 @@ def _device_at(host_path: str) -> os.stat_result:
     return st
 
 
-def _node(st: os.stat_result, path_in_container: str) -> Device | None:
+def _node(st: os.stat_result, path_in_container: str, path_on_host: str) -> Device | None:
     if stat.S_ISCHR(st.st_mode):
         kind = "c"
     elif stat.S_ISBLK(st.st_mode):
@@ -45,7 +45,7 @@ def _node(st: os.stat_result, path_in_container: str) -> Device | None:
     else:
         return None
     return Device(path_in_container, kind, os.major(st.st_rdev), os.minor(st.st_rdev), st.st_mode & 0o7777, st.st_uid,
-                  st.st_gid)  # fmt: skip
+                  st.st_gid, path_on_host)  # fmt: skip
 
 
 def _user_device(entry: Mapping[str, Any]) -> list[tuple[Device, str]]:
@@ -66,11 +66,12 @@ def _user_device(entry: Mapping[str, Any]) -> list[tuple[Device, str]]:
                 node = _node(
                     os.stat(os.path.join(directory, name)),
                     os.path.join(inside, directory[len(host) :].lstrip("/"), name),
+                    os.path.join(directory, name),
                 )
                 if node:
                     found.append((node, permissions))
         return found
-    node = _node(st, inside)
+    node = _node(st, inside, host)
     if node is None:
         raise InvalidParameter(
             f'error gathering device information while adding custom device "{host}": not a device node'
@@ -88,7 +89,7 @@ def host_devices(dev: Path = Path("/dev")) -> list[Device]:
                 continue
             path = os.path.join(directory, name)
             try:
-                node = _node(os.lstat(path), path)
+                node = _node(os.lstat(path), path, path)
             except FileNotFoundError:  # gone while we walked
                 continue
             if node:

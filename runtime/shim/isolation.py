@@ -24,6 +24,7 @@ class Device:
     mode: int  # permission bits
     uid: int = 0
     gid: int = 0
+    source: str = ""  # the host's node, bound where mknod is refused (a remapped container)
 
 
 @dataclass
@@ -87,13 +88,18 @@ RLIMITS = {
 }
 
 
-def make_devices(dev: str, devices: list[Device]) -> None:
-    """mknod each device under the container's /dev (a host path before pivot_root), with its owner and mode."""
+def make_devices(dev: str, devices: list[Device], bind: bool) -> None:
+    """mknod each device under the container's /dev (a host path before pivot_root), with its owner and mode;
+    with `bind` (in a user namespace, where mknod is refused) the host's node is bound instead, as runc does."""
     for d in devices:
         target = os.path.join(dev, d.path.removeprefix("/dev/"))
         os.makedirs(os.path.dirname(target), exist_ok=True)
         if os.path.lexists(target):
             os.unlink(target)
+        if bind:
+            os.close(os.open(target, os.O_CREAT | os.O_WRONLY | os.O_CLOEXEC, 0o600))
+            mount(d.source, target, None, MS_BIND)
+            continue
         kind = stat.S_IFCHR if d.type == "c" else stat.S_IFBLK
         os.mknod(target, kind | d.mode, os.makedev(d.major, d.minor))
         os.chown(target, d.uid, d.gid)

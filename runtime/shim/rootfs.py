@@ -146,7 +146,7 @@ def _setup_dev(root: str, isolation: Isolation, bind_devices: bool) -> None:
         shm_data = f"mode=1777,size={isolation.shm_size // 1024}k"
         mount("shm", f"{dev}/shm", "tmpfs", MS_NOSUID | MS_NOEXEC | MS_NODEV, shm_data)
     mount("mqueue", f"{dev}/mqueue", "mqueue", MS_NOSUID | MS_NOEXEC | MS_NODEV)
-    make_devices(dev, isolation.devices)
+    make_devices(dev, isolation.devices, bind_devices)
 
 
 def mount_image(fs: Rootfs, lowerdirs: list[str]) -> None:

@@ -216,3 +216,8 @@ def test_read_only_and_tmpfs_work_remapped(rp):
     out = _run(rp, "--read-only", "--tmpfs", "/scratch", "busybox", "sh", "-c",
                "touch /x 2>/dev/null || echo refused; touch /scratch/y && stat -c %u /scratch/y")  # fmt: skip
     assert out.split() == ["refused", "0"]
+
+
+def test_a_device_is_bound_from_the_host_in_a_remapped_container(rp):
+    out = _run(rp, "--device", "/dev/zero:/dev/myzero", "busybox", "sh", "-c", "head -c 5 /dev/myzero | wc -c")
+    assert out.strip() == "5"
