@@ -52,9 +52,9 @@ def enter_container(pid: int) -> None:
     for fd, flag in fds:
         if flag != CLONE_NEWUSER:
             setns(fd, flag)
-        elif not _same_namespace(fd, "/proc/self/ns/user"):  # joining one's own user namespace is refused
+        elif not _same_namespace(fd, "/proc/self/ns/user"):  # remapped (joining one's own is refused)
             setns(fd, flag)
-            os.setresgid(0, 0, 0)
+            os.setresgid(0, 0, 0)  # its root, until the process's user is set
             os.setresuid(0, 0, 0)
         os.close(fd)
 

@@ -52,7 +52,8 @@ def _stage_a(
     spec: ContainerSpec, stdio: tuple[int, int, int], network_gate: int, error_w: int, sync_w: int, console_w: int
 ) -> None:
     """Joins the cgroup, waits for the network, joins the netns, unshares the rest, forks the container's
-    PID 1 and tells the shim its pid."""
+    PID 1 and tells the shim its pid. A remapped container's user namespace is made first, its image and bind
+    sources readied with the host's privileges, and entered before the unshare (runtime.shim.userns)."""
     try:
         join_cgroup(spec.cgroup_procs)  # while the daemon makes the network (the join sleeps: RCU)
         # Read here, while the host's files are in reach (a remapped init could not open them).
@@ -63,8 +64,9 @@ def _stage_a(
         userns = make_user_namespace(spec.id_mapping) if spec.id_mapping else None
         if os.read(network_gate, len(NETWORK_READY)) != NETWORK_READY:
             raise RuntimeError("the daemon did not set up the container's network")
-        bind_sources = detach_bind_sources(spec) if userns is not None else []
+        bind_sources: list[int] = []
         if userns is not None:
+            bind_sources = detach_bind_sources(spec)
             premount_remapped(spec, userns)
         flags = CLONE_NEWNS
         if spec.cgroup_namespace:
