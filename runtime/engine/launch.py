@@ -20,6 +20,7 @@ from runtime.engine.model import Container
 from runtime.engine.namespace_modes import remapping_of
 from runtime.network import Sandbox
 from runtime.security import SecurityPolicy
+from runtime.security.userns import IdMapping
 from runtime.shim.spec import ContainerSpec, Mount, Process, Rootfs
 
 SPEC_FILE = "spec.json"
@@ -146,6 +147,14 @@ def _mounts(container: Container, sandbox: Sandbox) -> list[Mount]:
         if destination not in taken:
             mounts.append(Mount(str(source), destination))
     return mounts
+
+
+def give_etc_files(sandbox: Sandbox, remapping: IdMapping | None) -> None:
+    """A remapped container's /etc/hosts, /etc/hostname and /etc/resolv.conf belong to its root, as Docker's do:
+    programs edit them. Once the network made them."""
+    if remapping is not None:
+        for path in (sandbox.hostname_path, sandbox.hosts_path, sandbox.resolv_conf_path):
+            os.chown(path, *remapping.root)
 
 
 def build_spec(

@@ -26,8 +26,17 @@ from runtime.engine.exits import ExitMonitor
 from runtime.engine.exitsamples import ExitSamples
 from runtime.engine.health import HealthMonitor
 from runtime.engine.isolation import mount_shared_shm, plan_isolation
-from runtime.engine.launch import Layout, build_spec, cgroup_for, is_cgroup_v2, prepare_cgroup, shim_log_config
+from runtime.engine.launch import (
+    Layout,
+    build_spec,
+    cgroup_for,
+    give_etc_files,
+    is_cgroup_v2,
+    prepare_cgroup,
+    shim_log_config,
+)
 from runtime.engine.model import CREATED, DEAD, EXITED, PAUSED, REMOVING, RESTARTING, RUNNING, Container
+from runtime.engine.namespace_modes import remapping_of
 from runtime.engine.networking import ContainerNetworks
 from runtime.engine.restart import RestartPolicy, RestartTimers
 from runtime.engine.shims import ShimLauncher, StartFailed
@@ -37,6 +46,7 @@ from runtime.engine.store import ContainerStore
 from runtime.engine.upkeep import Upkeep
 from runtime.engine.volume_mounts import ContainerVolumes
 from runtime.errors import Conflict, EngineError, HostError, InvalidParameter, NotFound, NotModified
+from runtime.network import Sandbox
 from runtime.security import SecurityPolicy
 from runtime.shim.init import exit_code_for
 
@@ -153,7 +163,7 @@ class Lifecycle:
             # The network is made while the shim starts: joining a v1 cgroup sleeps for an RCU grace
             # period (~15 ms here), and the container's init does it first, then waits for the network.
             started = self._shims.start_container(
-                layout.spec_path, spec.terminal, lambda: self._sandboxes.create(container)
+                layout.spec_path, spec.terminal, lambda: self._make_network(container, sandbox)
             )
         except StartFailed as e:
             self._upkeep.release(container)
@@ -180,6 +190,10 @@ class Lifecycle:
         self.event(container, "start")
         self._monitor.watch(started.shim_pid, lambda: self._on_shim_exit(container))
         self.health.watch(container)
+
+    def _make_network(self, container: Container, sandbox: Sandbox) -> None:
+        self._sandboxes.create(container)
+        give_etc_files(sandbox, remapping_of(container.host_config, self._config.userns_remap))
 
     def _record_failure(self, container: Container, message: str) -> None:
         state = container.state

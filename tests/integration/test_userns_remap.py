@@ -221,3 +221,9 @@ def test_read_only_and_tmpfs_work_remapped(rp):
 def test_a_device_is_bound_from_the_host_in_a_remapped_container(rp):
     out = _run(rp, "--device", "/dev/zero:/dev/myzero", "busybox", "sh", "-c", "head -c 5 /dev/myzero | wc -c")
     assert out.strip() == "5"
+
+
+@pytest.mark.parametrize("network", ["bridge", "none"])
+def test_the_containers_root_may_edit_its_etc_files(rp, network):
+    script = "echo 10.9.9.9 extra >> /etc/hosts && grep -c extra /etc/hosts"
+    assert _run(rp, "--network", network, "busybox", "sh", "-c", script) == "1\n"
