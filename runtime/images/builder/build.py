@@ -197,6 +197,8 @@ class _Run:
         if instruction.keyword == "ARG":
             self._used_args.update(word.partition("=")[0] for word in instruction.args)
         plan = plan_step(self._tools, state, instruction, self._program.escape)
+        if plan.note is not None:
+            self._emit(Notice(plan.note))
         parent = state.image_id
         key = cache_key(parent, plan.created_by, state.run_config)
         cached = None if self._options.no_cache else self._builder.cache.lookup(key)
