@@ -15,7 +15,7 @@ from runtime.images.reference import ImageReference
 from runtime.images.registry import manifests
 from runtime.images.registry.blobindex import BlobIndex
 from runtime.images.registry.blobs import BlobReader, read_small_blob
-from runtime.images.registry.progress import LayerStatus, StatusLine, TransferProgress
+from runtime.images.registry.progress import LayerStatus, StatusLine, TransferProgress, WireBytes
 from runtime.images.registry.transport import RegistryError, Transport
 from runtime.images.store import ImageStore
 
@@ -106,8 +106,11 @@ class Puller:
             layer, diff_id = item
             short = _short(layer.digest)
             reported = [0]
+            received = [0]
 
             def progress(count: int) -> None:
+                emit(WireBytes(count - received[0]))
+                received[0] = count
                 if count - reported[0] >= DOWNLOAD_STEP or count == layer.size:
                     reported[0] = count
                     emit(LayerStatus(short, "Downloading", count, layer.size))

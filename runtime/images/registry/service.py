@@ -14,7 +14,7 @@ from runtime.images.reference import parse_reference, parse_repo_and_tag
 from runtime.images.registry import manifests
 from runtime.images.registry.blobindex import BlobIndex
 from runtime.images.registry.blobs import read_small_blob
-from runtime.images.registry.progress import LayerStatus, StatusLine, TransferProgress
+from runtime.images.registry.progress import StatusLine, TransferProgress, WireBytes
 from runtime.images.registry.pull import Puller, split_name
 from runtime.images.registry.push import Pusher
 from runtime.images.registry.transport import Credentials, Transport
@@ -91,14 +91,15 @@ class Distribution:
 
     @contextlib.contextmanager
     def _measured(self, host: str, direction: str, emit: Callable[[TransferProgress], None]):
-        """Duration, errors and bytes of one transfer (bytes from its layers' progress records)."""
-        last: dict[str, int] = {}
+        """Duration, errors and bytes of one transfer; the bytes are the layer blobs' as on the wire (WireBytes
+        records, counted here and not passed on), the same for a pull and a push of the same image."""
+        transferred = self._metrics.transfer_bytes.labels(host, direction)
 
         def counted(record: TransferProgress) -> None:
-            if isinstance(record, LayerStatus) and record.current is not None:
-                self._metrics.transfer_bytes.labels(host, direction).inc(record.current - last.get(record.id, 0))
-                last[record.id] = record.current
-            emit(record)
+            if isinstance(record, WireBytes):
+                transferred.inc(record.count)
+            else:
+                emit(record)
 
         started = time.monotonic()
         try:
