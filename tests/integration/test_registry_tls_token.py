@@ -5,9 +5,13 @@
   it, refused without it, trusted through the system's CAs (SSL_CERT_FILE) without it;
 - the bearer-token flow with a token server written from Docker's token specification, whose tokens the
   registry itself validates (`auth.token` with the test's signing certificate): docker login, push, pull,
-  anonymous access refused, a cross-repository mount asking for both repositories' scopes.
+  anonymous access refused, a cross-repository mount asking for both repositories' scopes; the OAuth2 side:
+  `docker login` answered with an IdentityToken (the token server's refresh token) that the CLI keeps and later
+  pushes and pulls trade for access tokens.
 """
 
+import base64
+import contextlib
 import json
 import subprocess
 from pathlib import Path
@@ -180,3 +184,31 @@ def test_token_flow_cross_repository_mount(ph, token_registry, tmp_path):
     assert "Mounted from token/first" in pushed.stdout.decode()
     both = ["repository:token/second:pull,push", "repository:token/first:pull"]
     assert {"account": "bob", "scopes": both} in tokens.requests  # one token for both repositories, as the spec asks
+
+
+def test_login_answers_an_identity_token_that_pushes_and_pulls_then_use(ph, token_registry, tmp_path):
+    tokens: TokenServer = token_registry.tokens
+    name = f"{token_registry.address}/token/identity:1"
+    build(ph, tmp_path, name)
+    with contextlib.closing(ph.client()) as client:
+        answer = client.login("bob", "pw", registry=token_registry.address, reauth=True)
+    assert answer["Status"] == "Login Succeeded" and answer["IdentityToken"]
+    config = tmp_path / "docker-config"
+    config.mkdir()
+    login = docker_with_config(
+        ph, config, "login", "-u", "bob", "--password-stdin", token_registry.address, stdin=b"pw\n"
+    )
+    assert login.returncode == 0, login.stderr.decode()
+    stored = json.loads((config / "config.json").read_text())["auths"][token_registry.address]
+    assert stored["identitytoken"] and "pw" not in base64.b64decode(stored["auth"]).decode()  # the CLI keeps the token
+    grants = len(tokens.grants)
+    pushed = docker_with_config(ph, config, "push", name)
+    assert pushed.returncode == 0, pushed.stderr.decode()
+    ph.docker("rmi", name, check=True)
+    pulled = docker_with_config(ph, config, "pull", name)
+    assert pulled.returncode == 0, pulled.stderr.decode()
+    assert tokens.grants[grants:] and set(tokens.grants[grants:]) == {"refresh_token"}
+    bogus = {"username": "bob", "identitytoken": "not-a-refresh-token"}
+    with contextlib.closing(ph.client()) as client:
+        messages = list(client.api.pull(name, auth_config=bogus, stream=True, decode=True))
+    assert "unauthorized" in messages[-1].get("error", "")

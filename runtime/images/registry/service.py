@@ -48,8 +48,8 @@ class Distribution:
         self._puller = Puller(store, blobs, max_downloads)
         self._pusher = Pusher(store, blobs, max_uploads)
 
-    def _transport(self, host: str, credentials: Credentials) -> Transport:
-        return Transport(host, credentials, self._certs_dir, self._insecure)
+    def _transport(self, host: str, credentials: Credentials, *, offline_access: bool = False) -> Transport:
+        return Transport(host, credentials, self._certs_dir, self._insecure, offline_access=offline_access)
 
     def pull(self, name: str, tag: str, credentials: Credentials, emit: Callable[[TransferProgress], None]) -> Image:
         reference = parse_reference(name)
@@ -135,11 +135,14 @@ class Distribution:
             transport.close()
         return DistributionInspect(manifests.Descriptor(media_type, digest, len(data)), platforms)
 
-    def login(self, server: str, credentials: Credentials) -> None:
-        """`docker login`: the registry's /v2/ answers with these credentials (Forbidden otherwise)."""
+    def login(self, server: str, credentials: Credentials) -> str:
+        """`docker login`: the registry's /v2/ answers with these credentials (Forbidden otherwise). The identity
+        token: the refresh token a token server gave for them ("" when none), which the CLI keeps and sends
+        back in X-Registry-Auth instead of the password, as with Docker."""
         host = server.removeprefix("https://").removeprefix("http://").rstrip("/")
-        transport = self._transport(host, credentials)
+        transport = self._transport(host, credentials, offline_access=True)
         try:
             transport.request("GET", "", "registry:catalog:*")
+            return transport.refresh_token
         finally:
             transport.close()
