@@ -42,9 +42,9 @@ class Puller:
         host, repository = split_name(reference)
         scope = f"repository:{repository}:pull"
         wanted = reference.digest or reference.tag or "latest"
-        if reference.digest is None:
-            emit(LayerStatus(wanted, f"Pulling from {reference.familiar_name}"))
         data, digest, media_type = self.manifest(transport, repository, wanted, scope)
+        if reference.digest is None:  # once the manifest is in, as moby's pullV2Tag (a failed mirror prints none)
+            emit(LayerStatus(wanted, f"Pulling from {repository}"))  # the path without the host: library/busybox
         if manifests.is_index(media_type):
             chosen = manifests.choose_platform(data, reference.familiar())
             data, _, media_type = self.manifest(transport, repository, chosen.digest, scope)
@@ -68,7 +68,7 @@ class Puller:
             for release in releases:
                 release()
         for layer, diff_id in zip(manifest.layers, diff_ids, strict=True):
-            self._blobs.record(diff_id, host, repository, layer.digest)
+            self._blobs.record(diff_id, transport.host, repository, layer.digest)  # a mirror's, for a mirrored pull
         emit(StatusLine(f"Digest: {digest}"))
         return image
 

@@ -47,3 +47,18 @@ def test_a_bad_value_found_at_start_is_one_line_not_a_traceback(tmp_path):
         "porthole daemon: network: address pool 10.9.0.0/16/40: size must be between /16 and /30"
     )
     assert "Traceback" not in result.stderr
+
+
+def test_registry_mirrors_reach_the_config_in_order_as_docker_shows_them():
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    args = parser.parse_args(["--registry-mirror", "http://127.0.0.1:5001", "--registry-mirror", "https://m.example/"])
+    assert config_from_args(args).registry_mirrors == ("http://127.0.0.1:5001/", "https://m.example/")
+
+
+def test_a_bad_registry_mirror_is_refused_with_dockers_message(capsys):
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--registry-mirror", "ftp://m.example"])
+    assert 'invalid mirror: unsupported scheme "ftp" in "ftp://m.example"' in capsys.readouterr().err
