@@ -87,3 +87,16 @@ def test_build_stream_has_dockers_lines_step_by_step(ph, dockerd, images_cleaned
     for _ in ("cold", "cached"):
         ours, theirs = build_lines(ph, context), build_lines(dockerd, context)
         assert ours == theirs
+
+
+def test_rm_false_keeps_the_same_step_containers_as_docker(ph, dockerd, images_cleaned, context):
+    """--rm=false: every step that made a container (RUN and the metadata steps, not FROM or COPY) leaves it."""
+    kept = []
+    for daemon in (ph, dockerd):
+        before = set(daemon.docker("ps", "-aq", check=True).stdout.decode().split())
+        result = daemon.docker("build", "--rm=false", "--network", "none", "-t", "as-docker", str(context), timeout=180)
+        assert result.returncode == 0, result.stderr.decode()
+        after = set(daemon.docker("ps", "-aq", check=True).stdout.decode().split())
+        kept.append(len(after - before))
+        daemon.docker("rm", "-f", *(after - before))
+    assert kept[0] == kept[1] == len(DOCKERFILE.splitlines()) - 2  # all but FROM and COPY
