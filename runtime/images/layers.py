@@ -46,6 +46,15 @@ class ExtractedLayer:
     size: int  # bytes of regular file content
 
 
+def _current_umask() -> int:
+    """The process's umask, read without setting it (os.umask would change it for every thread meanwhile)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    return 0o777  # unknown (a kernel before 4.7): assume every bit may be taken, so chmod always runs
+
+
 def _mtime_ns(member: tarfile.TarInfo) -> int:
     return int(round(member.mtime * 1_000_000_000))
 
@@ -61,6 +70,12 @@ class _LayerWriter:
         self._directories: list[tuple[str, tarfile.TarInfo]] = []
         self._shadowed = 0
         self.size = 0
+        # Who a new file belongs to and which mode bits survive its creation: with these known, most regular
+        # files are created with their final mode and owner, two metadata syscalls fewer each (on a loaded host
+        # every inode update costs: a 2,000-file layer spends most of its pull in the kernel).
+        root = os.stat(self.tree)
+        self._creator = (os.geteuid(), os.getegid() if not root.st_mode & stat.S_ISGID else root.st_gid)
+        self._umask = _current_umask()
 
     def write(self, tar: tarfile.TarFile, member: tarfile.TarInfo) -> None:
         relative = normalise_member_name(self._what, member.name)
@@ -151,10 +166,13 @@ class _LayerWriter:
             raise refuse(self._what, member.name, "sparse files are not supported")
         # Create first; look at what was there only when something was (most names are new in a layer).
         path = os.path.join(self._parents(member, parent), relative.rpartition("/")[2])
+        mode = member.mode & 0o7777
+        # Set-id and sticky bits only after the chown, which clears them; bits the umask takes by chmod.
+        created_mode = mode if not mode & ~0o777 and not mode & self._umask else 0o600
         try:
-            fd = os.open(path, _NEW_FILE, 0o600)
+            fd = os.open(path, _NEW_FILE, created_mode)
         except FileExistsError:
-            fd = os.open(self._target(member, relative, parent, directory=False), _NEW_FILE, 0o600)
+            fd = os.open(self._target(member, relative, parent, directory=False), _NEW_FILE, created_mode)
         self._recorder.member(member.offset_data, member.size, relative)
         source = tar.extractfile(member)
         try:
@@ -166,7 +184,8 @@ class _LayerWriter:
                 written += len(chunk)
             if written != member.size:
                 raise InvalidParameter(f"images: {self._what}: layer member {member.name!r}: truncated data")
-            self._set_metadata(fd, member)  # through the descriptor: no second path lookup
+            owned = (member.uid, member.gid) == self._creator
+            self._set_metadata(fd, member, chown=not owned, chmod=created_mode != mode)  # no second path lookup
         finally:
             os.close(fd)
         self.size += member.size
@@ -198,13 +217,17 @@ class _LayerWriter:
         os.mknod(path, kind | 0o600, os.makedev(member.devmajor, member.devminor))
         self._set_metadata(path, member)
 
-    def _set_metadata(self, path: str | int, member: tarfile.TarInfo) -> None:
-        """Owner, mode, restorable xattrs and mtime, by path (never followed) or by open descriptor."""
+    def _set_metadata(
+        self, path: str | int, member: tarfile.TarInfo, *, chown: bool = True, chmod: bool = True
+    ) -> None:
+        """Owner, mode, restorable xattrs and mtime, by path (never followed) or by open descriptor; `chown` and
+        `chmod` False when the file was created with that owner or mode already."""
         follow = isinstance(path, int)  # descriptors refuse follow_symlinks=False; paths must not follow
-        os.chown(path, member.uid, member.gid, follow_symlinks=follow)
+        if chown:
+            os.chown(path, member.uid, member.gid, follow_symlinks=follow)
         if not member.issym():
-            # After chown, which clears set-id bits. Linux has no lchmod; `path` is never a symlink here.
-            os.chmod(path, member.mode & 0o7777)
+            if chmod:  # after chown, which clears set-id bits. Linux has no lchmod; `path` is never a symlink here
+                os.chmod(path, member.mode & 0o7777)
             for key, value in member.pax_headers.items():
                 name = key[len(PAX_XATTR_PREFIX) :]
                 if key.startswith(PAX_XATTR_PREFIX) and restorable_xattr(name):
