@@ -10,8 +10,10 @@ import os
 import shutil
 import stat
 import tarfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from runtime.errors import HostError, InvalidParameter
 from runtime.images.compression import CORRUPT_DATA_ERRORS, open_decompressed
@@ -26,6 +28,8 @@ from runtime.images.memberpaths import (
 from runtime.images.readers import CountingReader, HashingReader, Readable
 from runtime.images.tarsplit import TarSplitRecorder
 from runtime.images.treetar import PAX_XATTR_PREFIX, restorable_xattr
+
+T = TypeVar("T")
 
 TREE_DIR = "diff"
 SHADOW_DIR = "shadow"
@@ -137,6 +141,18 @@ class _LayerWriter:
             os.unlink(path)
         return path
 
+    def _create(self, member: tarfile.TarInfo, relative: str, parent: str, make: Callable[[str], T]) -> T:
+        """`make(path)` at the member's path. Created first; what was there is looked at (and removed) only when
+        something was: most names are new in a layer, and each lookup is a syscall."""
+        try:
+            return make(os.path.join(self._parents(member, parent), relative.rpartition("/")[2]))
+        except FileExistsError:
+            return make(self._target(member, relative, parent, directory=False))
+
+    def _owned(self, member: tarfile.TarInfo) -> bool:
+        """Whether a file created here already has the member's owner (no chown needed)."""
+        return (member.uid, member.gid) == self._creator
+
     def _set_aside(self, relative: str, path: str) -> None:
         # The tar's earlier bytes for this path are needed to rebuild the tar: keep them out of the tree.
         shadow = self._layer_dir / SHADOW_DIR
@@ -164,15 +180,10 @@ class _LayerWriter:
     def _regular(self, tar: tarfile.TarFile, member: tarfile.TarInfo, relative: str, parent: str) -> None:
         if member.issparse():
             raise refuse(self._what, member.name, "sparse files are not supported")
-        # Create first; look at what was there only when something was (most names are new in a layer).
-        path = os.path.join(self._parents(member, parent), relative.rpartition("/")[2])
         mode = member.mode & 0o7777
         # Set-id and sticky bits only after the chown, which clears them; bits the umask takes by chmod.
         created_mode = mode if not mode & ~0o777 and not mode & self._umask else 0o600
-        try:
-            fd = os.open(path, _NEW_FILE, created_mode)
-        except FileExistsError:
-            fd = os.open(self._target(member, relative, parent, directory=False), _NEW_FILE, created_mode)
+        fd = self._create(member, relative, parent, lambda path: os.open(path, _NEW_FILE, created_mode))
         self._recorder.member(member.offset_data, member.size, relative)
         # Straight from the archive's stream, which stands at the member's data: tar.extractfile wraps each
         # member in two reader objects and a buffer, a third of the extractor's own time on small files.
@@ -187,8 +198,8 @@ class _LayerWriter:
                 while view:
                     view = view[os.write(fd, view) :]
                 left -= len(chunk)
-            owned = (member.uid, member.gid) == self._creator
-            self._set_metadata(fd, member, chown=not owned, chmod=created_mode != mode)  # no second path lookup
+            # through the descriptor: no second path lookup
+            self._set_metadata(fd, member, chown=not self._owned(member), chmod=created_mode != mode)
         finally:
             os.close(fd)
         self.size += member.size
@@ -203,9 +214,12 @@ class _LayerWriter:
 
     def _symlink(self, member: tarfile.TarInfo, relative: str, parent: str) -> None:
         check_symlink_target(self._what, member.name, relative, member.linkname)
-        path = self._target(member, relative, parent, directory=False)
-        os.symlink(member.linkname, path)
-        self._set_metadata(path, member)
+
+        def link(path: str) -> str:
+            os.symlink(member.linkname, path)
+            return path
+
+        self._set_metadata(self._create(member, relative, parent, link), member, chown=not self._owned(member))
 
     def _hard_link(self, member: tarfile.TarInfo, relative: str, parent: str) -> None:
         source = hard_link_source(self.tree, self._what, member.name, member.linkname, self._known_dirs)
