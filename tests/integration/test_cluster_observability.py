@@ -1,6 +1,7 @@
-"""Observability across hosts: each host's daemon serves its metrics with --exporter, `porthole sd` writes
-file-SD targets for every host in the cluster store, and one real Prometheus (in a namespace on the underlay)
-scrapes all three, every series labelled with its host. A host that leaves drops out of the targets."""
+"""Observability across hosts: each host's daemon serves its metrics with --exporter, `porthole sd` writes file-SD
+targets for every host in the cluster store, and one real Prometheus (in a namespace on the underlay) scrapes all
+three, every series labelled with its host (by the exporter itself: a target without labels too). A host that
+leaves drops out of the targets."""
 
 import json
 import os
@@ -63,7 +64,15 @@ def test_one_prometheus_scrapes_every_host(cluster, tmp_path):
     assert sd(cluster, targets, "--once").returncode == 0
     config = {
         "global": {"scrape_interval": "1s"},
-        "scrape_configs": [{"job_name": "porthole", "file_sd_configs": [{"files": [str(targets)]}]}],
+        "scrape_configs": [
+            # as dashboards/prometheus.yml's cluster job: the exporter's own host label stands
+            {"job_name": "porthole", "honor_labels": True, "file_sd_configs": [{"files": [str(targets)]}]},
+            # a target that says nothing of its host: the series still do
+            {
+                "job_name": "unlabelled",
+                "static_configs": [{"targets": [f"{cluster.hosts['a'].address}:{METRICS_PORT}"]}],
+            },
+        ],
     }
     (tmp_path / "prometheus.yml").write_text(json.dumps(config))
     listen = f"{cluster.etcd.address}:{PROMETHEUS_PORT}"
@@ -95,7 +104,7 @@ def test_one_prometheus_scrapes_every_host(cluster, tmp_path):
         )
         assert sorted(s["metric"]["host"] for s in up) == ["host-a", "host-b", "host-c"]
         seen = wait_for(
-            lambda: (r := query('container_last_seen{name=~"job-.*"}')) and len(r) == 3 and r,
+            lambda: (r := query('container_last_seen{job="porthole", name=~"job-.*"}')) and len(r) == 3 and r,
             60,
             interval=0.5,
             what="each host's container in Prometheus",
@@ -105,6 +114,11 @@ def test_one_prometheus_scrapes_every_host(cluster, tmp_path):
             "job-b": "host-b",
             "job-c": "host-c",
         }
+        assert not [s for s in seen if "exported_host" in s["metric"]]
+        unlabelled = wait_for(
+            lambda: query('machine_cpu_cores{job="unlabelled"}'), 60, interval=0.5, what="the unlabelled target"
+        )
+        assert [s["metric"]["host"] for s in unlabelled] == ["host-a"]
     finally:
         process.terminate()
         process.wait(timeout=30)
