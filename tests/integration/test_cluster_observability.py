@@ -130,23 +130,30 @@ def page(cluster, url: str) -> str:
     return done.stdout.decode() if done.returncode == 0 else ""
 
 
-def test_the_dashboard_lists_the_hosts_and_opens_each_ones_containers(cluster):
-    b = cluster.hosts["b"]
+def test_the_dashboard_lists_the_hosts_and_shows_each_ones_containers(cluster):
+    a, b = cluster.hosts["a"], cluster.hosts["b"]
     b.docker("run", "-d", "--name", "only-on-b", "busybox", "sleep", "600", check=True)
+    a_url = f"http://{a.address}:{WEB_PORT}"
     overview = wait_for(
-        lambda: (
-            (html := page(cluster, f"http://{cluster.hosts['a'].address}:{WEB_PORT}/")) and "host-c" in html and html
-        ),
+        lambda: (html := page(cluster, f"{a_url}/")) and "host-c" in html and html,
         30,
         what="the cluster's hosts on host a's dashboard",
     )
     assert "Cluster hosts" in overview and all(f"host-{n}" in overview for n in "abc")
-    links = dict(
-        re.findall(r'<td class="name">(host-\w)[^<]*(?:<small>[^<]*</small>)?</td>.*?href="([^"]+)"', overview, re.S)
+    rows = dict(re.findall(r'<td class="name">(host-\w)[^<]*(?:<small>[^<]*</small>)?</td>(.*?)</tr>', overview, re.S))
+    assert f'href="http://{b.address}:{WEB_PORT}/"' in rows["host-b"]  # its own dashboard, still
+    assert 'class="host-containers"' not in rows["host-a"]  # this host's are the list below
+    inside = re.search(r'class="host-containers" href="([^"]+)"', rows["host-b"]).group(1)
+    assert inside.startswith("/hosts/")
+    # host b's containers, served by host a's dashboard (read from b's exporter over the underlay)
+    shown = wait_for(
+        lambda: "only-on-b" in (html := page(cluster, a_url + inside)) and html, 30, what="host b's container on a"
     )
-    assert links["host-b"] == f"http://{b.address}:{WEB_PORT}/"
-    wait_for(lambda: "only-on-b" in page(cluster, links["host-b"]), 30, what="host b's container on its dashboard")
-    assert "only-on-b" not in page(cluster, links["host-a"])
+    assert "Containers of host-b" in shown and "busybox" in shown
+    listing = json.loads(page(cluster, f"{a_url}/api/v1{inside}/containers"))
+    assert listing["error"] is None and listing["host"]["Name"] == "host-b"
+    assert "only-on-b" in [c["name"] for c in listing["containers"]]
+    assert all(c["name"] != "only-on-b" for c in json.loads(page(cluster, f"{a_url}/api/v1/containers"))["containers"])
 
 
 def test_a_host_that_leaves_drops_out_of_the_targets(cluster, tmp_path, busybox_rootfs):
