@@ -21,7 +21,7 @@ from runtime.errors import Conflict, HostError
 from runtime.network.cluster import keys
 from runtime.network.cluster.config import ClusterConfig
 from runtime.network.cluster.etcd import Compacted, EtcdClient, Event, StoreUnavailable
-from runtime.network.cluster.keys import AddressClaim, ClusterEndpoint, ClusterHost
+from runtime.network.cluster.keys import AddressClaim, ClusterEndpoint, ClusterHost, LostClaim
 from runtime.network.cluster.membership import Claims, Membership
 from runtime.network.records import NetworkRecord
 
@@ -53,10 +53,13 @@ class ClusterStore:
     def url(self) -> str:
         return self.config.url
 
-    def start(self, listener: Callable[[], None], claims: Callable[[], Claims]) -> None:
-        """Join the cluster and follow it; never raises for an unreachable store (both threads retry)."""
+    def start(
+        self, listener: Callable[[], None], claims: Callable[[], Claims], on_lost: Callable[[LostClaim], None]
+    ) -> None:
+        """Join the cluster and follow it; never raises for an unreachable store (both threads retry). on_lost
+        hears of each address another host took while this one was cut off longer than its lease."""
         self._listener = listener
-        self.membership.start(claims)
+        self.membership.start(claims, on_lost)
         self._watcher.start()
         self._withdrawer.start()
 
@@ -162,7 +165,10 @@ class ClusterStore:
 
     def _withdraw(self) -> None:
         while (withdrawal := self._withdrawals.get()) is not None:
-            self._forgiving(lambda keys_=withdrawal: self.etcd.delete_all(*keys_))
+            endpoint, address = withdrawal
+            self._forgiving(
+                lambda e=endpoint, a=address, lease=self.membership.lease: self.etcd.delete_held(a, lease, also=(e,))
+            )
 
     def _forgiving(self, work: Callable[[], None]) -> None:
         """A removal that may wait for the store: a stop or rm never fails because the store is away."""

@@ -5,7 +5,7 @@ import pytest
 from runtime.errors import Conflict
 from runtime.network.cluster import keys
 from runtime.network.cluster.config import parse_cluster_config
-from runtime.network.cluster.keys import AddressClaim, ClusterEndpoint, ClusterHost
+from runtime.network.cluster.keys import AddressClaim, ClusterEndpoint, ClusterHost, LostClaim
 from runtime.network.cluster.membership import Claims, Membership
 from runtime.network.cluster.store import ClusterStore
 from runtime.network.records import NetworkRecord
@@ -118,3 +118,51 @@ def test_a_restart_takes_the_old_lease_back_while_it_lives(tmp_path):
     after = Membership(etcd, me, 5, tmp_path / "lease.json")  # the daemon again, same data root
     after._refresh()
     assert after.lease == before.lease
+
+
+def test_an_address_taken_while_the_lease_was_lost_stays_the_takers_and_is_reported(tmp_path):
+    """Split brain: this host was cut off longer than its lease; another host took one of its addresses. The
+    taker keeps it; this host's endpoint at it is not written again, and the loss is reported once."""
+    etcd = FakeEtcd()
+    me, other = host("a"), host("b")
+    etcd.put(keys.host_key(other.host_id), other.to_json())
+    membership = Membership(etcd, me, 5, tmp_path / "lease.json")
+
+    def endpoint(name: str, address: str) -> ClusterEndpoint:
+        return ClusterEndpoint(NETWORK.id, f"e-{name}", me.host_id, me.address, name, name, (name,), address, "02:42")
+
+    held = {"kept": "10.9.0.3", "taken": "10.9.0.4"}
+
+    def claims() -> Claims:
+        return Claims(
+            {keys.ipam_key(NETWORK.id, ip): AddressClaim(me.host_id, name) for name, ip in held.items()},
+            [endpoint(name, ip) for name, ip in held.items()],
+        )
+
+    lost: list[LostClaim] = []
+    membership.start(claims, lost.append)
+    membership.close()
+    etcd.expire(membership.lease)  # cut off longer than the lease: the others expired everything of this host
+    etcd.put(keys.ipam_key(NETWORK.id, "10.9.0.4"), AddressClaim(other.host_id, "usurper").to_json(), 9)
+    membership._refresh()
+    stored = {kv.key: kv for kv in etcd.range_prefix(keys.ROOT)[0]}
+    assert stored[keys.ipam_key(NETWORK.id, "10.9.0.3")].lease == membership.lease  # same address, new lease
+    assert keys.endpoint_key(NETWORK.id, "e-kept") in stored
+    assert AddressClaim.from_json(stored[keys.ipam_key(NETWORK.id, "10.9.0.4")].value).host_id == other.host_id
+    assert keys.endpoint_key(NETWORK.id, "e-taken") not in stored  # no second endpoint at the taker's address
+    assert lost == [LostClaim(NETWORK.id, "10.9.0.4", "taken", "b")]
+    membership.republish()
+    assert len(lost) == 1  # reported once, not at every republish (the container has left by then)
+
+
+def test_a_withdrawal_leaves_an_address_another_host_took(tmp_path):
+    etcd = FakeEtcd()
+    a = store_on(etcd, "a", tmp_path)
+    mine = a.claim(NETWORK, "c1", None, endpoint_for(a, "c1"))
+    etcd.expire(a.membership.lease)
+    etcd.put(keys.ipam_key(NETWORK.id, mine.ip), AddressClaim("id-b", "usurper").to_json(), 9)
+    a.membership.lease = etcd.grant(5)
+    a.unclaim(NETWORK.id, mine.endpoint_id, mine.ip)
+    a._withdrawals.put(None)
+    a._withdraw()  # the withdrawer thread's work, here
+    assert AddressClaim.from_json(etcd.get(keys.ipam_key(NETWORK.id, mine.ip)).value).host_id == "id-b"
