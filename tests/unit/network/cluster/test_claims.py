@@ -1,10 +1,13 @@
 """Address claims and republishing, against an in-memory etcd (fake_etcd.py) that keeps the rules relied on."""
 
+import json
+
 import pytest
 
 from runtime.errors import Conflict
 from runtime.network.cluster import keys
 from runtime.network.cluster.config import parse_cluster_config
+from runtime.network.cluster.etcd import Event
 from runtime.network.cluster.keys import AddressClaim, ClusterEndpoint, ClusterHost, LostClaim
 from runtime.network.cluster.membership import Claims, Membership
 from runtime.network.cluster.store import ClusterStore
@@ -166,3 +169,24 @@ def test_a_withdrawal_leaves_an_address_another_host_took(tmp_path):
     a._withdrawals.put(None)
     a._withdraw()  # the withdrawer thread's work, here
     assert AddressClaim.from_json(etcd.get(keys.ipam_key(NETWORK.id, mine.ip)).value).host_id == "id-b"
+
+
+def test_the_watch_wakes_the_network_room_only_for_what_it_programs(tmp_path):
+    """The listener (which reprograms overlays and rewrites rules and DNS under the network room's lock) runs for
+    networks, hosts and other hosts' endpoints; this host's own claims and endpoints, which it already has, would
+    only make every container start and stop on an overlay wait behind two needless rounds of it."""
+    a, b = store_on(FakeEtcd(), "a", tmp_path), store_on(FakeEtcd(), "b", tmp_path)
+    calls = []
+    a._listener = lambda: calls.append(1)
+    mine, theirs = endpoint_for(a, "c1")("10.9.0.3"), endpoint_for(b, "c2")("10.9.0.4")
+    own_key, their_key = keys.endpoint_key(NETWORK.id, "e-c1"), keys.endpoint_key(NETWORK.id, "e-c2")
+    ipam = keys.ipam_key(NETWORK.id, "10.9.0.3")
+    claim = AddressClaim(a.host.host_id, "c1").to_json()
+    a._apply([Event(ipam, claim, 1), Event(own_key, mine.to_json(), 1)])
+    a._apply([Event(own_key, None, 2), Event(ipam, None, 2)])
+    assert calls == []
+    a._apply([Event(their_key, theirs.to_json(), 3)])
+    a._apply([Event(their_key, None, 4)])
+    a._apply([Event(keys.network_key(NETWORK.id), json.dumps(NETWORK.to_json()), 5)])
+    assert len(calls) == 3
+    assert a.remote_endpoints(NETWORK.id) == [] and NETWORK.id in a.networks
