@@ -124,7 +124,15 @@ class Membership:
         for key in lost:
             if key not in self._reported:
                 self._reported.add(key)
-                self._on_lost(self._lost_claim(key, claims.addresses[key].owner))
+                self._report(self._lost_claim(key, claims.addresses[key].owner))
+
+    def _report(self, lost: LostClaim) -> None:
+        try:
+            self._on_lost(lost)
+        except Exception:  # noqa: BLE001 - the keeper thread must outlive a failed disconnect: the lease depends on it
+            log.exception(
+                "network: %s on %s: taking the container off the network failed", lost.address, lost.network_id
+            )
 
     def _ours(self, value: str) -> bool:
         return json.loads(value).get("host_id") == self.host.host_id

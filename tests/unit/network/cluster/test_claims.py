@@ -190,3 +190,19 @@ def test_the_watch_wakes_the_network_room_only_for_what_it_programs(tmp_path):
     a._apply([Event(keys.network_key(NETWORK.id), json.dumps(NETWORK.to_json()), 5)])
     assert len(calls) == 3
     assert a.remote_endpoints(NETWORK.id) == [] and NETWORK.id in a.networks
+
+
+def test_a_failed_report_of_a_lost_address_leaves_the_keeper_running(tmp_path):
+    etcd = FakeEtcd()
+    me = host("a")
+    membership = Membership(etcd, me, 5, tmp_path / "lease.json")
+    claim = {keys.ipam_key(NETWORK.id, "10.9.0.4"): AddressClaim(me.host_id, "taken")}
+    etcd.put(keys.ipam_key(NETWORK.id, "10.9.0.4"), AddressClaim("id-b", "usurper").to_json(), 9)
+
+    def failing(lost: LostClaim) -> None:
+        raise RuntimeError("disconnect failed")
+
+    membership.start(lambda: Claims(claim, []), failing)  # joins and republishes at once: the report fails, logged
+    membership.close()
+    assert membership._thread.ident is not None  # the keeper was started all the same
+    assert membership.reachable and etcd.get(keys.host_key(me.host_id)) is not None
