@@ -55,3 +55,26 @@ def go_duration_ns(text: str) -> int:
         raise ValueError(f"time: invalid duration {text!r}")
     total = sum(float(number) * _UNITS_NS[unit] for number, unit in _GO_DURATION_PART.findall(match[2]))
     return -int(total) if match[1] == "-" else int(total)
+
+
+def go_duration_text(nanoseconds: int) -> str:
+    """Go's Duration.String: "0s", "300ms", "1.5s", "1m30s", "1h0m0s"."""
+    if nanoseconds == 0:
+        return "0s"
+    sign, size = ("-" if nanoseconds < 0 else ""), abs(nanoseconds)
+    if size < 10**9:  # below a second Go picks the largest unit that fits, with a fraction
+        unit, scale = next((u, s) for u, s in (("ms", 10**6), ("µs", 10**3), ("ns", 1)) if size >= s)
+        return sign + _with_fraction(size, scale) + unit
+    text = _with_fraction(size % (60 * 10**9), 10**9) + "s"
+    minutes = size // (60 * 10**9)
+    if minutes:
+        text = f"{minutes % 60}m{text}"
+        if minutes >= 60:
+            text = f"{minutes // 60}h{text}"
+    return sign + text
+
+
+def _with_fraction(value: int, scale: int) -> str:
+    whole, rest = divmod(value, scale)
+    digits = str(rest).rjust(len(str(scale)) - 1, "0").rstrip("0") if rest else ""
+    return f"{whole}.{digits}" if digits else str(whole)

@@ -13,6 +13,7 @@ as cAdvisor's metrics.
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,7 +21,7 @@ from pathlib import Path
 from prometheus_client import generate_latest
 
 from exporter.container_metrics import CONTAINER_METRICS
-from exporter.exposition import MetricSpec, Renderer, base_labels
+from exporter.exposition import MetricSpec, Renderer, base_labels, escape
 from exporter.layers import LayerUsage
 from exporter.machine import MachineIdentity, machine_text
 from exporter.readers.cgroup import root_cgroup_paths
@@ -45,7 +46,10 @@ class ContainerExporter:
         sys_root: Path = SYS_ROOT,
         identity: MachineIdentity | None = None,
         specs: Sequence[MetricSpec] = CONTAINER_METRICS,
+        host: str | None = None,
     ) -> None:
+        """`host` labels every series (default: the hostname), so that each says which machine it is from
+        wherever it ends up: a Prometheus scraping many hosts, a federation, a remote write."""
         self.metrics = metrics
         self._source = source
         self._proc_root = proc_root
@@ -55,6 +59,8 @@ class ContainerExporter:
         self._layers = LayerUsage(self._directories, self._devices, fs_interval, metrics.read_failed)
         self._identity = identity if identity is not None else MachineIdentity.read()
         self._renderer = Renderer()
+        self._host = host if host is not None else socket.gethostname()
+        self._host_label = f'host="{escape(self._host)}",'
         # (the source's tuple, its (label text, target) pairs with the root first): rebuilt when it changes
         self._prepared: tuple[tuple[Target, ...] | None, list[tuple[str, Target]]] = (None, [])
 
@@ -81,7 +87,7 @@ class ContainerExporter:
         out: list[str] = []
         for spec in self._specs:
             self._renderer.family(spec, snapshot.rows, out)
-        out.append(machine_text(snapshot.host, self._identity))
+        out.append(machine_text(snapshot.host, self._identity, self._host))
         body = "".join(out).encode()
         self.metrics.scrape_seconds.observe(time.perf_counter() - started)
         return body + generate_latest(self.metrics.registry)
@@ -91,7 +97,8 @@ class ContainerExporter:
         prepared_for, prepared = self._prepared
         if targets is not prepared_for:
             everything = (self._root, *targets)
-            prepared = list(zip(base_labels(everything), everything, strict=True))
+            labels = (self._host_label + text for text in base_labels(everything))
+            prepared = list(zip(labels, everything, strict=True))
             self._prepared = (targets, prepared)
         return prepared
 

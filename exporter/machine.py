@@ -25,10 +25,10 @@ class MachineIdentity:
             system_uuid=_first_line(sys_root / "class" / "dmi" / "id" / "product_uuid"),
         )
 
-    @property
-    def labels(self) -> str:
+    def labels(self, host: str) -> str:
+        """cAdvisor's identity labels, and the host label every series of this exporter carries."""
         return (
-            f'boot_id="{escape(self.boot_id)}",machine_id="{escape(self.machine_id)}",'
+            f'boot_id="{escape(self.boot_id)}",host="{escape(host)}",machine_id="{escape(self.machine_id)}",'
             f'system_uuid="{escape(self.system_uuid)}"'
         )
 
@@ -47,11 +47,12 @@ _MACHINE_METRICS = (
 )
 
 
-def machine_text(host: HostStats, identity: MachineIdentity) -> str:
+def machine_text(host: HostStats, identity: MachineIdentity, host_name: str) -> str:
+    labels = identity.labels(host_name)
     out = []
     for name, help_text, get in _MACHINE_METRICS:
         out.append(f"# HELP {name} {help_text}\n# TYPE {name} gauge\n")
         value = get(host)
         if value is not None:
-            out.append(f"{name}{{{identity.labels}}} {value}\n")
+            out.append(f"{name}{{{labels}}} {value}\n")
     return "".join(out)

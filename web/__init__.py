@@ -1,10 +1,10 @@
 """The dashboard: a Flask app over the Engine API (docker-py) and the exporter's counter readers.
 
-`create_app(config)` builds it; one blueprint per area: overview (host and container list), container
-(a container's page), images (the images, their layers and their builds' step profiles), logs (the log viewer
-and its stream), api (JSON), auth (token login), and, with CONTROLS, controls. The topology map (issue 7) adds a
-`topology` blueprint to BLUEPRINTS; the navigation links to it when it is registered.
-"""
+`create_app(config)` builds it; one blueprint per area: overview (host and container list), container (a
+container's page), images (the images, their layers and their builds' step profiles), logs (the log viewer and
+its stream), api (JSON), auth (token login), hosts (another host of the cluster's containers), and, with
+CONTROLS, controls. The topology map (issue 7) adds a `topology` blueprint to BLUEPRINTS; the navigation links to
+it when it is registered."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from typing import Any
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from web import api, auth, container_page, controls, images_page, logs, overview, state, topology
+from web import api, auth, cluster_page, container_page, controls, images_page, logs, overview, state, topology
 from web.errors import InvalidOption, UnsafeExposure
 from web.formatting import register_filters
 
-BLUEPRINTS = (overview.bp, images_page.bp, container_page.bp, logs.bp, api.bp, auth.bp, topology.bp)
+BLUEPRINTS = (overview.bp, images_page.bp, container_page.bp, logs.bp, api.bp, auth.bp, topology.bp, cluster_page.bp)
 
 DEFAULTS: dict[str, Any] = {
     "ENGINE_URL": "unix:///run/porthole/porthole.sock",

@@ -27,6 +27,7 @@ from runtime.api.server import API_VERSION, ApiServer
 from runtime.engine.config import DaemonConfig
 from runtime.engine.daemon import Engine
 from runtime.errors import EngineError
+from runtime.images.registry.mirrors import parse_mirror
 from runtime.security.userns import RemapError, remapped_data_root, resolve_remap
 
 if TYPE_CHECKING:  # the web app is imported only when --web asks for it
@@ -115,6 +116,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="a registry reached over plain HTTP when HTTPS fails (loopback ones always are)",
     )
     parser.add_argument(
+        "--registry-mirror",
+        action="append",
+        default=[],
+        type=_mirror_url,
+        metavar="URL",
+        help="a mirror of Docker Hub (http[s]://host[:port]), asked before the next for docker.io images; repeatable",
+    )
+    parser.add_argument(
         "--registry-certs-dir",
         type=Path,
         default=defaults.registry_certs_dir,
@@ -186,6 +195,14 @@ def parse_address_pool(text: str) -> tuple[str, int]:
     return fields["base"], int(size)
 
 
+def _mirror_url(text: str) -> str:
+    """--registry-mirror, checked as dockerd checks it and shown as it shows it (a trailing slash)."""
+    try:
+        return parse_mirror(text).url
+    except EngineError as error:
+        raise argparse.ArgumentTypeError(error.message) from None
+
+
 def config_from_args(args: argparse.Namespace, warnings: tuple[str, ...] = ()) -> DaemonConfig:
     log_opts = {}
     for item in args.log_opt:
@@ -213,6 +230,7 @@ def config_from_args(args: argparse.Namespace, warnings: tuple[str, ...] = ()) -
         dns_upstreams=tuple(args.dns_upstream),
         metrics_addr=args.metrics_addr,
         insecure_registries=tuple(args.insecure_registry),
+        registry_mirrors=tuple(args.registry_mirror),
         registry_certs_dir=args.registry_certs_dir,
         max_concurrent_downloads=args.max_concurrent_downloads,
         max_concurrent_uploads=args.max_concurrent_uploads,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import socket
 import sys
 
 import docker
@@ -51,6 +52,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="how often containers are listed while the events stream is down (default 5)",
     )
+    parser.add_argument(
+        "--host-label",
+        default=socket.gethostname(),
+        metavar="NAME",
+        help="the `host` label of every container and machine series (default: the hostname, as a cluster "
+        "daemon names itself)",
+    )
 
 
 class EngineExporter:
@@ -63,13 +71,14 @@ class EngineExporter:
         *,
         fs_interval: float = FS_INTERVAL_SECONDS,
         discovery_interval: float = 5.0,
+        host_label: str | None = None,
     ) -> None:
         self.metrics = ExporterMetrics()
         self._client = client
         self._watcher = ContainerWatcher(
             client.api, component="exporter", on_error=self.metrics.discovery_failed, refresh_seconds=discovery_interval
         )
-        self._exporter = ContainerExporter(self._watcher, self.metrics, fs_interval=fs_interval)
+        self._exporter = ContainerExporter(self._watcher, self.metrics, fs_interval=fs_interval, host=host_label)
 
     def start(self) -> None:
         self._watcher.start()  # first: the exporter measures the writable layers of what it found
@@ -95,7 +104,9 @@ def run(args: argparse.Namespace) -> int:
     except (InvalidOption, docker.errors.DockerException) as e:
         print(e if isinstance(e, InvalidOption) else f"exporter: invalid -H {host!r}: {e}", file=sys.stderr)
         return 2
-    exporter = EngineExporter(client, fs_interval=args.fs_interval, discovery_interval=args.discovery_interval)
+    exporter = EngineExporter(
+        client, fs_interval=args.fs_interval, discovery_interval=args.discovery_interval, host_label=args.host_label
+    )
     ProcessCollector(registry=exporter.metrics.registry)  # the exporter's own CPU and memory
     try:
         server = MetricsServer(args.listen, [exporter.render])

@@ -23,6 +23,7 @@ class DaemonConfig:
     dns_upstreams: tuple[str, ...] = ()
     metrics_addr: str | None = None
     insecure_registries: tuple[str, ...] = ()  # host:port reached over plain HTTP (loopback always is)
+    registry_mirrors: tuple[str, ...] = ()  # --registry-mirror URLs for docker.io, in order, as Docker shows them
     registry_certs_dir: Path = Path("/etc/docker/certs.d")  # <host:port>/ca.crt, as Docker reads them
     max_concurrent_downloads: int = 3
     max_concurrent_uploads: int = 5

@@ -35,6 +35,7 @@ from runtime.images.archives import ImageArchives
 from runtime.images.builder.build import Builder
 from runtime.images.image import Image
 from runtime.images.metrics import ImageMetrics
+from runtime.images.registry.mirrors import parse_mirror
 from runtime.images.registry.service import Distribution
 from runtime.images.registry.transport import Credentials
 from runtime.images.removal import ImageUser
@@ -138,6 +139,7 @@ class Engine:
             config.insecure_registries,
             config.max_concurrent_downloads,
             config.max_concurrent_uploads,
+            tuple(parse_mirror(url) for url in config.registry_mirrors),
         )
         self.builder = Builder(
             self.images,

@@ -10,8 +10,10 @@ import os
 import shutil
 import stat
 import tarfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from runtime.errors import HostError, InvalidParameter
 from runtime.images.compression import CORRUPT_DATA_ERRORS, open_decompressed
@@ -26,6 +28,8 @@ from runtime.images.memberpaths import (
 from runtime.images.readers import CountingReader, HashingReader, Readable
 from runtime.images.tarsplit import TarSplitRecorder
 from runtime.images.treetar import PAX_XATTR_PREFIX, restorable_xattr
+
+T = TypeVar("T")
 
 TREE_DIR = "diff"
 SHADOW_DIR = "shadow"
@@ -46,6 +50,15 @@ class ExtractedLayer:
     size: int  # bytes of regular file content
 
 
+def _current_umask() -> int:
+    """The process's umask, read without setting it (os.umask would change it for every thread meanwhile)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    return 0o777  # unknown (a kernel before 4.7): assume every bit may be taken, so chmod always runs
+
+
 def _mtime_ns(member: tarfile.TarInfo) -> int:
     return int(round(member.mtime * 1_000_000_000))
 
@@ -61,6 +74,12 @@ class _LayerWriter:
         self._directories: list[tuple[str, tarfile.TarInfo]] = []
         self._shadowed = 0
         self.size = 0
+        # Who a new file belongs to and which mode bits survive its creation: with these known, most regular
+        # files are created with their final mode and owner, two metadata syscalls fewer each (on a loaded host
+        # every inode update costs: a 2,000-file layer spends most of its pull in the kernel).
+        root = os.stat(self.tree)
+        self._creator = (os.geteuid(), os.getegid() if not root.st_mode & stat.S_ISGID else root.st_gid)
+        self._umask = _current_umask()
 
     def write(self, tar: tarfile.TarFile, member: tarfile.TarInfo) -> None:
         relative = normalise_member_name(self._what, member.name)
@@ -122,6 +141,18 @@ class _LayerWriter:
             os.unlink(path)
         return path
 
+    def _create(self, member: tarfile.TarInfo, relative: str, parent: str, make: Callable[[str], T]) -> T:
+        """`make(path)` at the member's path. Created first; what was there is looked at (and removed) only when
+        something was: most names are new in a layer, and each lookup is a syscall."""
+        try:
+            return make(os.path.join(self._parents(member, parent), relative.rpartition("/")[2]))
+        except FileExistsError:
+            return make(self._target(member, relative, parent, directory=False))
+
+    def _owned(self, member: tarfile.TarInfo) -> bool:
+        """Whether a file created here already has the member's owner (no chown needed)."""
+        return (member.uid, member.gid) == self._creator
+
     def _set_aside(self, relative: str, path: str) -> None:
         # The tar's earlier bytes for this path are needed to rebuild the tar: keep them out of the tree.
         shadow = self._layer_dir / SHADOW_DIR
@@ -149,24 +180,26 @@ class _LayerWriter:
     def _regular(self, tar: tarfile.TarFile, member: tarfile.TarInfo, relative: str, parent: str) -> None:
         if member.issparse():
             raise refuse(self._what, member.name, "sparse files are not supported")
-        # Create first; look at what was there only when something was (most names are new in a layer).
-        path = os.path.join(self._parents(member, parent), relative.rpartition("/")[2])
-        try:
-            fd = os.open(path, _NEW_FILE, 0o600)
-        except FileExistsError:
-            fd = os.open(self._target(member, relative, parent, directory=False), _NEW_FILE, 0o600)
+        mode = member.mode & 0o7777
+        # Set-id and sticky bits only after the chown, which clears them; bits the umask takes by chmod.
+        created_mode = mode if not mode & ~0o777 and not mode & self._umask else 0o600
+        fd = self._create(member, relative, parent, lambda path: os.open(path, _NEW_FILE, created_mode))
         self._recorder.member(member.offset_data, member.size, relative)
-        source = tar.extractfile(member)
+        # Straight from the archive's stream, which stands at the member's data: tar.extractfile wraps each
+        # member in two reader objects and a buffer, a third of the extractor's own time on small files.
+        source = tar.fileobj
         try:
-            written = 0
-            while chunk := source.read(_COPY_CHUNK):  # type: ignore[union-attr]
+            left = member.size
+            while left:
+                chunk = source.read(min(left, _COPY_CHUNK))  # type: ignore[union-attr]
+                if not chunk:
+                    raise tarfile.ReadError("unexpected end of data")  # as tarfile's own member reader says
                 view = memoryview(chunk)
                 while view:
                     view = view[os.write(fd, view) :]
-                written += len(chunk)
-            if written != member.size:
-                raise InvalidParameter(f"images: {self._what}: layer member {member.name!r}: truncated data")
-            self._set_metadata(fd, member)  # through the descriptor: no second path lookup
+                left -= len(chunk)
+            # through the descriptor: no second path lookup
+            self._set_metadata(fd, member, chown=not self._owned(member), chmod=created_mode != mode)
         finally:
             os.close(fd)
         self.size += member.size
@@ -181,9 +214,12 @@ class _LayerWriter:
 
     def _symlink(self, member: tarfile.TarInfo, relative: str, parent: str) -> None:
         check_symlink_target(self._what, member.name, relative, member.linkname)
-        path = self._target(member, relative, parent, directory=False)
-        os.symlink(member.linkname, path)
-        self._set_metadata(path, member)
+
+        def link(path: str) -> str:
+            os.symlink(member.linkname, path)
+            return path
+
+        self._set_metadata(self._create(member, relative, parent, link), member, chown=not self._owned(member))
 
     def _hard_link(self, member: tarfile.TarInfo, relative: str, parent: str) -> None:
         source = hard_link_source(self.tree, self._what, member.name, member.linkname, self._known_dirs)
@@ -198,13 +234,17 @@ class _LayerWriter:
         os.mknod(path, kind | 0o600, os.makedev(member.devmajor, member.devminor))
         self._set_metadata(path, member)
 
-    def _set_metadata(self, path: str | int, member: tarfile.TarInfo) -> None:
-        """Owner, mode, restorable xattrs and mtime, by path (never followed) or by open descriptor."""
+    def _set_metadata(
+        self, path: str | int, member: tarfile.TarInfo, *, chown: bool = True, chmod: bool = True
+    ) -> None:
+        """Owner, mode, restorable xattrs and mtime, by path (never followed) or by open descriptor; `chown` and
+        `chmod` False when the file was created with that owner or mode already."""
         follow = isinstance(path, int)  # descriptors refuse follow_symlinks=False; paths must not follow
-        os.chown(path, member.uid, member.gid, follow_symlinks=follow)
+        if chown:
+            os.chown(path, member.uid, member.gid, follow_symlinks=follow)
         if not member.issym():
-            # After chown, which clears set-id bits. Linux has no lchmod; `path` is never a symlink here.
-            os.chmod(path, member.mode & 0o7777)
+            if chmod:  # after chown, which clears set-id bits. Linux has no lchmod; `path` is never a symlink here
+                os.chmod(path, member.mode & 0o7777)
             for key, value in member.pax_headers.items():
                 name = key[len(PAX_XATTR_PREFIX) :]
                 if key.startswith(PAX_XATTR_PREFIX) and restorable_xattr(name):

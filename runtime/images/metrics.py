@@ -1,6 +1,7 @@
 """Counters of builds, pulls and pushes, for the engine's metrics on --metrics-addr (a Collector the command
 room hands to EngineMetrics): build step durations by instruction, cache hits and misses, context bytes; bytes,
-durations and errors of pulls and pushes by registry."""
+durations and errors of pulls and pushes by registry (bytes: the layer blobs' as on the wire, compressed, for
+both directions, so a push and a pull of the same image count the same)."""
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.registry import Collector
@@ -28,8 +29,8 @@ class ImageMetrics(Collector):
             "porthole_build_context_bytes", "Bytes of build context received", registry=self._registry
         )
         self.transfer_bytes = Counter(
-            "porthole_registry_bytes",
-            "Blob bytes moved, by registry and direction (pull, push)",
+            "porthole_registry_layer_bytes",
+            "Layer blob bytes moved as they cross the wire (compressed), by registry and direction (pull, push)",
             ["registry", "direction"],
             registry=self._registry,
         )

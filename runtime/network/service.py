@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from common import rfc3339
-from runtime.errors import Conflict, Forbidden
+from runtime.errors import Conflict, EngineError, Forbidden
 from runtime.network.attachments import Attachments
 from runtime.network.config import NetworkConfig, Sandbox, SandboxSpec
 from runtime.network.create_options import parse_create_body
@@ -35,6 +35,7 @@ from runtime.network.views import ContainerNetworking, NetworkMember, NetworkVie
 
 if TYPE_CHECKING:
     from runtime.network.cluster import ClusterHost, ClusterStore
+    from runtime.network.cluster.keys import LostClaim
 
 log = logging.getLogger(__name__)
 OVERLAP = "invalid pool request: Pool overlaps with other one on this address space"
@@ -93,7 +94,7 @@ class NetworkService:
         with self._lock:
             restore_sandboxes(self.sandboxes, running)
         if self.cluster is not None:
-            self.cluster.start(self._cluster_changed, self._cluster_claims)
+            self.cluster.start(self._cluster_changed, self._cluster_claims, self._cluster_claim_lost)
 
     def _cluster_changed(self) -> None:
         """The watch saw the store change: global networks, overlay entries and DNS views follow."""
@@ -104,6 +105,26 @@ class NetworkService:
     def _cluster_claims(self):
         with self._lock:
             return self.overlays.claims(list(self.sandboxes.containers.values()))
+
+    def _cluster_claim_lost(self, lost: "LostClaim") -> None:
+        """Split brain: another host took this container's address while this host was cut off from the store
+        for longer than its lease. That host keeps it (its container has been reachable at it since); this one's
+        leaves the network, with a disconnect event, rather than answer at an address two containers now have."""
+        network = self.registry.get(lost.network_id)
+        name = network.name if network is not None else lost.network_id
+        log.error(
+            "network: %s on %s is held by host %s (this host was cut off from the cluster store for longer than its "
+            "lease, and the address was given away); container %s leaves %s",
+            lost.address,
+            name,
+            lost.holder,
+            lost.owner[:12],
+            name,
+        )
+        try:
+            self.disconnect(lost.network_id, lost.owner, force=True)
+        except EngineError as exc:  # it stopped or left meanwhile: nothing is left at the address
+            log.warning("network: %s: %s", lost.owner[:12], exc.message)
 
     def cluster_hosts(self) -> "list[ClusterHost]":
         """The hosts of the cluster store (ClusterHost records) as last seen; none without a cluster store."""

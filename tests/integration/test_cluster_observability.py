@@ -1,6 +1,7 @@
-"""Observability across hosts: each host's daemon serves its metrics with --exporter, `porthole sd` writes
-file-SD targets for every host in the cluster store, and one real Prometheus (in a namespace on the underlay)
-scrapes all three, every series labelled with its host. A host that leaves drops out of the targets."""
+"""Observability across hosts: each host's daemon serves its metrics with --exporter, `porthole sd` writes file-SD
+targets for every host in the cluster store, and one real Prometheus (in a namespace on the underlay) scrapes all
+three, every series labelled with its host (by the exporter itself: a target without labels too). A host that
+leaves drops out of the targets."""
 
 import json
 import os
@@ -63,7 +64,15 @@ def test_one_prometheus_scrapes_every_host(cluster, tmp_path):
     assert sd(cluster, targets, "--once").returncode == 0
     config = {
         "global": {"scrape_interval": "1s"},
-        "scrape_configs": [{"job_name": "porthole", "file_sd_configs": [{"files": [str(targets)]}]}],
+        "scrape_configs": [
+            # as dashboards/prometheus.yml's cluster job: the exporter's own host label stands
+            {"job_name": "porthole", "honor_labels": True, "file_sd_configs": [{"files": [str(targets)]}]},
+            # a target that says nothing of its host: the series still do
+            {
+                "job_name": "unlabelled",
+                "static_configs": [{"targets": [f"{cluster.hosts['a'].address}:{METRICS_PORT}"]}],
+            },
+        ],
     }
     (tmp_path / "prometheus.yml").write_text(json.dumps(config))
     listen = f"{cluster.etcd.address}:{PROMETHEUS_PORT}"
@@ -95,7 +104,7 @@ def test_one_prometheus_scrapes_every_host(cluster, tmp_path):
         )
         assert sorted(s["metric"]["host"] for s in up) == ["host-a", "host-b", "host-c"]
         seen = wait_for(
-            lambda: (r := query('container_last_seen{name=~"job-.*"}')) and len(r) == 3 and r,
+            lambda: (r := query('container_last_seen{job="porthole", name=~"job-.*"}')) and len(r) == 3 and r,
             60,
             interval=0.5,
             what="each host's container in Prometheus",
@@ -105,6 +114,11 @@ def test_one_prometheus_scrapes_every_host(cluster, tmp_path):
             "job-b": "host-b",
             "job-c": "host-c",
         }
+        assert not [s for s in seen if "exported_host" in s["metric"]]
+        unlabelled = wait_for(
+            lambda: query('machine_cpu_cores{job="unlabelled"}'), 60, interval=0.5, what="the unlabelled target"
+        )
+        assert [s["metric"]["host"] for s in unlabelled] == ["host-a"]
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -116,23 +130,30 @@ def page(cluster, url: str) -> str:
     return done.stdout.decode() if done.returncode == 0 else ""
 
 
-def test_the_dashboard_lists_the_hosts_and_opens_each_ones_containers(cluster):
-    b = cluster.hosts["b"]
+def test_the_dashboard_lists_the_hosts_and_shows_each_ones_containers(cluster):
+    a, b = cluster.hosts["a"], cluster.hosts["b"]
     b.docker("run", "-d", "--name", "only-on-b", "busybox", "sleep", "600", check=True)
+    a_url = f"http://{a.address}:{WEB_PORT}"
     overview = wait_for(
-        lambda: (
-            (html := page(cluster, f"http://{cluster.hosts['a'].address}:{WEB_PORT}/")) and "host-c" in html and html
-        ),
+        lambda: (html := page(cluster, f"{a_url}/")) and "host-c" in html and html,
         30,
         what="the cluster's hosts on host a's dashboard",
     )
     assert "Cluster hosts" in overview and all(f"host-{n}" in overview for n in "abc")
-    links = dict(
-        re.findall(r'<td class="name">(host-\w)[^<]*(?:<small>[^<]*</small>)?</td>.*?href="([^"]+)"', overview, re.S)
+    rows = dict(re.findall(r'<td class="name">(host-\w)[^<]*(?:<small>[^<]*</small>)?</td>(.*?)</tr>', overview, re.S))
+    assert f'href="http://{b.address}:{WEB_PORT}/"' in rows["host-b"]  # its own dashboard, still
+    assert 'class="host-containers"' not in rows["host-a"]  # this host's are the list below
+    inside = re.search(r'class="host-containers" href="([^"]+)"', rows["host-b"]).group(1)
+    assert inside.startswith("/hosts/")
+    # host b's containers, served by host a's dashboard (read from b's exporter over the underlay)
+    shown = wait_for(
+        lambda: "only-on-b" in (html := page(cluster, a_url + inside)) and html, 30, what="host b's container on a"
     )
-    assert links["host-b"] == f"http://{b.address}:{WEB_PORT}/"
-    wait_for(lambda: "only-on-b" in page(cluster, links["host-b"]), 30, what="host b's container on its dashboard")
-    assert "only-on-b" not in page(cluster, links["host-a"])
+    assert "Containers of host-b" in shown and "busybox" in shown
+    listing = json.loads(page(cluster, f"{a_url}/api/v1{inside}/containers"))
+    assert listing["error"] is None and listing["host"]["Name"] == "host-b"
+    assert "only-on-b" in [c["name"] for c in listing["containers"]]
+    assert all(c["name"] != "only-on-b" for c in json.loads(page(cluster, f"{a_url}/api/v1/containers"))["containers"])
 
 
 def test_a_host_that_leaves_drops_out_of_the_targets(cluster, tmp_path, busybox_rootfs):

@@ -3,6 +3,7 @@ and `promtool check metrics` finds nothing to say about /metrics (the standalone
 daemon's with --exporter)."""
 
 import os
+import socket
 import subprocess
 from pathlib import Path
 
@@ -186,6 +187,19 @@ def test_the_daemon_counts_lifecycle_and_api_requests(ph, daemon):
     routes = {lab["route"] for n, lab, _ in after if n == "porthole_api_requests_total"}
     assert {"/containers/create", "/containers/{ref}/start", "/containers/{ref}/json"} <= routes
     assert value(after, "porthole_containers", state="exited") >= 1
+
+
+def test_the_series_name_their_host(ph, daemon, exporter, tmp_path):
+    """The exporter labels its series with the hostname, or the name --host-label gives (a Prometheus that
+    scrapes several hosts, a federation, a remote write: each series still says where it is from)."""
+    run(ph, "--name", "located", "busybox", "sleep", "1000")
+    hostname = socket.gethostname()
+    assert value(series_of(exporter, "located"), "container_last_seen", name="located", host=hostname) is not None
+    assert value(series_of(daemon.metrics_port, "located"), "machine_cpu_cores", host=hostname) == os.cpu_count()
+    with exporter_process(daemon.host, tmp_path / "named.log", "--host-label", "edge-7") as named:
+        samples = series_of(named, "located")
+        assert value(samples, "container_last_seen", name="located", host="edge-7") is not None
+        assert value(samples, "machine_cpu_cores", host="edge-7") == os.cpu_count()
 
 
 def test_the_daemon_with_exporter_serves_both(ph, daemon):

@@ -1,7 +1,10 @@
 """An overlay when things go wrong: etcd away for 30 s (running traffic goes on, creation fails naming the store,
-the hosts catch up after), a daemon killed with SIGKILL and restarted (its endpoints kept), a host that
+the hosts catch up after), a daemon killed with SIGKILL and restarted (its endpoints kept), a host cut off from the
+store longer than its lease (it registers again; an address taken meanwhile stays the taker's), a host that
 disappears (its endpoints gone from the others once its lease expires)."""
 
+import contextlib
+import json
 import os
 import signal
 import time
@@ -101,6 +104,67 @@ def test_a_daemon_killed_and_restarted_keeps_its_endpoints(hosts, cluster):
     assert pings(hosts["a"], "here", "there") and pings(hosts["b"], "there", "here")
     run(hosts["a"], "newcomer", "kept")  # the restarted daemon follows the store again
     wait_for(lambda: pings(hosts["b"], "there", "newcomer"), 10, what="newcomer from the restarted host")
+
+
+def address_on(host, container: str, network: str) -> str:
+    template = f'{{{{with index .NetworkSettings.Networks "{network}"}}}}{{{{.IPAddress}}}}{{{{end}}}}'
+    return ok(host.docker("inspect", "-f", template, container)).strip()
+
+
+@contextlib.contextmanager
+def cut_from_the_store(host, cluster):
+    """The host loses etcd, not the underlay: its containers still reach the others' (a partition, not a crash).
+    Every packet to etcd's client port is refused at once (a reset), as a broken link would be in the end."""
+    rule = ["OUTPUT", "-d", cluster.etcd.address, "-p", "tcp", "--dport", cluster.etcd.endpoint.rsplit(":", 1)[1]]
+    ok(host.run("iptables", "-I", *rule, "-j", "REJECT", "--reject-with", "tcp-reset"))
+    try:
+        yield
+    finally:
+        ok(host.run("iptables", "-D", *rule, "-j", "REJECT", "--reject-with", "tcp-reset"))
+
+
+def test_a_host_cut_off_longer_than_its_lease_registers_again(hosts, cluster):
+    """Split brain: b loses the store for longer than its lease, so the others expire its endpoints and c takes one
+    of its addresses. Back in touch, b registers its live endpoints again under a new lease at the same addresses
+    and the others reach them again; the container whose address was taken leaves the network, with an event and
+    an error naming the address and the host that holds it."""
+    a, b, c = hosts["a"], hosts["b"], hosts["c"]
+    overlay(hosts, "split", "10.64.0.0/24")
+    run(a, "anchor", "split")
+    run(b, "islander", "split")
+    run(b, "squatted", "split")
+    wait_for(lambda: pings(a, "anchor", "islander") and pings(a, "anchor", "squatted"), 10, what="b's from a")
+    islander_ip, squatted_ip = address_on(b, "islander", "split"), address_on(b, "squatted", "split")
+    b_key = "/porthole/v1/hosts/" + (b.daemon.data_root / "engine-id").read_text().strip()
+    lease_before = cluster.etcd.etcdctl("get", "-w", "json", b_key).stdout
+    since = ok(b.run("date", "+%s")).strip()
+    with cut_from_the_store(b, cluster):
+        wait_for(lambda: b_key not in cluster.etcd.keys(b_key), LEASE_TTL + 15, what="b's lease expired")
+        wait_for(lambda: not resolves(a, "anchor", "islander"), 15, what="islander expired on a")
+        ok(
+            c.docker(
+                "run", "-d", "--name", "usurper", "--network", "split", "--ip", squatted_ip, "busybox", "sleep", "900"
+            )
+        )
+    wait_for(lambda: b_key in cluster.etcd.keys(b_key), 15, what="b registered again")
+    assert cluster.etcd.etcdctl("get", "-w", "json", b_key).stdout != lease_before  # a new lease
+    wait_for(lambda: pings(a, "anchor", "islander"), 15, what="islander reachable from a again")
+    assert address_on(b, "islander", "split") == islander_ip
+    wait_for(lambda: address_on(b, "squatted", "split") == "", 15, what="squatted off the network")
+    assert pings(a, "anchor", "usurper") and pings(b, "islander", "usurper")
+    network_id = ok(a.docker("network", "inspect", "-f", "{{.Id}}", "split")).strip()
+    c_id = (c.daemon.data_root / "engine-id").read_text().strip()
+    # squatted's leaving withdrew its endpoint, not the address c holds
+    assert cluster.etcd.get_json(f"/porthole/v1/ipam/{network_id}/{squatted_ip}")["host_id"] == c_id
+    until = str(int(time.time()) + 1)
+    events = ok(
+        b.docker("events", "--since", since, "--until", until, "--filter", "type=network", "--format", "{{json .}}")
+    )
+    lost = [json.loads(line) for line in events.splitlines() if '"disconnect"' in line]
+    assert [e["Actor"]["Attributes"]["container"] for e in lost if e["Actor"]["Attributes"]["name"] == "split"] == [
+        ok(b.docker("inspect", "-f", "{{.Id}}", "squatted")).strip()
+    ]
+    assert f"{squatted_ip} on split is held by host host-c" in (b.daemon.root / "daemon.log").read_text()
 
 
 def test_a_host_that_disappears_is_cleaned_from_the_others(hosts, cluster, busybox_rootfs):

@@ -2,12 +2,17 @@
 
 - TLS on an address that is not loopback (inside a network namespace the test made, so Docker's rules make it a
   secure registry), with a CA the test made: trusted through `<certs-dir>/<host:port>/ca.crt` as Docker reads
-  it, refused without it, trusted through the system's CAs (SSL_CERT_FILE) without it;
+  it, refused without it, trusted through the system's CAs (SSL_CERT_FILE) without it; on loopback (insecure by
+  Docker's rules), reached over HTTPS unverified;
 - the bearer-token flow with a token server written from Docker's token specification, whose tokens the
   registry itself validates (`auth.token` with the test's signing certificate): docker login, push, pull,
-  anonymous access refused, a cross-repository mount asking for both repositories' scopes.
+  anonymous access refused, a cross-repository mount asking for both repositories' scopes; the OAuth2 side:
+  `docker login` answered with an IdentityToken (the token server's refresh token) that the CLI keeps and later
+  pushes and pulls trade for access tokens.
 """
 
+import base64
+import contextlib
 import json
 import subprocess
 from pathlib import Path
@@ -67,6 +72,16 @@ def build(ph, tmp_path: Path, name: str) -> None:
     ph.docker("build", "-q", "-t", name, str(tmp_path), check=True, timeout=120)
 
 
+def build_push_pull(ph, tmp_path: Path, name: str) -> None:
+    """Build `name` in a context of its own under tmp_path, push it, remove it, pull it back."""
+    context = tmp_path / "context"
+    context.mkdir()
+    build(ph, context, name)
+    ph.docker("push", name, check=True)
+    ph.docker("rmi", name, check=True)
+    ph.docker("pull", name, check=True)
+
+
 def docker_with_config(ph, config: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         ["docker", "--config", str(config), "-H", ph.host, *args], input=stdin, capture_output=True, timeout=120
@@ -108,13 +123,19 @@ def test_tls_registry_trusted_through_the_system_cas(tls_registry, ca, tmp_path,
         tmp_path / "porthole", extra_args=("--registry-certs-dir", str(empty_certs)), env={"SSL_CERT_FILE": str(bundle)}
     )
     with running(daemon, busybox_rootfs) as d:
-        name = f"{tls_registry.address}/system/app:1"
-        context = tmp_path / "context"
-        context.mkdir()
-        build(d, context, name)
-        d.docker("push", name, check=True)
-        d.docker("rmi", name, check=True)
-        d.docker("pull", name, check=True)
+        build_push_pull(d, tmp_path, f"{tls_registry.address}/system/app:1")
+
+
+def test_an_insecure_tls_registry_is_reached_over_https_unverified(ph, ca, tmp_path):
+    # Loopback is insecure by Docker's rules: HTTPS is tried first, without verification (no CA anywhere trusts
+    # this certificate), and the registry speaks nothing but TLS, so the pull cannot have fallen back to HTTP.
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    server_certificate(ca, "127.0.0.1").write(keys / "server.crt", keys / "server.key")
+    with running_registry(tmp_path / "registry", tls=(keys / "server.crt", keys / "server.key")) as registry:
+        name = f"{registry.address}/insecure/app:1"
+        build_push_pull(ph, tmp_path, name)
+        assert ph.docker("run", "--rm", name, "cat", "/payload", check=True).stdout == b"payload\n"
 
 
 # --- token authentication -------------------------------------------------------------------------------------
@@ -180,3 +201,31 @@ def test_token_flow_cross_repository_mount(ph, token_registry, tmp_path):
     assert "Mounted from token/first" in pushed.stdout.decode()
     both = ["repository:token/second:pull,push", "repository:token/first:pull"]
     assert {"account": "bob", "scopes": both} in tokens.requests  # one token for both repositories, as the spec asks
+
+
+def test_login_answers_an_identity_token_that_pushes_and_pulls_then_use(ph, token_registry, tmp_path):
+    tokens: TokenServer = token_registry.tokens
+    name = f"{token_registry.address}/token/identity:1"
+    build(ph, tmp_path, name)
+    with contextlib.closing(ph.client()) as client:
+        answer = client.login("bob", "pw", registry=token_registry.address, reauth=True)
+    assert answer["Status"] == "Login Succeeded" and answer["IdentityToken"]
+    config = tmp_path / "docker-config"
+    config.mkdir()
+    login = docker_with_config(
+        ph, config, "login", "-u", "bob", "--password-stdin", token_registry.address, stdin=b"pw\n"
+    )
+    assert login.returncode == 0, login.stderr.decode()
+    stored = json.loads((config / "config.json").read_text())["auths"][token_registry.address]
+    assert stored["identitytoken"] and "pw" not in base64.b64decode(stored["auth"]).decode()  # the CLI keeps the token
+    grants = len(tokens.grants)
+    pushed = docker_with_config(ph, config, "push", name)
+    assert pushed.returncode == 0, pushed.stderr.decode()
+    ph.docker("rmi", name, check=True)
+    pulled = docker_with_config(ph, config, "pull", name)
+    assert pulled.returncode == 0, pulled.stderr.decode()
+    assert tokens.grants[grants:] and set(tokens.grants[grants:]) == {"refresh_token"}
+    bogus = {"username": "bob", "identitytoken": "not-a-refresh-token"}
+    with contextlib.closing(ph.client()) as client:
+        messages = list(client.api.pull(name, auth_config=bogus, stream=True, decode=True))
+    assert "unauthorized" in messages[-1].get("error", "")

@@ -8,6 +8,13 @@ the one it serves (400 otherwise); credentials come as HTTP Basic, and wrong one
 caller gets no access at all); the answer is `{"token", "access_token", "expires_in", "issued_at"}` with a JWT
 signed RS256 whose `x5c` header carries the signing certificate (the registry checks it against its
 `rootcertbundle`) and whose claims are iss, sub, aud, exp, nbf, iat, jti and `access`.
+
+And the OAuth2 side (spec/auth/oauth, what `docker login` gets its identity token from): a GET with
+`offline_token=true&client_id=...` and good credentials also answers a `refresh_token`; POST <realm> with a form
+(`grant_type=refresh_token` + `refresh_token`, or `grant_type=password` + `username`/`password`; `service`,
+`client_id` and a space-separated `scope` always) answers `{"access_token", "expires_in", "issued_at", "scope"}`
+(and a `refresh_token` for a password grant with `access_type=offline`); an unknown refresh token gets 400
+`invalid_grant`. `grants` lists the grant type of each POST.
 """
 
 import base64
@@ -39,6 +46,8 @@ class TokenServer:
     service: str
     accounts: dict[str, str]  # name -> password; every known account may pull and push everywhere
     requests: list[dict] = field(default_factory=list)  # what was asked: account, scopes (for the tests)
+    grants: list[str] = field(default_factory=list)  # the OAuth2 grant_type of each POST
+    _refresh_tokens: dict[str, str] = field(default_factory=dict)  # refresh token -> account
     _server: http.server.ThreadingHTTPServer | None = None
 
     @property
@@ -51,7 +60,13 @@ class TokenServer:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 - http.server's name
-                status, body = owner.answer(self.path, self.headers.get("Authorization"))
+                self._reply(*owner.answer(self.path, self.headers.get("Authorization")))
+
+            def do_POST(self):  # noqa: N802 - http.server's name
+                form = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                self._reply(*owner.answer_oauth(self.path, urllib.parse.parse_qs(form)))
+
+            def _reply(self, status: int, body: dict) -> None:
                 data = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -86,12 +101,47 @@ class TokenServer:
             if kind != "Basic" or self.accounts.get(name) != password:
                 return 401, {"errors": [{"code": "UNAUTHORIZED", "message": "invalid credentials"}]}
             account = name
-        scopes = query.get("scope", [])
+        token, body = self._issue(account, query.get("scope", []))
+        body["token"] = token
+        if account and query.get("offline_token") == ["true"] and query.get("client_id"):
+            body["refresh_token"] = self._refresh_token(account)
+        return 200, body
+
+    def answer_oauth(self, path: str, form: dict[str, list[str]]) -> tuple[int, dict]:
+        if urllib.parse.urlsplit(path).path != "/token":
+            return 404, {"errors": [{"code": "NOT_FOUND", "message": path}]}
+        form_values = {name: values[0] for name, values in form.items()}
+        if form_values.get("service") != self.service or not form_values.get("client_id"):
+            return 400, {"error": "invalid_request", "error_description": "service and client_id are required"}
+        grant = form_values.get("grant_type", "")
+        self.grants.append(grant)
+        if grant == "refresh_token":
+            account = self._refresh_tokens.get(form_values.get("refresh_token", ""))
+        elif grant == "password":
+            known = self.accounts.get(form_values.get("username", ""))
+            account = form_values["username"] if known is not None and known == form_values.get("password") else None
+        else:
+            return 400, {"error": "unsupported_grant_type", "error_description": grant}
+        if account is None:
+            return 400, {"error": "invalid_grant", "error_description": "unknown refresh token or credentials"}
+        scopes = form_values.get("scope", "").split()
+        _, body = self._issue(account, scopes)
+        body["scope"] = " ".join(scopes)
+        if grant == "password" and form_values.get("access_type") == "offline":
+            body["refresh_token"] = self._refresh_token(account)
+        return 200, body
+
+    def _issue(self, account: str, scopes: list[str]) -> tuple[str, dict]:
         self.requests.append({"account": account, "scopes": scopes})
         access = [self._grant(scope) for scope in scopes] if account else []
         token = self._token(account, [a for a in access if a is not None])
         issued = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        return 200, {"token": token, "access_token": token, "expires_in": LIFETIME, "issued_at": issued}
+        return token, {"access_token": token, "expires_in": LIFETIME, "issued_at": issued}
+
+    def _refresh_token(self, account: str) -> str:
+        token = secrets.token_urlsafe(32)
+        self._refresh_tokens[token] = account
+        return token
 
     @staticmethod
     def _grant(scope: str) -> dict | None:

@@ -193,9 +193,12 @@ def register(router: Router, engine: Engine) -> None:
 
     def auth(req: Request) -> Response:
         body = req.json_object(required=True)
-        credentials = Credentials(body.get("username") or "", body.get("password") or "")
-        engine.distribution.login(body.get("serveraddress") or "", credentials)
-        return Json({"Status": "Login Succeeded", "IdentityToken": ""})
+        credentials = Credentials(
+            body.get("username") or "", body.get("password") or "", body.get("identitytoken") or ""
+        )
+        identity_token = engine.distribution.login(body.get("serveraddress") or "", credentials)
+        # moby's AuthenticateOKBody: IdentityToken is omitempty
+        return Json({"Status": "Login Succeeded", **({"IdentityToken": identity_token} if identity_token else {})})
 
     router.add("POST", "/auth", auth)
     router.add("GET", f"/distribution/{NAME}/json", distribution)

@@ -13,6 +13,7 @@ from runtime.api.http import Json, Raw, Request, Response, Stream, client_gone
 from runtime.api.router import Router
 from runtime.api.server import API_VERSION, MIN_API_VERSION
 from runtime.api.shapes import events as shapes
+from runtime.engine.config import DaemonConfig
 from runtime.engine.daemon import Engine
 from runtime.engine.events import Event
 from runtime.engine.model import PAUSED, RUNNING
@@ -116,6 +117,7 @@ def register(router: Router, engine: Engine) -> None:
                 "Labels": [],
                 "ExperimentalBuild": False,
                 "LiveRestoreEnabled": True,
+                "RegistryConfig": _registry_config(config),
                 "Warnings": list(config.warnings),
             }
         )
@@ -132,6 +134,23 @@ def register(router: Router, engine: Engine) -> None:
     router.add("GET", "/version", version)
     router.add("GET", "/info", info)
     router.add("GET", "/events", events)
+
+
+def _registry_config(config: DaemonConfig) -> dict:
+    """/info's RegistryConfig as dockerd 20.10 fills it: loopback is insecure, Docker Hub's index carries the
+    mirrors (`docker info` prints them under "Registry Mirrors:"), each --insecure-registry has an index of its
+    own."""
+    hub = {"Name": "docker.io", "Mirrors": list(config.registry_mirrors), "Secure": True, "Official": True}
+    insecure = {
+        name: {"Name": name, "Mirrors": [], "Secure": False, "Official": False} for name in config.insecure_registries
+    }
+    return {
+        "AllowNondistributableArtifactsCIDRs": [],
+        "AllowNondistributableArtifactsHostnames": [],
+        "InsecureRegistryCIDRs": ["127.0.0.0/8"],
+        "IndexConfigs": {"docker.io": hub, **insecure},
+        "Mirrors": list(config.registry_mirrors),
+    }
 
 
 def _cluster_host(host: "ClusterHost") -> dict[str, str]:

@@ -3,6 +3,7 @@ order up to `--target`, each step probed in the layer cache and otherwise done a
 its own (the next step's parent, as moby's builder does), then the tags. Progress goes out as typed records.
 """
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -27,6 +28,9 @@ from runtime.images.readers import Readable
 from runtime.images.reference import parse_repo_and_tag
 from runtime.images.shellwords import expand_word
 from runtime.images.store import ImageStore
+
+# Steps whose work makes no step container of Docker's kind: RUN makes its own, COPY and ADD write the layer.
+_OWN_CONTAINER = frozenset({"RUN", "COPY", "ADD"})
 
 ImageSource = Callable[[str, Callable[[Progress], None]], Image]  # FROM of an image not stored: pull it
 
@@ -197,6 +201,8 @@ class _Run:
         if instruction.keyword == "ARG":
             self._used_args.update(word.partition("=")[0] for word in instruction.args)
         plan = plan_step(self._tools, state, instruction, self._program.escape)
+        if plan.note is not None:
+            self._emit(Notice(plan.note))
         parent = state.image_id
         key = cache_key(parent, plan.created_by, state.run_config)
         cached = None if self._options.no_cache else self._builder.cache.lookup(key)
@@ -208,7 +214,10 @@ class _Run:
             return
         metrics.cache.labels("miss").inc()
         started = time.monotonic()
-        diff_id = plan.work() if plan.work is not None else None
+        comment = plan.created_by.removeprefix(" ".join(state.shell) + " ")
+        own = instruction.keyword in _OWN_CONTAINER
+        with contextlib.nullcontext() if own else self._tools.metadata_container(state, comment):
+            diff_id = plan.work() if plan.work is not None else None
         wall = time.monotonic() - started
         metrics.build_steps.labels(instruction.keyword).observe(wall)
         image = self._store.create_image(state.committed_config(plan.created_by, diff_id, plan.author), parent or None)

@@ -3,13 +3,13 @@ the `created_by` its history entry and cache key carry, and the work a cache mis
 COPY into the mounted root, a WORKDIR made); the orchestrator (`build`) probes the cache in between.
 """
 
-import json
 import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 from runtime.errors import InvalidParameter
+from runtime.images.builder.gotext import go_health_config, go_list, go_quoted_list
 from runtime.images.builder.instructions import Instruction
 from runtime.images.builder.stage import StageState
 from runtime.images.changes import check_signal, port_keys
@@ -38,11 +38,7 @@ class Plan:
     created_by: str
     work: Callable[[], str | None] | None = None  # on a cache miss: makes the layer (its diff_id) or None
     author: str | None = None  # MAINTAINER
-
-
-def _go_list(values: list[str]) -> str:
-    """Go's %q of a []string: ["a" "b"]."""
-    return "[" + " ".join(json.dumps(v) for v in values) + "]"
+    note: str | None = None  # a line Docker prints before the step's cache probe
 
 
 def _command(state: StageState, instruction: Instruction) -> list[str]:
@@ -85,7 +81,7 @@ def plan_step(tools: StepTools, state: StageState, instruction: Instruction, esc
             rc["Entrypoint"] = value
             if not state.cmd_set:
                 rc["Cmd"] = None
-        return Plan(state.nop(f" {keyword} {_go_list(value)}"))
+        return Plan(state.nop(f" {keyword} {go_quoted_list(value)}"))
     if keyword == "SHELL":
         rc["Shell"] = list(instruction.args)
         return Plan(state.nop(f" SHELL [{' '.join(instruction.args)}]"))
@@ -112,13 +108,14 @@ def plan_step(tools: StepTools, state: StageState, instruction: Instruction, esc
         return Plan(state.nop(" ARG " + " ".join(texts)))
     if keyword == "EXPOSE":
         ports = dict(rc.get("ExposedPorts") or {})
-        for word in expand_words(instruction.text, state.expansion_env(), escape):
+        words = expand_words(instruction.text, state.expansion_env(), escape)
+        for word in words:
             try:
                 ports.update(dict.fromkeys(port_keys(word), {}))
             except InvalidParameter:
                 raise InvalidParameter(f"Invalid containerPort: {word}") from None
         rc["ExposedPorts"] = ports
-        return Plan(state.nop(" EXPOSE " + " ".join(sorted(ports))))
+        return Plan(state.nop(" EXPOSE " + " ".join(words)))  # the words as written (expanded), as moby's
     if keyword == "VOLUME":
         env = state.expansion_env()
         paths = [expand_word(p, env, escape) for p in instruction.args]
@@ -150,8 +147,14 @@ def plan_step(tools: StepTools, state: StageState, instruction: Instruction, esc
         return Plan(state.nop(f" ONBUILD {instruction.text}"))
     if keyword == "HEALTHCHECK":
         flags = " ".join(f"--{name}={value}" for name, value in instruction.flags.items())
+        previous = (rc.get("Healthcheck") or {}).get("Test") or []
+        note = (
+            f"Note: overriding previous HEALTHCHECK: {go_list(previous)}"
+            if previous[:1] not in ([], ["NONE"])
+            else None
+        )
         rc["Healthcheck"] = parse_healthcheck(f"{flags} {instruction.text}".strip())
-        return Plan(state.nop(f" HEALTHCHECK {json.dumps(rc['Healthcheck'], sort_keys=True)}"))
+        return Plan(state.nop(f" HEALTHCHECK {go_health_config(rc['Healthcheck'])}"), note=note)
     if keyword in ("COPY", "ADD"):
         env = state.expansion_env()
         destination = expand_word(instruction.args[-1], env, escape)

@@ -2,8 +2,9 @@
 the stage's mounted root; each step's changes (the overlay upper directory) become one layer in the store.
 Layers stay pinned until the orchestrator recorded the image that uses them (`release_all`)."""
 
+import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from runtime.errors import InvalidParameter
@@ -75,9 +76,9 @@ class BuildTools:
 
     # --- RUN ---------------------------------------------------------------------------------------------
 
-    def run(self, state: StageState, argv: list[str]) -> str:
+    def _step_spec(self, state: StageState, argv: list[str]) -> StepSpec:
         rc = state.run_config
-        spec = StepSpec(
+        return StepSpec(
             state.image_id,
             argv,
             state.run_env(),
@@ -87,7 +88,35 @@ class BuildTools:
             self._options.extra_hosts,
             self._options.resources,
         )
-        container_id = self._runner.create(spec)
+
+    def _finish_container(self, container_id: str, succeeded: bool) -> None:
+        """--rm removes the container of a step that succeeded, --force-rm (or a cancel) that of one that failed."""
+        remove = self._options.remove if succeeded else self._options.force_remove or self._cancelled.is_set()
+        if remove:
+            self._runner.remove(container_id)
+            if succeeded:
+                self._emit(ContainerRemoved(container_id))
+
+    @contextlib.contextmanager
+    def metadata_container(self, state: StageState, comment: str) -> Iterator[None]:
+        """The container Docker 20.10's classic builder makes for a step that runs nothing (ENV, LABEL, CMD,
+        WORKDIR...) before committing it, never started: `Running in` and `Removing intermediate container` in
+        the stream where Docker prints them, and a container `--rm=false` keeps, as Docker's. A stage FROM
+        scratch has no image to make it from (Docker makes one of no image): its steps print neither line."""
+        if state.image is None:
+            yield
+            return
+        container_id = self._runner.create(self._step_spec(state, [*state.shell, comment]))
+        self._emit(ContainerStarted(container_id))
+        succeeded = False
+        try:
+            yield
+            succeeded = True
+        finally:
+            self._finish_container(container_id, succeeded)
+
+    def run(self, state: StageState, argv: list[str]) -> str:
+        container_id = self._runner.create(self._step_spec(state, argv))
         self._emit(ContainerStarted(container_id))
         succeeded = False
         try:
@@ -108,11 +137,7 @@ class BuildTools:
             succeeded = True
             return diff_id
         finally:
-            remove = self._options.remove if succeeded else self._options.force_remove or self._cancelled.is_set()
-            if remove:
-                self._runner.remove(container_id)
-                if succeeded:
-                    self._emit(ContainerRemoved(container_id))
+            self._finish_container(container_id, succeeded)
 
     # --- COPY, ADD, WORKDIR ------------------------------------------------------------------------------
 

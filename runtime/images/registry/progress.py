@@ -23,4 +23,12 @@ class PushResult:
     size: int
 
 
-TransferProgress = LayerStatus | StatusLine | PushResult
+@dataclass(frozen=True, slots=True)
+class WireBytes:
+    """Bytes of a layer blob just received or sent, as they cross the wire (compressed): what the registry
+    metrics count, the same way for pulls and pushes. Never rendered (the progress bars show Docker's units)."""
+
+    count: int
+
+
+TransferProgress = LayerStatus | StatusLine | PushResult | WireBytes

@@ -15,7 +15,7 @@ from runtime.images.reference import ImageReference
 from runtime.images.registry import manifests
 from runtime.images.registry.blobindex import BlobIndex
 from runtime.images.registry.blobs import BlobReader, read_small_blob
-from runtime.images.registry.progress import LayerStatus, StatusLine, TransferProgress
+from runtime.images.registry.progress import LayerStatus, StatusLine, TransferProgress, WireBytes
 from runtime.images.registry.transport import RegistryError, Transport
 from runtime.images.store import ImageStore
 
@@ -42,9 +42,9 @@ class Puller:
         host, repository = split_name(reference)
         scope = f"repository:{repository}:pull"
         wanted = reference.digest or reference.tag or "latest"
-        if reference.digest is None:
-            emit(LayerStatus(wanted, f"Pulling from {reference.familiar_name}"))
         data, digest, media_type = self.manifest(transport, repository, wanted, scope)
+        if reference.digest is None:  # once the manifest is in, as moby's pullV2Tag (a failed mirror prints none)
+            emit(LayerStatus(wanted, f"Pulling from {repository}"))  # the path without the host: library/busybox
         if manifests.is_index(media_type):
             chosen = manifests.choose_platform(data, reference.familiar())
             data, _, media_type = self.manifest(transport, repository, chosen.digest, scope)
@@ -68,7 +68,7 @@ class Puller:
             for release in releases:
                 release()
         for layer, diff_id in zip(manifest.layers, diff_ids, strict=True):
-            self._blobs.record(diff_id, host, repository, layer.digest)
+            self._blobs.record(diff_id, transport.host, repository, layer.digest)  # a mirror's, for a mirrored pull
         emit(StatusLine(f"Digest: {digest}"))
         return image
 
@@ -106,8 +106,11 @@ class Puller:
             layer, diff_id = item
             short = _short(layer.digest)
             reported = [0]
+            received = [0]
 
             def progress(count: int) -> None:
+                emit(WireBytes(count - received[0]))
+                received[0] = count
                 if count - reported[0] >= DOWNLOAD_STEP or count == layer.size:
                     reported[0] = count
                     emit(LayerStatus(short, "Downloading", count, layer.size))

@@ -14,7 +14,7 @@ from runtime.images.image import Image
 from runtime.images.reference import ImageReference
 from runtime.images.registry import manifests
 from runtime.images.registry.blobindex import BlobIndex
-from runtime.images.registry.progress import LayerStatus, PushResult, StatusLine, TransferProgress
+from runtime.images.registry.progress import LayerStatus, PushResult, StatusLine, TransferProgress, WireBytes
 from runtime.images.registry.pull import split_name
 from runtime.images.registry.transport import RegistryError, Transport
 from runtime.images.store import ImageStore
@@ -94,7 +94,8 @@ class Pusher:
                     size = self._exists(transport, repository, scope, digest)
                     return manifests.Descriptor(manifests.DOCKER_LAYER, digest, size or 0)
         total = self._store.layer_tar_size(diff_id)
-        digest, size = self._upload(transport, repository, scope, self._compressed(diff_id, short, total, emit))
+        compressed = self._compressed(diff_id, short, total, emit)
+        digest, size = self._upload(transport, repository, scope, compressed, on_bytes=lambda n: emit(WireBytes(n)))
         emit(LayerStatus(short, "Pushed"))
         return manifests.Descriptor(manifests.DOCKER_LAYER, digest, size)
 
@@ -117,7 +118,12 @@ class Pusher:
 
     @staticmethod
     def _upload(
-        transport: Transport, repository: str, scope: str, chunks: Iterator[bytes], known_digest: str | None = None
+        transport: Transport,
+        repository: str,
+        scope: str,
+        chunks: Iterator[bytes],
+        known_digest: str | None = None,
+        on_bytes: Callable[[int], None] = lambda count: None,
     ) -> tuple[str, int]:
         hasher = hashlib.sha256()
         size = 0
@@ -128,6 +134,7 @@ class Pusher:
                 if chunk:
                     hasher.update(chunk)
                     size += len(chunk)
+                    on_bytes(len(chunk))
                     yield chunk
 
         started = transport.request("POST", f"{repository}/blobs/uploads/", scope, ok=(202,))

@@ -7,14 +7,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from runtime.errors import InvalidParameter, NotFound
+from runtime.errors import EngineError, InvalidParameter, NotFound
 from runtime.images.image import Image
 from runtime.images.metrics import ImageMetrics
-from runtime.images.reference import parse_reference, parse_repo_and_tag
+from runtime.images.reference import ImageReference, parse_reference, parse_repo_and_tag
 from runtime.images.registry import manifests
 from runtime.images.registry.blobindex import BlobIndex
 from runtime.images.registry.blobs import read_small_blob
-from runtime.images.registry.progress import LayerStatus, StatusLine, TransferProgress
+from runtime.images.registry.mirrors import Mirror
+from runtime.images.registry.progress import StatusLine, TransferProgress, WireBytes
 from runtime.images.registry.pull import Puller, split_name
 from runtime.images.registry.push import Pusher
 from runtime.images.registry.transport import Credentials, Transport
@@ -39,7 +40,9 @@ class Distribution:
         insecure: tuple[str, ...] = (),
         max_downloads: int = 3,
         max_uploads: int = 5,
+        mirrors: tuple[Mirror, ...] = (),
     ) -> None:
+        self._mirrors = mirrors
         self._metrics = metrics
         self._store = store
         self._certs_dir = certs_dir
@@ -48,8 +51,8 @@ class Distribution:
         self._puller = Puller(store, blobs, max_downloads)
         self._pusher = Pusher(store, blobs, max_uploads)
 
-    def _transport(self, host: str, credentials: Credentials) -> Transport:
-        return Transport(host, credentials, self._certs_dir, self._insecure)
+    def _transport(self, host: str, credentials: Credentials, *, offline_access: bool = False) -> Transport:
+        return Transport(host, credentials, self._certs_dir, self._insecure, offline_access=offline_access)
 
     def pull(self, name: str, tag: str, credentials: Credentials, emit: Callable[[TransferProgress], None]) -> Image:
         reference = parse_reference(name)
@@ -57,24 +60,42 @@ class Distribution:
             reference = parse_reference(f"{name}@{tag}" if tag.startswith("sha256:") else f"{name}:{tag}")
         reference = reference.with_default_tag()
         host, _ = split_name(reference)
-        if host == "docker.io":
-            raise NotFound(
-                f"pull access denied for {reference.familiar_name}: porthole reaches no Docker Hub here; "
-                "name a registry (host:port/name)"
-            )
         try:
             before = self._store.resolve(reference.familiar()).id
         except NotFound:
             before = None
-        transport = self._transport(host, credentials)
-        try:
-            with self._measured(host, "pull", emit) as counted:
-                image = self._puller.pull(transport, reference, counted)
-        finally:
-            transport.close()
+        if host == "docker.io":
+            image = self._pull_from_mirrors(reference, credentials, emit)
+        else:
+            image = self._pull_from(self._transport(host, credentials), reference, emit)
         fresh = "Image is up to date for" if image.id == before else "Downloaded newer image for"
         emit(StatusLine(f"Status: {fresh} {reference.familiar()}"))
         return image
+
+    def _pull_from(self, transport: Transport, reference: ImageReference, emit) -> Image:
+        try:
+            with self._measured(transport.host, "pull", emit) as counted:
+                return self._puller.pull(transport, reference, counted)
+        finally:
+            transport.close()
+
+    def _pull_from_mirrors(self, reference: ImageReference, credentials: Credentials, emit) -> Image:
+        """A Docker Hub image from the first --registry-mirror that serves it; porthole reaches no Docker Hub
+        itself, so the last resort is an error that names each mirror's failure."""
+        failures = []
+        for mirror in self._mirrors:
+            insecure = self._insecure + ((mirror.host,) if mirror.plain_http else ())
+            transport = Transport(mirror.host, credentials, self._certs_dir, insecure)
+            try:
+                return self._pull_from(transport, reference, emit)
+            except EngineError as error:
+                failures.append(f"mirror {mirror.url}: {error.message}")
+        tried = (
+            f"no --registry-mirror had it ({'; '.join(failures)})" if failures else "name a registry (host:port/name)"
+        )
+        raise NotFound(
+            f"pull access denied for {reference.familiar_name}: porthole reaches no Docker Hub here; {tried}"
+        )
 
     def push(self, name: str, tag: str, credentials: Credentials, emit: Callable[[TransferProgress], None]) -> str:
         reference = parse_repo_and_tag(name, tag or None)
@@ -91,14 +112,15 @@ class Distribution:
 
     @contextlib.contextmanager
     def _measured(self, host: str, direction: str, emit: Callable[[TransferProgress], None]):
-        """Duration, errors and bytes of one transfer (bytes from its layers' progress records)."""
-        last: dict[str, int] = {}
+        """Duration, errors and bytes of one transfer; the bytes are the layer blobs' as on the wire (WireBytes
+        records, counted here and not passed on), the same for a pull and a push of the same image."""
+        transferred = self._metrics.transfer_bytes.labels(host, direction)
 
         def counted(record: TransferProgress) -> None:
-            if isinstance(record, LayerStatus) and record.current is not None:
-                self._metrics.transfer_bytes.labels(host, direction).inc(record.current - last.get(record.id, 0))
-                last[record.id] = record.current
-            emit(record)
+            if isinstance(record, WireBytes):
+                transferred.inc(record.count)
+            else:
+                emit(record)
 
         started = time.monotonic()
         try:
@@ -134,11 +156,14 @@ class Distribution:
             transport.close()
         return DistributionInspect(manifests.Descriptor(media_type, digest, len(data)), platforms)
 
-    def login(self, server: str, credentials: Credentials) -> None:
-        """`docker login`: the registry's /v2/ answers with these credentials (Forbidden otherwise)."""
+    def login(self, server: str, credentials: Credentials) -> str:
+        """`docker login`: the registry's /v2/ answers with these credentials (Forbidden otherwise). The identity
+        token: the refresh token a token server gave for them ("" when none), which the CLI keeps and sends
+        back in X-Registry-Auth instead of the password, as with Docker."""
         host = server.removeprefix("https://").removeprefix("http://").rstrip("/")
-        transport = self._transport(host, credentials)
+        transport = self._transport(host, credentials, offline_access=True)
         try:
             transport.request("GET", "", "registry:catalog:*")
+            return transport.refresh_token
         finally:
             transport.close()

@@ -18,6 +18,7 @@ from runtime.images.registry.tls import ContextAdapter, registry_ssl_context
 
 TIMEOUT = (10, 300)  # connect, read
 _CHALLENGE = re.compile(r'(\w+)="([^"]*)"')
+CLIENT_ID = "docker"  # the OAuth2 client_id moby's registry client sends (registry.AuthClientID)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,9 +59,21 @@ class RegistryError(HostError):
 
 
 class Transport:
-    def __init__(self, host: str, credentials: Credentials, certs_dir: Path, insecure: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        host: str,
+        credentials: Credentials,
+        certs_dir: Path,
+        insecure: tuple[str, ...],
+        *,
+        offline_access: bool = False,
+    ) -> None:
+        """`offline_access`: ask the token server for a refresh token too (`docker login` does, as moby's
+        loginV2): it lands in `refresh_token`, and the daemon answers it as the login's IdentityToken."""
         self.host = host
         self._credentials = credentials
+        self._offline_access = offline_access
+        self.refresh_token = credentials.identity_token
         self._insecure = is_insecure(host, insecure)
         self._session = requests.Session()
         self._session.mount(
@@ -127,19 +140,28 @@ class Transport:
         realm = challenge.get("realm")
         if not realm:
             raise RegistryError(f"registry {self.host}: Bearer challenge without a realm")
-        # one `scope` parameter per scope, as the token spec asks (a cross-repository mount needs two)
-        query = {"service": challenge.get("service", ""), "scope": scope.split()}
-        auth = (self._credentials.username, self._credentials.password) if self._credentials.username else None
+        service, scopes = challenge.get("service", ""), scope.split()
         try:
-            answer = self._session.get(realm, params=query, auth=auth, timeout=TIMEOUT)
+            if self.refresh_token:  # an identity token from a login: the OAuth2 refresh-token grant (spec/auth/oauth)
+                form = {"grant_type": "refresh_token", "refresh_token": self.refresh_token, "service": service,
+                        "scope": " ".join(scopes), "client_id": CLIENT_ID}  # fmt: skip
+                answer = self._session.post(realm, data=form, timeout=TIMEOUT)
+            else:  # one `scope` parameter per scope, as the token spec asks (a cross-repository mount needs two)
+                query: dict = {"service": service, "scope": scopes}
+                if self._offline_access:
+                    query |= {"offline_token": "true", "client_id": CLIENT_ID}
+                user = self._credentials.username
+                auth = (user, self._credentials.password) if user else None
+                answer = self._session.get(realm, params=query, auth=auth, timeout=TIMEOUT)
         except requests.RequestException as error:
             raise HostError(f"registry {self.host}: token server {realm}: {error}") from None
-        if answer.status_code in (401, 403):
+        if answer.status_code in (400, 401, 403):  # OAuth2 answers a refused grant with 400 invalid_grant
             raise Forbidden(f"registry {self.host}: unauthorized: the token server refused the credentials")
         try:
             document = answer.json()
+            self.refresh_token = document.get("refresh_token") or self.refresh_token
             return document.get("token") or document["access_token"]
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, AttributeError):
             raise RegistryError(f"registry {self.host}: token server {realm} answered no token") from None
 
     def _error(self, response: requests.Response) -> Exception:

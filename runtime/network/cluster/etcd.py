@@ -150,16 +150,20 @@ class EtcdClient:
         result = self._post("/kv/txn", {"compare": compare, "success": success, "failure": []}, "transaction")
         return bool(result.get("succeeded"))
 
-    def delete_all(self, *keys: str) -> None:
-        """Delete the keys in one transaction (one write, one fsync on the store's side)."""
-        success = [{"request_delete_range": {"key": b64(k)}} for k in keys]
-        self._post("/kv/txn", {"compare": [], "success": success, "failure": []}, f"delete {keys[0]}")
-
     def delete_if(self, key: str, mod_revision: int, also: tuple[str, ...] = ()) -> bool:
         """Delete key (and the keys of also) if key was last changed at mod_revision."""
         compare = [{"key": b64(key), "result": "EQUAL", "target": "MOD", "mod_revision": str(mod_revision)}]
         success = [{"request_delete_range": {"key": b64(k)}} for k in (key, *also)]
         result = self._post("/kv/txn", {"compare": compare, "success": success, "failure": []}, f"delete {key}")
+        return bool(result.get("succeeded"))
+
+    def delete_held(self, key: str, lease: int, also: tuple[str, ...] = ()) -> bool:
+        """Delete the keys of also, and key with them if it is still held under lease (an address another host
+        took after this one's lease expired stays that host's)."""
+        compare = [{"key": b64(key), "result": "EQUAL", "target": "LEASE", "lease": str(lease)}]
+        others = [{"request_delete_range": {"key": b64(k)}} for k in also]
+        success = [{"request_delete_range": {"key": b64(key)}}, *others]
+        result = self._post("/kv/txn", {"compare": compare, "success": success, "failure": others}, f"delete {key}")
         return bool(result.get("succeeded"))
 
     def grant(self, ttl: int) -> int:

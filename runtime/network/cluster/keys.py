@@ -44,6 +44,12 @@ def ipam_key(network_id: str, address: str) -> str:
     return ipam_prefix(network_id) + address
 
 
+def parse_ipam_key(key: str) -> tuple[str, str]:
+    """(network id, address) of an ipam key."""
+    network_id, _, address = key[len(IPAM) :].partition("/")
+    return network_id, address
+
+
 def endpoints_prefix(network_id: str) -> str:
     return f"{ENDPOINTS}{network_id}/"
 
@@ -80,6 +86,17 @@ class AddressClaim:
     @classmethod
     def from_json(cls, text: str) -> "AddressClaim":
         return cls(**json.loads(text))
+
+
+@dataclass(frozen=True, slots=True)
+class LostClaim:
+    """An address this host's container held that another host took while this one was cut off from the store
+    for longer than its lease (the others expired this host's claims and gave the address away)."""
+
+    network_id: str
+    address: str
+    owner: str  # this host's container that held it
+    holder: str  # the name of the host that holds it now (its id if it has left the store)
 
 
 @dataclass(frozen=True, slots=True)

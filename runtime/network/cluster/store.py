@@ -21,7 +21,7 @@ from runtime.errors import Conflict, HostError
 from runtime.network.cluster import keys
 from runtime.network.cluster.config import ClusterConfig
 from runtime.network.cluster.etcd import Compacted, EtcdClient, Event, StoreUnavailable
-from runtime.network.cluster.keys import AddressClaim, ClusterEndpoint, ClusterHost
+from runtime.network.cluster.keys import AddressClaim, ClusterEndpoint, ClusterHost, LostClaim
 from runtime.network.cluster.membership import Claims, Membership
 from runtime.network.records import NetworkRecord
 
@@ -53,10 +53,13 @@ class ClusterStore:
     def url(self) -> str:
         return self.config.url
 
-    def start(self, listener: Callable[[], None], claims: Callable[[], Claims]) -> None:
-        """Join the cluster and follow it; never raises for an unreachable store (both threads retry)."""
+    def start(
+        self, listener: Callable[[], None], claims: Callable[[], Claims], on_lost: Callable[[LostClaim], None]
+    ) -> None:
+        """Join the cluster and follow it; never raises for an unreachable store (both threads retry). on_lost
+        hears of each address another host took while this one was cut off longer than its lease."""
         self._listener = listener
-        self.membership.start(claims)
+        self.membership.start(claims, on_lost)
         self._watcher.start()
         self._withdrawer.start()
 
@@ -162,7 +165,10 @@ class ClusterStore:
 
     def _withdraw(self) -> None:
         while (withdrawal := self._withdrawals.get()) is not None:
-            self._forgiving(lambda keys_=withdrawal: self.etcd.delete_all(*keys_))
+            endpoint, address = withdrawal
+            self._forgiving(
+                lambda e=endpoint, a=address, lease=self.membership.lease: self.etcd.delete_held(a, lease, also=(e,))
+            )
 
     def _forgiving(self, work: Callable[[], None]) -> None:
         """A removal that may wait for the store: a stop or rm never fails because the store is away."""
@@ -206,13 +212,19 @@ class ClusterStore:
         return revision
 
     def _apply(self, batch: list[Event]) -> None:
+        """The batch into the cache; the listener only if it changed what the network room programs (networks,
+        hosts, other hosts' endpoints): this host's own claims come back through the watch too, and waking the room
+        for them would have each container start and stop on an overlay wait behind it."""
         with self._lock:
-            for event in batch:
-                self._take(event.key, event.value)
-        self._listener()
+            changed = [self._take(event.key, event.value) for event in batch]
+        if any(changed):
+            self._listener()
 
-    def _take(self, key: str, value: str | None) -> None:
-        """One key into the cache (value None: deleted). Called with the lock held."""
+    def _take(self, key: str, value: str | None) -> bool:
+        """One key into the cache (value None: deleted); whether the network room must follow. Called with the
+        lock held."""
+        if key.startswith(keys.ENDPOINTS):
+            return self._take_endpoint(key, value)
         if key.startswith(keys.NETWORKS):
             network_id = key[len(keys.NETWORKS) :]
             if value is None:
@@ -225,13 +237,16 @@ class ClusterStore:
                 self.hosts.pop(host_id, None)
             else:
                 self.hosts[host_id] = ClusterHost.from_json(value)
-        elif key.startswith(keys.ENDPOINTS):
-            network_id, _, endpoint_id = key[len(keys.ENDPOINTS) :].partition("/")
-            on = self.endpoints.setdefault(network_id, {})
-            if value is None:
-                on.pop(endpoint_id, None)
-            else:
-                on[endpoint_id] = ClusterEndpoint.from_json(value)
+        return key.startswith((keys.NETWORKS, keys.HOSTS))  # addresses are not cached: the store decides them
+
+    def _take_endpoint(self, key: str, value: str | None) -> bool:
+        network_id, _, endpoint_id = key[len(keys.ENDPOINTS) :].partition("/")
+        on = self.endpoints.setdefault(network_id, {})
+        if value is None:
+            endpoint = on.pop(endpoint_id, None)  # this host's own: already gone at unclaim()
+        else:
+            endpoint = on[endpoint_id] = ClusterEndpoint.from_json(value)
+        return endpoint is not None and endpoint.host_id != self.host.host_id
 
 
 def _first_free(network: NetworkRecord, taken: set[str]) -> str:

@@ -1,6 +1,6 @@
 import pytest
 
-from common.durations import go_duration_ns, human_duration
+from common.durations import go_duration_ns, go_duration_text, human_duration
 
 
 @pytest.mark.parametrize(
@@ -58,3 +58,21 @@ def test_go_duration_as_time_parse_duration(text, nanoseconds):
 def test_what_go_does_not_read_as_a_duration(text):
     with pytest.raises(ValueError, match="time: invalid duration"):
         go_duration_ns(text)
+
+
+@pytest.mark.parametrize(
+    ("nanoseconds", "text"),
+    [
+        (0, "0s"),
+        (5 * 10**9, "5s"),
+        (1_500_000_000, "1.5s"),
+        (90 * 10**9, "1m30s"),
+        (3600 * 10**9, "1h0m0s"),
+        (300_000_000, "300ms"),
+        (1_500, "1.5µs"),
+        (7, "7ns"),
+        (-2 * 10**9, "-2s"),
+    ],
+)
+def test_go_duration_text_as_go_prints_a_duration(nanoseconds, text):
+    assert go_duration_text(nanoseconds) == text

@@ -2,6 +2,7 @@
 group, machine metrics, and what a vanished group or a garbled file does to a scrape."""
 
 import shutil
+import socket
 import time
 from dataclasses import replace
 
@@ -55,6 +56,7 @@ def exporter(v1_host, source):
         proc_root=v1_host["proc"],
         sys_root=v1_host["sys"],
         identity=IDENTITY,
+        host="node-1",
     )
     exporter.start()
     yield exporter
@@ -111,6 +113,23 @@ def test_the_root_group_and_the_machine(exporter):
     assert one(found, "machine_memory_bytes") == 24684096 * 1024
     assert one(found, "container_scrape_error") == 0
     assert one(found, "porthole_exporter_containers") == 2
+
+
+def test_every_series_of_the_exporter_carries_its_host(exporter):
+    # the exporter's own health (container_scrape_error, porthole_exporter_*) is the scrape target's to label
+    found = [
+        s
+        for s in samples(exporter)
+        if s.name.startswith(("container_", "machine_")) and s.name != "container_scrape_error"
+    ]
+    assert found and {s.labels.get("host") for s in found} == {"node-1"}
+    assert one(found, "container_last_seen", name="web", host="node-1")
+    assert one(found, "machine_cpu_cores", host="node-1", machine_id="m1") == 2
+
+
+def test_the_host_label_defaults_to_the_hostname(v1_host, source):
+    exporter = ContainerExporter(source, ExporterMetrics(), cgroup_root=v1_host["cgroup"], identity=IDENTITY)
+    assert one(samples(exporter), "container_last_seen", name="web", host=socket.gethostname())
 
 
 def test_label_names_follow_the_current_targets(exporter, source, target):

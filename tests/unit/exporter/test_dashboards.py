@@ -58,6 +58,18 @@ def test_the_container_board_reads_only_metrics_that_exist():
     assert used - exported - labels == set()
 
 
+def test_the_container_boards_host_variable_reads_the_exporters_own_host_label():
+    """The Host variable comes from a series the exporter labels `host` itself (exporter/machine.py), so it lists
+    every host whatever the scrape configuration; the config keeps that label (honor_labels) where it scrapes
+    the exporter."""
+    board = json.loads((DASHBOARDS / "grafana" / "container-overview.json").read_text())
+    host = next(v for v in board["templating"]["list"] if v["name"] == "host")
+    assert host["query"]["query"] == "label_values(machine_cpu_cores, host)"
+    config = (DASHBOARDS / "prometheus.yml").read_text()
+    exporter_job = config[config.index("job_name: porthole-exporter") :].split("\n\n")[0]
+    assert "honor_labels: true" in exporter_job
+
+
 def test_prometheus_config_scrapes_the_daemon_and_the_exporter():
     config = (DASHBOARDS / "prometheus.yml").read_text()
     assert "job_name: porthole-daemon" in config and '"127.0.0.1:9323"' in config

@@ -83,8 +83,8 @@ def test_machine_identity_and_metrics(tmp_path):
     write_tree(tmp_path / "proc" / "sys" / "kernel" / "random", {"boot_id": "b-1\n"})
     identity = MachineIdentity.read(tmp_path / "etc", tmp_path / "proc", tmp_path / "sys")
     assert identity == MachineIdentity(machine_id="abc", boot_id="b-1", system_uuid="")  # no DMI here
-    text = machine_text(HostStats(online_cpus=2, mem_total=1024), identity)
-    assert 'machine_cpu_cores{boot_id="b-1",machine_id="abc",system_uuid=""} 2\n' in text
-    assert 'machine_memory_bytes{boot_id="b-1",machine_id="abc",system_uuid=""} 1024\n' in text
+    text = machine_text(HostStats(online_cpus=2, mem_total=1024), identity, "node-1")
+    assert 'machine_cpu_cores{boot_id="b-1",host="node-1",machine_id="abc",system_uuid=""} 2\n' in text
+    assert 'machine_memory_bytes{boot_id="b-1",host="node-1",machine_id="abc",system_uuid=""} 1024\n' in text
     assert "# TYPE machine_swap_bytes gauge\n" in text
     assert "machine_swap_bytes{" not in text  # unknown: announced, no sample

@@ -13,7 +13,7 @@ import pytest
 
 from runtime.errors import InvalidParameter
 from runtime.images.layerstore import LayerStore
-from tests.support.imagetars import chardev, digest, directory, file, hardlink, symlink, tar_bytes
+from tests.support.imagetars import Entry, chardev, digest, directory, file, hardlink, symlink, tar_bytes
 
 pytestmark = pytest.mark.root
 
@@ -88,6 +88,41 @@ def test_metadata_links_and_devices_are_kept(layers):
     assert "trusted.overlay.redirect" not in os.listxattr(tree / "x")
     assert extracted.size == len(b"#!/bin/sh\n") + 3
     assert reassembled(layers, extracted.diff_id) == data
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0])
+def test_files_and_symlinks_get_their_mode_and_owner_whatever_the_umask(layers, umask):
+    # Files are created with their final mode and owner when the umask lets them (no chmod/chown then):
+    # every other case must still come out exactly as the tar says.
+    cases = {
+        "plain": (0o644, 0, 0),
+        "group-writable": (0o664, 0, 0),
+        "everyone": (0o777, 0, 0),
+        "private": (0o400, 0, 0),
+        "setgid": (0o2755, 0, 0),
+        "sticky": (0o1644, 0, 0),
+        "other-owner": (0o644, 1000, 0),
+        "other-group": (0o750, 0, 50),
+    }
+    links = {"link-root": (0, 0), "link-other": (1000, 50)}
+    data = tar_bytes(
+        [file(name, b"x", mode=mode, uid=uid, gid=gid) for name, (mode, uid, gid) in cases.items()]
+        + [
+            Entry(name, tarfile.SYMTYPE, mode=0o777, uid=uid, gid=gid, linkname="plain")
+            for name, (uid, gid) in links.items()
+        ]
+    )
+    previous = os.umask(umask)
+    try:
+        _, tree = add(layers, data)
+    finally:
+        os.umask(previous)
+    for name, expected in cases.items():
+        info = os.lstat(tree / name)
+        assert (stat.S_IMODE(info.st_mode), info.st_uid, info.st_gid) == expected, name
+    for name, owner in links.items():
+        info = os.lstat(tree / name)
+        assert (stat.S_ISLNK(info.st_mode), info.st_uid, info.st_gid) == (True, *owner), name
 
 
 @pytest.mark.parametrize("tar_format", [tarfile.GNU_FORMAT, tarfile.PAX_FORMAT, tarfile.USTAR_FORMAT])

@@ -70,3 +70,18 @@ def test_no_userns_remap_and_root_leave_the_data_root_alone(tmp_path):
     for flags in ([], ["--userns-remap", "root"]):
         config = config_from_args(parser.parse_args(["--data-root", str(tmp_path), *flags]))
         assert (config.data_root, config.userns_remap) == (tmp_path, None)
+
+
+def test_registry_mirrors_reach_the_config_in_order_as_docker_shows_them():
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    args = parser.parse_args(["--registry-mirror", "http://127.0.0.1:5001", "--registry-mirror", "https://m.example/"])
+    assert config_from_args(args).registry_mirrors == ("http://127.0.0.1:5001/", "https://m.example/")
+
+
+def test_a_bad_registry_mirror_is_refused_with_dockers_message(capsys):
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--registry-mirror", "ftp://m.example"])
+    assert 'invalid mirror: unsupported scheme "ftp" in "ftp://m.example"' in capsys.readouterr().err

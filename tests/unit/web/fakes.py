@@ -37,6 +37,7 @@ class FakeEngine(FakeContainerApi):
         self.log_calls: list[dict[str, Any]] = []
         self.log_streams: list[FakeStream] = []
         self.actions: list[tuple[str, str]] = []
+        self.info_extra: dict[str, Any] = {}  # more of /info (a cluster's ClusterHosts)
         self.image_details: dict[str, dict[str, Any]] = {}  # id -> inspect
         self.image_history: dict[str, list[dict[str, Any]]] = {}
         self.profiles: dict[str, dict[str, Any]] | None = {}  # None: an engine without the endpoint (Docker)
@@ -53,7 +54,7 @@ class FakeEngine(FakeContainerApi):
 
     def info(self) -> dict[str, Any]:
         self._check()
-        return {"Name": "fakehost", "ServerVersion": "0.0-test"}
+        return {"Name": "fakehost", "ServerVersion": "0.0-test", **self.info_extra}
 
     def images(self, all: bool = False) -> list[dict[str, Any]]:
         self._check()

@@ -42,11 +42,13 @@ class FakeEtcd:
         self.writes += 1
         self.data.pop(key, None)
 
-    def delete_all(self, *keys: str) -> None:
+    def delete_held(self, key: str, lease: int, also: tuple[str, ...] = ()) -> bool:
         self._check()
         self.writes += 1
-        for key in keys:
-            self.data.pop(key, None)
+        held = key in self.data and self.data[key].lease == lease
+        for k in (key, *also) if held else also:
+            self.data.pop(k, None)
+        return held
 
     def create(self, puts: dict[str, str], lease: int = 0, absent: tuple[str, ...] = ()) -> bool:
         self._check()

@@ -1,11 +1,14 @@
 """Address claims and republishing, against an in-memory etcd (fake_etcd.py) that keeps the rules relied on."""
 
+import json
+
 import pytest
 
 from runtime.errors import Conflict
 from runtime.network.cluster import keys
 from runtime.network.cluster.config import parse_cluster_config
-from runtime.network.cluster.keys import AddressClaim, ClusterEndpoint, ClusterHost
+from runtime.network.cluster.etcd import Event
+from runtime.network.cluster.keys import AddressClaim, ClusterEndpoint, ClusterHost, LostClaim
 from runtime.network.cluster.membership import Claims, Membership
 from runtime.network.cluster.store import ClusterStore
 from runtime.network.records import NetworkRecord
@@ -118,3 +121,88 @@ def test_a_restart_takes_the_old_lease_back_while_it_lives(tmp_path):
     after = Membership(etcd, me, 5, tmp_path / "lease.json")  # the daemon again, same data root
     after._refresh()
     assert after.lease == before.lease
+
+
+def test_an_address_taken_while_the_lease_was_lost_stays_the_takers_and_is_reported(tmp_path):
+    """Split brain: this host was cut off longer than its lease; another host took one of its addresses. The
+    taker keeps it; this host's endpoint at it is not written again, and the loss is reported once."""
+    etcd = FakeEtcd()
+    me, other = host("a"), host("b")
+    etcd.put(keys.host_key(other.host_id), other.to_json())
+    membership = Membership(etcd, me, 5, tmp_path / "lease.json")
+
+    def endpoint(name: str, address: str) -> ClusterEndpoint:
+        return ClusterEndpoint(NETWORK.id, f"e-{name}", me.host_id, me.address, name, name, (name,), address, "02:42")
+
+    held = {"kept": "10.9.0.3", "taken": "10.9.0.4"}
+
+    def claims() -> Claims:
+        return Claims(
+            {keys.ipam_key(NETWORK.id, ip): AddressClaim(me.host_id, name) for name, ip in held.items()},
+            [endpoint(name, ip) for name, ip in held.items()],
+        )
+
+    lost: list[LostClaim] = []
+    membership.start(claims, lost.append)
+    membership.close()
+    etcd.expire(membership.lease)  # cut off longer than the lease: the others expired everything of this host
+    etcd.put(keys.ipam_key(NETWORK.id, "10.9.0.4"), AddressClaim(other.host_id, "usurper").to_json(), 9)
+    membership._refresh()
+    stored = {kv.key: kv for kv in etcd.range_prefix(keys.ROOT)[0]}
+    assert stored[keys.ipam_key(NETWORK.id, "10.9.0.3")].lease == membership.lease  # same address, new lease
+    assert keys.endpoint_key(NETWORK.id, "e-kept") in stored
+    assert AddressClaim.from_json(stored[keys.ipam_key(NETWORK.id, "10.9.0.4")].value).host_id == other.host_id
+    assert keys.endpoint_key(NETWORK.id, "e-taken") not in stored  # no second endpoint at the taker's address
+    assert lost == [LostClaim(NETWORK.id, "10.9.0.4", "taken", "b")]
+    membership.republish()
+    assert len(lost) == 1  # reported once, not at every republish (the container has left by then)
+
+
+def test_a_withdrawal_leaves_an_address_another_host_took(tmp_path):
+    etcd = FakeEtcd()
+    a = store_on(etcd, "a", tmp_path)
+    mine = a.claim(NETWORK, "c1", None, endpoint_for(a, "c1"))
+    etcd.expire(a.membership.lease)
+    etcd.put(keys.ipam_key(NETWORK.id, mine.ip), AddressClaim("id-b", "usurper").to_json(), 9)
+    a.membership.lease = etcd.grant(5)
+    a.unclaim(NETWORK.id, mine.endpoint_id, mine.ip)
+    a._withdrawals.put(None)
+    a._withdraw()  # the withdrawer thread's work, here
+    assert AddressClaim.from_json(etcd.get(keys.ipam_key(NETWORK.id, mine.ip)).value).host_id == "id-b"
+
+
+def test_the_watch_wakes_the_network_room_only_for_what_it_programs(tmp_path):
+    """The listener (which reprograms overlays and rewrites rules and DNS under the network room's lock) runs for
+    networks, hosts and other hosts' endpoints; this host's own claims and endpoints, which it already has, would
+    only make every container start and stop on an overlay wait behind two needless rounds of it."""
+    a, b = store_on(FakeEtcd(), "a", tmp_path), store_on(FakeEtcd(), "b", tmp_path)
+    calls = []
+    a._listener = lambda: calls.append(1)
+    mine, theirs = endpoint_for(a, "c1")("10.9.0.3"), endpoint_for(b, "c2")("10.9.0.4")
+    own_key, their_key = keys.endpoint_key(NETWORK.id, "e-c1"), keys.endpoint_key(NETWORK.id, "e-c2")
+    ipam = keys.ipam_key(NETWORK.id, "10.9.0.3")
+    claim = AddressClaim(a.host.host_id, "c1").to_json()
+    a._apply([Event(ipam, claim, 1), Event(own_key, mine.to_json(), 1)])
+    a._apply([Event(own_key, None, 2), Event(ipam, None, 2)])
+    assert calls == []
+    a._apply([Event(their_key, theirs.to_json(), 3)])
+    a._apply([Event(their_key, None, 4)])
+    a._apply([Event(keys.network_key(NETWORK.id), json.dumps(NETWORK.to_json()), 5)])
+    assert len(calls) == 3
+    assert a.remote_endpoints(NETWORK.id) == [] and NETWORK.id in a.networks
+
+
+def test_a_failed_report_of_a_lost_address_leaves_the_keeper_running(tmp_path):
+    etcd = FakeEtcd()
+    me = host("a")
+    membership = Membership(etcd, me, 5, tmp_path / "lease.json")
+    claim = {keys.ipam_key(NETWORK.id, "10.9.0.4"): AddressClaim(me.host_id, "taken")}
+    etcd.put(keys.ipam_key(NETWORK.id, "10.9.0.4"), AddressClaim("id-b", "usurper").to_json(), 9)
+
+    def failing(lost: LostClaim) -> None:
+        raise RuntimeError("disconnect failed")
+
+    membership.start(lambda: Claims(claim, []), failing)  # joins and republishes at once: the report fails, logged
+    membership.close()
+    assert membership._thread.ident is not None  # the keeper was started all the same
+    assert membership.reachable and etcd.get(keys.host_key(me.host_id)) is not None

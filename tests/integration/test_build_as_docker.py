@@ -1,0 +1,102 @@
+"""One Dockerfile built by porthole and by Debian's dockerd 20.10 (classic builder, DOCKER_BUILDKIT=0) in the same
+run: the history both write (HEALTHCHECK's `%q` of Go's HealthConfig included) and the kinds of line both stream,
+step by step (ids differ; `Running in` and `Removing intermediate container` must come where Docker's come)."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.support.dockerd import dockerd_installed, running_dockerd
+
+pytestmark = [
+    pytest.mark.root,
+    pytest.mark.skipif(not dockerd_installed(), reason="Debian's docker.io (dockerd) is not installed"),
+]
+
+DOCKERFILE = """\
+FROM busybox
+ENV A=1
+LABEL x=y
+RUN echo hi > /f
+HEALTHCHECK --interval=5s --timeout=3s --retries=3 CMD true
+HEALTHCHECK --retries=65 CMD ["echo", "é"]
+HEALTHCHECK NONE
+EXPOSE 80
+WORKDIR /w
+USER 1
+CMD ["sh"]
+COPY a.txt /
+ARG Q=1
+STOPSIGNAL 9
+VOLUME /v
+ONBUILD RUN x
+SHELL ["/bin/sh", "-c"]
+MAINTAINER me
+ENTRYPOINT ["a"]
+"""
+
+
+@pytest.fixture(scope="module")
+def dockerd(tmp_path_factory, busybox_rootfs):
+    with running_dockerd(tmp_path_factory.mktemp("dockerd"), busybox_rootfs) as daemon:
+        yield daemon
+
+
+@pytest.fixture
+def context(tmp_path) -> Path:
+    (tmp_path / "Dockerfile").write_text(DOCKERFILE)
+    (tmp_path / "a.txt").write_text("a\n")
+    return tmp_path
+
+
+@pytest.fixture
+def images_cleaned(ph, dockerd):
+    """Both daemons lose the test's image and its steps' images (their build cache with them)."""
+    yield
+    for daemon in (ph, dockerd):
+        ids = daemon.docker("images", "-q", "--filter", "reference=as-docker").stdout.decode().split()
+        if ids:
+            daemon.docker("rmi", "-f", *set(ids))
+
+
+def build_lines(daemon, context: Path) -> list[str]:
+    """`docker build`'s output with ids masked and porthole's own step profile line left out."""
+    result = daemon.docker("build", "--network", "none", "-t", "as-docker", str(context), timeout=180)
+    assert result.returncode == 0, result.stdout.decode() + result.stderr.decode()
+    lines = result.stdout.decode().splitlines()
+    return [re.sub(r"\b[0-9a-f]{12}\b", "<id>", line) for line in lines if not line.startswith(" ---> Step profile:")]
+
+
+def history(daemon) -> list[str]:
+    """`created_by` of each step, COPY's content checksum masked (ours hashes the content and metadata another way;
+    a cache key, not what this test compares)."""
+    rows = daemon.docker("history", "--no-trunc", "--format", "{{.CreatedBy}}", "as-docker", check=True)
+    return [re.sub(r"file:[0-9a-f]{64}", "file:<checksum>", line) for line in rows.stdout.decode().splitlines()]
+
+
+def test_history_reads_as_dockers(ph, dockerd, images_cleaned, context):
+    build_lines(ph, context)
+    build_lines(dockerd, context)
+    ours, theirs = history(ph), history(dockerd)
+    assert '/bin/sh -c #(nop)  HEALTHCHECK &{["CMD-SHELL" "true"] "5s" "3s" "0s" \'\\x03\'}' in theirs
+    assert ours[: len(DOCKERFILE.splitlines()) - 1] == theirs[: len(DOCKERFILE.splitlines()) - 1]
+
+
+def test_build_stream_has_dockers_lines_step_by_step(ph, dockerd, images_cleaned, context):
+    for _ in ("cold", "cached"):
+        ours, theirs = build_lines(ph, context), build_lines(dockerd, context)
+        assert ours == theirs
+
+
+def test_rm_false_keeps_the_same_step_containers_as_docker(ph, dockerd, images_cleaned, context):
+    """--rm=false: every step that made a container (RUN and the metadata steps, not FROM or COPY) leaves it."""
+    kept = []
+    for daemon in (ph, dockerd):
+        before = set(daemon.docker("ps", "-aq", check=True).stdout.decode().split())
+        result = daemon.docker("build", "--rm=false", "--network", "none", "-t", "as-docker", str(context), timeout=180)
+        assert result.returncode == 0, result.stderr.decode()
+        after = set(daemon.docker("ps", "-aq", check=True).stdout.decode().split())
+        kept.append(len(after - before))
+        daemon.docker("rm", "-f", *(after - before))
+    assert kept[0] == kept[1] == len(DOCKERFILE.splitlines()) - 2  # all but FROM and COPY
