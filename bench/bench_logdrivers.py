@@ -50,6 +50,8 @@ from logdrivers.shipping.shipper import Shipper, ShipperConfig  # noqa: E402
 from logdrivers.shipping.state import state_path  # noqa: E402
 from logdrivers.syslog.driver import SyslogDriver  # noqa: E402
 from logdrivers.syslog.options import parse_options as syslog_options  # noqa: E402
+from runtime.linux.constants import CLONE_NEWNET  # noqa: E402
+from runtime.linux.syscalls import unshare  # noqa: E402
 from tests.support.daemon import busybox_tar  # noqa: E402
 from tests.support.dockerd import Dockerd, dockerd_installed  # noqa: E402
 
@@ -140,7 +142,14 @@ def line_sink(port_out, counted) -> None:
 
 
 def journal_sink(port_out, counted, path: str) -> None:
-    """A unix datagram socket standing where journald's would: one datagram per entry, counted."""
+    """A unix datagram socket standing where journald's would: one datagram per entry, counted.
+
+    Its queue holds 512 datagrams, as journald's does on a systemd host: systemd (PID 1) raises
+    net.unix.max_dgram_qlen to 512 at boot, where the kernel's default is 10 (raised to 512 in Linux itself
+    only in 2023). The sysctl is read when the socket is made, per network namespace: the sink makes its own
+    namespace to set it, and a path-bound unix socket is reached from every namespace."""
+    unshare(CLONE_NEWNET)
+    Path("/proc/sys/net/unix/max_dgram_qlen").write_text("512")
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 32 << 20)
     sock.bind(path)
