@@ -14,13 +14,12 @@ sink as /run/systemd/journal/socket), runs `yes LINE | head -n N` in a container
 fluentd, syslog (tcp), journald and gelf (udp, gzip at Docker's default level 1) drivers to the same kind of
 sink, and times it from `docker run` until the sink has every line (over UDP: until the last that arrived, once
 none came for 3 s; the rate counts what arrived); its CPU is dockerd's. Docker's gelf driver compresses each
-message with a new gzip writer and falls far behind the container: it closes its connection some seconds after
-the container exits and drops the backlog, so its figure is its rate until then, with "received" telling how
-much of the output it delivered. Without dockerd, the stale anchors of reference/measured-anchors.md
-stand in (fluentd 83k, gelf UDP 12.6k lines/s) and are marked as such. The issue asks 5x Docker. gelf at level 2
-(zlib-ng, zlib's sizes) and without compression are shown too: compressing every message on its own, as GELF
-requires, is a large part of gelf's cost. The sink counts the bytes it receives: bytes per message show what
-each level's CPU buys.
+message with a new gzip writer and falls far behind the container, so the container sleeps after its output
+(Docker drops a logger's backlog some seconds after the container exits) and is removed once the sink has all.
+Without dockerd, the stale anchors of reference/measured-anchors.md stand in (fluentd 83k, gelf UDP 12.6k
+lines/s) and are marked as such. The issue asks 5x Docker. gelf at level 2 (zlib-ng, zlib's sizes) and without
+compression are shown too: compressing every message on its own, as GELF requires, is a large part of gelf's
+cost. The sink counts the bytes it receives: bytes per message show what each level's CPU buys.
 
     .venv/bin/python bench/bench_logdrivers.py [--lines 300000] [--no-docker] [--only journald ...]
 """
@@ -258,12 +257,12 @@ def _dockerd_cpu(pid: int) -> float:
 def bench_docker(dockerd: Dockerd, log_opts: list[str], lines: int, counted, settle: float) -> Result:
     """`yes LINE | head -n N` in a container of Docker's, logging through its driver; until the sink has all."""
     pid = int((dockerd.root / "dockerd.pid").read_text())
-    script = f"yes '{LINE.decode()}' | head -n {lines}"
+    script = f"yes '{LINE.decode()}' | head -n {lines}; exec sleep 3600"
     options = ["--network", "none", *log_opts]
     cpu0, t0 = _dockerd_cpu(pid), time.perf_counter()
-    # Detached and removed after the sink has everything: a container run with --rm closes its logger at exit,
-    # and Docker's gelf driver, still compressing a backlog then, drops the rest ("use of closed network
-    # connection" in dockerd's log).
+    # Left running, then removed once the sink has everything: Docker closes a container's logger some seconds
+    # after it exits, and its gelf driver, still compressing a backlog then, drops the rest ("use of closed
+    # network connection" in dockerd's log).
     started = dockerd.docker("run", "-d", *options, "busybox", "sh", "-c", script, check=True)
     try:
         seconds, cpu = wait_count(counted, lines, settle) - t0, _dockerd_cpu(pid) - cpu0
