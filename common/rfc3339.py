@@ -24,6 +24,24 @@ def format_ns(timestamp_ns: int) -> str:
     return f"{base}.{nanos:09d}".rstrip("0") + "Z"
 
 
+class TimeFormatter:
+    """format_ns for a stream of times, such as a log's entries: consecutive ones share their whole second,
+    which is formatted once. Not thread-safe: one per writer."""
+
+    def __init__(self) -> None:
+        self._second: int | None = None
+        self._second_text = b""
+
+    def format(self, timestamp_ns: int) -> bytes:
+        """format_ns's text, encoded."""
+        seconds, nanos = divmod(timestamp_ns, 1_000_000_000)
+        if seconds != self._second:
+            self._second, self._second_text = seconds, format_ns(seconds * 1_000_000_000)[:-1].encode()
+        if not nanos:
+            return self._second_text + b"Z"
+        return (b"%s.%09d" % (self._second_text, nanos)).rstrip(b"0") + b"Z"
+
+
 def now() -> str:
     return format_ns(time.time_ns())
 

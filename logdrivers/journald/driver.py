@@ -40,25 +40,27 @@ class JournaldDriver:
         self.ship(list(batch.messages()))
 
     def ship(self, messages: Sequence[Message]) -> int:
-        """Send each message as one entry, in order; refuses none."""
+        """Send each message as one entry, in order; refuses none. The batch is encoded first, then sent in a
+        tight loop: the native protocol takes one entry per datagram, so a send per entry is the floor."""
         try:
             sock = self._connection()
         except OSError as exc:
             raise DeliveryFailed(0, exc) from exc
-        encode, send = self._encoder.encode, sock.send
-        for index, msg in enumerate(messages):
-            entry = encode(msg)
-            try:
+        entries = self._encoder.encode_all(messages)
+        send, sent = sock.send, 0
+        try:
+            for entry in entries:
                 try:
                     send(entry)
                 except OSError as exc:
                     if exc.errno not in (errno.EMSGSIZE, errno.ENOBUFS):
                         raise
                     self._send_memfd(sock, entry)
-            except OSError as exc:
-                self._encoder.ordinal -= 1  # not sent: the next attempt numbers it again
-                self.close()  # journald restarted or gone: the next attempt connects to the socket anew
-                raise DeliveryFailed(index, exc) from exc
+                sent += 1
+        except OSError as exc:
+            self._encoder.ordinal -= len(entries) - sent  # not sent: the next attempt numbers them again
+            self.close()  # journald restarted or gone: the next attempt connects to the socket anew
+            raise DeliveryFailed(sent, exc) from exc
         return 0
 
     def retry_delay(self, failures: int) -> float:

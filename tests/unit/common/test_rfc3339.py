@@ -1,6 +1,6 @@
 import pytest
 
-from common.rfc3339 import NEVER, TimeParser, format_ns, parse_ns, unix_seconds
+from common.rfc3339 import NEVER, TimeFormatter, TimeParser, format_ns, parse_ns, unix_seconds
 
 T = 1795829461_301226849
 
@@ -20,6 +20,13 @@ def test_format_and_parse(ns, text):
     assert format_ns(ns) == text
     assert parse_ns(text) == ns
     assert TimeParser().parse(text) == ns
+    assert TimeFormatter().format(ns) == text.encode()
+
+
+def test_the_formatter_reuses_a_second_and_moves_on():
+    formatter = TimeFormatter()
+    times = [T, T + 1, T - 301226849, T + 1_000_000_000, -500_000_000, T]
+    assert [formatter.format(ns) for ns in times] == [format_ns(ns).encode() for ns in times]
 
 
 def test_the_parser_accepts_offsets_and_reuses_the_second():

@@ -139,6 +139,24 @@ def test_a_missing_journal_fails_the_attempt_and_numbers_the_entry_again(info, t
     assert receiver.entry()["CONTAINER_LOG_ORDINAL"] == b"1"
 
 
+def test_a_journal_restarted_between_batches_gets_the_failed_batch_numbered_on(info, tmp_path):
+    path = tmp_path / "socket"
+    first = Receiver(path)
+    driver = JournaldDriver(info, parse_options({}), str(path))
+    driver.ship([Message(b"a", "stdout", T)])
+    assert first.entry()["CONTAINER_LOG_ORDINAL"] == b"1"
+    first.sock.close()
+    path.unlink()
+    with pytest.raises(DeliveryFailed) as caught:
+        driver.ship([Message(b"b", "stdout", T), Message(b"c", "stdout", T)])
+    assert caught.value.delivered == 0
+    second = Receiver(path)
+    driver.ship([Message(b"b", "stdout", T), Message(b"c", "stdout", T)])
+    entries = [second.entry(), second.entry()]
+    assert [(e["MESSAGE"], e["CONTAINER_LOG_ORDINAL"]) for e in entries] == [(b"b", b"2"), (b"c", b"3")]
+    second.sock.close()
+
+
 def test_unknown_options_are_refused_with_dockers_text():
     with pytest.raises(Exception) as caught:
         parse_options({"journald-path": "/x"})
