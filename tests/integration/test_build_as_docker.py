@@ -27,6 +27,8 @@ WORKDIR /w
 USER 1
 CMD ["sh"]
 COPY a.txt /
+COPY d /d
+COPY --from=busybox /etc/passwd /bin /x/
 ARG Q=1
 STOPSIGNAL 9
 VOLUME /v
@@ -47,6 +49,9 @@ def dockerd(tmp_path_factory, busybox_rootfs):
 def context(tmp_path) -> Path:
     (tmp_path / "Dockerfile").write_text(DOCKERFILE)
     (tmp_path / "a.txt").write_text("a\n")
+    (tmp_path / "d/e").mkdir(parents=True)
+    (tmp_path / "d/e/b.txt").write_text("b\n")
+    (tmp_path / "d/c").symlink_to("e/b.txt")
     return tmp_path
 
 
@@ -69,10 +74,9 @@ def build_lines(daemon, context: Path) -> list[str]:
 
 
 def history(daemon) -> list[str]:
-    """`created_by` of each step, COPY's content checksum masked (ours hashes the content and metadata another way;
-    a cache key, not what this test compares)."""
+    """`created_by` of each step, COPY's `file:` and `dir:` checksums (Docker's tarsum) included."""
     rows = daemon.docker("history", "--no-trunc", "--format", "{{.CreatedBy}}", "as-docker", check=True)
-    return [re.sub(r"file:[0-9a-f]{64}", "file:<checksum>", line) for line in rows.stdout.decode().splitlines()]
+    return rows.stdout.decode().splitlines()
 
 
 def test_history_reads_as_dockers(ph, dockerd, images_cleaned, context):
@@ -80,6 +84,7 @@ def test_history_reads_as_dockers(ph, dockerd, images_cleaned, context):
     build_lines(dockerd, context)
     ours, theirs = history(ph), history(dockerd)
     assert '/bin/sh -c #(nop)  HEALTHCHECK &{["CMD-SHELL" "true"] "5s" "3s" "0s" \'\\x03\'}' in theirs
+    assert any(re.fullmatch(r"/bin/sh -c #\(nop\) COPY dir:[0-9a-f]{64} in /d ", line) for line in theirs)
     assert ours[: len(DOCKERFILE.splitlines()) - 1] == theirs[: len(DOCKERFILE.splitlines()) - 1]
 
 
@@ -99,4 +104,4 @@ def test_rm_false_keeps_the_same_step_containers_as_docker(ph, dockerd, images_c
         after = set(daemon.docker("ps", "-aq", check=True).stdout.decode().split())
         kept.append(len(after - before))
         daemon.docker("rm", "-f", *(after - before))
-    assert kept[0] == kept[1] == len(DOCKERFILE.splitlines()) - 2  # all but FROM and COPY
+    assert kept[0] == kept[1] == len(DOCKERFILE.splitlines()) - 4  # all but FROM and the COPYs
