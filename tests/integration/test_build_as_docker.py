@@ -94,14 +94,33 @@ def test_build_stream_has_dockers_lines_step_by_step(ph, dockerd, images_cleaned
         assert ours == theirs
 
 
+def kept_step_containers(daemon, context: Path) -> int:
+    """How many containers a `--rm=false` build leaves (removed again here)."""
+    before = set(daemon.docker("ps", "-aq", check=True).stdout.decode().split())
+    result = daemon.docker("build", "--rm=false", "--network", "none", "-t", "as-docker", str(context), timeout=180)
+    assert result.returncode == 0, result.stderr.decode()
+    kept = set(daemon.docker("ps", "-aq", check=True).stdout.decode().split()) - before
+    if kept:
+        daemon.docker("rm", "-f", *kept, check=True)
+    return len(kept)
+
+
 def test_rm_false_keeps_the_same_step_containers_as_docker(ph, dockerd, images_cleaned, context):
     """--rm=false: every step that made a container (RUN and the metadata steps, not FROM or COPY) leaves it."""
-    kept = []
-    for daemon in (ph, dockerd):
-        before = set(daemon.docker("ps", "-aq", check=True).stdout.decode().split())
-        result = daemon.docker("build", "--rm=false", "--network", "none", "-t", "as-docker", str(context), timeout=180)
-        assert result.returncode == 0, result.stderr.decode()
-        after = set(daemon.docker("ps", "-aq", check=True).stdout.decode().split())
-        kept.append(len(after - before))
-        daemon.docker("rm", "-f", *(after - before))
+    kept = [kept_step_containers(daemon, context) for daemon in (ph, dockerd)]
     assert kept[0] == kept[1] == len(DOCKERFILE.splitlines()) - 4  # all but FROM and the COPYs
+
+
+def test_a_scratch_stage_streams_dockers_lines(ph, dockerd, images_cleaned, context):
+    """FROM scratch: a bare ` ---> `, and the metadata steps still make a container (of no image, never started)."""
+    (context / "Dockerfile").write_text('FROM scratch\nENV A=1\nCOPY a.txt /\nLABEL x=y\nCMD ["x"]\n')
+    for first_step in (" ---> Running in <id>", " ---> Using cache"):
+        ours, theirs = build_lines(ph, context), build_lines(dockerd, context)
+        assert ours[3:6] == [" ---> ", "Step 2/5 : ENV A=1", first_step]
+        assert ours == theirs
+
+
+def test_rm_false_in_a_scratch_stage_keeps_dockers_containers(ph, dockerd, images_cleaned, context):
+    """The ENV step's container, of no image, is kept and removed as any other."""
+    (context / "Dockerfile").write_text('FROM scratch\nENV A=1\nCOPY a.txt /\nLABEL x=y\nCMD ["x"]\n')
+    assert kept_step_containers(ph, context) == kept_step_containers(dockerd, context) == 3
