@@ -2,7 +2,9 @@
 run: the history both write (HEALTHCHECK's `%q` of Go's HealthConfig included) and the kinds of line both stream,
 step by step (ids differ; `Running in` and `Removing intermediate container` must come where Docker's come)."""
 
+import contextlib
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -37,6 +39,7 @@ SHELL ["/bin/sh", "-c"]
 MAINTAINER me
 ENTRYPOINT ["a"]
 """
+SCRATCH_DOCKERFILE = 'FROM scratch\nENV A=1\nCOPY a.txt /\nLABEL x=y\nCMD ["x"]\n'
 
 
 @pytest.fixture(scope="module")
@@ -94,26 +97,29 @@ def test_build_stream_has_dockers_lines_step_by_step(ph, dockerd, images_cleaned
         assert ours == theirs
 
 
-def kept_step_containers(daemon, context: Path) -> int:
-    """How many containers a `--rm=false` build leaves (removed again here)."""
+@contextlib.contextmanager
+def kept_step_containers(daemon, context: Path) -> Iterator[set[str]]:
+    """The containers a `--rm=false` build leaves, removed when the block ends."""
     before = set(daemon.docker("ps", "-aq", check=True).stdout.decode().split())
     result = daemon.docker("build", "--rm=false", "--network", "none", "-t", "as-docker", str(context), timeout=180)
-    assert result.returncode == 0, result.stderr.decode()
     kept = set(daemon.docker("ps", "-aq", check=True).stdout.decode().split()) - before
-    if kept:
-        daemon.docker("rm", "-f", *kept, check=True)
-    return len(kept)
+    try:
+        assert result.returncode == 0, result.stderr.decode()
+        yield kept
+    finally:
+        if kept:
+            daemon.docker("rm", "-f", *kept, check=True)
 
 
 def test_rm_false_keeps_the_same_step_containers_as_docker(ph, dockerd, images_cleaned, context):
     """--rm=false: every step that made a container (RUN and the metadata steps, not FROM or COPY) leaves it."""
-    kept = [kept_step_containers(daemon, context) for daemon in (ph, dockerd)]
-    assert kept[0] == kept[1] == len(DOCKERFILE.splitlines()) - 4  # all but FROM and the COPYs
+    with kept_step_containers(ph, context) as ours, kept_step_containers(dockerd, context) as theirs:
+        assert len(ours) == len(theirs) == len(DOCKERFILE.splitlines()) - 4  # all but FROM and the COPYs
 
 
 def test_a_scratch_stage_streams_dockers_lines(ph, dockerd, images_cleaned, context):
     """FROM scratch: a bare ` ---> `, and the metadata steps still make a container (of no image, never started)."""
-    (context / "Dockerfile").write_text('FROM scratch\nENV A=1\nCOPY a.txt /\nLABEL x=y\nCMD ["x"]\n')
+    (context / "Dockerfile").write_text(SCRATCH_DOCKERFILE)
     for first_step in (" ---> Running in <id>", " ---> Using cache"):
         ours, theirs = build_lines(ph, context), build_lines(dockerd, context)
         assert ours[3:6] == [" ---> ", "Step 2/5 : ENV A=1", first_step]
@@ -121,6 +127,11 @@ def test_a_scratch_stage_streams_dockers_lines(ph, dockerd, images_cleaned, cont
 
 
 def test_rm_false_in_a_scratch_stage_keeps_dockers_containers(ph, dockerd, images_cleaned, context):
-    """The ENV step's container, of no image, is kept and removed as any other."""
-    (context / "Dockerfile").write_text('FROM scratch\nENV A=1\nCOPY a.txt /\nLABEL x=y\nCMD ["x"]\n')
-    assert kept_step_containers(ph, context) == kept_step_containers(dockerd, context) == 3
+    """The ENV step's container, of no image, is kept as any other; started, it finds no shell, as Docker's."""
+    (context / "Dockerfile").write_text(SCRATCH_DOCKERFILE)
+    with kept_step_containers(ph, context) as ours, kept_step_containers(dockerd, context) as theirs:
+        assert len(ours) == len(theirs) == 3
+        for daemon, kept in ((ph, ours), (dockerd, theirs)):
+            started = daemon.docker("start", *kept)
+            assert started.returncode != 0
+            assert 'exec: "/bin/sh": stat /bin/sh: no such file or directory' in started.stderr.decode()
