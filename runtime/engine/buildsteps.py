@@ -43,7 +43,7 @@ class EngineStepRunner:
             "User": spec.user,
             "HostConfig": host_config,
         }
-        container = self._containers.create(None, body).container
+        container = self._containers.create(None, body, scratch=not spec.image_id).container
         self._exit_samples.want(container.id)
         return container.id
 

@@ -57,8 +57,8 @@ class Containers:
         self.networks = networks
         self.lifecycle: Lifecycle  # set by the daemon once built (they call each other)
 
-    def create(self, name: str | None, body: dict[str, Any]) -> Created:
-        created = self.factory.create(name, body)
+    def create(self, name: str | None, body: dict[str, Any], *, scratch: bool = False) -> Created:
+        created = self.factory.create(name, body, scratch=scratch)
         container = created.container
         self.events.publish("container", "create", container.id, image=container.image_ref, name=container.name)
         return created

@@ -25,6 +25,7 @@ from runtime.engine.signals import parse_signal
 from runtime.engine.store import ContainerStore
 from runtime.engine.unsupported import refuse_unsupported
 from runtime.errors import InvalidParameter
+from runtime.images.image import NO_IMAGE
 from runtime.images.store import ImageStore
 from runtime.security import SecurityPolicy
 from runtime.security.userns import shift_owners
@@ -160,13 +161,15 @@ class ContainerFactory:
         self._networks = networks
         self._deferred = deferred
 
-    def create(self, name: str | None, body: dict[str, Any]) -> Created:
+    def create(self, name: str | None, body: dict[str, Any], *, scratch: bool = False) -> Created:
+        """`scratch`: a build step's container in a stage FROM scratch, of no image (an empty root), as moby's
+        builder makes one; the API always names an image."""
         if name:
             name = validate_name(name)
         image_ref = body.get("Image") or ""
-        if not image_ref:
+        if not image_ref and not scratch:
             raise InvalidParameter("Config.Image: an image is required")
-        image = self._images.resolve(image_ref)
+        image = self._images.resolve(image_ref) if image_ref else NO_IMAGE
         _check_unsupported(body)
         refuse_unsupported(body)
         check_healthcheck(body.get("Healthcheck"))

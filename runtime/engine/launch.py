@@ -173,9 +173,10 @@ def build_spec(
     writer_info = (attach_log_info if keeps_no_log(container) else log_info)(container, layout)
     confinement = security.confinement(container.host_config)
     seccomp = write_seccomp_program(layout, security.program(confinement))
-    layers = list(reversed(container.layers))
     fs = layout.directory / "fs"
-    for sub in ("upper", "work"):
+    # a container of no image (a build step FROM scratch) stands on an empty lower: overlayfs needs one
+    layers = list(reversed(container.layers)) or [str(fs / "empty")]
+    for sub in ("upper", "work") if container.layers else ("upper", "work", "empty"):
         (fs / sub).mkdir(parents=True, exist_ok=True)
     merged = layout.exec_dir / "rootfs"
     merged.mkdir(parents=True, exist_ok=True)

@@ -27,3 +27,6 @@ class Image:
     def container_config(self) -> dict:
         """The image's run defaults (Env, Cmd, Entrypoint, WorkingDir, User, Volumes, ...)."""
         return self.config.get("config") or {}
+
+
+NO_IMAGE = Image("", {})  # what a container of no image stands on (a build step FROM scratch): no layers, no config

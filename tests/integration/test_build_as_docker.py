@@ -2,7 +2,9 @@
 run: the history both write (HEALTHCHECK's `%q` of Go's HealthConfig included) and the kinds of line both stream,
 step by step (ids differ; `Running in` and `Removing intermediate container` must come where Docker's come)."""
 
+import contextlib
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,6 +29,8 @@ WORKDIR /w
 USER 1
 CMD ["sh"]
 COPY a.txt /
+COPY d /d
+COPY --from=busybox /etc/passwd /bin /x/
 ARG Q=1
 STOPSIGNAL 9
 VOLUME /v
@@ -35,6 +39,7 @@ SHELL ["/bin/sh", "-c"]
 MAINTAINER me
 ENTRYPOINT ["a"]
 """
+SCRATCH_DOCKERFILE = 'FROM scratch\nENV A=1\nCOPY a.txt /\nLABEL x=y\nCMD ["x"]\n'
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +52,9 @@ def dockerd(tmp_path_factory, busybox_rootfs):
 def context(tmp_path) -> Path:
     (tmp_path / "Dockerfile").write_text(DOCKERFILE)
     (tmp_path / "a.txt").write_text("a\n")
+    (tmp_path / "d/e").mkdir(parents=True)
+    (tmp_path / "d/e/b.txt").write_text("b\n")
+    (tmp_path / "d/c").symlink_to("e/b.txt")
     return tmp_path
 
 
@@ -69,10 +77,9 @@ def build_lines(daemon, context: Path) -> list[str]:
 
 
 def history(daemon) -> list[str]:
-    """`created_by` of each step, COPY's content checksum masked (ours hashes the content and metadata another way;
-    a cache key, not what this test compares)."""
+    """`created_by` of each step, COPY's `file:` and `dir:` checksums (Docker's tarsum) included."""
     rows = daemon.docker("history", "--no-trunc", "--format", "{{.CreatedBy}}", "as-docker", check=True)
-    return [re.sub(r"file:[0-9a-f]{64}", "file:<checksum>", line) for line in rows.stdout.decode().splitlines()]
+    return rows.stdout.decode().splitlines()
 
 
 def test_history_reads_as_dockers(ph, dockerd, images_cleaned, context):
@@ -80,6 +87,7 @@ def test_history_reads_as_dockers(ph, dockerd, images_cleaned, context):
     build_lines(dockerd, context)
     ours, theirs = history(ph), history(dockerd)
     assert '/bin/sh -c #(nop)  HEALTHCHECK &{["CMD-SHELL" "true"] "5s" "3s" "0s" \'\\x03\'}' in theirs
+    assert any(re.fullmatch(r"/bin/sh -c #\(nop\) COPY dir:[0-9a-f]{64} in /d ", line) for line in theirs)
     assert ours[: len(DOCKERFILE.splitlines()) - 1] == theirs[: len(DOCKERFILE.splitlines()) - 1]
 
 
@@ -89,14 +97,41 @@ def test_build_stream_has_dockers_lines_step_by_step(ph, dockerd, images_cleaned
         assert ours == theirs
 
 
+@contextlib.contextmanager
+def kept_step_containers(daemon, context: Path) -> Iterator[set[str]]:
+    """The containers a `--rm=false` build leaves, removed when the block ends."""
+    before = set(daemon.docker("ps", "-aq", check=True).stdout.decode().split())
+    result = daemon.docker("build", "--rm=false", "--network", "none", "-t", "as-docker", str(context), timeout=180)
+    kept = set(daemon.docker("ps", "-aq", check=True).stdout.decode().split()) - before
+    try:
+        assert result.returncode == 0, result.stderr.decode()
+        yield kept
+    finally:
+        if kept:
+            daemon.docker("rm", "-f", *kept, check=True)
+
+
 def test_rm_false_keeps_the_same_step_containers_as_docker(ph, dockerd, images_cleaned, context):
     """--rm=false: every step that made a container (RUN and the metadata steps, not FROM or COPY) leaves it."""
-    kept = []
-    for daemon in (ph, dockerd):
-        before = set(daemon.docker("ps", "-aq", check=True).stdout.decode().split())
-        result = daemon.docker("build", "--rm=false", "--network", "none", "-t", "as-docker", str(context), timeout=180)
-        assert result.returncode == 0, result.stderr.decode()
-        after = set(daemon.docker("ps", "-aq", check=True).stdout.decode().split())
-        kept.append(len(after - before))
-        daemon.docker("rm", "-f", *(after - before))
-    assert kept[0] == kept[1] == len(DOCKERFILE.splitlines()) - 2  # all but FROM and COPY
+    with kept_step_containers(ph, context) as ours, kept_step_containers(dockerd, context) as theirs:
+        assert len(ours) == len(theirs) == len(DOCKERFILE.splitlines()) - 4  # all but FROM and the COPYs
+
+
+def test_a_scratch_stage_streams_dockers_lines(ph, dockerd, images_cleaned, context):
+    """FROM scratch: a bare ` ---> `, and the metadata steps still make a container (of no image, never started)."""
+    (context / "Dockerfile").write_text(SCRATCH_DOCKERFILE)
+    for first_step in (" ---> Running in <id>", " ---> Using cache"):
+        ours, theirs = build_lines(ph, context), build_lines(dockerd, context)
+        assert ours[3:6] == [" ---> ", "Step 2/5 : ENV A=1", first_step]
+        assert ours == theirs
+
+
+def test_rm_false_in_a_scratch_stage_keeps_dockers_containers(ph, dockerd, images_cleaned, context):
+    """The ENV step's container, of no image, is kept as any other; started, it finds no shell, as Docker's."""
+    (context / "Dockerfile").write_text(SCRATCH_DOCKERFILE)
+    with kept_step_containers(ph, context) as ours, kept_step_containers(dockerd, context) as theirs:
+        assert len(ours) == len(theirs) == 3
+        for daemon, kept in ((ph, ours), (dockerd, theirs)):
+            started = daemon.docker("start", *kept)
+            assert started.returncode != 0
+            assert 'exec: "/bin/sh": stat /bin/sh: no such file or directory' in started.stderr.decode()

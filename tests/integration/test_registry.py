@@ -334,6 +334,12 @@ def test_distribution_inspect_of_a_single_manifest(ph, registry, client, images_
         client.images.get_registry_data(f"{registry.address}/dist/absent:1")
 
 
+def test_distribution_inspect_of_a_docker_hub_name_without_a_mirror_is_refused_clearly(client):
+    with pytest.raises(docker.errors.NotFound) as refused:
+        client.images.get_registry_data("busybox:latest")
+    assert "porthole reaches no Docker Hub here: busybox:latest: name a registry (host:port/name)" in str(refused.value)
+
+
 def test_push_mounts_blobs_across_repositories(ph, registry, images_cleaned, tmp_path):
     first = f"{registry.address}/mount/a:1"
     build_app(ph, tmp_path, first)

@@ -9,6 +9,7 @@ import os
 import tarfile
 from pathlib import Path
 
+import docker
 import pytest
 
 from tests.support.daemon import TestDaemon, running
@@ -44,11 +45,17 @@ def one_layer_tar(path: Path) -> Path:
     return path
 
 
-def test_a_docker_hub_name_is_pulled_from_the_first_mirror_that_answers(ph, mirror, tmp_path):
-    on_the_mirror = f"{mirror.address}/library/mirrored:1"
+def put_on_the_mirror(ph, mirror, tmp_path: Path, name: str) -> str:
+    """A one-layer image pushed as library/<name> on the mirror, gone from the daemon; the pushed digest."""
+    on_the_mirror = f"{mirror.address}/library/{name}"
     ph.docker("import", str(one_layer_tar(tmp_path / "layer.tar")), on_the_mirror, check=True)
-    ph.docker("push", on_the_mirror, check=True)
+    pushed = ph.docker("push", on_the_mirror, check=True).stdout.decode()
     ph.docker("rmi", on_the_mirror, check=True)
+    return pushed.split("digest: ")[1].split()[0]
+
+
+def test_a_docker_hub_name_is_pulled_from_the_first_mirror_that_answers(ph, mirror, tmp_path):
+    put_on_the_mirror(ph, mirror, tmp_path, "mirrored:1")
     pulled = ph.docker("pull", "mirrored:1", timeout=120)
     assert pulled.returncode == 0, pulled.stderr.decode()
     out = pulled.stdout.decode()
@@ -73,3 +80,15 @@ def test_an_image_no_mirror_holds_fails_naming_each_mirror(ph, mirror, dead_mirr
     assert "porthole reaches no Docker Hub here" in message
     assert f"mirror {dead_mirror}/" in message and f"mirror http://{mirror.address}/" in message
     assert "/v2/library/absent/manifests/1" in (mirror.root / "registry.log").read_text()
+
+
+def test_distribution_inspect_of_a_docker_hub_name_asks_the_mirrors(ph, mirror, dead_mirror, tmp_path):
+    digest = put_on_the_mirror(ph, mirror, tmp_path, "inspected:1")
+    data = ph.client().images.get_registry_data("inspected:1")
+    assert data.id == digest
+    assert data.attrs["Descriptor"]["mediaType"] == "application/vnd.docker.distribution.manifest.v2+json"
+    assert "/v2/library/inspected/manifests/1" in (mirror.root / "registry.log").read_text()
+    with pytest.raises(docker.errors.NotFound) as absent:
+        ph.client().images.get_registry_data("absent:2")
+    message = str(absent.value)
+    assert f"mirror {dead_mirror}/" in message and f"mirror http://{mirror.address}/" in message

@@ -163,8 +163,7 @@ class _Run:
         self._start_step(stage.base)
         base = self._base_image(expand_word(stage.base.args[0], self._meta_values(), self._program.escape))
         state = StageState.from_image(base, self._options.build_args)
-        if base is not None:
-            self._emit(StepImage(base.id))
+        self._emit(StepImage(base.id if base is not None else ""))  # FROM scratch: Docker's bare ` ---> `
         triggers = list((base.container_config.get("OnBuild") or []) if base is not None else [])
         if triggers:
             self._emit(Notice(f"# Executing {len(triggers)} build trigger{'s' if len(triggers) > 1 else ''}"))

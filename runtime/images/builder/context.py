@@ -19,6 +19,7 @@ from typing import BinaryIO
 
 from runtime.errors import HostError, InvalidParameter
 from runtime.images.builder.dockerignore import IgnoreRules
+from runtime.images.builder.tarsum import SumHeader, started_sum
 from runtime.images.builder.trees import SymlinkLoop, TreeEntry, resolve_inside
 from runtime.images.compression import CORRUPT_DATA_ERRORS, open_decompressed
 from runtime.images.layers import STREAM_BUFFER
@@ -28,13 +29,13 @@ from runtime.images.readers import CountingReader, Readable
 WHAT = "build context"
 _CHUNK = 1 << 20
 _ROOT = TreeEntry(stat.S_IFDIR | 0o755, 0, 0, 0, 0)
+_XATTR = "SCHILY.xattr."
 
 
 @dataclass(frozen=True, slots=True)
 class _Member:
     entry: TreeEntry
     offset: int = 0  # where a regular file's bytes start in the spool
-    digest: str = ""  # their sha256
 
 
 class _Tee:
@@ -84,6 +85,7 @@ class ContextTree:
         self._spool = spool
         self._fd = os.open(spool, os.O_RDONLY | os.O_CLOEXEC)
         self._members: dict[str, _Member] = {"": _Member(_ROOT)}
+        self._sums: dict[str, str] = {}  # Docker's tarsum of each member, as it arrived (tarsum.py)
         self._children: dict[str, set[str]] = {"": set()}
 
     def entry(self, relative: str) -> TreeEntry | None:
@@ -97,8 +99,10 @@ class ContextTree:
         member = self._members[relative]
         return _SpoolSlice(self._fd, member.offset, member.entry.size)  # type: ignore[return-value]
 
-    def content_digest(self, relative: str) -> str:
-        return self._members[relative].digest
+    def entry_sum(self, relative: str) -> str | None:
+        """The member's tarsum; a path the tar did not hold counts as the path itself, as moby's archive
+        context answers (its "backwards compat")."""
+        return self._sums.get(relative, relative)
 
     def close(self) -> None:
         os.close(self._fd)
@@ -129,9 +133,13 @@ class ContextTree:
                 raise refuse(WHAT, member.name, f"hard link target {member.linkname!r} is not a file of the context")
             indexed = target  # the same file: its bytes, its metadata
         elif member.isreg():
-            indexed = _Member(entry, member.offset_data, _hash(tar.extractfile(member)))  # type: ignore[arg-type]
+            indexed = _Member(entry, member.offset_data)
         else:
             indexed = _Member(entry)
+        digest = started_sum(_sum_header(member))
+        if member.isreg():
+            _hash_into(digest, tar.extractfile(member))  # type: ignore[arg-type]
+        self._sums.setdefault(relative, digest.hexdigest())  # moby's GetFile finds a name's first member
         self._put(relative, parent, base, indexed)
 
     def _ensure_parents(self, name: str, parent: str) -> None:
@@ -176,11 +184,29 @@ def _kind(member: tarfile.TarInfo) -> int:
     raise refuse(WHAT, member.name, f"unsupported member type {member.type!r}")
 
 
-def _hash(content: BinaryIO) -> str:
-    digest = hashlib.sha256()
+def _sum_header(member: tarfile.TarInfo) -> SumHeader:
+    """The member's header as Go's tar reader gives it to tarsum: the raw mode, a directory's name with its
+    slash (Python's tarfile strips it), the owner names left out (moby blanks them, for Go 1.10)."""
+    xattrs = tuple(
+        (key.removeprefix(_XATTR), value) for key, value in member.pax_headers.items() if key.startswith(_XATTR)
+    )
+    return SumHeader(
+        member.name + "/" if member.isdir() else member.name,
+        member.mode,
+        member.uid,
+        member.gid,
+        member.size,
+        "0" if member.type == tarfile.AREGTYPE else member.type.decode("latin-1"),
+        member.linkname,
+        devmajor=member.devmajor,
+        devminor=member.devminor,
+        xattrs=xattrs,
+    )
+
+
+def _hash_into(digest: "hashlib._Hash", content: BinaryIO) -> None:
     while chunk := content.read(_CHUNK):
         digest.update(chunk)
-    return digest.hexdigest()
 
 
 @dataclass

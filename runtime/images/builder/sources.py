@@ -1,15 +1,15 @@
 """COPY and ADD sources: found in the build context (or a stage's or image's root for COPY --from), globbed as
 Go's filepath.Match does, never outside that root, and hashed by content and metadata (not mtimes) for the
-layer cache, as the classic builder's `file:<hash>`, `dir:<hash>` and `multi:<hash>` in the step's history.
+layer cache with Docker's own sums (tarsum.py), as the classic builder's `file:<hash>`, `dir:<hash>` and
+`multi:<hash>` in the step's history.
 """
 
-import hashlib
 import posixpath
-import stat
 from dataclasses import dataclass
 
 from runtime.errors import InvalidParameter
 from runtime.images.builder.dockerignore import IgnoreRules, path_pattern
+from runtime.images.builder.tarsum import hash_list
 from runtime.images.builder.trees import SourceTree, SymlinkLoop, TreeEntry, resolve_inside
 
 _GLOB_CHARS = "*?["
@@ -34,10 +34,10 @@ def resolve_source(tree: SourceTree, relative: str) -> str:
         raise SourceError(f"too many levels of symbolic links: {relative}") from None
 
 
-def _walk_files(tree: SourceTree, ignore: IgnoreRules | None) -> list[str]:
-    """Every path of the tree (not ignored) in the order of Go's filepath.Walk: depth first, names sorted."""
+def _walk_files(tree: SourceTree, ignore: IgnoreRules | None, top: str = "") -> list[str]:
+    """Every path below `top` (not ignored) in the order of Go's filepath.Walk: depth first, names sorted."""
     found = []
-    pending = [f"{name}" for name in reversed(tree.children(""))]
+    pending = [f"{top}/{name}" if top else name for name in reversed(tree.children(top))]
     while pending:
         relative = pending.pop()
         if ignore is None or not ignore.ignored(relative):
@@ -80,26 +80,24 @@ def _source(tree: SourceTree, relative: str) -> Source:
     return Source(tree, relative, found is not None and found.is_dir)
 
 
-def _entry_hash(tree: SourceTree, relative: str, name: str, ignore: IgnoreRules | None) -> str:
-    digest = hashlib.sha256()
-    found = tree.entry(relative) or _NONE
-    digest.update(f"{name}\0{stat.S_IFMT(found.mode)}\0{stat.S_IMODE(found.mode)}\0".encode())
-    if found.is_symlink:
-        digest.update(found.linkname.encode())
-    elif found.is_regular:
-        digest.update(tree.content_digest(relative).encode())  # hashed once (the context: as it arrived)
-    elif found.is_dir:
-        for child in tree.children(relative):
-            child_relative = f"{relative}/{child}" if relative else child
-            if ignore is not None and ignore.ignored(child_relative):
-                continue
-            digest.update(_entry_hash(tree, child_relative, child, ignore).encode())
-    return digest.hexdigest()
+def _followed_sum(tree: SourceTree, relative: str) -> str | None:
+    """The sum of what `relative` names, its symlinks followed inside the tree: what is copied (as moby)."""
+    return tree.entry_sum(resolve_source(tree, relative))
+
+
+def _source_hash(source: Source, ignore: IgnoreRules | None) -> str:
+    """moby's copy info hash: `file:<tarsum>`, or for a directory `dir:` over the sorted sums of itself (unless
+    it is the root) and of every path below it."""
+    top = resolve_source(source.tree, source.relative)
+    if not source.is_dir:
+        return f"file:{source.tree.entry_sum(top) or top}"
+    paths = ([top] if top else []) + _walk_files(source.tree, ignore, top)
+    sums = [found for path in paths if (found := _followed_sum(source.tree, path)) is not None]
+    return hash_list("dir", sorted(sums))
 
 
 def checksum(sources: list[Source], ignore: IgnoreRules | None) -> str:
-    """`file:<hex>`, `dir:<hex>` or `multi:<hex>`: what the step's history shows and the cache compares."""
-    hashes = [_entry_hash(s.tree, s.relative, "", ignore) for s in sources]
-    if len(sources) == 1:
-        return f"{'dir' if sources[0].is_dir else 'file'}:{hashes[0]}"
-    return f"multi:{hashlib.sha256(''.join(hashes).encode()).hexdigest()}"
+    """`file:<hex>`, `dir:<hex>` or `multi:<hex>`, as Docker 20.10's classic builder writes them: what the
+    step's history shows and the cache compares."""
+    hashes = [_source_hash(source, ignore) for source in sources]
+    return hashes[0] if len(hashes) == 1 else hash_list("multi", hashes)

@@ -101,11 +101,8 @@ class BuildTools:
     def metadata_container(self, state: StageState, comment: str) -> Iterator[None]:
         """The container Docker 20.10's classic builder makes for a step that runs nothing (ENV, LABEL, CMD,
         WORKDIR...) before committing it, never started: `Running in` and `Removing intermediate container` in
-        the stream where Docker prints them, and a container `--rm=false` keeps, as Docker's. A stage FROM
-        scratch has no image to make it from (Docker makes one of no image): its steps print neither line."""
-        if state.image is None:
-            yield
-            return
+        the stream where Docker prints them, and a container `--rm=false` keeps, as Docker's (in a stage FROM
+        scratch, a container of no image, as Docker makes one)."""
         container_id = self._runner.create(self._step_spec(state, [*state.shell, comment]))
         self._emit(ContainerStarted(container_id))
         succeeded = False

@@ -3,15 +3,20 @@ mounted root (COPY --from), behind one small interface, so finding, hashing and 
 Nothing here follows a symlink on the host: entries are looked at with lstat, links resolved inside the tree.
 """
 
-import hashlib
+import functools
+import grp
 import os
+import pwd
 import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from runtime.images.builder.tarsum import SumHeader, started_sum, typeflag
+
 _HASH_CHUNK = 1 << 20
 MAX_SYMLINK_HOPS = 40
+_CAPABILITY = "security.capability"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +56,8 @@ class SourceTree(Protocol):
     def open(self, relative: str) -> BinaryIO:
         """A regular file's content."""
 
-    def content_digest(self, relative: str) -> str:
-        """The sha256 (hex) of a regular file's content."""
+    def entry_sum(self, relative: str) -> str | None:
+        """Docker's tarsum of the entry (tarsum.py), None when the tree cannot say."""
 
 
 class DirectoryTree:
@@ -79,12 +84,52 @@ class DirectoryTree:
     def open(self, relative: str) -> BinaryIO:
         return open(self._path(relative), "rb")
 
-    def content_digest(self, relative: str) -> str:
-        digest = hashlib.sha256()
-        with self.open(relative) as content:
-            while chunk := content.read(_HASH_CHUNK):
-                digest.update(chunk)
+    def entry_sum(self, relative: str) -> str | None:
+        """As moby's lazy source hashes an image's files for COPY --from: the header its archive package would
+        write (owner names looked up on the host, security.capability as the only xattr), then the bytes;
+        None for a path that is gone (moby skips it)."""
+        found = self.entry(relative)
+        if found is None:
+            return None
+        regular = found.is_regular
+        special = stat.S_ISCHR(found.mode) or stat.S_ISBLK(found.mode)
+        digest = started_sum(
+            SumHeader(
+                relative + "/" if found.is_dir else relative,
+                found.mode,
+                found.uid,
+                found.gid,
+                found.size if regular else 0,
+                typeflag(found.mode),
+                found.linkname,
+                _owner_name("passwd", found.uid),
+                _owner_name("group", found.gid),
+                os.major(found.rdev) if special else 0,
+                os.minor(found.rdev) if special else 0,
+                self._capability(relative),
+            )
+        )
+        if regular and found.size:
+            with self.open(relative) as content:
+                while chunk := content.read(_HASH_CHUNK):
+                    digest.update(chunk)
         return digest.hexdigest()
+
+    def _capability(self, relative: str) -> tuple[tuple[str, str], ...]:
+        try:
+            value = os.getxattr(self._path(relative), _CAPABILITY, follow_symlinks=False)
+        except OSError:
+            return ()
+        return ((_CAPABILITY, value.decode("utf-8", "surrogateescape")),)
+
+
+@functools.cache
+def _owner_name(database: str, number: int) -> str:
+    """The host's name for a uid ("passwd") or gid ("group"), "" when it has none (Go's tar does the same)."""
+    try:
+        return pwd.getpwuid(number).pw_name if database == "passwd" else grp.getgrgid(number).gr_name
+    except KeyError:
+        return ""
 
 
 class SymlinkLoop(Exception):

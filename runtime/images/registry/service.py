@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from runtime.errors import EngineError, InvalidParameter, NotFound
 from runtime.images.image import Image
@@ -20,6 +21,8 @@ from runtime.images.registry.pull import Puller, split_name
 from runtime.images.registry.push import Pusher
 from runtime.images.registry.transport import Credentials, Transport
 from runtime.images.store import ImageStore
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +68,10 @@ class Distribution:
         except NotFound:
             before = None
         if host == "docker.io":
-            image = self._pull_from_mirrors(reference, credentials, emit)
+            refused = f"pull access denied for {reference.familiar_name}: porthole reaches no Docker Hub here"
+            image = self._from_mirrors(
+                credentials, lambda transport: self._pull_from(transport, reference, emit), refused
+            )
         else:
             image = self._pull_from(self._transport(host, credentials), reference, emit)
         fresh = "Image is up to date for" if image.id == before else "Downloaded newer image for"
@@ -79,23 +85,20 @@ class Distribution:
         finally:
             transport.close()
 
-    def _pull_from_mirrors(self, reference: ImageReference, credentials: Credentials, emit) -> Image:
-        """A Docker Hub image from the first --registry-mirror that serves it; porthole reaches no Docker Hub
-        itself, so the last resort is an error that names each mirror's failure."""
+    def _from_mirrors(self, credentials: Credentials, attempt: Callable[[Transport], T], refused: str) -> T:
+        """A Docker Hub name answered by the first --registry-mirror that serves it (a pull, a distribution
+        inspect: moby asks its pull endpoints, mirrors first, for both); porthole reaches no Docker Hub itself,
+        so the last resort is an error that names each mirror's failure."""
         failures = []
         for mirror in self._mirrors:
             insecure = self._insecure + ((mirror.host,) if mirror.plain_http else ())
-            transport = Transport(mirror.host, credentials, self._certs_dir, insecure)
             try:
-                return self._pull_from(transport, reference, emit)
+                return attempt(Transport(mirror.host, credentials, self._certs_dir, insecure))
             except EngineError as error:
                 failures.append(f"mirror {mirror.url}: {error.message}")
-        tried = (
-            f"no --registry-mirror had it ({'; '.join(failures)})" if failures else "name a registry (host:port/name)"
-        )
-        raise NotFound(
-            f"pull access denied for {reference.familiar_name}: porthole reaches no Docker Hub here; {tried}"
-        )
+        if not failures:
+            raise NotFound(f"{refused}: name a registry (host:port/name)")
+        raise NotFound(f"{refused}: no --registry-mirror had it ({'; '.join(failures)})")
 
     def push(self, name: str, tag: str, credentials: Credentials, emit: Callable[[TransferProgress], None]) -> str:
         reference = parse_repo_and_tag(name, tag or None)
@@ -135,13 +138,15 @@ class Distribution:
         """What `name` (tag or digest) points at in its registry, without pulling it (moby's distribution
         router): the descriptor of the manifest or index, and the platforms it serves."""
         reference = parse_reference(name).with_default_tag()
-        host, repository = split_name(reference)
+        host, _ = split_name(reference)
         if host == "docker.io":
-            raise NotFound(
-                f"porthole reaches no Docker Hub here: {reference.familiar()}: name a registry (host:port/name)"
-            )
+            refused = f"porthole reaches no Docker Hub here: {reference.familiar()}"
+            return self._from_mirrors(credentials, lambda transport: self._inspect_at(transport, reference), refused)
+        return self._inspect_at(self._transport(host, credentials), reference)
+
+    def _inspect_at(self, transport: Transport, reference: ImageReference) -> DistributionInspect:
+        _, repository = split_name(reference)
         scope = f"repository:{repository}:pull"
-        transport = self._transport(host, credentials)
         try:
             data, digest, media_type = self._puller.manifest(
                 transport, repository, reference.digest or reference.tag, scope
