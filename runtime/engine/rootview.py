@@ -32,6 +32,7 @@ from runtime.linux.constants import (
 )
 from runtime.linux.syscalls import mount, setns, umount2, unshare
 from runtime.shim.rootfs import resolve_in_root
+from runtime.shim.userns import idmapped_layers, spawn_user_namespace
 
 T = TypeVar("T")
 RUNTIME_MOUNTS = ("/proc", "/sys", "/dev")  # what the runtime mounts in every container: not its files
@@ -62,6 +63,9 @@ class StoppedRoot:
     workdir: str
     merged: str  # an empty host directory to mount on (only the view's namespace sees the mount)
     binds: tuple[Bind, ...]
+    # --userns-remap: the container's uid_map and gid_map; its layers are idmapped through them as a start
+    # mounts them, so the view shows every file with the host ids the running container's files have
+    id_mapping: dict[str, list[list[int]]] | None = None
 
 
 class RootView:
@@ -157,7 +161,14 @@ def _enter_stopped(root: StoppedRoot) -> None:
     unshare(CLONE_FS | CLONE_NEWNS)
     mount(None, "/", None, MS_REC | MS_SLAVE)  # nothing mounted here propagates back to the host
     os.makedirs(root.merged, exist_ok=True)
-    options = f"lowerdir={':'.join(root.lowerdirs)},upperdir={root.upperdir},workdir={root.workdir}"
+    lowerdirs = list(root.lowerdirs)
+    if root.id_mapping is not None:
+        userns = spawn_user_namespace(root.id_mapping)
+        try:
+            lowerdirs = idmapped_layers(lowerdirs, userns, root.merged + ".layers")
+        finally:
+            os.close(userns)
+    options = f"lowerdir={':'.join(lowerdirs)},upperdir={root.upperdir},workdir={root.workdir}"
     mount("overlay", root.merged, "overlay", 0, options)
     for bind in root.binds:
         target = _mount_point(root.merged, bind)
