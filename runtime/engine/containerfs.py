@@ -164,12 +164,16 @@ class ContainerFilesystems:
         lock = self._lifecycle.lock(container)
         lock.acquire()
         try:
+            name = f"rootview-{container.short_id}"
             if container.state.live:
                 lock.release()
                 lock = None
-                view = RootView(LiveRoot(container.state.pid, with_mounts), f"rootview-{container.short_id}")
+                if with_mounts or remapping_of(container.host_config, self._config.userns_remap) is None:
+                    view = RootView(LiveRoot(container.state.pid, with_mounts), name)
+                else:  # its mounts could not be detached from a copy of its namespace: its layers, read-only
+                    view = RootView(self._layers_root(container, with_mounts, running=True), name)
             else:
-                view = RootView(self._stopped_root(container, with_mounts), f"rootview-{container.short_id}")
+                view = RootView(self._layers_root(container, with_mounts, running=False), name)
         except BaseException:
             if lock is not None:
                 lock.release()
@@ -182,7 +186,8 @@ class ContainerFilesystems:
 
         return view, done
 
-    def _stopped_root(self, container: Container, with_mounts: bool) -> StoppedRoot:
+    def _layers_root(self, container: Container, with_mounts: bool, *, running: bool) -> StoppedRoot:
+        """A running container's upper layer is in use by its overlay: the view's overlay only reads it."""
         layout = Layout(self._config, container.id)
         remapping = remapping_of(container.host_config, self._config.userns_remap)
         fs = layout.directory / "fs"
@@ -203,6 +208,7 @@ class ContainerFilesystems:
             str(layout.exec_dir / "rootview"),
             tuple(binds),
             remapping.as_spec() if remapping else None,
+            read_only=running,
         )
 
     @staticmethod

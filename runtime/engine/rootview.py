@@ -56,9 +56,12 @@ class LiveRoot:
 
 @dataclass(frozen=True, slots=True)
 class StoppedRoot:
-    """A container without a process: its overlay (and for cp its binds) mounted in the view's namespace."""
+    """A container without a process: its overlay (and for cp its binds) mounted in the view's namespace.
+    A running container's layers are mounted read-only, its upper directory the top lower one: its own overlay
+    writes there (a remapped container's namespace cannot serve: its mounts cannot be detached from a copy
+    made by another user namespace's root, which locks them together)."""
 
-    lowerdirs: tuple[str, ...]  # top first, as overlayfs takes them
+    lowerdirs: tuple[str, ...]  # the image's, top first, as overlayfs takes them
     upperdir: str
     workdir: str
     merged: str  # an empty host directory to mount on (only the view's namespace sees the mount)
@@ -66,6 +69,7 @@ class StoppedRoot:
     # --userns-remap: the container's uid_map and gid_map; its layers are idmapped through them as a start
     # mounts them, so the view shows every file with the host ids the running container's files have
     id_mapping: dict[str, list[list[int]]] | None = None
+    read_only: bool = False
 
 
 class RootView:
@@ -168,7 +172,10 @@ def _enter_stopped(root: StoppedRoot) -> None:
             lowerdirs = idmapped_layers(lowerdirs, userns, root.merged + ".layers")
         finally:
             os.close(userns)
-    options = f"lowerdir={':'.join(lowerdirs)},upperdir={root.upperdir},workdir={root.workdir}"
+    if root.read_only:
+        options = f"lowerdir={':'.join([root.upperdir, *lowerdirs])}"
+    else:
+        options = f"lowerdir={':'.join(lowerdirs)},upperdir={root.upperdir},workdir={root.workdir}"
     mount("overlay", root.merged, "overlay", 0, options)
     for bind in root.binds:
         target = _mount_point(root.merged, bind)

@@ -284,3 +284,10 @@ def test_diff_of_a_remapped_container_is_what_it_changed(rp):
     assert changes == {("/made", 1), ("/etc/passwd", 0), ("/tmp", 0), ("/tmp/d", 1)}
     rp.docker("run", "--name", "idle", "busybox", "true", check=True)
     assert rp.client().api.diff("idle") in ([], None)
+
+
+def test_export_of_a_running_container_is_its_files_with_the_owners_it_sees(rp):
+    _container(rp, "seen", MADE, True)
+    exported = _owners(rp.client().api.export("seen"))
+    assert (exported["made"], exported["etc/passwd"], exported["bin/sh"]) == ((0, 0), (12, 34), (0, 0))
+    assert "proc/self" not in exported and "proc" in exported
