@@ -147,10 +147,20 @@ def _enter_live(root: LiveRoot) -> None:
     for point in sorted(mount_points, key=len, reverse=True):
         if point != "/" and (not root.with_mounts or _under_runtime_mount(point)):
             _detach(point)
+    for top in RUNTIME_MOUNTS:
+        if os.path.ismount(top):  # locked in: a remapped container's namespace, copied by the host's root
+            _cover(top)
 
 
 def _under_runtime_mount(point: str) -> bool:
     return any(point == top or point.startswith(top + "/") for top in RUNTIME_MOUNTS)
+
+
+def _cover(point: str) -> None:
+    """An empty read-only directory over a mount that cannot be detached, its mode kept, owned as "/" is (the
+    container's root: a remapped one's on the host), as the directory under it would show."""
+    mode, root = os.stat(point).st_mode & 0o7777, os.stat("/")
+    mount("tmpfs", point, "tmpfs", MS_RDONLY, f"mode={mode:o},uid={root.st_uid},gid={root.st_gid}")
 
 
 def _detach(point: str) -> None:

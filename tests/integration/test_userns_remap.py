@@ -291,3 +291,12 @@ def test_export_of_a_running_container_is_its_files_with_the_owners_it_sees(rp):
     exported = _owners(rp.client().api.export("seen"))
     assert (exported["made"], exported["etc/passwd"], exported["bin/sh"]) == ((0, 0), (12, 34), (0, 0))
     assert "proc/self" not in exported and "proc" in exported
+
+
+def test_cp_of_a_running_containers_root_leaves_out_what_the_runtime_mounted(rp):
+    _container(rp, "seen", MADE, True)
+    copied = _owners(rp.client().api.get_archive("seen", "/")[0])
+    names = {name.strip("/") for name in copied}
+    assert {"proc", "sys", "dev", "made"} <= names
+    assert not {name for name in names if name.startswith(("proc/", "sys/", "dev/"))}
+    assert copied["/made"] == (0, 0)
