@@ -17,7 +17,7 @@ from runtime.engine.config import DaemonConfig
 from runtime.engine.launch import Layout
 from runtime.engine.lifecycle import Lifecycle
 from runtime.engine.model import RUNNING, Container
-from runtime.engine.namespace_modes import remapping_of
+from runtime.engine.namespace_modes import owners_seen_by
 from runtime.images.changes import apply_changes
 from runtime.images.image import Image
 from runtime.images.reference import parse_repo_and_tag
@@ -161,10 +161,9 @@ class Committer:
         """The container's changes as a layer in the store (None when it changed nothing) and its pin's end."""
         upper = Layout(self._config, container.id).directory / "fs" / "upper"
         lowers = list(reversed(container.layers))
-        if not upper.is_dir() or not upper_changes(str(upper), lowers, MOUNT_PLACEHOLDERS):
+        owners = owners_seen_by(container.host_config, self._config.userns_remap)
+        if not upper.is_dir() or not upper_changes(str(upper), lowers, MOUNT_PLACEHOLDERS, owners):
             return None, lambda: None
-        remapping = remapping_of(container.host_config, self._config.userns_remap)
-        owners = remapping.container_ids if remapping else None  # a remapped container's files, as it saw them
         writer = PipedWriter(
             lambda out: write_upper_tar(str(upper), out, MOUNT_PLACEHOLDERS, owners=owners), "commit-layer"
         )

@@ -12,10 +12,12 @@ from runtime.engine.copyarchive import PathStat, absolute_path, stat_path, write
 from runtime.engine.launch import Layout
 from runtime.engine.lifecycle import Lifecycle
 from runtime.engine.model import Container
+from runtime.engine.namespace_modes import owners_seen_by, remapping_of
 from runtime.engine.rootview import Bind, LiveRoot, RootView, StoppedRoot
 from runtime.engine.untar import UntarOptions, unpack
 from runtime.errors import InvalidParameter, NotFound
 from runtime.images.readers import Readable
+from runtime.images.treetar import OwnerMap
 from runtime.images.upperchanges import Change, upper_changes
 from runtime.images.upperdiff import MOUNT_PLACEHOLDERS
 from runtime.shim.process import ExecError, resolve_user
@@ -77,7 +79,8 @@ class ContainerFilesystems:
         except BaseException:
             done()
             raise
-        return found, ClosingStream(view.stream(lambda out: write_path_archive(path, out)), done)
+        owners = self._shown_owners(container)
+        return found, ClosingStream(view.stream(lambda out: write_path_archive(path, out, owners)), done)
 
     def extract(
         self,
@@ -91,6 +94,8 @@ class ContainerFilesystems:
     ) -> None:
         """PUT /containers/{id}/archive: unpack the tar `stream` into the directory `path`."""
         user = container.config.get("User") or ""
+        remapping = remapping_of(container.host_config, self._config.userns_remap)
+        written_owners = remapping.host_ids if remapping else None
 
         def work() -> None:
             directory = Path(absolute_path(path)).resolve(strict=True)
@@ -104,7 +109,7 @@ class ContainerFilesystems:
                 except ExecError as error:
                     raise InvalidParameter(str(error)) from None
                 owner = (found.uid, found.gid)
-            unpack(stream, str(directory), UntarOptions(no_overwrite_dir_non_dir, owner))
+            unpack(stream, str(directory), UntarOptions(no_overwrite_dir_non_dir, owner, written_owners))
 
         with self._view(container, with_mounts=True) as view:
             try:
@@ -117,13 +122,15 @@ class ContainerFilesystems:
     def export(self, container: Container) -> ClosingStream:
         """`docker export`: the merged root filesystem, without volumes and binds, as a tar."""
         view, done = self._open(container, with_mounts=False)
-        return ClosingStream(view.stream(write_root_archive), done)
+        owners = self._shown_owners(container)
+        return ClosingStream(view.stream(lambda out: write_root_archive(out, owners)), done)
 
     def changes(self, container: Container) -> list[Change]:
         upper = self._upper(container)
         if not upper.is_dir():
             return []
-        return upper_changes(str(upper), list(reversed(container.layers)), MOUNT_PLACEHOLDERS)
+        lowers = list(reversed(container.layers))
+        return upper_changes(str(upper), lowers, MOUNT_PLACEHOLDERS, self._shown_owners(container))
 
     def writable_size(self, container: Container) -> int:
         """The writable layer's bytes (SizeRw)."""
@@ -136,6 +143,9 @@ class ContainerFilesystems:
         return written, written + image_size
 
     # --- internals ---------------------------------------------------------------------------------------
+
+    def _shown_owners(self, container: Container) -> OwnerMap | None:
+        return owners_seen_by(container.host_config, self._config.userns_remap)
 
     def _upper(self, container: Container) -> Path:
         return Layout(self._config, container.id).directory / "fs" / "upper"
@@ -154,12 +164,16 @@ class ContainerFilesystems:
         lock = self._lifecycle.lock(container)
         lock.acquire()
         try:
+            name = f"rootview-{container.short_id}"
             if container.state.live:
                 lock.release()
                 lock = None
-                view = RootView(LiveRoot(container.state.pid, with_mounts), f"rootview-{container.short_id}")
+                if with_mounts or remapping_of(container.host_config, self._config.userns_remap) is None:
+                    view = RootView(LiveRoot(container.state.pid, with_mounts), name)
+                else:  # its mounts could not be detached from a copy of its namespace: its layers, read-only
+                    view = RootView(self._layers_root(container, with_mounts, running=True), name)
             else:
-                view = RootView(self._stopped_root(container, with_mounts), f"rootview-{container.short_id}")
+                view = RootView(self._layers_root(container, with_mounts, running=False), name)
         except BaseException:
             if lock is not None:
                 lock.release()
@@ -172,8 +186,10 @@ class ContainerFilesystems:
 
         return view, done
 
-    def _stopped_root(self, container: Container, with_mounts: bool) -> StoppedRoot:
+    def _layers_root(self, container: Container, with_mounts: bool, *, running: bool) -> StoppedRoot:
+        """A running container's upper layer is in use by its overlay: the view's overlay only reads it."""
         layout = Layout(self._config, container.id)
+        remapping = remapping_of(container.host_config, self._config.userns_remap)
         fs = layout.directory / "fs"
         for sub in ("upper", "work"):
             (fs / sub).mkdir(parents=True, exist_ok=True)
@@ -191,6 +207,8 @@ class ContainerFilesystems:
             str(fs / "work"),
             str(layout.exec_dir / "rootview"),
             tuple(binds),
+            remapping.as_spec() if remapping else None,
+            read_only=running,
         )
 
     @staticmethod

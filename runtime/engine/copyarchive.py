@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from runtime.images.treetar import TreeTarWriter
+from runtime.images.treetar import OwnerMap, TreeTarWriter
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,18 +78,19 @@ def _entries(top: str, name: str) -> Iterator[tuple[str, str, os.stat_result]]:
             pending.extend((f"{member}/{child}", os.path.join(path, child)) for child in children)
 
 
-def write_path_archive(path: str, out: BinaryIO) -> None:
-    """GET /containers/{id}/archive: the tar of `path` (a file, a symlink or a whole tree) on `out`."""
+def write_path_archive(path: str, out: BinaryIO, owners: OwnerMap | None = None) -> None:
+    """GET /containers/{id}/archive: the tar of `path` (a file, a symlink or a whole tree) on `out`; `owners`:
+    the members' owners for their files' (TreeTarWriter)."""
     source, prefix = _source(path)
-    writer = TreeTarWriter(out)
+    writer = TreeTarWriter(out, owners=owners)
     for member, entry_path, info in _entries(source, prefix):
         writer.add(member, entry_path, info)
     writer.close()
 
 
-def write_root_archive(out: BinaryIO) -> None:
+def write_root_archive(out: BinaryIO, owners: OwnerMap | None = None) -> None:
     """`docker export`: the whole root, members named without a leading "/" or "./" (`bin/sh`)."""
-    writer = TreeTarWriter(out)
+    writer = TreeTarWriter(out, owners=owners)
     for child in sorted(os.listdir("/")):
         for member, entry_path, info in _entries("/" + child, child):
             writer.add(member, entry_path, info)

@@ -171,11 +171,18 @@ class Lifecycle:
                 self._volume_mounts.detach(container)
             self._record_failure(container, str(e))
             raise (InvalidParameter if exit_code_for(str(e)) != 125 else HostError)(str(e)) from None
-        except BaseException:
+        except BaseException as e:
             self._upkeep.release(container)
             if volumes_attached:
                 self._volume_mounts.detach(container)
-            raise
+            if isinstance(e, EngineError) or not isinstance(e, Exception):
+                raise
+            # An error no step expects is still a failed start: recorded (which ends the waits of `docker run`,
+            # and lets start remove a --rm container) and answered as Docker answers a runtime's failure, a 500.
+            message = f"failed to start container: {e}"
+            log.exception("container %s: %s", container.short_id, message)  # its traceback, for the bug it is
+            self._record_failure(container, message)
+            raise HostError(message) from e
         state = container.state
         state.status, state.pid, state.pid_starttime, state.shim_pid = (
             RUNNING,

@@ -8,6 +8,7 @@ from typing import Any
 
 from runtime.engine.model import RUNNING, Container
 from runtime.errors import Conflict, InvalidParameter
+from runtime.images.treetar import OwnerMap
 from runtime.security.userns import IdMapping
 from runtime.shim.isolation import Namespaces
 from runtime.shim.spec import Mount
@@ -70,6 +71,13 @@ def remapping_of(host_config: Mapping[str, Any], remap: IdMapping | None) -> IdM
     if remap is None or (host_config.get("UsernsMode") or "") == HOST:
         return None
     return remap
+
+
+def owners_seen_by(host_config: Mapping[str, Any], remap: IdMapping | None) -> OwnerMap | None:
+    """The owners a container sees for its files' host ids: a remapped container's are in its range on disk
+    (its upper layer) or through the idmapped mounts of its layers, and it sees them shifted back."""
+    remapping = remapping_of(host_config, remap)
+    return remapping.container_ids if remapping else None
 
 
 def _donor(mode: str, what: str, find: Callable[[str], Container], me: Container) -> Container:

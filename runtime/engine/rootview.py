@@ -32,6 +32,7 @@ from runtime.linux.constants import (
 )
 from runtime.linux.syscalls import mount, setns, umount2, unshare
 from runtime.shim.rootfs import resolve_in_root
+from runtime.shim.userns import idmapped_layers, spawn_user_namespace
 
 T = TypeVar("T")
 RUNTIME_MOUNTS = ("/proc", "/sys", "/dev")  # what the runtime mounts in every container: not its files
@@ -55,13 +56,20 @@ class LiveRoot:
 
 @dataclass(frozen=True, slots=True)
 class StoppedRoot:
-    """A container without a process: its overlay (and for cp its binds) mounted in the view's namespace."""
+    """A container without a process: its overlay (and for cp its binds) mounted in the view's namespace.
+    A running container's layers are mounted read-only, its upper directory the top lower one: its own overlay
+    writes there (a remapped container's namespace cannot serve: its mounts cannot be detached from a copy
+    made by another user namespace's root, which locks them together)."""
 
-    lowerdirs: tuple[str, ...]  # top first, as overlayfs takes them
+    lowerdirs: tuple[str, ...]  # the image's, top first, as overlayfs takes them
     upperdir: str
     workdir: str
     merged: str  # an empty host directory to mount on (only the view's namespace sees the mount)
     binds: tuple[Bind, ...]
+    # --userns-remap: the container's uid_map and gid_map; its layers are idmapped through them as a start
+    # mounts them, so the view shows every file with the host ids the running container's files have
+    id_mapping: dict[str, list[list[int]]] | None = None
+    read_only: bool = False
 
 
 class RootView:
@@ -139,10 +147,20 @@ def _enter_live(root: LiveRoot) -> None:
     for point in sorted(mount_points, key=len, reverse=True):
         if point != "/" and (not root.with_mounts or _under_runtime_mount(point)):
             _detach(point)
+    for top in RUNTIME_MOUNTS:
+        if os.path.ismount(top):  # locked in: a remapped container's namespace, copied by the host's root
+            _cover(top)
 
 
 def _under_runtime_mount(point: str) -> bool:
     return any(point == top or point.startswith(top + "/") for top in RUNTIME_MOUNTS)
+
+
+def _cover(point: str) -> None:
+    """An empty read-only directory over a mount that cannot be detached, its mode kept, owned as "/" is (the
+    container's root: a remapped one's on the host), as the directory under it would show."""
+    mode, root = os.stat(point).st_mode & 0o7777, os.stat("/")
+    mount("tmpfs", point, "tmpfs", MS_RDONLY, f"mode={mode:o},uid={root.st_uid},gid={root.st_gid}")
 
 
 def _detach(point: str) -> None:
@@ -157,7 +175,17 @@ def _enter_stopped(root: StoppedRoot) -> None:
     unshare(CLONE_FS | CLONE_NEWNS)
     mount(None, "/", None, MS_REC | MS_SLAVE)  # nothing mounted here propagates back to the host
     os.makedirs(root.merged, exist_ok=True)
-    options = f"lowerdir={':'.join(root.lowerdirs)},upperdir={root.upperdir},workdir={root.workdir}"
+    lowerdirs = list(root.lowerdirs)
+    if root.id_mapping is not None:
+        userns = spawn_user_namespace(root.id_mapping)
+        try:
+            lowerdirs = idmapped_layers(lowerdirs, userns, root.merged + ".layers")
+        finally:
+            os.close(userns)
+    if root.read_only:
+        options = f"lowerdir={':'.join([root.upperdir, *lowerdirs])}"
+    else:
+        options = f"lowerdir={':'.join(lowerdirs)},upperdir={root.upperdir},workdir={root.workdir}"
     mount("overlay", root.merged, "overlay", 0, options)
     for bind in root.binds:
         target = _mount_point(root.merged, bind)

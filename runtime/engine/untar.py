@@ -19,7 +19,7 @@ from runtime.errors import InvalidParameter
 from runtime.images.compression import CORRUPT_DATA_ERRORS
 from runtime.images.layers import STREAM_BUFFER
 from runtime.images.readers import Readable
-from runtime.images.treetar import PAX_XATTR_PREFIX, restorable_xattr
+from runtime.images.treetar import PAX_XATTR_PREFIX, OwnerMap, restorable_xattr
 
 _COPY_CHUNK = 1 << 20
 
@@ -28,6 +28,7 @@ _COPY_CHUNK = 1 << 20
 class UntarOptions:
     no_overwrite_dir_non_dir: bool = False
     owner: tuple[int, int] | None = None  # (uid, gid) for every member instead of the tar's
+    owners: OwnerMap | None = None  # the host ids of those (a remapped container's, shifted into its range)
 
 
 def _inside(directory: str, path: str) -> bool:
@@ -119,6 +120,8 @@ class _Unpacker:
 
     def _metadata(self, path: str, member: tarfile.TarInfo) -> None:
         uid, gid = self._options.owner or (member.uid, member.gid)
+        if self._options.owners is not None:
+            uid, gid = self._options.owners(uid, gid)
         os.chown(path, uid, gid, follow_symlinks=False)
         if member.issym():
             os.utime(path, ns=(_mtime_ns(member),) * 2, follow_symlinks=False)

@@ -15,6 +15,9 @@ PAX_XATTR_PREFIX = "SCHILY.xattr."
 _COPY_CHUNK = 1 << 20
 _DEVICE_TYPES = {stat.S_IFCHR: tarfile.CHRTYPE, stat.S_IFBLK: tarfile.BLKTYPE, stat.S_IFIFO: tarfile.FIFOTYPE}
 
+# (uid, gid) on disk → the (uid, gid) to show or write instead: a remapped container's ids shifted either way
+OwnerMap = Callable[[int, int], tuple[int, int]]
+
 
 def restorable_xattr(name: str) -> bool:
     """Xattrs carried in and out of tars. File capabilities (ping's cap_net_raw) and user xattrs matter to
@@ -59,7 +62,7 @@ class TreeTarWriter:
         self,
         out: BinaryIO,
         on_payload: Callable[[int, int, str], None] | None = None,
-        owners: Callable[[int, int], tuple[int, int]] | None = None,
+        owners: OwnerMap | None = None,
     ) -> None:
         """`owners`: the (uid, gid) a member gets for its file's (a remapped container's are shifted back)."""
         self._out = out

@@ -15,6 +15,7 @@ import stat
 from dataclasses import dataclass
 
 from runtime.images.memberpaths import existing_entry
+from runtime.images.treetar import OwnerMap
 from runtime.images.upperdiff import is_opaque, is_placeholder, walk_sorted
 
 
@@ -40,16 +41,23 @@ def _in_lower(lowers_top_first: list[str], relative: str) -> os.stat_result | No
     return None
 
 
-def _same_directory(upper: os.stat_result, lower: os.stat_result, holds_placeholders: bool) -> bool:
+def _same_directory(
+    upper: os.stat_result, lower: os.stat_result, holds_placeholders: bool, owners: OwnerMap | None
+) -> bool:
     if not stat.S_ISDIR(lower.st_mode):
         return False
-    same_owner_and_mode = (upper.st_mode, upper.st_uid, upper.st_gid) == (lower.st_mode, lower.st_uid, lower.st_gid)
+    upper_owner = owners(upper.st_uid, upper.st_gid) if owners else (upper.st_uid, upper.st_gid)
+    same_owner_and_mode = (upper.st_mode, *upper_owner) == (lower.st_mode, lower.st_uid, lower.st_gid)
     if holds_placeholders:
         return same_owner_and_mode
     return same_owner_and_mode and upper.st_size == lower.st_size and upper.st_mtime_ns == lower.st_mtime_ns
 
 
-def upper_changes(upper: str, lowers_top_first: list[str], placeholders: frozenset[str]) -> list[Change]:
+def upper_changes(
+    upper: str, lowers_top_first: list[str], placeholders: frozenset[str], owners: OwnerMap | None = None
+) -> list[Change]:
+    """`owners`: the upper directory's owners as the lower layers' would be (a remapped container's, shifted
+    back), so a directory copied up unchanged is not reported."""
     placeholder_parents = {p.rpartition("/")[0] for p in placeholders}
     changes: list[Change] = []
     changed_dirs: set[str] = set()
@@ -65,7 +73,7 @@ def upper_changes(upper: str, lowers_top_first: list[str], placeholders: frozens
             below = _in_lower(lowers_top_first, relative)
             if below is None:
                 kind = ChangeKind.ADDED
-            elif stat.S_ISDIR(info.st_mode) and _same_directory(info, below, relative in placeholder_parents):
+            elif stat.S_ISDIR(info.st_mode) and _same_directory(info, below, relative in placeholder_parents, owners):
                 continue
             else:
                 kind = ChangeKind.MODIFIED

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 from runtime.images.layers import OPAQUE_MARKER, OPAQUE_XATTR, WHITEOUT_PREFIX
-from runtime.images.treetar import TreeTarWriter
+from runtime.images.treetar import OwnerMap, TreeTarWriter
 
 _COPY_CHUNK = 1 << 20
 _OVERLAY_XATTR_PREFIX = "trusted.overlay."
@@ -59,7 +59,7 @@ def write_upper_tar(
     out: BinaryIO,
     placeholders: frozenset[str] = frozenset(),
     on_payload: Callable[[int, int, str], None] | None = None,
-    owners: Callable[[int, int], tuple[int, int]] | None = None,
+    owners: OwnerMap | None = None,
 ) -> None:
     """Write the layer tar of overlay upper dir `upper` to `out` (PAX format, as Docker's archive package).
 

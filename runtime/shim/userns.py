@@ -9,6 +9,7 @@ namespace, made after, is a copy owned by the new user namespace.
 """
 
 import os
+import subprocess
 
 from runtime.linux.constants import AT_RECURSIVE, CLONE_NEWUSER, MS_NODEV, MS_NOSUID, OPEN_TREE_CLONE
 from runtime.linux.syscalls import idmap_mount, lean_fork, mount, move_mount, open_tree, setns, unshare
@@ -47,6 +48,26 @@ def make_user_namespace(mapping: dict[str, list[list[int]]]) -> int:
         # would add a round of scheduling to every start).
         os.close(unshared_r)
         os.close(release_w)
+
+
+def spawn_user_namespace(mapping: dict[str, list[list[int]]]) -> int:
+    """make_user_namespace for a process with threads (the daemon), where a bare fork is unsafe: the namespace
+    is made by a spawned `unshare`, whose shell says when it is in it and then waits on its input."""
+    holder = subprocess.Popen(
+        ["unshare", "--user", "--", "sh", "-c", "echo in; exec cat"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    try:
+        if holder.stdout.readline() != b"in\n":
+            raise OSError("porthole: user namespace: the kernel refused a new one")
+        _write_map(f"/proc/{holder.pid}/uid_map", mapping["uid_map"])
+        _write_map(f"/proc/{holder.pid}/gid_map", mapping["gid_map"])
+        return os.open(f"/proc/{holder.pid}/ns/user", os.O_RDONLY | os.O_CLOEXEC)
+    finally:
+        holder.stdin.close()
+        holder.stdout.close()
+        holder.wait()
 
 
 def idmapped_layers(lowerdirs: list[str], userns_fd: int, under: str) -> list[str]:

@@ -2,8 +2,10 @@
 subordinate id on the host, with the image's layers idmapped so that root's files are the container's root's.
 The module makes its own remap user and its ranges, and takes them away after (nothing left in /etc)."""
 
+import io
 import os
 import subprocess
+import tarfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -227,3 +229,74 @@ def test_a_device_is_bound_from_the_host_in_a_remapped_container(rp):
 def test_the_containers_root_may_edit_its_etc_files(rp, network):
     script = "echo 10.9.9.9 extra >> /etc/hosts && grep -c extra /etc/hosts"
     assert _run(rp, "--network", network, "busybox", "sh", "-c", script) == "1\n"
+
+
+def _owners(chunks) -> dict[str, tuple[int, int]]:
+    with tarfile.open(fileobj=io.BytesIO(b"".join(chunks))) as tar:
+        return {m.name: (m.uid, m.gid) for m in tar.getmembers()}
+
+
+MADE = "touch /made; chown 12:34 /etc/passwd; mkdir /tmp/d"
+RUNNING_OR_STOPPED = pytest.mark.parametrize("running", [True, False], ids=["running", "stopped"])
+
+
+def _container(rp, name: str, command: str, running: bool) -> None:
+    """A container that ran `command`, then sleeps on or has exited."""
+    rp.docker("run", "-d", "--name", name, "busybox", "sh", "-c", f"{command}; echo done; sleep 600", check=True)
+    wait_for(lambda: b"done" in rp.docker("logs", name).stdout, 20, what="the container's command done")
+    if not running:
+        rp.docker("stop", "-t", "0", name, check=True)
+
+
+@RUNNING_OR_STOPPED
+def test_cp_out_shows_the_owners_the_container_sees(rp, running):
+    _container(rp, "seen", MADE, running)
+    copied = _owners(rp.client().api.get_archive("seen", "/etc")[0])
+    assert copied["etc/passwd"] == (12, 34)
+    assert copied["etc/group"] == (0, 0)  # the image's, through the idmapped layers
+
+
+def test_export_shows_the_owners_the_container_sees(rp):
+    _container(rp, "seen", MADE, False)
+    exported = _owners(rp.client().api.export("seen"))
+    assert (exported["made"], exported["etc/passwd"], exported["bin/sh"]) == ((0, 0), (12, 34), (0, 0))
+
+
+@RUNNING_OR_STOPPED
+def test_cp_in_gives_the_archives_owners_inside_shifted_on_the_host(rp, running):
+    _container(rp, "filled", "true", running)
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        member = tarfile.TarInfo("given")
+        member.uid, member.gid, member.size = 5, 6, 3
+        tar.addfile(member, io.BytesIO(b"hi\n"))
+    assert rp.client().api.put_archive("filled", "/tmp", buffer.getvalue())
+    copied = _owners(rp.client().api.get_archive("filled", "/tmp/given")[0])
+    assert copied["given"] == (5, 6)
+    container_id = rp.client().api.inspect_container("filled")["Id"]
+    host = (rp.data_root / f"{FIRST}.{FIRST}" / "containers" / container_id / "fs/upper/tmp/given").stat()
+    assert (host.st_uid, host.st_gid) == (FIRST + 5, FIRST + 6)
+
+
+def test_diff_of_a_remapped_container_is_what_it_changed(rp):
+    rp.docker("run", "--name", "differ", "busybox", "sh", "-c", MADE, check=True)
+    changes = {(c["Path"], c["Kind"]) for c in rp.client().api.diff("differ")}
+    assert changes == {("/made", 1), ("/etc/passwd", 0), ("/tmp", 0), ("/tmp/d", 1)}
+    rp.docker("run", "--name", "idle", "busybox", "true", check=True)
+    assert rp.client().api.diff("idle") in ([], None)
+
+
+def test_export_of_a_running_container_is_its_files_with_the_owners_it_sees(rp):
+    _container(rp, "seen", MADE, True)
+    exported = _owners(rp.client().api.export("seen"))
+    assert (exported["made"], exported["etc/passwd"], exported["bin/sh"]) == ((0, 0), (12, 34), (0, 0))
+    assert "proc/self" not in exported and "proc" in exported
+
+
+def test_cp_of_a_running_containers_root_leaves_out_what_the_runtime_mounted(rp):
+    _container(rp, "seen", MADE, True)
+    copied = _owners(rp.client().api.get_archive("seen", "/")[0])
+    names = {name.strip("/") for name in copied}
+    assert {"proc", "sys", "dev", "made"} <= names
+    assert not {name for name in names if name.startswith(("proc/", "sys/", "dev/"))}
+    assert copied["/made"] == (0, 0)

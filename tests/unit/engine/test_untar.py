@@ -9,6 +9,7 @@ import pytest
 
 from runtime.engine.untar import UntarOptions, unpack
 from runtime.errors import InvalidParameter
+from runtime.security.userns import IdMapping, IdRange
 
 OWNER = UntarOptions(owner=(os.getuid(), os.getgid()))
 
@@ -85,3 +86,16 @@ def test_no_overwrite_dir_non_dir(tmp_path):
 def test_garbage_is_a_clear_error(tmp_path):
     with pytest.raises(InvalidParameter, match="not a valid tar archive"):
         unpack(io.BytesIO(b"this is not a tar" * 100), str(tmp_path), OWNER)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="chown to other ids needs root")
+def test_owners_are_mapped_to_the_host_ids_and_an_unmappable_one_is_refused(tmp_path):
+    mapping = IdMapping("u", "g", (IdRange(0, 200000, 10),), (IdRange(0, 300000, 10),))
+    given = member("given")
+    given.uid, given.gid = 5, 6
+    unpack(tar_of((given, b"hi")), str(tmp_path), UntarOptions(owners=mapping.host_ids))
+    info = (tmp_path / "given").stat()
+    assert (info.st_uid, info.st_gid) == (200005, 300006)
+    given.uid = 70000
+    with pytest.raises(InvalidParameter, match="Container ID 70000 cannot be mapped to a host ID"):
+        unpack(tar_of((given, b"hi")), str(tmp_path), UntarOptions(owners=mapping.host_ids))

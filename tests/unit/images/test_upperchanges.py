@@ -66,3 +66,19 @@ def test_runtime_mount_points_are_not_changes(tmp_path):
     assert changes(upper, lower) == []
     (upper / "etc" / "hosts").write_text("written by hand")
     assert changes(upper, lower) == [("/etc", C), ("/etc/hosts", A)]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="chown to a remapped range needs root")
+def test_a_remapped_copy_up_compares_by_the_owners_the_container_sees(tmp_path):
+    lower, upper = tmp_path / "lower", tmp_path / "upper"
+    tree(lower, {"usr/bin/x": "x"})
+    tree(upper, {"usr/bin/y": "y"})
+    same_times(upper, lower, "usr", "usr/bin")
+    os.chown(upper / "usr", 100000, 100000)  # as the copy-up of a container whose root is host id 100000
+
+    def seen_inside(uid: int, gid: int) -> tuple[int, int]:
+        return uid - 100000, gid - 100000
+
+    found = upper_changes(str(upper), [str(lower)], MOUNT_PLACEHOLDERS, seen_inside)
+    assert [(c.path, c.kind) for c in found] == [("/usr/bin", C), ("/usr/bin/y", A)]
+    assert ("/usr", C) in changes(upper, lower)  # read with the host's ids, it would look changed

@@ -1,0 +1,18 @@
+"""A fault for a test daemon (tests/support/crashpoints/sitecustomize.py installs it when PORTHOLE_START_FAULT
+is set): building the spec of a container with the label `porthole.test.start-fault` raises FileNotFoundError,
+an error no layer of start expects, as a file gone between two steps would."""
+
+from runtime.engine import lifecycle
+
+LABEL = "porthole.test.start-fault"
+
+
+def install() -> None:
+    build_spec = lifecycle.build_spec
+
+    def failing_build_spec(config, container, *args, **kwargs):
+        if LABEL in (container.config.get("Labels") or {}):
+            raise FileNotFoundError(2, "No such file or directory", "/injected/by/the/test")
+        return build_spec(config, container, *args, **kwargs)
+
+    lifecycle.build_spec = failing_build_spec
