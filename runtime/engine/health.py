@@ -1,6 +1,7 @@
 """Healthchecks: probes run in each running container that has one, as moby's health monitor runs them (every
 interval, killed at their timeout, the last five results kept, `unhealthy` after `retries` failures in a row,
-failures in the start period not counted, a `health_status: <status>` event at each change).
+failures in the start period not counted, a `health_status: <status>` event at each change, and each probe's
+exec_create, exec_start and exec_die events, as moby's exec of it emits them).
 
 Each such container gets a prober (runtime.shim.prober) that entered it once and spawns the probe at each tick;
 one thread here keeps every container's next tick in a heap and reads the probers' results. A probe is then a
@@ -10,6 +11,7 @@ import heapq
 import itertools
 import logging
 import os
+import secrets
 import selectors
 import threading
 import time
@@ -22,7 +24,7 @@ from common import rfc3339
 from logdrivers.goparse import format_duration
 from runtime.engine.config import DaemonConfig
 from runtime.engine.events import EventBus
-from runtime.engine.execs import exec_request
+from runtime.engine.execs import exec_request, publish_exec_event
 from runtime.engine.healthsettings import NS, HealthSettings, health_settings
 from runtime.engine.model import HEALTHY, RUNNING, STARTING, UNHEALTHY, Container, Health, HealthResult
 from runtime.engine.shims import ShimLauncher
@@ -41,6 +43,7 @@ class _Watched:
     probing: bool = False  # a tick is out and its result not back
     due: float = field(default=0.0)  # of the next tick
     pid: int = 0  # the prober's, once it said
+    exec_id: str = ""  # of the probe out, for its events (moby runs each probe as an exec)
     started_at: float = 0.0  # the container's start, unix seconds (for the start period)
 
 
@@ -136,6 +139,15 @@ class HealthMonitor:
 
     def _tick_due(self) -> float | None:
         """Tick every prober that is due; the seconds until the next one is (None: nothing scheduled)."""
+        ticked: list[_Watched] = []
+        try:
+            return self._tick(ticked)
+        finally:
+            for watched in ticked:  # published outside the lock that every read takes
+                for action in ("exec_create", "exec_start"):
+                    self._exec_event(watched, action)
+
+    def _tick(self, ticked: list[_Watched]) -> float | None:
         now = time.monotonic()
         with self._lock:
             while self._queue and self._queue[0][0] <= now:
@@ -149,6 +161,8 @@ class HealthMonitor:
                 try:
                     os.write(watched.tick_w, b"p")
                     watched.probing = True
+                    watched.exec_id = secrets.token_hex(32)
+                    ticked.append(watched)
                 except BrokenPipeError:
                     log.warning("health: the prober of container %s is gone", container_id)
             return max(self._queue[0][0] - now, 0.0) if self._queue else None
@@ -169,12 +183,16 @@ class HealthMonitor:
             if "pid" in message:  # the prober's first line
                 watched.pid = message["pid"]
                 continue
+            self._exec_event(watched, "exec_die", exitCode=str(message["exit_code"]))
             self._record(watched, _result_of(message, watched.settings.timeout))
             with self._lock:
                 watched.probing = False
         with self._lock:
             if self._watched.get(container_id) is watched and not watched.probing and watched.due <= time.monotonic():
                 self._schedule(watched, _next_interval(watched))
+
+    def _exec_event(self, watched: _Watched, action: str, **extra: str) -> None:
+        publish_exec_event(self._events, watched.container, watched.exec_id, action, watched.settings.command, **extra)
 
     def _record(self, watched: _Watched, result: HealthResult) -> None:
         """moby's handleProbeResult; the state is written when the status or the failing streak changes."""
