@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import orjson
 
@@ -31,6 +32,16 @@ from runtime.engine.shims import ShimLauncher
 from runtime.security import SecurityPolicy
 
 log = logging.getLogger("porthole.health")
+
+
+class HealthRecords(Protocol):
+    """Where a container's health is written (runtime.engine.upkeep.Upkeep)."""
+
+    def save_state(self, container: Container) -> None:
+        """state.json, with the health status: at each change of status or failing streak."""
+
+    def save_health(self, container: Container) -> None:
+        """The health log alone, cheaply: after every probe."""
 
 
 @dataclass
@@ -54,15 +65,16 @@ class HealthMonitor:
         security: SecurityPolicy,
         shims: ShimLauncher,
         events: EventBus,
-        save: Callable[[Container], None],
+        records: HealthRecords,
         lock_for: Callable[[Container], threading.RLock],
     ) -> None:
-        """`save` writes a container's state; `lock_for` is the lock its transitions hold (Lifecycle.lock)."""
+        """`records` writes a container's state and health log; `lock_for` is the lock its transitions hold
+        (Lifecycle.lock)."""
         self._config = config
         self._security = security
         self._shims = shims
         self._events = events
-        self._save = save
+        self._records = records
         self._lock_for = lock_for
         self._lock = threading.Lock()
         self._watched: dict[str, _Watched] = {}
@@ -83,7 +95,8 @@ class HealthMonitor:
             return
         if fresh or container.state.health is None:
             container.state.health = Health()
-            self._save(container)
+            self._records.save_state(container)
+            self._records.save_health(container)  # or a restart would read the last run's
         request = {
             **exec_request(self._config, self._security, container, settings.command),
             "timeout": settings.timeout,
@@ -195,7 +208,8 @@ class HealthMonitor:
         publish_exec_event(self._events, watched.container, watched.exec_id, action, watched.settings.command, **extra)
 
     def _record(self, watched: _Watched, result: HealthResult) -> None:
-        """moby's handleProbeResult; the state is written when the status or the failing streak changes."""
+        """moby's handleProbeResult; the state is written when the status or the failing streak changes, the
+        health log after every result."""
         container, settings = watched.container, watched.settings
         with self._lock_for(container):
             if self._watched.get(container.id) is not watched:
@@ -212,7 +226,8 @@ class HealthMonitor:
                     health.status = UNHEALTHY
             container.state.health = health
             if (health.status, health.failing_streak) != before:
-                self._save(container)
+                self._records.save_state(container)
+            self._records.save_health(container)  # every result, so that a daemon restart keeps the log
             if health.status != before[0]:
                 attributes = {"image": container.image_ref, "name": container.name}
                 self._events.publish("container", f"health_status: {health.status}", container.id, **attributes)

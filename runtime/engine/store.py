@@ -6,12 +6,17 @@ from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 
-from runtime.atomicfile import read_json, write_json_atomic
+import orjson
+
+from runtime.atomicfile import read_json, replace_bytes_unsynced, write_json_atomic
 from runtime.engine.model import Container
 from runtime.errors import Conflict, InvalidParameter, NotFound
 
 CONFIG_FILE = "config.json"
 STATE_FILE = "state.json"
+# State.Health as of the last probe, written after each (state.json has it as of the last change of status):
+# a daemon restart keeps the last five results and the failing streak.
+HEALTH_FILE = "health.json"
 
 
 class ContainerStore:
@@ -22,7 +27,9 @@ class ContainerStore:
         self._by_id: dict[str, Container] = {}
         for directory in sorted(root.iterdir()):
             if (directory / CONFIG_FILE).exists() and (directory / STATE_FILE).exists():
-                c = Container.from_records(read_json(directory / CONFIG_FILE), read_json(directory / STATE_FILE))
+                state = read_json(directory / STATE_FILE)
+                state["health"] = _last_health(directory) or state.get("health")
+                c = Container.from_records(read_json(directory / CONFIG_FILE), state)
                 self._by_id[c.id] = c
 
     def directory(self, container_id: str) -> Path:
@@ -70,6 +77,11 @@ class ContainerStore:
     def save_state(self, container: Container) -> None:
         write_json_atomic(self.directory(container.id) / STATE_FILE, asdict(container.state))
 
+    def save_health(self, container: Container) -> None:
+        """The health log after a probe: cheap (no fsync), and read at load in preference to state.json's."""
+        if container.state.health is not None:
+            replace_bytes_unsynced(self.directory(container.id) / HEALTH_FILE, orjson.dumps(container.state.health))
+
     def save_config(self, container: Container) -> None:
         write_json_atomic(self.directory(container.id) / CONFIG_FILE, container.config_record())
 
@@ -92,3 +104,12 @@ class ContainerStore:
         if len(matches) > 1:
             raise InvalidParameter(f"Multiple IDs found with provided prefix: {ref}")
         raise NotFound(f"No such container: {ref}")
+
+
+def _last_health(directory: Path) -> dict | None:
+    """health.json, or None if it is missing or unreadable (written without fsync: a power loss may leave it
+    empty, and state.json's health, written at each change of status, is then the one)."""
+    try:
+        return read_json(directory / HEALTH_FILE)
+    except (OSError, ValueError):
+        return None

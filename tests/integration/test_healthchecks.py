@@ -170,6 +170,21 @@ def test_health_goes_on_across_a_daemon_restart(ph):
     wait_for(lambda: status_of(ph, "kept") == "unhealthy", 20, what="probes by the new daemon")
 
 
+def test_the_health_log_is_kept_across_a_daemon_restart(ph):
+    ph.docker("run", "-d", "--name", "logged", "--health-cmd", "echo probed", "--health-interval", "500ms",
+              "busybox", "sleep", "300", check=True)  # fmt: skip
+    wait_for(lambda: len(health(ph, "logged")["Log"]) == 5, 20, what="five results")
+    fifth = health(ph, "logged")["Log"][-1]
+    # a probe after the status last changed: state.json alone would not have it
+    wait_for(lambda: health(ph, "logged")["Log"][-1] != fifth, 20, what="a later probe")
+    before = health(ph, "logged")
+    ph.kill(signal.SIGKILL)
+    ph.start()
+    after = health(ph, "logged")
+    assert before["Log"][-1] in after["Log"]  # the new daemon may have probed once or twice since
+    assert len(after["Log"]) == 5 and after["Status"] == "healthy" and after["FailingStreak"] == 0
+
+
 def test_the_exporter_and_the_dashboard_show_the_health(ph, tmp_path):
     ph.docker("run", "-d", "--name", "watched", "--health-cmd", "true", "--health-interval", "200ms", "busybox",
               "sleep", "300", check=True)  # fmt: skip
