@@ -9,26 +9,13 @@ from typing import Any
 
 def write_bytes_atomic(path: Path, data: bytes, mode: int = 0o600) -> None:
     """Raises OSError (ENOSPC ...) with the old file untouched and no temporary file left behind."""
-    _write_and_rename(path, data, mode, sync=True)
-    _fsync_directory(path.parent)  # the rename itself survives a power loss only once the directory is synced
-
-
-def replace_bytes_unsynced(path: Path, data: bytes, mode: int = 0o600) -> None:
-    """For a record written often and worth less than an fsync (a health log, after every probe): the rename
-    still keeps a reader from ever seeing a half-written file while the host runs, but after a power loss the
-    file may be old, empty or missing, and its reader must take it so (as absent)."""
-    _write_and_rename(path, data, mode, sync=False)
-
-
-def _write_and_rename(path: Path, data: bytes, mode: int, sync: bool) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, mode)
     try:
         view = memoryview(data)
         while view:  # a regular file's write may be short (a nearly full disk): write the rest, or fail
             view = view[os.write(fd, view) :]
-        if sync:
-            os.fsync(fd)
+        os.fsync(fd)
     except OSError as e:
         os.close(fd)
         os.unlink(tmp)
@@ -37,6 +24,7 @@ def _write_and_rename(path: Path, data: bytes, mode: int, sync: bool) -> None:
         raise
     os.close(fd)
     os.rename(tmp, path)
+    _fsync_directory(path.parent)  # the rename itself survives a power loss only once the directory is synced
 
 
 def _fsync_directory(directory: Path) -> None:
