@@ -27,3 +27,13 @@ def test_a_torn_log_falls_back_to_the_states(tmp_path):
     store.add(container)
     (store.directory(container.id) / HEALTH_FILE).write_bytes(b'{"status": "heal')  # a power loss mid-way
     assert ContainerStore(tmp_path).get("probed").state.health == Health(HEALTHY, 0, [HealthResult(1, 2, 0, "first")])
+
+
+def test_a_shorter_log_written_over_a_longer_one_reads_back_whole(tmp_path):
+    store, container = ContainerStore(tmp_path), _container()
+    container.state.health = Health(HEALTHY, 0, [HealthResult(1, 2, 0, "x" * 3000)])
+    store.add(container)
+    store.save_health(container)
+    container.state.health = Health(HEALTHY, 0, [HealthResult(3, 4, 0, "short")])
+    store.save_health(container)
+    assert ContainerStore(tmp_path).get("probed").state.health == Health(HEALTHY, 0, [HealthResult(3, 4, 0, "short")])
