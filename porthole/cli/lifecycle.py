@@ -1,4 +1,5 @@
-"""Changing containers' state: start, stop, kill, restart, pause, unpause, rm, wait, and exec (non-interactive).
+"""Changing containers' state: start, stop, kill, restart, pause, unpause, rm, wait, and exec
+(with -i and -t, a session as `attaching` holds one).
 Verbs that take several containers act on each, print each name done and each error, as docker's do."""
 
 from __future__ import annotations
@@ -7,9 +8,9 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from porthole.cli.attaching import Conversation, add_detach_keys_flag, converse, detached_status
 from porthole.cli.command import argtype
 from porthole.cli.flags.keyvalues import env_entry, read_env_file
-from porthole.cli.output import STDERR_STREAM, STDOUT_STREAM, write_output
 from runtime.errors import InvalidParameter
 
 if TYPE_CHECKING:
@@ -107,6 +108,9 @@ def wait(args: argparse.Namespace, session: Session) -> int:
 
 def add_exec_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-d", "--detach", action="store_true", help="run the command in the background")
+    parser.add_argument("-i", "--interactive", action="store_true", help="send our stdin to the command's")
+    parser.add_argument("-t", "--tty", action="store_true", help="a terminal for the command")
+    add_detach_keys_flag(parser)
     parser.add_argument(
         "-e",
         "--env",
@@ -135,18 +139,33 @@ def exec_(args: argparse.Namespace, session: Session) -> int:
         raise InvalidParameter("no command: give the command to run after the container's name")
     api = session.api
     env = [entry for entries in args.env_file for entry in entries] + args.env
+    attached = not args.detach
     created = api.exec_create(
         args.container,
         args.command,
-        stdout=not args.detach,
-        stderr=not args.detach,
+        stdin=attached and args.interactive,
+        stdout=attached,
+        stderr=attached,
+        tty=args.tty,
         environment=env or None,
         workdir=args.workdir,
         user=args.user or "",
+        detach_keys=args.detach_keys or None,
     )
+    exec_id = created["Id"]
     if args.detach:
-        api.exec_start(created["Id"], detach=True)
+        api.exec_start(exec_id, detach=True, tty=args.tty)
         return 0
-    for out, err in api.exec_start(created["Id"], stream=True, demux=True):
-        write_output(STDOUT_STREAM if out is not None else STDERR_STREAM, out if out is not None else err)
-    return int(api.exec_inspect(created["Id"])["ExitCode"] or 0)
+    stream = api.exec_start(exec_id, tty=args.tty, socket=True)
+    talk = Conversation(
+        tty=args.tty,
+        stdin=args.interactive,
+        detach_keys=args.detach_keys,
+        resize=lambda rows, columns: api.exec_resize(exec_id, height=rows, width=columns),
+    )
+    try:
+        if converse(session, stream, talk):
+            return detached_status()
+    finally:
+        stream.close()
+    return int(api.exec_inspect(exec_id)["ExitCode"] or 0)

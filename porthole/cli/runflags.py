@@ -3,6 +3,7 @@ so a bad value is refused before any request, naming the flag."""
 
 import argparse
 
+from porthole.cli.attaching import add_detach_keys_flag, add_sig_proxy_flag
 from porthole.cli.command import add_help_flag, argtype
 from porthole.cli.flags.keyvalues import env_entry, read_env_file
 from porthole.cli.flags.mounts import parse_mount
@@ -26,6 +27,8 @@ def add_create_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-d", "--detach", action="store_true", help="run in the background and print the ID")
+    add_detach_keys_flag(parser)
+    add_sig_proxy_flag(parser)
     add_create_arguments(parser)
 
 
@@ -55,7 +58,7 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--entrypoint", help="override the image's entrypoint ('' clears it)")
     parser.add_argument("--rm", action="store_true", help="remove the container when it exits")
     parser.add_argument("-i", "--interactive", action="store_true", help="keep stdin open; attached, send ours")
-    parser.add_argument("-t", "--tty", action="store_true", help="a terminal for the container (with -d)")
+    parser.add_argument("-t", "--tty", action="store_true", help="a terminal for the container")
     parser.add_argument(
         "--restart",
         type=argtype(restart_policy),

@@ -4,23 +4,15 @@ exit status as ours (docker's order: create, attach, wait, start; 125 daemon err
 from __future__ import annotations
 
 import argparse
-import os
-import queue
-import signal
-import socket
 import sys
-import threading
 from typing import TYPE_CHECKING
 
+from porthole.cli.attaching import Conversation, converse
 from porthole.cli.command import USAGE_STATUS
-from porthole.cli.output import write_output
 from porthole.cli.runspec import create_body
 
 if TYPE_CHECKING:
     from porthole.cli.session import Session
-
-# Signals an attached run passes on to the container, as docker's sig-proxy does (it passes all but a few).
-PROXIED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
 
 
 def start_failure_status(message: str) -> int:
@@ -49,7 +41,7 @@ def create(args: argparse.Namespace, session: Session) -> int:
 def run(args: argparse.Namespace, session: Session) -> int:
     container_id = create_container(args, session)
     if not args.detach:
-        return run_attached(session, container_id, auto_remove=args.rm, interactive=args.interactive)
+        return run_attached(session, container_id, args)
     status = _start(session, container_id)
     if status == 0:
         print(container_id)
@@ -69,11 +61,9 @@ def _start(session: Session, container_id: str) -> int:
     return 0
 
 
-def run_attached(session: Session, container_id: str, auto_remove: bool, interactive: bool) -> int:
+def run_attached(session: Session, container_id: str, args: argparse.Namespace) -> int:
     api = session.api
-    from docker.utils.socket import frames_iter
-
-    params = {"stdin": int(interactive), "stdout": 1, "stderr": 1, "stream": 1}
+    params = {"stdin": int(args.interactive), "stdout": 1, "stderr": 1, "stream": 1}
     output = api.attach_socket(container_id, params=params)
     # The wait goes out before the start, so that an exit right after the start is not missed; requests returns
     # once the daemon has sent the headers and leaves the body (the status) for later.
@@ -81,19 +71,23 @@ def run_attached(session: Session, container_id: str, auto_remove: bool, interac
         "POST",
         "/containers/{0}/wait",
         container_id,
-        params={"condition": "removed" if auto_remove else "next-exit"},
+        params={"condition": "removed" if args.rm else "next-exit"},
         stream=True,
+    )
+    talk = Conversation(
+        tty=args.tty,
+        stdin=args.interactive,
+        detach_keys=args.detach_keys,
+        resize=lambda rows, columns: api.resize(container_id, rows, columns),
+        signals=container_id if args.sig_proxy else None,
     )
     try:
         status = _start(session, container_id)
         if status:
             return status
-        if interactive:
-            threading.Thread(target=_send_stdin, args=(getattr(output, "_sock", output),), daemon=True).start()
-        with SignalProxy(session, container_id):
-            for stream_id, data in frames_iter(output, tty=False):
-                write_output(stream_id, data)
-            result = waiting.json()
+        if converse(session, output, talk):
+            return 0  # detached: docker run says nothing and leaves the container running
+        result = waiting.json()
     finally:
         output.close()
         waiting.close()
@@ -102,45 +96,3 @@ def run_attached(session: Session, container_id: str, auto_remove: bool, interac
         print(f"Error waiting for the container: {error}", file=sys.stderr)
         return USAGE_STATUS
     return int(result["StatusCode"])
-
-
-def _send_stdin(sock: socket.socket) -> None:
-    """Our stdin to the container's, then a half-close: docker's way of telling the daemon the input ended.
-    Read with os.read: a daemon thread blocked in the buffered reader aborts the interpreter at exit."""
-    try:
-        while data := os.read(sys.stdin.fileno(), 65536):
-            sock.sendall(data)
-        sock.shutdown(socket.SHUT_WR)
-    except OSError:
-        return  # the container exited and the daemon closed the stream: its output and status still come
-
-
-class SignalProxy:
-    """Passes the signals this process receives to the container while attached. The handler only queues the
-    signal (a handler must not use the connection pool the interrupted code may hold); a thread sends it."""
-
-    def __init__(self, session: Session, container_id: str) -> None:
-        self.session, self.container_id = session, container_id
-        self.pending: queue.SimpleQueue[signal.Signals | None] = queue.SimpleQueue()
-        self.previous: dict[signal.Signals, object] = {}
-
-    def __enter__(self) -> SignalProxy:
-        threading.Thread(target=self._forward, name="signal-proxy", daemon=True).start()
-        for signum in PROXIED_SIGNALS:
-            self.previous[signum] = signal.signal(signum, lambda number, _: self.pending.put(signal.Signals(number)))
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        for signum, handler in self.previous.items():
-            signal.signal(signum, handler)  # type: ignore[arg-type]
-        self.pending.put(None)
-
-    def _forward(self) -> None:
-        while (signum := self.pending.get()) is not None:
-            try:
-                self.session.api.kill(self.container_id, signal=signum.name)
-            except Exception as e:
-                message = self.session.failure_message(e)
-                if message is None:
-                    raise
-                print(f"porthole run: passing {signum.name} on: {message}", file=sys.stderr)

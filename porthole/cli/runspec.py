@@ -11,10 +11,6 @@ from runtime.errors import InvalidParameter
 
 def create_body(args: argparse.Namespace) -> dict[str, Any]:
     """Everything but the name, which goes in the query. Raises InvalidParameter for flags that conflict."""
-    if args.tty and not getattr(args, "detach", True):
-        raise InvalidParameter(
-            "-t: the porthole CLI has no terminal client: add -d (then `docker attach`), or use docker"
-        )
     if args.rm and args.restart and args.restart["Name"] != "no":
         raise InvalidParameter("conflicting options: --restart and --rm")
     binds, anonymous_volumes = split_volumes(args.volume)

@@ -80,10 +80,17 @@ VERBS = (
     ),
     _verb(
         ("exec", "container exec"),
-        "Run a command in a running container (non-interactive)",
+        "Run a command in a running container",
         "lifecycle",
         "add_exec_arguments",
         "exec_",
+    ),
+    _verb(
+        ("attach", "container attach"),
+        "Attach to a running container's input and output",
+        "attach",
+        "add_attach_arguments",
+        "attach",
     ),
     _verb(("logs", "container logs"), "Show a container's output", "logs", "add_logs_arguments", "logs"),
     _verb(("stats", "container stats"), "Show containers' resource use", "stats", "add_stats_arguments", "stats"),

@@ -23,6 +23,7 @@ from runtime.engine.model import CREATED, DEAD, EXITED, PAUSED, REMOVING, RESTAR
 STATES = (CREATED, RUNNING, PAUSED, RESTARTING, EXITED, DEAD, REMOVING)
 # Requests that match no route are counted under one label, so probing clients cannot grow the registry.
 UNMATCHED_ROUTE = "other"
+COUNTED_ACTIONS = frozenset({"start", "die", "oom", "restart", "destroy"})  # what _count reads
 # Streaming routes (logs -f, attach, events, stats) are observed when the stream ends.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 _NAMED_GROUP = re.compile(r"\(\?P<(\w+)>(?:[^()]|\([^()]*\))*\)")
@@ -164,7 +165,8 @@ class EngineMetrics:
             return UNMATCHED_ROUTE
 
         self._route_of = route_of
-        _, self._subscription = events.subscribe(None)  # from now: what restore() starts is counted too
+        # from now: what restore() starts is counted too
+        _, self._subscription = events.subscribe(None, actions=COUNTED_ACTIONS)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._count_events, name="metrics-events", daemon=True)
 

@@ -39,6 +39,7 @@ from runtime.volumes.service import VolumeService
 DEFAULT_RUNTIME = "runc"
 
 
+MAC_CONFLICT = "conflicting options: mac-address and the network mode"
 MAC_ADDRESS_DEPRECATED = (
     "The container-wide MacAddress field is now deprecated. It should be specified in EndpointsConfig instead."
 )
@@ -118,6 +119,16 @@ def _move_container_mac(body: dict[str, Any], host_config: dict, networking: dic
     return [MAC_ADDRESS_DEPRECATED]
 
 
+def _check_mode_mac(host_config: dict, networking: dict) -> None:
+    """moby's validateNetMode: a container on the host's network or in another's namespace has no interface of
+    its own to give a MAC address (Docker 20.10 answers this 400; with `none` it takes the address and ignores it)."""
+    mode = host_config.get("NetworkMode") or ""
+    if mode != "host" and not mode.startswith("container:"):
+        return
+    if any((endpoint or {}).get("MacAddress") for endpoint in (networking.get("EndpointsConfig") or {}).values()):
+        raise InvalidParameter(MAC_CONFLICT)
+
+
 def normalize_host_config(
     host_config: dict[str, Any], log_registry: Registry, config: DaemonConfig
 ) -> tuple[dict, LogConfig]:
@@ -186,6 +197,7 @@ class ContainerFactory:
         )
         networking = body.get("NetworkingConfig") or {}
         warnings = _move_container_mac(body, host_config, networking)
+        _check_mode_mac(host_config, networking)
         config = {k: v for k, v in body.items() if k in CONFIG_FIELDS}
         config = merge_config(config, image.config)
         health_settings(config["Healthcheck"], config["Shell"])  # an unknown Test type is refused now

@@ -20,9 +20,16 @@ class Event:
 
 
 class Subscription:
-    def __init__(self, bus: "EventBus") -> None:
+    """`actions`: the only actions queued (None: all). An internal follower names what it handles, so the events
+    it would drop (a health probe's three exec events, hundreds a second) never wake its thread."""
+
+    def __init__(self, bus: "EventBus", actions: frozenset[str] | None = None) -> None:
         self._bus = bus
+        self.actions = actions
         self.queue: queue.SimpleQueue[Event] = queue.SimpleQueue()
+
+    def wants(self, event: Event) -> bool:
+        return self.actions is None or event.action in self.actions
 
     def next(self, timeout: float) -> Event | None:
         try:
@@ -46,14 +53,18 @@ class EventBus:
             self._history.append(event)
             subscribers = list(self._subscribers)
         for s in subscribers:
-            s.queue.put(event)
+            if s.wants(event):
+                s.queue.put(event)
         return event
 
-    def subscribe(self, since_ns: int | None) -> tuple[list[Event], Subscription]:
-        """Past events from `since_ns` on, and a subscription to what follows, with nothing lost between."""
-        sub = Subscription(self)
+    def subscribe(
+        self, since_ns: int | None, actions: frozenset[str] | None = None
+    ) -> tuple[list[Event], Subscription]:
+        """Past events from `since_ns` on, and a subscription to what follows, with nothing lost between; only
+        `actions` if given."""
+        sub = Subscription(self, actions)
         with self._lock:
-            past = [e for e in self._history if since_ns is not None and e.time_ns >= since_ns]
+            past = [e for e in self._history if since_ns is not None and e.time_ns >= since_ns and sub.wants(e)]
             self._subscribers.append(sub)
         return past, sub
 

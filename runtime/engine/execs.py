@@ -80,16 +80,7 @@ class Execs:
         return instance
 
     def _event(self, instance: ExecInstance, action: str, **extra: str) -> None:
-        c = instance.container
-        self._events.publish(
-            "container",
-            f"{action}: {' '.join(instance.config['Cmd'])}",
-            c.id,
-            image=c.image_ref,
-            name=c.name,
-            execID=instance.id,
-            **extra,
-        )
+        publish_exec_event(self._events, instance.container, instance.id, action, instance.config["Cmd"], **extra)
 
     def check_startable(self, instance: ExecInstance) -> None:
         with self._lock:
@@ -148,6 +139,22 @@ class Execs:
         instance.done.set()
         self._event(instance, "exec_die", exitCode=str(instance.exit_code))
         return instance.exit_code
+
+
+def publish_exec_event(
+    events: EventBus, container: Container, exec_id: str, action: str, cmd: list[str], **extra: str
+) -> None:
+    """moby's exec events (a health probe's too): `exec_create: <cmd>` and `exec_start: <cmd>` name the command,
+    `exec_die` does not and says the exitCode; each carries the execID."""
+    events.publish(
+        "container",
+        action if action == "exec_die" else f"{action}: {' '.join(cmd)}",
+        container.id,
+        image=container.image_ref,
+        name=container.name,
+        execID=exec_id,
+        **extra,
+    )
 
 
 def exec_request(

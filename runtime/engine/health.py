@@ -1,6 +1,7 @@
 """Healthchecks: probes run in each running container that has one, as moby's health monitor runs them (every
 interval, killed at their timeout, the last five results kept, `unhealthy` after `retries` failures in a row,
-failures in the start period not counted, a `health_status: <status>` event at each change).
+failures in the start period not counted, a `health_status: <status>` event at each change, and each probe's
+exec_create, exec_start and exec_die events, as moby's exec of it emits them).
 
 Each such container gets a prober (runtime.shim.prober) that entered it once and spawns the probe at each tick;
 one thread here keeps every container's next tick in a heap and reads the probers' results. A probe is then a
@@ -10,11 +11,13 @@ import heapq
 import itertools
 import logging
 import os
+import secrets
 import selectors
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import orjson
 
@@ -22,13 +25,23 @@ from common import rfc3339
 from logdrivers.goparse import format_duration
 from runtime.engine.config import DaemonConfig
 from runtime.engine.events import EventBus
-from runtime.engine.execs import exec_request
+from runtime.engine.execs import exec_request, publish_exec_event
 from runtime.engine.healthsettings import NS, HealthSettings, health_settings
 from runtime.engine.model import HEALTHY, RUNNING, STARTING, UNHEALTHY, Container, Health, HealthResult
 from runtime.engine.shims import ShimLauncher
 from runtime.security import SecurityPolicy
 
 log = logging.getLogger("porthole.health")
+
+
+class HealthRecords(Protocol):
+    """Where a container's health is written (runtime.engine.upkeep.Upkeep)."""
+
+    def save_state(self, container: Container) -> None:
+        """state.json, with the health status: at each change of status or failing streak."""
+
+    def save_health(self, container: Container) -> None:
+        """The health log alone, cheaply: after every probe."""
 
 
 @dataclass
@@ -41,6 +54,7 @@ class _Watched:
     probing: bool = False  # a tick is out and its result not back
     due: float = field(default=0.0)  # of the next tick
     pid: int = 0  # the prober's, once it said
+    exec_id: str = ""  # of the probe out, for its events (moby runs each probe as an exec)
     started_at: float = 0.0  # the container's start, unix seconds (for the start period)
 
 
@@ -51,15 +65,16 @@ class HealthMonitor:
         security: SecurityPolicy,
         shims: ShimLauncher,
         events: EventBus,
-        save: Callable[[Container], None],
+        records: HealthRecords,
         lock_for: Callable[[Container], threading.RLock],
     ) -> None:
-        """`save` writes a container's state; `lock_for` is the lock its transitions hold (Lifecycle.lock)."""
+        """`records` writes a container's state and health log; `lock_for` is the lock its transitions hold
+        (Lifecycle.lock)."""
         self._config = config
         self._security = security
         self._shims = shims
         self._events = events
-        self._save = save
+        self._records = records
         self._lock_for = lock_for
         self._lock = threading.Lock()
         self._watched: dict[str, _Watched] = {}
@@ -80,7 +95,8 @@ class HealthMonitor:
             return
         if fresh or container.state.health is None:
             container.state.health = Health()
-            self._save(container)
+            self._records.save_state(container)
+            self._records.save_health(container)  # or a restart would read the last run's
         request = {
             **exec_request(self._config, self._security, container, settings.command),
             "timeout": settings.timeout,
@@ -136,6 +152,15 @@ class HealthMonitor:
 
     def _tick_due(self) -> float | None:
         """Tick every prober that is due; the seconds until the next one is (None: nothing scheduled)."""
+        ticked: list[_Watched] = []
+        try:
+            return self._tick(ticked)
+        finally:
+            for watched in ticked:  # published outside the lock that every read takes
+                for action in ("exec_create", "exec_start"):
+                    self._exec_event(watched, action)
+
+    def _tick(self, ticked: list[_Watched]) -> float | None:
         now = time.monotonic()
         with self._lock:
             while self._queue and self._queue[0][0] <= now:
@@ -149,6 +174,8 @@ class HealthMonitor:
                 try:
                     os.write(watched.tick_w, b"p")
                     watched.probing = True
+                    watched.exec_id = secrets.token_hex(32)
+                    ticked.append(watched)
                 except BrokenPipeError:
                     log.warning("health: the prober of container %s is gone", container_id)
             return max(self._queue[0][0] - now, 0.0) if self._queue else None
@@ -169,6 +196,7 @@ class HealthMonitor:
             if "pid" in message:  # the prober's first line
                 watched.pid = message["pid"]
                 continue
+            self._exec_event(watched, "exec_die", exitCode=str(message["exit_code"]))
             self._record(watched, _result_of(message, watched.settings.timeout))
             with self._lock:
                 watched.probing = False
@@ -176,8 +204,12 @@ class HealthMonitor:
             if self._watched.get(container_id) is watched and not watched.probing and watched.due <= time.monotonic():
                 self._schedule(watched, _next_interval(watched))
 
+    def _exec_event(self, watched: _Watched, action: str, **extra: str) -> None:
+        publish_exec_event(self._events, watched.container, watched.exec_id, action, watched.settings.command, **extra)
+
     def _record(self, watched: _Watched, result: HealthResult) -> None:
-        """moby's handleProbeResult; the state is written when the status or the failing streak changes."""
+        """moby's handleProbeResult; the state is written when the status or the failing streak changes, the
+        health log after every result."""
         container, settings = watched.container, watched.settings
         with self._lock_for(container):
             if self._watched.get(container.id) is not watched:
@@ -194,7 +226,8 @@ class HealthMonitor:
                     health.status = UNHEALTHY
             container.state.health = health
             if (health.status, health.failing_streak) != before:
-                self._save(container)
+                self._records.save_state(container)
+            self._records.save_health(container)  # every result, so that a daemon restart keeps the log
             if health.status != before[0]:
                 attributes = {"image": container.image_ref, "name": container.name}
                 self._events.publish("container", f"health_status: {health.status}", container.id, **attributes)

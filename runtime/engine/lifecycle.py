@@ -88,8 +88,8 @@ class Lifecycle:
         self.watch = StateWatch()
         self._restarting_by_hand: set[str] = set()  # their exit in a `restart` is not the end of a --rm
         self._timers = RestartTimers()
-        self.health = HealthMonitor(config, security, shims, events, self._save, self.lock)
         self._upkeep = Upkeep(config, store, sandboxes, deferred or DeferredWork(), self.watch, self.lock)
+        self.health = HealthMonitor(config, security, shims, events, self._upkeep, self.lock)
 
     # -- bookkeeping ------------------------------------------------------------------------------------
     def lock(self, container: Container) -> threading.RLock:

@@ -69,12 +69,14 @@ def running_children(container: Container, store: ContainerStore) -> list[tuple[
 
 
 def link_hosts(children: list[tuple[Link, Container]], address_of: Callable[[Container], str]) -> list[str]:
-    """ExtraHosts entries ("name:ip") for the alias and the child's hostname, as moby's hosts line has them."""
+    """ExtraHosts entries ("names:ip"), one per link as moby's hosts line is: the alias, the child's hostname, and
+    its name unless the alias is the name (moby's buildSandboxOptions; the names space-separated)."""
     entries = []
     for link, child in children:
-        address = address_of(child)
-        for name in dict.fromkeys((link.alias, child.config.get("Hostname") or child.short_id)):
-            entries.append(f"{name}:{address}")
+        names = [link.alias, child.config.get("Hostname") or child.short_id]
+        if link.alias != child.name:
+            names.append(child.name)
+        entries.append(f"{' '.join(names)}:{address_of(child)}")
     return entries
 
 

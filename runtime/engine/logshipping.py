@@ -49,7 +49,7 @@ class ShippingManager:
     def start(self) -> None:
         """Resume shipping for every container with a remote driver (those still running, and stopped ones
         whose log was not fully shipped), then follow container starts."""
-        _, subscription = self._events.subscribe(None)
+        _, subscription = self._events.subscribe(None, actions=frozenset({"start", "destroy"}))
         for container in self._store:
             self.ensure(container)
         self._thread = threading.Thread(

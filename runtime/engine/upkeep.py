@@ -47,6 +47,14 @@ class Upkeep:
         )
         self._watch.notify()
 
+    def save_health(self, container: Container) -> None:
+        """The health log, after every probe (a refusal is retried, the next probe writes it anyway)."""
+        self._deferred.attempt(
+            ("health", container.id),
+            lambda: self._write(container, self._store.save_health),
+            f"saving the health log of container {container.id}",
+        )
+
     def save_config(self, container: Container) -> None:
         self._deferred.attempt(
             ("config", container.id),

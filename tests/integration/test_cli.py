@@ -351,6 +351,12 @@ def test_exec_status_streams_and_detach(ph):
     )
 
 
+def test_exec_i_sends_stdin_and_its_end(ph):
+    detached(ph, "cliexeci")
+    result = porthole(ph, "exec", "-i", "cliexeci", "sh", "-c", "tr a-z A-Z; echo done >&2", input=b"hello\n")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "HELLO\n", "done\n")
+
+
 def test_create_then_start_and_wait(ph, client):
     cid = ok(ph, "create", "--name", "clicreated", "busybox", "sh", "-c", "exit 7").strip()
     assert client.containers.get(cid).status == "created"

@@ -107,6 +107,20 @@ def test_the_container_wide_mac_address_is_applied_with_mobys_warning(client):
     assert client.api.logs(response["Id"]) == b"02:42:ac:11:00:99\n"
 
 
+@pytest.mark.parametrize("mode", ["host", "container:box"])
+def test_a_mac_address_where_the_container_has_no_interface_of_its_own_is_refused_as_docker_does(ph, client, mode):
+    client.containers.run("busybox", ["sleep", "300"], detach=True, name="box")
+    refused = ph.docker("create", "--network", mode, "--mac-address", "02:42:ac:11:00:02", "busybox")
+    assert refused.returncode == 1
+    assert b"conflicting options: mac-address and the network mode" in refused.stderr  # Docker 20.10's 400
+    with pytest.raises(docker.errors.APIError, match="conflicting options: mac-address and the network mode"):
+        client.api.create_container(  # docker-py's container-wide field, as Docker 20.10 was asked
+            "busybox", mac_address="02:42:ac:11:00:02", host_config=client.api.create_host_config(network_mode=mode)
+        )
+    # with `none`, Docker takes the address and ignores it
+    ph.docker("create", "--network", "none", "--mac-address", "02:42:ac:11:00:02", "busybox", check=True)
+
+
 def test_endpoint_links_driver_opts_and_link_local_ips_are_kept_and_applied(client):
     network = client.networks.create("front")
     container = client.containers.run("busybox", ["sleep", "300"], detach=True, name="web")

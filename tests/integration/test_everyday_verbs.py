@@ -167,10 +167,12 @@ def test_wait_conditions(client):
 
 
 def test_legacy_links_on_the_default_bridge(ph, client):
-    ph.docker("run", "-d", "--name", "db", "-e", "SECRET=x", "--expose", "5432", "busybox", "sleep", "300", check=True)
+    db = ["--name", "db", "--hostname", "dbhost", "-e", "SECRET=x", "--expose", "5432"]
+    ph.docker("run", "-d", *db, "busybox", "sleep", "300", check=True)
     db_ip = client.api.inspect_container("db")["NetworkSettings"]["IPAddress"]
-    script = "env | grep ^PG_ | sort; grep -w pg /etc/hosts; ping -c1 -W2 pg > /dev/null && echo reached"
-    result = ph.docker("run", "--rm", "--name", "app", "--link", "db:pg", "busybox", "sh", "-c", script)
+    script = "env | grep ^PG_ | sort; grep -w dbhost /etc/hosts | sort; ping -c1 -W2 pg > /dev/null && echo reached"
+    links = ["--link", "db:pg", "--link", "db"]
+    result = ph.docker("run", "--rm", "--name", "app", *links, "busybox", "sh", "-c", script)
     lines = result.stdout.decode().splitlines()
     assert lines == [
         "PG_ENV_SECRET=x",
@@ -180,7 +182,9 @@ def test_legacy_links_on_the_default_bridge(ph, client):
         f"PG_PORT_5432_TCP_ADDR={db_ip}",
         "PG_PORT_5432_TCP_PORT=5432",
         "PG_PORT_5432_TCP_PROTO=tcp",
-        f"{db_ip}\tpg",
+        # one line per link, as moby writes it: the alias, the hostname, the name unless it is the alias
+        f"{db_ip}\tdb dbhost",
+        f"{db_ip}\tpg dbhost db",
         "reached",
     ]
     ph.docker("create", "--name", "web", "--link", "db:pg", "busybox", "sleep", "300", check=True)

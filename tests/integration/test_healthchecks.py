@@ -85,6 +85,27 @@ def test_health_status_events(ph, client):
     assert events == ["health_status: healthy ev"]
 
 
+def test_each_probe_emits_exec_events_as_dockers_do(ph):
+    since = time.time()
+    ph.docker("run", "-d", "--name", "probed", "--health-cmd", "exit 3", "--health-interval", "300ms", "busybox",
+              "sleep", "300", check=True)  # fmt: skip
+    wait_for(lambda: len(health(ph, "probed")["Log"]) >= 2, 20, what="two probes")
+    shown = ph.docker(
+        "events", "--since", str(since), "--until", str(time.time()), "--filter", "container=probed",
+        "--format", "{{.Action}}|{{.Actor.Attributes.execID}}|{{.Actor.Attributes.exitCode}}",
+    ).stdout.decode().splitlines()  # fmt: skip
+    probes = [line.split("|") for line in shown if line.startswith("exec_")]
+    # Docker 20.10 (Debian's dockerd) for a probe: the command in create and start, the exit code in die
+    first, second = probes[0:3], probes[3:6]
+    assert [(action, code) for action, _, code in first] == [
+        ("exec_create: /bin/sh -c exit 3", "<no value>"),
+        ("exec_start: /bin/sh -c exit 3", "<no value>"),
+        ("exec_die", "3"),
+    ]
+    assert len({exec_id for _, exec_id, _ in first}) == 1 and len(first[0][1]) == 64
+    assert second[0][1] != first[0][1]  # an exec each
+
+
 def test_a_probe_is_killed_at_its_timeout(ph):
     ph.docker("run", "-d", "--name", "slow", "--health-cmd", "sleep 77", "--health-timeout", "500ms",
               "--health-interval", "1s", "--health-retries", "1", "busybox", "sleep", "300", check=True)  # fmt: skip
@@ -147,6 +168,21 @@ def test_health_goes_on_across_a_daemon_restart(ph):
     assert status_of(ph, "kept") == "healthy"  # adopted with its health
     ph.docker("exec", "kept", "rm", "/tmp/up", check=True)
     wait_for(lambda: status_of(ph, "kept") == "unhealthy", 20, what="probes by the new daemon")
+
+
+def test_the_health_log_is_kept_across_a_daemon_restart(ph):
+    ph.docker("run", "-d", "--name", "logged", "--health-cmd", "echo probed", "--health-interval", "500ms",
+              "busybox", "sleep", "300", check=True)  # fmt: skip
+    wait_for(lambda: len(health(ph, "logged")["Log"]) == 5, 20, what="five results")
+    fifth = health(ph, "logged")["Log"][-1]
+    # a probe after the status last changed: state.json alone would not have it
+    wait_for(lambda: health(ph, "logged")["Log"][-1] != fifth, 20, what="a later probe")
+    before = health(ph, "logged")
+    ph.kill(signal.SIGKILL)
+    ph.start()
+    after = health(ph, "logged")
+    assert before["Log"][-1] in after["Log"]  # the new daemon may have probed once or twice since
+    assert len(after["Log"]) == 5 and after["Status"] == "healthy" and after["FailingStreak"] == 0
 
 
 def test_the_exporter_and_the_dashboard_show_the_health(ph, tmp_path):

@@ -1,14 +1,17 @@
-"""Terminals (-t): the real docker CLI under a real pseudo-terminal (run -it, exec -it, attach, detach keys,
-resize, exit codes), docker-py on raw streams, and a terminal container across a daemon restart."""
+"""Terminals (-t): the real docker CLI and the `porthole` CLI under a real pseudo-terminal (run -it, exec -it,
+attach, detach keys, resize, exit codes), docker-py on raw streams, and a terminal container across a daemon
+restart."""
 
 import re
 import signal
+import sys
 import time
 
 import docker
 import pytest
 
-from tests.support.terminal import CTRL_P, CTRL_Q, TerminalSession
+from tests.support.daemon import REPO
+from tests.support.terminal import CTRL_P, CTRL_Q, TerminalSession, stty_size_once_resized
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.root
@@ -16,10 +19,19 @@ pytestmark = pytest.mark.root
 PROMPT = rb"/ # "
 
 
-def session(ph, *args: str, rows: int = 24, columns: int = 80) -> TerminalSession:
-    """The docker CLI against the test daemon under a terminal of its own, once it has put it in raw mode."""
-    term = TerminalSession(["docker", "-H", ph.host, *args], rows, columns)
-    wait_for(term.in_raw_mode, 20, what="the docker CLI's raw mode")
+# Each client's command line: the docker CLI, and porthole's own terminal client, which must behave alike.
+CLIENTS = {"docker": ["docker"], "porthole": [sys.executable, "-m", "porthole.cli.main"]}
+
+
+@pytest.fixture(params=sorted(CLIENTS))
+def cli(request) -> list[str]:
+    return CLIENTS[request.param]
+
+
+def session(cli: list[str], ph, *args: str, rows: int = 24, columns: int = 80) -> TerminalSession:
+    """The client against the test daemon under a terminal of its own, once it has put it in raw mode."""
+    term = TerminalSession([*cli, "-H", ph.host, *args], rows, columns, cwd=str(REPO))
+    wait_for(term.in_raw_mode, 20, what=f"{cli[-1]}'s raw mode")
     return term
 
 
@@ -27,40 +39,35 @@ def running(ph, name: str) -> bool:
     return ph.docker("inspect", "-f", "{{.State.Running}}", name).stdout.strip() == b"true"
 
 
-def test_run_it_is_an_interactive_shell_on_a_terminal_of_the_containers_own(ph):
-    with session(ph, "run", "-it", "--rm", "busybox", "sh", rows=30, columns=100) as term:
+def test_run_it_is_an_interactive_shell_on_a_terminal_of_the_containers_own(cli, ph):
+    with session(cli, ph, "run", "-it", "--rm", "busybox", "sh", rows=30, columns=100) as term:
         term.expect(PROMPT)
         term.type(b"echo $((6 * 7)); tty; stty size\r")
         term.expect(rb"42\r\n/dev/pts/0\r\n30 100\r\n")
         term.expect(PROMPT)
         term.type(b"exit 3\r")
         assert term.wait() == 3
+        assert not term.in_raw_mode()  # the terminal is given back as it was
 
 
-def test_stty_size_follows_the_window(ph):
-    with session(ph, "run", "-it", "--rm", "busybox", "sh") as term:
+def test_stty_size_follows_the_window(cli, ph):
+    with session(cli, ph, "run", "-it", "--rm", "busybox", "sh") as term:
         term.expect(PROMPT)
         term.resize(41, 123)  # the kernel sends the CLI SIGWINCH; it calls /containers/{id}/resize
-        deadline = time.monotonic() + 20
-        while True:
-            term.type(b"stty size\r")
-            match = term.expect(rb"(\d+ \d+)\r\n")
-            if match.group(1) == b"41 123" or time.monotonic() > deadline:
-                break
-        assert match.group(1) == b"41 123"
+        assert stty_size_once_resized(term, b"41 123") == b"41 123"
         term.type(b"exit\r")
         assert term.wait() == 0
 
 
-def test_ctrl_p_ctrl_q_detaches_and_attach_comes_back(ph):
-    with session(ph, "run", "-it", "--name", "shell", "busybox", "sh") as term:
+def test_ctrl_p_ctrl_q_detaches_and_attach_comes_back(cli, ph):
+    with session(cli, ph, "run", "-it", "--name", "shell", "busybox", "sh") as term:
         term.expect(PROMPT)
         term.type(b"echo before > /tmp/mark\r")
-        term.expect(PROMPT)
+        term.expect(rb"/tmp/mark\r\n" + PROMPT)  # the line ran: the keys after it are read on their own
         term.press(CTRL_P, CTRL_Q)
         assert term.wait() == 0
     assert running(ph, "shell")
-    with session(ph, "attach", "shell") as term:
+    with session(cli, ph, "attach", "shell") as term:
         term.type(b"cat /tmp/mark\r")
         term.expect(rb"before\r\n")
         term.type(b"exit 4\r")
@@ -68,9 +75,9 @@ def test_ctrl_p_ctrl_q_detaches_and_attach_comes_back(ph):
     assert ph.docker("inspect", "-f", "{{.State.ExitCode}}", "shell").stdout.strip() == b"4"
 
 
-def test_attach_with_other_detach_keys(ph):
+def test_attach_with_other_detach_keys(cli, ph):
     ph.docker("run", "-dit", "--name", "keys", "busybox", "sh", check=True)
-    with session(ph, "attach", "--detach-keys", "ctrl-a,x", "keys") as term:
+    with session(cli, ph, "attach", "--detach-keys", "ctrl-a,x", "keys") as term:
         term.type(b"echo one\r")
         term.expect(rb"one\r\n")
         term.press(CTRL_P, CTRL_Q)  # not the keys this time: typed into the shell
@@ -80,31 +87,32 @@ def test_attach_with_other_detach_keys(ph):
     assert running(ph, "keys")
 
 
-def test_exec_it_is_a_shell_with_its_own_terminal_size_and_exit_code(ph):
+def test_exec_it_is_a_shell_with_its_own_terminal_size_and_exit_code(cli, ph):
     ph.docker("run", "-d", "--name", "box", "busybox", "sleep", "300", check=True)
-    with session(ph, "exec", "-it", "box", "sh", rows=20, columns=70) as term:
+    with session(cli, ph, "exec", "-it", "box", "sh", rows=20, columns=70) as term:
         term.expect(PROMPT)
         term.type(b"tty; stty size\r")
         term.expect(rb"/dev/pts/\d+\r\n20 70\r\n")
         term.resize(33, 99)
-        deadline = time.monotonic() + 20
-        while True:
-            term.type(b"stty size\r")
-            match = term.expect(rb"(\d+ \d+)\r\n")
-            if match.group(1) == b"33 99" or time.monotonic() > deadline:
-                break
-        assert match.group(1) == b"33 99"
+        assert stty_size_once_resized(term, b"33 99") == b"33 99"
         term.type(b"exit 5\r")
         assert term.wait() == 5
 
 
-def test_exec_it_detaches_and_the_process_runs_on(ph):
+def test_exec_it_detaches_and_the_process_runs_on(cli, ph):
     ph.docker("run", "-d", "--name", "box", "busybox", "sleep", "300", check=True)
-    with session(ph, "exec", "-it", "box", "sh", "-c", "read x; echo $x > /tmp/got") as term:
+    with session(cli, ph, "exec", "-it", "box", "sh", "-c", "read x; echo $x > /tmp/got") as term:
         term.press(CTRL_P, CTRL_Q)
         assert term.wait() == 1  # docker exec ends in "read escape sequence", as against Docker
         term.expect(rb"read escape sequence")
     assert b"read x" in ph.docker("exec", "box", "ps", "-o", "args").stdout
+
+
+def test_attach_to_a_stopped_container_is_refused_as_docker_does(cli, ph):
+    ph.docker("create", "--name", "idle", "busybox", "true", check=True)
+    with TerminalSession([*cli, "-H", ph.host, "attach", "idle"], cwd=str(REPO)) as term:
+        assert term.wait() == 1
+        term.expect(rb"You cannot attach to a stopped container, start it first")
 
 
 def test_exec_i_without_a_terminal_passes_stdin_and_its_end(ph):
@@ -167,18 +175,12 @@ def test_sig_proxy_forwards_signals_to_a_non_terminal_container(ph, client):
     assert running(ph, "sigs")  # the trap caught it: the proxy sent USR1, not a KILL
 
 
-def test_a_terminal_container_outlives_a_daemon_restart(ph):
+def test_a_terminal_container_outlives_a_daemon_restart(cli, ph):
     ph.docker("run", "-dit", "--name", "keep", "busybox", "sh", check=True)
     ph.kill(signal.SIGKILL)  # the shim holds the terminal's master, not the daemon
     ph.start()
-    with session(ph, "attach", "keep", rows=26, columns=88) as term:
-        deadline = time.monotonic() + 20
-        while True:
-            term.type(b"stty size\r")
-            match = term.expect(rb"(\d+ \d+)\r\n")
-            if match.group(1) == b"26 88" or time.monotonic() > deadline:
-                break
-        assert match.group(1) == b"26 88"
+    with session(cli, ph, "attach", "keep", rows=26, columns=88) as term:
+        assert stty_size_once_resized(term, b"26 88") == b"26 88"
         term.type(b"exit 6\r")
         assert term.wait() == 6
 

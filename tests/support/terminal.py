@@ -15,17 +15,18 @@ from runtime.shim.terminal import set_size
 from tests.support.waiting import wait_for
 
 CTRL_P, CTRL_Q = b"\x10", b"\x11"
+KEY_ARRIVAL_S = 0.05
 
 
 class TerminalSession:
-    def __init__(self, argv: list[str], rows: int = 24, columns: int = 80) -> None:
+    def __init__(self, argv: list[str], rows: int = 24, columns: int = 80, cwd: str | None = None) -> None:
         self.master, slave = os.openpty()
         set_size(self.master, rows, columns)
         self._slave = os.open(os.ttyname(slave), os.O_RDWR | os.O_NOCTTY)  # to see what is still unread
         # setsid -c: a session of its own whose controlling terminal is this one, so that raw mode, SIGWINCH and
         # the terminal's signals work as in a shell (util-linux; no preexec_fn in a threaded test process).
         self.process = subprocess.Popen(
-            ["setsid", "-c", *argv], stdin=slave, stdout=slave, stderr=slave, close_fds=True
+            ["setsid", "-c", *argv], stdin=slave, stdout=slave, stderr=slave, close_fds=True, cwd=cwd
         )
         os.close(slave)
         self.output = b""
@@ -75,6 +76,12 @@ class TerminalSession:
         only so)."""
         for key in keys:
             os.write(self.master, key)
+            # A key written to the master reaches the slave's queue a moment later (the kernel's flip buffer
+            # moves it on a worker), so "nothing unread" right after the write can mean "not there yet": give it
+            # the moment to show (a reader quicker than that has read it), then wait until it is read.
+            arrival = time.monotonic() + KEY_ARRIVAL_S
+            while not self._unread() and time.monotonic() < arrival:
+                time.sleep(0.001)
             wait_for(lambda: not self._unread(), 10, interval=0.005, what=f"the command to read {key!r}")
 
     def _unread(self) -> int:
@@ -107,3 +114,14 @@ class TerminalSession:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def stty_size_once_resized(term: TerminalSession, wanted: bytes, timeout: float = 20.0) -> bytes:
+    """What `stty size` in the shell on `term` says once it says `wanted` (the client sends the new size on
+    SIGWINCH, asynchronously), or at the deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        term.type(b"stty size\r")
+        shown = term.expect(rb"(\d+ \d+)\r\n").group(1)
+        if shown == wanted or time.monotonic() > deadline:
+            return shown

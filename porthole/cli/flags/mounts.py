@@ -7,10 +7,9 @@ import os
 from typing import Any
 
 from porthole.cli.flags.sizes import ram_in_bytes
+from porthole.cli.flags.switches import go_bool
 from runtime.errors import InvalidParameter
 
-_TRUE = ("1", "t", "T", "TRUE", "true", "True")
-_FALSE = ("0", "f", "F", "FALSE", "false", "False")
 _OPTION_GROUPS = {
     "bind-": ("bind", "BindOptions"),
     "volume-": ("volume", "VolumeOptions"),
@@ -19,11 +18,10 @@ _OPTION_GROUPS = {
 
 
 def _go_bool(raw: str, key: str, value: str) -> bool:
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise InvalidParameter(f"invalid mount {raw!r}: {key}: {value!r} is not a boolean")
+    try:
+        return go_bool(value)
+    except InvalidParameter as e:
+        raise InvalidParameter(f"invalid mount {raw!r}: {key}: {e.message}") from None
 
 
 def _absolute_if_relative(path: str) -> str:

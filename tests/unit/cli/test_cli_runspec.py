@@ -206,9 +206,8 @@ def test_bad_flags_exit_125_naming_the_flag(capsys, argv, message):
     assert err.endswith("See 'porthole run --help'.\n")
 
 
-def test_an_attached_terminal_is_refused_plainly_a_detached_one_is_made():
-    with pytest.raises(InvalidParameter, match="-t: the porthole CLI has no terminal client: add -d"):
-        body_of("-it", "busybox", "sh")
+def test_a_terminal_is_asked_for_attached_or_detached():
+    assert body_of("-it", "busybox", "sh")["Tty"] is True
     assert body_of("-dit", "busybox", "sh")["Tty"] is True
 
 
