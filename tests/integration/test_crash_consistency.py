@@ -2,9 +2,13 @@
 restart, exec, network connect and disconnect, volume create and rm, and rm, while the daemon is SIGKILLed at
 random points (at a crash point between two steps that leave a trace outside its memory,
 tests/support/crashinjection.py, or at a random instant), restarted each time, and the invariants of
-tests/support/invariants.py checked after every restart; at the end every container is stopped and removed,
-and nothing is left. Then the same with writes failing: the data root, a small tmpfs, filled at random moments
-and freed again.
+tests/support/invariants.py checked after every restart; then every container is stopped and removed, nothing
+may be left, and the workload goes on with a copy of each (the same options, networks and state). Then the
+same with writes failing: the data root, a small tmpfs, filled at random moments and freed again; there the
+stop and removal wait for the round when space has returned (a copy cannot be made on a full disk).
+
+A restart is a fork of a process that did the daemon's imports once (tests/support/warmstart.py): they were
+most of each round's time.
 
 Deterministic in its choices (a fixed seed: PORTHOLE_CRASH_SEED); the instants are the machine's. CI runs
 PORTHOLE_CRASH_ROUNDS (default 200) kill points, and PORTHOLE_CRASH_FULL_DISK_ROUNDS (default 60) on the full
@@ -38,7 +42,16 @@ VOLUMES = ("v0", "v1")
 NETWORK = "crashnet"
 CONVERGE_S = 30  # exits seen after a restart are handled on threads of their own
 REQUEST_TIMEOUT_S = 20
-STOP_AND_REMOVE_EVERY = 50  # rounds: every container is stopped and removed, and nothing may be left
+
+
+@dataclass
+class Copy:
+    """What a container was when it was stopped and removed, to make it again."""
+
+    name: str
+    options: dict
+    status: str
+    connected: bool  # to NETWORK, besides the network it was created on
 
 
 @dataclass
@@ -48,6 +61,7 @@ class Workload:
     rng: random.Random
     client: docker.APIClient
     errors: list[str] = field(default_factory=list)  # 500s that are not a full disk's 507: the daemon's bugs
+    options: dict[str, dict] = field(default_factory=dict)  # name -> the options it was created with
 
     def pick(self, existing: set[str]) -> tuple:
         """An operation on a container that exists (`existing`, kept up to date as it goes), or its creation."""
@@ -81,20 +95,33 @@ class Workload:
             return  # the daemon died under it: that is the point
 
     def create(self, name, options) -> None:
+        self.make(name, options)
+        self.client.start(name)
+
+    def make(self, name, options) -> None:
+        self.options[name] = options
         host_config = self.client.create_host_config(
             network_mode=options["network"],
             restart_policy={"Name": options["restart"]},
             port_bindings={80: None} if options["publish"] else None,
             binds={options["volume"]: {"bind": "/data", "mode": "rw"}} if options["volume"] else None,
         )
-        created = self.client.create_container(
+        self.client.create_container(
             "busybox",
             ["sh", "-c", COUNTER],
             name=name,
             host_config=host_config,
             ports=[80] if options["publish"] else None,
         )
-        self.client.start(created["Id"])
+
+    def copy(self, copy: Copy) -> None:
+        self.make(copy.name, copy.options)
+        if copy.connected:
+            self.client.connect_container_to_network(copy.name, NETWORK)
+        if copy.status in ("running", "paused", "restarting"):
+            self.client.start(copy.name)
+        if copy.status == "paused":
+            self.client.pause(copy.name)
 
     def start(self, name, _) -> None:
         self.client.start(name)
@@ -183,13 +210,21 @@ def _converged(client, daemon: CrashingDaemon, disk_full: bool = False) -> None:
         raise AssertionError(f"invariants broken after the restart: {left}\n{daemon.log_tail()}") from None
 
 
-def _stop_and_remove_everything(client, daemon: CrashingDaemon) -> None:
+def _stop_and_remove_everything(workload: Workload, daemon: CrashingDaemon) -> list[Copy]:
+    """Every container stopped and removed, and nothing left of them; returns copies of them to make again."""
+    client = workload.client
+    copies = []
     for summary in client.containers(all=True):
+        name = summary["Names"][0].lstrip("/")
+        networks = client.inspect_container(summary["Id"])["NetworkSettings"]["Networks"] or {}
+        options = workload.options[name]
+        copies.append(Copy(name, options, summary["State"], NETWORK in networks and options["network"] != NETWORK))
         if summary["State"] in ("running", "paused", "restarting"):
             client.stop(summary["Id"], timeout=1)
         client.remove_container(summary["Id"], force=True)
     assert client.containers(all=True) == []
     _converged(client, daemon)
+    return copies
 
 
 def _run(daemon: CrashingDaemon, rounds: int, full_disk: bool) -> Counter:
@@ -200,7 +235,7 @@ def _run(daemon: CrashingDaemon, rounds: int, full_disk: bool) -> Counter:
     deaths: Counter = Counter()
     filler = None
     try:
-        for number in range(rounds):
+        for _ in range(rounds):
             if full_disk and rng.random() < 0.35:  # the disk fills, or space returns, at random moments
                 if filler is None:
                     filler = fill(daemon.data_root)
@@ -210,14 +245,14 @@ def _run(daemon: CrashingDaemon, rounds: int, full_disk: bool) -> Counter:
             deaths[_crash_round(daemon, workload, rng) + (" on a full disk" if filler else "")] += 1
             client = workload.client = docker.APIClient(base_url=daemon.host, timeout=REQUEST_TIMEOUT_S)
             _converged(client, daemon, disk_full=filler is not None)
-            if (number + 1) % STOP_AND_REMOVE_EVERY == 0 and filler is None:
-                _stop_and_remove_everything(client, daemon)
+            if filler is None:
+                for copy in _stop_and_remove_everything(workload, daemon):
+                    workload.copy(copy)
     finally:
         if filler is not None:
             filler.unlink()
-    daemon.disarm()
     _converged(client, daemon)
-    _stop_and_remove_everything(client, daemon)
+    _stop_and_remove_everything(workload, daemon)
     assert workload.errors == []
     crashes = daemon.crashes().most_common()
     print(f"\n{sum(deaths.values())} kill points: {dict(deaths)}\ncrash points reached: {dict(crashes)}")
