@@ -1,13 +1,13 @@
 """Crash points in a test daemon: before and after each step that leaves a trace outside the daemon's memory
-(a state file written, a cgroup file written, a signal sent, a shim started, a namespace, link or rule made or
-removed, a container's or a volume's files removed), the daemon may SIGKILL itself, so that a crash lands
-exactly between two steps, as the crash tests of databases place them.
+(a state file written, a cgroup file written, a signal sent, a shim or an exec started, a namespace, link or rule
+made or removed, an embedded DNS attached, a container's or a volume's files removed, an image's layer, config,
+tags or holds recorded), the daemon may SIGKILL itself, so that a crash lands exactly between two steps, as the
+crash tests of databases place them.
 
 The test arms the daemon by writing a number N to the arm file: the N-th crash point reached from then on kills
 it, after appending the point's name to the crash log; "N name" counts only the points of that name. Removing
-the file disarms it, at once. Installed
-in the daemon process only (crashpoints/sitecustomize.py, through PYTHONPATH and PORTHOLE_CRASH_ARM); the shims,
-forked from a zygote started with `python -I`, never load it."""
+the file disarms it, at once. Installed in the daemon process only (crashpoints/sitecustomize.py, through
+PYTHONPATH and PORTHOLE_CRASH_ARM); the shims, forked from a zygote started with `python -I`, never load it."""
 
 import functools
 import importlib
@@ -33,6 +33,21 @@ POINTS = (
     ("runtime.network.firewall", "HostFirewall.apply"),
     ("runtime.volumes.service", "VolumeService.create"),
     ("runtime.volumes.service", "VolumeService.remove"),
+    # a volume's directory made, retired (renamed aside) and deleted
+    ("runtime.volumes.layout", "create"),
+    ("runtime.volumes.layout", "retire"),
+    ("runtime.volumes.layout", "delete"),
+    # the embedded DNS of a container on a user-defined network: its sockets in the namespace, its redirect
+    ("runtime.network.dns_server", "EmbeddedDns.attach"),
+    ("runtime.network.dns_server", "EmbeddedDns.detach"),
+    ("runtime.network.firewall", "HostFirewall.install_dns_redirect"),
+    # an exec's helper started in the container's namespaces and cgroup
+    ("runtime.engine.shims", "ShimLauncher.start_exec"),
+    # images: a layer moved into the store, a config, tags and a container's hold on layers recorded
+    ("runtime.images.layerstore", "LayerStore._commit"),
+    ("runtime.images.imageindex", "ImageIndex.add_config"),
+    ("runtime.images.imageindex", "ImageIndex.set_tags"),
+    ("runtime.images.imageindex", "ImageIndex.set_hold"),
 )
 
 
