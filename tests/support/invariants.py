@@ -6,6 +6,7 @@ them to be gone (exits are handled on threads of their own after a restart) and 
   in one of the daemon's cgroups belongs to a container reported running or paused
 - no cgroup, veth, network namespace, mount, iptables rule, IP allocation or shim without its running container
 - the records on disk are whole JSON (an atomic write never leaves a truncated one)
+- the image layers on disk are exactly those of the images and the containers
 - `docker logs` of each container (a counter that prints 1, 2, 3 ... each run) has no duplicate and no gap, but
   the lines the shim counted as lost to failed writes (a full disk)
 """
@@ -35,6 +36,7 @@ class Reported:
     status: str
     pid: int
     addresses: dict[str, str] = field(default_factory=dict)  # network name -> IPv4 address (live endpoints)
+    layers: list[str] = field(default_factory=list)  # the image layers' trees it is made of
 
     @property
     def live(self) -> bool:
@@ -48,7 +50,8 @@ def reported(api) -> dict[str, Reported]:
         networks = (attrs.get("NetworkSettings") or {}).get("Networks") or {}
         addresses = {name: n["IPAddress"] for name, n in networks.items() if n.get("IPAddress")}
         state = attrs["State"]
-        containers[attrs["Id"]] = Reported(attrs["Id"], state["Status"], state["Pid"], addresses)
+        layers = [tree for tree in (attrs["GraphDriver"]["Data"].get("LowerDir") or "").split(":") if tree]
+        containers[attrs["Id"]] = Reported(attrs["Id"], state["Status"], state["Pid"], addresses, layers)
     return containers
 
 
@@ -210,6 +213,23 @@ def record_violations(daemon: TestDaemon) -> list[str]:
     return found
 
 
+def layer_violations(api, daemon: TestDaemon, containers: dict[str, Reported]) -> list[str]:
+    """The layers on disk are exactly those an image or a container is made of: none kept for nothing (a hold a
+    crash lost), none missing under an image."""
+    used: dict[str, str] = {}
+    for summary in api.images(all=True):
+        graph = api.inspect_image(summary["Id"])["GraphDriver"]["Data"]
+        for tree in [graph.get("UpperDir"), *(graph.get("LowerDir") or "").split(":")]:
+            if tree:
+                used[Path(tree).parent.name] = f"image {summary['Id'][7:19]}"
+    for cid, c in containers.items():
+        used.update((Path(tree).parent.name, f"container {cid[:12]}") for tree in c.layers)
+    stored = {meta.parent.name for meta in (daemon.data_root / "layers" / "sha256").glob("*/layer.json")}
+    found = [f"layer {layer[:12]} on disk, which no image or container uses" for layer in stored - set(used)]
+    found += [f"layer {layer[:12]} of {used[layer]} is not on disk" for layer in set(used) - stored]
+    return found
+
+
 # a counter of the kind log_violations() checks: a random id for each run, then 1, 2, 3 ...
 # (a TERM ends it at once: PID 1 has no default action for it)
 COUNTER = (
@@ -261,6 +281,7 @@ def violations(api, daemon: TestDaemon, *, disk_full: bool = False) -> list[str]
     found += shim_violations(daemon, containers)
     found += record_violations(daemon)
     found += log_violations(api, daemon, containers, lost_allowed=daemon.data_root_size is not None)
+    found += layer_violations(api, daemon, containers)
     if not disk_full:
         found += veth_violations(api, daemon, containers)
         found += ipam_violations(daemon, containers)
