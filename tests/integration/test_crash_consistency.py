@@ -20,7 +20,8 @@ import signal
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 
 import docker
 import pytest
@@ -222,20 +223,39 @@ def _converged(client, daemon: CrashingDaemon, disk_full: bool = False) -> None:
 
 
 def _stop_and_remove_everything(workload: Workload, daemon: CrashingDaemon) -> list[Copy]:
-    """Every container stopped and removed, and nothing left of them; returns copies of them to make again."""
-    client = workload.client
-    copies = []
-    for summary in client.containers(all=True):
+    """Every container stopped and removed, and nothing left of them; returns copies of them to make again. The
+    containers are stopped and removed side by side, as clients would, on clients of their own."""
+
+    def stop_and_remove(summary: dict) -> Copy:
+        client = _client_of(daemon, workload.client)
         name = summary["Names"][0].lstrip("/")
         networks = client.inspect_container(summary["Id"])["NetworkSettings"]["Networks"] or {}
         options = workload.options[name]
-        copies.append(Copy(name, options, summary["State"], NETWORK in networks and options["network"] != NETWORK))
+        copy = Copy(name, options, summary["State"], NETWORK in networks and options["network"] != NETWORK)
         if summary["State"] in ("running", "paused", "restarting"):
             client.stop(summary["Id"], timeout=1)
         client.remove_container(summary["Id"], force=True)
-    assert client.containers(all=True) == []
-    _converged(client, daemon)
+        return copy
+
+    summaries = workload.client.containers(all=True)
+    with ThreadPoolExecutor(max(len(summaries), 1)) as pool:
+        copies = list(pool.map(stop_and_remove, summaries))
+    assert workload.client.containers(all=True) == []
+    _converged(workload.client, daemon)
     return copies
+
+
+def _make_copies(workload: Workload, daemon: CrashingDaemon, copies: list[Copy]) -> None:
+    def make(copy: Copy) -> None:
+        replace(workload, client=_client_of(daemon, workload.client)).copy(copy)
+
+    with ThreadPoolExecutor(max(len(copies), 1)) as pool:
+        list(pool.map(make, copies))
+
+
+def _client_of(daemon: CrashingDaemon, like: docker.APIClient) -> docker.APIClient:
+    """A client of its own for a thread (its version given: no request to learn it)."""
+    return docker.APIClient(base_url=daemon.host, version=like.api_version, timeout=REQUEST_TIMEOUT_S)
 
 
 def _remove_images(client) -> None:
@@ -262,8 +282,7 @@ def _run(daemon: CrashingDaemon, rounds: int, full_disk: bool) -> Counter:
             client = workload.client = docker.APIClient(base_url=daemon.host, timeout=REQUEST_TIMEOUT_S)
             _converged(client, daemon, disk_full=filler is not None)
             if filler is None:
-                for copy in _stop_and_remove_everything(workload, daemon):
-                    workload.copy(copy)
+                _make_copies(workload, daemon, _stop_and_remove_everything(workload, daemon))
     finally:
         if filler is not None:
             filler.unlink()
