@@ -11,6 +11,7 @@ The server ignores SIGCHLD, so the kernel reaps its daemons; the test follows ea
 import os
 import signal
 import sys
+import traceback
 
 import porthole.serve.daemon  # noqa: F401 -- the imports every start would pay
 from porthole.cli.main import main
@@ -27,8 +28,24 @@ def _serve(log: str, argv: list[str]) -> None:
             os.dup2(out, 1)
             os.dup2(out, 2)
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            os._exit(main(argv))
+            os._exit(_daemon(argv))  # never back into the server's loop
         print(pid, flush=True)
+
+
+def _daemon(argv: list[str]) -> int:
+    try:
+        return main(argv)
+    except SystemExit as stop:  # a refused flag, a socket taken: said on stderr as the interpreter would
+        if stop.code is None or isinstance(stop.code, int):
+            return stop.code or 0
+        print(stop.code, file=sys.stderr)
+        return 1
+    except BaseException:  # noqa: BLE001 - a daemon's crash, in its log
+        traceback.print_exc()
+        return 1
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
 
 
 if __name__ == "__main__":
