@@ -159,6 +159,7 @@ class Copier:
             raise
 
     def _deliver(self, entries: list[Entry]) -> None:
+        failed_before = self.stats.failed_writes
         for entry in entries:
             if isinstance(entry, LineBatch):
                 self.stats.lines += entry.data.count(b"\n")
@@ -167,6 +168,9 @@ class Copier:
                 self.stats.partial_chains += entry.partial is not None and entry.partial.ordinal == 1
             # A refused entry is dropped, counted and logged; as in Docker the copier never retries.
             self._writer.write(entry)
+        if self._failures is not None and self.stats.failed_writes == failed_before:
+            # the failures stopped (space returned): their last second is saved now, not at the shim's exit
+            self._failures.save()
 
     def _close_driver(self) -> None:
         try:

@@ -202,6 +202,11 @@ class Engine:
         self.networks.restore({c.id: self.config.exec_root / "netns" / c.id for c in live})
         # the pools' reconciliation above may have found the disk full: written once it takes them
         self.deferred.attempt(("ipam", "pools"), self.networks.save_pools, "saving the address pools")
+        self.deferred.attempt(
+            ("layers", "holds"),
+            lambda: self.images.keep_holds({c.id: c.layers for c in self.containers.store}),
+            "recording the image layers the containers hold",
+        )
         for container in live:  # before any exit is recorded: a dead one must not unmount what a live one uses
             self.volume_mounts.adopt(container)
         for container in self.containers.store:

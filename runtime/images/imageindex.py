@@ -97,11 +97,14 @@ class ImageIndex:
         write_json_atomic(self._dir / TAGS_FILE, {"tags": self.tags})
 
     def set_hold(self, holder: str, diff_ids: list[str] | None) -> None:
-        """Written first, kept in memory once on disk: a write refused (a full disk) changes nothing, so the
-        same call can be made again."""
         holds = {h: d for h, d in self.holds.items() if h != holder}
         if diff_ids is not None:
             holds[holder] = diff_ids
+        self.set_holds(holds)
+
+    def set_holds(self, holds: dict[str, list[str]]) -> None:
+        """Written first, kept in memory once on disk: a write refused (a full disk) changes nothing, so the
+        same call can be made again."""
         write_json_atomic(self._dir / HOLDS_FILE, {"holds": holds})
         self.holds = holds
 

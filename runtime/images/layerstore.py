@@ -54,6 +54,11 @@ class LayerStore:
     def tree(self, diff_id: str) -> Path:
         return self.directory(diff_id) / TREE_DIR
 
+    @staticmethod
+    def diff_id_of(tree: Path) -> str:
+        """The layer whose tree() this is."""
+        return f"sha256:{tree.parent.name}"
+
     def exists(self, diff_id: str) -> bool:
         return (self.directory(diff_id) / LAYER_META).is_file()
 

@@ -9,7 +9,7 @@ One lock guards the index; slow extraction runs outside it and commits with a re
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -233,6 +233,18 @@ class ImageStore:
         """Keep `image`'s layers while `holder` (a container id) uses them, even if the image is removed."""
         with self._lock:
             self._index.set_hold(holder, image.diff_ids)
+
+    def keep_holds(self, holders: Mapping[str, Sequence[str]]) -> None:
+        """At start: exactly the holds of the containers that exist (holder -> the layer trees it uses). A crash
+        can lose a release (whose layers were then kept for ever, even on a full disk that deferred it) or a
+        hold, so they are rebuilt from the containers."""
+        with self._lock:
+            holds = {h: [self._layers.diff_id_of(Path(tree)) for tree in trees] for h, trees in holders.items()}
+            if {h: set(d) for h, d in holds.items()} == {h: set(d) for h, d in self._index.holds.items()}:
+                return
+            released = [d for h, diff_ids in self._index.holds.items() if h not in holds for d in diff_ids]
+            self._index.set_holds(holds)
+        self._collect_layers(released)
 
     def release_layers(self, holder: str) -> None:
         """The holder is gone; its layers go too unless an image or another holder needs them."""

@@ -1,10 +1,12 @@
 """A test daemon with crash points (tests/support/crashinjection.py): arm(n) makes the n-th point it reaches from
 then on SIGKILL it, between two steps that leave a trace outside its memory."""
 
+import subprocess
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tests.support.daemon import REPO, TestDaemon
+from tests.support.forked import Forked
 
 
 @dataclass
@@ -12,6 +14,7 @@ class CrashingDaemon(TestDaemon):
     """A test daemon with crash points: arm(n) makes the n-th point it reaches from then on SIGKILL it."""
 
     __test__ = False
+    forkserver: subprocess.Popen | None = field(default=None, repr=False)  # forks each start, imports done
 
     def __post_init__(self) -> None:
         self.env = {
@@ -32,12 +35,36 @@ class CrashingDaemon(TestDaemon):
         log = self.root / "crash-log"
         return Counter(log.read_text().splitlines() if log.exists() else [])
 
+    def _launch(self) -> Forked:
+        """A daemon forked by the test's fork server (tests/support/warmstart.py), started at the first start."""
+        if self.forkserver is None:
+            daemon = self.command()
+            at = daemon.index("porthole.cli.main")
+            self.forkserver = self._spawn(
+                [*daemon[:at], "tests.support.warmstart", str(self.root / "daemon.log"), *daemon[at + 1 :]],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+            )
+        self.forkserver.stdin.write(b"start\n")
+        self.forkserver.stdin.flush()
+        return Forked(int(self.forkserver.stdout.readline()))
+
+    def stop(self) -> None:
+        try:
+            super().stop()
+        finally:
+            if self.forkserver is not None:
+                self.forkserver.kill()
+                self.forkserver.wait()
+                self.forkserver = None
+
     def dead(self) -> bool:
         return self.process is not None and self.process.poll() is not None
 
     def restart(self) -> None:
         """Start again after a SIGKILL; a crash point armed before the start may kill it in its recovery, and
-        that is one more kill point: it starts again, disarmed."""
+        that is one more kill point: it starts again, disarmed. Disarmed once it answers in any case: a point
+        that outlived the recovery would kill it at a moment no test chose."""
         self.process = None
         try:
             self.start()
@@ -45,3 +72,4 @@ class CrashingDaemon(TestDaemon):
             self.disarm()
             self.process = None
             self.start()
+        self.disarm()

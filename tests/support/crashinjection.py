@@ -1,12 +1,13 @@
 """Crash points in a test daemon: before and after each step that leaves a trace outside the daemon's memory
-(a state file written, a cgroup file written, a signal sent, a shim started, a namespace, link or rule made or
-removed, a container's or a volume's files removed), the daemon may SIGKILL itself, so that a crash lands
-exactly between two steps, as the crash tests of databases place them.
+(a state file written, a cgroup file written, a signal sent, a shim or an exec started, a namespace, link or rule
+made or removed, an embedded DNS attached, a container's or a volume's files removed, an image's layer, config,
+tags or holds recorded), the daemon may SIGKILL itself, so that a crash lands exactly between two steps, as the
+crash tests of databases place them.
 
 The test arms the daemon by writing a number N to the arm file: the N-th crash point reached from then on kills
-it, after appending the point's name to the crash log; "N name" counts only the points of that name. Installed
-in the daemon process only (crashpoints/sitecustomize.py, through PYTHONPATH and PORTHOLE_CRASH_ARM); the shims,
-forked from a zygote started with `python -I`, never load it."""
+it, after appending the point's name to the crash log; "N name" counts only the points of that name. Removing
+the file disarms it, at once. Installed in the daemon process only (crashpoints/sitecustomize.py, through
+PYTHONPATH and PORTHOLE_CRASH_ARM); the shims, forked from a zygote started with `python -I`, never load it."""
 
 import functools
 import importlib
@@ -32,29 +33,42 @@ POINTS = (
     ("runtime.network.firewall", "HostFirewall.apply"),
     ("runtime.volumes.service", "VolumeService.create"),
     ("runtime.volumes.service", "VolumeService.remove"),
+    # a volume's directory made, retired (renamed aside) and deleted
+    ("runtime.volumes.layout", "create"),
+    ("runtime.volumes.layout", "retire"),
+    ("runtime.volumes.layout", "delete"),
+    # the embedded DNS of a container on a user-defined network: its sockets in the namespace, its redirect
+    ("runtime.network.dns_server", "EmbeddedDns.attach"),
+    ("runtime.network.dns_server", "EmbeddedDns.detach"),
+    ("runtime.network.firewall", "HostFirewall.install_dns_redirect"),
+    # an exec's helper started in the container's namespaces and cgroup
+    ("runtime.engine.shims", "ShimLauncher.start_exec"),
+    # images: a layer moved into the store, a config, tags and a container's hold on layers recorded
+    ("runtime.images.layerstore", "LayerStore._commit"),
+    ("runtime.images.imageindex", "ImageIndex.add_config"),
+    ("runtime.images.imageindex", "ImageIndex.set_tags"),
+    ("runtime.images.imageindex", "ImageIndex.set_hold"),
 )
 
 
 class CrashPoints:
     def __init__(self, arm_path: str, log_path: str) -> None:
-        self._arm_path = arm_path
+        self._arm = Path(arm_path)
         self._log_path = log_path
-        self._left: int | None = None
-        self._only = ""  # count only the points whose name is this (all if empty)
         self._lock = threading.Lock()
 
     def reached(self, name: str) -> None:
+        """The count left is kept in the arm file, not in memory: the test disarms a daemon that is running
+        (one it let recover armed) by removing the file."""
         with self._lock:
-            if self._left is None:
-                if not os.path.exists(self._arm_path):
-                    return
-                count, _, self._only = Path(self._arm_path).read_text().partition(" ")
-                self._left = int(count)
-                os.unlink(self._arm_path)
-            if self._only and name != self._only:
+            try:
+                count, _, only = self._arm.read_text().partition(" ")
+            except FileNotFoundError:
                 return
-            self._left -= 1
-            if self._left > 0:
+            if only and name != only:
+                return
+            if int(count) > 1:
+                self._arm.write_text(f"{int(count) - 1} {only}".rstrip())
                 return
             with open(self._log_path, "a") as log:
                 log.write(name + "\n")

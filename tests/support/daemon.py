@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import docker
 
@@ -121,11 +122,17 @@ class TestDaemon:
         if self.data_root_size is not None and not os.path.ismount(self.data_root):
             self.data_root.mkdir(exist_ok=True)
             mount("tmpfs", str(self.data_root), "tmpfs", 0, f"size={self.data_root_size},mode=0711")
-        log = open(self.root / "daemon.log", "ab")
-        self.process = subprocess.Popen(
-            self.command(), stdout=log, stderr=log, cwd=REPO, start_new_session=True, env={**os.environ, **self.env}
-        )
+        self.process = self._launch()
         wait_for(self._answers, START_TIMEOUT, what=f"the daemon on {self.socket}")
+
+    def _launch(self) -> subprocess.Popen:
+        return self._spawn(self.command())
+
+    def _spawn(self, command: list[str], **popen: Any) -> subprocess.Popen:
+        """`command` started with the daemon's log (unless `popen` says otherwise), directory and environment."""
+        log = open(self.root / "daemon.log", "ab")
+        popen = {"stdout": log, "stderr": log, **popen}
+        return subprocess.Popen(command, cwd=REPO, start_new_session=True, env={**os.environ, **self.env}, **popen)
 
     def _answers(self) -> bool:
         if self.process is not None and self.process.poll() is not None:

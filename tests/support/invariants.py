@@ -6,6 +6,7 @@ them to be gone (exits are handled on threads of their own after a restart) and 
   in one of the daemon's cgroups belongs to a container reported running or paused
 - no cgroup, veth, network namespace, mount, iptables rule, IP allocation or shim without its running container
 - the records on disk are whole JSON (an atomic write never leaves a truncated one)
+- the image layers on disk are exactly those of the images and the containers
 - `docker logs` of each container (a counter that prints 1, 2, 3 ... each run) has no duplicate and no gap, but
   the lines the shim counted as lost to failed writes (a full disk)
 """
@@ -18,12 +19,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyroute2 import IPRoute
-
 from tests.support.daemon import TestDaemon
 
 CGROUP = Path("/sys/fs/cgroup")
+SYS_NET = Path("/sys/class/net")
 LIVE = ("running", "paused")
+SHIM_COMMAND = b"runtime.shim.zygote"  # in the command line of the zygote and of every shim it forked
 
 
 @dataclass
@@ -34,6 +35,7 @@ class Reported:
     status: str
     pid: int
     addresses: dict[str, str] = field(default_factory=dict)  # network name -> IPv4 address (live endpoints)
+    layers: list[str] = field(default_factory=list)  # the image layers' trees it is made of
 
     @property
     def live(self) -> bool:
@@ -47,7 +49,8 @@ def reported(api) -> dict[str, Reported]:
         networks = (attrs.get("NetworkSettings") or {}).get("Networks") or {}
         addresses = {name: n["IPAddress"] for name, n in networks.items() if n.get("IPAddress")}
         state = attrs["State"]
-        containers[attrs["Id"]] = Reported(attrs["Id"], state["Status"], state["Pid"], addresses)
+        layers = [tree for tree in (attrs["GraphDriver"]["Data"].get("LowerDir") or "").split(":") if tree]
+        containers[attrs["Id"]] = Reported(attrs["Id"], state["Status"], state["Pid"], addresses, layers)
     return containers
 
 
@@ -121,15 +124,11 @@ def _bridges(api, daemon: TestDaemon) -> set[str]:
 
 
 def veth_violations(api, daemon: TestDaemon, containers: dict[str, Reported]) -> list[str]:
-    bridges = _bridges(api, daemon)
-    with IPRoute() as ipr:
-        links = ipr.get_links()
-        index = {link["index"]: link.get_attr("IFLA_IFNAME") for link in links}
-        plugged = [link for link in links if index.get(link.get_attr("IFLA_MASTER")) in bridges]
+    # a bridge's ports are listed under it in sysfs: cheaper than a netlink dump of every link on a busy host
+    plugged = sorted(port.name for bridge in _bridges(api, daemon) for port in SYS_NET.glob(f"{bridge}/brif/*"))
     endpoints = sum(len(c.addresses) for c in containers.values() if c.live)
     if len(plugged) != endpoints:
-        names = sorted(link.get_attr("IFLA_IFNAME") for link in plugged)
-        return [f"{len(plugged)} veths on the daemon's bridges ({', '.join(names)}) for {endpoints} live endpoints"]
+        return [f"{len(plugged)} veths on the daemon's bridges ({', '.join(plugged)}) for {endpoints} live endpoints"]
     return []
 
 
@@ -171,14 +170,16 @@ def mount_violations(daemon: TestDaemon, containers: dict[str, Reported]) -> lis
 
 
 def shim_violations(daemon: TestDaemon, containers: dict[str, Reported]) -> list[str]:
-    """A shim holds its container's log open for writing; the daemon's own readers are not shims."""
+    """A shim holds its container's log open for writing; the daemon's own readers are not shims. Shims are forks
+    of the shim zygote and never exec, so only the processes with its command line are looked into (reading the
+    descriptors of every process on a busy machine was most of the invariants' time)."""
     pattern = re.compile(re.escape(str(daemon.data_root / "containers")) + r"/([0-9a-f]{64})/\1-json\.log$")
-    daemon_pid = daemon.process.pid if daemon.process else None
     holders: dict[str, int] = {}
     for pid in (int(p) for p in os.listdir("/proc") if p.isdigit()):
-        if pid in (daemon_pid, os.getpid()):
-            continue
         try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if SHIM_COMMAND not in f.read():
+                    continue
             targets = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
         except (FileNotFoundError, PermissionError, ProcessLookupError):
             continue
@@ -204,6 +205,23 @@ def record_violations(daemon: TestDaemon) -> list[str]:
             continue  # removed meanwhile
         except ValueError as e:
             found.append(f"record {path} is not whole JSON: {e}")
+    return found
+
+
+def layer_violations(api, daemon: TestDaemon, containers: dict[str, Reported]) -> list[str]:
+    """The layers on disk are exactly those an image or a container is made of: none kept for nothing (a hold a
+    crash lost), none missing under an image."""
+    used: dict[str, str] = {}
+    for summary in api.images(all=True):
+        graph = api.inspect_image(summary["Id"])["GraphDriver"]["Data"]
+        for tree in [graph.get("UpperDir"), *(graph.get("LowerDir") or "").split(":")]:
+            if tree:
+                used[Path(tree).parent.name] = f"image {summary['Id'][7:19]}"
+    for cid, c in containers.items():
+        used.update((Path(tree).parent.name, f"container {cid[:12]}") for tree in c.layers)
+    stored = {meta.parent.name for meta in (daemon.data_root / "layers" / "sha256").glob("*/layer.json")}
+    found = [f"layer {layer[:12]} on disk, which no image or container uses" for layer in stored - set(used)]
+    found += [f"layer {layer[:12]} of {used[layer]} is not on disk" for layer in set(used) - stored]
     return found
 
 
@@ -258,6 +276,7 @@ def violations(api, daemon: TestDaemon, *, disk_full: bool = False) -> list[str]
     found += shim_violations(daemon, containers)
     found += record_violations(daemon)
     found += log_violations(api, daemon, containers, lost_allowed=daemon.data_root_size is not None)
+    found += layer_violations(api, daemon, containers)
     if not disk_full:
         found += veth_violations(api, daemon, containers)
         found += ipam_violations(daemon, containers)

@@ -147,6 +147,32 @@ def test_refused_lines_are_saved_for_the_daemon_and_carry_over_a_restart(run_pro
     assert read_failed_lines(failures) == 4
 
 
+def test_the_last_refused_lines_are_saved_once_writes_succeed_again(run_program, tmp_path):
+    """The count is saved at most once a second while failures go on; the failures that end inside that second
+    must not wait for the container's exit (a full disk freed while the container runs on)."""
+
+    class RefusingTwice(MessageDriver):
+        def log(self, msg):
+            if len(self.messages) < 2:
+                self.messages.append(msg)
+                raise OSError(28, "No space left on device")
+
+    failures, stop = tmp_path / "log-write-failures.json", tmp_path / "stop"
+    program = (
+        WRITE + "import os, time\nfor line in (b'a\\n', b'b\\n', b'c\\n'): o.write(line); o.flush(); time.sleep(0.2)\n"
+    )
+    program += f"while not os.path.exists({str(stop)!r}): time.sleep(0.05)"  # runs on, as the container would
+    copying = threading.Thread(
+        target=run_program, args=(program, RefusingTwice()), kwargs={"failures_path": str(failures)}
+    )
+    copying.start()
+    try:
+        wait_for(lambda: read_failed_lines(failures) == 2, 5, what="both refused lines counted in the file")
+    finally:
+        stop.touch()
+        copying.join(timeout=10)
+
+
 def test_a_copier_that_refuses_nothing_writes_no_failure_file(run_program, tmp_path):
     run_program(WRITE + r"o.write(b'a\n')", MessageDriver(), failures_path=str(tmp_path / "failures.json"))
     assert list(tmp_path.iterdir()) == []
