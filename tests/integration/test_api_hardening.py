@@ -103,10 +103,25 @@ def test_a_huge_length_is_refused_at_once_without_waiting_for_the_body(ph):
     sock.close()
 
 
-def test_deep_but_valid_json_is_created(ph, client):
-    body = b'{"Image": "busybox", "Cmd": ["true"], "Labels": {}, "Unknown": ' + b"[" * 1000 + b"]" * 1000 + b"}"
-    reply = _exchange(ph, _create_request(body, "application/json"))
+def _nested_create(depth: int) -> bytes:
+    """A create body whose unknown field holds arrays nested `depth` deep (the body itself is one level more)."""
+    return b'{"Image": "busybox", "Cmd": ["true"], "Labels": {}, "Unknown": ' + b"[" * depth + b"]" * depth + b"}"
+
+
+@pytest.mark.parametrize("depth", [1000, 9_999])  # beyond orjson's 1024 levels, within Go's 10,000
+def test_deep_but_valid_json_is_created(ph, client, depth):
+    reply = _exchange(ph, _create_request(_nested_create(depth), "application/json"))
     assert reply.startswith(b"HTTP/1.1 201 ")
+
+
+@pytest.mark.parametrize("depth", [10_000, 20_000])
+def test_json_deeper_than_dockers_decoder_reads_is_a_400_in_its_words(ph, client, depth):
+    # Go's encoding/json stops past 10,000 levels; Docker 20.10 answers 500 "invalid character '[' exceeded max
+    # depth" (measured), today's moby a 400 with "invalid JSON: " before Go's words, as porthole does
+    reply = _exchange(ph, _create_request(_nested_create(depth), "application/json"))
+    assert reply.startswith(b"HTTP/1.1 400 ")
+    message = "invalid JSON: invalid character '[' exceeded max depth"
+    assert json.loads(reply.split(b"\r\n\r\n", 1)[1]) == {"message": message}
 
 
 def test_head_answers_without_a_body_and_the_connection_stays_in_step(ph):
