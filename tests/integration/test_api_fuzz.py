@@ -45,6 +45,9 @@ LEFT_OUT = {
     ("GET", "/images/search"), ("POST", "/auth"), ("GET", "/distribution/{name}/json"), ("POST", "/build"),
 }  # fmt: skip
 NOT_FOLLOWING = {"follow": "false", "stream": "false"}  # logs and stats answer and close
+# A start's 500s that Docker answers too, with the same words: moby's containerStart turns every error in making
+# the runtime spec into a System error (measured on Docker 20.10: a User that /etc/passwd lacks)
+DOCKERS_OWN_500S = (re.compile(r"unable to find user .*: no matching entries in passwd file", re.DOTALL),)
 EXISTING = st.sampled_from([TARGET, TARGET_IMAGE, f"{TARGET_IMAGE}:latest", "bridge", "none"])
 
 
@@ -163,9 +166,10 @@ def test_no_request_gets_a_500_and_nothing_half_made_remains(ph, client):
         _ensure_target(client)
         method, path, headers, body, run = request
         status, reply = _send(ph, method, path, headers, body)
-        if run and status == 201:
+        started = run and status == 201
+        if started:
             status, reply = _send(ph, "POST", f"/v{API_VERSION}/containers/{reply['Id']}/start", {}, None)
-        if status == 500:
+        if status == 500 and not (started and any(p.fullmatch(reply.get("message", "")) for p in DOCKERS_OWN_500S)):
             failures.append(f"{method} {path} {(body or b'')[:300]!r}: {reply}")
 
     one()
