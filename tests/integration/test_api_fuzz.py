@@ -45,9 +45,16 @@ LEFT_OUT = {
     ("GET", "/images/search"), ("POST", "/auth"), ("GET", "/distribution/{name}/json"), ("POST", "/build"),
 }  # fmt: skip
 NOT_FOLLOWING = {"follow": "false", "stream": "false"}  # logs and stats answer and close
-# A start's 500s that Docker answers too, with the same words: moby's containerStart turns every error in making
-# the runtime spec into a System error (measured on Docker 20.10: a User that /etc/passwd lacks)
-DOCKERS_OWN_500S = (re.compile(r"unable to find user .*: no matching entries in passwd file", re.DOTALL),)
+# A start's 500s that Docker answers too, with the same words (measured on Docker 20.10): moby's containerStart
+# turns every error in making the runtime spec into a System error (a User that /etc/passwd lacks), and runc's
+# refusals of the process as an OCI runtime error (a NUL in an environment entry)
+DOCKERS_OWN_500S = tuple(
+    re.compile(pattern, re.DOTALL)
+    for pattern in (
+        r"unable to find user .*: no matching entries in passwd file",
+        r"environment variable (name|value) can't contain null\(\\x00\): .*",
+    )
+)
 EXISTING = st.sampled_from([TARGET, TARGET_IMAGE, f"{TARGET_IMAGE}:latest", "bridge", "none"])
 
 

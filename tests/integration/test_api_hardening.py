@@ -10,6 +10,7 @@ import socket
 import stat
 import time
 
+import docker
 import pytest
 
 from tests.support.waiting import wait_for
@@ -243,3 +244,21 @@ def test_a_propagation_porthole_cannot_apply_is_refused(ph, client, tmp_path):
     assert result.returncode != 0
     assert b"bind-propagation rshared" in result.stderr
     assert client.containers.list(all=True) == []
+
+
+def test_an_environment_entry_without_a_name_is_refused_at_create_in_dockers_words(client):
+    with pytest.raises(docker.errors.APIError) as refused:
+        client.containers.create("busybox", ["true"], environment=["=x"], network_mode="none")
+    assert (refused.value.status_code, refused.value.explanation) == (400, "invalid environment variable: =x")
+
+
+@pytest.mark.parametrize(("entry", "part"), [("A\x00B=1", "name"), ("A=b\x00c", "value")])
+def test_an_environment_entry_with_a_nul_fails_the_start_in_runcs_words(client, entry, part):
+    # Docker 20.10 (measured): the create passes, the start is a 500 with runc's words; the init had said
+    # "ValueError('embedded null byte')"
+    container = client.containers.create("busybox", ["true"], environment=[entry], network_mode="none")
+    with pytest.raises(docker.errors.APIError) as failed:
+        container.start()
+    escaped = entry.replace("\x00", "\\x00")
+    assert failed.value.status_code == 500
+    assert failed.value.explanation == f'environment variable {part} can\'t contain null(\\x00): "{escaped}"'
