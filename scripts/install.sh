@@ -28,7 +28,8 @@ apt-get install -y --no-install-recommends \
     python3 python3-venv python3-dev gcc \
     prometheus prometheus-alertmanager chromium chromium-driver runc libseccomp2 tini \
     rsyslog rsyslog-gnutls systemd docker.io openssl \
-    docker-registry skopeo apache2-utils docker-compose etcd-server etcd-client
+    docker-registry skopeo apache2-utils docker-compose etcd-server etcd-client \
+    golang-github-docker-docker-dev  # moby's api/swagger.yaml, which the API fuzz test generates requests from
 
 # The Debian packages may start their own Prometheus, Alertmanager, rsyslog, registry, etcd and dockerd;
 # porthole's tests and benchmarks start theirs on their own ports, sockets, roots and namespaces.

@@ -70,13 +70,15 @@ def _resolves_to_loopback(host: str) -> bool:
     return all(ipaddress.ip_address(info[4][0]).is_loopback for info in infos)
 
 
-def tls_files(cert: str | None, key: str | None) -> TlsFiles | None:
-    """--tls-cert and --tls-key, both or neither, both readable."""
+def tls_files(cert: str | None, key: str | None, flag_prefix: str = "--") -> TlsFiles | None:
+    """--tls-cert and --tls-key, both or neither, both readable; `flag_prefix` names them as the command spells
+    them (`porthole daemon` says --web-tls-cert)."""
     if not cert and not key:
         return None
+    cert_flag, key_flag = f"{flag_prefix}tls-cert", f"{flag_prefix}tls-key"
     if not (cert and key):
-        raise InvalidOption("web: --tls-cert and --tls-key go together")
-    for flag, path in (("--tls-cert", cert), ("--tls-key", key)):
+        raise InvalidOption(f"web: {cert_flag} and {key_flag} go together")
+    for flag, path in ((cert_flag, cert), (key_flag, key)):
         try:
             with open(path, "rb"):
                 pass

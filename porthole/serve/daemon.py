@@ -109,6 +109,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "but loopback needs a token in $PORTHOLE_WEB_TOKEN); `porthole web` has every option",
     )
     parser.add_argument(
+        "--web-tls-cert",
+        metavar="FILE",
+        help="serve the dashboard over HTTPS with this certificate (with --web-tls-key)",
+    )
+    parser.add_argument("--web-tls-key", metavar="FILE", help="the dashboard certificate's private key")
+    parser.add_argument(
         "--insecure-registry",
         action="append",
         default=[],
@@ -259,7 +265,9 @@ def run(args: argparse.Namespace) -> int:
     config = config_from_args(args, warnings)
     if args.exporter and not config.metrics_addr:
         raise SystemExit("porthole daemon: --exporter: needs --metrics-addr HOST:PORT to serve on")
-    web_options = _web_options(args.web) if args.web else None  # checked before anything is made
+    if not args.web and (args.web_tls_cert or args.web_tls_key):
+        raise SystemExit("porthole daemon: --web-tls-cert and --web-tls-key need --web HOST:PORT")
+    web_options = _web_options(args) if args.web else None  # checked before anything is made
     try:
         engine = Engine(config)
     except EngineError as e:  # a bad flag value (--bip, --default-address-pool, ...) or a host that refuses
@@ -314,7 +322,7 @@ def run(args: argparse.Namespace) -> int:
             _close(metrics, watcher, client, server, engine)
             raise
         threading.Thread(target=dashboard.serve, name="web", daemon=True).start()
-        log.info("porthole daemon dashboard at http://%s/", dashboard.address)
+        log.info("porthole daemon dashboard at %s://%s/", "https" if web_options.tls else "http", dashboard.address)
     log.info("porthole daemon serving on %s (data root %s)", ", ".join(config.hosts), config.data_root)
     stopping.wait()
     log.info("porthole daemon stopping; containers keep running")
@@ -329,15 +337,16 @@ def _close(*parts: Any) -> None:
             part.close()
 
 
-def _web_options(listen: str) -> "ServingOptions":
-    """--web's address and token, checked as `porthole web` checks them. The web app is imported here, at the
-    composition root and only when asked for: the runtime itself never depends on it (DESIGN.md)."""
+def _web_options(args: argparse.Namespace) -> "ServingOptions":
+    """--web's address, token and TLS files, checked as `porthole web` checks them. The web app is imported here,
+    at the composition root and only when asked for: the runtime itself never depends on it (DESIGN.md)."""
     from web.errors import WebError
     from web.serving import TOKEN_ENV
-    from web.settings import serving_options
+    from web.settings import serving_options, tls_files
 
     try:
-        return serving_options(listen, os.environ.get(TOKEN_ENV) or None, False)
+        tls = tls_files(args.web_tls_cert, args.web_tls_key, flag_prefix="--web-")
+        return serving_options(args.web, os.environ.get(TOKEN_ENV) or None, False, tls)
     except WebError as e:
         raise SystemExit(f"porthole daemon: --web: {e}") from None
 

@@ -16,6 +16,7 @@ from urllib.parse import parse_qs
 
 import orjson
 
+from runtime.api import deepjson
 from runtime.api.guard import check_json_content_type
 from runtime.errors import InvalidParameter
 
@@ -125,10 +126,10 @@ class Request:
                 raise InvalidParameter("request body: a JSON object is required")
             return None
         try:
-            # orjson: nesting up to 1024 deep (json's recursion stops near 1000 with a RecursionError; Go's
-            # decoder, Docker's, allows 10000)
-            return orjson.loads(data)
+            return orjson.loads(data)  # nesting up to 1024 deep
         except orjson.JSONDecodeError as e:
+            if str(e).startswith("depth limit exceeded"):  # Go's decoder, Docker's, allows 10,000
+                return deepjson.loads(data)
             raise InvalidParameter(f"invalid JSON: {e}") from None
 
     def json_object(self, required: bool = False) -> dict[str, Any]:

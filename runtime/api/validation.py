@@ -105,4 +105,7 @@ def container_create_body(body: dict[str, Any]) -> dict[str, Any]:
     for field in ("Cmd", "Entrypoint"):
         if isinstance(body.get(field), str):
             body[field] = [body[field]]
+    for item in body.get("Env") or []:
+        if not item.partition("=")[0]:  # moby's verifyContainerSettings (opts.ValidateEnv): a name is required
+            raise InvalidParameter(f"invalid environment variable: {item}")
     return body

@@ -19,6 +19,7 @@ from collections import Counter
 import pyseccomp
 
 from runtime.errors import InvalidParameter
+from runtime.security.enosys_stub import enosys_stub, highest_calls
 from runtime.security.seccomp_profile import ChosenFilter, SyscallRule
 
 _OPERATORS = {
@@ -88,6 +89,17 @@ def compile_filter(chosen: ChosenFilter) -> bytes:
                     f.add_rule(action, number, *conditions)
                 except OSError as e:
                     raise InvalidParameter(f"Decoding seccomp profile failed: syscall {name}: {e.strerror}") from None
+    return _stub_for(chosen, default) + _exported(f)
+
+
+def _stub_for(chosen: ChosenFilter, default: int) -> bytes:
+    """The ENOSYS stub, unless the default already lets unknown calls reach the kernel or answers ENOSYS."""
+    if default in (pyseccomp.ALLOW, pyseccomp.LOG, pyseccomp.ERRNO(errno.ENOSYS)):
+        return b""
+    return enosys_stub(highest_calls(chosen.architectures, (n for rule in chosen.rules for n in rule.names)))
+
+
+def _exported(f: pyseccomp.SyscallFilter) -> bytes:
     fd = os.memfd_create("seccomp-bpf", os.MFD_CLOEXEC)
     try:
         f.export_bpf(_Fd(fd))

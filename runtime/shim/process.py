@@ -168,6 +168,11 @@ def default_signals() -> None:
 def execute(args: list[str], env: list[str], keep_fd: int) -> None:
     """Close every inherited fd but stdio and `keep_fd` (close-on-exec), reset the signals, then exec; never
     returns."""
+    for item in env:  # execve takes C strings: runc's words for an entry that cannot be one
+        if "\0" in item:
+            part = "name" if "\0" in item.partition("=")[0] else "value"
+            escaped = item.replace("\0", "\\x00")  # no codec here: the init runs past pivot_root
+            raise ExecError(f'environment variable {part} can\'t contain null(\\x00): "{escaped}"')
     env_map = dict(item.partition("=")[::2] for item in env)
     path = find_executable(args[0], env_map)
     os.closerange(3, keep_fd)

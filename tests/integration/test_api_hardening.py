@@ -10,6 +10,7 @@ import socket
 import stat
 import time
 
+import docker
 import pytest
 
 from tests.support.waiting import wait_for
@@ -103,10 +104,25 @@ def test_a_huge_length_is_refused_at_once_without_waiting_for_the_body(ph):
     sock.close()
 
 
-def test_deep_but_valid_json_is_created(ph, client):
-    body = b'{"Image": "busybox", "Cmd": ["true"], "Labels": {}, "Unknown": ' + b"[" * 1000 + b"]" * 1000 + b"}"
-    reply = _exchange(ph, _create_request(body, "application/json"))
+def _nested_create(depth: int) -> bytes:
+    """A create body whose unknown field holds arrays nested `depth` deep (the body itself is one level more)."""
+    return b'{"Image": "busybox", "Cmd": ["true"], "Labels": {}, "Unknown": ' + b"[" * depth + b"]" * depth + b"}"
+
+
+@pytest.mark.parametrize("depth", [1000, 9_999])  # beyond orjson's 1024 levels, within Go's 10,000
+def test_deep_but_valid_json_is_created(ph, client, depth):
+    reply = _exchange(ph, _create_request(_nested_create(depth), "application/json"))
     assert reply.startswith(b"HTTP/1.1 201 ")
+
+
+@pytest.mark.parametrize("depth", [10_000, 20_000])
+def test_json_deeper_than_dockers_decoder_reads_is_a_400_in_its_words(ph, client, depth):
+    # Go's encoding/json stops past 10,000 levels; Docker 20.10 answers 500 "invalid character '[' exceeded max
+    # depth" (measured), today's moby a 400 with "invalid JSON: " before Go's words, as porthole does
+    reply = _exchange(ph, _create_request(_nested_create(depth), "application/json"))
+    assert reply.startswith(b"HTTP/1.1 400 ")
+    message = "invalid JSON: invalid character '[' exceeded max depth"
+    assert json.loads(reply.split(b"\r\n\r\n", 1)[1]) == {"message": message}
 
 
 def test_head_answers_without_a_body_and_the_connection_stays_in_step(ph):
@@ -228,3 +244,21 @@ def test_a_propagation_porthole_cannot_apply_is_refused(ph, client, tmp_path):
     assert result.returncode != 0
     assert b"bind-propagation rshared" in result.stderr
     assert client.containers.list(all=True) == []
+
+
+def test_an_environment_entry_without_a_name_is_refused_at_create_in_dockers_words(client):
+    with pytest.raises(docker.errors.APIError) as refused:
+        client.containers.create("busybox", ["true"], environment=["=x"], network_mode="none")
+    assert (refused.value.status_code, refused.value.explanation) == (400, "invalid environment variable: =x")
+
+
+@pytest.mark.parametrize(("entry", "part"), [("A\x00B=1", "name"), ("A=b\x00c", "value")])
+def test_an_environment_entry_with_a_nul_fails_the_start_in_runcs_words(client, entry, part):
+    # Docker 20.10 (measured): the create passes, the start is a 500 with runc's words; the init had said
+    # "ValueError('embedded null byte')"
+    container = client.containers.create("busybox", ["true"], environment=[entry], network_mode="none")
+    with pytest.raises(docker.errors.APIError) as failed:
+        container.start()
+    escaped = entry.replace("\x00", "\\x00")
+    assert failed.value.status_code == 500
+    assert failed.value.explanation == f'environment variable {part} can\'t contain null(\\x00): "{escaped}"'

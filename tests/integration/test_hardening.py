@@ -22,6 +22,10 @@ BLOCKED = [
     ("unshare-user", "", "EPERM"),
     ("socket-vsock", "", "EPERM"),
     ("clone3", "", "ENOSYS"),  # so that the C library falls back to clone, whose flags the filter can see
+    # calls newer than the profile (its highest on x86_64 is 456): ENOSYS, so that the C library falls back, as
+    # runc answers; 457 is statmount on this kernel (Linux 6.8), 1000 no call at all
+    ("syscall", "457", "ENOSYS"),
+    ("syscall", "1000", "ENOSYS"),
 ]
 
 
@@ -51,7 +55,7 @@ def test_exec_is_in_seccomp_filter_mode_and_blocked_alike(ph, probe):
     assert ph.docker("exec", "confined", IN_CONTAINER, "unshare-user", check=True).stdout == b"EPERM\n"
 
 
-@pytest.mark.parametrize(("call", "argument", "answer"), BLOCKED, ids=[b[0] for b in BLOCKED])
+@pytest.mark.parametrize(("call", "argument", "answer"), BLOCKED, ids=["-".join(filter(None, b[:2])) for b in BLOCKED])
 def test_default_profile_blocks(ph, probe, call, argument, answer):
     assert _run(ph, probe, IN_CONTAINER, call, *([argument] if argument else [])).split() == [answer]
 

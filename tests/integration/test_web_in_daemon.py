@@ -2,8 +2,10 @@
 public address without a token, with a one-line reason. With --exporter as well, one container watcher
 serves the exporter, the dashboard and the map: the daemon's API sees one events stream, not three."""
 
+import http.client
 import json
 import re
+import ssl
 import subprocess
 import urllib.request
 
@@ -11,8 +13,12 @@ import pytest
 
 from tests.support.daemon import REPO, START_TIMEOUT, TestDaemon, running, wait_for
 from tests.support.exporter import free_port, scrape_until, value
+from tests.support.tls import make_certificates
+from web.serving import TOKEN_ENV
 
 pytestmark = pytest.mark.root
+
+TOKEN = "a-token-long-enough-to-matter"
 
 
 def fetch(url: str) -> tuple[int, bytes] | None:
@@ -80,3 +86,38 @@ def test_a_public_address_without_a_token_is_refused_with_the_reason(tmp_path):
         .startswith("porthole daemon: --web: web: refusing to listen on 0.0.0.0:0: it is not a loopback address")
     )
     assert not d.socket.exists() and not d.data_root.exists()  # refused before anything was made
+
+
+def test_the_dashboard_in_the_daemon_serves_https_with_the_web_tls_flags(tmp_path, busybox_rootfs):
+    (tmp_path / "tls").mkdir()
+    certs = make_certificates(tmp_path / "tls")
+    port = free_port()
+    d = TestDaemon(tmp_path / "porthole", env={TOKEN_ENV: TOKEN})
+    d.extra_args = ("--web", f"127.0.0.1:{port}", "--web-tls-cert", str(certs.server_cert),
+                    "--web-tls-key", str(certs.server_key))  # fmt: skip
+    context = ssl.create_default_context(cafile=str(certs.ca))
+
+    def answer(connection: http.client.HTTPConnection) -> int | None:
+        try:
+            connection.request("GET", "/api/v1/containers", headers={"Authorization": f"Bearer {TOKEN}"})
+            return connection.getresponse().status
+        except (http.client.HTTPException, OSError):
+            return None
+        finally:
+            connection.close()
+
+    with running(d, busybox_rootfs):
+        https = lambda: answer(http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=5))  # noqa: E731
+        assert wait_for(lambda: https() == 200, START_TIMEOUT, what="the dashboard over HTTPS")
+        assert answer(http.client.HTTPConnection("127.0.0.1", port, timeout=5)) != 200  # plain HTTP gets no page
+        assert f"dashboard at https://127.0.0.1:{port}/" in (d.root / "daemon.log").read_text()
+
+
+def test_web_tls_flags_go_together(tmp_path):
+    d = TestDaemon(tmp_path, extra_args=("--web", "127.0.0.1:0", "--web-tls-cert", str(tmp_path / "cert.pem")))
+    result = subprocess.run(d.command(), capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        "porthole daemon: --web: web: --web-tls-cert and --web-tls-key go together"
+    )
+    assert not d.socket.exists()

@@ -3,6 +3,7 @@
  * static C program, built by tests/support/probe.py and bind-mounted into a busybox container.
  *
  *   probe <call> [argument]        calls: see the table in main()
+ *   probe syscall N                the system call numbered N, with no arguments
  *   probe getpid-loop N | stat-loop N   the seccomp benchmark's loops (bench/bench_seccomp.py): prints CPU ns
  *                                       per call
  */
@@ -80,6 +81,8 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(call, "socket-vsock"))
         return report(socket(40, SOCK_STREAM, 0));
+    if (!strcmp(call, "syscall"))
+        return report(syscall(strtol(arg, NULL, 10)));
     if (!strcmp(call, "geteuid"))
         return report(geteuid());
     if (!strcmp(call, "getpid-loop") || !strcmp(call, "stat-loop")) {

@@ -11,6 +11,8 @@ from runtime.errors import InvalidParameter
     [
         ({"Cmd": 5}, "invalid JSON: Cmd: expected a string or list of strings, got int 5"),
         ({"Env": ["A=1", 2]}, "invalid JSON: Env: expected a list of strings"),
+        ({"Env": ["A=1", ""]}, "invalid environment variable: "),  # Docker's words (20.10, measured)
+        ({"Env": ["=x"]}, "invalid environment variable: =x"),
         ({"Labels": {"a": 1}}, "invalid JSON: Labels: expected an object of strings"),
         ({"StopTimeout": "10"}, "invalid JSON: StopTimeout: expected an integer"),
         ({"StopTimeout": True}, "invalid JSON: StopTimeout: expected an integer"),

@@ -17,7 +17,7 @@ _libc = ctypes.CDLL("libc.so.6", use_errno=True)
 _libc.syscall.restype = ctypes.c_long
 # x86_64 numbers
 CALLS = {"getpid": 39, "unshare": 272, "clone3": 435, "io_uring_setup": 425, "personality": 135, "socket": 41,
-         "keyctl": 250, "mount": 165}  # fmt: skip
+         "keyctl": 250, "mount": 165, "statmount": 457, "unassigned-1000": 1000}  # fmt: skip
 CLONE_NEWUSER = 0x10000000
 
 
@@ -85,6 +85,21 @@ def test_unknown_syscall_names_are_skipped_as_runc_skips_them():
     )
     program = compile_filter(choose(profile, frozenset(), Host.this_machine()))
     assert _answers(program, [("getpid", ())]) == ["EPERM"]
+
+
+def test_calls_newer_than_the_profile_answer_enosys_and_known_unlisted_ones_eperm(default_program):
+    # statmount (457, Linux 6.8) is one above the highest the profile names on x86_64 (futex_requeue, 456): glibc
+    # falls back from a new call only on ENOSYS. keyctl is below it and not allowed: the profile's EPERM.
+    calls = [("statmount", (0, 0, 0, 0)), ("unassigned-1000", ()), ("keyctl", (0, 0)), ("getpid", ())]
+    assert _answers(default_program, calls) == ["ENOSYS", "ENOSYS", "EPERM", "ok"]
+
+
+def test_a_profile_that_allows_by_default_lets_unknown_calls_reach_the_kernel():
+    profile = parse_profile(
+        '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["getpid"], "action": "SCMP_ACT_ERRNO"}]}'
+    )
+    program = compile_filter(choose(profile, frozenset(), Host.this_machine()))
+    assert _answers(program, [("statmount", (0, 0, 0, 0)), ("getpid", ())]) == ["EFAULT", "EPERM"]
 
 
 def test_the_cache_compiles_each_filter_once():
