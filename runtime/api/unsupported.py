@@ -22,16 +22,8 @@ _SWARM_MODE = re.compile(r"^/swarm/(init|join)$")
 _FEATURES = tuple(
     (re.compile(f"^{pattern}$"), feature)
     for pattern, feature in (
-        (r"/containers/[^/]+/export", "container export"),
-        (r"/containers/[^/]+/changes", "container changes (docker diff)"),
-        (r"/containers/[^/]+/archive", "copying files to and from containers (docker cp)"),
         (r"/containers/[^/]+/attach/ws", "attach over websockets"),
-        (r"/commit", "commit"),
-        (r"/build(/cancel)?", "image build"),
-        (r"/images/search", "image search"),
-        (r"/images/[^/]+(/[^/]+)*/push", "image push"),
-        (r"/distribution/.+/json", "registry distribution inspect"),
-        (r"/auth", "registry login"),
+        (r"/build/cancel", "cancelling a build by its id (a build is cancelled by closing its connection)"),
         (r"/session", "build sessions"),
         (r"/grpc", "gRPC (BuildKit)"),
         (r"/plugins(/.*)?", "plugins"),
