@@ -25,7 +25,7 @@ from runtime.images.memberpaths import (
     normalise_member_name,
     refuse,
 )
-from runtime.images.readers import CountingReader, HashingReader, Readable
+from runtime.images.readers import CountingReader, HashingReader, Readable, ReadAhead
 from runtime.images.tarsplit import TarSplitRecorder
 from runtime.images.treetar import PAX_XATTR_PREFIX, restorable_xattr
 
@@ -269,7 +269,8 @@ def extract_layer(stream: Readable, layer_dir: Path, what: str) -> ExtractedLaye
 
 def _extract(stream: Readable, layer_dir: Path, what: str, recorder: TarSplitRecorder) -> ExtractedLayer:
     raw = CountingReader(stream, None)
-    hashing = HashingReader(open_decompressed(raw), observe=recorder.observe)
+    ahead = ReadAhead(open_decompressed(raw))
+    hashing = HashingReader(ahead, observe=recorder.observe)
     writer = _LayerWriter(layer_dir, what, recorder)
     member_name = ""
     try:
@@ -287,6 +288,8 @@ def _extract(stream: Readable, layer_dir: Path, what: str, recorder: TarSplitRec
     except OSError as error:
         where = f" member {member_name!r}" if member_name else ""
         raise HostError(f"images: {what}:{where} cannot be written: {error.strerror or error}") from error
+    finally:
+        ahead.close()
     writer.finish()
     recorder.finish()
     return ExtractedLayer(hashing.digest, writer.size)
