@@ -45,7 +45,15 @@ from runtime.engine.statewatch import StateWatch
 from runtime.engine.store import ContainerStore
 from runtime.engine.upkeep import Upkeep
 from runtime.engine.volume_mounts import ContainerVolumes
-from runtime.errors import Conflict, EngineError, HostError, InvalidParameter, NotFound, NotModified
+from runtime.errors import (
+    Conflict,
+    EngineError,
+    HostError,
+    InsufficientStorage,
+    InvalidParameter,
+    NotFound,
+    NotModified,
+)
 from runtime.network import Sandbox
 from runtime.security import SecurityPolicy
 from runtime.shim.init import exit_code_for
@@ -175,8 +183,8 @@ class Lifecycle:
             self._upkeep.release(container)
             if volumes_attached:
                 self._volume_mounts.detach(container)
-            if isinstance(e, EngineError) or not isinstance(e, Exception):
-                raise
+            if isinstance(e, EngineError) or not isinstance(e, Exception) or _is_disk_refusal(e):
+                raise  # a full disk answers 507 naming the file, which the client can act on
             # An error no step expects is still a failed start: recorded (which ends the waits of `docker run`,
             # and lets start remove a --rm container) and answered as Docker answers a runtime's failure, a 500.
             message = f"failed to start container: {e}"
@@ -453,3 +461,7 @@ def _oom_killed(cgroup: CgroupManager, container: Container) -> bool:
 
 def _stop_signal(container: Container) -> int:
     return parse_signal(container.config.get("StopSignal"), default=signal.SIGTERM)
+
+
+def _is_disk_refusal(error: Exception) -> bool:
+    return isinstance(error, OSError) and error.errno in InsufficientStorage.ERRNOS

@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import docker
 import pytest
 
 from tests.support.daemon import REPO, TestDaemon, running
@@ -61,3 +62,12 @@ def test_a_failed_start_leaves_nothing_made_and_the_daemon_serves(fd):
     assert not list(Path("/sys/fs/cgroup").glob(f"*/{fd.cgroup_parent}/*{container_id}*"))
     assert "failed to start container" in fd.log_tail()
     assert fd.docker("run", "--rm", "busybox", "echo", "fine", timeout=30).stdout == b"fine\n"
+
+
+def test_a_full_disk_during_start_is_a_507_naming_the_file(fd):
+    """The client can act on a full disk (free space, retry): it keeps its own answer, not a bug's 500."""
+    fd.docker("create", "--name", "broken", "--label", f"{LABEL}=enospc", "busybox", "true", check=True)
+    with pytest.raises(docker.errors.APIError) as refused:
+        fd.client().api.start("broken")
+    assert refused.value.response.status_code == 507
+    assert "/injected/by/the/test" in str(refused.value) and "ENOSPC" in str(refused.value)
