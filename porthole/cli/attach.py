@@ -20,6 +20,14 @@ if TYPE_CHECKING:
     from porthole.cli.session import Session
 
 
+# docker/cli's attach refuses these before it attaches, in this order, with these words
+_REFUSALS = (
+    (lambda state: not state["Running"], "You cannot attach to a stopped container, start it first"),
+    (lambda state: state["Paused"], "You cannot attach to a paused container, unpause it first"),
+    (lambda state: state["Restarting"], "You cannot attach to a restarting container, wait until it is running"),
+)
+
+
 def add_attach_arguments(parser: argparse.ArgumentParser) -> None:
     add_detach_keys_flag(parser)
     parser.add_argument("--no-stdin", action="store_true", help="do not send our stdin")
@@ -31,12 +39,9 @@ def attach(args: argparse.Namespace, session: Session) -> int:
     api = session.api
     config_and_state = api.inspect_container(args.container)
     state, config = config_and_state["State"], config_and_state["Config"]
-    # docker/cli's attach refuses these before it attaches, with these words
-    if not state["Running"]:
-        print("You cannot attach to a stopped container, start it first", file=sys.stderr)
-        return FAILURE_STATUS
-    if state["Paused"]:
-        print("You cannot attach to a paused container, unpause it first", file=sys.stderr)
+    refusal = next((words for refused, words in _REFUSALS if refused(state)), None)
+    if refusal is not None:
+        print(refusal, file=sys.stderr)
         return FAILURE_STATUS
     container_id = config_and_state["Id"]
     stdin = bool(config["OpenStdin"]) and not args.no_stdin
