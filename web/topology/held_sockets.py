@@ -47,6 +47,23 @@ def _describe(s: socket.socket, inode: int) -> TcpSocket | None:
     return TcpSocket(_ip(local[0]), local[1], _ip(remote[0]), remote[1], state, inode)
 
 
+def _describe_copy(copy: int, inode: int) -> TcpSocket | None:
+    """The socket behind `copy`, an fd taken from the process (closed here, which leaves the process's own
+    alone); None when the number now holds another file (the socket was closed since the fds were listed and the
+    number reused) or the socket was reset or closed under us: the next report sees what it became."""
+    try:
+        if os.fstat(copy).st_ino != inode:
+            return None
+        with socket.socket(fileno=copy) as s:
+            copy = -1  # the socket object closes it now
+            return _describe(s, inode)
+    except OSError:
+        return None
+    finally:
+        if copy >= 0:
+            os.close(copy)
+
+
 def held_tcp_sockets(pid: int, fds: list[tuple[int, int]]) -> list[TcpSocket]:
     """The TCP sockets among <pid>'s socket fds ((fd, inode) pairs); [] when the process is gone.
 
@@ -67,13 +84,9 @@ def held_tcp_sockets(pid: int, fds: list[tuple[int, int]]) -> list[TcpSocket]:
                 if code in (errno.EBADF, errno.ESRCH):
                     continue  # closed, or the process exited, since its fds were listed
                 raise CannotTakeFds(f"pidfd_getfd({pid}, {fd}): {os.strerror(code)}")
-            with socket.socket(fileno=copy) as s:  # closing the copy leaves the process's socket alone
-                try:
-                    described = _describe(s, inode)
-                except OSError:
-                    continue  # reset or closed under us: the next report sees what it became
-                if described is not None:
-                    found.append(described)
+            described = _describe_copy(copy, inode)
+            if described is not None:
+                found.append(described)
     finally:
         os.close(pidfd)
     return found

@@ -46,3 +46,23 @@ def test_a_namespace_without_tcp_sockets_costs_one_small_read(tmp_path):
     errors = []
     found = namespace_sockets([5], tmp_path, errors, take_fds=False)
     assert (found.sockets, found.read_table, errors) == ([], False, [])
+
+
+def test_a_listed_fd_that_now_holds_another_file_is_left_out_and_nothing_leaks(sockets, tmp_path):
+    """Between listing a process's fds and taking them, a socket may close and its number be reused: by a
+    plain file (a socket object cannot even be made of it) or by another socket (its inode tells)."""
+    server, client, accepted, port = sockets
+    plain = os.open(tmp_path / "plain", os.O_CREAT | os.O_RDWR)
+    stale_inode = os.fstat(client.fileno()).st_ino + 10_000_000
+    try:
+        listed = [
+            (plain, stale_inode),
+            (accepted.fileno(), stale_inode),
+            (server.fileno(), os.fstat(server.fileno()).st_ino),
+        ]
+        before = len(os.listdir("/proc/self/fd"))
+        found = held_tcp_sockets(os.getpid(), listed)
+        assert [(s.local_port, s.state) for s in found] == [(port, LISTEN)]
+        assert len(os.listdir("/proc/self/fd")) == before
+    finally:
+        os.close(plain)
