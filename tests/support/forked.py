@@ -24,8 +24,12 @@ class Forked:
         return self.returncode
 
     def send_signal(self, signum: int) -> None:
-        if self.poll() is None:
-            os.kill(self.pid, signum)
+        """Through the pidfd: never a reused pid. A daemon that died since the last look (a crash point fires
+        at any moment) has nothing left to signal, as Popen.send_signal allows."""
+        try:
+            signal.pidfd_send_signal(self._pidfd, signum)
+        except ProcessLookupError:
+            pass
 
     def kill(self) -> None:
         self.send_signal(signal.SIGKILL)
