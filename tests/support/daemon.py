@@ -18,6 +18,7 @@ from runtime.cgroups import open_manager, remove_parent_if_empty
 from runtime.linux.constants import MNT_DETACH
 from runtime.linux.syscalls import mount, umount2
 from runtime.network import NetworkConfig, NetworkService
+from runtime.network.links import delete_link
 from runtime.network.netns import run_in_netns
 from tests.support.fulldisk import fill
 from tests.support.waiting import wait_for
@@ -235,9 +236,18 @@ class TestDaemon:
             ),
         )
         if self.netns is None:
-            service.teardown()
+            self._teardown_network(service)
         elif (NETNS_DIR / self.netns).exists():
-            run_in_netns(NETNS_DIR / self.netns, service.teardown)
+            run_in_netns(NETNS_DIR / self.netns, lambda: self._teardown_network(service))
+
+    def _teardown_network(self, service: NetworkService) -> None:
+        try:
+            service.teardown()
+        finally:
+            # The default bridge by its name, which is this daemon's alone: a daemon killed between making it and
+            # recording it finds it at its next start as a bridge it did not make, and keeps it as Docker keeps a
+            # docker0 it found (the crash test left one behind in a full run).
+            delete_link(self.bridge)
 
     def destroy_leftover_cgroups(self) -> None:
         """Containers a dead daemon could not remove: kill what is left in each group, then drop the parent."""
