@@ -26,18 +26,13 @@ def _unix(ph) -> socket.socket:
 
 
 def _exchange(ph, raw: bytes) -> bytes:
-    """Send raw bytes, read until the daemon closes the connection or stays silent for a second."""
+    """Send raw bytes, read until the daemon closes the connection or stays silent for three seconds."""
     sock = _unix(ph)
     sock.sendall(raw)
     sock.settimeout(3)
-    chunks = []
-    try:
-        while chunk := sock.recv(65536):
-            chunks.append(chunk)
-    except TimeoutError:
-        pass
+    reply = _read_until_closed(sock)
     sock.close()
-    return b"".join(chunks)
+    return reply
 
 
 def _create_request(body: bytes, content_type: str, extra: str = "") -> bytes:
@@ -104,14 +99,14 @@ def test_a_huge_length_is_refused_at_once_without_waiting_for_the_body(ph):
 
 
 def _read_until_closed(sock: socket.socket) -> bytes:
-    """All the daemon sends until it closes. A daemon that closes with bytes of ours unread resets the connection
-    (a unix socket's peer reads its reply, then ECONNRESET, when the close comes before the daemon read them):
-    a close too."""
+    """All the daemon sends until it closes, or is silent for the socket's timeout. A daemon that closes with
+    bytes of ours unread resets the connection (a unix socket's peer reads its reply, then ECONNRESET, when the
+    close comes before the daemon read them): a close too."""
     chunks = []
     try:
         while chunk := sock.recv(65536):
             chunks.append(chunk)
-    except ConnectionResetError:
+    except (ConnectionResetError, TimeoutError):
         pass
     return b"".join(chunks)
 
