@@ -14,7 +14,7 @@ import pytest
 
 from runtime.security.userns import resolve_remap
 from tests.support.daemon import TestDaemon, running
-from tests.support.userns import COUNT, FIRST
+from tests.support.userns import COUNT, FIRST, account_backups_kept
 from tests.support.userns import remap_user as made_remap_user
 from tests.support.waiting import wait_for
 
@@ -135,14 +135,15 @@ def test_default_makes_the_remap_user_and_a_free_range_in_each_file(tmp_path):
     name = f"phud{os.getpid() % 100000}"
     subuid, subgid = tmp_path / "subuid", tmp_path / "subgid"
     subuid.write_text("someone:100000:65536\n")
-    try:
-        mapping = resolve_remap("default", default_user=name, subuid=subuid, subgid=subgid)
-        assert (mapping.user, mapping.group) == (name, name)
-        assert mapping.root == (165536, 100000)
-        assert subuid.read_text().splitlines()[-1] == f"{name}:165536:65536"
-        assert resolve_remap("default", default_user=name, subuid=subuid, subgid=subgid) == mapping  # made once
-    finally:
-        subprocess.run(["userdel", name], check=False)
+    with account_backups_kept():
+        try:
+            mapping = resolve_remap("default", default_user=name, subuid=subuid, subgid=subgid)
+            assert (mapping.user, mapping.group) == (name, name)
+            assert mapping.root == (165536, 100000)
+            assert subuid.read_text().splitlines()[-1] == f"{name}:165536:65536"
+            assert resolve_remap("default", default_user=name, subuid=subuid, subgid=subgid) == mapping  # made once
+        finally:
+            subprocess.run(["userdel", name], check=False)
 
 
 def test_a_named_volume_is_the_containers_roots_with_the_images_content_shifted(rp):
