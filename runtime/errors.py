@@ -55,9 +55,14 @@ class InsufficientStorage(HostError):
     ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
 
     @classmethod
+    def covers(cls, error: BaseException) -> bool:
+        """Whether `error` is the host's refusal to store (an OSError of ERRNOS)."""
+        return isinstance(error, OSError) and error.errno in cls.ERRNOS
+
+    @classmethod
     def of(cls, error: BaseException, what: str) -> "InsufficientStorage | None":
         """The refusal `error` is, named with `what` failed and the file, or None if it is not one."""
-        if not isinstance(error, OSError) or error.errno not in cls.ERRNOS:
+        if not cls.covers(error):
             return None
         where = f" {error.filename}" if error.filename is not None else ""
         why = f"{error.strerror} ({errno.errorcode[error.errno]})"

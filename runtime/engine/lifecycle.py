@@ -183,7 +183,7 @@ class Lifecycle:
             self._upkeep.release(container)
             if volumes_attached:
                 self._volume_mounts.detach(container)
-            if isinstance(e, EngineError) or not isinstance(e, Exception) or _is_disk_refusal(e):
+            if isinstance(e, EngineError) or not isinstance(e, Exception) or InsufficientStorage.covers(e):
                 raise  # a full disk answers 507 naming the file, which the client can act on
             # An error no step expects is still a failed start: recorded (which ends the waits of `docker run`,
             # and lets start remove a --rm container) and answered as Docker answers a runtime's failure, a 500.
@@ -461,7 +461,3 @@ def _oom_killed(cgroup: CgroupManager, container: Container) -> bool:
 
 def _stop_signal(container: Container) -> int:
     return parse_signal(container.config.get("StopSignal"), default=signal.SIGTERM)
-
-
-def _is_disk_refusal(error: Exception) -> bool:
-    return isinstance(error, OSError) and error.errno in InsufficientStorage.ERRNOS
