@@ -61,6 +61,14 @@ def streamed(work: Callable[[Callable[[TransferProgress], None]], object]) -> It
 
     thread = threading.Thread(target=run, name="transfer", daemon=True)
     thread.start()
-    while (record := records.get()) is not done:
-        yield render_error(record) if isinstance(record, BaseException) else render(record)
+    finished = False
+    while not finished:
+        # What else is queued goes out in the same write: three layers' progress in one send, not one each.
+        batch = [records.get()]
+        while not records.empty():
+            batch.append(records.get_nowait())
+        finished = batch[-1] is done  # always the last record put
+        rendered = [render_error(r) if isinstance(r, BaseException) else render(r) for r in batch if r is not done]
+        if rendered:
+            yield b"".join(rendered)
     thread.join()

@@ -11,11 +11,18 @@ import gzip
 import json
 from pathlib import Path
 
+from isal import igzip
+
 from runtime.errors import HostError
 
 RAW_FILE = "split.raw.gz"
 SEGMENTS_FILE = "split.json"
 _COPY_CHUNK = 1 << 20
+# The raw bytes are tar headers and padding, handed over a header (512 bytes) at a time: compressed in batches
+# of this size at ISA-L's fastest level. On 2,000 headers, 9 ms against zlib level 6 fed per header's 37 ms, for
+# a file 1.3x the size (30 KB against 23): on a layer of small files this was a tenth of a pull's extraction.
+_RAW_BATCH = 256 << 10
+_RAW_LEVEL = 1
 
 
 class TarSplitRecorder:
@@ -23,7 +30,8 @@ class TarSplitRecorder:
 
     def __init__(self, layer_dir: Path) -> None:
         self._layer_dir = layer_dir
-        self._raw = gzip.GzipFile(layer_dir / RAW_FILE, mode="wb", mtime=0, compresslevel=6)
+        self._raw = igzip.GzipFile(layer_dir / RAW_FILE, mode="wb", mtime=0, compresslevel=_RAW_LEVEL)
+        self._unwritten = bytearray()  # raw bytes decided, waiting for a batch to fill
         self._pending = bytearray()  # bytes of the stream from offset `_decided` on, not yet classified
         self._decided = 0
         self._drop_until = 0  # a payload being skipped ends here
@@ -71,6 +79,7 @@ class TarSplitRecorder:
         self._raw_until = self._decided + len(self._pending)
         self._flush_raw()
         self._segments.append([self._raw_length, None, 0])
+        self._raw.write(self._unwritten)
         self._raw.close()
         (self._layer_dir / SEGMENTS_FILE).write_text(json.dumps({"version": 1, "segments": self._segments}))
 
@@ -81,8 +90,11 @@ class TarSplitRecorder:
         count = min(self._raw_until - self._decided, len(self._pending))
         if count <= 0:
             return
-        self._raw.write(self._pending[:count])
+        self._unwritten += self._pending[:count]
         del self._pending[:count]
+        if len(self._unwritten) >= _RAW_BATCH:
+            self._raw.write(self._unwritten)
+            self._unwritten.clear()
         self._raw_length += count
         self._decided += count
 
