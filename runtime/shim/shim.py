@@ -61,7 +61,7 @@ def _stage_a(
         # Inherited by the init; set here, with the host's privileges: a remapped init may not raise a limit
         # or, no longer dumpable, even open its own oom_score_adj.
         apply_process_limits(spec.isolation)
-        userns = make_user_namespace(spec.id_mapping) if spec.id_mapping else None
+        userns = _user_namespace(spec)
         if os.read(network_gate, len(NETWORK_READY)) != NETWORK_READY:
             raise RuntimeError("the daemon did not set up the container's network")
         bind_sources: list[int] = []
@@ -86,6 +86,19 @@ def _stage_a(
     except BaseException as e:  # noqa: BLE001 - stage A reports every failure on the error pipe
         os.write(error_w, f"porthole: container setup: {e}".encode(errors="replace"))
         os._exit(EXIT_RUNTIME_ERROR)
+
+
+def _user_namespace(spec: ContainerSpec) -> int | None:
+    """A remapped container's user namespace: that of the container whose pid or ipc namespace it joins, as
+    dockerd gives it (a namespace answers to the user namespace that owns it: the init could not mount /proc for
+    a pid namespace owned by another), else a new one with the remap's maps."""
+    if not spec.id_mapping:
+        return None
+    namespaces = spec.isolation.namespaces
+    for joined in (namespaces.pid, namespaces.ipc):
+        if joined not in (None, "", "host"):
+            return os.open(os.path.join(os.path.dirname(joined), "user"), os.O_RDONLY | os.O_CLOEXEC)
+    return make_user_namespace(spec.id_mapping)
 
 
 def _join_or_new(mode: str | None, flag: int) -> int:

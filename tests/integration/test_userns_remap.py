@@ -301,3 +301,16 @@ def test_cp_of_a_running_containers_root_leaves_out_what_the_runtime_mounted(rp)
     assert {"proc", "sys", "dev", "made"} <= names
     assert not {name for name in names if name.startswith(("proc/", "sys/", "dev/"))}
     assert copied["/made"] == (0, 0)
+
+
+def test_a_remapped_container_joins_anothers_ipc_and_pid_namespaces(rp):
+    rp.docker("run", "-d", "--name", "donor", "--ipc", "shareable", "busybox", "sleep", "600", check=True)
+    donor_pid = rp.client().api.inspect_container("donor")["State"]["Pid"]
+    donor = {kind: os.readlink(f"/proc/{donor_pid}/ns/{kind}") for kind in ("ipc", "pid", "user")}
+    out = _run(rp, "--ipc", "container:donor", "--pid", "container:donor", "busybox", "sh", "-c",
+               "readlink /proc/self/ns/ipc; readlink /proc/self/ns/pid; readlink /proc/self/ns/user; "
+               "tr '\\0' ' ' < /proc/1/cmdline; echo; id -u")  # fmt: skip
+    ipc, pid, user, init, uid = out.splitlines()
+    assert (ipc, pid, user) == (donor["ipc"], donor["pid"], donor["user"])  # its user namespace too, as dockerd
+    assert init.split() == ["sleep", "600"]  # the donor's process is pid 1 of the namespace joined
+    assert uid == "0"
