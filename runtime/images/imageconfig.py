@@ -68,7 +68,7 @@ def import_config(diff_id: str, container_config: dict, message: str, created_ns
         "comment": comment,
         "config": container_config,
         "rootfs": {"type": "layers", "diff_ids": [diff_id]},
-        "history": [{"created": created, "created_by": "import", "comment": comment}],
+        "history": [{"created": created, "comment": comment}],  # no created_by, as moby's
     }
 
 

@@ -3,13 +3,16 @@ run: the history both write (HEALTHCHECK's `%q` of Go's HealthConfig included) a
 step by step (ids differ; `Running in` and `Removing intermediate container` must come where Docker's come)."""
 
 import contextlib
+import io
 import re
+import tarfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.dockerd import dockerd_installed, running_dockerd
+from tests.support.fileserver import served_files
 
 pytestmark = [
     pytest.mark.root,
@@ -135,3 +138,27 @@ def test_rm_false_in_a_scratch_stage_keeps_dockers_containers(ph, dockerd, image
             started = daemon.docker("start", *kept)
             assert started.returncode != 0
             assert 'exec: "/bin/sh": stat /bin/sh: no such file or directory' in started.stderr.decode()
+
+
+def test_add_of_a_url_and_of_a_local_archive_read_as_dockers_history(ph, dockerd, images_cleaned, context):
+    """ADD of a URL (a file named from the URL, mode 0600, mtime from Last-Modified) and ADD of a local tar
+    (unpacked): the checksums in history are Docker's tarsums of what was added, a download's without `file:`."""
+    archive = io.BytesIO()
+    with tarfile.open(fileobj=archive, mode="w") as tar:
+        for name, body in (("inside/a.txt", b"a\n"), ("inside/b.txt", b"bb\n")):
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime = len(body), 1_500_000_000
+            tar.addfile(info, io.BytesIO(body))
+    (context / "local.tar").write_bytes(archive.getvalue())
+    with served_files() as (served, base):
+        served["/data/notes.txt"] = b"version 1\n"
+        served["/dl/app.tar"] = archive.getvalue()
+        (context / "Dockerfile").write_text(
+            f"FROM busybox\nADD {base}/data/notes.txt /srv/\nADD {base}/dl/app.tar /srv/renamed.tar\n"
+            "ADD local.tar /unpacked/\nADD a.txt local.tar /both/\n"
+        )
+        build_lines(ph, context)
+        build_lines(dockerd, context)
+        ours, theirs = history(ph), history(dockerd)
+    assert any(re.fullmatch(r"/bin/sh -c #\(nop\) ADD [0-9a-f]{64} in /srv/ ", line) for line in theirs)
+    assert ours == theirs  # the imported base's too: no created_by

@@ -87,4 +87,4 @@ class Downloads:
             if modified:
                 moment = email.utils.parsedate_to_datetime(modified).timestamp()
                 os.utime(target, (moment, moment))
-        return Source(DirectoryTree(slot, name="download"), name, False)
+        return Source(DirectoryTree(slot, name="download"), name, is_dir=False, downloaded=True)

@@ -21,6 +21,7 @@ class Source:
     tree: SourceTree  # the tree it is read from
     relative: str  # its path inside the tree ("" is the root itself)
     is_dir: bool
+    downloaded: bool = False  # ADD of a URL: hashed without the `file:` kind, as moby hashes a remote source
 
 
 class SourceError(InvalidParameter):
@@ -86,11 +87,12 @@ def _followed_sum(tree: SourceTree, relative: str) -> str | None:
 
 
 def _source_hash(source: Source, ignore: IgnoreRules | None) -> str:
-    """moby's copy info hash: `file:<tarsum>`, or for a directory `dir:` over the sorted sums of itself (unless
-    it is the root) and of every path below it."""
+    """moby's copy info hash: `file:<tarsum>` (a bare <tarsum> for a download), or for a directory `dir:` over
+    the sorted sums of itself (unless it is the root) and of every path below it."""
     top = resolve_source(source.tree, source.relative)
     if not source.is_dir:
-        return f"file:{source.tree.entry_sum(top) or top}"
+        tarsum = source.tree.entry_sum(top) or top
+        return tarsum if source.downloaded else f"file:{tarsum}"
     paths = ([top] if top else []) + _walk_files(source.tree, ignore, top)
     sums = [found for path in paths if (found := _followed_sum(source.tree, path)) is not None]
     return hash_list("dir", sorted(sums))
