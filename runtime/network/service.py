@@ -21,7 +21,7 @@ from runtime.network.dns_server import EmbeddedDns
 from runtime.network.filters import LIST_FILTERS, PRUNE_FILTERS, matches_list, matches_prune, normalize_filters
 from runtime.network.firewall import HostFirewall
 from runtime.network.ipam import pick_subnet
-from runtime.network.links import delete_link, enable_ip_forward, ensure_bridge, host_routes
+from runtime.network.links import delete_link, enable_ip_forward, ensure_bridge, host_routes, link_exists
 from runtime.network.port_allocator import HostPortAllocator
 from runtime.network.predefined import ensure_predefined, new_network_id
 from runtime.network.records import NetworkRecord
@@ -198,14 +198,16 @@ class NetworkService:
                 labels=options.labels,
                 aux_addresses=options.aux_addresses,
             )
-            created = ensure_bridge(bridge, self._bridge_address(record), record.mtu)
-            record = replace(record, bridge_created=created)
+            # Recorded before the bridge is made: a daemon killed in between finds the network at its restart
+            # (start() makes the bridge then) instead of a bridge no network holds.
+            record = replace(record, bridge_created=not link_exists(bridge))
+            self.registry.put(record)
             try:
-                self.registry.put(record)
+                ensure_bridge(bridge, self._bridge_address(record), record.mtu)
                 self.sandboxes.sync()
             except BaseException:
                 self.registry.remove(network_id)
-                if created:
+                if record.bridge_created:
                     delete_link(bridge)
                 self.sandboxes.sync_after_failure()
                 raise

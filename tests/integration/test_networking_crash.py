@@ -7,7 +7,7 @@ import requests
 
 from tests.support.crashingdaemon import CrashingDaemon
 from tests.support.daemon import running
-from tests.support.invariants import reported, veth_violations
+from tests.support.invariants import SYS_NET, reported, veth_violations
 
 pytestmark = pytest.mark.root
 
@@ -49,3 +49,19 @@ def test_a_disconnect_cut_short_is_done_after_the_restart(ph, client):
     networks = api.inspect_container(container.id)["NetworkSettings"]["Networks"]
     assert list(networks) == ["bridge"]  # its veth was gone: the disconnect happened
     assert api.inspect_network("side")["Containers"] == {}
+
+
+def _bridge_links() -> set[str]:
+    return {link.name for link in SYS_NET.iterdir() if link.name.startswith("br-") and (link / "bridge").is_dir()}
+
+
+def test_a_network_create_cut_short_leaves_no_bridge_that_no_network_holds(ph, client):
+    before = _bridge_links()
+    _crash_during(ph, "ensure_bridge", lambda: client.networks.create("cut"))
+    api = ph.client().api
+    made = _bridge_links() - before
+    held = {f"br-{network['Id'][:12]}": network["Name"] for network in api.networks()}
+    assert made <= set(held)  # the create never answered; what it made belongs to a network the daemon knows
+    for name in made:
+        api.remove_network(held[name])
+    assert _bridge_links() == before  # and removing that network takes its bridge

@@ -28,6 +28,7 @@ POINTS = (
     ("runtime.engine.store", "ContainerStore.remove"),
     ("runtime.network.netns", "create_netns"),
     ("runtime.network.netns", "remove_netns"),
+    ("runtime.network.links", "ensure_bridge"),
     ("runtime.network.links", "add_veth"),
     ("runtime.network.links", "delete_link"),
     ("runtime.network.firewall", "HostFirewall.apply"),
