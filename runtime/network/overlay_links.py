@@ -6,10 +6,12 @@ there is no default destination: a frame for an unknown MAC is dropped rather th
 is joined. The VXLAN device's UDP socket is in the host's namespace (where the device is made), on the underlay.
 
 Why a namespace: br_netfilter hands every bridged frame to the iptables of the bridge's namespace
-(net.bridge.bridge-nf-call-iptables is per namespace and 1 by default, and it overrides the bridge's own
-nf_call_iptables). In the host's namespace that meant conntrack, NAT and the FORWARD chains for every frame between
-containers: the overlay's data path cost 1.7x the bare VXLAN pair's kernel time per byte. The overlay's namespace
-has no rules, and bridge netfilter is off in it as well.
+(net.bridge.bridge-nf-call-iptables is per namespace and 1 by default; it or the bridge's own nf_call_iptables
+is enough, so turning the bridge's off changed nothing). In the host's namespace that meant conntrack, NAT and
+the FORWARD chains for every frame between containers. The overlay's namespace has no rules, and bridge
+netfilter is off in it as well. Profiled (perf, the network stack's samples per byte sent, against the bare
+VXLAN pair of bench/bench_overlay.py, a loaded machine): 1.6-2.4x the pair's cost in the host's namespace,
+1.1-1.5x in the overlay's (Docker 20.10's overlay: 1.3-1.4x).
 """
 
 import errno
