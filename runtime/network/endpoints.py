@@ -87,14 +87,20 @@ def mac_for(address: ipaddress.IPv4Address) -> str:
 
 
 def _plug_veth(
-    bridge: str, netns: Path, ifname: str, mac: str, addresses: list[ipaddress.IPv4Interface], mtu: int
+    bridge: str,
+    netns: Path,
+    ifname: str,
+    mac: str,
+    addresses: list[ipaddress.IPv4Interface],
+    mtu: int,
+    bridge_netns: Path | None,
 ) -> str:
-    """A veth pair on the bridge under a random host-side name (28 random bits: a taken one is tried again);
-    -> that name."""
+    """A veth pair on the bridge (in bridge_netns, the host's if None) under a random host-side name (28 random
+    bits: a taken one is tried again); -> that name."""
     for _ in range(16):
         name = "veth" + secrets.token_hex(4)[:7]  # 11 characters: inside IFNAMSIZ
         try:
-            add_veth(bridge, name, netns, ifname, mac, addresses, mtu)
+            add_veth(bridge, name, netns, ifname, mac, addresses, mtu, bridge_netns)
         except LinkNameTaken:
             continue
         return name
@@ -108,11 +114,16 @@ def next_ifname(record: ContainerRecord, taken: tuple[str, ...] = ()) -> str:
 
 
 def activate(
-    registry: NetworkRegistry, record: ContainerRecord, endpoint: EndpointRecord, netns: Path
+    registry: NetworkRegistry,
+    record: ContainerRecord,
+    endpoint: EndpointRecord,
+    netns: Path,
+    bridge_netns: Path | None = None,
 ) -> EndpointRecord:
     """Allocate the address and plug a veth pair into the namespace (or, on macvlan and ipvlan, a link of the
     parent); on failure nothing is left. An endpoint that arrives with an address has it claimed already (in the
-    cluster store), and one with an interface name gets that name."""
+    cluster store), and one with an interface name gets that name. bridge_netns: where the network's bridge is
+    (an overlay's namespace; None: the host's)."""
     network = registry.get(endpoint.network_id)
     if endpoint.ip is not None:  # claimed already, in the cluster store: the caller gives it back on failure
         address, pool = ipaddress.IPv4Address(endpoint.ip), None
@@ -130,7 +141,8 @@ def activate(
             mac = mac if network.driver == "macvlan" else ""  # an ipvlan link has its parent's MAC
         else:
             link_local = [ipaddress.IPv4Interface(f"{ip}/{LINK_LOCAL_PREFIXLEN}") for ip in endpoint.link_local_ips]
-            host_ifname = _plug_veth(network.bridge_name, netns, ifname, mac, [interface, *link_local], network.mtu)
+            addresses = [interface, *link_local]
+            host_ifname = _plug_veth(network.bridge_name, netns, ifname, mac, addresses, network.mtu, bridge_netns)
     except BaseException:
         if pool is not None:
             pool.release(address)
@@ -146,13 +158,17 @@ def activate(
 
 
 def deactivate(
-    registry: NetworkRegistry, endpoint: EndpointRecord, unplug: bool = True, release: bool = True
+    registry: NetworkRegistry,
+    endpoint: EndpointRecord,
+    unplug: bool = True,
+    release: bool = True,
+    bridge_netns: Path | None = None,
 ) -> EndpointRecord:
     """Give the address back (unless release is False: the cluster store's, given back by the caller) and, if
-    unplug, delete the veth (its peer goes with it); unplug=False leaves the pair to die with its namespace.
-    Tolerant of half-made endpoints."""
+    unplug, delete the veth (its peer goes with it; its host end is in bridge_netns, the host's if None);
+    unplug=False leaves the pair to die with its namespace. Tolerant of half-made endpoints."""
     if unplug and endpoint.host_ifname:
-        delete_link(endpoint.host_ifname)
+        delete_link(endpoint.host_ifname, bridge_netns)
     network = registry.get(endpoint.network_id)
     if network is not None and endpoint.ip and release:
         registry.pool(network).release(ipaddress.IPv4Address(endpoint.ip))

@@ -43,6 +43,12 @@ def disable_ipv6(name: str) -> None:
         write_sysctl(f"{name}/disable_ipv6", "1", root=_IPV6_CONF)
 
 
+def disable_ipv6_for_new_links() -> None:
+    """In the calling thread's namespace: IPv6 off for every link made there from now on (see disable_ipv6)."""
+    if _IPV6_CONF.is_dir():
+        write_sysctl("default/disable_ipv6", "1", root=_IPV6_CONF)
+
+
 def _index(ipr: IPRoute, name: str) -> int | None:
     found = ipr.link_lookup(ifname=name)
     return found[0] if found else None
@@ -52,8 +58,9 @@ class LinkNameTaken(HostError):
     """A link of that name exists already."""
 
 
-def link_exists(name: str) -> bool:
-    with IPRoute() as ipr:
+def link_exists(name: str, netns: Path | None = None) -> bool:
+    """Whether the namespace at netns (the host's if None) has a link of that name."""
+    with netlink_in(netns) as ipr:
         return _index(ipr, name) is not None
 
 
@@ -96,9 +103,10 @@ def ensure_bridge(name: str, address: ipaddress.IPv4Interface, mtu: int) -> bool
     return created
 
 
-def delete_link(name: str) -> None:
-    """Delete a link by name (a veth's peer goes with it); a missing link is fine."""
-    with IPRoute() as ipr:
+def delete_link(name: str, netns: Path | None = None) -> None:
+    """Delete a link by name from the namespace at netns (the host's if None; a veth's peer goes with it); a
+    missing link is fine."""
+    with netlink_in(netns) as ipr:
         index = _index(ipr, name)
         if index is None:
             return
@@ -128,16 +136,18 @@ def add_veth(
     mac: str,
     addresses: list[ipaddress.IPv4Interface],
     mtu: int,
+    bridge_netns: Path | None = None,
 ) -> None:
-    """A veth pair made in one request (host end up on the bridge, peer born inside the namespace as ifname
-    with its MAC and MTU), then hairpin on the host end (for a container reaching itself through a published
-    port) and the addresses on the peer (the endpoint's, then its link-local ones), up. LinkNameTaken if
-    host_ifname is another link's (that one is left alone; the caller tries another name): no lookup beforehand,
-    which cost a netlink session per endpoint."""
+    """A veth pair made in one request (host end up on the bridge, in bridge_netns: the host's if None, an
+    overlay's namespace otherwise; peer born inside the namespace as ifname with its MAC and MTU), then hairpin
+    on the host end (for a container reaching itself through a published port) and the addresses on the peer
+    (the endpoint's, then its link-local ones), up. LinkNameTaken if host_ifname is another link's (that one is
+    left alone; the caller tries another name): no lookup beforehand, which cost a netlink session per
+    endpoint."""
     fd = None
     created = False
     try:
-        with IPRoute() as ipr:
+        with netlink_in(bridge_netns) as ipr:
             bridge_index = _index(ipr, bridge)
             if bridge_index is None:
                 raise HostError(f"network: bridge {bridge}: does not exist")
@@ -146,7 +156,8 @@ def add_veth(
             ipr.link("add", ifname=host_ifname, kind="veth", mtu=mtu, master=bridge_index, peer=peer)
             created = True
             host_index = _index(ipr, host_ifname)
-            disable_ipv6(host_ifname)
+            if bridge_netns is None:  # an overlay's namespace has IPv6 off for every link born in it
+                disable_ipv6(host_ifname)
             ipr.link("set", index=host_index, state="up")
             ipr.brport("set", index=host_index, mode=1)
         with netlink_in(netns) as ns:
@@ -156,13 +167,13 @@ def add_veth(
             ns.link("set", index=index, state="up")
     except NetlinkError as exc:
         if created:
-            delete_link(host_ifname)
+            delete_link(host_ifname, bridge_netns)
         elif exc.code == errno.EEXIST:
             raise LinkNameTaken(f"network: veth {host_ifname}: the name is taken") from exc
         raise HostError(f"network: veth {host_ifname} ({ifname} in {netns}): {exc.args[-1]}") from exc
     except HostError:
         if created:
-            delete_link(host_ifname)
+            delete_link(host_ifname, bridge_netns)
         raise
     finally:
         if fd is not None:

@@ -1,11 +1,12 @@
 """Overlay networks on this host: the network room's side of the cluster store.
 
 A global network is created and removed in the store (unique name and VXLAN id, refused while any host has an
-endpoint on it) and mirrored into the local registry from the store's cache. Its kernel objects (overlay_links)
-exist on a host while a container of that host is on it, as with Docker's overlay driver; their forwarding and
-neighbour entries follow the endpoints the other hosts publish. An overlay container reaches the outside through
-the gateway bridge (Docker's docker_gwbridge): a local bridge network without inter-container traffic, on which it
-gets a second, hidden endpoint that carries its default route and its published ports.
+endpoint on it) and mirrored into the local registry from the store's cache. Its kernel objects (overlay_links, in
+a namespace of the overlay's own) exist on a host while a container of that host is on it, as with Docker's
+overlay driver; their forwarding and neighbour entries follow the endpoints the other hosts publish. An overlay
+container reaches the outside through the gateway bridge (Docker's docker_gwbridge): a local bridge network without
+inter-container traffic, on which it gets a second, hidden endpoint that carries its default route and its
+published ports.
 """
 
 import ipaddress
@@ -33,6 +34,7 @@ from runtime.network.overlay_links import (
     bridge_name,
     delete_overlay,
     ensure_overlay,
+    overlay_netns,
     program_peers,
 )
 from runtime.network.records import ContainerRecord, EndpointRecord, NetworkRecord
@@ -46,16 +48,23 @@ GATEWAY_BRIDGE = "porthole_gwbr"
 
 
 class Overlays:
-    def __init__(self, cluster: ClusterStore, registry: NetworkRegistry, config: NetworkConfig) -> None:
+    def __init__(
+        self, cluster: ClusterStore, registry: NetworkRegistry, config: NetworkConfig, netns_dir: Path
+    ) -> None:
         self.cluster = cluster
         self.registry = registry
         self.config = config
+        self.netns_dir = netns_dir  # the overlays' namespaces are kept beside the containers'
         self._programmed: dict[str, frozenset[Peer]] = {}  # network id -> the peers last put in the kernel
         self._claimer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="porthole-cluster-claim")
 
     @property
     def vtep(self) -> str:
         return self.cluster.host.address
+
+    def netns(self, network_id: str) -> Path:
+        """The overlay's namespace: its bridge, its VXLAN device and the host ends of its containers' veths."""
+        return overlay_netns(self.netns_dir, network_id)
 
     # -- networks ----------------------------------------------------------------------------------------
 
@@ -87,7 +96,7 @@ class Overlays:
 
     def remove(self, network: NetworkRecord) -> None:
         self.cluster.remove_network(network)
-        delete_overlay(network)
+        delete_overlay(self.netns(network.id))
         self._programmed.pop(network.id, None)
 
     def gateway_network(self) -> NetworkRecord:
@@ -124,7 +133,7 @@ class Overlays:
     def prepare(self, network: NetworkRecord) -> None:
         """The network's bridge and VXLAN device on this host; when just made, every remote endpoint programmed
         (from then on the store's watch keeps the entries current)."""
-        if ensure_overlay(network, self.vtep):
+        if ensure_overlay(network, self.vtep, self.netns(network.id)):
             self._programmed.pop(network.id, None)  # what was "programmed" while it had no device went nowhere
             self._program(network)
 
@@ -132,7 +141,7 @@ class Overlays:
         """The device's entries as the store has the other hosts' endpoints, if they changed since last time."""
         peers = frozenset(Peer(e.mac, e.ip, e.vtep) for e in self.cluster.remote_endpoints(network.id))
         if self._programmed.get(network.id) != peers:
-            program_peers(network, peers)  # a network without a device here: nothing
+            program_peers(network, self.netns(network.id), peers)  # a network without a device here: nothing
             self._programmed[network.id] = peers
 
     def dns_entries(self, network_id: str) -> list[tuple[str, tuple[str, ...]]]:
@@ -181,7 +190,7 @@ class Overlays:
                 continue
             if network.id not in seen and self.cluster.synced.is_set() and not in_use.get(network.id):
                 self.registry.remove(network.id)
-                delete_overlay(network)
+                delete_overlay(self.netns(network.id))
                 self._programmed.pop(network.id, None)
                 continue
             try:
@@ -217,7 +226,11 @@ class Overlays:
             raise
         try:
             live = activate(
-                self.registry, record, replace(endpoint, endpoint_id=endpoint_id, ip=claimed.ip, ifname=ifname), netns
+                self.registry,
+                record,
+                replace(endpoint, endpoint_id=endpoint_id, ip=claimed.ip, ifname=ifname),
+                netns,
+                self.netns(network.id),
             )
         except BaseException:
             self._undo_join(claim, way_out, network.id, endpoint_id)
@@ -237,7 +250,7 @@ class Overlays:
     def leave(self, endpoint: EndpointRecord, unplug: bool) -> None:
         if endpoint.endpoint_id and endpoint.ip:
             self.cluster.unclaim(endpoint.network_id, endpoint.endpoint_id, endpoint.ip)
-        deactivate(self.registry, endpoint, unplug=unplug, release=False)
+        deactivate(self.registry, endpoint, unplug=unplug, release=False, bridge_netns=self.netns(endpoint.network_id))
 
     def _needs_way_out(self, record: ContainerRecord, joining: NetworkRecord | None) -> bool:
         """Whether the record (with `joining` added) is on a non-internal overlay and has no way out yet."""

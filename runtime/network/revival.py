@@ -12,7 +12,8 @@ from pathlib import Path
 from runtime.errors import EngineError
 from runtime.network.links import delete_link, link_exists, plugged_into
 from runtime.network.netns import remove_netns
-from runtime.network.records import MODE_BRIDGE, MODE_NONE, ContainerRecord
+from runtime.network.overlay_links import overlay_netns
+from runtime.network.records import MODE_BRIDGE, MODE_NONE, ContainerRecord, EndpointRecord
 from runtime.network.sandboxes import SandboxManager
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ def restore_sandboxes(sandboxes: SandboxManager, running: Mapping[str, Path]) ->
     _delete_orphan_veths(sandboxes)
     _reconcile_pools(sandboxes)
     live = {r.netns_path for r in sandboxes.containers.values() if r.running and r.netns_path}
+    live |= {str(overlay_netns(sandboxes.netns_dir, n.id)) for n in sandboxes.registry.all() if n.is_overlay}
     for path in sandboxes.netns_dir.glob("*") if sandboxes.netns_dir.is_dir() else ():
         if str(path) not in live:
             remove_netns(path)
@@ -45,7 +47,9 @@ def restore_sandboxes(sandboxes: SandboxManager, running: Mapping[str, Path]) ->
 def _revive(sandboxes: SandboxManager, record: ContainerRecord, given: Path) -> None:
     if not (record.netns_path and Path(record.netns_path).exists()):
         record = sandboxes.save(replace(record, netns_path=str(given)))
-    vanished = [e for e in record.endpoints if e.host_ifname and not link_exists(e.host_ifname)]
+    vanished = [
+        e for e in record.endpoints if e.host_ifname and not link_exists(e.host_ifname, _bridge_netns(sandboxes, e))
+    ]
     for endpoint in vanished:
         log.warning(
             "network: %s on %s: its veth is gone (a disconnect cut short): dropped", record.name, endpoint.network_id
@@ -65,6 +69,12 @@ def _revive(sandboxes: SandboxManager, record: ContainerRecord, given: Path) -> 
         sandboxes.attach_dns(record)
     except EngineError:
         log.exception("network: embedded DNS of %s: could not be restored", record.name)
+
+
+def _bridge_netns(sandboxes: SandboxManager, endpoint: EndpointRecord) -> Path | None:
+    """Where the host end of the endpoint's veth is: its overlay's namespace, or the host's (None)."""
+    network = sandboxes.registry.get(endpoint.network_id)
+    return overlay_netns(sandboxes.netns_dir, network.id) if network is not None and network.is_overlay else None
 
 
 def _delete_orphan_veths(sandboxes: SandboxManager) -> None:

@@ -51,7 +51,7 @@ class SandboxManager:
     def __init__(
         self,
         config: NetworkConfig,
-        exec_root: Path,
+        netns_dir: Path,
         store: NetworkStore,
         registry: NetworkRegistry,
         firewall: HostFirewall,
@@ -61,7 +61,7 @@ class SandboxManager:
     ) -> None:
         self.config = config
         self.overlays = overlays  # None: no cluster store, no global networks
-        self.netns_dir = exec_root / "netns"
+        self.netns_dir = netns_dir  # the containers' namespace files (and the overlays', overlay_links)
         self.store = store
         self.registry = registry
         self.firewall = firewall

@@ -59,16 +59,17 @@ class NetworkService:
         self.store = NetworkStore(data_root)
         self.cluster = cluster
         self.registry = NetworkRegistry(self.store)
+        netns_dir = exec_root / "netns"
         self.overlays = None
         if cluster is not None:  # imported only with a cluster store: etcd's client costs every start otherwise
             from runtime.network.overlays import Overlays
 
-            self.overlays = Overlays(cluster, self.registry, self.config)
+            self.overlays = Overlays(cluster, self.registry, self.config, netns_dir)
         self.firewall = HostFirewall(self.config.chain_prefix)
         self.dns = EmbeddedDns(self.config.upstream_servers)
         self.ports = HostPortAllocator()
         self.sandboxes = SandboxManager(
-            self.config, exec_root, self.store, self.registry, self.firewall, self.dns, self.ports, self.overlays
+            self.config, netns_dir, self.store, self.registry, self.firewall, self.dns, self.ports, self.overlays
         )
         self.attachments = Attachments(self.sandboxes)
         self._lock = threading.RLock()

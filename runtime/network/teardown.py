@@ -12,7 +12,7 @@ from runtime.errors import EngineError
 from runtime.network.firewall import HostFirewall
 from runtime.network.links import delete_link
 from runtime.network.netns import remove_netns
-from runtime.network.overlay_links import delete_overlay
+from runtime.network.overlay_links import delete_overlay, overlay_netns
 from runtime.network.registry import NetworkRegistry
 from runtime.network.sandboxes import SandboxManager
 from runtime.network.sublinks import delete_parent
@@ -38,7 +38,7 @@ def teardown_room(registry: NetworkRegistry, sandboxes: SandboxManager, firewall
         if network.is_bridge and network.bridge_created:
             attempt(delete_link, network.bridge_name)
         if network.is_overlay:
-            attempt(delete_overlay, network)
+            attempt(delete_overlay, overlay_netns(sandboxes.netns_dir, network.id))
         if network.is_sublink:
             attempt(delete_parent, network)
         attempt(registry.remove, network.id)

@@ -198,24 +198,35 @@ def test_the_data_path_is_a_vxlan_device_programmed_from_the_store(hosts, cluste
     ok(b.docker("run", "-d", "--name", "wb", "--network", "wired", "busybox", "sleep", "600"))
     vni = cluster.etcd.get_json(f"/porthole/v1/networks/{network_id}")["vni"]
     device = f"vx-{network_id[:12]}"
-    shown = a.run("ip", "-d", "link", "show", device).stdout.decode()
+    overlay_ns = a.daemon.exec_root / "netns" / f"ov-{network_id[:12]}"  # the overlay's own, as Docker's 1-<id>
+
+    def in_overlay(*argv: str) -> str:
+        return a.run("nsenter", f"--net={overlay_ns}", *argv).stdout.decode()
+
+    assert device not in a.run("ip", "link").stdout.decode()  # bridged frames never meet the host's iptables
+    shown = in_overlay("ip", "-d", "link", "show", device)
     details = next(line.strip() + " " for line in shown.splitlines() if line.strip().startswith("vxlan id"))
     for fact in (f"vxlan id {vni} ", f"local {a.address} ", "dstport 4789 ", "nolearning ", "proxy "):
         assert fact in details, (fact, details)
     assert " group " not in details and " remote " not in details  # no multicast group, no flood destination
+    assert f"master ov-{network_id[:12]} " in shown
+    assert in_overlay("cat", "/proc/sys/net/bridge/bridge-nf-call-iptables").strip() in ("", "0")
     wb_mac = ok(b.docker("inspect", "-f", "{{.NetworkSettings.Networks.wired.MacAddress}}", "wb")).strip()
     wb_ip = address_of(b, "wb", "wired")
 
     def programmed():
-        fdb = a.run("bridge", "fdb", "show", "dev", device).stdout.decode()
-        neigh = a.run("ip", "neigh", "show", "dev", device).stdout.decode()
-        return f"{wb_mac} dst {b.address} self permanent" in fdb and f"{wb_ip} lladdr {wb_mac} PERMANENT" in neigh
+        fdb = in_overlay("bridge", "fdb", "show", "dev", device)
+        neigh = in_overlay("ip", "neigh", "show", "dev", device)
+        return f"{wb_mac} dst {b.address} " in fdb and f"{wb_ip} lladdr {wb_mac} PERMANENT" in neigh
 
     wait_for(programmed, 10, what="wb's forwarding and neighbour entries on host a")
-    assert "00:00:00:00:00:00" not in a.run("bridge", "fdb", "show", "dev", device).stdout.decode()  # no flooding
+    assert "00:00:00:00:00:00" not in in_overlay("bridge", "fdb", "show", "dev", device)  # no flooding
     ok(b.docker("rm", "-f", "wb"))
-    wait_for(lambda: wb_mac not in a.run("bridge", "fdb", "show", "dev", device).stdout.decode(), 10,
+    wait_for(lambda: wb_mac not in in_overlay("bridge", "fdb", "show", "dev", device), 10,
              what="wb's entry gone from host a")  # fmt: skip
+    ok(a.docker("rm", "-f", "wa"))
+    ok(a.docker("network", "rm", "wired"))
+    assert not overlay_ns.exists()
 
 
 def test_gateway_ip_range_attachable_and_mtu_options_hold_on_every_host(hosts):

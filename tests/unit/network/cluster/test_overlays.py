@@ -16,7 +16,7 @@ def overlays_on(tmp_path):
     cluster = store_on(FakeEtcd(), "a", tmp_path)
     registry = NetworkRegistry(NetworkStore(tmp_path / "data"))
     registry.load()
-    return Overlays(cluster, registry, NetworkConfig()), cluster, registry
+    return Overlays(cluster, registry, NetworkConfig(), tmp_path / "netns"), cluster, registry
 
 
 def endpoint(host_id: str, ip: str, name: str) -> ClusterEndpoint:
