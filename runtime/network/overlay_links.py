@@ -25,7 +25,7 @@ from pyroute2.netlink.exceptions import NetlinkError
 from pyroute2.netlink.rtnl import ndmsg
 
 from runtime.errors import HostError
-from runtime.network.links import disable_ipv6_for_new_links, write_sysctl
+from runtime.network.links import delete_link, disable_ipv6_for_new_links, write_sysctl
 from runtime.network.netns import create_netns, netlink_in, remove_netns, run_in_netns
 from runtime.network.records import NetworkRecord
 
@@ -72,6 +72,8 @@ def ensure_overlay(network: NetworkRecord, vtep: str, netns: Path) -> bool:
             if _index(ns, vxlan) is not None:
                 return False
     remove_netns(netns)  # one left half-made by a crash
+    for name in (vxlan, bridge):  # in the host's namespace, as porthole made them before overlays had their own
+        delete_link(name)
     create_netns(netns)
     fd = os.open(netns, os.O_RDONLY | os.O_CLOEXEC)
     try:
