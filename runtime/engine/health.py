@@ -239,9 +239,8 @@ class HealthMonitor:
             container.state.health = health
             if (health.status, health.failing_streak) != before:
                 self._records.save_state(container)
-            self._records.save_health(
-                container, watched.health_log
-            )  # every result, so that a daemon restart keeps the log
+            # every result, so that a daemon restart keeps the log
+            self._records.save_health(container, watched.health_log)
             if health.status != before[0]:
                 attributes = {"image": container.image_ref, "name": container.name}
                 self._events.publish("container", f"health_status: {health.status}", container.id, **attributes)
