@@ -1,8 +1,10 @@
 """What healthchecks cost (issue 14): N idle containers, each probed every second (`--health-cmd true
 --health-interval 1s`), measured over --seconds: the CPU of the daemon (its own process) and of the containers'
-cgroups (the probers and the probes themselves), against the same containers without healthchecks; side by side
+cgroups (the probers, and the probes they reap), against the same containers without healthchecks; side by side
 with a dockerd (its dockerd, containerd and shims, and its containers' cgroups) running --docker-containers.
-The floor is what the probe command alone costs: N spawns of `true` per second on the host.
+The floor is what the probe alone costs: N spawns per second on the host of the probe's command, `/bin/sh -c true`
+run by the same static busybox the containers run (and, for comparison, the host's dynamically linked /bin/true),
+the spawning parent's CPU with the child's.
 Goal: 100 containers probed every second cost less than 5% of a core.
 
     .venv/bin/python bench/bench_healthcheck.py [--containers 100] [--seconds 30] [--docker-containers 10]
@@ -19,6 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from runtime.images.busybox import find_busybox  # noqa: E402
 from tests.support.daemon import TestDaemon, busybox_tar, running  # noqa: E402
 from tests.support.dockerd import running_dockerd  # noqa: E402
 from tests.support.waiting import wait_for  # noqa: E402
@@ -26,12 +29,16 @@ from tests.support.waiting import wait_for  # noqa: E402
 CPUACCT = Path("/sys/fs/cgroup/cpuacct")
 TICKS = os.sysconf("SC_CLK_TCK")
 HEALTH = ["--health-cmd", "true", "--health-interval", "1s"]
+PROBE = ["/bin/sh", "-c", "true"]  # what HEALTH's CMD-SHELL runs
 
 
-def process_cpu(pid: int) -> float:
-    """Seconds of CPU of a process and the children it reaped."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return sum(int(f) for f in fields[11:15]) / TICKS
+OWN, REAPED = slice(11, 13), slice(13, 15)  # /proc/<pid>/stat after the name: utime stime, cutime cstime
+
+
+def process_cpu(pid: int, fields: slice = slice(11, 15)) -> float:
+    """Seconds of CPU of a process and the children it reaped (or the `fields` chosen)."""
+    stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(f) for f in stat[fields]) / TICKS
 
 
 def cgroups_cpu(parent: str) -> float:
@@ -41,12 +48,33 @@ def cgroups_cpu(parent: str) -> float:
     return sum(int((g / "cpuacct.usage").read_text()) for g in group.iterdir() if g.is_dir()) / 1e9
 
 
-def measure(pids, parent: str, seconds: float) -> tuple[float, float]:
-    """(daemon-side CPU, containers' CPU) in seconds per second of wall time."""
-    start = (sum(process_cpu(p) for p in pids()), cgroups_cpu(parent))
+def measure(pids, parent: str, seconds: float, probers: list[int] = ()) -> tuple[float, ...]:
+    """(daemon-side CPU, containers' CPU, and with `probers` the part of it that is theirs and the part that is the
+    probes' they reaped) in seconds per second of wall time."""
+
+    def sample() -> tuple[float, float, float, float]:
+        return (
+            sum(process_cpu(p) for p in pids()),
+            cgroups_cpu(parent),
+            sum(process_cpu(p, OWN) for p in probers),
+            sum(process_cpu(p, REAPED) for p in probers),
+        )
+
+    start = sample()
     time.sleep(seconds)  # the measurement window itself: nothing to wait for
-    end = (sum(process_cpu(p) for p in pids()), cgroups_cpu(parent))
-    return (end[0] - start[0]) / seconds, (end[1] - start[1]) / seconds
+    rates = tuple((end - begun) / seconds for begun, end in zip(start, sample(), strict=True))
+    return rates if probers else rates[:2]
+
+
+def prober_pids(client, parent: str, ids: list[str]) -> list[int]:
+    """The probers: the processes of the containers' cgroups that `docker top` leaves out."""
+    probers = []
+    for container_id in ids:
+        top = client.api.top(container_id)
+        shown = {int(process[top["Titles"].index("PID")]) for process in top["Processes"]}
+        members = (CPUACCT / parent / container_id / "cgroup.procs").read_text().split()
+        probers += [int(pid) for pid in members if int(pid) not in shown]
+    return probers
 
 
 def run_containers(docker, count: int, health: bool) -> list[str]:
@@ -64,15 +92,17 @@ def healthy(docker, ids: list[str]) -> bool:
     return out.count("healthy") == len(ids)
 
 
-def probe_floor(count: int, seconds: float) -> float:
-    """CPU seconds per second of `count` spawns of true per second, the probe command alone."""
+def probe_floor(executable: Path, args: list[str], count: int, seconds: float) -> float:
+    """CPU seconds per second of `count` spawns per second of `args` (run by `executable`), the parent's CPU and
+    the child's. The spawns run back to back, in warm caches: the least they cost (paced at the probes' rate, each
+    after a sleep, they cost 1.5 times as much on this host at load 5, more than the probes in the containers)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     self_before = resource.getrusage(resource.RUSAGE_SELF)
     null = os.open("/dev/null", os.O_RDWR)
-    spawns = int(count * seconds)
-    for _ in range(spawns):
-        pid = os.posix_spawn("/bin/true", ["true"], {}, file_actions=[(os.POSIX_SPAWN_DUP2, null, 1)])
+    for _ in range(int(count * seconds)):
+        pid = os.posix_spawn(executable, args, {}, file_actions=[(os.POSIX_SPAWN_DUP2, null, 1)])
         os.waitpid(pid, 0)
+    os.close(null)
     after, self_after = resource.getrusage(resource.RUSAGE_CHILDREN), resource.getrusage(resource.RUSAGE_SELF)
     used = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) + (
         self_after.ru_utime + self_after.ru_stime - self_before.ru_utime - self_before.ru_stime
@@ -80,13 +110,22 @@ def probe_floor(count: int, seconds: float) -> float:
     return used / seconds
 
 
-def report(name: str, count: int, daemon: float, containers: float, base: tuple[float, float]) -> None:
+def shell_floor(scratch: Path, count: int, seconds: float) -> float:
+    """probe_floor of the probe's own command, through a /bin/sh symlink to busybox as in the containers' rootfs."""
+    shell = scratch / "sh"
+    shell.symlink_to(find_busybox())
+    return probe_floor(shell, PROBE, count, seconds)
+
+
+def report(name: str, count: int, measured: tuple[float, ...], base: tuple[float, ...], floor: float) -> None:
+    daemon, containers, *theirs = measured
     extra = (daemon - base[0]) + (containers - base[1])
+    split = " (probers {:.1f}%, the probes they reap {:.1f}%)".format(*(r * 100 for r in theirs)) if theirs else ""
     print(
         f"  {name:10} {count:4} containers: daemon side {daemon * 100:5.1f}% of a core, "
-        f"containers {containers * 100:5.1f}%"
-        f" (idle without healthchecks {sum(base) * 100:.1f}%) -> healthchecks {extra * 100:5.1f}% of a core, "
-        f"{extra / count * 1000:.2f} ms of CPU per probe",
+        f"containers {containers * 100:5.1f}%{split}"
+        f" (idle without healthchecks {(base[0] + base[1]) * 100:.1f}%) -> healthchecks {extra * 100:5.1f}% of a core "
+        f"against a floor of {floor * 100:.1f}% ({extra / floor:.1f}x), {extra / count * 1000:.2f} ms of CPU per probe",
         flush=True,
     )
 
@@ -100,8 +139,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-health-") as scratch:
         root = Path(scratch)
         image = busybox_tar(root / "busybox.tar")
-        floor = probe_floor(args.containers, min(args.seconds, 10.0))
-        print(f"floor: {args.containers} spawns of /bin/true per second cost {floor * 100:.1f}% of a core")
+        floor_seconds = min(args.seconds, 10.0)
+        floor = shell_floor(root, args.containers, floor_seconds)
+        true_floor = probe_floor(Path("/bin/true"), ["true"], args.containers, floor_seconds)
+        print(
+            f"floor: {args.containers} spawns per second of busybox's {' '.join(PROBE)} cost {floor * 100:.1f}% of a "
+            f"core (the host's dynamically linked /bin/true: {true_floor * 100:.1f}%)"
+        )
         with running(TestDaemon(root / "porthole"), image) as porthole:
             pids = lambda: [porthole.process.pid]  # noqa: E731
             run_containers(porthole.docker, args.containers, health=False)
@@ -109,7 +153,11 @@ def main() -> None:
             porthole.remove_everything()
             ids = run_containers(porthole.docker, args.containers, health=True)
             wait_for(lambda: healthy(porthole.docker, ids), 120, interval=1, what="every container healthy")
-            report("porthole", args.containers, *measure(pids, porthole.cgroup_parent, args.seconds), base)
+            client = porthole.client()
+            probers = prober_pids(client, porthole.cgroup_parent, ids)
+            client.close()
+            measured = measure(pids, porthole.cgroup_parent, args.seconds, probers)
+            report("porthole", args.containers, measured, base, floor)
         if args.docker_containers:
             with running_dockerd(root / "d", image) as dockerd:
                 run_containers(dockerd.docker, args.docker_containers, health=False)
@@ -118,8 +166,10 @@ def main() -> None:
                 dockerd.docker("rm", "-f", *ids, check=True)
                 ids = run_containers(dockerd.docker, args.docker_containers, health=True)
                 wait_for(lambda: healthy(dockerd.docker, ids), 120, interval=1, what="every container healthy")
-                report("dockerd", args.docker_containers, *measure(dockerd.pids, dockerd.cgroup_parent, args.seconds),
-                       base)  # fmt: skip
+                measured = measure(dockerd.pids, dockerd.cgroup_parent, args.seconds)
+                report(
+                    "dockerd", args.docker_containers, measured, base, floor * args.docker_containers / args.containers
+                )
 
 
 if __name__ == "__main__":

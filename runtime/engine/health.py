@@ -29,6 +29,7 @@ from runtime.engine.execs import exec_request, publish_exec_event
 from runtime.engine.healthsettings import NS, HealthSettings, health_settings
 from runtime.engine.model import HEALTHY, RUNNING, STARTING, UNHEALTHY, Container, Health, HealthResult
 from runtime.engine.shims import ShimLauncher
+from runtime.engine.store import HealthLogFile
 from runtime.security import SecurityPolicy
 
 log = logging.getLogger("porthole.health")
@@ -40,7 +41,10 @@ class HealthRecords(Protocol):
     def save_state(self, container: Container) -> None:
         """state.json, with the health status: at each change of status or failing streak."""
 
-    def save_health(self, container: Container) -> None:
+    def open_health_log(self, container: Container) -> HealthLogFile:
+        """The health log file, held open while the container is probed."""
+
+    def save_health(self, container: Container, health_log: HealthLogFile) -> None:
         """The health log alone, cheaply: after every probe."""
 
 
@@ -48,6 +52,7 @@ class HealthRecords(Protocol):
 class _Watched:
     container: Container
     settings: HealthSettings
+    health_log: HealthLogFile
     tick_w: int  # one byte: probe now; closed: the prober ends
     result_r: int
     unread: bytes = b""  # the start of a result line
@@ -93,17 +98,22 @@ class HealthMonitor:
         settings = health_settings(container.config.get("Healthcheck"), container.config.get("Shell"))
         if settings is None:
             return
-        if fresh or container.state.health is None:
-            container.state.health = Health()
-            self._records.save_state(container)
-            self._records.save_health(container)  # or a restart would read the last run's
-        request = {
-            **exec_request(self._config, self._security, container, settings.command),
-            "timeout": settings.timeout,
-        }
-        tick_w, result_r = self._shims.start_prober(request)
+        health_log = self._records.open_health_log(container)
+        try:
+            if fresh or container.state.health is None:
+                container.state.health = Health()
+                self._records.save_state(container)
+                self._records.save_health(container, health_log)  # or a restart would read the last run's
+            request = {
+                **exec_request(self._config, self._security, container, settings.command),
+                "timeout": settings.timeout,
+            }
+            tick_w, result_r = self._shims.start_prober(request)
+        except BaseException:
+            health_log.close()
+            raise
         started_at = rfc3339.unix_seconds(container.state.started_at) or 0.0
-        watched = _Watched(container, settings, tick_w, result_r, started_at=started_at)
+        watched = _Watched(container, settings, health_log, tick_w, result_r, started_at=started_at)
         with self._lock:
             old = self._watched.pop(container.id, None)
             self._watched[container.id] = watched
@@ -125,6 +135,8 @@ class HealthMonitor:
             self._selector.unregister(watched.result_r)
             os.close(watched.tick_w)
             os.close(watched.result_r)
+        with self._lock_for(watched.container):  # the lock its writes take, a late retry's too: it finds it closed
+            watched.health_log.close()
 
     def prober_pids(self) -> set[int]:
         """The probers' pids: they sit in their containers' cgroups, but are not the containers' processes."""
@@ -227,7 +239,8 @@ class HealthMonitor:
             container.state.health = health
             if (health.status, health.failing_streak) != before:
                 self._records.save_state(container)
-            self._records.save_health(container)  # every result, so that a daemon restart keeps the log
+            # every result, so that a daemon restart keeps the log
+            self._records.save_health(container, watched.health_log)
             if health.status != before[0]:
                 attributes = {"image": container.image_ref, "name": container.name}
                 self._events.publish("container", f"health_status: {health.status}", container.id, **attributes)

@@ -14,7 +14,7 @@ from runtime.engine.launch import Layout, cgroup_for
 from runtime.engine.model import PAUSED, RUNNING, Container
 from runtime.engine.networking import ContainerNetworks
 from runtime.engine.statewatch import StateWatch
-from runtime.engine.store import ContainerStore
+from runtime.engine.store import ContainerStore, HealthLogFile
 from runtime.errors import EngineError
 
 log = logging.getLogger("porthole.engine")
@@ -47,11 +47,14 @@ class Upkeep:
         )
         self._watch.notify()
 
-    def save_health(self, container: Container) -> None:
+    def open_health_log(self, container: Container) -> HealthLogFile:
+        return self._store.open_health_log(container)
+
+    def save_health(self, container: Container, health_log: HealthLogFile) -> None:
         """The health log, after every probe (a refusal is retried, the next probe writes it anyway)."""
         self._deferred.attempt(
             ("health", container.id),
-            lambda: self._write(container, self._store.save_health),
+            lambda: self._write(container, health_log.write),
             f"saving the health log of container {container.id}",
         )
 
