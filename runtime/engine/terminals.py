@@ -6,6 +6,7 @@ import io
 import os
 import select
 import threading
+import time
 
 from runtime.errors import Conflict, HostError
 from runtime.linux.syscalls import pidfd_getfd
@@ -17,6 +18,7 @@ GATHER_FROM = 2048  # a read this long (of at most ~4 KiB a terminal gives) says
 # While output flows, how long a gathering read waits for the terminal's next 4 KiB (moved by a kernel worker that
 # the last read woke): 1 ms, poll()'s least wait above none, at the end of each burst and of each full-screen redraw.
 GATHER_WAIT_MS = 1
+GATHER_FOR_S = 0.005  # and how long it gathers at most: a trickle that never pauses for 1 ms still shows
 
 
 class HeldTerminal:
@@ -38,12 +40,13 @@ class HeldTerminal:
         """The next output, as much as comes at once (up to READ_SIZE), valid until the next read; empty once
         the process and everything that held its terminal are gone (EIO). A terminal gives at most 4 KiB per read,
         and a send per 4 KiB costs the client a wake-up each: gathering what is ready doubled a burst's throughput,
-        and waiting for what is on its way (GATHER_WAIT_MS) cut the sends of a 10 MB burst from ~1500 to ~160
-        (bench_terminal.py)."""
+        and waiting for what is on its way (GATHER_WAIT_MS) cut the sends of a 10 MB burst from ~750 to ~190
+        (bench_terminal.py). What is read waits GATHER_FOR_S + GATHER_WAIT_MS at most."""
         size = self._read_into(0)
         if size < GATHER_FROM:
             return self._buffer[:size]  # a keystroke's echo, a prompt: nothing more is coming at once, so no wait
-        while size < READ_SIZE and self._output_ready.poll(GATHER_WAIT_MS):
+        deadline = time.monotonic() + GATHER_FOR_S
+        while size < READ_SIZE and time.monotonic() < deadline and self._output_ready.poll(GATHER_WAIT_MS):
             more = self._read_into(size)
             if not more:
                 break  # the end: the next read says so

@@ -1,4 +1,6 @@
 import os
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -6,6 +8,8 @@ import pytest
 from runtime.engine.terminals import READ_SIZE, HeldTerminal
 
 TERMINAL_READ = 4096  # the most one read of a terminal gives (the line discipline's buffer)
+# A screenful, then a byte per write with no pause that a 1 ms wait would notice: 64 KiB of it takes seconds.
+SCREEN_THEN_TRICKLE = "import os; os.write(1, b' ' * 3000); [os.write(1, b'.') for _ in iter(int, 1)]"
 
 
 @pytest.fixture
@@ -41,6 +45,19 @@ def test_a_burst_comes_in_pieces_larger_than_a_terminal_read_and_whole(terminal)
         writer.join()
     assert b"".join(pieces) == burst
     assert TERMINAL_READ < max(map(len, pieces)) <= READ_SIZE
+
+
+def test_a_screen_followed_by_a_trickle_shows_without_waiting_for_a_full_buffer(terminal):
+    """After a screenful the terminal gathers what follows, but not for as long as a trickle lasts."""
+    held, slave = terminal
+    writer = subprocess.Popen([sys.executable, "-c", SCREEN_THEN_TRICKLE], stdout=slave)
+    try:
+        pieces = read_until(held, 3000)
+    finally:
+        writer.kill()
+        writer.wait()
+    assert b"".join(pieces).startswith(b" " * 3000)
+    assert max(map(len, pieces)) < READ_SIZE
 
 
 def test_an_echo_comes_alone_and_at_once(terminal):
