@@ -42,6 +42,7 @@ def test_a_burst_comes_in_pieces_larger_than_a_terminal_read_and_whole(terminal)
     try:
         pieces = read_until(held, len(burst))
     finally:
+        held.close()  # a write still blocked (the test failed) ends with EIO
         writer.join()
     assert b"".join(pieces) == burst
     assert TERMINAL_READ < max(map(len, pieces)) <= READ_SIZE
