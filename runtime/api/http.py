@@ -239,6 +239,10 @@ class Hijack(Response):
         handler.wfile.flush()
         handler.close_connection = True
         handler.connection.settimeout(None)  # the raw stream is idle as long as the client's stdin is
+        if handler.connection.family in (socket.AF_INET, socket.AF_INET6):
+            # Each echo of a key goes out at once (as Go's connections, Docker's, send): Nagle's algorithm would
+            # hold it while the last one is unacknowledged, up to the client's delayed ACK (40 ms).
+            handler.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         wait_until_read(handler.connection, HEADERS_READ_TIMEOUT)
         self.run(handler.connection)
 

@@ -46,8 +46,9 @@ def pump_output(streams: ExecStreams, write: Callable[[bytes], None]) -> None:
         selector.close()
 
 
-def pump_terminal(terminal: HeldTerminal, write: Callable[[bytes], None]) -> None:
-    """A terminal's output to the client, raw, until nothing holds its slave any more."""
+def pump_terminal(terminal: HeldTerminal, write: Callable[[memoryview], None]) -> None:
+    """A terminal's output to the client, raw, until nothing holds its slave any more (each piece written before
+    the next read: it is the terminal's buffer)."""
     while data := terminal.read():
         try:
             write(data)
@@ -55,7 +56,7 @@ def pump_terminal(terminal: HeldTerminal, write: Callable[[bytes], None]) -> Non
             write = _discard  # the client left or detached; keep draining so the process is not blocked
 
 
-def _discard(data: bytes) -> None:
+def _discard(data: memoryview | bytes) -> None:
     return None
 
 

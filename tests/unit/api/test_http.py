@@ -1,10 +1,12 @@
-"""Request bodies in chunked encoding and by length, and Docker's stream framing."""
+"""Request bodies in chunked encoding and by length, Docker's stream framing, and the hijacked stream's socket."""
 
 import io
+import socket
+from types import SimpleNamespace
 
 import pytest
 
-from runtime.api.http import ChunkedReader, LengthReader, frame
+from runtime.api.http import ChunkedReader, Hijack, LengthReader, frame
 from runtime.errors import InvalidParameter
 
 
@@ -55,3 +57,16 @@ def test_length_reader_stops_at_the_length():
 )
 def test_frame(stream, payload, expected):
     assert frame(stream, payload) == expected
+
+
+def test_a_hijacked_tcp_stream_sends_each_small_write_at_once():
+    """No Nagle on a raw stream over TCP: a key's echo must not wait for the client's ACK of the last one."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        client = socket.create_connection(listener.getsockname())
+        server, _ = listener.accept()
+        with client, server, server.makefile("wb") as wfile:
+            seen = []
+            handler = SimpleNamespace(wfile=wfile, connection=server, close_connection=False)
+            Hijack(lambda sock: seen.append(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))).send(handler)
+            assert client.recv(4096).startswith(b"HTTP/1.1 101 UPGRADED\r\n")
+    assert seen == [1]
