@@ -20,6 +20,8 @@ Without dockerd, the stale anchors of reference/measured-anchors.md stand in (fl
 lines/s) and are marked as such. The issue asks 5x Docker. gelf at level 2 (zlib-ng, zlib's sizes) and without
 compression are shown too: compressing every message on its own, as GELF requires, is a large part of gelf's
 cost. The sink counts the bytes it receives: bytes per message show what each level's CPU buys.
+journald has a third figure, its floor: the kernel's datagram path with the same entries, prebuilt and sent by
+sendmmsg from this process (see bench_journal_floor), with the share of a core its sink was busy.
 
     .venv/bin/python bench/bench_logdrivers.py [--lines 300000] [--no-docker] [--only journald ...]
 """
@@ -29,6 +31,7 @@ import multiprocessing
 import os
 import resource
 import socket
+import struct
 import sys
 import tempfile
 import threading
@@ -44,7 +47,9 @@ from logdrivers.gelf.driver import GelfDriver  # noqa: E402
 from logdrivers.gelf.options import parse_options as gelf_options  # noqa: E402
 from logdrivers.info import ContainerInfo  # noqa: E402
 from logdrivers.journald.driver import JournaldDriver  # noqa: E402
+from logdrivers.journald.encode import JournalEncoder  # noqa: E402
 from logdrivers.journald.options import parse_options as journald_options  # noqa: E402
+from logdrivers.journald.sendmmsg import UIO_MAXIOV, DatagramBatch  # noqa: E402
 from logdrivers.jsonfile.driver import create_json_file  # noqa: E402
 from logdrivers.jsonfile.options import parse_options as json_options  # noqa: E402
 from logdrivers.message import LineBatch, Message  # noqa: E402
@@ -156,23 +161,28 @@ def journal_sink(port_out, counted, path: str) -> None:
     Its queue holds 512 datagrams, as journald's does on a systemd host: systemd (PID 1) raises
     net.unix.max_dgram_qlen to 512 at boot, where the kernel's default is 10 (raised to 512 in Linux itself
     only in 2023). The sysctl is read when the socket is made, per network namespace: the sink makes its own
-    namespace to set it, and a path-bound unix socket is reached from every namespace."""
+    namespace to set it, and a path-bound unix socket is reached from every namespace.
+
+    It must never be the bound, so a datagram costs it one system call and no allocation: recv_into a buffer
+    made once (a recv(1 << 20) allocated a MiB per datagram and held the sink near 28k datagrams/s), on a
+    blocking socket whose idle timeout is the kernel's (SO_RCVTIMEO; a Python timeout polls before each recv)."""
     unshare(CLONE_NEWNET)
     Path("/proc/sys/net/unix/max_dgram_qlen").write_text("512")
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 32 << 20)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, struct.pack("ll", 0, 10_000))  # 10 ms
     sock.bind(path)
     os.chmod(path, 0o666)
     port_out.send(0)
-    sock.settimeout(0.01)
+    recv_into, buffer = sock.recv_into, bytearray(1 << 20)
     messages = size = 0
     while True:
         try:
-            size += len(sock.recv(1 << 20))
+            size += recv_into(buffer)
             messages += 1
             if messages % 256:
                 continue
-        except TimeoutError:
+        except BlockingIOError:  # idle for 10 ms
             pass
         counted[BYTES], counted[MESSAGES] = size, messages
 
@@ -249,7 +259,30 @@ def bench_shipping(make_driver, driver_name: str, lines: int, counted, directory
     return Result(seconds, cpu, lines, counted[MESSAGES], counted[BYTES])
 
 
-def _dockerd_cpu(pid: int) -> float:
+def bench_journal_floor(path: Path, lines: int, counted, settle: float) -> Result:
+    """The kernel's datagram path with the driver's entries, at C speed: UIO_MAXIOV of them encoded and laid out
+    beforehand, sent again and again by sendmmsg until the sink has `lines` (rounded up to whole batches). No
+    driver in Python sends faster to this sink: the bound the goal is set against."""
+    now = time.time_ns()
+    entries = JournalEncoder(info_for(path.parent), journald_options({})).encode_all(
+        [Message(LINE, "stdout", now + i) for i in range(UIO_MAXIOV)]
+    )
+    batch = DatagramBatch()
+    batch.load(entries)
+    rounds = -(-lines // UIO_MAXIOV)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+        sock.connect(str(path))
+        fd = sock.fileno()
+        cpu0, t0 = _cpu(), time.perf_counter()
+        for _ in range(rounds):
+            sent = 0
+            while sent < len(batch):
+                sent += batch.send(fd, sent)
+        seconds, cpu = wait_count(counted, rounds * len(batch), settle) - t0, _cpu() - cpu0
+    return Result(seconds, cpu, rounds * len(batch), counted[MESSAGES], counted[BYTES])
+
+
+def _process_cpu(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
@@ -259,13 +292,13 @@ def bench_docker(dockerd: Dockerd, log_opts: list[str], lines: int, counted, set
     pid = int((dockerd.root / "dockerd.pid").read_text())
     script = f"yes '{LINE.decode()}' | head -n {lines}; exec sleep 3600"
     options = ["--network", "none", *log_opts]
-    cpu0, t0 = _dockerd_cpu(pid), time.perf_counter()
+    cpu0, t0 = _process_cpu(pid), time.perf_counter()
     # Left running, then removed once the sink has everything: Docker closes a container's logger some seconds
     # after it exits, and its gelf driver, still compressing a backlog then, drops the rest ("use of closed
     # network connection" in dockerd's log).
     started = dockerd.docker("run", "-d", *options, "busybox", "sh", "-c", script, check=True)
     try:
-        seconds, cpu = wait_count(counted, lines, settle) - t0, _dockerd_cpu(pid) - cpu0
+        seconds, cpu = wait_count(counted, lines, settle) - t0, _process_cpu(pid) - cpu0
     finally:
         dockerd.docker("rm", "-f", started.stdout.decode().strip())
     return Result(seconds, cpu, lines, counted[MESSAGES], counted[BYTES])
@@ -376,18 +409,22 @@ def main() -> None:
             )
             print(result.show(f"syslog tcp {case}", anchor("syslog-tcp", 0)))
             process.terminate()
-        for case in ("driver", "shipping") if "journald" in drivers else ():
+        for case in ("floor", "driver", "shipping") if "journald" in drivers else ():
             path = Path(tmp) / f"journal-{case}.sock"
             process, _, counted = start_sink(journal_sink, str(path))
             make = lambda p=path: JournaldDriver(info_for(Path(tmp)), journald_options({}), str(p))  # noqa: E731
             directory = Path(tmp) / f"journald-{case}"
             directory.mkdir()
-            result = (
-                bench_driver(make, args.lines, counted, 30)
-                if case == "driver"
-                else bench_shipping(make, "journald", args.lines, counted, directory, 30)
-            )
-            print(result.show(f"journald {case}", anchor("journald", 0)))
+            sink_cpu = _process_cpu(process.pid)
+            if case == "floor":
+                result = bench_journal_floor(path, args.lines, counted, 30)
+            elif case == "driver":
+                result = bench_driver(make, args.lines, counted, 30)
+            else:
+                result = bench_shipping(make, "journald", args.lines, counted, directory, 30)
+            # Near 100%, the sink would be the bound, not the sender.
+            sink_busy = (_process_cpu(process.pid) - sink_cpu) / result.seconds
+            print(result.show(f"journald {case}", anchor("journald", 0)) + f", sink busy {sink_busy:.0%}")
             process.terminate()
         if "gelf" not in drivers:
             return
