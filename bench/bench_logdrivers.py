@@ -49,7 +49,7 @@ from logdrivers.info import ContainerInfo  # noqa: E402
 from logdrivers.journald.driver import JournaldDriver  # noqa: E402
 from logdrivers.journald.encode import JournalEncoder  # noqa: E402
 from logdrivers.journald.options import parse_options as journald_options  # noqa: E402
-from logdrivers.journald.sendmmsg import UIO_MAXIOV, DatagramBatch  # noqa: E402
+from logdrivers.journald.sendmmsg import DatagramBatch  # noqa: E402
 from logdrivers.jsonfile.driver import create_json_file  # noqa: E402
 from logdrivers.jsonfile.options import parse_options as json_options  # noqa: E402
 from logdrivers.message import LineBatch, Message  # noqa: E402
@@ -260,16 +260,16 @@ def bench_shipping(make_driver, driver_name: str, lines: int, counted, directory
 
 
 def bench_journal_floor(path: Path, lines: int, counted, settle: float) -> Result:
-    """The kernel's datagram path with the driver's entries, at C speed: UIO_MAXIOV of them encoded and laid out
-    beforehand, sent again and again by sendmmsg until the sink has `lines` (rounded up to whole batches). No
+    """The kernel's datagram path with the driver's entries, at C speed: a shipper's batch of them encoded and laid
+    out beforehand, sent again and again by sendmmsg until the sink has `lines` (rounded up to whole batches). No
     driver in Python sends faster to this sink: the bound the goal is set against."""
     now = time.time_ns()
     entries = JournalEncoder(info_for(path.parent), journald_options({})).encode_all(
-        [Message(LINE, "stdout", now + i) for i in range(UIO_MAXIOV)]
+        [Message(LINE, "stdout", now + i) for i in range(ShipperConfig().batch_lines)]
     )
     batch = DatagramBatch()
     batch.load(entries)
-    rounds = -(-lines // UIO_MAXIOV)
+    rounds = -(-lines // len(batch))
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
         sock.connect(str(path))
         fd = sock.fileno()

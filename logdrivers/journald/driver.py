@@ -65,6 +65,8 @@ class JournaldDriver:
             self._encoder.ordinal -= len(entries) - sent  # not sent: the next attempt numbers them again
             self.close()  # journald restarted or gone: the next attempt connects to the socket anew
             raise DeliveryFailed(sent, exc) from exc
+        finally:
+            batch.clear()
         return 0
 
     def retry_delay(self, failures: int) -> float:
