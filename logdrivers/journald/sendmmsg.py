@@ -33,8 +33,20 @@ class _MsgHdr(ctypes.Structure):  # struct msghdr, as glibc lays it out
     ]
 
 
-class _MMsgHdr(ctypes.Structure):  # struct mmsghdr: a message and the bytes the kernel sent of it
+class MMsgHdr(ctypes.Structure):  # struct mmsghdr: a message and the bytes the kernel sent (or received) of it
     _fields_ = [("msg_hdr", _MsgHdr), ("msg_len", ctypes.c_uint)]
+
+
+def message_headers(count: int) -> tuple[ctypes.Array, ctypes.Array]:
+    """`count` struct mmsghdr, each pointing to one struct iovec of its own, and those iovecs, to be filled in: a
+    struct iovec is (iov_base, iov_len), two machine words (an unsigned long on Linux), so the even words of the
+    second array are the datagrams' addresses and the odd ones their lengths."""
+    iovecs = (ctypes.c_ulong * (2 * count))()
+    headers = (MMsgHdr * count)()
+    for index, header in enumerate(headers):
+        header.msg_hdr.msg_iov = ctypes.addressof(iovecs) + index * 2 * ctypes.sizeof(ctypes.c_ulong)
+        header.msg_hdr.msg_iovlen = 1
+    return headers, iovecs
 
 
 _sendmmsg = _libc.sendmmsg
@@ -48,14 +60,8 @@ class DatagramBatch:
     (addresses and lengths) in two C-speed slice copies, not a Python statement per datagram."""
 
     def __init__(self) -> None:
-        self._iovecs = (ctypes.c_ulong * (2 * WINDOW))()
-        # struct iovec is (iov_base, iov_len), two machine words (an unsigned long on Linux): the even words are
-        # the datagrams' addresses, the odd ones their lengths.
-        self._iovec_words = memoryview(self._iovecs).cast("B").cast("L")
-        self._headers = (_MMsgHdr * WINDOW)()
-        for index, header in enumerate(self._headers):
-            header.msg_hdr.msg_iov = ctypes.addressof(self._iovecs) + index * 2 * ctypes.sizeof(ctypes.c_ulong)
-            header.msg_hdr.msg_iovlen = 1
+        self._headers, iovecs = message_headers(WINDOW)
+        self._iovec_words = memoryview(iovecs).cast("B").cast("L")
         self.clear()
 
     def __len__(self) -> int:
