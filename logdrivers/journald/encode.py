@@ -21,7 +21,7 @@ from logdrivers.journald.options import JournaldOptions
 from logdrivers.message import Message, random_partial_id
 
 PRIORITY = {"stdout": b"PRIORITY=6\n", "stderr": b"PRIORITY=3\n"}
-WHOLE_LINE = b"%sMESSAGE=%s\n%sCONTAINER_LOG_ORDINAL=%d\n"  # head, line, time field, ordinal
+WHOLE_LINE = b"%sMESSAGE=%s\nSYSLOG_TIMESTAMP=%s\nCONTAINER_LOG_ORDINAL=%d\n"  # head, line, time, ordinal
 
 
 def sanitize_key(key: str) -> str:
@@ -45,9 +45,9 @@ def field(name: bytes, value: bytes) -> bytes:
 
 class JournalEncoder:
     """Entries for one container. What does not change from line to line (the priority and the container's
-    fields) is joined once per stream; a whole line then costs one formatting of head, line, time and ordinal,
-    and its time is formatted once per second (a journald entry carries ~485 bytes of named fields, and
-    building them per line was most of the driver's cost)."""
+    fields) is joined once per stream; a whole line then costs one formatting of head, line, time and ordinal
+    (a journald entry carries ~485 bytes of named fields, and building them per line was most of the driver's
+    cost). A time is formatted once for the lines that share it (those read together), its second once."""
 
     def __init__(self, info: ContainerInfo, options: JournaldOptions) -> None:
         tag = options.tag.render(info)
@@ -67,12 +67,12 @@ class JournalEncoder:
         constant = b"".join(field(k.encode(), v.encode()) for k, v in fields.items())
         self._heads = {source: priority + constant for source, priority in PRIORITY.items()}
         self._times = TimeFormatter()
-        self._time_ns, self._time = -1, b""
         self.ordinal = 0  # of the last entry made
 
     def encode_all(self, messages: Sequence[Message]) -> list[bytes]:
         """The messages' entries, numbered on from the last one made."""
         heads, default_head = self._heads, self._heads["stdout"]
+        format_time, time_ns, time_text = self._times.format, -1, b""
         entries = []
         append = entries.append
         ordinal = self.ordinal
@@ -80,21 +80,22 @@ class JournalEncoder:
             ordinal += 1
             line = msg.line
             if msg.partial is None and b"\n" not in line:
-                append(WHOLE_LINE % (heads.get(msg.source, default_head), line, self._time_field(msg), ordinal))
+                if msg.timestamp_ns != time_ns:
+                    time_ns = msg.timestamp_ns
+                    time_text = format_time(time_ns)
+                append(WHOLE_LINE % (heads.get(msg.source, default_head), line, time_text, ordinal))
             else:
                 append(self._entry(msg, ordinal))
         self.ordinal = ordinal
         return entries
 
-    def _time_field(self, msg: Message) -> bytes:
-        if msg.timestamp_ns != self._time_ns:
-            self._time_ns = msg.timestamp_ns
-            self._time = b"SYSLOG_TIMESTAMP=%s\n" % self._times.format(msg.timestamp_ns)
-        return self._time
-
     def _entry(self, msg: Message, ordinal: int) -> bytes:
         """A piece of a cut line, or a line holding a newline (sent in the binary form)."""
-        parts = [self._heads.get(msg.source, self._heads["stdout"]), field(b"MESSAGE", msg.line), self._time_field(msg)]
+        parts = [
+            self._heads.get(msg.source, self._heads["stdout"]),
+            field(b"MESSAGE", msg.line),
+            b"SYSLOG_TIMESTAMP=%s\n" % self._times.format(msg.timestamp_ns),
+        ]
         if msg.partial is not None:
             partial = msg.partial
             parts.append(

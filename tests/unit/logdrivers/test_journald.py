@@ -6,6 +6,7 @@ import fcntl
 import os
 import socket
 import struct
+import threading
 
 import pytest
 
@@ -127,6 +128,55 @@ def test_an_entry_too_large_for_a_datagram_goes_in_a_sealed_memfd(info, receiver
     JournaldDriver(big, parse_options({"labels": "big"}), receiver.path).ship([Message(b"large", "stdout", T)])
     entry = receiver.entry()
     assert entry["MESSAGE"] == b"large" and entry["BIG"] == b"v" * 400_000
+
+
+def test_a_large_entry_in_a_batch_goes_in_its_place(info, receiver):
+    driver = JournaldDriver(info, parse_options({}), receiver.path)
+    driver.ship([Message(b"a", "stdout", T), Message(b"b" * 400_000, "stdout", T), Message(b"c", "stdout", T)])
+    entries = [receiver.entry() for _ in range(3)]
+    assert [(e["MESSAGE"][:1], e["CONTAINER_LOG_ORDINAL"]) for e in entries] == [
+        (b"a", b"1"),
+        (b"b", b"2"),
+        (b"c", b"3"),
+    ]
+    assert len(entries[1]["MESSAGE"]) == 400_000
+
+
+def test_a_journal_gone_amid_a_batch_reports_what_went_and_numbers_the_rest_again(info, tmp_path):
+    """The journal takes 5 entries and exits while the driver is blocked on its full queue: what its queue held
+    counts as sent (a datagram queued is journald's); the rest are sent again, numbered on from there."""
+    path = tmp_path / "socket"
+    first = Receiver(path)
+    taken = []
+
+    def take_five_and_exit():
+        try:
+            taken.extend(first.entry() for _ in range(5))
+        finally:
+            first.sock.close()
+
+    reader = threading.Thread(target=take_five_and_exit)
+    reader.start()
+    messages = [Message(b"line %d" % i, "stdout", T) for i in range(2000)]
+    driver = JournaldDriver(info, parse_options({}), str(path))
+    try:
+        with pytest.raises(DeliveryFailed) as caught:
+            driver.ship(messages)
+    finally:
+        reader.join()
+    delivered = caught.value.delivered
+    assert 5 <= delivered < len(messages)
+    assert [e["CONTAINER_LOG_ORDINAL"] for e in taken] == [b"1", b"2", b"3", b"4", b"5"]
+    path.unlink()
+    second = Receiver(path)
+    try:
+        second.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        driver.ship(messages[delivered : delivered + 3])
+        entries = [second.entry() for _ in range(3)]
+    finally:
+        second.sock.close()
+    expected = [(b"line %d" % i, b"%d" % (i + 1)) for i in range(delivered, delivered + 3)]
+    assert [(e["MESSAGE"], e["CONTAINER_LOG_ORDINAL"]) for e in entries] == expected
 
 
 def test_a_missing_journal_fails_the_attempt_and_numbers_the_entry_again(info, tmp_path):
