@@ -5,7 +5,8 @@
     MB/s from its first byte to its last, read from the client's terminal, and again with the client's stdout
     a pipe (the daemon's and the CLI's part alone: a terminal's 4 KiB reads bound what it shows).
 The same real docker CLI drives a porthole daemon and a Debian docker.io dockerd (started here with its own
-roots, no bridge, stopped after). The floor is the same work on a local pseudo-terminal with no container.
+roots, no bridge, stopped after). The floor is the same work on a local pseudo-terminal with no container, and
+for the burst also the same static busybox's output relayed from a pseudo-terminal to a pipe by script(1).
 Goals: round trip <= 0.5x Docker's; burst throughput >= 2x Docker's.
 
     .venv/bin/python bench/bench_terminal.py [--keys 200] [--runs 3] [--no-docker]
@@ -82,6 +83,14 @@ def piped_burst_throughput(argv: list[str]) -> float:
     return received / (last - first) / 1e6
 
 
+def relay_floor(runs: int) -> float:
+    """MB/s of the containers' burst (the same static busybox, on the host) through a pseudo-terminal that
+    script(1) relays to a pipe: what relaying a terminal's output costs with no container, daemon or socket.
+    Every runtime relays the master so (Docker's shim, porthole's daemon), and a terminal gives 4 KiB a read."""
+    burst = f"busybox head -c {BURST_BYTES} /dev/zero | busybox tr '\\0' a"
+    return statistics.median(piped_burst_throughput(["script", "-qc", burst, "/dev/null"]) for _ in range(runs))
+
+
 def measure(name: str, host: str | None, box: str | None, keys: int, runs: int) -> dict:
     def docker(*args: str) -> list[str]:
         return ["docker", "-H", host, *args] if host else list(args)
@@ -116,6 +125,8 @@ def main() -> None:
         root = Path(scratch)
         image = busybox_tar(root / "busybox.tar")
         results = [measure("floor (local pty)", None, None, args.keys, args.runs)]
+        print(f"  {'floor (pty relayed)':24} the containers' burst relayed by script(1) to a pipe: "
+              f"{relay_floor(args.runs):6.1f} MB/s", flush=True)  # fmt: skip
         with running(TestDaemon(root / "porthole"), image) as porthole:
             porthole.docker("run", "-d", "--name", "box", "--network", "none", "busybox", "sleep", "3600", check=True)
             results.append(measure("docker CLI -> porthole", porthole.host, "box", args.keys, args.runs))
