@@ -67,14 +67,24 @@ def measure(pids, parent: str, seconds: float, probers: list[int] = ()) -> tuple
 
 
 def prober_pids(client, parent: str, ids: list[str]) -> list[int]:
-    """The probers: the processes of the containers' cgroups that `docker top` leaves out."""
+    """The probers: the processes of the containers' cgroups that `docker top` leaves out, but for a probe caught
+    running (a child of one of them, gone a moment later)."""
     probers = []
     for container_id in ids:
         top = client.api.top(container_id)
         shown = {int(process[top["Titles"].index("PID")]) for process in top["Processes"]}
         members = (CPUACCT / parent / container_id / "cgroup.procs").read_text().split()
-        probers += [int(pid) for pid in members if int(pid) not in shown]
+        hidden = {int(pid) for pid in members} - shown
+        parents = {pid: _parent(pid) for pid in hidden}
+        probers += [pid for pid, parent in parents.items() if parent is not None and parent not in hidden]
     return probers
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except FileNotFoundError:
+        return None  # ended since the listing: a probe
 
 
 def run_containers(docker, count: int, health: bool) -> list[str]:
