@@ -11,8 +11,8 @@
    On the host, without containers, the loops also run under a one-instruction allow-all filter (the least any
    filter, Docker's included, can cost) and under porthole's program, taking turns: what the program adds to
    that least is its own cost.
-2. `run --rm busybox true` with and without the filter in porthole: what compiling (cached) and loading it
-   adds to a start.
+2. What loading the program costs a fresh process (the kernel checks it and fills its action cache; the compile
+   is cached in the daemon), and `run --rm busybox true` with and without the filter in porthole.
 
     .venv/bin/python bench/bench_seccomp.py [--calls 1000000] [--runs 11] [--starts 30] [--no-docker]
 """
@@ -20,10 +20,12 @@
 import argparse
 import contextlib
 import functools
+import os
 import struct
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from statistics import median, quantiles
@@ -84,6 +86,25 @@ def host_ns(probe: Path, loop: str, calls: int, runs: int, programs: dict[str, b
             out = subprocess.run([str(probe), loop, str(calls)], capture_output=True, check=True, preexec_fn=load)
             values[name].append(float(out.stdout))
     return values
+
+
+def load_ms(program: bytes, loads: int) -> list[float]:
+    """ms each of `loads` forked children takes to load `program` (the kernel checks it and fills its action
+    cache): what an init pays for the filter at a start, the compile being cached in the daemon."""
+    took = []
+    for _ in range(loads):
+        reader, writer = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            began = time.perf_counter()
+            seccomp_set_filter(program)
+            os.write(writer, str(time.perf_counter() - began).encode())
+            os._exit(0)
+        os.close(writer)
+        took.append(float(os.read(reader, 64)) * 1000)
+        os.close(reader)
+        os.waitpid(pid, 0)
+    return sorted(took)
 
 
 def start_ms(host: str, runs: int) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -151,6 +172,9 @@ def main() -> None:
         loops = {loop: loop_ns(hosts, probe, loop, args.calls, args.runs) for loop in LOOP_CALLS}
         for loop, results in loops.items():
             show_loop(loop, results)
+        loads = load_ms(program, args.starts)
+        print(f"loading porthole's program ({len(program) // 8} instructions) in a fresh process: fastest "
+              f"{loads[0]:.2f} ms, median {median(loads):.2f} ms of {args.starts}")  # fmt: skip
         with_filter, without = start_ms(daemon.host, args.starts)
         for what, index in (("fastest", 0), ("median", 1)):
             added = with_filter[index] - without[index]
