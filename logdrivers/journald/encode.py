@@ -21,7 +21,8 @@ from logdrivers.journald.options import JournaldOptions
 from logdrivers.message import Message, random_partial_id
 
 PRIORITY = {"stdout": b"PRIORITY=6\n", "stderr": b"PRIORITY=3\n"}
-WHOLE_LINE = b"%sMESSAGE=%s\nSYSLOG_TIMESTAMP=%s\nCONTAINER_LOG_ORDINAL=%d\n"  # head, line, time, ordinal
+TIME_FIELD = b"SYSLOG_TIMESTAMP=%s\n"
+WHOLE_LINE = b"%sMESSAGE=%s\n" + TIME_FIELD + b"CONTAINER_LOG_ORDINAL=%d\n"  # head, line, time, ordinal
 
 
 def sanitize_key(key: str) -> str:
@@ -94,7 +95,7 @@ class JournalEncoder:
         parts = [
             self._heads.get(msg.source, self._heads["stdout"]),
             field(b"MESSAGE", msg.line),
-            b"SYSLOG_TIMESTAMP=%s\n" % self._times.format(msg.timestamp_ns),
+            TIME_FIELD % self._times.format(msg.timestamp_ns),
         ]
         if msg.partial is not None:
             partial = msg.partial
