@@ -16,7 +16,7 @@ from typing import Any
 
 from common.rfc3339 import format_ns
 from runtime.atomicfile import read_json, write_json_atomic
-from runtime.errors import HostError
+from runtime.errors import HostError, InsufficientStorage
 
 DATA_DIR = "_data"
 METADATA_FILE = "volume.json"
@@ -61,6 +61,8 @@ def create(root: Path, name: str, metadata: dict[str, Any], owner: tuple[int, in
     except OSError as err:
         # Best effort: the create already failed, and prepare() sweeps a staging directory left here.
         shutil.rmtree(staging, ignore_errors=True)
+        if InsufficientStorage.covers(err):
+            raise  # a full disk answers 507 naming the file, as every other write's
         raise HostError(f"volume: create {name}: {err.strerror}: {err.filename}") from err
     return root / name / DATA_DIR
 

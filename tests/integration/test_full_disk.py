@@ -134,6 +134,18 @@ def test_create_on_a_full_disk_fails_with_507_naming_the_file_and_leaves_nothing
     assert ph.docker("create", "--name", "never", "busybox", "true").returncode == 0  # the name was not kept
 
 
+def test_volume_create_on_a_full_disk_fails_with_507_naming_the_file_and_leaves_nothing(ph, client):
+    with ph.data_root_full():
+        result = ph.docker("volume", "create", "never", timeout=30)
+        assert result.returncode != 0
+        message = result.stderr.decode()
+        assert "POST /volumes/create: cannot store " + str(ph.data_root / "volumes") in message
+        assert "No space left on device (ENOSPC)" in message
+        assert "never" not in ph.docker("volume", "ls", "-q").stdout.decode().split()
+        assert [name for name in os.listdir(ph.data_root / "volumes") if "never" in name or name[:1] == "."] == []
+    assert ph.docker("volume", "create", "never").returncode == 0  # the name was not kept
+
+
 def test_lines_lost_to_failed_writes_and_records_waiting_for_the_disk_are_in_the_metrics(ph, client):
     cid = _run(ph, "--name", "flood", "busybox", "sh", "-c", FLOOD)
     log = ph.data_root / "containers" / cid / f"{cid}-json.log"
