@@ -59,6 +59,11 @@ class InsufficientStorage(HostError):
         """Whether `error` is the host's refusal to store (an OSError of ERRNOS)."""
         return isinstance(error, OSError) and error.errno in cls.ERRNOS
 
+    @staticmethod
+    def naming(error: OSError, path: object) -> OSError:
+        """`error` naming `path` where it names no file: a write(2)'s error does not, and a 507 names the file."""
+        return OSError(error.errno, error.strerror, error.filename if error.filename is not None else str(path))
+
     @classmethod
     def of(cls, error: BaseException, what: str) -> "InsufficientStorage | None":
         """The refusal `error` is, named with `what` failed and the file, or None if it is not one."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from runtime.errors import HostError, InvalidParameter
+from runtime.errors import HostError, InsufficientStorage, InvalidParameter
 from runtime.images.compression import CORRUPT_DATA_ERRORS, open_decompressed
 from runtime.images.memberpaths import (
     check_symlink_target,
@@ -286,6 +286,8 @@ def _extract(stream: Readable, layer_dir: Path, what: str, recorder: TarSplitRec
         where = f" at member {member_name!r}" if member_name else ""
         raise InvalidParameter(f"images: {what}: not a valid tar archive{where}: {error}") from None
     except OSError as error:
+        if InsufficientStorage.covers(error):  # a full disk: 507, as every other write's
+            raise InsufficientStorage.naming(error, layer_dir / member_name) from None
         where = f" member {member_name!r}" if member_name else ""
         raise HostError(f"images: {what}:{where} cannot be written: {error.strerror or error}") from error
     finally:

@@ -7,6 +7,7 @@ lists the segments: `[raw_length, payload_path | null, payload_size]`. Reassembl
 with the contents of the extracted files. Memory stays bounded by one tar read-ahead buffer.
 """
 
+import contextlib
 import gzip
 import json
 from pathlib import Path
@@ -84,7 +85,10 @@ class TarSplitRecorder:
         (self._layer_dir / SEGMENTS_FILE).write_text(json.dumps({"version": 1, "segments": self._segments}))
 
     def abort(self) -> None:
-        self._raw.close()
+        """The layer is thrown away (its directory removed by the caller): what the writer still holds need not
+        reach the disk, and a full disk refusing it must not hide the error that aborted the layer."""
+        with contextlib.suppress(OSError):
+            self._raw.close()
 
     def _flush_raw(self) -> None:
         count = min(self._raw_until - self._decided, len(self._pending))

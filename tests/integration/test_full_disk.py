@@ -2,9 +2,11 @@
 written until ENOSPC): the operator can still stop, kill and remove containers, exits are recorded, and once
 space returns the records on disk agree with what happened."""
 
+import io
 import json
 import os
 import signal
+import tarfile
 
 import pytest
 
@@ -144,6 +146,27 @@ def test_volume_create_on_a_full_disk_fails_with_507_naming_the_file_and_leaves_
         assert "never" not in ph.docker("volume", "ls", "-q").stdout.decode().split()
         assert [name for name in os.listdir(ph.data_root / "volumes") if "never" in name or name[:1] == "."] == []
     assert ph.docker("volume", "create", "never").returncode == 0  # the name was not kept
+
+
+@pytest.mark.parametrize("verb", ["import", "build"])
+def test_an_image_written_on_a_full_disk_fails_with_507_naming_the_file_and_leaves_no_image(ph, client, verb):
+    archive = io.BytesIO()
+    with tarfile.open(fileobj=archive, mode="w") as tar:
+        content = b"x" * 65536
+        member = tarfile.TarInfo("Dockerfile" if verb == "build" else "payload")
+        member.size = len(content)
+        tar.addfile(member, io.BytesIO(content))
+    args = ("import", "-", "never") if verb == "import" else ("build", "-t", "never", "-")
+    with ph.data_root_full():
+        result = ph.docker(*args, input=archive.getvalue(), timeout=30)
+        assert result.returncode != 0
+        message = result.stderr.decode()
+        assert "cannot store " + str(ph.data_root) in message
+        assert "No space left on device (ENOSPC)" in message
+        assert ph.docker("images", "-q", "never").stdout == b""
+    if verb == "import":
+        assert ph.docker("import", "-", "never", input=archive.getvalue()).returncode == 0
+        ph.docker("rmi", "never", check=True)
 
 
 def test_lines_lost_to_failed_writes_and_records_waiting_for_the_disk_are_in_the_metrics(ph, client):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from runtime.errors import HostError, InvalidParameter
+from runtime.errors import HostError, InsufficientStorage, InvalidParameter
 from runtime.images.builder.dockerignore import IgnoreRules
 from runtime.images.builder.tarsum import SumHeader, started_sum
 from runtime.images.builder.trees import SymlinkLoop, TreeEntry, resolve_inside
@@ -249,8 +249,10 @@ def receive_context(stream: Readable, tmp: Path) -> BuildContext:
             with tree.open(".dockerignore") as content:
                 rules = content.read().decode(errors="replace")
         return BuildContext(tree, IgnoreRules(rules), counting.total)
-    except BaseException:
+    except BaseException as error:
         tree.close()
+        if InsufficientStorage.covers(error):  # a full disk: 507, as every other write's
+            raise InsufficientStorage.naming(error, spool) from None
         raise
 
 
@@ -268,4 +270,6 @@ def _index(counting: CountingReader, spool_file: BinaryIO, tree: ContextTree) ->
         where = f" at member {member_name!r}" if member_name else ""
         raise InvalidParameter(f"images: {WHAT}: not a valid tar archive{where}: {error}") from None
     except OSError as error:
+        if InsufficientStorage.covers(error):
+            raise  # named by receive_context
         raise HostError(f"images: {WHAT}: cannot be spooled: {error.strerror or error}") from error
