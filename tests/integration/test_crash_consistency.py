@@ -213,7 +213,10 @@ def _converged(client, daemon: CrashingDaemon, disk_full: bool = False) -> None:
     left: list[str] = []
 
     def holds() -> bool:
-        left[:] = violations(client, daemon, disk_full=disk_full)
+        try:
+            left[:] = violations(client, daemon, disk_full=disk_full)
+        except requests.ConnectionError as error:  # failed with the daemon's log below, not a bare traceback
+            left[:] = [f"the daemon does not answer: {error}"]
         return not left
 
     try:
@@ -279,7 +282,7 @@ def _run(daemon: CrashingDaemon, rounds: int, full_disk: bool) -> Counter:
                     filler.unlink()
                     filler = None
             deaths[_crash_round(daemon, workload, rng) + (" on a full disk" if filler else "")] += 1
-            client = workload.client = docker.APIClient(base_url=daemon.host, timeout=REQUEST_TIMEOUT_S)
+            client = workload.client = _client_of(daemon, client)
             _converged(client, daemon, disk_full=filler is not None)
             if filler is None:
                 _make_copies(workload, daemon, _stop_and_remove_everything(workload, daemon))

@@ -1,6 +1,7 @@
 """A test daemon with crash points (tests/support/crashinjection.py): arm(n) makes the n-th point it reaches from
 then on SIGKILL it, between two steps that leave a trace outside its memory."""
 
+import fcntl
 import subprocess
 from collections import Counter
 from dataclasses import dataclass, field
@@ -26,10 +27,21 @@ class CrashingDaemon(TestDaemon):
     def arm(self, points: int, only: str = "") -> None:
         """The `points`-th crash point from now kills the daemon; with `only`, the `points`-th of that name
         ("after runtime.cgroups.cgroupfile.write_file")."""
-        (self.root / "crash-arm").write_text(f"{points} {only}".rstrip())
+        staged = self.root / "crash-arm.new"
+        staged.write_text(f"{points} {only}".rstrip())
+        staged.replace(self.root / "crash-arm")  # whole at once: a point never reads it half written
 
-    def disarm(self) -> None:
-        (self.root / "crash-arm").unlink(missing_ok=True)
+    def disarm(self) -> int | None:
+        """No point fires from now on; returns the pid of the daemon a point killed last, if one did."""
+        try:
+            arm = open(self.root / "crash-arm")
+        except FileNotFoundError:
+            return None
+        with arm:
+            fcntl.flock(arm, fcntl.LOCK_EX)  # a point deciding now decides first
+            (self.root / "crash-arm").unlink()
+            _, _, killed = arm.read().partition("\n")
+        return int(killed) if killed else None
 
     def crashes(self) -> Counter:
         log = self.root / "crash-log"
@@ -64,12 +76,18 @@ class CrashingDaemon(TestDaemon):
     def restart(self) -> None:
         """Start again after a SIGKILL; a crash point armed before the start may kill it in its recovery, and
         that is one more kill point: it starts again, disarmed. Disarmed once it answers in any case: a point
-        that outlived the recovery would kill it at a moment no test chose."""
+        that outlived the recovery would kill it at a moment no test chose (one that fires between its answer and
+        the disarm, on a thread of its recovery, is one more kill point too)."""
         self.process = None
         try:
             self.start()
         except AssertionError:
+            if not self.dead():
+                raise  # it did not answer in time: no point killed it, and a second daemon must not start beside it
             self.disarm()
             self.process = None
             self.start()
-        self.disarm()
+        if self.disarm() == self.process.pid:  # fired after it answered (a thread of its recovery), before the disarm
+            self.process.wait(timeout=30)
+            self.process = None
+            self.start()

@@ -6,9 +6,13 @@ crash tests of databases place them.
 
 The test arms the daemon by writing a number N to the arm file: the N-th crash point reached from then on kills
 it, after appending the point's name to the crash log; "N name" counts only the points of that name. Removing
-the file disarms it, at once. Installed in the daemon process only (crashpoints/sitecustomize.py, through
-PYTHONPATH and PORTHOLE_CRASH_ARM); the shims, forked from a zygote started with `python -I`, never load it."""
+the file disarms it, at once. Each point decides under an flock of the arm file and, when it fires, adds the pid it
+kills on a second line: the test, taking the same lock to remove the file, learns which daemon a point killed last
+(a point of another thread may fire at the very moment the test disarms). Installed in the daemon process only
+(crashpoints/sitecustomize.py, through PYTHONPATH and PORTHOLE_CRASH_ARM); the shims, forked from a zygote started
+with `python -I`, never load it."""
 
+import fcntl
 import functools
 import importlib
 import os
@@ -63,17 +67,27 @@ class CrashPoints:
         (one it let recover armed) by removing the file."""
         with self._lock:
             try:
-                count, _, only = self._arm.read_text().partition(" ")
+                arm = open(self._arm, "r+")
             except FileNotFoundError:
                 return
-            if only and name != only:
-                return
-            if int(count) > 1:
-                self._arm.write_text(f"{int(count) - 1} {only}".rstrip())
-                return
-            with open(self._log_path, "a") as log:
-                log.write(name + "\n")
-            os.kill(os.getpid(), signal.SIGKILL)
+            with arm:
+                fcntl.flock(arm, fcntl.LOCK_EX)
+                if os.fstat(arm.fileno()).st_nlink == 0:
+                    return  # disarmed while this point waited for the lock
+                count, _, only = arm.readline().strip().partition(" ")
+                if only and name != only:
+                    return
+                left = max(int(count) - 1, 1)  # one that fired stays armed: a recovery may die of it too
+                arm.seek(0)
+                arm.truncate()
+                arm.write(f"{left} {only}".rstrip())
+                if int(count) > 1:
+                    return
+                arm.write(f"\n{os.getpid()}")
+                arm.flush()
+                with open(self._log_path, "a") as log:
+                    log.write(name + "\n")
+                os.kill(os.getpid(), signal.SIGKILL)
 
     def wrap(self, name: str, function: Callable) -> Callable:
         @functools.wraps(function)
