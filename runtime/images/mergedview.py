@@ -12,7 +12,7 @@ import shutil
 import stat
 from pathlib import Path
 
-from runtime.errors import HostError
+from runtime.errors import HostError, InsufficientStorage
 from runtime.images.memberpaths import existing_entry
 from runtime.images.upperdiff import is_opaque
 
@@ -144,5 +144,7 @@ def copy_merged_directory(trees_base_first: list[Path], path_in_image: str, dest
         _Copier().copy_directory(layers, relative, dest)
         _copy_metadata(os.lstat(layers[0] / relative), dest)
     except OSError as error:
+        if InsufficientStorage.covers(error):  # a full disk: 507, as every other write's
+            raise InsufficientStorage.naming(error, dest) from None
         raise HostError(f"images: copy {path_in_image} into {dest}: {error.strerror or error}") from error
     return True

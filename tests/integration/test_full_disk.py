@@ -169,6 +169,17 @@ def test_an_image_written_on_a_full_disk_fails_with_507_naming_the_file_and_leav
         ph.docker("rmi", "never", check=True)
 
 
+def test_a_volume_filled_from_the_image_on_a_full_disk_fails_the_create_with_507_and_leaves_no_container(ph, client):
+    with ph.data_root_full() as filler:
+        os.truncate(filler, filler.stat().st_size - (256 << 10))  # room for the records, not for the image's /bin
+        result = ph.docker("create", "--name", "never", "-v", "filled:/bin", "busybox", "true", timeout=30)
+        assert result.returncode != 0
+        message = result.stderr.decode()
+        assert "POST /containers/create: cannot store " + str(ph.data_root / "volumes" / "filled") in message
+        assert "No space left on device (ENOSPC)" in message
+        assert ph.docker("ps", "-aq").stdout.decode().split() == []
+
+
 def test_lines_lost_to_failed_writes_and_records_waiting_for_the_disk_are_in_the_metrics(ph, client):
     cid = _run(ph, "--name", "flood", "busybox", "sh", "-c", FLOOD)
     log = ph.data_root / "containers" / cid / f"{cid}-json.log"
