@@ -7,7 +7,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterator
 
-from runtime.errors import EngineError
+from runtime.errors import EngineError, InsufficientStorage
 from runtime.images.registry.progress import LayerStatus, PushResult, StatusLine, TransferProgress
 
 BAR_WIDTH = 50
@@ -41,13 +41,15 @@ def render(record: TransferProgress) -> bytes:
     raise TypeError(f"transfer stream: no rendering for {type(record).__name__}")
 
 
-def render_error(error: BaseException) -> bytes:
+def render_error(error: BaseException, what: str) -> bytes:
+    """The error that ended a stream already under way; `what` ("pull") names what failed on a full disk."""
+    error = InsufficientStorage.of(error, what) or error
     message = error.message if isinstance(error, EngineError) else f"porthole: internal error: {error!r}"
     return json.dumps({"errorDetail": {"message": message}, "error": message}).encode() + b"\n"
 
 
-def streamed(work: Callable[[Callable[[TransferProgress], None]], object]) -> Iterator[bytes]:
-    """Run `work(emit)` on a thread; yield its records rendered, then its error if it failed."""
+def streamed(work: Callable[[Callable[[TransferProgress], None]], object], what: str) -> Iterator[bytes]:
+    """Run `work(emit)` on a thread; yield its records rendered, then its error if it failed (`what` failed)."""
     records: queue.Queue = queue.Queue()
     done = object()
 
@@ -68,7 +70,9 @@ def streamed(work: Callable[[Callable[[TransferProgress], None]], object]) -> It
         while not records.empty():
             batch.append(records.get_nowait())
         finished = batch[-1] is done  # always the last record put
-        rendered = [render_error(r) if isinstance(r, BaseException) else render(r) for r in batch if r is not done]
+        rendered = [
+            render_error(r, what) if isinstance(r, BaseException) else render(r) for r in batch if r is not done
+        ]
         if rendered:
             yield b"".join(rendered)
     thread.join()

@@ -13,6 +13,7 @@ import pytest
 from tests.support.daemon import running
 from tests.support.exporter import MetricsDaemon, scrape_until, value
 from tests.support.fulldisk import free_bytes
+from tests.support.registry import running_registry
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.root
@@ -178,6 +179,26 @@ def test_a_volume_filled_from_the_image_on_a_full_disk_fails_the_create_with_507
         assert "POST /containers/create: cannot store " + str(ph.data_root / "volumes" / "filled") in message
         assert "No space left on device (ENOSPC)" in message
         assert ph.docker("ps", "-aq").stdout.decode().split() == []
+
+
+def test_a_pull_on_a_full_disk_fails_naming_the_file_and_leaves_no_image(ph, tmp_path_factory, tmp_path):
+    (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN head -c 300000 /dev/urandom > /r\n")
+    with running_registry(tmp_path_factory.mktemp("registry")) as registry:
+        name = f"{registry.address}/full/app:1"
+        ph.docker("build", "-q", "-t", name, str(tmp_path), check=True, timeout=120)
+        try:
+            ph.docker("push", name, check=True, timeout=120)
+            ph.docker("rmi", name, check=True)  # its layer goes with it: the pull must write it
+            with ph.data_root_full():
+                result = ph.docker("pull", name, timeout=60)
+                assert result.returncode != 0
+                output = result.stdout.decode() + result.stderr.decode()
+                assert "porthole: pull: cannot store " + str(ph.data_root) in output
+                assert "No space left on device (ENOSPC)" in output
+                assert ph.docker("images", "-q", name).stdout == b""
+            ph.docker("pull", name, check=True, timeout=60)
+        finally:
+            ph.docker("rmi", "-f", name)
 
 
 def test_lines_lost_to_failed_writes_and_records_waiting_for_the_disk_are_in_the_metrics(ph, client):

@@ -132,7 +132,7 @@ def register(router: Router, engine: Engine) -> None:
             image = engine.distribution.pull(name, tag, credentials, emit)
             events.publish("image", "pull", image.id, name=f"{name}:{tag or 'latest'}")
 
-        return Stream(streamed(work))
+        return Stream(streamed(work, "pull"))
 
     def push(req: Request, name: str) -> Response:
         tag = params.text(req, "tag")
@@ -143,7 +143,7 @@ def register(router: Router, engine: Engine) -> None:
             engine.distribution.push(name, tag, credentials, emit)
             events.publish("image", "push", name, name=f"{name}:{tag or 'latest'}")
 
-        return Stream(streamed(work))
+        return Stream(streamed(work, "push"))
 
     def build_profile(req: Request, name: str) -> Response:
         """porthole's own: the cost of each step that made the image (empty for images no build here made)."""
