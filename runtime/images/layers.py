@@ -287,7 +287,7 @@ def _extract(stream: Readable, layer_dir: Path, what: str, recorder: TarSplitRec
         raise InvalidParameter(f"images: {what}: not a valid tar archive{where}: {error}") from None
     except OSError as error:
         if InsufficientStorage.covers(error):  # a full disk: 507, as every other write's
-            raise InsufficientStorage.naming(error, layer_dir / member_name) from None
+            raise InsufficientStorage.naming(error, os.path.join(writer.tree, member_name)) from None
         where = f" member {member_name!r}" if member_name else ""
         raise HostError(f"images: {what}:{where} cannot be written: {error.strerror or error}") from error
     finally:
