@@ -11,7 +11,7 @@ A restart is a fork of a process that did the daemon's imports once (tests/suppo
 most of each round's time.
 
 Deterministic in its choices (a fixed seed: PORTHOLE_CRASH_SEED); the instants are the machine's. CI runs
-PORTHOLE_CRASH_ROUNDS (default 200) kill points, and PORTHOLE_CRASH_FULL_DISK_ROUNDS (default 60) on the full
+PORTHOLE_CRASH_ROUNDS (default 150) kill points, and PORTHOLE_CRASH_FULL_DISK_ROUNDS (default 60) on the full
 disk; raise them for a longer run."""
 
 import os
@@ -37,7 +37,7 @@ from tests.support.waiting import wait_for
 pytestmark = pytest.mark.root
 
 SEED = int(os.environ.get("PORTHOLE_CRASH_SEED", "18"))
-ROUNDS = int(os.environ.get("PORTHOLE_CRASH_ROUNDS", "200"))
+ROUNDS = int(os.environ.get("PORTHOLE_CRASH_ROUNDS", "150"))
 FULL_DISK_ROUNDS = int(os.environ.get("PORTHOLE_CRASH_FULL_DISK_ROUNDS", "60"))
 NAMES = ("c0", "c1", "c2", "c3")
 VOLUMES = ("v0", "v1")
