@@ -5,7 +5,7 @@ Docker, each RUN step's cost from its cgroup, on a line of its own after the ste
 
 import json
 
-from runtime.errors import EngineError
+from runtime.api.errors import stream_message
 from runtime.images.builder import progress as p
 
 
@@ -61,7 +61,7 @@ def render(record: p.Progress, quiet: bool) -> bytes:
 
 
 def render_error(error: BaseException) -> bytes:
-    message = error.message if isinstance(error, EngineError) else f"porthole: internal error: {error!r}"
+    message = stream_message(error, "build")
     detail: dict = {"message": message}
     code = getattr(error, "code", None)
     if isinstance(code, int):

@@ -58,6 +58,13 @@ def status_of(error: Exception) -> int:
     return 500
 
 
+def stream_message(error: BaseException, what: str) -> str:
+    """What a stream already under way (its status sent) says of the error that ended it; `what` ("pull") names
+    what failed on a full disk, as a request's 507 names the request."""
+    error = InsufficientStorage.of(error, what) or error
+    return error.message if isinstance(error, EngineError) else f"porthole: internal error: {error!r}"
+
+
 def error_response(error: Exception, request: str = "") -> Response:
     """`request` ("POST /containers/create") names what failed in the message of a host's refusal."""
     error = InsufficientStorage.of(error, request or "request") or error

@@ -7,7 +7,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterator
 
-from runtime.errors import EngineError, InsufficientStorage
+from runtime.api.errors import stream_message
 from runtime.images.registry.progress import LayerStatus, PushResult, StatusLine, TransferProgress
 
 BAR_WIDTH = 50
@@ -42,9 +42,7 @@ def render(record: TransferProgress) -> bytes:
 
 
 def render_error(error: BaseException, what: str) -> bytes:
-    """The error that ended a stream already under way; `what` ("pull") names what failed on a full disk."""
-    error = InsufficientStorage.of(error, what) or error
-    message = error.message if isinstance(error, EngineError) else f"porthole: internal error: {error!r}"
+    message = stream_message(error, what)
     return json.dumps({"errorDetail": {"message": message}, "error": message}).encode() + b"\n"
 
 

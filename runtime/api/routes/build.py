@@ -140,7 +140,7 @@ def _lines(
     try:
         while record is not _DONE:
             if isinstance(record, BaseException):
-                yield render_error(record, "build")
+                yield render_error(record)
             elif record is not None:
                 yield render(record, quiet)
             try:
