@@ -14,7 +14,7 @@ from logdrivers.errors import (
     UnknownDriver,
     UnknownLogOpt,
 )
-from runtime.api.errors import error_response, raised_on_purpose
+from runtime.api.errors import error_response, raised_on_purpose, stream_message
 from runtime.errors import (
     Conflict,
     HostError,
@@ -92,3 +92,18 @@ def test_other_host_errors_keep_their_status():
     assert error_response(OSError(errno.EIO, "Input/output error", "/x")).status == 500
     assert error_response(HostError("cgroups: x")).status == 500
     assert error_response(NotFound("No such container: x")).status == 404
+
+
+@pytest.mark.parametrize(
+    "error, message",
+    [
+        (
+            OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "/data/tmp/layer/diff/r"),
+            "porthole: pull: cannot store /data/tmp/layer/diff/r: No space left on device (ENOSPC)",
+        ),
+        (NotFound("manifest unknown"), "manifest unknown"),
+        (ValueError("x"), "porthole: internal error: ValueError('x')"),
+    ],
+)
+def test_a_stream_under_way_names_a_full_disk_as_a_507_would(error, message):
+    assert stream_message(error, "pull") == message
