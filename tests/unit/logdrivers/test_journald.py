@@ -10,6 +10,7 @@ import threading
 
 import pytest
 
+from common.rfc3339 import format_ns
 from logdrivers.driver import DeliveryFailed
 from logdrivers.journald.driver import JournaldDriver
 from logdrivers.journald.encode import sanitize_key
@@ -120,6 +121,25 @@ def test_pieces_of_a_cut_line_and_values_with_newlines(info, receiver):
     assert (first["CONTAINER_PARTIAL_LAST"], first["CONTAINER_PARTIAL_MESSAGE"]) == (b"false", b"true")
     assert (last["CONTAINER_PARTIAL_ORDINAL"], last["CONTAINER_PARTIAL_LAST"]) == (b"2", b"true")
     assert "CONTAINER_PARTIAL_MESSAGE" not in last
+
+
+def test_whole_lines_beside_a_piece_keep_their_own_times_and_numbers(info, receiver):
+    driver = JournaldDriver(info, parse_options({}), receiver.path)
+    later = T + 1_500_000_000
+    driver.ship(
+        [
+            Message(b"before", "stdout", later),
+            Message(b"x" * 16384, "stderr", T, PartialMeta("c" * 64, 1, False)),
+            Message(b"after", "stdout", T),
+        ]
+    )
+    entries = [receiver.entry() for _ in range(3)]
+    assert [(e["MESSAGE"][:6], e["SYSLOG_TIMESTAMP"], e["CONTAINER_LOG_ORDINAL"]) for e in entries] == [
+        (b"before", format_ns(later).encode(), b"1"),
+        (b"xxxxxx", format_ns(T).encode(), b"2"),
+        (b"after", format_ns(T).encode(), b"3"),
+    ]
+    assert [e["PRIORITY"] for e in entries] == [b"6", b"3", b"6"]
 
 
 def test_an_entry_too_large_for_a_datagram_goes_in_a_sealed_memfd(info, receiver):
