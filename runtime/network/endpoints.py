@@ -13,6 +13,7 @@ from typing import Any
 from runtime.errors import HostError, InvalidParameter, NotImplementedYet
 from runtime.network.ipam import parse_requested_address
 from runtime.network.links import LinkNameTaken, add_veth, delete_link
+from runtime.network.overlay_links import add_overlay_link
 from runtime.network.records import ContainerRecord, EndpointRecord, NetworkRecord
 from runtime.network.registry import NetworkRegistry
 from runtime.network.sublinks import add_sublink
@@ -121,9 +122,9 @@ def activate(
     bridge_netns: Path | None = None,
 ) -> EndpointRecord:
     """Allocate the address and plug a veth pair into the namespace (or, on macvlan and ipvlan, a link of the
-    parent); on failure nothing is left. An endpoint that arrives with an address has it claimed already (in the
-    cluster store), and one with an interface name gets that name. bridge_netns: where the network's bridge is
-    (an overlay's namespace; None: the host's)."""
+    parent; on an overlay, a macvlan of its VXLAN device); on failure nothing is left. An endpoint that arrives
+    with an address has it claimed already (in the cluster store), and one with an interface name gets that name.
+    bridge_netns: an overlay's namespace, where its device is (None: the host's, where bridges are)."""
     network = registry.get(endpoint.network_id)
     if endpoint.ip is not None:  # claimed already, in the cluster store: the caller gives it back on failure
         address, pool = ipaddress.IPv4Address(endpoint.ip), None
@@ -135,13 +136,15 @@ def activate(
         ifname = endpoint.ifname or next_ifname(record)  # preset: a name kept for it while another was made
         mac = endpoint.requested_mac or mac_for(address)
         interface = ipaddress.IPv4Interface(f"{address}/{network.network.prefixlen}")
+        link_local = [ipaddress.IPv4Interface(f"{ip}/{LINK_LOCAL_PREFIXLEN}") for ip in endpoint.link_local_ips]
+        addresses = [interface, *link_local]
         if network.is_sublink:
             host_ifname = None
             add_sublink(network, netns, ifname, mac, interface)
             mac = mac if network.driver == "macvlan" else ""  # an ipvlan link has its parent's MAC
+        elif network.is_overlay and add_overlay_link(network, bridge_netns, netns, ifname, mac, addresses):
+            host_ifname = None
         else:
-            link_local = [ipaddress.IPv4Interface(f"{ip}/{LINK_LOCAL_PREFIXLEN}") for ip in endpoint.link_local_ips]
-            addresses = [interface, *link_local]
             host_ifname = _plug_veth(network.bridge_name, netns, ifname, mac, addresses, network.mtu, bridge_netns)
     except BaseException:
         if pool is not None:

@@ -160,11 +160,7 @@ def add_veth(
                 disable_ipv6(host_ifname)
             ipr.link("set", index=host_index, state="up")
             ipr.brport("set", index=host_index, mode=1)
-        with netlink_in(netns) as ns:
-            index = _index(ns, ifname)
-            for address in addresses:
-                ns.addr("add", index=index, address=str(address.ip), prefixlen=address.network.prefixlen)
-            ns.link("set", index=index, state="up")
+        address_and_raise(netns, ifname, addresses)
     except NetlinkError as exc:
         if created:
             delete_link(host_ifname, bridge_netns)
@@ -178,6 +174,15 @@ def add_veth(
     finally:
         if fd is not None:
             os.close(fd)
+
+
+def address_and_raise(netns: Path, ifname: str, addresses: list[ipaddress.IPv4Interface]) -> None:
+    """An endpoint's link, just born in the container's namespace: its addresses, in order, then up."""
+    with netlink_in(netns) as ns:
+        index = _index(ns, ifname)
+        for address in addresses:
+            ns.addr("add", index=index, address=str(address.ip), prefixlen=address.network.prefixlen)
+        ns.link("set", index=index, state="up")
 
 
 def bring_up_loopback(netns: Path) -> None:

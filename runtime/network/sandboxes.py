@@ -242,8 +242,9 @@ class SandboxManager:
     def leave(self, endpoint: EndpointRecord, unplug: bool = True, netns: str | None = None) -> None:
         """One endpoint down; unplug: take its link out now (a disconnect) rather than with the namespace."""
         network = self.registry.get(endpoint.network_id)
-        if network is not None and network.is_sublink and unplug and netns and endpoint.ifname:
-            remove_sublink(Path(netns), endpoint.ifname)
+        in_namespace_only = network is not None and (network.is_sublink or network.is_overlay)
+        if in_namespace_only and unplug and netns and endpoint.ifname and not endpoint.host_ifname:
+            remove_sublink(Path(netns), endpoint.ifname)  # a macvlan or ipvlan link: no host end to delete
         if network is not None and network.is_overlay and self.overlays is not None:
             self.overlays.leave(endpoint, unplug)
         else:

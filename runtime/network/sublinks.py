@@ -18,6 +18,7 @@ from pyroute2.netlink.exceptions import NetlinkError
 from common import rfc3339
 from runtime.errors import HostError, InvalidParameter
 from runtime.network.create_options import NetworkCreateOptions
+from runtime.network.links import address_and_raise
 from runtime.network.netns import netlink_in
 from runtime.network.records import NetworkRecord
 
@@ -112,10 +113,7 @@ def add_sublink(network: NetworkRecord, netns: Path, ifname: str, mac: str, addr
                 raise HostError(f"network: {network.name}: parent interface {network.parent} is gone")
             kind["link"] = parent
             ipr.link("add", ifname=ifname, net_ns_fd=fd, mtu=network.mtu, **kind)
-        with netlink_in(netns) as ns:
-            index = _index(ns, ifname)
-            ns.addr("add", index=index, address=str(address.ip), prefixlen=address.network.prefixlen)
-            ns.link("set", index=index, state="up")
+        address_and_raise(netns, ifname, [address])
     except NetlinkError as exc:
         remove_sublink(netns, ifname)
         raise HostError(f"network: {network.driver} {ifname} on {network.parent} ({netns}): {exc.args[-1]}") from exc

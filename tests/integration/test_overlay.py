@@ -209,8 +209,10 @@ def test_the_data_path_is_a_vxlan_device_programmed_from_the_store(hosts, cluste
     for fact in (f"vxlan id {vni} ", f"local {a.address} ", "dstport 4789 ", "nolearning ", "proxy "):
         assert fact in details, (fact, details)
     assert " group " not in details and " remote " not in details  # no multicast group, no flood destination
-    assert f"master ov-{network_id[:12]} " in shown
-    assert in_overlay("cat", "/proc/sys/net/bridge/bridge-nf-call-iptables").strip() in ("", "0")
+    assert in_overlay("ip", "-o", "link", "show", "type", "bridge").strip() == ""  # no bridge, no veth
+    sandbox = ok(a.docker("inspect", "-f", "{{.NetworkSettings.SandboxKey}}", "wa")).strip()
+    link = a.run("nsenter", f"--net={sandbox}", "ip", "-d", "link", "show", "eth0").stdout.decode()
+    assert "macvlan mode bridge " in link  # a macvlan of the device, made straight in the container
     wb_mac = ok(b.docker("inspect", "-f", "{{.NetworkSettings.Networks.wired.MacAddress}}", "wb")).strip()
     wb_ip = address_of(b, "wb", "wired")
 
@@ -278,7 +280,9 @@ def test_a_running_container_connected_to_an_overlay_reaches_the_other_host(host
     assert a.docker("exec", "near", "ping", "-c1", "-W1", "far").returncode != 0
     ok(a.docker("network", "connect", "later", "near"))
     ok(a.docker("exec", "near", "ping", "-c1", "-W2", "far"))
+    assert "eth1" in ok(a.docker("exec", "near", "ip", "-o", "link"))
     ok(a.docker("network", "disconnect", "later", "near"))
+    assert "eth1" not in ok(a.docker("exec", "near", "ip", "-o", "link"))  # its macvlan went with the endpoint
     wait_for(lambda: b.docker("exec", "far", "nslookup", "near").returncode != 0, 10, what="near gone from far's DNS")
 
 
