@@ -15,7 +15,7 @@ tests' own harness, tests/support/cluster.py), and:
 With --docker, Debian's dockerd does the same work in the same run on two more hosts of the underlay: 20.10 has
 no --cluster-store any more, so its overlay is swarm mode's (an attachable overlay, bench/docker_swarm.py).
 
-    .venv/bin/python bench/bench_overlay.py [--megabytes 512] [--transfers 3] [--starts 100] [--runs 20] [--docker]
+    .venv/bin/python bench/bench_overlay.py [--megabytes 1024] [--transfers 9] [--starts 100] [--runs 20] [--docker]
 """
 
 import argparse
@@ -102,8 +102,11 @@ def sandbox(host, name: str, network: str) -> tuple[Path, str]:
     return Path(settings["SandboxKey"]), settings["Networks"][network]["IPAddress"]
 
 
-def throughput(sender, receiver, network: str, floor: FloorPair, megabytes: int, transfers: int) -> tuple[float, float]:
-    """Median Gbit/s over the overlay and over the floor, transfers interleaved."""
+def throughput(
+    sender, receiver, network: str, floor: FloorPair, megabytes: int, transfers: int
+) -> tuple[float, float, float]:
+    """Median Gbit/s over the overlay and over the floor, transfers interleaved, and the median of each pair's
+    ratio (the machine's speed drifts between pairs more than within one)."""
     receiver.docker("run", "-d", "--name", "rx", "--network", network, "busybox", "sleep", "3600", check=True)
     sender.docker("run", "-d", "--name", "tx", "--network", network, "busybox", "sleep", "3600", check=True)
     (rx_ns, rx_ip), (tx_ns, _) = sandbox(receiver, "rx", network), sandbox(sender, "tx", network)
@@ -111,7 +114,8 @@ def throughput(sender, receiver, network: str, floor: FloorPair, megabytes: int,
     for _ in range(transfers):
         ours.append(transfer(rx_ns, tx_ns, rx_ip, megabytes))
         kernel.append(transfer(floor.netns[1], floor.netns[0], FLOOR_ADDRESSES[1], megabytes))
-    return statistics.median(ours), statistics.median(kernel)
+    ratios = [o / k for o, k in zip(ours, kernel, strict=True)]
+    return statistics.median(ours), statistics.median(kernel), statistics.median(ratios)
 
 
 def reachability(starter, watcher_host, network: str, starts: int) -> list[float]:
@@ -175,15 +179,15 @@ def percentile(delays: list[float], share: float) -> float:
 
 
 def report(
-    name: str, gbps: tuple[float, float], delays: list[float], setup: dict[str, tuple[float, float]], bridge: str
+    name: str, gbps: tuple[float, float, float], delays: list[float], setup: dict[str, tuple[float, float]], bridge: str
 ) -> None:
-    ours, floor = gbps
+    ours, floor, ratio = gbps
     (bridge_ms, bridge_cpu), (overlay_ms, overlay_cpu) = setup[bridge], setup["benchov"]
     extra = overlay_ms - bridge_ms
     print(f"{name}:")
     print(
         f"  TCP host a -> host b over the overlay {ours:6.2f} Gbit/s, floor (bare VXLAN) {floor:6.2f}: "
-        f"ratio {ours / floor:4.2f} (goal >= 0.9: {'met' if ours / floor >= 0.9 else 'NOT met'})"
+        f"median ratio of the interleaved pairs {ratio:4.2f} (goal >= 0.9: {'met' if ratio >= 0.9 else 'NOT met'})"
     )
     print(
         f"  name reachable from host b after a start on host a: p50 {percentile(delays, 0.5) * 1000:.1f} ms, "
@@ -202,8 +206,8 @@ def report(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--megabytes", type=int, default=512)
-    parser.add_argument("--transfers", type=int, default=3)
+    parser.add_argument("--megabytes", type=int, default=1024)
+    parser.add_argument("--transfers", type=int, default=9)
     parser.add_argument("--starts", type=int, default=100)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--docker", action="store_true", help="Debian's dockerd in swarm mode, side by side")
