@@ -54,7 +54,7 @@ class Attachments:
     def _undo_connect(self, container_id: str, network_id: str) -> None:
         record = self.sandboxes.containers[container_id]
         try:
-            self.sandboxes.leave(record.endpoint(network_id))
+            self.sandboxes.leave(record.endpoint(network_id), netns=record.netns_path)
             record = self.sandboxes.save(record.without_endpoint(network_id))
             self.sandboxes.route(record)
         except (EngineError, OSError):

@@ -160,7 +160,7 @@ def add_veth(
                 disable_ipv6(host_ifname)
             ipr.link("set", index=host_index, state="up")
             ipr.brport("set", index=host_index, mode=1)
-        address_and_raise(netns, ifname, addresses)
+        address_and_bring_up(netns, ifname, addresses)
     except NetlinkError as exc:
         if created:
             delete_link(host_ifname, bridge_netns)
@@ -176,7 +176,7 @@ def add_veth(
             os.close(fd)
 
 
-def address_and_raise(netns: Path, ifname: str, addresses: list[ipaddress.IPv4Interface]) -> None:
+def address_and_bring_up(netns: Path, ifname: str, addresses: list[ipaddress.IPv4Interface]) -> None:
     """An endpoint's link, just born in the container's namespace: its addresses, in order, then up."""
     with netlink_in(netns) as ns:
         index = _index(ns, ifname)

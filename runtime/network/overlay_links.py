@@ -29,7 +29,7 @@ from pyroute2.netlink.exceptions import NetlinkError
 from pyroute2.netlink.rtnl import ndmsg
 
 from runtime.errors import HostError
-from runtime.network.links import address_and_raise, delete_link, disable_ipv6_for_new_links
+from runtime.network.links import address_and_bring_up, delete_link, disable_ipv6_for_new_links
 from runtime.network.netns import create_netns, netlink_in, remove_netns, run_in_netns
 from runtime.network.records import NetworkRecord
 from runtime.network.sublinks import remove_sublink
@@ -135,7 +135,7 @@ def add_overlay_link(
                     return False
                 raise
             created = True
-        address_and_raise(netns, ifname, addresses)
+        address_and_bring_up(netns, ifname, addresses)
     except NetlinkError as exc:
         if created:
             remove_sublink(netns, ifname)

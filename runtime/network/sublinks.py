@@ -18,7 +18,7 @@ from pyroute2.netlink.exceptions import NetlinkError
 from common import rfc3339
 from runtime.errors import HostError, InvalidParameter
 from runtime.network.create_options import NetworkCreateOptions
-from runtime.network.links import address_and_raise
+from runtime.network.links import address_and_bring_up
 from runtime.network.netns import netlink_in
 from runtime.network.records import NetworkRecord
 
@@ -113,7 +113,7 @@ def add_sublink(network: NetworkRecord, netns: Path, ifname: str, mac: str, addr
                 raise HostError(f"network: {network.name}: parent interface {network.parent} is gone")
             kind["link"] = parent
             ipr.link("add", ifname=ifname, net_ns_fd=fd, mtu=network.mtu, **kind)
-        address_and_raise(netns, ifname, [address])
+        address_and_bring_up(netns, ifname, [address])
     except NetlinkError as exc:
         remove_sublink(netns, ifname)
         raise HostError(f"network: {network.driver} {ifname} on {network.parent} ({netns}): {exc.args[-1]}") from exc
