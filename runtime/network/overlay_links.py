@@ -8,9 +8,10 @@ underlay.
 Each container's link on the overlay is a macvlan of the VXLAN device (bridge mode), born in the container's
 namespace: its frames go from the container's namespace straight into the device, and macvlan itself switches
 them between the containers of one host. Docker's overlay driver plugs a veth pair into a bridge beside the device
-instead; that topology hand-made, with no porthole and no rule in it, carries 0.81-0.91x the TCP throughput of the
-bare VXLAN pair (bench/bench_overlay.py's floor), a macvlan on the device 1.02x. An overlay an earlier porthole
-made (a bridge in the namespace, the device on it) goes on taking veths until it is made anew.
+instead; that topology hand-made, with no porthole and no rule in it, carried 0.79-0.97x the TCP throughput of the
+bare VXLAN pair (bench/bench_overlay.py's floor), a macvlan on the device 0.94-1.04x (medians of 9-11 pairs of
+1 GiB). An overlay an earlier porthole made (a bridge in the namespace, the device on it) goes on taking veths
+until it is made anew.
 
 The namespace is Docker's layout (its 1-<id>) and porthole's before macvlans: a bridge there met no iptables rule,
 where br_netfilter had handed every bridged frame in the host's namespace to its conntrack, NAT and FORWARD
