@@ -1,7 +1,9 @@
 """The physical floor of a pull: every gzip file under a directory (a registry's blobs) read once, gunzipped
 (ISA-L), both streams sha256'd, each tar member written as a file with os.open/os.write (no chown, mode or mtime),
 not synced (neither porthole nor dockerd syncs an extracted layer). No HTTP, no tar checks, no metadata: what no
-puller can go under on this disk and CPU."""
+puller can go under on this disk and CPU. Each blob's files go in a directory of their own under a top directory,
+as porthole's layers do, so that they are not created among inodes freed in the last minute (bench_pull.py and
+runtime/linux/topdir.py say why that costs)."""
 
 import hashlib
 import os
@@ -11,6 +13,8 @@ import time
 from pathlib import Path
 
 from isal import isal_zlib
+
+from runtime.linux.topdir import mark_top_directory
 
 CHUNK = 1 << 20
 BLOCK = 512
@@ -86,6 +90,8 @@ def _is_gzip(path: Path) -> bool:
 def floor_seconds(registry_root: Path, out: Path) -> tuple[float, float]:
     """Wall and CPU seconds (user + system) of the floor."""
     blobs = [p for p in registry_root.rglob("*") if p.is_file() and _is_gzip(p)]
+    out.mkdir()
+    mark_top_directory(out)
     started, cpu = time.monotonic(), _cpu()
     for index, blob in enumerate(blobs):
         compressed, uncompressed = hashlib.sha256(), hashlib.sha256()

@@ -2,9 +2,10 @@
 the tar-split files that rebuild the original tar.
 
 A layer is extracted into a private directory under `tmp/` (slow, outside any lock), then committed by one
-rename to its content address under the store's lock. If another import committed the same layer first,
-the private copy is dropped. In-flight operations pin the layers they committed until their image is
-recorded, so a concurrent `rmi` never collects them.
+rename to its content address under the store's lock. `tmp/` is marked a top directory (runtime.linux.topdir
+says why), so that a new layer's files are not created among those of a layer removed just before. If another
+import committed the same layer first, the private copy is dropped. In-flight operations pin the layers they
+committed until their image is recorded, so a concurrent `rmi` never collects them.
 """
 
 import errno
@@ -23,6 +24,7 @@ from runtime.errors import InvalidParameter
 from runtime.images.layers import TREE_DIR, ExtractedLayer, extract_layer
 from runtime.images.readers import Readable
 from runtime.images.tarsplit import ReassembledTar, TarSplitRecorder, reassembled_size
+from runtime.linux.topdir import mark_top_directory
 
 TreeTarSource = Callable[[BinaryIO, Callable[[int, int, str], None]], None]
 
@@ -47,6 +49,7 @@ class LayerStore:
         self._pins: Counter[str] = Counter()
         self._root.mkdir(parents=True, exist_ok=True)
         self._tmp.mkdir(parents=True, exist_ok=True)
+        mark_top_directory(self._tmp)
 
     def directory(self, diff_id: str) -> Path:
         return self._root / diff_id.removeprefix("sha256:")
