@@ -1,4 +1,5 @@
 import subprocess
+import tempfile
 import threading
 from pathlib import Path
 
@@ -9,7 +10,8 @@ from runtime.linux.topdir import mark_top_directory
 
 
 def _filesystem(path: Path) -> str:
-    return subprocess.run(["stat", "-f", "-c", "%T", str(path)], capture_output=True, text=True, check=True).stdout
+    command = ["stat", "-f", "-c", "%T", str(path)]
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
 
 
 def _attributes(path: Path) -> str:
@@ -19,8 +21,9 @@ def _attributes(path: Path) -> str:
 
 @pytest.fixture
 def ext_directory(tmp_path):
-    if not _filesystem(tmp_path).startswith("ext"):
-        pytest.skip(f"{tmp_path} is on {_filesystem(tmp_path).strip()}, not ext2/3/4")
+    filesystem = _filesystem(tmp_path)
+    if not filesystem.startswith("ext"):
+        pytest.skip(f"{tmp_path} is on {filesystem}, not ext2/3/4")
     return tmp_path
 
 
@@ -35,14 +38,10 @@ def test_a_directory_on_ext4_is_marked_top_and_stays_so(ext_directory):
 
 def test_a_filesystem_without_the_flag_is_left_as_it_is():
     shm = Path("/dev/shm")
-    if _filesystem(shm).strip() != "tmpfs":
+    if _filesystem(shm) != "tmpfs":
         pytest.skip("no tmpfs at /dev/shm")
-    directory = shm / f"porthole-topdir-{threading.get_native_id()}"
-    directory.mkdir()
-    try:
+    with tempfile.TemporaryDirectory(dir=shm, prefix="porthole-topdir-") as directory:
         assert not mark_top_directory(directory)
-    finally:
-        directory.rmdir()
 
 
 def test_the_layer_store_extracts_under_a_top_directory(ext_directory):
