@@ -49,20 +49,20 @@ class JournaldDriver:
             sock = self._connection()
         except OSError as exc:
             raise DeliveryFailed(0, exc) from exc
-        entries = self._encoder.encode_all(messages)
+        tails = self._encoder.encode_tails(messages)
         batch, fd, sent = self._batch, sock.fileno(), 0
-        batch.load(entries)
+        batch.load(tails, self._encoder.head)
         try:
-            while sent < len(entries):
+            while sent < len(tails):
                 try:
                     sent += batch.send(fd, sent)
                 except OSError as exc:
                     if exc.errno not in (errno.EMSGSIZE, errno.ENOBUFS):
                         raise
-                    self._send_memfd(sock, entries[sent])
+                    self._send_memfd(sock, self._encoder.head + tails[sent])
                     sent += 1
         except OSError as exc:
-            self._encoder.ordinal -= len(entries) - sent  # not sent: the next attempt numbers them again
+            self._encoder.ordinal -= len(tails) - sent  # not sent: the next attempt numbers them again
             self.close()  # journald restarted or gone: the next attempt connects to the socket anew
             raise DeliveryFailed(sent, exc) from exc
         finally:

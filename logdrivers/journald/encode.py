@@ -13,6 +13,7 @@ order is fixed.
 
 import struct
 from collections.abc import Sequence
+from operator import attrgetter
 
 from common.rfc3339 import TimeFormatter
 from logdrivers.attrs import extra_attributes
@@ -22,7 +23,8 @@ from logdrivers.message import Message, random_partial_id
 
 PRIORITY = {"stdout": b"PRIORITY=6\n", "stderr": b"PRIORITY=3\n"}
 TIME_FIELD = b"SYSLOG_TIMESTAMP=%s\n"
-WHOLE_LINE = b"%sMESSAGE=%s\n" + TIME_FIELD + b"CONTAINER_LOG_ORDINAL=%d\n"  # head, line, time, ordinal
+_partial_of, _line_of = attrgetter("partial"), attrgetter("line")
+WHOLE_LINE = b"%sMESSAGE=%s\n" + TIME_FIELD + b"CONTAINER_LOG_ORDINAL=%d\n"  # priority, line, time, ordinal
 
 
 def sanitize_key(key: str) -> str:
@@ -45,10 +47,12 @@ def field(name: bytes, value: bytes) -> bytes:
 
 
 class JournalEncoder:
-    """Entries for one container. What does not change from line to line (the priority and the container's
-    fields) is joined once per stream; a whole line then costs one formatting of head, line, time and ordinal
-    (a journald entry carries ~485 bytes of named fields, and building them per line was most of the driver's
-    cost). A time is formatted once for the lines that share it (those read together), its second once."""
+    """Entries for one container, each in two parts: the `head`, the container's fields, the same in every
+    entry (~360 of an entry's ~485 bytes), joined once; and the entry's own fields (priority, message, time,
+    ordinal), one formatting per whole line. The sender gathers head and tail into one datagram (sendmmsg's
+    iovecs), so no entry is ever joined in Python: copying the head into each entry was half of its formatting
+    (0.99 against 0.43 us a line here). A time is formatted once for the lines that share it (those read
+    together), its second once."""
 
     def __init__(self, info: ContainerInfo, options: JournaldOptions) -> None:
         tag = options.tag.render(info)
@@ -65,41 +69,41 @@ class JournalEncoder:
             # A key with nothing left once sanitized would make go-systemd refuse (and Docker lose) every entry.
             if name := sanitize_key(key):
                 fields[name] = value
-        constant = b"".join(field(k.encode(), v.encode()) for k, v in fields.items())
-        self._heads = {source: priority + constant for source, priority in PRIORITY.items()}
+        self.head = b"".join(field(k.encode(), v.encode()) for k, v in fields.items())
         self._times = TimeFormatter()
         self.ordinal = 0  # of the last entry made
 
-    def encode_all(self, messages: Sequence[Message]) -> list[bytes]:
-        """The messages' entries, numbered on from the last one made. Whole lines (all of a shipper's batch, as a
-        rule) are one comprehension: the loop it replaces cost a third more per line (0.62 against 0.42 us here)."""
+    def encode_tails(self, messages: Sequence[Message]) -> list[bytes]:
+        """The messages' entries without the head, numbered on from the last one made. Whole lines (all of a
+        shipper's batch, as a rule) are one comprehension: the loop it replaces cost a third more per line."""
         start, self.ordinal = self.ordinal, self.ordinal + len(messages)
-        heads, default_head = self._heads, self._heads["stdout"]
+        stdout = PRIORITY["stdout"]
         # Each distinct time once, in order (the formatter keeps the last second's text for the next).
         times = {ns: self._times.format(ns) for ns in sorted({msg.timestamp_ns for msg in messages})}
-        if any([msg.partial is not None or b"\n" in msg.line for msg in messages]):
-            return [
-                self._entry(msg, times[msg.timestamp_ns], ordinal) for ordinal, msg in enumerate(messages, start + 1)
-            ]
+        # Checked over all at once at C speed: 0.19 against 0.30 us a line for a comprehension testing each message.
+        if any(map(_partial_of, messages)) or b"\n" in b"".join(map(_line_of, messages)):
+            return [_tail(msg, times[msg.timestamp_ns], ordinal) for ordinal, msg in enumerate(messages, start + 1)]
         return [
-            WHOLE_LINE % (heads.get(msg.source, default_head), msg.line, times[msg.timestamp_ns], ordinal)
+            WHOLE_LINE % (PRIORITY.get(msg.source, stdout), msg.line, times[msg.timestamp_ns], ordinal)
             for ordinal, msg in enumerate(messages, start + 1)
         ]
 
-    def _entry(self, msg: Message, time_text: bytes, ordinal: int) -> bytes:
-        """Any entry: a whole line, a piece of a cut line, a line holding a newline (sent in the binary form)."""
-        parts = [
-            self._heads.get(msg.source, self._heads["stdout"]),
-            field(b"MESSAGE", msg.line),
-            TIME_FIELD % time_text,
-        ]
-        if msg.partial is not None:
-            partial = msg.partial
-            parts.append(
-                b"CONTAINER_PARTIAL_ID=%s\nCONTAINER_PARTIAL_ORDINAL=%d\n" % (partial.id.encode(), partial.ordinal)
-            )
-            parts.append(b"CONTAINER_PARTIAL_LAST=true\n" if partial.last else b"CONTAINER_PARTIAL_LAST=false\n")
-            if not partial.last:
-                parts.append(b"CONTAINER_PARTIAL_MESSAGE=true\n")
-        parts.append(b"CONTAINER_LOG_ORDINAL=%d\n" % ordinal)
-        return b"".join(parts)
+
+def _tail(msg: Message, time_text: bytes, ordinal: int) -> bytes:
+    """Any entry's own fields: a whole line, a piece of a cut line, a line holding a newline (sent in the
+    binary form)."""
+    parts = [
+        PRIORITY.get(msg.source, PRIORITY["stdout"]),
+        field(b"MESSAGE", msg.line),
+        TIME_FIELD % time_text,
+    ]
+    if msg.partial is not None:
+        partial = msg.partial
+        parts.append(
+            b"CONTAINER_PARTIAL_ID=%s\nCONTAINER_PARTIAL_ORDINAL=%d\n" % (partial.id.encode(), partial.ordinal)
+        )
+        parts.append(b"CONTAINER_PARTIAL_LAST=true\n" if partial.last else b"CONTAINER_PARTIAL_LAST=false\n")
+        if not partial.last:
+            parts.append(b"CONTAINER_PARTIAL_MESSAGE=true\n")
+    parts.append(b"CONTAINER_LOG_ORDINAL=%d\n" % ordinal)
+    return b"".join(parts)

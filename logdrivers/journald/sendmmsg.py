@@ -4,7 +4,8 @@ Why: journald's native protocol takes one entry per datagram, and a sock.send() 
 entry and exit and Python's call machinery for each ~485-byte entry. One sendmmsg pays them once for many
 datagrams; the kernel still queues each datagram on its own, in order, so the receiver sees exactly what one
 send() per entry gave it. Laying the entries out in one buffer and writing the iovecs with slice copies keeps the
-Python work per entry to a few C-speed array steps.
+Python work per entry to a few C-speed array steps. Each datagram is gathered by the kernel from two pieces, a
+head shared by the whole batch and the datagram's own tail, so the entries are never joined in Python.
 """
 
 import ctypes
@@ -37,15 +38,16 @@ class MMsgHdr(ctypes.Structure):  # struct mmsghdr: a message and the bytes the 
     _fields_ = [("msg_hdr", _MsgHdr), ("msg_len", ctypes.c_uint)]
 
 
-def message_headers(count: int) -> tuple[ctypes.Array, ctypes.Array]:
-    """`count` struct mmsghdr, each pointing to one struct iovec of its own, and those iovecs, to be filled in: a
-    struct iovec is (iov_base, iov_len), two machine words (an unsigned long on Linux), so the even words of the
-    second array are the datagrams' addresses and the odd ones their lengths."""
-    iovecs = (ctypes.c_ulong * (2 * count))()
+def message_headers(count: int, pieces: int = 1) -> tuple[ctypes.Array, ctypes.Array]:
+    """`count` struct mmsghdr, each pointing to `pieces` struct iovec of its own, and those iovecs, to be filled
+    in: a struct iovec is (iov_base, iov_len), two machine words (an unsigned long on Linux), so with one piece
+    the even words of the second array are the datagrams' addresses and the odd ones their lengths."""
+    words = 2 * pieces
+    iovecs = (ctypes.c_ulong * (words * count))()
     headers = (MMsgHdr * count)()
     for index, header in enumerate(headers):
-        header.msg_hdr.msg_iov = ctypes.addressof(iovecs) + index * 2 * ctypes.sizeof(ctypes.c_ulong)
-        header.msg_hdr.msg_iovlen = 1
+        header.msg_hdr.msg_iov = ctypes.addressof(iovecs) + index * words * ctypes.sizeof(ctypes.c_ulong)
+        header.msg_hdr.msg_iovlen = pieces
     return headers, iovecs
 
 
@@ -55,22 +57,25 @@ _sendmmsg.restype = ctypes.c_int
 
 
 class DatagramBatch:
-    """Datagrams laid out back to back in one buffer, sent in order on a connected socket, up to WINDOW to a
-    system call. The WINDOW message headers and their iovecs are made once; a call writes its window's iovecs
-    (addresses and lengths) in two C-speed slice copies, not a Python statement per datagram."""
+    """Datagrams made of a head they all share and a tail of their own, the tails laid out back to back in one
+    buffer, sent in order on a connected socket, up to WINDOW to a system call. The WINDOW message headers and
+    their iovecs (head, tail) are made once; loading writes the head's into all of them, and a call writes its
+    window's tails (addresses and lengths) in two C-speed slice copies, not a Python statement per datagram."""
 
     def __init__(self) -> None:
-        self._headers, iovecs = message_headers(WINDOW)
+        self._headers, iovecs = message_headers(WINDOW, pieces=2)
         self._iovec_words = memoryview(iovecs).cast("B").cast("L")
         self.clear()
 
     def __len__(self) -> int:
         return len(self._lengths)
 
-    def load(self, datagrams: Sequence[bytes]) -> None:
-        """Make `datagrams` the batch that send() sends."""
-        self._buffer = b"".join(datagrams)  # held while the kernel may read it
-        self._lengths = array("L", map(len, datagrams))
+    def load(self, tails: Sequence[bytes], head: bytes = b"") -> None:
+        """Make `head` + each of `tails` the datagrams that send() sends."""
+        self._head, self._buffer = head, b"".join(tails)  # held while the kernel may read them
+        self._iovec_words[0::4] = array("L", [ctypes.cast(head, ctypes.c_void_p).value or 0]) * WINDOW
+        self._iovec_words[1::4] = array("L", [len(head)]) * WINDOW
+        self._lengths = array("L", map(len, tails))
         self._addresses = array(
             "L", accumulate(self._lengths, initial=ctypes.cast(self._buffer, ctypes.c_void_p).value)
         )
@@ -78,15 +83,15 @@ class DatagramBatch:
 
     def clear(self) -> None:
         """Let go of the batch (a shipper's batch of 2048 entries is a MiB)."""
-        self._buffer, self._lengths, self._addresses = b"", array("L"), array("L")
+        self._head, self._buffer, self._lengths, self._addresses = b"", b"", array("L"), array("L")
 
     def send(self, fd: int, first: int) -> int:
         """Send the batch's datagrams from `first` on, in one system call; return how many went (at least one). A
         datagram that fails is the first not sent: OSError for it if it is the first of the call (the kernel
         reports a later one's error by stopping before it, so the next call starts with it and raises)."""
         count = min(len(self._lengths) - first, WINDOW)
-        self._iovec_words[0 : 2 * count : 2] = self._addresses[first : first + count]
-        self._iovec_words[1 : 2 * count : 2] = self._lengths[first : first + count]
+        self._iovec_words[2 : 4 * count : 4] = self._addresses[first : first + count]
+        self._iovec_words[3 : 4 * count : 4] = self._lengths[first : first + count]
         while True:
             sent = _sendmmsg(fd, self._headers, count, 0)
             if sent >= 0:

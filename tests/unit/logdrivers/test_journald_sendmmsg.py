@@ -1,5 +1,5 @@
-"""sendmmsg through ctypes: every datagram its own, in order; a call stops before the first that fails, and the
-next call starting there raises its error."""
+"""sendmmsg through ctypes: every datagram its own (a shared head and its own tail), in order; a call stops
+before the first that fails, and the next call starting there raises its error."""
 
 import errno
 import socket
@@ -93,3 +93,14 @@ def test_a_smaller_batch_after_a_larger_one_sends_only_its_own(pair):
     batch.load([b"four"])
     assert batch.send(sender.fileno(), 0) == 1
     assert [receiver.recv(64) for _ in range(4)] == [b"one", b"two", b"three", b"four"]
+
+
+def test_a_shared_head_arrives_in_front_of_each_tail_in_one_datagram(pair):
+    sender, receiver = pair
+    batch = DatagramBatch()
+    batch.load([b"one", b"", b"three"], b"HEAD=1\n")
+    assert batch.send(sender.fileno(), 0) == 3
+    assert [receiver.recv(64) for _ in range(3)] == [b"HEAD=1\none", b"HEAD=1\n", b"HEAD=1\nthree"]
+    batch.load([b"four"])  # a batch without a head sends its tails alone
+    assert batch.send(sender.fileno(), 0) == 1
+    assert receiver.recv(64) == b"four"
