@@ -5,8 +5,9 @@
     MB/s from its first byte to its last, read from the client's terminal, and again with the client's stdout
     a pipe (the daemon's and the CLI's part alone: a terminal's 4 KiB reads bound what it shows).
 The same real docker CLI drives a porthole daemon and a Debian docker.io dockerd (started here with its own
-roots, no bridge, stopped after). The floor is the same work on a local pseudo-terminal with no container, and
-for the burst also the same static busybox's output relayed from a pseudo-terminal to a pipe by script(1).
+roots, no bridge, stopped after), run by run in turn. The floor is the same work on a local pseudo-terminal with
+no container, and for the burst also the same static busybox's output relayed from a pseudo-terminal to a pipe by
+script(1).
 Goals: round trip <= 0.5x Docker's; burst throughput >= 2x Docker's.
 
     .venv/bin/python bench/bench_terminal.py [--keys 200] [--runs 3] [--no-docker]
@@ -18,6 +19,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -91,28 +94,38 @@ def relay_floor(runs: int) -> float:
     return statistics.median(piped_burst_throughput(["script", "-qc", burst, "/dev/null"]) for _ in range(runs))
 
 
-def measure(name: str, host: str | None, box: str | None, keys: int, runs: int) -> dict:
-    def docker(*args: str) -> list[str]:
-        return ["docker", "-H", host, *args] if host else list(args)
+@dataclass
+class Figures:
+    """One engine's (or the floor's) samples, gathered over the runs."""
 
-    key_argv = docker("exec", "-it", box, "cat") if host else ["cat"]
-    burst_argv = docker("exec", "-t", box, "sh", "-c", BURST) if host else ["sh", "-c", BURST]
-    trips = [t for _ in range(runs) for t in keystroke_round_trips(key_argv, keys, raw=host is not None)]
-    rates = [burst_throughput(burst_argv) for _ in range(runs)]
-    piped = [piped_burst_throughput(burst_argv) for _ in range(runs)]
-    result = {
-        "name": name,
-        "median_us": statistics.median(trips) * 1e6,
-        "p90_us": statistics.quantiles(trips, n=10)[-1] * 1e6,
-        "burst_mb_s": statistics.median(rates),
-        "piped_mb_s": statistics.median(piped),
-    }
-    print(
-        f"  {name:24} keystroke round trip median {result['median_us']:7.0f} us  p90 {result['p90_us']:7.0f} us"
-        f"   10 MB burst: to a terminal {result['burst_mb_s']:6.1f} MB/s, to a pipe {result['piped_mb_s']:6.1f} MB/s",
-        flush=True,
-    )
-    return result
+    name: str
+    trips: list[float] = field(default_factory=list)
+    bursts: list[float] = field(default_factory=list)
+    piped: list[float] = field(default_factory=list)
+
+    def add_run(self, host: str | None, keys: int) -> None:
+        """One run: `keys` keystrokes, one burst to a terminal and one to a pipe (the floor's without docker)."""
+
+        def docker(*args: str) -> list[str]:
+            return ["docker", "-H", host, *args] if host else list(args)
+
+        key_argv = docker("exec", "-it", "box", "cat") if host else ["cat"]
+        burst_argv = docker("exec", "-t", "box", "sh", "-c", BURST) if host else ["sh", "-c", BURST]
+        self.trips += keystroke_round_trips(key_argv, keys, raw=host is not None)
+        self.bursts.append(burst_throughput(burst_argv))
+        self.piped.append(piped_burst_throughput(burst_argv))
+
+    @property
+    def median_us(self) -> float:
+        return statistics.median(self.trips) * 1e6
+
+    def show(self) -> str:
+        p90 = statistics.quantiles(self.trips, n=10)[-1] * 1e6
+        return (
+            f"  {self.name:24} keystroke round trip median {self.median_us:7.0f} us  p90 {p90:7.0f} us"
+            f"   10 MB burst: to a terminal {statistics.median(self.bursts):6.1f} MB/s, to a pipe "
+            f"{statistics.median(self.piped):6.1f} MB/s"
+        )
 
 
 def main() -> None:
@@ -121,26 +134,38 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-docker", action="store_true", help="porthole and the floor only")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench-tty-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="bench-tty-") as scratch, ExitStack() as daemons:
         root = Path(scratch)
         image = busybox_tar(root / "busybox.tar")
-        results = [measure("floor (local pty)", None, None, args.keys, args.runs)]
+        floor = Figures("floor (local pty)")
+        for _ in range(args.runs):
+            floor.add_run(None, args.keys)
+        print(floor.show(), flush=True)
         print(f"  {'floor (pty relayed)':24} the containers' burst relayed by script(1) to a pipe: "
               f"{relay_floor(args.runs):6.1f} MB/s", flush=True)  # fmt: skip
-        with running(TestDaemon(root / "porthole"), image) as porthole:
-            porthole.docker("run", "-d", "--name", "box", "--network", "none", "busybox", "sleep", "3600", check=True)
-            results.append(measure("docker CLI -> porthole", porthole.host, "box", args.keys, args.runs))
+        hosts = {"docker CLI -> porthole": daemons.enter_context(running(TestDaemon(root / "porthole"), image))}
         if not args.no_docker:
-            with running_dockerd(root / "d", image) as dockerd:
-                dockerd.docker("run", "-d", "--name", "box", "--network", "none", "busybox", "sleep", "3600",
-                               check=True)  # fmt: skip
-                results.append(measure("docker CLI -> dockerd", dockerd.host, "box", args.keys, args.runs))
-    if len(results) == 3:
-        _, ours, docker = results
+            hosts["docker CLI -> dockerd"] = daemons.enter_context(running_dockerd(root / "d", image))
+        for daemon in hosts.values():
+            daemon.docker("run", "-d", "--name", "box", "--network", "none", "busybox", "sleep", "3600", check=True)
+        engines = [Figures(name) for name in hosts]
+        # Run by run, in turn, the first to go alternating: the machine's speed drifts within minutes, and one
+        # engine measured after the other would carry the drift into the ratio.
+        for run in range(args.runs):
+            for engine in engines if run % 2 == 0 else engines[::-1]:
+                engine.add_run(hosts[engine.name].host, args.keys)
+        for engine in engines:
+            print(engine.show())
+    if len(engines) == 2:
+        ours, docker = engines
+        burst, piped = (
+            statistics.median(o / d for o, d in zip(mine, theirs, strict=True))
+            for mine, theirs in ((ours.bursts, docker.bursts), (ours.piped, docker.piped))
+        )
         print(
-            f"porthole/Docker: round trip {ours['median_us'] / docker['median_us']:.2f}x (goal <= 0.5x), "
-            f"burst throughput to a terminal {ours['burst_mb_s'] / docker['burst_mb_s']:.2f}x, "
-            f"to a pipe {ours['piped_mb_s'] / docker['piped_mb_s']:.2f}x (goal >= 2x)"
+            f"porthole/Docker: round trip {ours.median_us / docker.median_us:.2f}x (goal <= 0.5x), "
+            f"burst throughput to a terminal {burst:.2f}x, to a pipe {piped:.2f}x (goal >= 2x; medians of the "
+            "runs' ratios)"
         )
 
 
