@@ -6,7 +6,7 @@ import secrets
 import socket
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from runtime.engine.config import DaemonConfig
 from runtime.engine.detachkeys import parse_detach_keys
@@ -17,6 +17,7 @@ from runtime.engine.shims import ExecChannels, ShimLauncher
 from runtime.engine.terminals import HeldTerminal
 from runtime.errors import Conflict, InvalidParameter, NotFound
 from runtime.security import SecurityPolicy
+from runtime.shim.init import EXIT_CANNOT_INVOKE
 
 RESIZE_WAIT_S = 10.0  # moby waits this long for an exec to start before a resize gives up
 
@@ -106,21 +107,29 @@ class Execs:
             stdin=bool(cfg.get("AttachStdin")),
             console_size=console_size or cfg.get("ConsoleSize"),
         )
+        if not request["cwd"].startswith("/"):  # runc checks the spec before it starts anything
+            self._fail_start(instance, "Cwd must be an absolute path")
         channels = self._shims.start_exec(request)
         data, fds, _, _ = socket.recv_fds(channels.status, 65536, 1)
         first = json.loads(data or b'{"error": "porthole: exec helper died"}')
         if "error" in first:
-            instance.exit_code = _exit_code_of(channels.status)
-            instance.running = False
+            _exit_code_of(channels.status)  # the helper's last word: its child is reaped
             channels.close()
-            instance.done.set()
-            instance.started.set()
-            raise InvalidParameter(first["error"])
+            self._fail_start(instance, f"unable to start container process: {first['error']}")
         instance.pid = first["pid"]
         instance.terminal = HeldTerminal(fds[0]) if fds else None
         instance.started.set()
         self._event(instance, "exec_start")
         return ExecStreams(channels, instance.terminal)
+
+    def _fail_start(self, instance: ExecInstance, reason: str) -> NoReturn:
+        """moby records 126 for any exec that failed to start, whatever the reason (a `run` tells 127 from
+        126), and the docker CLI prints runc's words for it."""
+        instance.exit_code = EXIT_CANNOT_INVOKE
+        instance.running = False
+        instance.done.set()
+        instance.started.set()
+        raise InvalidParameter(f"OCI runtime exec failed: exec failed: {reason}: unknown")
 
     def resize(self, instance: ExecInstance, rows: int, columns: int) -> None:
         """The terminal's size, once the exec runs (the docker CLI resizes right after its start)."""

@@ -37,10 +37,33 @@ def test_exec_exit_code_is_the_commands(ph, box):
     assert ph.docker("exec", "box", "sh", "-c", "exit 7").returncode == 7
 
 
-def test_exec_of_a_missing_command_exits_127_with_dockers_message(ph, box):
-    result = ph.docker("exec", "box", "no-such-cmd")
-    assert result.returncode == 127
-    assert b'exec: "no-such-cmd": executable file not found in $PATH' in result.stdout + result.stderr
+@pytest.mark.parametrize(
+    ("flags", "command", "reason"),
+    [
+        ((), "no-such-cmd", 'exec: "no-such-cmd": executable file not found in $PATH'),
+        ((), "/no/such/bin", 'exec: "/no/such/bin": stat /no/such/bin: no such file or directory'),
+        (("-u", "nosuchuser"), "true", "unable to find user nosuchuser: no matching entries in passwd file"),
+    ],
+)
+def test_exec_that_cannot_start_exits_126_with_runcs_message(ph, box, flags, command, reason):
+    # Docker's 126 for every exec that failed to start (a `run` tells 127 from 126)
+    result = ph.docker("exec", *flags, "box", command)
+    assert result.returncode == 126
+    expected = f"OCI runtime exec failed: exec failed: unable to start container process: {reason}: unknown"
+    assert expected.encode() in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("workdir", ["/nonexist/dir", "/etc/passwd"])
+def test_exec_into_a_working_dir_that_is_no_directory_exits_126(ph, box, workdir):
+    result = ph.docker("exec", "-w", workdir, "box", "pwd")
+    assert result.returncode == 126
+    assert b"OCI runtime exec failed: exec failed: unable to start container process: " in result.stdout
+
+
+def test_exec_into_a_relative_working_dir_exits_126_as_runc_refuses_it(ph, box):
+    result = ph.docker("exec", "-w", "tmp", "box", "pwd")
+    assert result.returncode == 126
+    assert b"OCI runtime exec failed: exec failed: Cwd must be an absolute path: unknown" in result.stdout
 
 
 def test_exec_run_returns_exit_code_and_output(box):
@@ -137,10 +160,13 @@ def test_exec_processes_are_killed_with_the_container(ph, client, box):
     wait_for(lambda: not os.path.exists(f"/proc/{pid}"), 5, what="the exec'd process to die with the container")
 
 
-def test_exec_run_of_a_missing_command_reports_127(box):
+def test_exec_run_of_a_missing_command_reports_126(client, box):
     # the reason is in the stream (checked with the CLI above); docker-py may miss bytes that arrive with
-    # the 101 response, so only the code is checked here
-    assert box.exec_run(["no-such-cmd"]).exit_code == 127
+    # the 101 response, so only the codes are checked here
+    assert box.exec_run(["no-such-cmd"]).exit_code == 126
+    exec_id = client.api.exec_create(box.id, ["no-such-cmd"])["Id"]
+    client.api.exec_start(exec_id)
+    assert client.api.exec_inspect(exec_id)["ExitCode"] == 126
 
 
 def test_an_exec_instance_runs_once(ph, client, box):
