@@ -3,7 +3,8 @@
 By name: the tag is removed (refused without force when it is the image's only tag and a container uses
 the image); the image itself is deleted only when no tag is left and no container stops it (quietly kept
 otherwise). By id (or id prefix): with a single tag, the tag goes with the image; with several, force is
-needed. A running container is a hard conflict that force cannot override; a stopped one a soft conflict.
+needed. Child images built on it and a running container are hard conflicts that force cannot override; a
+stopped container is a soft one.
 """
 
 from dataclasses import dataclass
@@ -46,8 +47,14 @@ def is_id_prefix(image_id: str, reference: str) -> bool:
     return image_id.startswith(reference) or image_id.removeprefix("sha256:").startswith(reference)
 
 
-def _delete_conflict(image_id: str, user: ImageUser | None, force: bool, tags_left: int) -> Conflict | None:
-    """moby's checkImageDeleteConflict: running (hard), other tags (soft), stopped container (soft)."""
+def _delete_conflict(
+    image_id: str, has_children: bool, user: ImageUser | None, force: bool, tags_left: int
+) -> Conflict | None:
+    """moby's checkImageDeleteConflict: child images (hard), running (hard), other tags (soft), stopped (soft)."""
+    if has_children:
+        return Conflict(
+            f"conflict: unable to delete {_short(image_id)} (cannot be forced) - image has dependent child images"
+        )
     if user is not None and user.running:
         return Conflict(
             f"conflict: unable to delete {_short(image_id)} (cannot be forced) - image is being used by "
@@ -76,6 +83,7 @@ def remove_references(
     The caller holds the store's lock, deletes the config when told to, and collects the layers.
     """
     tags = index.tags_of(image_id)
+    has_children = index.has_children(image_id)
     if not is_id_prefix(image_id, reference):
         if not force and len(tags) == 1 and user is not None:
             raise Conflict(
@@ -87,17 +95,17 @@ def remove_references(
         records: list[Removal] = [Untagged(untagged)]
         if index.tags_of(image_id):
             return records, False
-        # The image is now dangling: moby deletes it quietly unless a container still uses it.
-        return records, _delete_conflict(image_id, user, force, 0) is None
+        # Untagged, moby deletes it quietly unless a container uses it or images are built on it.
+        return records, _delete_conflict(image_id, has_children, user, force, 0) is None
     records: list[Removal] = []
     if len(tags) == 1:
-        conflict = _delete_conflict(image_id, user, force, 0)
+        conflict = _delete_conflict(image_id, has_children, user, force, 0)
         if conflict is not None:
             raise conflict
         index.set_tags({tags[0]: None})
         records.append(Untagged(tags[0]))
         tags = []
-    conflict = _delete_conflict(image_id, user, force, len(tags))
+    conflict = _delete_conflict(image_id, has_children, user, force, len(tags))
     if conflict is not None:
         raise conflict
     if tags:

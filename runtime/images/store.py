@@ -51,10 +51,12 @@ class ImageStore:
     # --- reading -------------------------------------------------------------------------------------
 
     def list(self) -> list[Image]:
-        """Every image, newest first."""
+        """Every image, newest first; in the same second, images built on others before them (so removing in
+        this order never meets an image that still has children)."""
         with self._lock:
             images = [self._image(image_id) for image_id in self._index.configs]
-        return sorted(images, key=lambda i: (-created_seconds(i.config.get("created")), i.id))
+            depths = {i.id: self._depth(i.id) for i in images}
+        return sorted(images, key=lambda i: (-created_seconds(i.config.get("created")), -depths[i.id], i.id))
 
     def resolve(self, reference: str) -> Image:
         """By name[:tag], `sha256:<hex>`, 64-hex id or unique id prefix; NotFound("No such image: …")."""
@@ -266,6 +268,13 @@ class ImageStore:
             self._index.parents.get(image_id, ""),
             self._index.digests_of(image_id),
         )
+
+    def _depth(self, image_id: str) -> int:
+        """How many stored images its parent chain holds."""
+        depth = 0
+        while (image_id := self._index.parents.get(image_id, "")) in self._index.configs:
+            depth += 1
+        return depth
 
     def _layer_size(self, diff_id: str) -> int:
         if diff_id not in self._layer_sizes:

@@ -1,0 +1,47 @@
+"""Images as Docker's daemon (20.10) answers, where an audit found porthole differing: rmi of an image other
+images are built on, and `docker images` filters."""
+
+from pathlib import Path
+
+import docker
+import pytest
+
+pytestmark = pytest.mark.root
+
+
+@pytest.fixture
+def images_cleaned(ph, client):
+    """Removes, after the test, every image but busybox:latest (newest first: children before their parents)."""
+    yield
+    for image in client.images.list(all=True):
+        if "busybox:latest" not in image.tags:
+            try:
+                client.images.remove(image.id, force=True)
+            except docker.errors.ImageNotFound:
+                pass  # a build step's image, deleted with the image built on it
+
+
+def build(ph, context: Path, dockerfile: str, tag: str) -> str:
+    """Builds `dockerfile` as `tag`; returns the image's id."""
+    context.mkdir(exist_ok=True)
+    (context / "Dockerfile").write_text(dockerfile)
+    ph.docker("build", "-q", "-t", tag, str(context), timeout=180, check=True)
+    return ph.docker("image", "inspect", "-f", "{{.Id}}", tag, check=True).stdout.decode().strip()
+
+
+def test_rmi_of_a_parent_image_is_refused_even_forced_and_by_tag_only_untags(ph, client, images_cleaned, tmp_path):
+    parent = build(ph, tmp_path / "parent", "FROM busybox\nLABEL dpy=1\n", "dpy:1")
+    build(ph, tmp_path / "child", "FROM dpy:1\nLABEL child=1\n", "dpychild:1")
+    refusal = f"conflict: unable to delete {parent[7:19]} (cannot be forced) - image has dependent child images"
+    for args in (["rmi", parent], ["rmi", "-f", parent]):
+        result = ph.docker(*args)
+        assert result.returncode == 1
+        assert refusal in result.stderr.decode()
+    with pytest.raises(docker.errors.APIError) as refused:
+        client.images.remove(parent, force=True)
+    assert refused.value.status_code == 409
+
+    assert ph.docker("rmi", "dpy:1", check=True).stdout.decode() == "Untagged: dpy:1\n"
+    assert client.images.get(parent).tags == []
+    history = ph.docker("history", "-q", "dpychild:1", check=True).stdout.decode().split()
+    assert "<missing>" not in history and parent[7:19] in history
