@@ -98,6 +98,17 @@ def test_a_huge_length_is_refused_at_once_without_waiting_for_the_body(ph):
     sock.close()
 
 
+def test_an_answer_given_before_a_large_body_is_read_reaches_the_docker_cli(ph, tmp_path):
+    """Refused before its 4 MiB body is read: closed at once, the CLI's next write failed and it printed "broken
+    pipe" instead of the daemon's message (4 times in 5)."""
+    archive = tmp_path / "big.tar"
+    archive.write_bytes(os.urandom(4 << 20))
+    for _ in range(5):
+        result = ph.docker("import", "-c", "BOGUS x", str(archive))
+        assert result.returncode == 1
+        assert "Error response from daemon: bogus is not a valid change command" in result.stderr.decode()
+
+
 def _read_until_closed(sock: socket.socket) -> bytes:
     """All the daemon sends until it closes, or is silent for the socket's timeout. A daemon that closes with
     bytes of ours unread resets the connection (a unix socket's peer reads its reply, then ECONNRESET, when the
