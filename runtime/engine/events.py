@@ -58,13 +58,18 @@ class EventBus:
         return event
 
     def subscribe(
-        self, since_ns: int | None, actions: frozenset[str] | None = None
+        self, since_ns: int | None, actions: frozenset[str] | None = None, until_ns: int | None = None
     ) -> tuple[list[Event], Subscription]:
-        """Past events from `since_ns` on, and a subscription to what follows, with nothing lost between; only
-        `actions` if given."""
+        """Past events from `since_ns` to `until_ns`, and a subscription to what follows, with nothing lost
+        between; only `actions` if given. Either bound alone replays the history up to it, as moby's
+        loadBufferedEvents does; neither, none of it."""
         sub = Subscription(self, actions)
         with self._lock:
-            past = [e for e in self._history if since_ns is not None and e.time_ns >= since_ns and sub.wants(e)]
+            past = (
+                [e for e in self._history if _within(e.time_ns, since_ns, until_ns) and sub.wants(e)]
+                if since_ns is not None or until_ns is not None
+                else []
+            )
             self._subscribers.append(sub)
         return past, sub
 
@@ -76,3 +81,7 @@ class EventBus:
     def history(self) -> Iterator[Event]:
         with self._lock:
             return iter(list(self._history))
+
+
+def _within(time_ns: int, since_ns: int | None, until_ns: int | None) -> bool:
+    return (since_ns is None or time_ns >= since_ns) and (until_ns is None or time_ns <= until_ns)

@@ -127,8 +127,12 @@ def register(router: Router, engine: Engine) -> None:
         for key in wanted:
             if key not in EVENT_FILTERS:
                 raise InvalidParameter(f"invalid filter '{key}'")
-        since, until = params.seconds(req, "since"), params.seconds(req, "until")
-        return Stream(_event_stream(engine, wanted, since, until, req))
+        since_ns, until_ns = params.unix_ns(req, "since"), params.unix_ns(req, "until")
+        if until_ns is not None and until_ns < (since_ns or 0):
+            raise InvalidParameter(
+                f"`since` time ({params.text(req, 'since')}) cannot be after `until` time ({params.text(req, 'until')})"
+            )
+        return Stream(_event_stream(engine, wanted, since_ns, until_ns, req))
 
     router.add("GET", "/_ping", ping)
     router.add("GET", "/version", version)
@@ -190,14 +194,11 @@ def _matches(event: Event, wanted: dict[str, list[str]]) -> bool:
 
 
 def _event_stream(
-    engine: Engine, wanted: dict[str, list[str]], since: float | None, until: float | None, req: Request
+    engine: Engine, wanted: dict[str, list[str]], since_ns: int | None, until_ns: int | None, req: Request
 ) -> Iterator[bytes]:
-    past, subscription = engine.events.subscribe(int(since * 1e9) if since is not None else None)
-    until_ns = int(until * 1e9) if until else None
+    past, subscription = engine.events.subscribe(since_ns, until_ns=until_ns)
     try:
         for event in past:
-            if until_ns is not None and event.time_ns > until_ns:
-                return
             if _matches(event, wanted):
                 yield json.dumps(shapes.event(event)).encode() + b"\n"
         while until_ns is None or time.time_ns() < until_ns:
