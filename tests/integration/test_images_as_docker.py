@@ -45,3 +45,35 @@ def test_rmi_of_a_parent_image_is_refused_even_forced_and_by_tag_only_untags(ph,
     assert client.images.get(parent).tags == []
     history = ph.docker("history", "-q", "dpychild:1", check=True).stdout.decode().split()
     assert "<missing>" not in history and parent[7:19] in history
+
+
+def listed(ph, *filters: str) -> set[str]:
+    args = [a for f in filters for a in ("--filter", f)]
+    out = ph.docker("images", *args, "--format", "{{.Repository}}:{{.Tag}}", check=True).stdout.decode()
+    return set(out.split())
+
+
+def test_images_before_and_since_keep_the_images_created_before_or_after(ph, images_cleaned, busybox_rootfs):
+    for name in ("old:1", "mid:1", "new:1"):  # one after the other: each created later than the one before
+        ph.docker("import", "-c", f"LABEL name={name}", str(busybox_rootfs), name, check=True)
+    ours = {"old:1", "mid:1", "new:1"}
+    assert listed(ph, "before=mid:1") & ours == {"old:1"}
+    assert listed(ph, "since=mid:1") == {"new:1"}
+    assert listed(ph, "since=old:1", "before=new:1") == {"mid:1"}
+    unknown = ph.docker("images", "--filter", "before=nonexist")
+    assert unknown.returncode == 1
+    assert "No such image: nonexist:latest" in unknown.stderr.decode()
+
+
+@pytest.mark.parametrize(
+    "filters, message",
+    [({"foo": "bar"}, "Invalid filter 'foo'"), ({"dangling": "maybe"}, "Invalid filter 'dangling=[maybe]'")],
+)
+def test_images_refuses_unknown_filters_and_bad_values(ph, client, filters, message):
+    key, value = next(iter(filters.items()))
+    result = ph.docker("images", "--filter", f"{key}={value}")
+    assert result.returncode == 1
+    assert message in result.stderr.decode()
+    with pytest.raises(docker.errors.APIError) as refused:
+        client.images.list(filters=filters)
+    assert refused.value.status_code == 400

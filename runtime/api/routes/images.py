@@ -6,6 +6,7 @@ import threading
 from collections.abc import Iterator
 from fnmatch import fnmatch
 
+from common.rfc3339 import unix_seconds
 from runtime.api import params
 from runtime.api.http import Json, Raw, Request, Response, Stream
 from runtime.api.router import Router
@@ -13,6 +14,7 @@ from runtime.api.shapes import images as shapes
 from runtime.api.transferstream import streamed
 from runtime.engine.daemon import Engine
 from runtime.errors import EngineError, InvalidParameter, NotImplementedYet
+from runtime.images.image import Image
 from runtime.images.imageconfig import host_architecture
 from runtime.images.registry.transport import Credentials, parse_registry_auth
 from runtime.images.removal import Untagged
@@ -78,9 +80,16 @@ def register(router: Router, engine: Engine) -> None:
 
     def list_(req: Request) -> Response:
         wanted = params.filters(req)
+        _check_list_filters(wanted)
         listed = images.list()
         if not params.flag(req, "all"):  # a build's intermediate steps only with --all, as in Docker
             listed = [i for i in listed if not images.is_intermediate(i)]
+        for reference in wanted.get("before", []):
+            pivot = _created(images.resolve(reference))
+            listed = [i for i in listed if _created(i) < pivot]
+        for reference in wanted.get("since", []):
+            pivot = _created(images.resolve(reference))
+            listed = [i for i in listed if _created(i) > pivot]
         rows = [shapes.summary(i) for i in listed]
         if "reference" in wanted:
             # as moby: only the tags that match stay in RepoTags, and images left with none are not listed
@@ -89,7 +98,7 @@ def register(router: Router, engine: Engine) -> None:
                 row["RepoTags"] = [t for t in row["RepoTags"] or [] if any(_ref_matches(t, p) for p in patterns)]
             rows = [row for row in rows if row["RepoTags"]]
         if "dangling" in wanted:
-            dangling = wanted["dangling"][0].lower() in ("true", "1")
+            dangling = "true" in wanted["dangling"]
             rows = [row for row in rows if (not row["RepoTags"]) == dangling]
         if "label" in wanted:
             rows = [row for row in rows if all(_has_label(row.get("Labels") or {}, lbl) for lbl in wanted["label"])]
@@ -215,6 +224,23 @@ def register(router: Router, engine: Engine) -> None:
     router.add("GET", f"/images/{NAME}/history", history)
     router.add("POST", f"/images/{NAME}/tag", tag)
     router.add("DELETE", f"/images/{NAME}", remove)
+
+
+LIST_FILTERS = ("before", "dangling", "label", "reference", "since")
+
+
+def _check_list_filters(wanted: dict[str, list[str]]) -> None:
+    """As moby's image list: unknown keys, and a dangling that is neither true nor false, are refused."""
+    for key in wanted:
+        if key not in LIST_FILTERS:
+            raise InvalidParameter(f"Invalid filter '{key}'")
+    dangling = wanted.get("dangling", [])
+    if dangling and "true" not in dangling and "false" not in dangling:
+        raise InvalidParameter(f"Invalid filter 'dangling=[{' '.join(dangling)}]'")
+
+
+def _created(image: Image) -> float:
+    return unix_seconds(image.config.get("created")) or 0.0
 
 
 def _ref_matches(tag: str, pattern: str) -> bool:
