@@ -48,6 +48,22 @@ def parse_upstream(server: str) -> tuple[str, int]:
     return host, number
 
 
+# libnetwork's maxExtDNS: its embedded resolver asks a container's first three servers.
+MAX_CONTAINER_UPSTREAMS = 3
+
+
+def container_upstreams(dns: Sequence[str]) -> tuple[tuple[str, int], ...]:
+    """A container's `--dns` servers as its embedded DNS's upstreams: the IPv4 ones (the forwarding sockets are
+    IPv4), at port 53 as in resolv.conf."""
+    servers = []
+    for server in dns:
+        try:
+            servers.append((str(ipaddress.IPv4Address(server)), 53))
+        except ValueError:
+            continue
+    return tuple(servers[:MAX_CONTAINER_UPSTREAMS])
+
+
 @dataclass(frozen=True, slots=True)
 class NetworkConfig:
     """Daemon flags of the network room (`--bridge`, `--bip`, ...)."""
@@ -55,7 +71,8 @@ class NetworkConfig:
     bridge_name: str = DEFAULT_BRIDGE_NAME
     bip: str = DEFAULT_BIP  # the default bridge's address with its prefix, as Docker's --bip
     chain_prefix: str = DEFAULT_CHAIN_PREFIX  # our iptables chains are <prefix>-DNAT, <prefix>-FORWARD, ...
-    dns_upstreams: tuple[str, ...] = ()  # empty: the embedded DNS forwards nothing, answers NXDOMAIN
+    # For containers without --dns of their own; empty: the embedded DNS answers them NXDOMAIN for other names.
+    dns_upstreams: tuple[str, ...] = ()
     mtu: int = 1500
     address_pool: str = DEFAULT_ADDRESS_POOL  # where networks created without --subnet take theirs
     pool_prefixlen: int = DEFAULT_POOL_PREFIXLEN

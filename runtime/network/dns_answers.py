@@ -1,8 +1,8 @@
 """What the embedded DNS answers for one container (pure: bytes in, bytes out; dnspython for the wire format).
 
 A container resolves the names, aliases and short ids of the containers on its user-defined networks,
-and the reverse (PTR) of their addresses. Everything else is forwarded to the configured upstreams, or,
-when there are none (the default, and always in tests), answered NXDOMAIN here: nothing leaves the host.
+and the reverse (PTR) of their addresses. Everything else is forwarded to the container's upstreams (its
+`--dns` servers, or the daemon's `--dns-upstream`), or, when it has none, answered NXDOMAIN here.
 """
 
 import ipaddress

@@ -91,9 +91,10 @@ def container_resolv_conf(
     dns_search: Sequence[str] = (),
     dns_options: Sequence[str] = (),
 ) -> ResolvConf:
-    """Docker's choice: the embedded DNS on user-defined networks; otherwise --dns, or the host's servers
-    minus loopback ones (unreachable from a container). Unlike Docker, no public fallback servers are
-    added when none remain: a container then resolves only what its hosts file says."""
+    """Docker's choice: the embedded DNS on user-defined networks (which forwards to --dns, so those servers
+    are not listed); otherwise --dns, or the host's servers minus loopback ones (unreachable from a container).
+    Unlike Docker, no public fallback servers are added when none remain: a container then resolves only what
+    its hosts file says."""
     search = tuple(dns_search) or host.search
     options = tuple(dns_options) or host.options
     if embedded_dns:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from runtime.errors import Conflict, EngineError, InvalidParameter, NotFound
 from runtime.network import hostfiles
-from runtime.network.config import NetworkConfig, Sandbox, SandboxSpec
+from runtime.network.config import NetworkConfig, Sandbox, SandboxSpec, container_upstreams
 from runtime.network.container_specs import record_from_spec, refreshed
 from runtime.network.dns_answers import build_views
 from runtime.network.dns_server import EmbeddedDns
@@ -286,7 +286,7 @@ class SandboxManager:
         if not any(networks[e.network_id].has_dns for e in record.endpoints if e.network_id in networks):
             return
         netns = Path(record.netns_path)
-        udp_port, tcp_port = self.dns.attach(record.container_id, netns)
+        udp_port, tcp_port = self.dns.attach(record.container_id, netns, container_upstreams(record.dns))
         self._dns_attached.add(record.container_id)
         self.firewall.install_dns_redirect(netns, udp_port, tcp_port)
 

@@ -1,10 +1,22 @@
 """Container networking through the daemon (issue 3): names, aliases and isolation on user-defined networks,
 and `--network container:<name>`. Real docker CLI and docker-py against the test's own daemon; no traffic
-leaves the test's bridges, and the embedded DNS has no upstream (names it does not know are NXDOMAIN)."""
+leaves the test's bridges: the daemon has no `--dns-upstream`, and the one upstream a container is given
+(`--dns`) is the test's own server, in another container's namespace."""
 
+import contextlib
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import dns.message
+import dns.rcode
+import dns.rdatatype
+import dns.rrset
 import docker
 import pytest
 
+from runtime.network.netns import run_in_netns
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.root
@@ -212,3 +224,73 @@ def test_network_container_mode_looks_its_target_up_at_start(ph, client):
     run_detached(ph, "--name", "not-yet", "--hostname", "target-host", *SLEEPER)
     assert ph.docker("start", "-a", "early-joiner", check=True).returncode == 0
     assert client.containers.get("early-joiner").attrs["Config"]["Hostname"] == "target-host"
+
+
+@contextlib.contextmanager
+def upstream_dns(netns: Path, records: dict[str, str]) -> Iterator[list[str]]:
+    """A UDP DNS server on port 53 inside netns answering records (name -> IPv4 address), NXDOMAIN else;
+    yields the names it was asked, as they come."""
+    sock = run_in_netns(netns, lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+    sock.bind(("0.0.0.0", 53))
+    sock.settimeout(0.2)
+    asked: list[str] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                data, client = sock.recvfrom(4096)
+            except TimeoutError:
+                continue
+            query = dns.message.from_wire(data)
+            question = query.question[0]
+            name = question.name.to_text().rstrip(".")
+            asked.append(name)
+            reply = dns.message.make_response(query)
+            if name not in records:
+                reply.set_rcode(dns.rcode.NXDOMAIN)
+            elif question.rdtype == dns.rdatatype.A:
+                reply.answer.append(dns.rrset.from_text(question.name, 30, "IN", "A", records[name]))
+            sock.sendto(reply.to_wire(), client)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield asked
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        sock.close()
+
+
+def test_names_the_embedded_dns_does_not_know_go_to_the_containers_dns_servers(ph, client):
+    ph.docker("network", "create", "an1", check=True)
+    run_detached(ph, "--name", "resolver-box", "--network", "an1", *SLEEPER)
+    resolver = client.containers.get("resolver-box")
+    upstream_ip = address(client, "resolver-box", "an1")
+    with upstream_dns(Path(f"/proc/{resolver.attrs['State']['Pid']}/ns/net"), {"elsewhere.test": "192.0.2.7"}) as asked:
+        run_detached(
+            ph,
+            "--name",
+            "asker",
+            "--network",
+            "an1",
+            "--dns",
+            upstream_ip,
+            "--dns-search",
+            "corp.test",
+            "--dns-option",
+            "timeout:3",
+            *SLEEPER,
+        )
+        run_detached(ph, "--name", "no-dns", "--network", "an1", *SLEEPER)
+
+        assert resolves(ph, "asker", "elsewhere.test") == "192.0.2.7"
+        assert pings(ph, "asker", "resolver-box")  # still answered here (busybox's nslookup would try the search list)
+        assert resolves(ph, "asker", "nowhere.test") is None  # the upstream's NXDOMAIN
+        assert {"elsewhere.test", "nowhere.test"} <= set(asked) and "resolver-box" not in asked
+        asked.clear()
+        assert resolves(ph, "no-dns", "elsewhere.test") is None  # the daemon has no --dns-upstream
+        assert asked == []
+    resolv_conf = ph.docker("exec", "asker", "cat", "/etc/resolv.conf", check=True).stdout.decode().splitlines()
+    assert resolv_conf[1:] == ["nameserver 127.0.0.11", "search corp.test", "options timeout:3 ndots:0"]

@@ -1,7 +1,7 @@
 import pytest
 
 from runtime.errors import InvalidParameter
-from runtime.network.config import NetworkConfig
+from runtime.network.config import NetworkConfig, container_upstreams
 
 
 def test_defaults_do_not_collide_with_docker_or_podman():
@@ -37,3 +37,9 @@ def test_upstreams_default_to_port_53():
         ("192.0.2.1", 53),
         ("192.0.2.2", 5353),
     )
+
+
+def test_a_containers_dns_servers_become_its_upstreams_as_libnetwork_takes_them():
+    servers = ("192.0.2.1", "2001:db8::53", "192.0.2.2", "192.0.2.3", "192.0.2.4")
+    assert container_upstreams(servers) == (("192.0.2.1", 53), ("192.0.2.2", 53), ("192.0.2.3", 53))
+    assert container_upstreams(()) == ()
