@@ -60,12 +60,12 @@ class Containers:
     def create(self, name: str | None, body: dict[str, Any], *, scratch: bool = False) -> Created:
         created = self.factory.create(name, body, scratch=scratch)
         container = created.container
-        self.events.publish("container", "create", container.id, image=container.image_ref, name=container.name)
+        self.events.publish_container(container, "create")
         return created
 
     def record_attach(self, container: Container) -> None:
         """Docker's `attach` event, at the start of an attach."""
-        self.events.publish("container", "attach", container.id, image=container.image_ref, name=container.name)
+        self.events.publish_container(container, "attach")
 
     def rename(self, container: Container, name: str) -> None:
         """`docker rename`, with moby's checks and texts; the embedded DNS answers to the new name."""
@@ -77,8 +77,7 @@ class Containers:
         old = container.name
         self.store.rename(container, name)
         self.networks.rename(container)
-        self.events.publish("container", "rename", container.id, image=container.image_ref, name=name,
-                            oldName="/" + old)  # fmt: skip
+        self.events.publish_container(container, "rename", oldName="/" + old)
 
     def get(self, ref: str) -> Container:
         return self.store.get(ref)

@@ -7,6 +7,8 @@ from collections import deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from runtime.engine.model import Container
+
 HISTORY = 1024
 
 
@@ -56,6 +58,13 @@ class EventBus:
             if s.wants(event):
                 s.queue.put(event)
         return event
+
+    def publish_container(self, container: Container, action: str, **extra: str) -> Event:
+        """A container event with Docker's attributes: image, name, the container's labels, and `extra`."""
+        attributes = {"image": container.image_ref, "name": container.name}
+        attributes.update(container.config.get("Labels") or {})
+        attributes.update(extra)
+        return self.publish("container", action, container.id, **attributes)
 
     def subscribe(
         self, since_ns: int | None, actions: frozenset[str] | None = None, until_ns: int | None = None

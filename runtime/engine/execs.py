@@ -155,14 +155,8 @@ def publish_exec_event(
 ) -> None:
     """moby's exec events (a health probe's too): `exec_create: <cmd>` and `exec_start: <cmd>` name the command,
     `exec_die` does not and says the exitCode; each carries the execID."""
-    events.publish(
-        "container",
-        action if action == "exec_die" else f"{action}: {' '.join(cmd)}",
-        container.id,
-        image=container.image_ref,
-        name=container.name,
-        execID=exec_id,
-        **extra,
+    events.publish_container(
+        container, action if action == "exec_die" else f"{action}: {' '.join(cmd)}", execID=exec_id, **extra
     )
 
 

@@ -119,10 +119,7 @@ class Lifecycle:
 
     def event(self, container: Container, action: str, **extra: str) -> None:
         """A container event with Docker's attributes (image, name, labels, and `extra`)."""
-        attributes = {"image": container.image_ref, "name": container.name}
-        attributes.update(container.config.get("Labels") or {})
-        attributes.update(extra)
-        self._events.publish("container", action, container.id, **attributes)
+        self._events.publish_container(container, action, **extra)
 
     # -- start --------------------------------------------------------------------------------------------
     def start(self, container: Container) -> None:
