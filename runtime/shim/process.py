@@ -45,6 +45,7 @@ def resolve_user(spec: str) -> User:
     else:
         uid, gid, home, user_name = int(entry[2]), int(entry[3]), entry[5] or "/", entry[0]
     groups_db = _read_db("/etc/group")
+    member_of: tuple[int, ...] = ()
     if group:
         match = next((g for g in groups_db if len(g) >= 3 and (g[0] == group or g[2] == group)), None)
         if match is None:
@@ -53,8 +54,10 @@ def resolve_user(spec: str) -> User:
             gid = int(group)
         else:
             gid = int(match[2])
-    supplementary = tuple(int(g[2]) for g in groups_db if len(g) >= 4 and user_name and user_name in g[3].split(","))
-    return User(uid, gid, supplementary, home)
+    elif user_name:  # runc reads the memberships only when -u names no group
+        member_of = tuple(int(g[2]) for g in groups_db if len(g) >= 4 and user_name in g[3].split(","))
+    # moby's getUser puts the primary gid first among the supplementary groups: `id` shows groups=0(root),10(wheel)
+    return User(uid, gid, (gid, *member_of), home)
 
 
 def with_groups(user: User, group_add: list[str]) -> User:

@@ -34,7 +34,16 @@ def test_env_workdir_hostname_and_user_reach_the_process(ph):
             'echo "$FOO|$EMPTY|$(pwd)|$(hostname)|$(id)"',
         )
     )
-    assert out == "bar||/srv/app|box1|uid=1000 gid=1000\n"
+    assert out == "bar||/srv/app|box1|uid=1000 gid=1000 groups=1000\n"
+
+
+def test_supplementary_groups_start_with_the_primary_gid_as_dockers_do(ph):
+    assert _out(ph.docker("run", "--rm", "busybox", "id")) == "uid=0(root) gid=0(root) groups=0(root),10(wheel)\n"
+    # a group given with -u: no memberships read from /etc/group, as runc
+    assert _out(ph.docker("run", "--rm", "-u", "root:staff", "busybox", "id", "-G")) == "50\n"
+    ph.docker("run", "-d", "--name", "grouped", "busybox", "sleep", "60", check=True)
+    assert _out(ph.docker("exec", "-u", "nobody", "grouped", "id", "-G")) == "65534\n"
+    assert _out(ph.docker("exec", "grouped", "id", "-G")) == "0 10\n"
 
 
 def test_user_by_name_is_looked_up_in_the_containers_passwd(ph):
