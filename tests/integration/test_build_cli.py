@@ -218,6 +218,13 @@ def test_onbuild_triggers_run_in_the_child_build(ph, images_cleaned, tmp_path):
     assert inspect(ph, "onbuild-child")["Config"]["OnBuild"] is None
 
 
+def test_a_stage_arg_without_a_default_takes_the_global_one(ph, images_cleaned, tmp_path):
+    context = write(tmp_path, {"Dockerfile": 'ARG G=g1\nFROM busybox\nARG G\nLABEL g=$G\nRUN echo "G=[$G]"\n'})
+    assert "G=[g1]\n" in build(ph, context, "-t", "global-arg").stdout.decode()
+    assert inspect(ph, "global-arg")["Config"]["Labels"] == {"g": "g1"}
+    assert "G=[given]\n" in build(ph, context, "--build-arg", "G=given").stdout.decode()
+
+
 @pytest.mark.parametrize(
     "dockerfile, message",
     [

@@ -162,7 +162,7 @@ class _Run:
     def _build_stage(self, stage: Stage) -> Image | None:
         self._start_step(stage.base)
         base = self._base_image(expand_word(stage.base.args[0], self._meta_values(), self._program.escape))
-        state = StageState.from_image(base, self._options.build_args)
+        state = StageState.from_image(base, self._options.build_args, self._meta)
         self._emit(StepImage(base.id if base is not None else ""))  # FROM scratch: Docker's bare ` ---> `
         triggers = list((base.container_config.get("OnBuild") or []) if base is not None else [])
         if triggers:

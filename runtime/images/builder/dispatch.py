@@ -100,7 +100,8 @@ def plan_step(tools: StepTools, state: StageState, instruction: Instruction, esc
         texts = []
         for word in instruction.args:
             name, equals, default = word.partition("=")
-            value = _expand(state, default, escape) if equals else None
+            # as moby's BuildArgs.getBuildArg: without a default, the value of the global ARG of that name
+            value = _expand(state, default, escape) if equals else state.meta_args.get(name)
             if name in state.build_args:
                 value = state.build_args[name] if state.build_args[name] is not None else value
             state.args[name] = value

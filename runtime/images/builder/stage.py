@@ -25,11 +25,14 @@ class StageState:
     config: dict  # the image config the stage stands on (architecture, os, rootfs, history, author)
     run_config: dict  # the container config the next commit carries (Env, Cmd, Entrypoint, ...)
     build_args: dict[str, str | None]  # --build-arg, as given
+    meta_args: dict[str, str | None]  # the ARGs before the first FROM, their values (a stage's bare ARG takes them)
     args: dict[str, str | None] = field(default_factory=dict)  # ARGs declared in this stage, their values
     cmd_set: bool = False  # a CMD came in this stage: a later ENTRYPOINT keeps it
 
     @classmethod
-    def from_image(cls, image: Image | None, build_args: dict[str, str | None]) -> "StageState":
+    def from_image(
+        cls, image: Image | None, build_args: dict[str, str | None], meta_args: dict[str, str | None]
+    ) -> "StageState":
         if image is None:
             config = {"architecture": host_architecture(), "os": "linux", "rootfs": {"type": "layers", "diff_ids": []}}
             run_config = empty_container_config()
@@ -39,7 +42,7 @@ class StageState:
         if not any(item.startswith("PATH=") for item in run_config.get("Env") or []):
             run_config["Env"] = [DEFAULT_PATH, *(run_config.get("Env") or [])]  # moby adds it at FROM
         run_config["OnBuild"] = None  # triggers run in this build; they are not inherited
-        return cls(image, config, run_config, build_args)
+        return cls(image, config, run_config, build_args, meta_args)
 
     @property
     def image_id(self) -> str:
