@@ -129,16 +129,20 @@ def drop_privileges(user: User, capabilities: int) -> None:
 
 
 def environment(env: list[str], user: User, hostname: str | None) -> list[str]:
-    """Docker adds PATH when absent, HOSTNAME, and HOME from passwd when the image and -e leave them unset."""
-    keys = {item.partition("=")[0] for item in env}
-    extra = []
-    if "PATH" not in keys:
-        extra.append(f"PATH={DEFAULT_PATH}")
-    if hostname is not None and "HOSTNAME" not in keys:
-        extra.append(f"HOSTNAME={hostname}")
-    if "HOME" not in keys:
-        extra.append(f"HOME={user.home}")
-    return extra + env
+    """moby's ReplaceOrAppendEnvValues: PATH and HOSTNAME first, each entry replacing its key in place or
+    appended; a bare KEY (`-e KEY` of a variable unset in the client) unsets KEY, a default or an earlier entry.
+    Then HOME from passwd when still unset, as runc adds it."""
+    merged = {"PATH": f"PATH={DEFAULT_PATH}"}
+    if hostname is not None:
+        merged["HOSTNAME"] = f"HOSTNAME={hostname}"
+    for item in env:
+        key, equals, _ = item.partition("=")
+        if equals:
+            merged[key] = item
+        else:
+            merged.pop(key, None)
+    merged.setdefault("HOME", f"HOME={user.home}")
+    return list(merged.values())
 
 
 def find_executable(name: str, env: dict[str, str]) -> str:

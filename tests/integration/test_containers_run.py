@@ -67,6 +67,19 @@ def test_default_environment_has_path_hostname_and_home(ph):
     assert env["HOME"] == "/root"
 
 
+def test_a_variable_the_client_has_not_set_is_unset_in_run_and_exec(ph, monkeypatch):
+    for name in ("UNSET_IN_CLIENT", "FOO", "HOSTNAME"):
+        monkeypatch.delenv(name, raising=False)
+    # the CLI sends each as a bare key: moby removes it, a default (HOSTNAME) included, rather than setting it empty
+    out = _out(ph.docker("run", "--rm", "-e", "UNSET_IN_CLIENT", "-e", "HOSTNAME", "busybox", "env"))
+    keys = [line.partition("=")[0] for line in out.splitlines()]
+    assert keys == ["PATH", "HOME"]
+    ph.docker("run", "-d", "--name", "env-exec", "-e", "FOO=bar", "busybox", "sleep", "60", check=True)
+    assert "FOO=bar" in _out(ph.docker("exec", "env-exec", "env")).splitlines()
+    out = _out(ph.docker("exec", "-e", "FOO", "-e", "UNSET_IN_CLIENT", "env-exec", "env"))
+    assert [line for line in out.splitlines() if line.startswith(("FOO", "UNSET_IN_CLIENT"))] == []
+
+
 def test_entrypoint_replaces_the_command_and_takes_the_run_args(ph, client):
     out = _out(ph.docker("run", "--name", "ep", "--entrypoint", "echo", "busybox", "one", "two"))
     assert out == "one two\n"
