@@ -287,6 +287,11 @@ class Lifecycle:
             state.status = RUNNING
             self._save(container)
 
+    def _kill_hard(self, container: Container) -> None:
+        """SIGKILL, told as moby's `kill` event (signal=9) of a stop past its timeout or an `rm -f`."""
+        self._signal(container, signal.SIGKILL)
+        self.event(container, "kill", signal=str(int(signal.SIGKILL)))
+
     def _exited(self, container: Container) -> Callable[[], bool]:
         return lambda: container.state.status not in (RUNNING, PAUSED)
 
@@ -309,8 +314,7 @@ class Lifecycle:
         if not self.watch.wait_until(self._exited(container), None if timeout < 0 else timeout):
             with self.lock(container):
                 if container.state.live:
-                    self._signal(container, signal.SIGKILL)
-                    self.event(container, "kill", signal=str(int(signal.SIGKILL)))
+                    self._kill_hard(container)
             self.watch.wait_until(self._exited(container), None)
         self.event(container, "stop")
 
@@ -386,7 +390,7 @@ class Lifecycle:
             self._cancel_restart(container)
             if container.state.live:
                 container.state.manually_stopped = True
-                self._signal(container, signal.SIGKILL)
+                self._kill_hard(container)
         self.watch.wait_until(self._exited(container), None)
         with self.lock(container):
             if self.watch.is_removed(container):
