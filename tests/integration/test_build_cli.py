@@ -208,6 +208,19 @@ def test_dockerignore_keeps_files_out_of_the_context(ph, images_cleaned, tmp_pat
     assert listed == ["./.dockerignore", "./Dockerfile", "./keep.log", "./src/main.c"]
 
 
+def test_a_dockerfile_and_dockerignore_the_dockerignore_lists_stay_out_of_copy(ph, images_cleaned, tmp_path):
+    context = write(
+        tmp_path,
+        {
+            "Dockerfile": "FROM busybox\nCOPY . /ctx/\nRUN cd /ctx && find . -type f | sort\n",
+            ".dockerignore": "Dockerfile\n.dockerignore\n",
+            "kept": "k",
+        },
+    )
+    out = build(ph, context).stdout.decode()
+    assert [line for line in out.splitlines() if line.startswith("./")] == ["./kept"]
+
+
 def test_onbuild_triggers_run_in_the_child_build(ph, images_cleaned, tmp_path):
     parent = write(tmp_path / "p", {"Dockerfile": "FROM busybox\nONBUILD COPY marker /marker\nONBUILD RUN echo trig\n"})
     build(ph, parent, "-t", "onbuild-parent")

@@ -67,7 +67,7 @@ class Builder:
         context = receive_context(stream, self._tmp)
         self.metrics.context_bytes.inc(context.size)
         try:
-            text = context.dockerfile(options.dockerfile)
+            text = context.take_dockerfile(options.dockerfile)
             dockerfile = parse_dockerfile(text, options.dockerfile)
             program = parse_program(dockerfile)
             for warning in dockerfile.warnings:

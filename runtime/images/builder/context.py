@@ -10,6 +10,7 @@ Removed with the build.
 
 import hashlib
 import os
+import posixpath
 import stat
 import tarfile
 import tempfile
@@ -155,13 +156,25 @@ class ContextTree:
             elif not found.entry.is_dir:
                 raise refuse(WHAT, name, f"parent {walked!r} is not a directory")
 
+    def discard(self, relative: str) -> None:
+        """Leave a path, and whatever is below it, out of the context."""
+        if relative not in self._members:
+            return
+        self._drop_below(relative)
+        del self._members[relative]
+        parent, _, base = relative.rpartition("/")
+        self._children[parent].discard(base)
+
+    def _drop_below(self, relative: str) -> None:
+        for path in [p for p in self._members if p.startswith(relative + "/")]:
+            del self._members[path]
+            self._children.pop(path, None)
+        self._children.pop(relative, None)
+
     def _put(self, relative: str, parent: str, base: str, member: _Member) -> None:
         previous = self._members.get(relative)
         if previous is not None and previous.entry.is_dir and not member.entry.is_dir:
-            for path in [p for p in self._members if p.startswith(relative + "/")]:
-                del self._members[path]
-                self._children.pop(path, None)
-            self._children.pop(relative, None)
+            self._drop_below(relative)
         self._members[relative] = member
         self._children.setdefault(parent, set()).add(base)
         if member.entry.is_dir:
@@ -215,7 +228,9 @@ class BuildContext:
     ignore: IgnoreRules
     size: int  # bytes received
 
-    def dockerfile(self, name: str) -> str:
+    def take_dockerfile(self, name: str) -> str:
+        """The Dockerfile's text; then, as moby's removeDockerfile, the Dockerfile and the .dockerignore leave the
+        context if the .dockerignore lists them (the CLI sends them anyway, for the daemon to read)."""
         try:
             relative = resolve_inside(self.tree, name)
         except SymlinkLoop:
@@ -224,7 +239,11 @@ class BuildContext:
         if found is None or not found.is_regular:
             raise InvalidParameter(f"Cannot locate specified Dockerfile: {name}")
         with self.tree.open(relative) as content:
-            return content.read().decode("utf-8", errors="replace")
+            text = content.read().decode("utf-8", errors="replace")
+        for path in (".dockerignore", posixpath.normpath(name).lstrip("/")):
+            if self.ignore.ignored(path):
+                self.tree.discard(path)
+        return text
 
     def remove(self) -> None:
         self.tree.close()

@@ -27,7 +27,7 @@ def test_members_are_indexed_and_read_back_from_the_spool(tmp_path):
         ],
     )
     try:
-        assert context.dockerfile("Dockerfile") == "FROM scratch\n"
+        assert context.take_dockerfile("Dockerfile") == "FROM scratch\n"
         tree = context.tree
         assert tree.children("") == ["Dockerfile", "src"] and tree.children("src") == ["again", "big.bin"]
         with tree.open("src/again") as content:
@@ -37,6 +37,29 @@ def test_members_are_indexed_and_read_back_from_the_spool(tmp_path):
     finally:
         context.remove()
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("ignored", "left", "left_in_sub"),
+    [
+        ("sub/Dockerfile\n.dockerignore\n", ["kept", "sub"], []),
+        ("sub\n", [".dockerignore", "kept", "sub"], []),  # a listed parent: the Dockerfile goes, as moby's Matches
+        ("other\n", [".dockerignore", "kept", "sub"], ["Dockerfile"]),
+    ],
+)
+def test_the_dockerfile_and_dockerignore_leave_the_context_when_the_dockerignore_lists_them(
+    tmp_path, ignored, left, left_in_sub
+):
+    context = received(
+        tmp_path,
+        [file(".dockerignore", ignored.encode()), file("kept"), directory("sub"), file("sub/Dockerfile", b"FROM x\n")],
+    )
+    try:
+        assert context.take_dockerfile("sub/Dockerfile") == "FROM x\n"
+        assert context.tree.children("") == left
+        assert context.tree.children("sub") == left_in_sub
+    finally:
+        context.remove()
 
 
 def test_checksums_do_not_depend_on_mtimes(tmp_path):
