@@ -98,6 +98,12 @@ def test_ps_shows_image_command_and_labels(ph, three):
     assert out.stdout == b'busybox|"sleep 60"|web\n'
 
 
+def test_ps_quotes_arguments_holding_spaces_as_docker_does(ph, client, three):
+    out = ph.docker("ps", "-a", "--no-trunc", "--filter", "name=job-1", "--format", "{{.Command}}", check=True)
+    assert out.stdout == b"\"sh -c 'exit 3'\"\n"
+    assert client.api.containers(all=True, filters={"name": "job-1"})[0]["Command"] == "sh -c 'exit 3'"
+
+
 def test_last_n_lists_the_newest(ph, three):
     running, exited, created = three
     assert _ids(ph.docker("ps", "-q", "-n", "2")) == [created[:12], exited[:12]]

@@ -209,13 +209,19 @@ def _mount(m: dict[str, Any]) -> dict[str, Any]:
     return mount(MountPoint(**m))
 
 
+def command_text(c: Container) -> str:
+    """moby's list: each argument holding a space in single quotes, the path never, so `docker ps` shows
+    "sh -c 'exit 3'"."""
+    return " ".join([c.path, *(f"'{arg}'" if " " in arg else arg for arg in c.args)])
+
+
 def summary(c: Container, networking: ContainerNetworking) -> dict[str, Any]:
     return {
         "Id": c.id,
         "Names": ["/" + c.name],
         "Image": c.image_ref,
         "ImageID": c.image_id,
-        "Command": " ".join(c.argv),
+        "Command": command_text(c),
         "Created": int(rfc3339.unix_seconds(c.created) or 0.0),
         "Ports": ps_ports(networking),
         "Labels": c.config.get("Labels") or {},

@@ -5,11 +5,11 @@ import time
 import pytest
 
 from common import rfc3339
-from runtime.api.shapes.containers import status_text
+from runtime.api.shapes.containers import command_text, status_text
 from runtime.engine.model import Container, State
 
 
-def _container(**state) -> Container:
+def _container(path: str = "true", args: tuple[str, ...] = (), **state) -> Container:
     return Container(
         id="a" * 64,
         name="n",
@@ -20,8 +20,8 @@ def _container(**state) -> Container:
         host_config={},
         networking_config={},
         mounts=[],
-        path="true",
-        args=[],
+        path=path,
+        args=list(args),
         layers=[],
         state=State(**state),
     )
@@ -47,3 +47,16 @@ def test_status_text(status, extra, seconds_ago, text):
     if seconds_ago is not None:  # computed when the test runs, not when it is collected
         times = {"started_at": _ago(seconds_ago), "finished_at": _ago(seconds_ago)}
     assert status_text(_container(status=status, **extra, **times)) == text
+
+
+@pytest.mark.parametrize(
+    ("path", "args", "text"),
+    [
+        ("sh", ("-c", "exit 3"), "sh -c 'exit 3'"),
+        ("sleep", ("60",), "sleep 60"),
+        ("/bin/my tool", (), "/bin/my tool"),  # moby never quotes the path
+        ("true", (), "true"),
+    ],
+)
+def test_command_quotes_arguments_with_spaces_as_docker_ps_shows_them(path, args, text):
+    assert command_text(_container(path, args, status="created")) == text
