@@ -64,7 +64,7 @@ class DiskUsageReport:
         self._builder = builder
 
     def report(self, kinds: tuple[str, ...] = KINDS) -> DiskUsage:
-        containers = list(self._containers.store)
+        containers = self._containers.list(all_=True, limit=0, filters={})  # as moby: in `ps -a`'s order, newest first
         images = [i for i in self._images.list() if not self._images.is_intermediate(i)]
         sizes = {i.id: i.size for i in images}
         return DiskUsage(

@@ -137,6 +137,16 @@ def test_system_df_and_system_prune(ph, client):
     assert client.volumes.get("kept-data")  # volumes only with --volumes
 
 
+def test_system_df_lists_containers_newest_first_with_quoted_commands(ph, client):
+    for name in ("df-old", "df-mid", "df-new"):
+        client.containers.create("busybox", ["sh", "-c", "exit 3"], name=name)
+    assert [c["Names"] for c in client.df()["Containers"]] == [["/df-new"], ["/df-mid"], ["/df-old"]]
+    verbose = ph.docker("system", "df", "-v", check=True).stdout.decode()
+    rows = [line for line in verbose.splitlines() if "df-" in line]
+    assert [row.split()[-1] for row in rows] == ["df-new", "df-mid", "df-old"]
+    assert all("\"sh -c 'exit 3'\"" in row for row in rows)
+
+
 def test_events_for_networks_and_volumes(ph, client):
     since = time.time()
     ph.docker("network", "create", "evnet", check=True)
