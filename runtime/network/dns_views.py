@@ -28,6 +28,22 @@ def local_dns_entries(
     return memberships, entries
 
 
+def qualified(
+    entries: Mapping[str, list[tuple[str, tuple[str, ...]]]], networks: Mapping[str, NetworkRecord]
+) -> dict[str, list[tuple[str, tuple[str, ...]]]]:
+    """Each network's names also as `<name>.<network>`, as Docker's resolver answers them; the first (the
+    container's name so qualified) is what build_views() gives as the address's PTR name, as Docker does."""
+    result = {}
+    for network_id, pairs in entries.items():
+        suffix = "." + networks[network_id].name
+        result[network_id] = [
+            (address, (names[0] + suffix, *names, *(name + suffix for name in names[1:])))
+            for address, names in pairs
+            if names  # a remote endpoint published without names
+        ]
+    return result
+
+
 def link_aliases(containers: Iterable[ContainerRecord]) -> dict[str, list[tuple[str, tuple[str, ...]]]]:
     """container id -> (address, (alias,)) of its endpoints' Links (`--link name:alias` on a user-defined
     network): the linked container's address on that network, under the alias, for the linking one only."""

@@ -20,7 +20,7 @@ from runtime.network.config import NetworkConfig, Sandbox, SandboxSpec, containe
 from runtime.network.container_specs import record_from_spec, refreshed
 from runtime.network.dns_answers import build_views
 from runtime.network.dns_server import EmbeddedDns
-from runtime.network.dns_views import link_aliases, local_dns_entries
+from runtime.network.dns_views import link_aliases, local_dns_entries, qualified
 from runtime.network.endpoints import activate, deactivate
 from runtime.network.firewall import HostFirewall, gateway_endpoint, route_endpoint
 from runtime.network.links import bring_up_loopback, set_default_route
@@ -298,7 +298,7 @@ class SandboxManager:
         for network in networks.values():
             if network.is_overlay and self.overlays is not None:
                 entries.setdefault(network.id, []).extend(self.overlays.dns_entries(network.id))
-        self.dns.publish(build_views(memberships, entries, link_aliases(self.containers.values())))
+        self.dns.publish(build_views(memberships, qualified(entries, networks), link_aliases(self.containers.values())))
 
     def sync_after_failure(self) -> None:
         """sync() while an error is on its way up: a second failure is logged, the first one is raised."""

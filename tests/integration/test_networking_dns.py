@@ -294,3 +294,17 @@ def test_names_the_embedded_dns_does_not_know_go_to_the_containers_dns_servers(p
         assert asked == []
     resolv_conf = ph.docker("exec", "asker", "cat", "/etc/resolv.conf", check=True).stdout.decode().splitlines()
     assert resolv_conf[1:] == ["nameserver 127.0.0.11", "search corp.test", "options timeout:3 ndots:0"]
+
+
+def test_names_qualified_by_their_network_resolve_and_name_the_address_back(ph, client):
+    for network in ("an1", "an2"):
+        ph.docker("network", "create", network, check=True)
+    run_detached(ph, "--name", "an-c1", "--network", "an1", "--network-alias", "web", *SLEEPER)
+    run_detached(ph, "--name", "asker", "--network", "an1", *SLEEPER)
+    c1 = address(client, "an-c1", "an1")
+
+    assert resolves(ph, "asker", "an-c1.an1") == c1
+    assert resolves(ph, "asker", "web.an1") == c1
+    assert resolves(ph, "asker", "an-c1.an2") is None  # not on an2
+    reverse = ph.docker("exec", "asker", "nslookup", c1, check=True).stdout.decode()
+    assert "name = an-c1.an1" in reverse
