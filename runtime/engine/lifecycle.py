@@ -234,17 +234,19 @@ class Lifecycle:
             if self._exit_samples is not None:
                 self._exit_samples.take(container.id, cgroup)
             # before the exit is recorded, so that a waiter who hears of it finds the network free; a failure
-            # is retried (DeferredWork) and never keeps the exit from being recorded
+            # is retried (DeferredWork) and never keeps the exit from being recorded. Hence the network's
+            # disconnect comes before the die (moby's die comes first, with its state recorded: here the die
+            # cannot precede the state, nor the state the release)
             self._upkeep.release(container)
             self._volume_mounts.detach(container)  # each failure is logged: an exit is never refused
             ran_for = (finished_ns / 1e9) - (rfc3339.unix_seconds(state.started_at) or 0.0)
             state.status, state.pid, state.shim_pid = EXITED, 0, 0
             state.exit_code, state.error, state.finished_at = exit_code, error, rfc3339.format_ns(finished_ns)
             self.watch.record_exit(container)
-            self._volume_events(container, "unmount")
             if state.oom_killed:
                 self.event(container, "oom")
             self.event(container, "die", exitCode=str(exit_code))
+            self._volume_events(container, "unmount")  # after the die, as moby's Cleanup follows it
             policy = RestartPolicy.from_host_config(container.host_config)
             if policy.should_restart(exit_code, state.restart_count, state.manually_stopped):
                 state.status = RESTARTING
