@@ -1,6 +1,6 @@
 """The container's filesystem, set up by its init inside its new mount namespace, in runc's order:
 private propagation, overlay root, kernel filesystems, /dev, user mounts, pivot_root, sysctls, masked and
-read-only paths (none when privileged), the read-only root (--read-only).
+read-only paths (none when privileged), the read-only root (--read-only). /sys/fs/cgroup: runtime.shim.cgroupfs.
 Everything mounted here lives in the container's mount namespace and vanishes with it: nothing reaches the host.
 """
 
@@ -24,6 +24,7 @@ from runtime.linux.constants import (
     OPEN_TREE_CLONE,
 )
 from runtime.linux.syscalls import mount, move_mount, open_tree, pivot_root, umount2, unshare
+from runtime.shim.cgroupfs import cgroup_mounts, mount_cgroupfs
 from runtime.shim.isolation import Isolation, make_devices, make_root_read_only, write_sysctls
 from runtime.shim.spec import ContainerSpec, Mount, Rootfs
 from runtime.shim.userns import idmapped_layers, remount_here_unlocked
@@ -197,17 +198,19 @@ def premount_remapped(spec: ContainerSpec, userns_fd: int) -> None:
     os.chdir(fs.merged)
 
 
-def _mount_sys(root: str, isolation: Isolation) -> None:
+def _mount_sys(root: str, spec: ContainerSpec) -> None:
     """sysfs; a remapped container does not own its network namespace, so the kernel refuses it a sysfs of its
-    own, and gets the host's, read-only (as runc does)."""
+    own, and gets the host's, read-only (as runc does). Then its own cgroups at /sys/fs/cgroup (covering the
+    host's hierarchies that come with the host's sysfs)."""
+    isolation = spec.isolation
     target = _mkdir_in_root(root, "/sys")
     flags = MS_NOSUID | MS_NOEXEC | MS_NODEV | (0 if isolation.privileged else MS_RDONLY)
     try:
         mount("sysfs", target, "sysfs", flags)
     except PermissionError:
         _bind("/sys", target, readonly=not isolation.privileged)
-        # The host's cgroup hierarchies come with it: covered, as a sysfs of the container's own has none there.
-        mount("tmpfs", os.path.join(target, "fs/cgroup"), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY)
+    mounts = cgroup_mounts(spec.cgroup_procs)
+    mount_cgroupfs(os.path.join(target, "fs/cgroup"), mounts, writable=isolation.privileged)
 
 
 def prepare_rootfs(spec: ContainerSpec, bind_sources: list[int]) -> None:
@@ -221,7 +224,7 @@ def prepare_rootfs(spec: ContainerSpec, bind_sources: list[int]) -> None:
         mount_image(spec.rootfs, spec.rootfs.lowerdirs)
     isolation = spec.isolation
     mount("proc", _mkdir_in_root(root, "/proc"), "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV)
-    _mount_sys(root, isolation)
+    _mount_sys(root, spec)
     _setup_dev(root, isolation, bind_devices=remapped)
     detached = iter(bind_sources)
     for m in spec.mounts:
