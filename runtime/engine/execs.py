@@ -154,10 +154,10 @@ def publish_exec_event(
     events: EventBus, container: Container, exec_id: str, action: str, cmd: list[str], **extra: str
 ) -> None:
     """moby's exec events (a health probe's too): `exec_create: <cmd>` and `exec_start: <cmd>` name the command,
-    `exec_die` does not and says the exitCode; each carries the execID."""
-    events.publish_container(
-        container, action if action == "exec_die" else f"{action}: {' '.join(cmd)}", execID=exec_id, **extra
-    )
+    `exec_die` does not and says the exitCode; each carries the execID. moby writes the command as its entrypoint,
+    a space and the joined args, so a command without args ends in a space (`exec_create: true `)."""
+    named = f"{action}: {cmd[0]} {' '.join(cmd[1:])}"
+    events.publish_container(container, action if action == "exec_die" else named, execID=exec_id, **extra)
 
 
 def exec_request(

@@ -31,3 +31,19 @@ def test_a_label_filter_sees_create_attach_and_exec_events(ph):
         ("exec_start", "long"),
         ("exec_die", "long"),
     ]
+
+
+def test_exec_actions_are_mobys_text_entrypoint_space_args(ph, client):
+    ph.docker("run", "-d", "--name", "execd", "busybox", "sleep", "300", check=True)
+    since = time.time()
+    ph.docker("exec", "execd", "true", check=True)
+    ph.docker("exec", "execd", "sh", "-c", "exit 0", check=True)
+    events = client.events(since=since, until=time.time(), filters={"container": "execd"}, decode=True)
+    assert [e["Action"] for e in events] == [
+        "exec_create: true ",
+        "exec_start: true ",
+        "exec_die",
+        "exec_create: sh -c exit 0",
+        "exec_start: sh -c exit 0",
+        "exec_die",
+    ]
