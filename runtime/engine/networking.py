@@ -10,8 +10,24 @@ from runtime.engine.model import Container
 from runtime.engine.store import ContainerStore
 from runtime.errors import InvalidParameter, NotFound
 from runtime.network import NetworkService, Sandbox, SandboxSpec
+from runtime.network.container_specs import CONTAINER_MODE_PORTS
 
 HOSTNAME_CONFLICT = "conflicting options: hostname and the network mode"
+# HostConfig fields a container in another's network namespace may not set (it has no hosts or resolv.conf,
+# address or ports of its own), with Docker's refusals at create, in the order of moby's runconfig
+# validateNetContainerMode. --dns-search and --dns-option pass there, as in Docker; --mac-address is refused
+# by the engine's create, and --expose (moby checks the client's ExposedPorts, before the image's are merged
+# in) is not refused here.
+CONTAINER_MODE_CONFLICTS = (
+    (
+        "Links",
+        "conflicting options: container type network can't be used with links. This would result in undefined behavior",
+    ),
+    ("Dns", "conflicting options: dns and the network mode"),
+    ("ExtraHosts", "conflicting options: custom host-to-IP mapping and the network mode"),
+    ("PortBindings", CONTAINER_MODE_PORTS),
+    ("PublishAllPorts", CONTAINER_MODE_PORTS),
+)
 
 
 def network_mode(container: Container, store: ContainerStore) -> str:
@@ -22,15 +38,20 @@ def network_mode(container: Container, store: ContainerStore) -> str:
     return mode
 
 
-def check_mode_hostname(container: Container) -> None:
-    """At create, Docker's hostname rules of two network modes: a container in another's namespace may not
-    set its own hostname (it takes the other's at start); one on the host's network has the host's name
-    unless it was given one. The engine fills an unset Hostname with the short id before this runs."""
+def check_mode_conflicts(container: Container) -> None:
+    """At create, whether or not the other container exists yet, Docker's rules of two network modes: a
+    container in another's namespace may not set its own hostname (it takes the other's at start), nor any of
+    CONTAINER_MODE_CONFLICTS; one on the host's network has the host's name unless it was given one. The
+    engine fills an unset Hostname with the short id before this runs."""
     config = container.config
     given = config.get("Hostname") not in (None, "", container.short_id)
     mode = container.host_config.get("NetworkMode") or ""
-    if mode.startswith("container:") and given:
-        raise InvalidParameter(HOSTNAME_CONFLICT)
+    if mode.startswith("container:"):
+        if given:
+            raise InvalidParameter(HOSTNAME_CONFLICT)
+        for field, conflict in CONTAINER_MODE_CONFLICTS:
+            if container.host_config.get(field):
+                raise InvalidParameter(conflict)
     if mode == "host" and not given:
         config["Hostname"] = socket.gethostname()
 
@@ -67,7 +88,7 @@ class ContainerNetworks:
         """At create: check and record what can be checked now. Docker looks up the networks, and the
         container of a `container:` mode, at start (a 404 from create would make the docker CLI try to pull
         the image), so one that does not exist yet is left for create() to report."""
-        check_mode_hostname(container)
+        check_mode_conflicts(container)
         try:
             spec = sandbox_spec(self._config, container, self._store)
             self._networks.register_container(spec)

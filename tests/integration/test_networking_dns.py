@@ -194,15 +194,26 @@ def test_network_container_mode_shares_the_address_and_loopback(ph, client):
     ("flags", "message"),
     [
         (("-p", "8080:80"), b"conflicting options: port publishing and the container type network mode"),
+        (("-P",), b"conflicting options: port publishing and the container type network mode"),
         (("--hostname", "other"), b"conflicting options: hostname and the network mode"),
+        (("--dns", "10.9.8.53"), b"conflicting options: dns and the network mode"),
+        (("--add-host", "extra.test:10.9.8.7"), b"conflicting options: custom host-to-IP mapping and the network mode"),
+        (("--link", "target:t"), b"conflicting options: container type network can't be used with links."),
     ],
 )
-def test_network_container_mode_refuses_its_own_ports_and_hostname(ph, flags, message):
+def test_network_container_mode_refuses_what_it_cannot_have_of_its_own(ph, flags, message):
     run_detached(ph, "--name", "target", *SLEEPER)
-    result = ph.docker("create", "--network", "container:target", *flags, "busybox", "true")
-    assert result.returncode != 0
-    assert message in result.stderr
+    for joined in ("container:target", "container:not-made-yet"):  # refused at create, as Docker, either way
+        result = ph.docker("create", "--network", joined, *flags, "busybox", "true")
+        assert result.returncode != 0
+        assert message in result.stderr
     assert ph.docker("ps", "-aq", "--filter", "status=created").stdout == b""
+
+
+def test_network_container_mode_takes_dns_search_and_options_as_docker_does(ph):
+    run_detached(ph, "--name", "target", *SLEEPER)
+    flags = ("--dns-search", "corp.test", "--dns-option", "timeout:3")
+    assert ph.docker("create", "--network", "container:target", *flags, "busybox", "true").returncode == 0
 
 
 def test_connecting_a_container_twice_or_to_host_is_refused(ph, client):
