@@ -77,3 +77,33 @@ def test_images_refuses_unknown_filters_and_bad_values(ph, client, filters, mess
     with pytest.raises(docker.errors.APIError) as refused:
         client.images.list(filters=filters)
     assert refused.value.status_code == 400
+
+
+GO_CONFIG_KEYS = [  # container.Config's fields Go always writes, in its order (the others are omitempty)
+    "Hostname",
+    "Domainname",
+    "User",
+    "AttachStdin",
+    "AttachStdout",
+    "AttachStderr",
+    "Tty",
+    "OpenStdin",
+    "StdinOnce",
+    "Env",
+    "Cmd",
+    "Image",
+    "Volumes",
+    "WorkingDir",
+    "Entrypoint",
+    "OnBuild",
+    "Labels",
+]
+
+
+def test_image_config_carries_every_key_docker_writes(ph, client, images_cleaned):
+    template = "{{.Config.Hostname}}|{{.Config.Tty}}|{{.Config.OpenStdin}}|{{.Config.Image}}"
+    assert ph.docker("image", "inspect", "-f", template, "busybox", check=True).stdout == b"|false|false|\n"
+    assert list(client.api.inspect_image("busybox")["Config"]) == GO_CONFIG_KEYS
+    client.containers.create("busybox", ["true"], name="committed")
+    ph.docker("commit", "committed", "committed:1", check=True)
+    assert list(client.api.inspect_image("committed:1")["Config"]) == GO_CONFIG_KEYS  # no null Healthcheck, Shell

@@ -9,6 +9,57 @@ from runtime.images.imageconfig import created_seconds
 from runtime.images.removal import Removal, Untagged
 from runtime.images.store import LoadedImage
 
+_OMITTED_WHEN_NIL = object()  # Go's `omitempty` on a pointer: left out when nil
+_OMITTED_WHEN_EMPTY = object()  # on a bool, string, map or slice: left out when false, "" or empty
+
+# moby's container.Config (api/types/container/config.go) as an image's Config renders it: every field in Go's
+# order, with the zero value Go writes when the stored config lacks it (clients template on e.g. .Config.Hostname).
+_IMAGE_CONFIG_FIELDS: dict[str, object] = {
+    "Hostname": "",
+    "Domainname": "",
+    "User": "",
+    "AttachStdin": False,
+    "AttachStdout": False,
+    "AttachStderr": False,
+    "ExposedPorts": _OMITTED_WHEN_EMPTY,
+    "Tty": False,
+    "OpenStdin": False,
+    "StdinOnce": False,
+    "Env": None,
+    "Cmd": None,
+    "Healthcheck": _OMITTED_WHEN_NIL,
+    "ArgsEscaped": _OMITTED_WHEN_EMPTY,
+    "Image": "",
+    "Volumes": None,
+    "WorkingDir": "",
+    "Entrypoint": None,
+    "NetworkDisabled": _OMITTED_WHEN_EMPTY,
+    "MacAddress": _OMITTED_WHEN_EMPTY,
+    "OnBuild": None,
+    "Labels": None,
+    "StopSignal": _OMITTED_WHEN_EMPTY,
+    "StopTimeout": _OMITTED_WHEN_NIL,
+    "Shell": _OMITTED_WHEN_EMPTY,
+}
+
+
+def _image_config(stored: dict | None) -> dict | None:
+    """The stored run config as Go's encoder writes a decoded container.Config (null when the image has none)."""
+    if stored is None:
+        return None
+    shaped = {}
+    for key, zero in _IMAGE_CONFIG_FIELDS.items():
+        value = stored.get(key)
+        if zero is _OMITTED_WHEN_NIL:
+            if value is not None:
+                shaped[key] = value
+        elif zero is _OMITTED_WHEN_EMPTY:
+            if value:
+                shaped[key] = value
+        else:
+            shaped[key] = zero if value is None else value
+    return shaped
+
 
 def summary(image: Image) -> dict:
     return {
@@ -40,7 +91,7 @@ def inspect(image: Image, trees_base_first: list[Path]) -> dict:
         "Created": config.get("created") or NEVER,
         "DockerVersion": config.get("docker_version", ""),
         "Author": config.get("author", ""),
-        "Config": image.container_config,
+        "Config": _image_config(image.config.get("config")),
         "Architecture": config.get("architecture", ""),
         **({"Variant": config["variant"]} if config.get("variant") else {}),
         "Os": config.get("os", ""),
