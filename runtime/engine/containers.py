@@ -110,12 +110,17 @@ class Containers:
         for health in filters.get("health", []):
             if health not in HEALTH_STATES:
                 raise InvalidParameter(f"Unrecognised filter value for health: {health}")
+        newest_first = sorted(self.store, key=lambda c: c.created, reverse=True)
+        wanted_images = {lineage[0] for v in filters.get("ancestor", []) if (lineage := self.factory.image_lineage(v))}
+        by_container = {k: v for k, v in filters.items() if k != "ancestor"}
         selected = [
             c
-            for c in sorted(self.store, key=lambda c: c.created, reverse=True)
+            for c in newest_first
             # as moby: a status filter or a limit (`ps -n`) implies --all; restarting counts as running
             if (all_ or limit > 0 or "status" in filters or c.state.status in (*LIVE, RESTARTING))
-            and _matches(c, filters)
+            and _matches(c, by_container)
+            # moby's ancestor: the image named or any built or committed on it (none if no image answers)
+            and ("ancestor" not in filters or not wanted_images.isdisjoint(self.factory.image_lineage(c.image_id)))
         ]
         return selected[:limit] if limit > 0 else selected
 
@@ -184,7 +189,6 @@ def _matches(c: Container, filters: dict[str, list[str]]) -> bool:
         "label": lambda v: _label_matches(c.config.get("Labels") or {}, v),
         "status": lambda v: c.state.status == v,
         "exited": lambda v: c.state.status == "exited" and str(c.state.exit_code) == v,
-        "ancestor": lambda v: v in (c.image_ref, c.image_id, c.image_id.removeprefix("sha256:")[:12]),
         "health": lambda v: (c.state.health.status if c.state.health is not None else "none") == v,
     }
     for key, values in filters.items():

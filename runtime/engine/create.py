@@ -24,7 +24,7 @@ from runtime.engine.restart import RestartPolicy
 from runtime.engine.signals import parse_signal
 from runtime.engine.store import ContainerStore
 from runtime.engine.unsupported import refuse_unsupported
-from runtime.errors import InvalidParameter
+from runtime.errors import InvalidParameter, NotFound
 from runtime.images.image import NO_IMAGE
 from runtime.images.store import ImageStore
 from runtime.security import SecurityPolicy
@@ -264,6 +264,15 @@ class ContainerFactory:
             lambda: self._images.release_layers(container_id),
             f"releasing the image layers of container {container_id}",
         )
+
+    def image_lineage(self, reference: str) -> list[str]:
+        """The id of the image `reference` names, then those of the stored images it was built or committed on,
+        nearest first; [] when no image answers (moby's `ps --filter ancestor=` then matches nothing by it)."""
+        try:
+            image = self._images.resolve(reference)
+        except (NotFound, InvalidParameter):
+            return []
+        return [image.id, *(ancestor.id for ancestor in self._images.ancestors(image))]
 
     def _volumes_from(self, entry: str) -> tuple[list[MountPoint], str]:
         ref, mode = parse_volumes_from(entry)

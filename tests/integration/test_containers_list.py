@@ -107,3 +107,20 @@ def test_ps_quotes_arguments_holding_spaces_as_docker_does(ph, client, three):
 def test_last_n_lists_the_newest(ph, three):
     running, exited, created = three
     assert _ids(ph.docker("ps", "-q", "-n", "2")) == [created[:12], exited[:12]]
+
+
+def _names(ph, *filters: str) -> list[str]:
+    args = [arg for f in filters for arg in ("--filter", f)]
+    result = ph.docker("ps", "-a", *args, "--format", "{{.Names}}")
+    assert result.returncode == 0, result.stderr.decode()
+    return result.stdout.decode().split()
+
+
+def test_ancestor_matches_normalised_references_and_images_built_on_it(ph, client, three):
+    assert _names(ph, "ancestor=busybox:latest") == ["web-2", "job-1", "web-1"]
+    assert _names(ph, "ancestor=busybox") == ["web-2", "job-1", "web-1"]
+    ph.docker("commit", "web-1", "derived:1", check=True)
+    client.containers.create("derived:1", ["true"], name="child")
+    assert _names(ph, "ancestor=busybox")[0] == "child"  # committed FROM busybox: a descendant
+    assert _names(ph, "ancestor=derived:1") == ["child"]
+    assert _names(ph, "ancestor=no-such-image") == []
