@@ -61,8 +61,9 @@ class Execs:
         self._lock = threading.Lock()
         self._instances: dict[str, ExecInstance] = {}
 
-    def create(self, container: Container, body: dict[str, Any]) -> ExecInstance:
-        _refuse_unless_running(container)
+    def create(self, container: Container, body: dict[str, Any], *, ref: str) -> ExecInstance:
+        """`ref`: the container as the client named it, which moby's refusal of a paused one repeats."""
+        _refuse_unless_running(container, ref)
         cmd = body.get("Cmd")
         if not cmd or not isinstance(cmd, list) or not all(isinstance(a, str) for a in cmd):
             raise InvalidParameter("No exec command specified")
@@ -196,9 +197,9 @@ def exec_request(
     }
 
 
-def _refuse_unless_running(container: Container) -> None:
+def _refuse_unless_running(container: Container, ref: str) -> None:
     if container.state.status == PAUSED:
-        raise Conflict(f"Container {container.id} is paused, unpause the container before exec")
+        raise Conflict(f"Container {ref} is paused, unpause the container before exec")
     if container.state.status != RUNNING:
         raise Conflict(f"Container {container.id} is not running")
 
@@ -207,7 +208,7 @@ def _refuse_if_started(instance: ExecInstance) -> None:
     """An exec runs once, and only in a container that runs (it may have stopped since the exec's create)."""
     if instance.running or instance.exit_code is not None:
         raise Conflict(f"Exec command {instance.id} has already run")
-    _refuse_unless_running(instance.container)
+    _refuse_unless_running(instance.container, instance.container.id)
 
 
 def _exit_code_of(status: socket.socket) -> int:

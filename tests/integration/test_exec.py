@@ -209,3 +209,11 @@ def test_exec_output_never_arrives_with_the_101_response(ph, client, box):
         while chunk := sock.recv(65536):
             rest += chunk
     assert rest == b"\x01\x00\x00\x00\x00\x00\x00\x12after the headers\n"
+
+
+def test_exec_into_a_paused_container_names_it_as_the_user_did(ph, box):
+    box.pause()
+    result = ph.docker("exec", "box", "true")
+    assert result.returncode == 1
+    assert b"Error response from daemon: Container box is paused, unpause the container before exec" in result.stderr
+    box.unpause()

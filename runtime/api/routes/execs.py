@@ -102,7 +102,7 @@ def register(router: Router, engine: Engine) -> None:
     def create(req: Request, ref: str) -> Response:
         body = req.json_object(required=True)
         _console_size(body)
-        instance = execs.create(engine.containers.get(ref), body)
+        instance = execs.create(engine.containers.get(ref), body, ref=ref)
         return Json({"Id": instance.id}, 201)
 
     def start(req: Request, exec_id: str) -> Response:
