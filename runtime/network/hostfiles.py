@@ -50,8 +50,16 @@ def parse_extra_hosts(entries: Iterable[str], host_gateway: str) -> list[tuple[s
     return parsed
 
 
+def own_names(hostname: str, domainname: str) -> str:
+    """What the container's addresses are named, as moby's etchosts writes it: the FQDN (a dotted hostname, or
+    one split across hostname and domainname), then the bare name when it differs."""
+    fqdn = f"{hostname}.{domainname}" if domainname else hostname
+    bare = fqdn.partition(".")[0]
+    return fqdn if bare == fqdn else f"{fqdn} {bare}"
+
+
 def render_hosts(hostname: str, domainname: str, addresses: Sequence[str], extra: Sequence[tuple[str, str]]) -> str:
-    names = f"{hostname}.{domainname}\t{hostname}" if domainname else hostname
+    names = own_names(hostname, domainname)
     lines = [f"{address}\t{name}" for address, name in extra]
     lines += [f"{address}\t{names}" for address in addresses]
     return HOSTS_PREAMBLE + "".join(line + "\n" for line in lines)

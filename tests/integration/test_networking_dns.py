@@ -319,3 +319,9 @@ def test_names_qualified_by_their_network_resolve_and_name_the_address_back(ph, 
     assert resolves(ph, "asker", "an-c1.an2") is None  # not on an2
     reverse = ph.docker("exec", "asker", "nslookup", c1, check=True).stdout.decode()
     assert "name = an-c1.an1" in reverse
+
+
+def test_an_fqdn_hostname_names_the_address_with_its_bare_name_too(ph):
+    hosts = ph.docker("run", "--rm", "--hostname", "myh.example.com", "busybox", "cat", "/etc/hosts", check=True)
+    own = hosts.stdout.decode().splitlines()[-1]
+    assert own.split("\t")[1] == "myh.example.com myh"  # Docker's line: "<ip>\tmyh.example.com myh"

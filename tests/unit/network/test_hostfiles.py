@@ -18,8 +18,15 @@ def test_hosts_file_names_the_container_on_each_of_its_addresses():
     assert text == hostfiles.HOSTS_PREAMBLE + "192.0.2.9\tdb.local\n10.1.0.2\tweb1\n10.2.0.5\tweb1\n"
 
 
-def test_hosts_file_with_a_domain_name_and_without_addresses():
-    assert hostfiles.render_hosts("h", "example.org", ["10.1.0.2"], []).endswith("10.1.0.2\th.example.org\th\n")
+@pytest.mark.parametrize(
+    ("hostname", "domainname"), [("myh.example.com", ""), ("myh", "example.com"), ("myh.example", "com")]
+)
+def test_hosts_file_names_an_fqdn_and_its_bare_name_as_docker(hostname, domainname):
+    text = hostfiles.render_hosts(hostname, domainname, ["10.1.0.2"], [])
+    assert text.endswith("\n10.1.0.2\tmyh.example.com myh\n")  # Docker 20.10's line, a space between
+
+
+def test_hosts_file_without_addresses():
     assert hostfiles.render_hosts("h", "", [], []) == hostfiles.HOSTS_PREAMBLE
 
 
