@@ -18,6 +18,7 @@ from runtime.engine.isolation import IsolationPlan
 from runtime.engine.logconfig import log_config_of
 from runtime.engine.model import Container
 from runtime.engine.namespace_modes import remapping_of
+from runtime.engine.tmpfs import tmpfs_mount
 from runtime.network import Sandbox
 from runtime.security import SecurityPolicy
 from runtime.security.userns import IdMapping
@@ -125,18 +126,17 @@ def _make_missing_sources(container: Container) -> None:
             os.makedirs(m["source"], mode=0o755, exist_ok=True)
 
 
+def _mount_of(m: dict) -> Mount:
+    if m["type"] != "tmpfs":
+        return Mount(m["source"], m["destination"], readonly=not m["rw"])
+    # --mount type=tmpfs: Docker's defaults (noexec, nosuid, nodev) under its options, merged as --tmpfs's are
+    # (moby daemon/oci_linux.go setMounts)
+    return tmpfs_mount(m["destination"], m.get("tmpfs_options", "") + ("" if m["rw"] else ",ro"))
+
+
 def _mounts(container: Container, sandbox: Sandbox) -> list[Mount]:
     _make_missing_sources(container)
-    mounts = [
-        Mount(
-            m["source"],
-            m["destination"],
-            readonly=not m["rw"],
-            type=m["type"] if m["type"] == "tmpfs" else "bind",
-            data=m.get("tmpfs_options", ""),
-        )
-        for m in container.mounts
-    ]
+    mounts = [_mount_of(m) for m in container.mounts]
     taken = {m.destination for m in mounts}
     etc_files = {
         "/etc/hostname": sandbox.hostname_path,

@@ -284,3 +284,29 @@ def test_pivot_root_leaves_no_host_mount_in_sight(ph, client, tmp_path):
     for target in targets:  # only the container's own mounts: none of the host's paths
         assert not target.startswith(("/work", "/tmp/pytest", "/home", "/boot", "/run/")), target
     assert str(tmp_path) not in targets
+
+
+# a script in the tmpfs, then run: noexec refuses it
+RUN_FROM_T = "cat /proc/mounts; printf '#!/bin/sh\\necho ran\\n' > /t/x; chmod +x /t/x; /t/x || echo refused"
+
+
+def _mount_options(out: str, target: str) -> list[str]:
+    return next(line.split()[3].split(",") for line in out.splitlines() if line.split()[1] == target)
+
+
+def test_a_mount_flag_tmpfs_has_dockers_default_options(ph):
+    out = _sh(ph, RUN_FROM_T, "--mount", "type=tmpfs,dst=/t,tmpfs-size=1m")
+    assert _mount_options(out, "/t") == ["rw", "nosuid", "nodev", "noexec", "relatime", "size=1024k"]
+    assert out.splitlines()[-1] == "refused"
+
+
+def test_a_read_only_mount_flag_tmpfs_keeps_the_defaults(ph):
+    out = _sh(ph, "cat /proc/mounts", "--mount", "type=tmpfs,dst=/t,readonly")
+    assert _mount_options(out, "/t") == ["ro", "nosuid", "nodev", "noexec", "relatime"]
+
+
+def test_a_mount_tmpfs_asked_for_exec_gets_it(client):
+    mount = {"Type": "tmpfs", "Target": "/t", "TmpfsOptions": {"Options": [["exec"]]}}
+    out = client.containers.run("busybox", ["sh", "-c", RUN_FROM_T], remove=True, mounts=[mount]).decode()
+    assert _mount_options(out, "/t") == ["rw", "nosuid", "nodev", "relatime"]
+    assert out.splitlines()[-1] == "ran"
