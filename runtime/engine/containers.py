@@ -17,14 +17,14 @@ from runtime.engine.events import EventBus
 from runtime.engine.launch import Layout, attach_log_info, cgroup_for, keeps_no_log, log_info, shim_log_config
 from runtime.engine.lifecycle import Lifecycle
 from runtime.engine.logconfig import log_config_of
-from runtime.engine.model import LIVE, PAUSED, RESTARTING, RUNNING, Container
+from runtime.engine.model import LIVE, NEVER, PAUSED, RESTARTING, RUNNING, Container
 from runtime.engine.names import validate_name
 from runtime.engine.networking import ContainerNetworks
 from runtime.engine.store import ContainerStore
 from runtime.errors import Conflict, InvalidParameter
 from runtime.volumes import MountPoint, VolumeService, remove_anonymous
 
-LIST_FILTERS = ("id", "name", "label", "status", "exited", "ancestor", "health")
+LIST_FILTERS = ("id", "name", "label", "status", "exited", "ancestor", "health", "before", "since", "volume", "is-task")
 STATUSES = ("created", "restarting", "running", "removing", "paused", "exited", "dead")
 HEALTH_STATES = ("starting", "healthy", "unhealthy", "none")
 
@@ -110,9 +110,15 @@ class Containers:
         for health in filters.get("health", []):
             if health not in HEALTH_STATES:
                 raise InvalidParameter(f"Unrecognised filter value for health: {health}")
-        newest_first = sorted(self.store, key=lambda c: c.created, reverse=True)
+        for code in filters.get("exited", []):
+            if not re.fullmatch(r"[+-]?[0-9]+", code):  # moby passes strconv's error on
+                raise InvalidParameter(f'strconv.Atoi: parsing "{code}": invalid syntax')
+        tasks = filters.get("is-task", [])
+        if tasks and "true" not in tasks and "false" not in tasks:
+            raise InvalidParameter(f"invalid filter 'is-task=[{' '.join(tasks)}]'")
+        newest_first = _between(sorted(self.store, key=lambda c: c.created, reverse=True), filters, self.store.get)
         wanted_images = {lineage[0] for v in filters.get("ancestor", []) if (lineage := self.factory.image_lineage(v))}
-        by_container = {k: v for k, v in filters.items() if k != "ancestor"}
+        by_container = {k: v for k, v in filters.items() if k not in ("ancestor", "before", "since")}
         selected = [
             c
             for c in newest_first
@@ -181,6 +187,18 @@ def _label_matches(labels: dict[str, str], wanted: str) -> bool:
     return key in labels and (not sep or labels[key] == value)
 
 
+def _between(
+    newest_first: list[Container], filters: dict[str, list[str]], find: Callable[[str], Container]
+) -> list[Container]:
+    """before= and since= (a container's name or id, 404 if none): only those created before it, or after it;
+    as moby, the last value of each counts."""
+    for key in ("before", "since"):
+        if filters.get(key):
+            at = newest_first.index(find(filters[key][-1]))
+            newest_first = newest_first[at + 1 :] if key == "before" else newest_first[:at]
+    return newest_first
+
+
 def _matches(c: Container, filters: dict[str, list[str]]) -> bool:
     checks = {
         "id": lambda v: c.id.startswith(v),
@@ -188,8 +206,14 @@ def _matches(c: Container, filters: dict[str, list[str]]) -> bool:
         "name": lambda v: re.search(v, "/" + c.name) is not None or re.search(v, c.name) is not None,
         "label": lambda v: _label_matches(c.config.get("Labels") or {}, v),
         "status": lambda v: c.state.status == v,
-        "exited": lambda v: c.state.status == "exited" and str(c.state.exit_code) == v,
+        # as moby: a container that has run and does not now
+        "exited": lambda v: (
+            c.state.status not in (*LIVE, RESTARTING) and c.state.started_at != NEVER and c.state.exit_code == int(v)
+        ),
         "health": lambda v: (c.state.health.status if c.state.health is not None else "none") == v,
+        # a volume by name (a bind by its source) or any mount by its destination
+        "volume": lambda v: any(v in (m["destination"], m.get("name") or m["source"]) for m in c.mounts),
+        "is-task": lambda v: v == "false",  # no swarm here: no container is a task
     }
     for key, values in filters.items():
         if key == "label":

@@ -1,5 +1,6 @@
 """`docker ps` and docker-py's containers.list: -a, -q, --filter status, name, label (and id, exited)."""
 
+import docker
 import pytest
 
 pytestmark = pytest.mark.root
@@ -124,3 +125,32 @@ def test_ancestor_matches_normalised_references_and_images_built_on_it(ph, clien
     assert _names(ph, "ancestor=busybox")[0] == "child"  # committed FROM busybox: a descendant
     assert _names(ph, "ancestor=derived:1") == ["child"]
     assert _names(ph, "ancestor=no-such-image") == []
+
+
+def test_before_and_since_cut_the_list_at_a_container_named_or_given_by_id(ph, three):
+    running, exited, created = three
+    assert _names(ph, "before=job-1") == ["web-1"]
+    assert _names(ph, f"since={exited}") == ["web-2"]
+    assert _names(ph, "since=web-1", "before=web-2") == ["job-1"]
+    missing = ph.docker("ps", "--filter", "before=nosuch")
+    assert missing.returncode != 0 and b"No such container: nosuch" in missing.stderr
+
+
+def test_volume_filter_by_name_and_by_destination(ph, client, three):
+    client.containers.create("busybox", ["true"], name="with-vol", volumes=["listvol:/data"])
+    assert _names(ph, "volume=listvol") == ["with-vol"]
+    assert _names(ph, "volume=/data") == ["with-vol"]
+    assert _names(ph, "volume=/elsewhere") == []
+
+
+def test_is_task_filter_and_bad_filter_values_are_refused_as_docker_does(ph, client, three):
+    assert _names(ph, "is-task=false") == ["web-2", "job-1", "web-1"]
+    assert _names(ph, "is-task=true") == []
+    with pytest.raises(docker.errors.APIError) as refused:
+        client.containers.list(all=True, filters={"exited": "abc"})
+    assert refused.value.status_code == 400
+    assert refused.value.explanation == 'strconv.Atoi: parsing "abc": invalid syntax'
+    with pytest.raises(docker.errors.APIError) as refused:
+        client.containers.list(all=True, filters={"is-task": "maybe"})
+    assert refused.value.status_code == 400
+    assert refused.value.explanation == "invalid filter 'is-task=[maybe]'"
