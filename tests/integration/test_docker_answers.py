@@ -186,3 +186,25 @@ def test_the_readmes_busybox_pipeline_gives_the_image_cmd_sh(ph, client):
         assert client.images.get("bb:cmd").attrs["Config"]["Cmd"] == ["sh"]
     finally:
         client.images.remove("bb:cmd")
+
+
+def test_docker_info_fills_the_host_fields_dockerd_fills(ph, client):
+    info = client.info()
+    assert info["IPv4Forwarding"] is (Path("/proc/sys/net/ipv4/ip_forward").read_text().strip() == "1")
+    cgroup = Path("/sys/fs/cgroup")
+    if (cgroup / "cgroup.controllers").exists():  # v2: no switch for the OOM killer
+        enabled = set((cgroup / "cgroup.controllers").read_text().split())
+        expected = ("cpuset" in enabled, "pids" in enabled, False)
+    else:
+        expected = (
+            (cgroup / "cpuset").is_dir(),
+            (cgroup / "pids").is_dir(),
+            (cgroup / "memory/memory.oom_control").exists(),
+        )
+    assert (info["CPUSet"], info["PidsLimit"], info["OomKillDisable"]) == expected
+    assert isinstance(info["NFd"], int) and info["NFd"] > 3
+    assert info["IndexServerAddress"] == "https://index.docker.io/v1/"
+    assert info["Warnings"] is None
+    assert "none" not in info["Plugins"]["Log"] and "json-file" in info["Plugins"]["Log"]
+    shown = ph.docker("info", "-f", "{{json .Warnings}} {{.IndexServerAddress}}", check=True).stdout
+    assert shown == b"null https://index.docker.io/v1/\n"

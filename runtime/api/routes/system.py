@@ -6,6 +6,7 @@ import platform
 import socket
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from runtime.api import params
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from runtime.network.cluster import ClusterHost
 
 VERSION = "0.1.0"
+INDEX_SERVER_ADDRESS = "https://index.docker.io/v1/"  # what `docker login` without a server logs in to
 EVENT_FILTERS = ("type", "event", "container", "image", "label", "network", "volume")
 
 
@@ -92,7 +94,8 @@ def register(router: Router, engine: Engine) -> None:
                     "Volume": ["local"],
                     "Network": ["bridge", "host", "ipvlan", "macvlan", "null", "overlay"],
                     "Authorization": None,
-                    "Log": engine.log_registry.names(),
+                    # moby lists its registered drivers: "none" is no driver there, only a refusal to log
+                    "Log": [name for name in engine.log_registry.names() if name != "none"],
                 },
                 "Swarm": {"LocalNodeState": "inactive", "NodeID": "", "ControlAvailable": False},
                 # Docker's fields of the days of --cluster-store (API < 1.42), kept: clients of that time read them
@@ -106,6 +109,9 @@ def register(router: Router, engine: Engine) -> None:
                 "SecurityOptions": ["name=seccomp,profile=builtin"]
                 + (["name=userns"] if config.userns_remap else [])
                 + (["name=cgroupns"] if engine.cgroup_mode == "v2" else []),
+                **_cgroup_features(config.cgroup_root, engine.cgroup_mode),
+                "IPv4Forwarding": _ipv4_forwarding(),
+                "NFd": len(os.listdir("/proc/self/fd")),
                 "KernelVersion": platform.release(),
                 "OperatingSystem": _os_name(),
                 "OSType": "linux",
@@ -117,8 +123,9 @@ def register(router: Router, engine: Engine) -> None:
                 "Labels": [],
                 "ExperimentalBuild": False,
                 "LiveRestoreEnabled": True,
+                "IndexServerAddress": INDEX_SERVER_ADDRESS,
                 "RegistryConfig": _registry_config(config),
-                "Warnings": list(config.warnings),
+                "Warnings": list(config.warnings) or None,  # moby's nil slice when there are none
             }
         )
 
@@ -166,6 +173,29 @@ def _cluster_host(host: "ClusterHost") -> dict[str, str]:
         "Metrics": host.metrics or "",
         "Dashboard": host.web or "",
     }
+
+
+def _cgroup_features(cgroup_root: Path, mode: str) -> dict[str, bool]:
+    """/info's limits the kernel offers, as moby's sysinfo finds them: a controller mounted (v1) or enabled at the
+    root (v2). OomKillDisable needs v1's memory.oom_control: v2 has no such switch, and moby says false there."""
+    if mode == "v2":
+        try:
+            controllers = set((cgroup_root / "cgroup.controllers").read_text().split())
+        except FileNotFoundError:
+            controllers = set()
+        return {"CPUSet": "cpuset" in controllers, "PidsLimit": "pids" in controllers, "OomKillDisable": False}
+    return {
+        "CPUSet": (cgroup_root / "cpuset").is_dir(),
+        "PidsLimit": (cgroup_root / "pids").is_dir(),
+        "OomKillDisable": (cgroup_root / "memory" / "memory.oom_control").exists(),
+    }
+
+
+def _ipv4_forwarding() -> bool:
+    try:
+        return Path("/proc/sys/net/ipv4/ip_forward").read_text().strip() == "1"
+    except FileNotFoundError:  # a kernel without IPv4 networking
+        return False
 
 
 def _os_name() -> str:
