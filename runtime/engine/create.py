@@ -276,5 +276,8 @@ class ContainerFactory:
 
     def _volumes_from(self, entry: str) -> tuple[list[MountPoint], str]:
         ref, mode = parse_volumes_from(entry)
-        other = self._store.get(ref)
+        try:
+            other = self._store.get(ref)
+        except NotFound as missing:  # Docker's 400: a 404 from create makes the docker CLI pull the image
+            raise InvalidParameter(str(missing)) from None
         return [MountPoint(**m) for m in other.mounts], mode

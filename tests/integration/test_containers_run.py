@@ -187,3 +187,13 @@ def test_two_containers_have_separate_writable_layers(ph):
     assert b"No such file" in result.stderr
     ph.docker("start", "-a", "writer", check=True)  # the first container's layer survives its exit
     assert ph.docker("ps", "-a", "--filter", "name=writer", "-q").stdout.strip() != b""
+
+
+def test_volumes_from_a_missing_container_is_a_400_and_no_pull(ph, client):
+    result = ph.docker("run", "--rm", "--volumes-from", "noctr", "busybox", "true")
+    assert result.returncode == 125
+    assert result.stderr.startswith(b"docker: Error response from daemon: No such container: noctr\n")
+    assert b"Unable to find image" not in result.stderr  # a 404 made the CLI try a pull
+    with pytest.raises(docker.errors.APIError) as refused:
+        client.containers.create("busybox", ["true"], volumes_from=["noctr"])
+    assert refused.value.status_code == 400
