@@ -141,6 +141,13 @@ def test_history_shows_each_step_as_docker_does(ph, images_cleaned, tmp_path):
     assert all(line.startswith("sha256:") for line in lines)  # every step's image is stored, as in Docker
 
 
+def test_config_image_names_the_image_the_last_step_ran_on(ph, images_cleaned, tmp_path):
+    build(ph, write(tmp_path, {"Dockerfile": "FROM busybox\nLABEL one=1\nRUN true\n"}), "-t", "stepped")
+    built = inspect(ph, "stepped")
+    assert built["Config"]["Image"] == built["Parent"] != ""
+    assert inspect(ph, built["Parent"])["Config"]["Image"] == inspect(ph, "busybox")["Id"]
+
+
 def test_cache_hits_misses_after_a_change_and_no_cache(ph, images_cleaned, tmp_path):
     dockerfile = "FROM busybox\nCOPY src/ /src/\nRUN ls /src > /list\nCOPY other.txt /\nRUN cat /list\n"
     context = write(tmp_path, {"Dockerfile": dockerfile, "src/a": "a", "src/b": "b", "other.txt": "o"})

@@ -42,6 +42,7 @@ class StageState:
         if not any(item.startswith("PATH=") for item in run_config.get("Env") or []):
             run_config["Env"] = [DEFAULT_PATH, *(run_config.get("Env") or [])]  # moby adds it at FROM
         run_config["OnBuild"] = None  # triggers run in this build; they are not inherited
+        run_config["Image"] = image.id if image is not None else ""
         return cls(image, config, run_config, build_args, meta_args)
 
     @property
@@ -100,6 +101,8 @@ class StageState:
         return config
 
     def adopt(self, image: Image) -> None:
-        """The step's image (new or from the cache) is what the next step stands on."""
+        """The step's image (new or from the cache) is what the next step stands on (and the next image's
+        Config.Image names, as moby's updateRunConfig)."""
         self.image = image
         self.config = copy.deepcopy(image.config)
+        self.run_config["Image"] = image.id
