@@ -109,28 +109,28 @@ class Execs:
             console_size=console_size or cfg.get("ConsoleSize"),
         )
         if not request["cwd"].startswith("/"):  # runc checks the spec before it starts anything
-            self._fail_start(instance, "Cwd must be an absolute path")
+            self._fail_start(instance, _runc_refusal("Cwd must be an absolute path"))
         channels = self._shims.start_exec(request)
         data, fds, _, _ = socket.recv_fds(channels.status, 65536, 1)
         first = json.loads(data or b'{"error": "porthole: exec helper died"}')
         if "error" in first:
             _exit_code_of(channels.status)  # the helper's last word: its child is reaped
             channels.close()
-            self._fail_start(instance, f"unable to start container process: {first['error']}")
+            self._fail_start(instance, _start_failure(first["error"]))
         instance.pid = first["pid"]
         instance.terminal = HeldTerminal(fds[0]) if fds else None
         instance.started.set()
         self._event(instance, "exec_start")
         return ExecStreams(channels, instance.terminal)
 
-    def _fail_start(self, instance: ExecInstance, reason: str) -> NoReturn:
+    def _fail_start(self, instance: ExecInstance, message: str) -> NoReturn:
         """moby records 126 for any exec that failed to start, whatever the reason (a `run` tells 127 from
-        126), and the docker CLI prints runc's words for it."""
+        126)."""
         instance.exit_code = EXIT_CANNOT_INVOKE
         instance.running = False
         instance.done.set()
         instance.started.set()
-        raise InvalidParameter(f"OCI runtime exec failed: exec failed: {reason}: unknown")
+        raise InvalidParameter(message)
 
     def resize(self, instance: ExecInstance, rows: int, columns: int) -> None:
         """The terminal's size, once the exec runs (the docker CLI resizes right after its start)."""
@@ -195,6 +195,19 @@ def exec_request(
         "stdin": stdin,
         "console_size": console_size,
     }
+
+
+def _start_failure(reason: str) -> str:
+    """What the docker CLI prints of an exec that did not start: an unknown user bare, as moby looks the user up
+    itself before runc runs; runc's failures to start the process in its frame."""
+    if reason.startswith(("unable to find user ", "unable to find group ")):
+        return reason
+    return _runc_refusal(f"unable to start container process: {reason}")
+
+
+def _runc_refusal(reason: str) -> str:
+    """An exec's failure to start as the docker CLI prints runc's, through containerd."""
+    return f"OCI runtime exec failed: exec failed: {reason}: unknown"
 
 
 def _refuse_unless_running(container: Container, ref: str) -> None:
