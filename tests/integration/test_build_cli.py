@@ -148,6 +148,12 @@ def test_config_image_names_the_image_the_last_step_ran_on(ph, images_cleaned, t
     assert inspect(ph, built["Parent"])["Config"]["Image"] == inspect(ph, "busybox")["Id"]
 
 
+def test_a_built_image_has_no_comment_of_its_base(ph, images_cleaned, tmp_path):
+    assert inspect(ph, "busybox")["Comment"] == "Imported from -"
+    build(ph, write(tmp_path, {"Dockerfile": "FROM busybox\nLABEL one=1\n"}), "-t", "uncommented")
+    assert inspect(ph, "uncommented")["Comment"] == ""
+
+
 def test_cache_hits_misses_after_a_change_and_no_cache(ph, images_cleaned, tmp_path):
     dockerfile = "FROM busybox\nCOPY src/ /src/\nRUN ls /src > /list\nCOPY other.txt /\nRUN cat /list\n"
     context = write(tmp_path, {"Dockerfile": dockerfile, "src/a": "a", "src/b": "b", "other.txt": "o"})

@@ -87,6 +87,7 @@ class StageState:
         config["config"] = copy.deepcopy(self.run_config)
         config.pop("container_config", None)
         config.pop("container", None)
+        config.pop("comment", None)  # a new image's, as moby's NewChildImage: the base's "Imported from -" stays there
         if author is not None:
             config["author"] = author
         entry: dict = {"created": created, "created_by": created_by}
