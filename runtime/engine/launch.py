@@ -174,8 +174,9 @@ def build_spec(
     confinement = security.confinement(container.host_config)
     seccomp = write_seccomp_program(layout, security.program(confinement))
     fs = layout.directory / "fs"
+    make_init_layer(fs / "init")
     # a container of no image (a build step FROM scratch) stands on an empty lower: overlayfs needs one
-    layers = list(reversed(container.layers)) or [str(fs / "empty")]
+    layers = [str(fs / "init"), *(list(reversed(container.layers)) or [str(fs / "empty")])]
     for sub in ("upper", "work") if container.layers else ("upper", "work", "empty"):
         (fs / sub).mkdir(parents=True, exist_ok=True)
     merged = layout.exec_dir / "rootfs"
@@ -210,6 +211,28 @@ def build_spec(
         isolation=isolation.isolation,
         id_mapping=remapping.as_spec() if remapping else None,
     )
+
+
+# moby daemon/initlayer: what every container's root holds, whatever its image: /.dockerenv (the empty file tools
+# test for to know they run in a container) and /etc/mtab -> /proc/mounts. (The other mount points moby's list
+# makes are made at start where they are missing, and hidden from diff and commit.)
+INIT_LAYER = ((".dockerenv", None), ("etc/mtab", "/proc/mounts"))
+
+
+def make_init_layer(path: Path) -> None:
+    """The container's init layer: a layer of its own above the image's, under its writable one, so that
+    `docker diff` and commit leave it out, as Docker's init layer. Made once; a start after a crash completes it."""
+    for name, link in INIT_LAYER:
+        target = path / name
+        target.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+        if os.path.lexists(target):
+            continue
+        if link is not None:
+            os.symlink(link, target)
+            continue
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o755)
+        os.fchmod(fd, 0o755)  # as moby's, whatever the daemon's umask
+        os.close(fd)
 
 
 def write_seccomp_program(layout: Layout, program: bytes | None) -> str | None:

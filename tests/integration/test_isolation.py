@@ -1,8 +1,11 @@
 """What a container sees of the host: its own namespaces, hostname, capabilities, masked and read-only paths,
 /dev, no host file descriptors, and no mount that reaches the host."""
 
+import io
+import json
 import os
 import stat
+import tarfile
 
 import pytest
 
@@ -310,3 +313,24 @@ def test_a_mount_tmpfs_asked_for_exec_gets_it(client):
     out = client.containers.run("busybox", ["sh", "-c", RUN_FROM_T], remove=True, mounts=[mount]).decode()
     assert _mount_options(out, "/t") == ["rw", "nosuid", "nodev", "relatime"]
     assert out.splitlines()[-1] == "ran"
+
+
+def test_dockers_init_layer_entries_are_in_every_container(ph):
+    out = _sh(ph, "stat -c '%A %s' /.dockerenv; readlink /etc/mtab; grep -c ' /proc proc ' /etc/mtab")
+    assert out.splitlines() == ["-rwxr-xr-x 0", "/proc/mounts", "1"]
+
+
+def test_the_init_layer_is_no_change_of_the_container(ph, client):
+    """As Docker's: neither `docker diff` nor a commit's layer holds it."""
+    ph.docker("run", "--name", "plain", "busybox", "true", check=True)
+    result = ph.docker("diff", "plain")
+    assert (result.returncode, result.stdout) == (0, b"")
+    image = client.containers.get("plain").commit()
+    try:
+        with tarfile.open(fileobj=io.BytesIO(b"".join(image.save()))) as saved:
+            manifest = json.load(saved.extractfile("manifest.json"))
+            top = manifest[0]["Layers"][-1]
+            with tarfile.open(fileobj=saved.extractfile(top)) as layer:
+                assert not {".dockerenv", "etc/mtab"} & {m.name.lstrip("./") for m in layer.getmembers()}
+    finally:
+        client.images.remove(image.id, force=True)
