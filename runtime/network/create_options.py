@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from runtime.errors import Forbidden, InvalidParameter, NotImplementedYet
+from runtime.errors import Forbidden, InvalidParameter, NotFound, NotImplementedYet
 from runtime.network.config import validate_ifname
 
 OPT_BRIDGE_NAME = "com.docker.network.bridge.name"
@@ -13,6 +13,8 @@ OPT_MTU = "com.docker.network.driver.mtu"
 OPT_ICC = "com.docker.network.bridge.enable_icc"
 OPT_MASQUERADE = "com.docker.network.bridge.enable_ip_masquerade"
 
+# Names Docker keeps for its own networks and modes, never a user's network ("default" is a network mode).
+PREDEFINED_NAMES = ("bridge", "host", "none", "default")
 SCOPES = {"bridge": "local", "overlay": "global", "macvlan": "local", "ipvlan": "local"}  # drivers and scopes
 OPT_PARENT = "parent"
 OPT_ENCRYPTED = "encrypted"  # Docker's overlay: IPsec (ESP) between hosts
@@ -66,8 +68,8 @@ def _check_unsupported(body: Mapping[str, Any]) -> None:
     driver = body.get("Driver") or "bridge"
     if driver in ("host", "null"):
         raise Forbidden(f'only one instance of "{"host" if driver == "host" else "none"}" network is allowed')
-    if driver not in SCOPES:
-        raise NotImplementedYet(f"network: driver {driver!r}: only the {', '.join(SCOPES)} drivers are supported")
+    if driver not in SCOPES:  # Docker's built-in drivers are all served; any other would be a plugin's
+        raise NotFound(f'plugin "{driver}" not found')
     if (body.get("Scope") or SCOPES[driver]) != SCOPES[driver]:
         raise InvalidParameter(
             f"network: field Scope {body.get('Scope')!r}: networks of the {driver} driver have {SCOPES[driver]} scope"
@@ -203,6 +205,8 @@ def parse_create_body(body: Mapping[str, Any]) -> NetworkCreateOptions:
         raise InvalidParameter("network: field Name: must not be empty")
     if any(c in name for c in "/\n"):  # Docker takes any other name, spaces too ("test 01")
         raise InvalidParameter(f"network: field Name {name!r}: must not contain '/' or a newline")
+    if name in PREDEFINED_NAMES:  # moby's PredefinedNetworkError, its trailing space included
+        raise Forbidden(f"operation is not permitted on predefined {name} network ")
     _check_unsupported(body)
     subnet, gateway, ip_range, aux = _parse_ipam(body.get("IPAM"))
     options = _string_map(body.get("Options"), "Options")

@@ -13,6 +13,8 @@ PRUNE_FILTERS = frozenset({"until", "label", "label!"})
 
 _TRUE = {"true", "1"}
 _FALSE = {"false", "0"}
+DANGLING_VALUE = """invalid value for filter 'dangling', must be "true" (or "1"), or "false" (or "0")"""
+DANGLING_VALUES = 'got more than one value for filter key "dangling"'
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
@@ -28,6 +30,8 @@ def normalize_filters(filters: Mapping | None, allowed: frozenset[str]) -> dict[
             normalized[key] = [values]
         else:
             normalized[key] = [str(v) for v in values]
+    if normalized.get("dangling"):
+        _dangling(normalized["dangling"])  # refused whether or not a network reaches the test, as in moby
     return normalized
 
 
@@ -36,12 +40,15 @@ def _label_matches(labels: Mapping[str, str], wanted: str) -> bool:
     return key in labels and (not eq or labels[key] == value)
 
 
-def _bool_filter(name: str, value: str) -> bool:
-    if value.lower() in _TRUE:
+def _dangling(values: list[str]) -> bool:
+    """moby's one value of "dangling", spelled exactly "true" or "1", "false" or "0"."""
+    if len(values) > 1:
+        raise InvalidParameter(DANGLING_VALUES)
+    if values[0] in _TRUE:
         return True
-    if value.lower() in _FALSE:
+    if values[0] in _FALSE:
         return False
-    raise InvalidParameter(f"invalid filter '{name}={value}': not a boolean")
+    raise InvalidParameter(DANGLING_VALUE)
 
 
 def matches_list(network: NetworkRecord, in_use: bool, filters: Mapping[str, list[str]]) -> bool:
@@ -53,7 +60,7 @@ def matches_list(network: NetworkRecord, in_use: bool, filters: Mapping[str, lis
         "label": lambda v: _label_matches(network.labels, v),
         "scope": lambda v: v == network.scope,
         "type": lambda v: _type_matches(network, v),
-        "dangling": lambda v: _bool_filter("dangling", v) == (not in_use and not network.predefined),
+        "dangling": lambda v: _dangling([v]) == (not in_use and not network.predefined),
     }
     for key, values in filters.items():
         if key == "label":

@@ -208,3 +208,45 @@ def test_connect_with_a_static_address_and_an_alias(ph, client):
     )
     held = {c["IPv4Address"] for c in client.networks.get("addressed").attrs["Containers"].values()}
     assert {f"{wanted}/24", f"10.{ph.octet}.225.43/24"} <= held
+
+
+DANGLING_VALUE = """invalid value for filter 'dangling', must be "true" (or "1"), or "false" (or "0")"""
+
+
+@pytest.mark.parametrize(
+    ("args", "with_docker_py", "status", "message"),
+    [
+        (
+            ("network", "create", "none"),
+            lambda client: client.networks.create("none"),
+            403,
+            "operation is not permitted on predefined none network",
+        ),
+        (
+            ("network", "create", "default"),
+            lambda client: client.networks.create("default"),
+            403,
+            "operation is not permitted on predefined default network",
+        ),
+        (
+            ("network", "create", "-d", "foo", "x1"),
+            lambda client: client.networks.create("x1", driver="foo"),
+            404,
+            'plugin "foo" not found',
+        ),
+        (
+            ("network", "ls", "--filter", "dangling=maybe"),
+            lambda client: client.networks.list(filters={"dangling": "maybe"}),
+            400,
+            DANGLING_VALUE,
+        ),
+    ],
+)
+def test_refusals_read_as_dockers(ph, client, args, with_docker_py, status, message):
+    refused = ph.docker(*args)
+    assert refused.returncode == 1
+    assert f"Error response from daemon: {message}".encode() in refused.stderr
+    with pytest.raises(docker.errors.APIError) as error:
+        with_docker_py(client)
+    assert error.value.status_code == status
+    assert {n.name for n in client.networks.list()} == {"bridge", "host", "none"}

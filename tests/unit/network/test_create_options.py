@@ -2,7 +2,7 @@ import ipaddress
 
 import pytest
 
-from runtime.errors import Forbidden, InvalidParameter, NotImplementedYet
+from runtime.errors import Forbidden, InvalidParameter, NotFound, NotImplementedYet
 from runtime.network.create_options import parse_create_body
 
 
@@ -36,11 +36,9 @@ def test_addresses_are_parsed(fields, subnet, gateway, ip_range):
     [
         ({"Name": ""}, InvalidParameter, "network: field Name: must not be empty"),
         ({"Name": "a/b"}, InvalidParameter, "must not contain '/'"),
-        (
-            {"Driver": "weave"},
-            NotImplementedYet,
-            "network: driver 'weave': only the bridge, overlay, macvlan, ipvlan drivers are supported",
-        ),
+        ({"Driver": "weave"}, NotFound, 'plugin "weave" not found'),
+        ({"Name": "none"}, Forbidden, "operation is not permitted on predefined none network "),
+        ({"Name": "default"}, Forbidden, "operation is not permitted on predefined default network "),
         ({"Driver": "overlay", "Scope": "local"}, InvalidParameter, "networks of the overlay driver have global scope"),
         ({"Driver": "bridge", "Scope": "global"}, InvalidParameter, "networks of the bridge driver have local scope"),
         ({"Driver": "macvlan"}, InvalidParameter, "option parent: names no host interface"),

@@ -53,6 +53,20 @@ def test_list_filters(filters, custom, builtin):
     assert matches_list(BUILTIN, False, filters) is builtin
 
 
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        (["maybe"], """invalid value for filter 'dangling', must be "true" (or "1"), or "false" (or "0")"""),
+        (["TRUE"], """invalid value for filter 'dangling', must be "true" (or "1"), or "false" (or "0")"""),
+        (["true", "false"], 'got more than one value for filter key "dangling"'),
+    ],
+)
+def test_a_bad_dangling_filter_is_refused_with_dockers_text(values, message):
+    with pytest.raises(InvalidParameter) as caught:
+        normalize_filters({"dangling": values}, LIST_FILTERS)
+    assert caught.value.message == message
+
+
 def test_a_network_in_use_is_not_dangling():
     assert matches_list(CUSTOM, True, {"dangling": ["true"]}) is False
 
