@@ -3,6 +3,7 @@ read-only, the limits it was given readable there. On this v1 host, each hierarc
 group under a tmpfs; the v2 path (the container's group bound on /sys/fs/cgroup) is driven against a fixture tree
 in a mount namespace of the test's own, since the host has no v2 controllers."""
 
+import json
 import os
 import subprocess
 import sys
@@ -133,3 +134,56 @@ def test_a_v2_group_is_bound_on_sys_fs_cgroup(tmp_path, writable, verdict):
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["['cgroup.procs', 'cpu.max', 'memory.max']", verdict]
     assert os.listdir(target) == []  # nothing stayed mounted on the host
+
+
+V1_SCRIPT = textwrap.dedent(
+    """
+    import json, os, sys
+    from runtime.linux.constants import CLONE_NEWNS, MS_PRIVATE, MS_REC
+    from runtime.linux.syscalls import mount, unshare
+    from runtime.shim.cgroupfs import mount_cgroupfs
+    mounts, target = json.loads(sys.argv[1]), sys.argv[2]
+    unshare(CLONE_NEWNS)
+    mount(None, "/", None, MS_REC | MS_PRIVATE)
+    mount_cgroupfs(target, mounts, writable=False)
+    print(json.dumps({name: os.readlink(os.path.join(target, name)) if os.path.islink(os.path.join(target, name))
+                      else sorted(os.listdir(os.path.join(target, name))) for name in sorted(os.listdir(target))}))
+    try:
+        open(os.path.join(target, "cpu", "cpu.shares"), "w").close()
+    except OSError as e:
+        print(e.strerror)
+    """
+)
+
+
+def test_co_mounted_v1_controllers_get_runcs_symlinks(tmp_path):
+    """A host that co-mounts cpu,cpuacct and net_cls,net_prio (this one does not), as a fixture tree."""
+    mounts = {}
+    for name, files in (("cpu,cpuacct", ("cpu.shares", "cpuacct.usage")), ("memory", ("memory.limit_in_bytes",)),
+                        ("net_cls,net_prio", ("net_cls.classid",))):  # fmt: skip
+        group = tmp_path / "host" / name / "porthole" / "c0ffee"
+        group.mkdir(parents=True)
+        for file in files:
+            (group / file).write_text("0\n")
+        mounts[name] = str(group)
+    target = tmp_path / "sys-fs-cgroup"
+    result = subprocess.run(
+        [sys.executable, "-c", V1_SCRIPT, json.dumps(mounts), str(target)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=Path(__file__).parents[2],
+    )
+    assert result.returncode == 0, result.stderr
+    listing, verdict = result.stdout.splitlines()
+    assert json.loads(listing) == {
+        "cpu": "cpu,cpuacct",
+        "cpu,cpuacct": ["cpu.shares", "cpuacct.usage"],
+        "cpuacct": "cpu,cpuacct",
+        "memory": ["memory.limit_in_bytes"],
+        "net_cls": "net_cls,net_prio",
+        "net_cls,net_prio": ["net_cls.classid"],
+        "net_prio": "net_cls,net_prio",
+    }
+    assert verdict == "Read-only file system"
+    assert not target.exists() or os.listdir(target) == []  # the tmpfs went with the process's namespace
