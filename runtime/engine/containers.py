@@ -14,6 +14,7 @@ from logdrivers.registry import Registry
 from runtime.engine.config import DaemonConfig
 from runtime.engine.create import ContainerFactory, Created
 from runtime.engine.events import EventBus
+from runtime.engine.helperpids import helper_pids
 from runtime.engine.launch import Layout, attach_log_info, cgroup_for, keeps_no_log, log_info, shim_log_config
 from runtime.engine.lifecycle import Lifecycle
 from runtime.engine.logconfig import log_config_of
@@ -134,7 +135,8 @@ class Containers:
         """`docker top`: the host's ps, narrowed to the container's processes, as Docker does it."""
         if container.state.status not in LIVE:
             raise Conflict(f"Container {container.id} is not running")
-        pids = set(cgroup_for(self.config, container.id).pids()) - self.lifecycle.health.prober_pids()
+        in_cgroup = set(cgroup_for(self.config, container.id).pids())
+        pids = in_cgroup - helper_pids(in_cgroup)  # exec helpers and probers: the daemon's, not the container's
         # ps cuts its lines at $COLUMNS when that is set (a daemon started from a terminal or a test runner
         # inherits it); top reports whole command lines, as ps does with no width to fit.
         env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}

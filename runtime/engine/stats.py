@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from common.throttle import LogThrottle
@@ -20,6 +20,7 @@ from exporter.readers.procfs import PROC_ROOT, read_host, read_net_dev
 from exporter.readers.samples import CgroupPaths, CgroupStats, HostStats, InterfaceCounters, ReadError
 from runtime.cgroups import detect_mode
 from runtime.engine.config import DaemonConfig
+from runtime.engine.helperpids import helper_pids
 from runtime.engine.launch import cgroup_for
 from runtime.engine.model import LIVE, Container
 
@@ -57,6 +58,7 @@ class StatsReader:
             return StatsSample(container.id, container.name)
         paths = CgroupPaths(detect_mode(self._config.cgroup_root), cgroup_for(self._config, container.id).paths())
         cgroup, cgroup_errors = read_cgroup(paths, include_spec=False)
+        cgroup = self._without_helpers(cgroup, container)
         host, host_errors = read_host(self._proc_root)
         # A container on the host's network has no interfaces of its own: Docker reports none for it, rather than
         # the host's counters as the container's.
@@ -73,6 +75,15 @@ class StatsReader:
             host,
             {name: counters for name, counters in networks.items() if name != "lo"},
         )
+
+    def _without_helpers(self, cgroup: CgroupStats, container: Container) -> CgroupStats:
+        """PIDs as Docker counts them: the kernel's pids.current less the daemon's helpers in the cgroup (an exec's,
+        a prober), each one single-threaded task."""
+        if cgroup.pids is None or cgroup.pids.current is None:
+            return cgroup
+        helpers = helper_pids(cgroup_for(self._config, container.id).pids(), self._proc_root)
+        current = max(cgroup.pids.current - len(helpers), 0)  # a helper may exit between the two reads
+        return replace(cgroup, pids=replace(cgroup.pids, current=current))
 
     def _count(self, errors: list[ReadError], container: Container) -> None:
         if not errors:

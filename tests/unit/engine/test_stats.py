@@ -117,3 +117,16 @@ def test_the_previous_sample_gives_precpu_stats(host):
     assert shape["precpu_stats"]["cpu_usage"]["total_usage"] == 2_000_000
     assert shape["cpu_stats"]["cpu_usage"]["total_usage"] == 5_000_000
     assert shape["preread"] == rfc3339.format_ns(first.read_ns)
+
+
+def test_pids_leave_out_the_daemons_helpers_in_the_cgroup(host):
+    """An exec helper (a fork of the zygote, still in the daemon's pid namespace) is not the container's process,
+    as Docker counts them; a container's process that takes the zygote's command line in its own namespace is."""
+    proc = host["proc"]
+    (host["cgroup"] / "porthole" / CONTAINER_ID / "cgroup.procs").write_text(f"{PID}\n901\n902\n")
+    (proc / str(PID) / "cmdline").write_bytes(b"sleep\0")
+    for pid, namespace in (("self", "pid:[4026531836]"), ("901", "pid:[4026531836]"), ("902", "pid:[4026532999]")):
+        (proc / pid / "ns").mkdir(parents=True)
+        (proc / pid / "ns" / "pid").symlink_to(namespace)
+        (proc / pid / "cmdline").write_bytes(b"/usr/bin/python3\0-I\0-m\0runtime.shim.zygote\0")
+    assert reader(host).sample(container()).cgroup.pids.current == 2
