@@ -30,17 +30,6 @@ def integer(req: Request, name: str, default: int | None = None) -> int | None:
         raise InvalidParameter(f"invalid value for {name}: {value!r} is not an integer") from None
 
 
-def seconds(req: Request, name: str) -> float | None:
-    """A unix time as the CLI ("<s>.<ns>") and docker-py (int or float) send it."""
-    value = text(req, name)
-    if value == "":
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        raise InvalidParameter(f"invalid value for {name}: {value!r} is not a unix timestamp") from None
-
-
 def unix_ns(req: Request, name: str) -> int | None:
     """A unix time in nanoseconds, exact: the CLI sends "<s>.<ns>" with nine digits, which a float would round
     (an entry stamped exactly at --since could then be skipped); docker-py sends an int or a float."""

@@ -51,13 +51,6 @@ def test_integer_refuses_a_word():
 
 
 @pytest.mark.parametrize(
-    ("query", "expected"), [("since=1700000000", 1700000000.0), ("since=1700000000.5", 1700000000.5), ("", None)]
-)
-def test_seconds(query, expected):
-    assert params.seconds(_req(query), "since") == expected
-
-
-@pytest.mark.parametrize(
     ("raw", "expected"),
     [
         ('{"status": {"running": true}}', {"status": ["running"]}),  # the CLI's form
