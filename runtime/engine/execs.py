@@ -50,6 +50,14 @@ class ExecStreams:
 
     channels: ExecChannels
     terminal: HeldTerminal | None = None
+    _exit_code: int | None = None
+
+    def exit_code(self) -> int:
+        """The process's exit code, waited for: the helper sends it on the status channel once the process has
+        exited (read there once, by whoever asks first)."""
+        if self._exit_code is None:
+            self._exit_code = _exit_code_of(self.channels.status)
+        return self._exit_code
 
 
 class Execs:
@@ -141,7 +149,7 @@ class Execs:
 
     def finish(self, instance: ExecInstance, streams: ExecStreams) -> int:
         """Wait for the process's exit code and record it (before the client hears the stream end)."""
-        instance.exit_code = _exit_code_of(streams.channels.status)
+        instance.exit_code = streams.exit_code()
         streams.channels.close()
         if streams.terminal is not None:
             streams.terminal.close()

@@ -134,6 +134,15 @@ def test_exec_detached_runs_in_the_background(ph, box):
     wait_for(lambda: box.exec_run(["cat", "/tmp/detached"]).output == b"done\n", 10, what="the detached exec")
 
 
+@pytest.mark.parametrize(("flags", "output"), [((), b"hi\n"), (("-t",), b"hi\r\n")])
+def test_exec_ends_soon_after_its_process_though_a_background_child_holds_the_output(ph, box, flags, output):
+    """moby gives an exited exec's streams 2 s, then closes them; porthole waited for the child's end (60 s)."""
+    started = time.monotonic()
+    result = ph.docker("exec", *flags, "box", "sh", "-c", "echo hi; sleep 60 &")
+    assert (result.returncode, result.stdout) == (0, output)
+    assert time.monotonic() - started < 30
+
+
 def test_exec_inspect_reports_exit_code_and_command(client, box):
     exec_id = client.api.exec_create(box.id, ["sh", "-c", "exit 5"])["Id"]
     before = client.api.exec_inspect(exec_id)

@@ -4,6 +4,7 @@ import os
 import selectors
 import socket
 import threading
+import time
 from collections.abc import Callable
 
 from runtime.api import params
@@ -24,36 +25,80 @@ REF = r"(?P<ref>[^/]+)"
 EXEC = r"(?P<exec_id>[^/]+)"
 
 
+# Once an exec's process has exited, how long its streams may still run: a child it left in the background can
+# hold them open for ever (`sh -c 'sleep 20 &'`). moby waits 2 s for them, then closes them (daemon/monitor.go).
+EXIT_DRAIN_S = 2.0
+
+
+class _Client:
+    """Where the output goes: the client, until a write fails (it left or detached); then nowhere, the output
+    still drained so the process is not blocked."""
+
+    def __init__(self, write: Callable[[bytes | memoryview], None]) -> None:
+        self._write = write
+
+    def send(self, data: bytes | memoryview) -> None:
+        try:
+            self._write(data)
+        except OSError:
+            self._write = _discard
+
+
 def pump_output(streams: ExecStreams, write: Callable[[bytes], None]) -> None:
-    """Both pipes to the client as multiplexed frames, in the order the bytes arrive, until both close."""
+    """Both pipes to the client as multiplexed frames, in the order the bytes arrive."""
+    client = _Client(write)
+
+    def forward(fd: int, stream_id: int) -> bool:
+        data = os.read(fd, 65536)
+        if data:
+            client.send(frame(stream_id, data))
+        return bool(data)
+
+    channels = streams.channels
+    _pump(
+        streams,
+        {channels.stdout: lambda: forward(channels.stdout, 1), channels.stderr: lambda: forward(channels.stderr, 2)},
+    )
+
+
+def pump_terminal(streams: ExecStreams, write: Callable[[memoryview], None]) -> None:
+    """The terminal's output to the client, raw (each piece written before the next read: it is the terminal's
+    buffer); it ends when nothing holds the terminal's slave any more."""
+    client, terminal = _Client(write), streams.terminal
+    assert terminal is not None
+
+    def forward() -> bool:
+        data = terminal.read()
+        if data:
+            client.send(data)
+        return bool(data)
+
+    _pump(streams, {terminal.fd: forward})
+
+
+def _pump(streams: ExecStreams, readers: dict[int, Callable[[], bool]]) -> None:
+    """Call each reader when its descriptor is readable, until every one has met its end (returned False) or
+    EXIT_DRAIN_S after the process's exit, whichever comes first."""
     selector = selectors.DefaultSelector()
-    for fd, stream_id in ((streams.channels.stdout, 1), (streams.channels.stderr, 2)):
-        selector.register(fd, selectors.EVENT_READ, stream_id)
-    open_fds = 2
+    for fd, read in readers.items():
+        selector.register(fd, selectors.EVENT_READ, read)
+    selector.register(streams.channels.status, selectors.EVENT_READ)
+    open_readers, deadline = len(readers), None
     try:
-        while open_fds:
-            for key, _ in selector.select():
-                data = os.read(key.fd, 65536)
-                if not data:
-                    selector.unregister(key.fd)
-                    open_fds -= 1
-                    continue
-                try:
-                    write(frame(key.data, data))
-                except OSError:
-                    write = _discard  # the client left; keep draining so the process is not blocked
+        while open_readers:
+            timeout = None if deadline is None else deadline - time.monotonic()
+            if timeout is not None and timeout <= 0:
+                return
+            for key, _ in selector.select(timeout):
+                if key.data is None:  # the status: the process has exited
+                    streams.exit_code()
+                    selector.unregister(key.fileobj)
+                    deadline = time.monotonic() + EXIT_DRAIN_S
+                elif not key.data():
+                    selector.unregister(key.fileobj)
+                    open_readers -= 1
     finally:
         selector.close()
-
-
-def pump_terminal(terminal: HeldTerminal, write: Callable[[memoryview], None]) -> None:
-    """A terminal's output to the client, raw, until nothing holds its slave any more (each piece written before
-    the next read: it is the terminal's buffer)."""
-    while data := terminal.read():
-        try:
-            write(data)
-        except OSError:
-            write = _discard  # the client left or detached; keep draining so the process is not blocked
 
 
 def _discard(data: memoryview | bytes) -> None:
@@ -129,7 +174,7 @@ def register(router: Router, engine: Engine) -> None:
             if instance.config.get("AttachStdin"):
                 _start_feeding(sock, instance, streams)
             if streams.terminal is not None:
-                pump_terminal(streams.terminal, sock.sendall)
+                pump_terminal(streams, sock.sendall)
             else:
                 pump_output(streams, sock.sendall)
             execs.finish(instance, streams)  # recorded before the client sees the end of the stream
@@ -152,7 +197,7 @@ def register(router: Router, engine: Engine) -> None:
 
 def _run_detached(execs, instance: ExecInstance, streams: ExecStreams) -> None:
     if streams.terminal is not None:
-        pump_terminal(streams.terminal, _discard)
+        pump_terminal(streams, _discard)
     else:
         pump_output(streams, _discard)
     execs.finish(instance, streams)
