@@ -14,7 +14,7 @@ import signal
 from collections.abc import Callable, Sequence
 
 from runtime.errors import InvalidParameter
-from runtime.images.healthcheck import parse_healthcheck
+from runtime.images.healthcheck import InvalidHealthcheck, parse_healthcheck
 from runtime.images.shellwords import expand_word, expand_words, split_words
 
 DEFAULT_SHELL = ["/bin/sh", "-c"]
@@ -159,7 +159,10 @@ class _ChangeState:
         self.config["OnBuild"] = [*(self.config.get("OnBuild") or []), trigger]
 
     def healthcheck(self, text: str) -> None:
-        self.config["Healthcheck"] = parse_healthcheck(text)
+        try:
+            self.config["Healthcheck"] = parse_healthcheck(text)
+        except InvalidHealthcheck as error:
+            raise _invalid("HEALTHCHECK", error.message) from None
 
 
 def port_keys(word: str) -> list[str]:

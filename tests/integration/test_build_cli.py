@@ -262,6 +262,13 @@ def test_a_stage_arg_without_a_default_takes_the_global_one(ph, images_cleaned, 
         ("FROM busybox\nCOPY nothere /\n", "COPY failed: file not found in build context or excluded by .dockerignore"),
         ("FROM busybox\nEXPOSE abc\n", "Invalid containerPort: abc"),
         ("FROM busybox\nENV A=${B\n", "missing ':' in substitution"),
+        (
+            "FROM busybox\nHEALTHCHECK --retries=0 CMD true\n",
+            "dockerfile parse error line 2: --retries must be at least 1 (not 0)",
+        ),
+        ("FROM busybox\nHEALTHCHECK CMD\n", "dockerfile parse error line 2: Missing command after HEALTHCHECK CMD"),
+        ("FROM busybox\nCOPY --from=0 /bin/sh /x\n", "invalid from flag value 0: refers to current build stage"),
+        ("FROM busybox\nCOPY --from=1 /bin/sh /x\n", "invalid from flag value 1: index out of bounds"),
     ],
 )
 def test_bad_dockerfiles_fail_with_dockers_message(ph, images_cleaned, tmp_path, dockerfile, message):
@@ -270,6 +277,14 @@ def test_bad_dockerfiles_fail_with_dockers_message(ph, images_cleaned, tmp_path,
     assert result.returncode != 0
     assert message in result.stderr.decode()
     assert ph.docker("ps", "-aq", check=True).stdout == b""
+
+
+def test_a_bad_healthcheck_duration_fails_before_any_step(ph, images_cleaned, tmp_path):
+    context = write(tmp_path, {"Dockerfile": "FROM busybox\nRUN echo ran\nHEALTHCHECK --interval=xx CMD true\n"})
+    result = build(ph, context, check=False)
+    assert result.returncode == 1
+    assert 'dockerfile parse error line 3: time: invalid duration "xx"' in result.stderr.decode()
+    assert b"Step 1/3" not in result.stdout
 
 
 def test_quiet_prints_only_the_image_id(ph, images_cleaned, tmp_path):

@@ -4,6 +4,7 @@ its own (the next step's parent, as moby's builder does), then the tags. Progres
 """
 
 import contextlib
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -31,6 +32,7 @@ from runtime.images.store import ImageStore
 
 # Steps whose work makes no step container of Docker's kind: RUN makes its own, COPY and ADD write the layer.
 _OWN_CONTAINER = frozenset({"RUN", "COPY", "ADD"})
+_STAGE_INDEX = re.compile(r"[+-]?[0-9]+")  # what Go's strconv.ParseInt reads as a number
 
 ImageSource = Callable[[str, Callable[[Progress], None]], Image]  # FROM of an image not stored: pull it
 
@@ -192,8 +194,13 @@ class _Run:
             return self._builder._fetch_base(name, self._emit)
 
     def _stage_image(self, name: str) -> Image | None:
+        """COPY --from's image: a stage built already, by name or index, else an image (moby's stages.get)."""
         if name.lower() in self._built:
             return self._built[name.lower()]
+        if _STAGE_INDEX.fullmatch(name):  # not a built stage's: this one's, or none
+            current = sum(key.isdigit() for key in self._built)
+            why = "refers to current build stage" if int(name) == current else "index out of bounds"
+            raise InvalidParameter(f"invalid from flag value {name}: {why}")
         return self._base_image(name)
 
     def _do_step(self, state: StageState, instruction: Instruction) -> None:

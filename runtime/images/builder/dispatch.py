@@ -147,14 +147,13 @@ def plan_step(tools: StepTools, state: StageState, instruction: Instruction, esc
         rc["OnBuild"] = [*(rc.get("OnBuild") or []), instruction.text]
         return Plan(state.nop(f" ONBUILD {instruction.text}"))
     if keyword == "HEALTHCHECK":
-        flags = " ".join(f"--{name}={value}" for name, value in instruction.flags.items())
         previous = (rc.get("Healthcheck") or {}).get("Test") or []
         note = (
             f"Note: overriding previous HEALTHCHECK: {go_list(previous)}"
             if previous[:1] not in ([], ["NONE"])
             else None
         )
-        rc["Healthcheck"] = parse_healthcheck(f"{flags} {instruction.text}".strip())
+        rc["Healthcheck"] = parse_healthcheck(instruction.args[0])  # the line with its flags, checked at parse
         return Plan(state.nop(f" HEALTHCHECK {go_health_config(rc['Healthcheck'])}"), note=note)
     if keyword in ("COPY", "ADD"):
         env = state.expansion_env()

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from runtime.errors import InvalidParameter
 from runtime.images.builder.dockerfile import Dockerfile, Line, parse_error
 from runtime.images.changes import json_array
+from runtime.images.healthcheck import InvalidHealthcheck, parse_healthcheck
 from runtime.images.shellwords import split_words
 
 _STAGE_NAME = re.compile(r"[a-z][a-z0-9-_.]*")
@@ -132,7 +133,12 @@ def _shape(line: Line, escape: str) -> Instruction:
         return Instruction(keyword, (rest,), line)
     if keyword == "HEALTHCHECK":
         _at_least_one(line, rest.split())
-        return Instruction(keyword, (rest,), line, flags=flags)
+        text = " ".join([*(f"--{name}={value}" for name, value in flags.items()), rest])
+        try:
+            parse_healthcheck(text)  # refused before any step, as moby's parser
+        except InvalidHealthcheck as error:
+            raise parse_error(line.start, error.message) from None
+        return Instruction(keyword, (text,), line, flags=flags)
     if keyword == "FROM":
         words = split_words(rest, escape)
         if len(words) not in (1, 3):

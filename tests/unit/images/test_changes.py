@@ -96,10 +96,11 @@ def test_shell_form_uses_the_config_shell():
         (['VOLUME [""]'], "VOLUME specified can not be an empty string"),
         (["WORKDIR"], "images: change WORKDIR: requires a path"),
         (["ONBUILD ONBUILD RUN x"], "ONBUILD isn't allowed as an ONBUILD trigger"),
-        (["HEALTHCHECK --interval=5 CMD x"], "flag --interval: time: invalid duration '5'"),
+        (["HEALTHCHECK --interval=5 CMD x"], 'images: change HEALTHCHECK: time: invalid duration "5"'),
         (["HEALTHCHECK --bogus=1 CMD x"], "unknown flag: --bogus"),
         (["HEALTHCHECK NONE x"], "HEALTHCHECK NONE takes no arguments"),
-        (["HEALTHCHECK RUN x"], "Unknown type 'RUN' in HEALTHCHECK (try CMD)"),
+        (["HEALTHCHECK RUN x"], 'Unknown type "RUN" in HEALTHCHECK (try CMD)'),
+        (["HEALTHCHECK --retries=0 CMD x"], "--retries must be at least 1 (not 0)"),
     ],
 )
 def test_bad_changes_are_refused_with_the_reason(changes, message):
