@@ -14,7 +14,7 @@ from runtime.engine.config import DaemonConfig
 from runtime.engine.deferred import DeferredWork
 from runtime.engine.healthsettings import check_healthcheck, health_settings, merge_healthcheck
 from runtime.engine.isolation import check_isolation
-from runtime.engine.launch import resource_warnings
+from runtime.engine.launch import is_cgroup_v2, resource_warnings
 from runtime.engine.links import register_links
 from runtime.engine.logconfig import parse_at_create
 from runtime.engine.model import Container
@@ -29,6 +29,8 @@ from runtime.images.image import NO_IMAGE
 from runtime.images.store import ImageStore
 from runtime.security import SecurityPolicy
 from runtime.security.userns import shift_owners
+from runtime.shim.isolation import DEFAULT_SHM_SIZE
+from runtime.shim.rootfs import MASKED_PATHS, READONLY_PATHS
 from runtime.volumes import plan_mounts, realize
 from runtime.volumes.binds import parse_volumes_from
 from runtime.volumes.mountpoint import MountPoint
@@ -148,7 +150,23 @@ def normalize_host_config(
     hc["Runtime"] = DEFAULT_RUNTIME
     for key, default in (("Binds", None), ("VolumesFrom", None), ("AutoRemove", False), ("PortBindings", {})):
         hc.setdefault(key, default)
+    _fill_isolation_defaults(hc, is_cgroup_v2(config))
     return hc, log_config
+
+
+def _fill_isolation_defaults(hc: dict[str, Any], cgroup_v2: bool) -> None:
+    """What a start applies when these are unset, written in at create as moby's adaptContainerSettings and create
+    do, so that inspect shows it: 64 MB of /dev/shm, a private IPC namespace, a private cgroup namespace on a v2
+    host only, the shim's masked and read-only paths unless privileged (which masks none); swappiness -1 is unset."""
+    hc["ShmSize"] = hc.get("ShmSize") or DEFAULT_SHM_SIZE
+    hc["IpcMode"] = hc.get("IpcMode") or "private"
+    hc["CgroupnsMode"] = hc.get("CgroupnsMode") or ("private" if cgroup_v2 else "host")
+    if hc.get("MemorySwappiness") == -1:
+        hc["MemorySwappiness"] = None
+    if not hc.get("Privileged"):
+        for key, paths in (("MaskedPaths", MASKED_PATHS), ("ReadonlyPaths", READONLY_PATHS)):
+            if hc.get(key) is None:
+                hc[key] = list(paths)
 
 
 class ContainerFactory:

@@ -104,6 +104,34 @@ def test_host_config_carries_restart_policy_auto_remove_and_log_config(ph, clien
     assert client.api.inspect_container("hc2")["HostConfig"]["AutoRemove"] is True
 
 
+def test_host_config_shows_the_isolation_defaults_applied_as_dockers_does(ph, client, busybox_rootfs):
+    ph.docker("create", "--name", "plain", "busybox", "true", check=True)
+    hc = client.api.inspect_container("plain")["HostConfig"]
+    assert hc["ShmSize"] == 67108864
+    assert hc["IpcMode"] == "private"
+    cgroup_v2 = os.path.exists("/sys/fs/cgroup/cgroup.controllers")
+    assert hc["CgroupnsMode"] == ("private" if cgroup_v2 else "host")
+    assert hc["MemorySwappiness"] is None
+    # moby's default lists of today, which the shim applies (20.10's lacked /proc/interrupts and powercap)
+    assert hc["MaskedPaths"] == [
+        "/proc/asound", "/proc/acpi", "/proc/interrupts", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+        "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
+        "/sys/devices/virtual/powercap",
+    ]  # fmt: skip
+    assert hc["ReadonlyPaths"] == ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]
+    ph.docker("create", "--name", "priv", "--privileged", "--shm-size", "8m", "--ipc", "shareable", "busybox", "true",
+              check=True)  # fmt: skip
+    hc = client.api.inspect_container("priv")["HostConfig"]
+    assert (hc["MaskedPaths"], hc["ReadonlyPaths"], hc["ShmSize"], hc["IpcMode"]) == (None, None, 8 << 20, "shareable")
+
+
+def test_config_env_is_null_without_any(ph, client, busybox_rootfs):
+    ph.docker("import", str(busybox_rootfs), "no-env:1", check=True)
+    ph.docker("create", "--name", "bare", "no-env:1", "true", check=True)
+    assert client.api.inspect_container("bare")["Config"]["Env"] is None
+    ph.docker("rmi", "-f", "no-env:1")
+
+
 def test_mounts_describe_binds_and_volumes(ph, client, tmp_path):
     ph.docker(
         "create",

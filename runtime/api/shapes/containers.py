@@ -92,7 +92,7 @@ def _config(c: Container) -> dict[str, Any]:
         "Tty": bool(cfg.get("Tty")),
         "OpenStdin": bool(cfg.get("OpenStdin")),
         "StdinOnce": bool(cfg.get("StdinOnce")),
-        "Env": cfg.get("Env") or [],
+        "Env": cfg.get("Env") or None,  # moby's merge: no -e and an image without Env leave it nil
         "Cmd": cfg.get("Cmd"),
         "Image": c.image_ref,
         "Volumes": cfg.get("Volumes"),
