@@ -11,7 +11,7 @@ import docker
 import pytest
 
 from tests.support.daemon import REPO
-from tests.support.terminal import CTRL_P, CTRL_Q, TerminalSession, stty_size_once_resized
+from tests.support.terminal import CTRL_P, CTRL_Q, TerminalSession, resize_until_shown, stty_size_once_resized
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.root
@@ -53,8 +53,8 @@ def test_run_it_is_an_interactive_shell_on_a_terminal_of_the_containers_own(cli,
 def test_stty_size_follows_the_window(cli, ph):
     with session(cli, ph, "run", "-it", "--rm", "busybox", "sh") as term:
         term.expect(PROMPT)
-        term.resize(41, 123)  # the kernel sends the CLI SIGWINCH; it calls /containers/{id}/resize
-        assert stty_size_once_resized(term, b"41 123") == b"41 123"
+        # the kernel sends the CLI SIGWINCH; it calls /containers/{id}/resize
+        assert resize_until_shown(term, 41, 123) == b"41 123"
         term.type(b"exit\r")
         assert term.wait() == 0
 
@@ -93,8 +93,7 @@ def test_exec_it_is_a_shell_with_its_own_terminal_size_and_exit_code(cli, ph):
         term.expect(PROMPT)
         term.type(b"tty; stty size\r")
         term.expect(rb"/dev/pts/\d+\r\n20 70\r\n")
-        term.resize(33, 99)
-        assert stty_size_once_resized(term, b"33 99") == b"33 99"
+        assert resize_until_shown(term, 33, 99) == b"33 99"
         term.type(b"exit 5\r")
         assert term.wait() == 5
 

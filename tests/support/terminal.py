@@ -125,3 +125,18 @@ def stty_size_once_resized(term: TerminalSession, wanted: bytes, timeout: float 
         shown = term.expect(rb"(\d+ \d+)\r\n").group(1)
         if shown == wanted or time.monotonic() > deadline:
             return shown
+
+
+def resize_until_shown(term: TerminalSession, rows: int, columns: int, timeout: float = 20.0) -> bytes:
+    """Resize `term`'s window and return what `stty size` shows once it shows the new size, or at the deadline. A
+    SIGWINCH that comes before the client watches the window is lost (the docker CLI watches it once the container
+    has started, and the shell's prompt may show before that), so while the old size shows, the window is resized
+    again, through another size: the kernel signals a change only."""
+    wanted = b"%d %d" % (rows, columns)
+    deadline = time.monotonic() + timeout
+    while True:
+        term.resize(rows, columns)
+        shown = stty_size_once_resized(term, wanted, timeout=1.0)
+        if shown == wanted or time.monotonic() > deadline:
+            return shown
+        term.resize(rows - 1, columns)
