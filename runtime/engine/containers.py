@@ -22,7 +22,7 @@ from runtime.engine.model import LIVE, NEVER, PAUSED, RESTARTING, RUNNING, Conta
 from runtime.engine.names import validate_name
 from runtime.engine.networking import ContainerNetworks
 from runtime.engine.store import ContainerStore
-from runtime.errors import Conflict, InvalidParameter
+from runtime.errors import Conflict, InvalidParameter, NotFound
 from runtime.volumes import MountPoint, VolumeService, remove_anonymous
 
 LIST_FILTERS = ("id", "name", "label", "status", "exited", "ancestor", "health", "before", "since", "volume", "is-task")
@@ -192,11 +192,18 @@ def _label_matches(labels: dict[str, str], wanted: str) -> bool:
 def _between(
     newest_first: list[Container], filters: dict[str, list[str]], find: Callable[[str], Container]
 ) -> list[Container]:
-    """before= and since= (a container's name or id, 404 if none): only those created before it, or after it;
-    as moby, the last value of each counts."""
+    """before= and since=: only those created before the container named, or after it; as moby, the last value of
+    each counts, and names a container by its full id or its name only (moby's view has no prefix lookup)."""
     for key in ("before", "since"):
         if filters.get(key):
-            at = newest_first.index(find(filters[key][-1]))
+            ref = filters[key][-1]
+            try:
+                found = find(ref)
+            except (NotFound, InvalidParameter):
+                found = None
+            if found is None or ref not in (found.id, found.name, "/" + found.name):
+                raise NotFound(f"no such container {ref}")  # moby's words (its view's error, a 500 there)
+            at = newest_first.index(found)
             newest_first = newest_first[at + 1 :] if key == "before" else newest_first[:at]
     return newest_first
 
