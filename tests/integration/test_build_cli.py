@@ -287,6 +287,14 @@ def test_a_bad_healthcheck_duration_fails_before_any_step(ph, images_cleaned, tm
     assert b"Step 1/3" not in result.stdout
 
 
+def test_the_shell_form_of_volume_and_copy_splits_at_whitespace_alone(ph, images_cleaned, tmp_path):
+    build(ph, write(tmp_path / "v", {"Dockerfile": 'FROM busybox\nVOLUME /data ["/data2"]\n'}), "-t", "volumes")
+    assert inspect(ph, "volumes")["Config"]["Volumes"] == {"/data": {}, "[/data2]": {}}
+    refused = build(ph, write(tmp_path / "c", {"Dockerfile": 'FROM busybox\nCOPY "a b" /x\n', "a b": "x"}), check=False)
+    assert refused.returncode == 1
+    assert "unexpected end of statement while looking for matching double-quote" in refused.stderr.decode()
+
+
 def test_quiet_prints_only_the_image_id(ph, images_cleaned, tmp_path):
     context = write(tmp_path, {"Dockerfile": "FROM busybox\nRUN echo noisy\n"})
     out = build(ph, context, "-q", "-t", "quiet").stdout.decode()

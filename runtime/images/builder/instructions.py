@@ -90,7 +90,9 @@ def _shape(line: Line, escape: str) -> Instruction:
             raise parse_error(line.start, "SHELL requires at least one argument")
         return Instruction(keyword, tuple(exec_form), line, True)
     if keyword in ("COPY", "ADD", "VOLUME"):
-        words = exec_form if exec_form is not None else split_words(rest, escape)
+        # the shell form split at whitespace alone, as moby's parseStringsWhitespaceDelimited: quotes are the
+        # expansion's business, word by word (so `VOLUME /a ["/b"]` is /a and [/b], and `COPY "a b" /x` fails)
+        words = exec_form if exec_form is not None else rest.split()
         if keyword == "VOLUME":
             _at_least_one(line, words)
         elif len(words) < 2:
