@@ -27,6 +27,9 @@ class NetworkRecord:
     created: str  # RFC3339Nano
     subnet: str | None = None
     gateway: str | None = None
+    # False for --subnet without --gateway: Docker's IPAM config then holds no gateway (the bridge still gets
+    # the subnet's first address); an allocated subnet's config holds both. Records older than the flag: True.
+    gateway_given: bool = True
     ip_range: str | None = None
     user_subnet: bool = False  # created with --subnet: static addresses allowed (as Docker)
     internal: bool = False

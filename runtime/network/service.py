@@ -20,6 +20,7 @@ from runtime.network.create_options import parse_create_body
 from runtime.network.dns_server import EmbeddedDns
 from runtime.network.filters import LIST_FILTERS, PRUNE_FILTERS, matches_list, matches_prune, normalize_filters
 from runtime.network.firewall import HostFirewall
+from runtime.network.hostfiles import daemon_upstreams
 from runtime.network.ipam import pick_subnet
 from runtime.network.links import delete_link, enable_ip_forward, ensure_bridge, host_routes, link_exists
 from runtime.network.port_allocator import HostPortAllocator
@@ -66,7 +67,7 @@ class NetworkService:
 
             self.overlays = Overlays(cluster, self.registry, self.config, netns_dir)
         self.firewall = HostFirewall(self.config.chain_prefix)
-        self.dns = EmbeddedDns(self.config.upstream_servers)
+        self.dns = EmbeddedDns(daemon_upstreams(self.config))
         self.ports = HostPortAllocator()
         self.sandboxes = SandboxManager(
             self.config, netns_dir, self.store, self.registry, self.firewall, self.dns, self.ports, self.overlays
@@ -187,6 +188,7 @@ class NetworkService:
                 created=rfc3339.now(),
                 subnet=str(subnet),
                 gateway=str(options.gateway or subnet.network_address + 1),
+                gateway_given=options.gateway is not None or options.subnet is None,
                 ip_range=str(options.ip_range) if options.ip_range else None,
                 user_subnet=options.subnet is not None,
                 internal=options.internal,

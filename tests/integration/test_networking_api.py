@@ -42,9 +42,7 @@ def test_create_inspect_ls_and_rm(ph):
     try:
         shown = inspect(ph, "listed")
         assert shown["Id"] == network_id and shown["Driver"] == "bridge" and shown["Scope"] == "local"
-        assert shown["IPAM"]["Config"] == [
-            {"Subnet": subnet(ph, 200), "Gateway": f"10.{ph.octet}.200.1", "IPRange": f"10.{ph.octet}.200.128/25"}
-        ]
+        assert shown["IPAM"]["Config"] == [{"Subnet": subnet(ph, 200), "IPRange": f"10.{ph.octet}.200.128/25"}]
         assert shown["Labels"] == {"team": "net"}
         assert open("/sys/class/net/phtest-br0/bridge/bridge_id").read()  # the bridge, named as asked
         ph.docker("run", "-d", "--name", "member", "--network", "listed", *SLEEPER, check=True)
@@ -75,6 +73,22 @@ def test_prune_removes_only_unused_user_networks(ph, client):
     assert "unused1" in pruned and "unused2" in pruned and "busy" not in pruned
     assert {n.name for n in client.networks.list()} == {"bridge", "host", "none", "busy"}
     assert not client.networks.prune()["NetworksDeleted"]
+
+
+def test_ipam_config_shows_a_gateway_only_if_given_or_allocated_with_the_subnet(ph, client):
+    ph.docker("network", "create", "--subnet", subnet(ph, 201), "no-gateway", check=True)
+    ph.docker("network", "create", "--subnet", subnet(ph, 202), "--gateway", f"10.{ph.octet}.202.9", "gw", check=True)
+    ph.docker("network", "create", "allocated", check=True)
+    assert inspect(ph, "no-gateway")["IPAM"]["Config"] == [{"Subnet": subnet(ph, 201)}]
+    assert inspect(ph, "gw")["IPAM"]["Config"] == [{"Subnet": subnet(ph, 202), "Gateway": f"10.{ph.octet}.202.9"}]
+    assert set(inspect(ph, "allocated")["IPAM"]["Config"][0]) == {"Subnet", "Gateway"}
+    # the bridge still takes the subnet's first address, and a container still routes through it
+    ph.docker("run", "-d", "--name", "on-no-gateway", "--network", "no-gateway", *SLEEPER, check=True)
+    endpoint = client.containers.get("on-no-gateway").attrs["NetworkSettings"]["Networks"]["no-gateway"]
+    assert endpoint["Gateway"] == f"10.{ph.octet}.201.1"
+    ph.docker("rm", "-f", "on-no-gateway", check=True)
+    for network in ("no-gateway", "gw", "allocated"):
+        ph.docker("network", "rm", network, check=True)
 
 
 def test_removing_a_network_in_use_is_refused_with_409(ph, client):
@@ -134,8 +148,8 @@ def create_with_address(client, network: str, address: str) -> None:
 def test_bad_static_addresses_are_refused_with_400(ph, client, with_subnet, address, message):
     flags = ("--subnet", subnet(ph, 220)) if with_subnet else ()
     ph.docker("network", "create", *flags, "static", check=True)
-    gateway = client.networks.get("static").attrs["IPAM"]["Config"][0]["Gateway"]
-    address = address.replace("GATEWAY+8", gateway.rpartition(".")[0] + ".9")
+    allocated = client.networks.get("static").attrs["IPAM"]["Config"][0]["Subnet"]
+    address = address.replace("GATEWAY+8", allocated.rpartition(".")[0] + ".9")
     created = ph.docker("create", "--name", "refused", "--network", "static", "--ip", address, "busybox", "true")
     assert created.returncode != 0
     assert message.encode() in created.stderr

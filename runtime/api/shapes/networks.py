@@ -13,7 +13,9 @@ def network_object(view: NetworkView) -> dict[str, Any]:
     network = view.network
     ipam_config = []
     if network.subnet:
-        entry = {"Subnet": network.subnet, "Gateway": network.gateway}
+        entry = {"Subnet": network.subnet}
+        if network.gateway_given:
+            entry["Gateway"] = network.gateway
         if network.ip_range:
             entry["IPRange"] = network.ip_range
         if network.aux_addresses:

@@ -1,5 +1,7 @@
 """Docker's network shapes: network objects, NetworkSettings and the Ports of `docker ps`."""
 
+from dataclasses import replace
+
 from runtime.api.shapes.networks import network_object, network_settings, ps_ports
 from runtime.network.views import ContainerNetworking, NetworkView
 from tests.support.networkrecords import NET, NETWORKS, RUNNING
@@ -62,3 +64,8 @@ def test_network_object_shape():
         "Options",
         "Labels",
     }
+
+
+def test_ipam_config_leaves_out_a_gateway_not_given_with_the_subnet():
+    shape = network_object(NetworkView(replace(NET, gateway_given=False)))
+    assert shape["IPAM"]["Config"] == [{"Subnet": "10.1.0.0/24"}]
