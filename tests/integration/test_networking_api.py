@@ -249,6 +249,24 @@ DANGLING_VALUE = """invalid value for filter 'dangling', must be "true" (or "1")
             'plugin "foo" not found',
         ),
         (
+            ("network", "disconnect", "-f", "bridge", "no-such-container"),
+            lambda client: client.api.disconnect_container_from_network("no-such-container", "bridge", force=True),
+            404,
+            "endpoint no-such-container not found",  # with force, moby looks for a stale endpoint by that name
+        ),
+        (
+            ("network", "disconnect", "bridge", "no-such-container"),
+            lambda client: client.api.disconnect_container_from_network("no-such-container", "bridge"),
+            404,
+            "No such container: no-such-container",
+        ),
+        (
+            ("network", "disconnect", "-f", "no-such-network", "no-such-container"),
+            lambda client: client.api.disconnect_container_from_network("no-such-container", "no-such-network", True),
+            404,
+            "network no-such-network not found",
+        ),
+        (
             ("network", "ls", "--filter", "dangling=maybe"),
             lambda client: client.networks.list(filters={"dangling": "maybe"}),
             400,

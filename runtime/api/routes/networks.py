@@ -6,7 +6,7 @@ from runtime.api.router import Router
 from runtime.api.shapes.networks import network_object
 from runtime.api.validation import check_fields
 from runtime.engine.daemon import Engine
-from runtime.errors import InvalidParameter
+from runtime.errors import InvalidParameter, NotFound
 from runtime.network import NetworkView
 
 REF = r"(?P<ref>[^/]+)"
@@ -46,7 +46,17 @@ def register(router: Router, engine: Engine) -> None:
 
     def disconnect(req: Request, ref: str) -> Response:
         body = req.json_object(required=True)
-        networks.disconnect(ref, _container_of(body), force=bool(body.get("Force")))
+        force = bool(body.get("Force"))
+        try:
+            container_id = _container_of(body)
+        except NotFound:
+            if not force:
+                raise
+            # moby (ForceEndpointDelete) then looks for a stale endpoint by that name, on a network that must
+            # exist; ours go with their container, so there is none to find.
+            networks.inspect_network(ref)
+            raise NotFound(f"endpoint {body['Container']} not found") from None
+        networks.disconnect(ref, container_id, force=force)
         return Empty(200)
 
     router.add("POST", "/networks/create", create)
