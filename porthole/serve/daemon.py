@@ -73,7 +73,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="IP[:PORT]",
-        help="resolver the embedded DNS forwards unknown names to (default: none)",
+        help="resolver the embedded DNS forwards unknown names to, for containers without --dns (default: the "
+        "host's, from /etc/resolv.conf, as Docker's; 'none': no forwarding)",
     )
     parser.add_argument("--mtu", type=int, default=defaults.mtu, help="MTU of the default bridge and new networks")
     parser.add_argument(
@@ -209,6 +210,13 @@ def _mirror_url(text: str) -> str:
         raise argparse.ArgumentTypeError(error.message) from None
 
 
+def _dns_upstreams(flags: list[str]) -> tuple[str, ...] | None:
+    """--dns-upstream: none given, the host's resolvers (None); `none`, no forwarding (())."""
+    if not flags:
+        return None
+    return () if flags == ["none"] else tuple(flags)
+
+
 def config_from_args(args: argparse.Namespace, warnings: tuple[str, ...] = ()) -> DaemonConfig:
     log_opts = {}
     for item in args.log_opt:
@@ -233,7 +241,7 @@ def config_from_args(args: argparse.Namespace, warnings: tuple[str, ...] = ()) -
         address_pool=args.default_address_pool[0],
         address_pool_size=args.default_address_pool[1],
         iptables_prefix=args.iptables_chain_prefix,
-        dns_upstreams=tuple(args.dns_upstream),
+        dns_upstreams=_dns_upstreams(args.dns_upstream),
         metrics_addr=args.metrics_addr,
         insecure_registries=tuple(args.insecure_registry),
         registry_mirrors=tuple(args.registry_mirror),

@@ -20,7 +20,7 @@ class DaemonConfig:
     iptables_prefix: str = "PORTHOLE"
     address_pool: str = "10.201.0.0/16"  # where networks created without --subnet take theirs
     address_pool_size: int = 24  # the prefix length of those networks
-    dns_upstreams: tuple[str, ...] = ()
+    dns_upstreams: tuple[str, ...] | None = None  # None: the host's resolvers; (): none (runtime.network.config)
     metrics_addr: str | None = None
     insecure_registries: tuple[str, ...] = ()  # host:port reached over plain HTTP (loopback always is)
     registry_mirrors: tuple[str, ...] = ()  # --registry-mirror URLs for docker.io, in order, as Docker shows them

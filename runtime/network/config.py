@@ -71,8 +71,9 @@ class NetworkConfig:
     bridge_name: str = DEFAULT_BRIDGE_NAME
     bip: str = DEFAULT_BIP  # the default bridge's address with its prefix, as Docker's --bip
     chain_prefix: str = DEFAULT_CHAIN_PREFIX  # our iptables chains are <prefix>-DNAT, <prefix>-FORWARD, ...
-    # For containers without --dns of their own; empty: the embedded DNS answers them NXDOMAIN for other names.
-    dns_upstreams: tuple[str, ...] = ()
+    # Where the embedded DNS sends the names it does not know for containers without --dns of their own: None (no
+    # --dns-upstream), the host's resolvers, as Docker's; empty (`--dns-upstream none`): nowhere, NXDOMAIN.
+    dns_upstreams: tuple[str, ...] | None = None
     mtu: int = 1500
     address_pool: str = DEFAULT_ADDRESS_POOL  # where networks created without --subnet take theirs
     pool_prefixlen: int = DEFAULT_POOL_PREFIXLEN
@@ -90,7 +91,7 @@ class NetworkConfig:
                 f"network: chain prefix {self.chain_prefix!r}: must be 1 to {MAX_CHAIN_PREFIX} of A-Z 0-9 _, "
                 "starting with a letter"
             )
-        for server in self.dns_upstreams:
+        for server in self.dns_upstreams or ():
             parse_upstream(server)
         if not 68 <= self.mtu <= 65535:
             raise InvalidParameter(f"network: mtu {self.mtu}: must be between 68 and 65535")
@@ -117,10 +118,6 @@ class NetworkConfig:
             return ipaddress.IPv4Network(self.address_pool)
         except ValueError as exc:
             raise InvalidParameter(f"network: address pool {self.address_pool!r}: {exc}") from exc
-
-    @property
-    def upstream_servers(self) -> tuple[tuple[str, int], ...]:
-        return tuple(parse_upstream(server) for server in self.dns_upstreams)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from runtime.errors import InvalidParameter
-from runtime.network.config import NetworkConfig
+from runtime.network.config import NetworkConfig, parse_upstream
 from runtime.network.firewall_rules import DNS_ADDRESS
 from runtime.network.records import MODE_CONTAINER, MODE_HOST, ContainerRecord
 
@@ -90,6 +90,25 @@ def _is_loopback(server: str) -> bool:
         return ipaddress.ip_address(server.split("%")[0]).is_loopback
     except ValueError:
         return True  # unparsable: as unusable from a container as a loopback one
+
+
+def daemon_upstreams(config: NetworkConfig) -> tuple[tuple[str, int], ...]:
+    """Where the embedded DNS sends what it does not know for a container without --dns: the --dns-upstream
+    servers, or without the flag, as Docker, the host's nameservers, read at the daemon's start. Their IPv4 ones
+    (the forwarding sockets are IPv4), loopback ones included: these are asked from the host's namespace, where a
+    local resolver (127.0.0.53) answers."""
+    if config.dns_upstreams is not None:
+        return tuple(parse_upstream(server) for server in config.dns_upstreams)
+    host = parse_resolv_conf(read_text_or_empty(config.host_resolv_conf))
+    return tuple((server, 53) for server in host.nameservers if _is_ipv4(server))
+
+
+def _is_ipv4(server: str) -> bool:
+    try:
+        ipaddress.IPv4Address(server)
+    except ValueError:
+        return False
+    return True
 
 
 def container_resolv_conf(

@@ -1,7 +1,7 @@
 """Container networking through the daemon (issue 3): names, aliases and isolation on user-defined networks,
 and `--network container:<name>`. Real docker CLI and docker-py against the test's own daemon; no traffic
-leaves the test's bridges: the daemon has no `--dns-upstream`, and the one upstream a container is given
-(`--dns`) is the test's own server, in another container's namespace."""
+leaves the test's bridges: the daemon forwards nothing (`--dns-upstream none`), and the one upstream a container
+is given (`--dns`) is the test's own server, in another container's namespace."""
 
 import contextlib
 import socket
@@ -301,7 +301,7 @@ def test_names_the_embedded_dns_does_not_know_go_to_the_containers_dns_servers(p
         assert resolves(ph, "asker", "nowhere.test") is None  # the upstream's NXDOMAIN
         assert {"elsewhere.test", "nowhere.test"} <= set(asked) and "resolver-box" not in asked
         asked.clear()
-        assert resolves(ph, "no-dns", "elsewhere.test") is None  # the daemon has no --dns-upstream
+        assert resolves(ph, "no-dns", "elsewhere.test") is None  # the daemon forwards nothing of its own
         assert asked == []
     resolv_conf = ph.docker("exec", "asker", "cat", "/etc/resolv.conf", check=True).stdout.decode().splitlines()
     assert resolv_conf[1:] == ["nameserver 127.0.0.11", "search corp.test", "options timeout:3 ndots:0"]

@@ -113,6 +113,10 @@ class TestDaemon:
             self.chain_prefix,
             "--cgroup-parent",
             self.cgroup_parent,
+            # no container's look-up leaves the machine: without it, names the embedded DNS does not know go to
+            # the host's resolvers, as Docker's
+            "--dns-upstream",
+            "none",
             *self.extra_args,
         ]
 

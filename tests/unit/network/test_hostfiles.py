@@ -2,6 +2,7 @@ import pytest
 
 from runtime.errors import InvalidParameter
 from runtime.network import hostfiles
+from runtime.network.config import NetworkConfig
 from runtime.network.hostfiles import ResolvConf
 
 HOST_RESOLV = """# from the host
@@ -85,3 +86,22 @@ def test_files_are_rewritten_in_place_so_bind_mounts_see_the_change(tmp_path):
     inode = path.stat().st_ino
     hostfiles.write_in_place(path, "two\n")
     assert path.read_text() == "two\n" and path.stat().st_ino == inode
+
+
+def test_without_dns_upstream_the_embedded_dns_asks_the_hosts_ipv4_servers_loopback_ones_too(tmp_path):
+    resolv_conf = tmp_path / "resolv.conf"
+    resolv_conf.write_text("nameserver 10.0.0.53\nnameserver 127.0.0.53\nnameserver fd00::53\nsearch corp\n")
+    assert hostfiles.daemon_upstreams(NetworkConfig(host_resolv_conf=resolv_conf)) == (
+        ("10.0.0.53", 53),
+        ("127.0.0.53", 53),  # asked from the host's namespace, where it answers
+    )
+
+
+@pytest.mark.parametrize(
+    ("flags", "upstreams"), [((), ()), (("192.0.2.1", "192.0.2.2:5353"), (("192.0.2.1", 53), ("192.0.2.2", 5353)))]
+)
+def test_dns_upstream_flags_replace_the_hosts_servers(tmp_path, flags, upstreams):
+    resolv_conf = tmp_path / "resolv.conf"
+    resolv_conf.write_text("nameserver 10.0.0.53\n")
+    config = NetworkConfig(dns_upstreams=flags, host_resolv_conf=resolv_conf)
+    assert hostfiles.daemon_upstreams(config) == upstreams

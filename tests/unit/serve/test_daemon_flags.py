@@ -85,3 +85,13 @@ def test_a_bad_registry_mirror_is_refused_with_dockers_message(capsys):
     with pytest.raises(SystemExit):
         parser.parse_args(["--registry-mirror", "ftp://m.example"])
     assert 'invalid mirror: unsupported scheme "ftp" in "ftp://m.example"' in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("flags", "upstreams"),
+    [([], None), (["--dns-upstream", "none"], ()), (["--dns-upstream", "192.0.2.1"], ("192.0.2.1",))],
+)
+def test_dns_upstream_defaults_to_the_hosts_resolvers_and_none_turns_forwarding_off(flags, upstreams):
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    assert config_from_args(parser.parse_args(flags)).dns_upstreams == upstreams
