@@ -303,6 +303,9 @@ def test_quiet_prints_only_the_image_id(ph, images_cleaned, tmp_path):
 
 
 def test_label_flag_and_file_flag(ph, images_cleaned, tmp_path):
-    context = write(tmp_path, {"other.Dockerfile": "FROM busybox\nLABEL a=1\n"})
-    build(ph, context, "-f", str(context / "other.Dockerfile"), "--label", "b=2", "-t", "labelled")
-    assert inspect(ph, "labelled")["Config"]["Labels"] == {"a": "1", "b": "2"}
+    context = write(tmp_path, {"other.Dockerfile": "FROM busybox\nENV X=1\nLABEL a=1\n"})
+    out = build(
+        ph, context, "-f", str(context / "other.Dockerfile"), "--label", "c=$X", "--label", "b=2 'x'", "-t", "labelled"
+    ).stdout.decode()
+    assert inspect(ph, "labelled")["Config"]["Labels"] == {"a": "1", "b": "2 'x'", "c": "$X"}
+    assert "Step 4/5 : LABEL b=2 'x'\n" in out and "Step 5/5 : LABEL c=$X\n" in out  # one step each, as Docker

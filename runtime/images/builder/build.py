@@ -100,7 +100,8 @@ class _Run:
         self._cancelled = cancelled
         self._stages: list[Stage] = list(program.stages[: self._target_index() + 1])
         if options.labels:
-            self._stages[-1] = replace(self._stages[-1], steps=(*self._stages[-1].steps, self._label_step()))
+            labels = tuple(self._label_step(key, value) for key, value in sorted(options.labels.items()))
+            self._stages[-1] = replace(self._stages[-1], steps=(*self._stages[-1].steps, *labels))
         self._built: dict[str, Image | None] = {}  # stage name or index -> its image
         self._meta: dict[str, str | None] = {}
         self._used_args: set[str] = set()
@@ -118,10 +119,12 @@ class _Run:
                 return index
         raise InvalidParameter(f"failed to reach build target {self._options.target} in Dockerfile")
 
-    def _label_step(self) -> Instruction:
-        words = tuple(f'"{k}"="{v}"' for k, v in sorted(self._options.labels.items()))
-        text = " ".join(words)
-        return Instruction("LABEL", words, Line("LABEL", (), text, f"LABEL {text}", 0))
+    def _label_step(self, key: str, value: str) -> Instruction:
+        """A --label: a LABEL step of its own, its value never expanded (moby's buildLabelOptions)."""
+        text = f"{key}={value}"
+        escape = self._program.escape
+        literal = "".join(escape + char if char in f"${escape}\"' \t" else char for char in text)
+        return Instruction("LABEL", (literal,), Line("LABEL", (), text, f"LABEL {text}", 0))
 
     def build(self) -> Image:
         try:
