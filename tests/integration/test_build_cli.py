@@ -240,6 +240,9 @@ def test_onbuild_triggers_run_in_the_child_build(ph, images_cleaned, tmp_path):
     child = write(tmp_path / "c", {"Dockerfile": 'FROM onbuild-parent\nCMD ["cat", "/marker"]\n', "marker": "m!"})
     out = build(ph, child, "-t", "onbuild-child").stdout.decode()
     assert "# Executing 2 build triggers" in out and "trig\n" in out
+    after_triggers = inspect(ph, "onbuild-child")["Parent"][7:19]  # the image FROM's step ends with, as Docker
+    assert out.index(f" ---> {after_triggers}\n") > out.index("trig\n") > out.index("Step 1/2 : FROM onbuild-parent")
+    assert f" ---> {inspect(ph, 'onbuild-parent')['Id'][7:19]}\n" not in out
     assert ph.docker("run", "--rm", "onbuild-child", check=True).stdout == b"m!"
     assert inspect(ph, "onbuild-child")["Config"]["OnBuild"] is None
 

@@ -168,13 +168,13 @@ class _Run:
         self._start_step(stage.base)
         base = self._base_image(expand_word(stage.base.args[0], self._meta_values(), self._program.escape))
         state = StageState.from_image(base, self._options.build_args, self._meta)
-        self._emit(StepImage(base.id if base is not None else ""))  # FROM scratch: Docker's bare ` ---> `
         triggers = list((base.container_config.get("OnBuild") or []) if base is not None else [])
         if triggers:
             self._emit(Notice(f"# Executing {len(triggers)} build trigger{'s' if len(triggers) > 1 else ''}"))
             trigger_file = parse_dockerfile("FROM scratch\n" + "\n".join(triggers))
             for trigger in parse_program(trigger_file).stages[0].steps:
                 self._do_step(state, trigger)
+        self._emit(StepImage(state.image_id))  # after the triggers, as Docker; FROM scratch: a bare ` ---> `
         for instruction in stage.steps:
             self._start_step(instruction)
             self._do_step(state, instruction)
