@@ -58,7 +58,6 @@ class _Watched:
     unread: bytes = b""  # the start of a result line
     probing: bool = False  # a tick is out and its result not back
     due: float = field(default=0.0)  # of the next tick
-    pid: int = 0  # the prober's, once it said
     exec_id: str = ""  # of the probe out, for its events (moby runs each probe as an exec)
     started_at: float = 0.0  # the container's start, unix seconds (for the start period)
 
@@ -138,11 +137,6 @@ class HealthMonitor:
         with self._lock_for(watched.container):  # the lock its writes take, a late retry's too: it finds it closed
             watched.health_log.close()
 
-    def prober_pids(self) -> set[int]:
-        """The probers' pids: they sit in their containers' cgroups, but are not the containers' processes."""
-        with self._lock:
-            return {w.pid for w in self._watched.values() if w.pid}
-
     def _schedule(self, watched: _Watched, after: float) -> None:
         watched.due = time.monotonic() + after
         heapq.heappush(self._queue, (watched.due, next(self._order), watched.container.id))
@@ -205,9 +199,6 @@ class HealthMonitor:
         *lines, watched.unread = (watched.unread + data).split(b"\n")
         for line in lines:
             message = orjson.loads(line)
-            if "pid" in message:  # the prober's first line
-                watched.pid = message["pid"]
-                continue
             self._exec_event(watched, "exec_die", exitCode=str(message["exit_code"]))
             self._record(watched, _result_of(message, watched.settings.timeout))
             with self._lock:

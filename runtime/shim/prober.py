@@ -9,7 +9,7 @@ copied) from a process already inside, and a few lines of Python that the prober
 
 Protocol: the daemon writes one byte on the tick pipe per probe, and closes it to end the prober; the prober
 answers each with one JSON line on the result pipe: {"start_ns", "end_ns", "exit_code", "output", "timed_out"}
-(exit_code -1 and the reason as output when the command could not be started), after a first line {"pid": N}.
+(exit_code -1 and the reason as output when the command could not be started).
 """
 
 import os
@@ -52,7 +52,6 @@ def run_prober(request: dict, tick_fd: int, result_fd: int) -> None:
         os.set_inheritable(fd, False)  # fds passed over a socket come without close-on-exec
     null = os.open("/dev/null", os.O_RDONLY | os.O_CLOEXEC)  # the container's
     args, timeout = request["args"], request["timeout"]
-    os.write(result_fd, orjson.dumps({"pid": os.getpid()}) + b"\n")  # so that `docker top` can leave it out
     paths: dict[str, str] = {}
     while os.read(tick_fd, 1):
         os.write(result_fd, orjson.dumps(_probe(args, env, null, timeout, paths)) + b"\n")
