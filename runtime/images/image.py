@@ -13,6 +13,7 @@ class Image:
     size: int = 0  # bytes of all layers' regular file content
     parent: str = ""  # the image a build step made this one from ("" for imported, loaded, pulled)
     repo_digests: list[str] = field(default_factory=list)  # `name@sha256:...` of the manifests pulled or pushed
+    last_tag_time: str = ""  # RFC 3339, when it was last tagged here ("" never: pulled, loaded, untagged)
 
     @property
     def short_id(self) -> str:

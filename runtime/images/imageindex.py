@@ -1,7 +1,7 @@
 """`images/`: image configs stored by id (`images/sha256/<hex>`, the bytes exactly as received), the
 tag index `images/repositories.json` (familiar `name:tag` → image id) and the parent of each image a build
-made `images/parents.json` (child id → parent id, as moby keeps it beside the config). Callers hold the
-store's lock."""
+made `images/parents.json` (child id → parent id, as moby keeps it beside the config), and when each image was
+last tagged `images/lasttagged.json` (as moby's image metadata "lastUpdated"). Callers hold the store's lock."""
 
 import hashlib
 import json
@@ -15,6 +15,7 @@ TAGS_FILE = "repositories.json"
 HOLDS_FILE = "holds.json"
 PARENTS_FILE = "parents.json"
 DIGESTS_FILE = "repodigests.json"
+LAST_TAGGED_FILE = "lasttagged.json"
 
 
 class ImageIndex:
@@ -37,6 +38,9 @@ class ImageIndex:
         digests_path = self._dir / DIGESTS_FILE
         # `name@sha256:<manifest digest>` -> image id, for RepoDigests and pulls by digest
         self.digests: dict[str, str] = read_json(digests_path)["digests"] if digests_path.exists() else {}
+        last_tagged_path = self._dir / LAST_TAGGED_FILE
+        # image id -> RFC 3339 time of its last `docker tag`, build -t, import or commit with a name
+        self.last_tagged: dict[str, str] = read_json(last_tagged_path)["times"] if last_tagged_path.exists() else {}
 
     @staticmethod
     def _parse(path: Path, data: bytes) -> dict:
@@ -66,6 +70,12 @@ class ImageIndex:
             write_json_atomic(self._dir / DIGESTS_FILE, {"digests": self.digests})
         if image_id in self.parents:
             self.set_parent(image_id, None)
+        if self.last_tagged.pop(image_id, None) is not None:
+            write_json_atomic(self._dir / LAST_TAGGED_FILE, {"times": self.last_tagged})
+
+    def set_last_tagged(self, image_ids: set[str], when: str) -> None:
+        self.last_tagged.update(dict.fromkeys(image_ids, when))
+        write_json_atomic(self._dir / LAST_TAGGED_FILE, {"times": self.last_tagged})
 
     def set_parent(self, image_id: str, parent: str | None) -> None:
         if parent is None:

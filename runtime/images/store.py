@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from common import rfc3339
 from runtime.images.image import Image
 from runtime.images.imageconfig import canonical_json, created_seconds
 from runtime.images.imageindex import ImageIndex
@@ -184,20 +185,20 @@ class ImageStore:
             if parent and image_id != parent and self._index.parents.get(image_id) != parent:
                 self._index.set_parent(image_id, parent)
             if targets:
-                self._index.set_tags(dict.fromkeys(targets, image_id))
+                self._set_tags(dict.fromkeys(targets, image_id))
             return self._image(image_id)
 
     def set_tags(self, image: Image, references: Sequence[str]) -> list[str]:
         """Point every `name[:tag]` at the image; returns them in their familiar form."""
         targets = [parse_repo_and_tag(reference, None).familiar() for reference in references]
         with self._lock:
-            self._index.set_tags(dict.fromkeys(targets, image.id))
+            self._set_tags(dict.fromkeys(targets, image.id))
         return targets
 
     def tag(self, reference: str, repo: str, tag: str | None) -> None:
         target = parse_repo_and_tag(repo, tag)
         with self._lock:
-            self._index.set_tags({target.familiar(): resolve_id(self._index, reference)})
+            self._set_tags({target.familiar(): resolve_id(self._index, reference)})
 
     def remove(self, reference: str, *, force: bool, in_use_by: Callable[[str], ImageUser | None]) -> list[Removal]:
         """`docker rmi`: the names untagged, then the image deleted (if it was), then its layers no image uses.
@@ -267,7 +268,14 @@ class ImageStore:
             size,
             self._index.parents.get(image_id, ""),
             self._index.digests_of(image_id),
+            self._index.last_tagged.get(image_id, ""),
         )
+
+    def _set_tags(self, tags: dict[str, str]) -> None:
+        """Tags a user gave (tag, build -t, import, commit): the images' LastTagTime is now, as moby's
+        TagImageWithReference (a load or a pull names images without it)."""
+        self._index.set_tags(dict(tags))
+        self._index.set_last_tagged(set(tags.values()), rfc3339.now())
 
     def _depth(self, image_id: str) -> int:
         """How many stored images its parent chain holds."""

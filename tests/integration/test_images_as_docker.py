@@ -6,6 +6,8 @@ from pathlib import Path
 import docker
 import pytest
 
+from common.rfc3339 import NEVER, parse_ns
+
 pytestmark = pytest.mark.root
 
 
@@ -107,3 +109,14 @@ def test_image_config_carries_every_key_docker_writes(ph, client, images_cleaned
     client.containers.create("busybox", ["true"], name="committed")
     ph.docker("commit", "committed", "committed:1", check=True)
     assert list(client.api.inspect_image("committed:1")["Config"]) == GO_CONFIG_KEYS  # no null Healthcheck, Shell
+
+
+def test_last_tag_time_is_when_the_image_was_last_tagged(ph, client, images_cleaned, busybox_rootfs):
+    untagged = ph.docker("import", "-c", "LABEL t=0", str(busybox_rootfs), check=True).stdout.decode().strip()
+    assert client.api.inspect_image(untagged)["Metadata"]["LastTagTime"] == NEVER
+    ph.docker("import", "-c", "LABEL t=1", str(busybox_rootfs), "tagged:1", check=True)
+    imported = client.api.inspect_image("tagged:1")["Metadata"]["LastTagTime"]
+    assert imported != NEVER
+    ph.docker("tag", "tagged:1", "tagged:2", check=True)
+    retagged = client.api.inspect_image("tagged:1")["Metadata"]["LastTagTime"]
+    assert parse_ns(retagged) > parse_ns(imported)

@@ -98,7 +98,7 @@ def inspect(image: Image, trees_base_first: list[Path]) -> dict:
         "Size": image.size,
         "GraphDriver": {"Name": "overlay2", "Data": graph_data},
         "RootFS": {"Type": "layers", "Layers": image.diff_ids},
-        "Metadata": {"LastTagTime": NEVER},
+        "Metadata": {"LastTagTime": image.last_tag_time or NEVER},
     }
 
 
