@@ -4,6 +4,7 @@ work on stopped containers too and never leave the container's root.
 """
 
 import contextlib
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from runtime.engine.untar import UntarOptions, unpack
 from runtime.errors import InvalidParameter, NotFound
 from runtime.images.readers import Readable
 from runtime.images.treetar import OwnerMap
-from runtime.images.upperchanges import Change, upper_changes
+from runtime.images.upperchanges import Change, ChangeKind, upper_changes
 from runtime.images.upperdiff import MOUNT_PLACEHOLDERS
 from runtime.shim.process import ExecError, resolve_user
 from runtime.volumes.layout import disk_usage
@@ -51,6 +52,26 @@ class ClosingStream:
 
 def _not_found(error: FileNotFoundError, path: str, reference: str) -> NotFound:
     return NotFound(f"Could not find the file {path} in container {reference}")
+
+
+# The directories that hold the runtime's mount points below the root (/etc for /etc/hosts).
+_PLACEHOLDER_PARENTS = frozenset("/" + p.rpartition("/")[0] for p in MOUNT_PLACEHOLDERS if "/" in p)
+
+
+def _with_placeholder_parents(changes: list[Change]) -> list[Change]:
+    """upper_changes cannot tell /etc copied up for the runtime's mount points from /etc copied up for a file
+    the container changed in it, so it reports neither. Docker keeps its mount points in the init layer: its
+    upper /etc exists only for the container's own changes, and differs (mtime) from the lower one, so
+    `echo y >> /etc/passwd` shows `C /etc` before `C /etc/passwd`."""
+    shown = {change.path for change in changes}
+    result: list[Change] = []
+    for change in changes:
+        parent = os.path.dirname(change.path)
+        if parent in _PLACEHOLDER_PARENTS and parent not in shown:
+            result.append(Change(parent, ChangeKind.MODIFIED))
+            shown.add(parent)
+        result.append(change)
+    return result
 
 
 class ContainerFilesystems:
@@ -130,7 +151,9 @@ class ContainerFilesystems:
         if not upper.is_dir():
             return []
         lowers = list(reversed(container.layers))
-        return upper_changes(str(upper), lowers, MOUNT_PLACEHOLDERS, self._shown_owners(container))
+        return _with_placeholder_parents(
+            upper_changes(str(upper), lowers, MOUNT_PLACEHOLDERS, self._shown_owners(container))
+        )
 
     def writable_size(self, container: Container) -> int:
         """The writable layer's bytes (SizeRw)."""

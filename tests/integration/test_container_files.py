@@ -220,6 +220,10 @@ def test_diff_reports_added_changed_and_deleted_as_docker(ph, client):
         {"Path": "/new", "Kind": 1},
         {"Path": "/new/file", "Kind": 1},
     ]
+    modified = client.containers.run("busybox", ["sh", "-c", "echo y >> /etc/passwd"], detach=True)
+    modified.wait(timeout=30)
+    # overlayfs copied /etc up to change a file in it: Docker lists the directory too
+    assert ph.docker("diff", modified.id, check=True).stdout == b"C /etc\nC /etc/passwd\n"
     fresh = client.containers.run("busybox", ["true"], detach=True)
     fresh.wait(timeout=30)
     assert ph.docker("diff", fresh.id, check=True).stdout == b""  # the runtime's mount points are not changes
