@@ -81,7 +81,7 @@ def run_container_init(
             give_terminal(user.uid)
         confine(user, confinement)
         os.chdir(spec.process.cwd)
-        execute(spec.process.args, environment(spec.process.env, user, spec.hostname), error_fd)
+        execute(spec.process.args, environment(spec.process.env, user, spec.hostname, spec.terminal), error_fd)
     except ExecError as e:
         report_and_exit(error_fd, str(e))
     except OSError as e:

@@ -86,7 +86,7 @@ def _child(
             give_terminal(user.uid)
         confine(user, confinement)
         os.chdir(request["cwd"] or "/")
-        execute(request["args"], environment(request["env"], user, request["hostname"]), error_w)
+        execute(request["args"], environment(request["env"], user, request["hostname"], slave is not None), error_w)
     except ExecError as e:
         report_and_exit(error_w, str(e))
     except OSError as e:

@@ -128,13 +128,16 @@ def drop_privileges(user: User, capabilities: int) -> None:
     capset(capabilities, capabilities, 0)
 
 
-def environment(env: list[str], user: User, hostname: str | None) -> list[str]:
-    """moby's ReplaceOrAppendEnvValues: PATH and HOSTNAME first, each entry replacing its key in place or
-    appended; a bare KEY (`-e KEY` of a variable unset in the client) unsets KEY, a default or an earlier entry.
-    Then HOME from passwd when still unset, as runc adds it."""
+def environment(env: list[str], user: User, hostname: str | None, terminal: bool = False) -> list[str]:
+    """moby's CreateDaemonEnvironment and ReplaceOrAppendEnvValues: PATH, HOSTNAME and, on a terminal (-t),
+    TERM=xterm first, each entry replacing its key in place or appended; a bare KEY (`-e KEY` of a variable unset
+    in the client) unsets KEY, a default or an earlier entry. Then HOME from passwd when still unset, as runc
+    adds it."""
     merged = {"PATH": f"PATH={DEFAULT_PATH}"}
     if hostname is not None:
         merged["HOSTNAME"] = f"HOSTNAME={hostname}"
+    if terminal:
+        merged["TERM"] = "TERM=xterm"
     for item in env:
         key, equals, _ = item.partition("=")
         if equals:

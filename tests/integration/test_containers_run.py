@@ -67,6 +67,21 @@ def test_default_environment_has_path_hostname_and_home(ph):
     assert env["HOME"] == "/root"
 
 
+def test_a_terminal_gets_term_xterm_in_run_and_exec_as_in_docker(ph):
+    """moby's CreateDaemonEnvironment adds TERM=xterm for -t, before the container's own Env (which may replace it)."""
+
+    def term_of(*argv: str) -> list[str]:
+        output = _out(ph.docker(*argv)).replace("\r\n", "\n")
+        return [line for line in output.splitlines() if line.startswith("TERM=")]
+
+    assert term_of("run", "--rm", "-t", "busybox", "env") == ["TERM=xterm"]
+    assert term_of("run", "--rm", "busybox", "env") == []
+    assert term_of("run", "--rm", "-t", "-e", "TERM=vt100", "busybox", "env") == ["TERM=vt100"]
+    ph.docker("run", "-d", "--name", "term-exec", "busybox", "sleep", "60", check=True)
+    assert term_of("exec", "-t", "term-exec", "env") == ["TERM=xterm"]
+    assert term_of("exec", "term-exec", "env") == []
+
+
 def test_a_variable_the_client_has_not_set_is_unset_in_run_and_exec(ph, monkeypatch):
     for name in ("UNSET_IN_CLIENT", "FOO", "HOSTNAME"):
         monkeypatch.delenv(name, raising=False)
