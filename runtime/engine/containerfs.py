@@ -10,7 +10,7 @@ from pathlib import Path
 
 from runtime.engine.config import DaemonConfig
 from runtime.engine.copyarchive import PathStat, absolute_path, stat_path, write_path_archive, write_root_archive
-from runtime.engine.launch import Layout
+from runtime.engine.launch import Layout, make_init_layer
 from runtime.engine.lifecycle import Lifecycle
 from runtime.engine.model import Container
 from runtime.engine.namespace_modes import owners_seen_by, remapping_of
@@ -224,8 +224,10 @@ class ContainerFilesystems:
                 source = layout.etc_file(name)
                 if f"/etc/{name}" not in taken and source.exists():
                     binds.append(Bind(str(source), f"/etc/{name}", False))
+        # Under the writable layer, as a start mounts it (moby makes it at create: never started, it is there too)
+        make_init_layer(fs / "init")
         return StoppedRoot(
-            tuple(reversed(container.layers)),
+            (str(fs / "init"), *reversed(container.layers)),
             str(fs / "upper"),
             str(fs / "work"),
             str(layout.exec_dir / "rootview"),

@@ -241,6 +241,9 @@ def test_export_is_the_merged_root_without_volumes(ph, client, tmp_path):
     names = members((tmp_path / "out.tar").read_bytes())
     assert "exported" in names and "bin/busybox" in names and "etc/passwd" in names
     assert "bin/ls" not in names and "vol/in-volume" not in names and "vol" in names
+    assert ".dockerenv" in names and names["etc/mtab"].linkname == "/proc/mounts"  # the init layer's, as Docker
+    never_started = client.containers.create("busybox", ["true"])
+    assert {".dockerenv", "etc/mtab"} <= set(members(b"".join(never_started.export())))
     assert not any(name.startswith(("/", "./")) for name in names)
     running = started(client, "echo live > /live && sleep 300", volumes=["/vol2"])
     ph.docker("exec", running.id, "sh", "-c", "test -f /live && echo v > /vol2/x", check=True)
