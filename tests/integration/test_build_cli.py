@@ -154,6 +154,14 @@ def test_a_built_image_has_no_comment_of_its_base(ph, images_cleaned, tmp_path):
     assert inspect(ph, "uncommented")["Comment"] == ""
 
 
+def test_expose_history_lists_the_ports_sorted_as_written(ph, images_cleaned, tmp_path):
+    dockerfile = 'FROM busybox\nENV P="9 1"\nEXPOSE 80 443/udp 8080/tcp $P\n'
+    build(ph, write(tmp_path, {"Dockerfile": dockerfile}), "-t", "exposed")
+    top = ph.docker("history", "--no-trunc", "--format", "{{.CreatedBy}}", "exposed", check=True).stdout.decode()
+    assert top.splitlines()[0] == "/bin/sh -c #(nop)  EXPOSE 9 1 443/udp 80 8080/tcp"  # $P sorts first, as Docker's
+    assert set(inspect(ph, "exposed")["Config"]["ExposedPorts"]) == {"1/tcp", "9/tcp", "80/tcp", "443/udp", "8080/tcp"}
+
+
 def test_cache_hits_misses_after_a_change_and_no_cache(ph, images_cleaned, tmp_path):
     dockerfile = "FROM busybox\nCOPY src/ /src/\nRUN ls /src > /list\nCOPY other.txt /\nRUN cat /list\n"
     context = write(tmp_path, {"Dockerfile": dockerfile, "src/a": "a", "src/b": "b", "other.txt": "o"})

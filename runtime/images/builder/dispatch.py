@@ -14,7 +14,7 @@ from runtime.images.builder.instructions import Instruction
 from runtime.images.builder.stage import StageState
 from runtime.images.changes import check_signal, port_keys
 from runtime.images.healthcheck import parse_healthcheck
-from runtime.images.shellwords import expand_word, expand_words
+from runtime.images.shellwords import expand_word
 
 
 class StepTools(Protocol):
@@ -109,7 +109,9 @@ def plan_step(tools: StepTools, state: StageState, instruction: Instruction, esc
         return Plan(state.nop(" ARG " + " ".join(texts)))
     if keyword == "EXPOSE":
         ports = dict(rc.get("ExposedPorts") or {})
-        words = expand_words(instruction.text, state.expansion_env(), escape)
+        env = state.expansion_env()
+        # each word expanded, then split as moby's ProcessWords splits a variable's value (ENV P="80 443")
+        words = [word for arg in instruction.args for word in expand_word(arg, env, escape).split()]
         for word in words:
             try:
                 ports.update(dict.fromkeys(port_keys(word), {}))

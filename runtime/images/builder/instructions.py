@@ -122,6 +122,8 @@ def _shape(line: Line, escape: str) -> Instruction:
     if keyword in ("ARG", "EXPOSE"):
         words = split_words(rest, escape)
         _at_least_one(line, words)
+        if keyword == "EXPOSE":
+            words.sort()  # as written, before expansion, as moby's parseExpose (its history shows that order)
         return Instruction(keyword, tuple(words), line, flags=flags)
     if keyword in ("WORKDIR", "USER", "STOPSIGNAL", "MAINTAINER"):
         _one(line)
