@@ -16,7 +16,7 @@ import tarfile
 from dataclasses import dataclass
 
 from runtime.errors import InvalidParameter
-from runtime.images.compression import CORRUPT_DATA_ERRORS
+from runtime.images.compression import CORRUPT_DATA_ERRORS, PrefixedReader
 from runtime.images.layers import STREAM_BUFFER
 from runtime.images.readers import Readable
 from runtime.images.treetar import PAX_XATTR_PREFIX, OwnerMap, restorable_xattr
@@ -139,9 +139,12 @@ class _Unpacker:
 
 def unpack(stream: Readable, directory: str, options: UntarOptions) -> None:
     """Unpack the (uncompressed) tar `stream` into `directory`, an absolute path with symlinks resolved."""
+    first = stream.read(tarfile.BLOCKSIZE)
+    if not first:
+        return  # as moby's: Go's tar reader ends at once on an empty body, a tar of nothing (tarfile refuses it)
     unpacker = _Unpacker(directory, options)
     try:
-        with tarfile.open(fileobj=stream, mode="r|", bufsize=STREAM_BUFFER) as tar:  # type: ignore[call-overload]
+        with tarfile.open(fileobj=PrefixedReader(first, stream), mode="r|", bufsize=STREAM_BUFFER) as tar:  # type: ignore[call-overload]
             for member in tar:
                 unpacker.member(tar, member)
     except (tarfile.TarError, *CORRUPT_DATA_ERRORS) as error:

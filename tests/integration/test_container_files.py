@@ -120,6 +120,15 @@ def test_cp_into_running_and_stopped_containers(ph, client, tmp_path):
     assert stopped.logs() == b"a\n"
 
 
+def test_cp_of_an_empty_upload_succeeds_as_docker(ph, client):
+    c = started(client, "sleep 300")
+    assert ph.docker("cp", "-", f"{c.id}:/tmp", input=b"").returncode == 0  # `docker cp - c:/tmp < /dev/null`
+    c.put_archive("/tmp", b"")
+    assert exec_out(c, "ls -A /tmp") == ""
+    with pytest.raises(docker.errors.NotFound):  # the destination is still checked first
+        c.put_archive("/no-such-dir", b"")
+
+
 def test_cp_with_archive_flag_takes_the_container_user(ph, client, tmp_path):
     (tmp_path / "f").write_text("f")
     c = client.containers.run("busybox", ["sleep", "300"], user="1000:1000", detach=True)

@@ -83,6 +83,11 @@ def test_no_overwrite_dir_non_dir(tmp_path):
     assert (tmp_path / "d").read_text() == "x"
 
 
+def test_an_empty_stream_is_a_tar_of_nothing(tmp_path):
+    unpack(io.BytesIO(b""), str(tmp_path), OWNER)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_garbage_is_a_clear_error(tmp_path):
     with pytest.raises(InvalidParameter, match="not a valid tar archive"):
         unpack(io.BytesIO(b"this is not a tar" * 100), str(tmp_path), OWNER)
