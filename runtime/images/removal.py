@@ -19,6 +19,7 @@ class Untagged:
     """A name `docker rmi` took off an image (familiar form, e.g. busybox:latest)."""
 
     reference: str
+    image_id: str  # the image it named
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +27,7 @@ class Deleted:
     """An image id, or a layer's diff_id, that `docker rmi` deleted."""
 
     id: str
+    is_layer: bool = False  # a layer's: listed in the answer, but no event (moby logs deleted images only)
 
 
 Removal = Untagged | Deleted
@@ -92,7 +94,7 @@ def remove_references(
             )
         untagged = parse_reference(reference).with_default_tag().familiar()
         index.set_tags({untagged: None})
-        records: list[Removal] = [Untagged(untagged)]
+        records: list[Removal] = [Untagged(untagged, image_id)]
         if index.tags_of(image_id):
             return records, False
         # Untagged, moby deletes it quietly unless a container uses it or images are built on it.
@@ -103,12 +105,12 @@ def remove_references(
         if conflict is not None:
             raise conflict
         index.set_tags({tags[0]: None})
-        records.append(Untagged(tags[0]))
+        records.append(Untagged(tags[0], image_id))
         tags = []
     conflict = _delete_conflict(image_id, has_children, user, force, len(tags))
     if conflict is not None:
         raise conflict
     if tags:
-        records += [Untagged(tag) for tag in tags]
+        records += [Untagged(tag, image_id) for tag in tags]
         index.set_tags(dict.fromkeys(tags))
     return records, True

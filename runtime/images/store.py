@@ -195,10 +195,12 @@ class ImageStore:
             self._set_tags(dict.fromkeys(targets, image.id))
         return targets
 
-    def tag(self, reference: str, repo: str, tag: str | None) -> None:
-        target = parse_repo_and_tag(repo, tag)
+    def tag(self, reference: str, repo: str, tag: str | None) -> str:
+        """`docker tag`: the new name, in its familiar form."""
+        target = parse_repo_and_tag(repo, tag).familiar()
         with self._lock:
-            self._set_tags({target.familiar(): resolve_id(self._index, reference)})
+            self._set_tags({target: resolve_id(self._index, reference)})
+        return target
 
     def remove(self, reference: str, *, force: bool, in_use_by: Callable[[str], ImageUser | None]) -> list[Removal]:
         """`docker rmi`: the names untagged, then the image deleted (if it was), then its layers no image uses.
@@ -230,7 +232,7 @@ class ImageStore:
                 self._index.remove_config(parent)
                 records.append(Deleted(parent))
                 parent = next_parent
-        return records + [Deleted(diff_id) for diff_id in self._collect_layers(candidates)]
+        return records + [Deleted(diff_id, is_layer=True) for diff_id in self._collect_layers(candidates)]
 
     def hold_layers(self, holder: str, image: Image) -> None:
         """Keep `image`'s layers while `holder` (a container id) uses them, even if the image is removed."""

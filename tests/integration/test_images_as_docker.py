@@ -1,6 +1,7 @@
 """Images as Docker's daemon (20.10) answers, where an audit found porthole differing: rmi of an image other
 images are built on, and `docker images` filters."""
 
+import time
 from pathlib import Path
 
 import docker
@@ -120,3 +121,13 @@ def test_last_tag_time_is_when_the_image_was_last_tagged(ph, client, images_clea
     ph.docker("tag", "tagged:1", "tagged:2", check=True)
     retagged = client.api.inspect_image("tagged:1")["Metadata"]["LastTagTime"]
     assert parse_ns(retagged) > parse_ns(imported)
+
+
+def test_tag_and_untag_events_name_the_image_as_docker(ph, client, images_cleaned):
+    since = time.time()
+    image_id = client.images.get("busybox").id
+    ph.docker("tag", "busybox", "aud:tag", check=True)
+    ph.docker("rmi", "aud:tag", check=True)
+    events = client.events(since=since, until=time.time(), filters={"type": "image"}, decode=True)
+    seen = [(e["Action"], e["Actor"]["ID"], e["Actor"]["Attributes"]["name"]) for e in events]
+    assert seen == [("tag", image_id, "aud:tag"), ("untag", image_id, image_id)]

@@ -119,15 +119,16 @@ def register(router: Router, engine: Engine) -> None:
     def tag(req: Request, name: str) -> Response:
         image = images.resolve(name)
         repo, tag_ = params.text(req, "repo"), params.text(req, "tag") or None
-        images.tag(name, repo, tag_)
-        events.publish("image", "tag", image.id, name=f"{repo}:{tag_ or 'latest'}")
+        events.publish("image", "tag", image.id, name=images.tag(name, repo, tag_))
         return Raw(b"", status=201)
 
     def remove(req: Request, name: str) -> Response:
         removed = images.remove(name, force=params.flag(req, "force"), in_use_by=engine.image_user)
-        for item in removed:
-            action, target = ("untag", item.reference) if isinstance(item, Untagged) else ("delete", item.id)
-            events.publish("image", action, target, name=target)
+        for item in removed:  # as moby's LogImageEvent: the image's id is the actor and its name, untag or delete
+            if isinstance(item, Untagged):
+                events.publish("image", "untag", item.image_id, name=item.image_id)
+            elif not item.is_layer:
+                events.publish("image", "delete", item.id, name=item.id)
         return Json([shapes.removal(item) for item in removed])
 
     def pull(req: Request) -> Response:
