@@ -72,6 +72,14 @@ def _take_pipes(stdio: tuple[int, ...]) -> None:
     os.dup2(stdin[0] if stdin else os.open("/dev/null", os.O_RDONLY), 0)
 
 
+def _chdir(cwd: str) -> None:
+    """runc's words (libcontainer's finalizeNamespace), with Go's lower-case errno text."""
+    try:
+        os.chdir(cwd)
+    except OSError as e:
+        raise ExecError(f"chdir to cwd ({json.dumps(cwd)}) set in config.json failed: {e.strerror.lower()}") from None
+
+
 def _child(
     request: dict, confinement: ProcessConfinement, stdio: tuple[int, ...], slave: int | None, error_w: int
 ) -> None:
@@ -85,7 +93,7 @@ def _child(
         if slave is not None:
             give_terminal(user.uid)
         confine(user, confinement)
-        os.chdir(request["cwd"] or "/")
+        _chdir(request["cwd"] or "/")
         execute(request["args"], environment(request["env"], user, request["hostname"], slave is not None), error_w)
     except ExecError as e:
         report_and_exit(error_w, str(e))

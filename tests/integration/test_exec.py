@@ -59,11 +59,16 @@ def test_exec_as_an_unknown_user_exits_126_with_mobys_own_refusal(ph, box):
     assert result.stdout == b"unable to find user nosuchuser: no matching entries in passwd file\r\n"
 
 
-@pytest.mark.parametrize("workdir", ["/nonexist/dir", "/etc/passwd"])
-def test_exec_into_a_working_dir_that_is_no_directory_exits_126(ph, box, workdir):
+@pytest.mark.parametrize(
+    ("workdir", "why"), [("/nonexist/dir", "no such file or directory"), ("/etc/passwd", "not a directory")]
+)
+def test_exec_into_a_working_dir_that_is_no_directory_exits_126_with_runcs_words(ph, box, workdir, why):
     result = ph.docker("exec", "-w", workdir, "box", "pwd")
     assert result.returncode == 126
-    assert b"OCI runtime exec failed: exec failed: unable to start container process: " in result.stdout
+    assert result.stdout.startswith(
+        b"OCI runtime exec failed: exec failed: unable to start container process: "
+        + f'chdir to cwd ("{workdir}") set in config.json failed: {why}: unknown'.encode()
+    )
 
 
 def test_exec_into_a_relative_working_dir_exits_126_as_runc_refuses_it(ph, box):
