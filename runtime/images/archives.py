@@ -79,12 +79,14 @@ class ImageArchives:
             for release in releases:
                 release()
 
-    def check_save(self, references: Sequence[str]) -> None:
-        """What would make a save fail (no name: 400, an unknown one: 404), before the archive's first byte."""
+    def check_save(self, references: Sequence[str]) -> list[str]:
+        """What would make a save fail (no name: 400, an unknown one: 404), before the archive's first byte; the
+        ids of the images it would save."""
         if not references:
             raise InvalidParameter("images: save: names: at least one image is needed")
-        _, release = self._store.pin_for_save(references)
+        images, release = self._store.pin_for_save(references)
         release()
+        return list(dict.fromkeys(image.image_id for image in images))
 
     def save(self, references: Sequence[str], out: BinaryIO) -> None:
         """`docker save`: an archive Docker ≥ 25 and our own `load` both accept."""

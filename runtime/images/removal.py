@@ -19,7 +19,6 @@ class Untagged:
     """A name `docker rmi` took off an image (familiar form, e.g. busybox:latest)."""
 
     reference: str
-    image_id: str  # the image it named
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +93,7 @@ def remove_references(
             )
         untagged = parse_reference(reference).with_default_tag().familiar()
         index.set_tags({untagged: None})
-        records: list[Removal] = [Untagged(untagged, image_id)]
+        records: list[Removal] = [Untagged(untagged)]
         if index.tags_of(image_id):
             return records, False
         # Untagged, moby deletes it quietly unless a container uses it or images are built on it.
@@ -105,12 +104,12 @@ def remove_references(
         if conflict is not None:
             raise conflict
         index.set_tags({tags[0]: None})
-        records.append(Untagged(tags[0], image_id))
+        records.append(Untagged(tags[0]))
         tags = []
     conflict = _delete_conflict(image_id, has_children, user, force, len(tags))
     if conflict is not None:
         raise conflict
     if tags:
-        records += [Untagged(tag, image_id) for tag in tags]
+        records += [Untagged(tag) for tag in tags]
         index.set_tags(dict.fromkeys(tags))
     return records, True

@@ -123,11 +123,24 @@ def test_last_tag_time_is_when_the_image_was_last_tagged(ph, client, images_clea
     assert parse_ns(retagged) > parse_ns(imported)
 
 
-def test_tag_and_untag_events_name_the_image_as_docker(ph, client, images_cleaned):
+def test_image_events_name_the_image_and_carry_its_labels_as_docker(ph, client, images_cleaned, busybox_rootfs):
     since = time.time()
     image_id = client.images.get("busybox").id
     ph.docker("tag", "busybox", "aud:tag", check=True)
     ph.docker("rmi", "aud:tag", check=True)
+    imported = ph.docker("import", "-c", "LABEL z=1", str(busybox_rootfs), "imp:1", check=True).stdout.decode().strip()
+    saved = ph.docker("save", "imp:1", check=True).stdout
+    ph.docker("rmi", "imp:1", check=True)
+    ph.docker("load", input=saved, check=True)
     events = client.events(since=since, until=time.time(), filters={"type": "image"}, decode=True)
-    seen = [(e["Action"], e["Actor"]["ID"], e["Actor"]["Attributes"]["name"]) for e in events]
-    assert seen == [("tag", image_id, "aud:tag"), ("untag", image_id, image_id)]
+    seen = [(e["Action"], e["Actor"]["ID"], e["Actor"]["Attributes"]) for e in events]
+    assert seen == [
+        ("tag", image_id, {"name": "aud:tag"}),
+        ("untag", image_id, {"name": image_id}),
+        ("tag", imported, {"name": "imp:1", "z": "1"}),
+        ("import", imported, {"name": imported, "z": "1"}),
+        ("save", imported, {"name": imported, "z": "1"}),
+        ("untag", imported, {"name": imported, "z": "1"}),
+        ("delete", imported, {"name": imported}),
+        ("load", imported, {"name": imported, "z": "1"}),
+    ]

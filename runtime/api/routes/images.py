@@ -16,6 +16,7 @@ from runtime.engine.daemon import Engine
 from runtime.errors import EngineError, InvalidParameter, NotImplementedYet
 from runtime.images.image import Image
 from runtime.images.imageconfig import host_architecture
+from runtime.images.reference import parse_repo_and_tag
 from runtime.images.registry.transport import Credentials, parse_registry_auth
 from runtime.images.removal import Untagged
 
@@ -50,6 +51,12 @@ def _pipe_out(write) -> Iterator[bytes]:
 def register(router: Router, engine: Engine) -> None:
     images, events = engine.images, engine.events
 
+    def image_event(action: str, image: Image, name: str = "") -> None:
+        """As moby's LogImageEvent: the image's id is the actor; its labels and a name (its id unless given) the
+        attributes."""
+        attributes = {**(image.container_config.get("Labels") or {}), "name": name or image.id}
+        events.publish("image", action, image.id, **attributes)
+
     def create(req: Request) -> Response:
         if params.text(req, "fromImage"):
             return pull(req)
@@ -60,7 +67,9 @@ def register(router: Router, engine: Engine) -> None:
         image = engine.archives.import_rootfs(
             req.body(), reference, changes=req.query.get("changes", []), message=params.text(req, "message")
         )
-        events.publish("image", "import", image.id, name=reference or "")
+        if reference:
+            image_event("tag", image, parse_repo_and_tag(reference, None).familiar())
+        image_event("import", image)
         return _json_lines({"status": image.id})
 
     def load(req: Request) -> Response:
@@ -68,14 +77,14 @@ def register(router: Router, engine: Engine) -> None:
             loaded = engine.archives.load(req.body())
         except EngineError as e:  # as Docker: the reply is a message stream, and the failure is in it
             return _json_lines({"errorDetail": {"message": e.message}, "error": e.message})
-        for image in loaded:
-            name = image.tag or image.image_id
-            events.publish("image", "load", name, name=name)
+        for image_id in dict.fromkeys(image.image_id for image in loaded):  # one event an image, whatever its names
+            image_event("load", images.resolve(image_id))
         return _json_lines(*({"stream": line + "\n"} for line in shapes.load_lines(loaded)))
 
     def save(req: Request, name: str | None = None) -> Response:
         names = [name] if name else req.query.get("names", [])
-        engine.archives.check_save(names)  # 400 or 404 before the first byte of the tar
+        for image_id in engine.archives.check_save(names):  # 400 or 404 before the first byte of the tar
+            image_event("save", images.resolve(image_id))
         return Stream(_pipe_out(lambda out: engine.archives.save(names, out)), "application/x-tar")
 
     def list_(req: Request) -> Response:
@@ -119,15 +128,16 @@ def register(router: Router, engine: Engine) -> None:
     def tag(req: Request, name: str) -> Response:
         image = images.resolve(name)
         repo, tag_ = params.text(req, "repo"), params.text(req, "tag") or None
-        events.publish("image", "tag", image.id, name=images.tag(name, repo, tag_))
+        image_event("tag", image, images.tag(name, repo, tag_))
         return Raw(b"", status=201)
 
     def remove(req: Request, name: str) -> Response:
+        named = images.resolve(name)  # its labels, for the untag events
         removed = images.remove(name, force=params.flag(req, "force"), in_use_by=engine.image_user)
-        for item in removed:  # as moby's LogImageEvent: the image's id is the actor and its name, untag or delete
+        for item in removed:
             if isinstance(item, Untagged):
-                events.publish("image", "untag", item.image_id, name=item.image_id)
-            elif not item.is_layer:
+                image_event("untag", named)
+            elif not item.is_layer:  # the image is gone: no labels, as moby's
                 events.publish("image", "delete", item.id, name=item.id)
         return Json([shapes.removal(item) for item in removed])
 
