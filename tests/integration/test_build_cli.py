@@ -4,6 +4,7 @@ daemon restart), a failing RUN, multi-stage with --target and COPY --from, .dock
 
 import json
 import re
+import time
 from pathlib import Path
 
 import docker
@@ -160,6 +161,14 @@ def test_expose_history_lists_the_ports_sorted_as_written(ph, images_cleaned, tm
     top = ph.docker("history", "--no-trunc", "--format", "{{.CreatedBy}}", "exposed", check=True).stdout.decode()
     assert top.splitlines()[0] == "/bin/sh -c #(nop)  EXPOSE 9 1 443/udp 80 8080/tcp"  # $P sorts first, as Docker's
     assert set(inspect(ph, "exposed")["Config"]["ExposedPorts"]) == {"1/tcp", "9/tcp", "80/tcp", "443/udp", "8080/tcp"}
+
+
+def test_build_with_a_tag_sends_dockers_tag_event(ph, client, images_cleaned, tmp_path):
+    since = time.time()
+    build(ph, write(tmp_path, {"Dockerfile": "FROM busybox\nLABEL z=1\n"}), "-t", "evented:1")
+    events = client.events(since=since, until=time.time(), filters={"type": "image"}, decode=True)
+    seen = [(e["Action"], e["Actor"]["ID"], e["Actor"]["Attributes"]) for e in events]
+    assert seen == [("tag", inspect(ph, "evented:1")["Id"], {"name": "evented:1", "z": "1"})]
 
 
 def test_cache_hits_misses_after_a_change_and_no_cache(ph, images_cleaned, tmp_path):

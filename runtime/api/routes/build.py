@@ -15,10 +15,12 @@ from runtime.api import params
 from runtime.api.buildstream import render, render_error
 from runtime.api.http import Json, Request, Response, Stream, client_gone
 from runtime.api.router import Router
+from runtime.api.shapes import images as image_shapes
 from runtime.engine.daemon import Engine
 from runtime.errors import InvalidParameter, NotImplementedYet
 from runtime.images.builder.cacheusage import prune_cache
 from runtime.images.builder.options import BuildOptions
+from runtime.images.builder.progress import Progress, Tagged
 from runtime.images.imageconfig import host_architecture
 
 IDLE_CHECK = 0.5  # how often a build with nothing to say looks whether its client went away
@@ -101,9 +103,15 @@ def register(router: Router, engine: Engine) -> None:
         records: queue.Queue = queue.Queue()
         cancelled = threading.Event()
 
+        def emit(record: Progress) -> None:
+            if isinstance(record, Tagged):  # as moby's TagImageWithReference
+                image = engine.images.resolve(record.name)
+                engine.events.publish("image", "tag", image.id, **image_shapes.event_attributes(image, record.name))
+            records.put(record)
+
         def work() -> None:
             try:
-                builder.build(req.body(), options, records.put, cancelled)
+                builder.build(req.body(), options, emit, cancelled)
             except BaseException as error:  # noqa: BLE001 - handed to the response, which reports it
                 records.put(error)
             finally:

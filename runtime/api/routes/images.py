@@ -52,10 +52,7 @@ def register(router: Router, engine: Engine) -> None:
     images, events = engine.images, engine.events
 
     def image_event(action: str, image: Image, name: str = "") -> None:
-        """As moby's LogImageEvent: the image's id is the actor; its labels and a name (its id unless given) the
-        attributes."""
-        attributes = {**(image.container_config.get("Labels") or {}), "name": name or image.id}
-        events.publish("image", action, image.id, **attributes)
+        events.publish("image", action, image.id, **shapes.event_attributes(image, name))
 
     def create(req: Request) -> Response:
         if params.text(req, "fromImage"):
