@@ -14,6 +14,9 @@ def event(e: Event) -> dict[str, Any]:
         "time": e.time_ns // 1_000_000_000,
         "timeNano": e.time_ns,
     }
-    if e.type == "container":  # the fields of API < 1.22 that the CLI still reads
+    # the fields of API < 1.22 that clients still read (docker-py's users: event["status"]), as moby fills them
+    if e.type == "container":
         body.update(status=e.action, id=e.actor_id, **{"from": e.attributes.get("image", "")})
+    elif e.type == "image":
+        body.update(status=e.action, id=e.actor_id)
     return body

@@ -22,3 +22,9 @@ def test_a_container_event_carries_the_fields_old_clients_read():
 def test_other_events_have_only_the_current_fields():
     shape = event(Event("volume", "create", "data", {"driver": "local"}, 5_000_000_000))
     assert set(shape) == {"Type", "Action", "Actor", "scope", "time", "timeNano"} and shape["time"] == 5
+
+
+def test_an_image_event_carries_status_and_id_but_no_from_as_mobys():
+    shape = event(Event("image", "tag", "sha256:" + "a" * 64, {"name": "app:1"}, 5_000_000_000))
+    assert (shape["status"], shape["id"]) == ("tag", "sha256:" + "a" * 64)
+    assert "from" not in shape
