@@ -12,18 +12,6 @@ from common.rfc3339 import NEVER, parse_ns
 pytestmark = pytest.mark.root
 
 
-@pytest.fixture
-def images_cleaned(ph, client):
-    """Removes, after the test, every image but busybox:latest (newest first: children before their parents)."""
-    yield
-    for image in client.images.list(all=True):
-        if "busybox:latest" not in image.tags:
-            try:
-                client.images.remove(image.id, force=True)
-            except docker.errors.ImageNotFound:
-                pass  # a build step's image, deleted with the image built on it
-
-
 def build(ph, context: Path, dockerfile: str, tag: str) -> str:
     """Builds `dockerfile` as `tag`; returns the image's id."""
     context.mkdir(exist_ok=True)
@@ -144,3 +132,12 @@ def test_image_events_name_the_image_and_carry_its_labels_as_docker(ph, client, 
         ("delete", imported, {"name": imported}),
         ("load", imported, {"name": imported, "z": "1"}),
     ]
+
+
+def test_commit_with_a_name_sends_the_images_tag_event_before_the_containers_commit(ph, client, images_cleaned):
+    ph.docker("run", "--name", "to-commit", "busybox", "true", check=True)
+    since = time.time()
+    ph.docker("commit", "to-commit", "committed:1", check=True)
+    events = client.events(since=since, until=time.time(), decode=True)
+    seen = [(e["Type"], e["Action"], e["Actor"]["Attributes"].get("name")) for e in events]
+    assert seen == [("image", "tag", "committed:1"), ("container", "commit", "to-commit")]
