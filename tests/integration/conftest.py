@@ -1,5 +1,6 @@
 """Fixtures for tests against a real daemon: one daemon per test module, every container, volume and network
-removed after each test, the whole daemon (bridge, chains, cgroups, data) wiped after the module."""
+removed after each test (every image too, but busybox, for tests that ask), the whole daemon (bridge, chains,
+cgroups, data) wiped after the module."""
 
 import docker
 import pytest
@@ -30,3 +31,17 @@ def client(ph) -> docker.DockerClient:
     c = ph.client()
     yield c
     c.close()
+
+
+@pytest.fixture
+def images_cleaned(ph, client):
+    """After the test, every image but busybox:latest removed too (the list has children before their parents, so
+    none is refused as a parent)."""
+    yield
+    ph.remove_everything()
+    for image in client.images.list(all=True):
+        if "busybox:latest" not in image.tags:
+            try:
+                client.images.remove(image.id, force=True)
+            except docker.errors.ImageNotFound:
+                pass  # a build step's image, deleted with the image built on it

@@ -7,22 +7,9 @@ import re
 import time
 from pathlib import Path
 
-import docker
 import pytest
 
 pytestmark = pytest.mark.root
-
-
-@pytest.fixture
-def images_cleaned(ph, client):
-    yield
-    ph.remove_everything()
-    for image in client.images.list(all=True):
-        if "busybox:latest" not in image.tags:
-            try:
-                client.images.remove(image.id, force=True)
-            except docker.errors.ImageNotFound:
-                pass  # a build step's image, deleted with the image built on it
 
 
 def write(directory: Path, files: dict[str, str]) -> Path:

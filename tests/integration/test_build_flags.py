@@ -7,24 +7,11 @@ import io
 import re
 import tarfile
 
-import docker
 import pytest
 
 from tests.support.fileserver import LAST_MODIFIED, served_files
 
 pytestmark = pytest.mark.root
-
-
-@pytest.fixture
-def images_cleaned(ph, client):
-    yield
-    ph.remove_everything()
-    for image in client.images.list(all=True):
-        if "busybox:latest" not in image.tags:
-            try:
-                client.images.remove(image.id, force=True)
-            except docker.errors.ImageNotFound:
-                pass
 
 
 @pytest.fixture

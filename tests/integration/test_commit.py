@@ -5,22 +5,9 @@ committed as an empty layer, bad changes refused before anything is made."""
 import json
 import time
 
-import docker
 import pytest
 
 pytestmark = pytest.mark.root
-
-
-@pytest.fixture
-def images_cleaned(ph, client):
-    yield
-    ph.remove_everything()
-    for image in client.images.list(all=True):
-        if "busybox:latest" not in image.tags:
-            try:
-                client.images.remove(image.id, force=True)
-            except docker.errors.ImageNotFound:
-                pass
 
 
 def commit_events(ph, container_id: str, since: float) -> list[str]:

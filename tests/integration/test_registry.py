@@ -30,15 +30,6 @@ def registry(tmp_path_factory):
         yield r
 
 
-@pytest.fixture
-def images_cleaned(ph, client):
-    yield
-    ph.remove_everything()
-    for image in client.images.list(all=True):
-        if "busybox:latest" not in image.tags:
-            client.images.remove(image.id, force=True)
-
-
 def build_app(ph, tmp_path: Path, name: str) -> None:
     (tmp_path / "Dockerfile").write_text(
         "FROM busybox\nRUN echo payload > /payload && head -c 300000 /dev/urandom > /r\n"
