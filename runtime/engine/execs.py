@@ -196,6 +196,7 @@ def exec_request(
         "hostname": container.config.get("Hostname") or container.short_id,  # HOSTNAME, as in the container's
         "cwd": cwd or container.config.get("WorkingDir") or "/",
         "user": user or container.config.get("User") or "",
+        "group_add": list(container.host_config.get("GroupAdd") or []),  # as moby's getUser adds them to an exec's
         "capabilities": confinement.capabilities,
         "seccomp": str(seccomp) if seccomp else None,  # the container's program, written at its start
         "no_new_privileges": confinement.no_new_privileges,

@@ -25,6 +25,7 @@ from runtime.shim.process import (
     execute,
     read_program,
     resolve_user,
+    with_groups,
 )
 from runtime.shim.shim import join_cgroup
 from runtime.shim.terminal import open_terminal, take_as_stdio
@@ -89,7 +90,7 @@ def _child(
             _take_pipes(stdio)
         else:
             take_as_stdio(slave)
-        user = resolve_user(request["user"])
+        user = with_groups(resolve_user(request["user"]), request["group_add"])
         if slave is not None:
             give_terminal(user.uid)
         confine(user, confinement)

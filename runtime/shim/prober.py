@@ -29,6 +29,7 @@ from runtime.shim.process import (
     find_executable,
     read_program,
     resolve_user,
+    with_groups,
 )
 from runtime.shim.shim import join_cgroup
 
@@ -44,7 +45,7 @@ def run_prober(request: dict, tick_fd: int, result_fd: int) -> None:
     )
     join_cgroup(request["cgroup_procs"])
     enter_container(request["pid"])
-    user = resolve_user(request["user"])
+    user = with_groups(resolve_user(request["user"]), request["group_add"])
     env = dict(item.partition("=")[::2] for item in environment(request["env"], user, request["hostname"]))
     os.chdir(request["cwd"] or "/")
     confine(user, confinement)  # its own: every probe it spawns inherits it

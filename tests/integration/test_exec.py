@@ -237,3 +237,13 @@ def test_exec_into_a_paused_container_names_it_as_the_user_did(ph, box):
     assert result.returncode == 1
     assert b"Error response from daemon: Container box is paused, unpause the container before exec" in result.stderr
     box.unpause()
+
+
+def test_an_exec_has_the_containers_added_groups_with_any_user(ph):
+    """moby's getUser adds HostConfig.GroupAdd to an exec's groups, whoever it runs as."""
+    ph.docker("run", "-d", "--name", "grouped", "--group-add", "1234", "busybox", "sleep", "60", check=True)
+    assert "1234" in ph.docker("exec", "grouped", "id", "-G", check=True).stdout.decode().split()
+    assert ph.docker("exec", "-u", "nobody", "grouped", "id", "-G", check=True).stdout.decode().split() == [
+        "65534",
+        "1234",
+    ]
