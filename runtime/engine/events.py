@@ -8,6 +8,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from runtime.engine.model import Container
+from runtime.images.image import Image
 
 HISTORY = 1024
 
@@ -65,6 +66,12 @@ class EventBus:
         attributes.update(container.config.get("Labels") or {})
         attributes.update(extra)
         return self.publish("container", action, container.id, **attributes)
+
+    def publish_image(self, image: Image, action: str, name: str = "") -> Event:
+        """An image event with Docker's attributes (moby's LogImageEvent): the image's labels, and a name (the
+        image's id unless one is given)."""
+        labels = image.container_config.get("Labels") or {}
+        return self.publish("image", action, image.id, **{**labels, "name": name or image.id})
 
     def subscribe(
         self, since_ns: int | None, actions: frozenset[str] | None = None, until_ns: int | None = None

@@ -15,7 +15,6 @@ from runtime.api import params
 from runtime.api.buildstream import render, render_error
 from runtime.api.http import Json, Request, Response, Stream, client_gone
 from runtime.api.router import Router
-from runtime.api.shapes import images as image_shapes
 from runtime.engine.daemon import Engine
 from runtime.errors import InvalidParameter, NotImplementedYet
 from runtime.images.builder.cacheusage import prune_cache
@@ -106,7 +105,7 @@ def register(router: Router, engine: Engine) -> None:
         def emit(record: Progress) -> None:
             if isinstance(record, Tagged):  # as moby's TagImageWithReference
                 image = engine.images.resolve(record.name)
-                engine.events.publish("image", "tag", image.id, **image_shapes.event_attributes(image, record.name))
+                engine.events.publish_image(image, "tag", record.name)
             records.put(record)
 
         def work() -> None:

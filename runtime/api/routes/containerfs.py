@@ -5,7 +5,6 @@ from runtime.api import params
 from runtime.api.fsshapes import changes_shape, path_stat_header
 from runtime.api.http import Empty, Json, Request, Response, Stream
 from runtime.api.router import Router
-from runtime.api.shapes import images as image_shapes
 from runtime.engine.commit import CommitRequest
 from runtime.engine.daemon import Engine
 from runtime.errors import InvalidParameter
@@ -73,7 +72,7 @@ def register(router: Router, engine: Engine) -> None:
         )
         image, target = engine.committer.commit(container, request)
         if target is not None:  # as moby's commit: the image's tag event, then the container's commit event
-            engine.events.publish("image", "tag", image.id, **image_shapes.event_attributes(image, target))
+            engine.events.publish_image(image, "tag", target)
         lifecycle.event(container, "commit", comment=request.comment, imageID=image.id, imageRef=target or "")
         return Json({"Id": image.id}, 201)
 

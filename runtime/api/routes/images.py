@@ -51,9 +51,6 @@ def _pipe_out(write) -> Iterator[bytes]:
 def register(router: Router, engine: Engine) -> None:
     images, events = engine.images, engine.events
 
-    def image_event(action: str, image: Image, name: str = "") -> None:
-        events.publish("image", action, image.id, **shapes.event_attributes(image, name))
-
     def create(req: Request) -> Response:
         if params.text(req, "fromImage"):
             return pull(req)
@@ -65,8 +62,8 @@ def register(router: Router, engine: Engine) -> None:
             req.body(), reference, changes=req.query.get("changes", []), message=params.text(req, "message")
         )
         if reference:
-            image_event("tag", image, parse_repo_and_tag(reference, None).familiar())
-        image_event("import", image)
+            events.publish_image(image, "tag", parse_repo_and_tag(reference, None).familiar())
+        events.publish_image(image, "import")
         return _json_lines({"status": image.id})
 
     def load(req: Request) -> Response:
@@ -75,13 +72,13 @@ def register(router: Router, engine: Engine) -> None:
         except EngineError as e:  # as Docker: the reply is a message stream, and the failure is in it
             return _json_lines({"errorDetail": {"message": e.message}, "error": e.message})
         for image_id in dict.fromkeys(image.image_id for image in loaded):  # one event an image, whatever its names
-            image_event("load", images.resolve(image_id))
+            events.publish_image(images.resolve(image_id), "load")
         return _json_lines(*({"stream": line + "\n"} for line in shapes.load_lines(loaded)))
 
     def save(req: Request, name: str | None = None) -> Response:
         names = [name] if name else req.query.get("names", [])
         for image_id in engine.archives.check_save(names):  # 400 or 404 before the first byte of the tar
-            image_event("save", images.resolve(image_id))
+            events.publish_image(images.resolve(image_id), "save")
         return Stream(_pipe_out(lambda out: engine.archives.save(names, out)), "application/x-tar")
 
     def list_(req: Request) -> Response:
@@ -125,7 +122,7 @@ def register(router: Router, engine: Engine) -> None:
     def tag(req: Request, name: str) -> Response:
         image = images.resolve(name)
         repo, tag_ = params.text(req, "repo"), params.text(req, "tag") or None
-        image_event("tag", image, images.tag(name, repo, tag_))
+        events.publish_image(image, "tag", images.tag(name, repo, tag_))
         return Raw(b"", status=201)
 
     def remove(req: Request, name: str) -> Response:
@@ -133,7 +130,7 @@ def register(router: Router, engine: Engine) -> None:
         removed = images.remove(name, force=params.flag(req, "force"), in_use_by=engine.image_user)
         for item in removed:
             if isinstance(item, Untagged):
-                image_event("untag", named)
+                events.publish_image(named, "untag")
             elif not item.is_layer:  # the image is gone: no labels, as moby's
                 events.publish("image", "delete", item.id, name=item.id)
         return Json([shapes.removal(item) for item in removed])

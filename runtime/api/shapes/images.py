@@ -131,12 +131,6 @@ def history(image: Image, layer_sizes: dict[str, int], ancestors: list[Image] = 
     return entries
 
 
-def event_attributes(image: Image, name: str = "") -> dict[str, str]:
-    """An image event's attributes, as moby's LogImageEvent: the image's labels (while it is stored) and a name
-    (the image's id unless one is given)."""
-    return {**(image.container_config.get("Labels") or {}), "name": name or image.id}
-
-
 def removal(item: Removal) -> dict[str, str]:
     """One item of `docker rmi`'s answer: {"Untagged": name} or {"Deleted": id}."""
     return {"Untagged": item.reference} if isinstance(item, Untagged) else {"Deleted": item.id}
