@@ -52,16 +52,21 @@ def parse_upstream(server: str) -> tuple[str, int]:
 MAX_CONTAINER_UPSTREAMS = 3
 
 
-def container_upstreams(dns: Sequence[str]) -> tuple[tuple[str, int], ...]:
-    """A container's `--dns` servers as its embedded DNS's upstreams: the IPv4 ones (the forwarding sockets are
-    IPv4), at port 53 as in resolv.conf."""
-    servers = []
-    for server in dns:
+def ipv4_nameservers(servers: Sequence[str]) -> tuple[tuple[str, int], ...]:
+    """Nameservers as the embedded DNS asks them: the IPv4 ones (its forwarding sockets are IPv4), at port 53 as
+    in resolv.conf."""
+    found = []
+    for server in servers:
         try:
-            servers.append((str(ipaddress.IPv4Address(server)), 53))
+            found.append((str(ipaddress.IPv4Address(server)), 53))
         except ValueError:
             continue
-    return tuple(servers[:MAX_CONTAINER_UPSTREAMS])
+    return tuple(found)
+
+
+def container_upstreams(dns: Sequence[str]) -> tuple[tuple[str, int], ...]:
+    """A container's `--dns` servers as its embedded DNS's upstreams."""
+    return ipv4_nameservers(dns)[:MAX_CONTAINER_UPSTREAMS]
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from runtime.errors import InvalidParameter
-from runtime.network.config import NetworkConfig, parse_upstream
+from runtime.network.config import NetworkConfig, ipv4_nameservers, parse_upstream
 from runtime.network.firewall_rules import DNS_ADDRESS
 from runtime.network.records import MODE_CONTAINER, MODE_HOST, ContainerRecord
 
@@ -99,16 +99,7 @@ def daemon_upstreams(config: NetworkConfig) -> tuple[tuple[str, int], ...]:
     local resolver (127.0.0.53) answers."""
     if config.dns_upstreams is not None:
         return tuple(parse_upstream(server) for server in config.dns_upstreams)
-    host = parse_resolv_conf(read_text_or_empty(config.host_resolv_conf))
-    return tuple((server, 53) for server in host.nameservers if _is_ipv4(server))
-
-
-def _is_ipv4(server: str) -> bool:
-    try:
-        ipaddress.IPv4Address(server)
-    except ValueError:
-        return False
-    return True
+    return ipv4_nameservers(parse_resolv_conf(read_text_or_empty(config.host_resolv_conf)).nameservers)
 
 
 def container_resolv_conf(
