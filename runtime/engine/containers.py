@@ -1,5 +1,6 @@
 """The container service the API calls: create, find, list, remove's file work, top and logs."""
 
+import functools
 import os
 import re
 import shutil
@@ -118,7 +119,8 @@ class Containers:
         if tasks and "true" not in tasks and "false" not in tasks:
             raise InvalidParameter(f"invalid filter 'is-task=[{' '.join(tasks)}]'")
         newest_first = _between(sorted(self.store, key=lambda c: c.created, reverse=True), filters, self.store.get)
-        wanted_images = {lineage[0] for v in filters.get("ancestor", []) if (lineage := self.factory.image_lineage(v))}
+        lineage = functools.cache(self.factory.image_lineage)  # walked once per image, not once per container
+        wanted_images = {found[0] for v in filters.get("ancestor", []) if (found := lineage(v))}
         by_container = {k: v for k, v in filters.items() if k not in ("ancestor", "before", "since")}
         selected = [
             c
@@ -127,7 +129,7 @@ class Containers:
             if (all_ or limit > 0 or "status" in filters or c.state.status in (*LIVE, RESTARTING))
             and _matches(c, by_container)
             # moby's ancestor: the image named or any built or committed on it (none if no image answers)
-            and ("ancestor" not in filters or not wanted_images.isdisjoint(self.factory.image_lineage(c.image_id)))
+            and ("ancestor" not in filters or not wanted_images.isdisjoint(lineage(c.image_id)))
         ]
         return selected[:limit] if limit > 0 else selected
 
